@@ -1,0 +1,247 @@
+//! In-memory implementations of the ports, for native tests of the domain and HTTP layers. They
+//! keep the contracts of the D1 adapter (ordering, guards, tenant scoping), not its SQL.
+
+use std::cell::{Cell, RefCell};
+
+use async_trait::async_trait;
+use roughcut_shared::credits::Balance;
+
+use super::StoreError;
+use super::page::{Listed, Page};
+use super::ports::{
+    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, Clock, LedgerRecord, LedgerStore, Log,
+    ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services,
+};
+use super::time::Timestamp;
+
+#[derive(Debug, Default)]
+struct Tables {
+    accounts: Vec<AccountRecord>,
+    keys: Vec<ApiKeyRecord>,
+    projects: Vec<ProjectRecord>,
+    ledger: Vec<LedgerRecord>,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tables: RefCell<Tables>,
+    /// When set, every call fails with this cause (to test how internal errors surface).
+    failure: RefCell<Option<String>>,
+}
+
+impl MemoryStore {
+    /// Everything stored, as text: for asserting what must never be stored.
+    pub fn dump(&self) -> String {
+        format!("{:?}", self.tables.borrow())
+    }
+
+    pub fn fail_with(&self, cause: &str) {
+        *self.failure.borrow_mut() = Some(cause.to_owned());
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        match &*self.failure.borrow() {
+            Some(cause) => Err(StoreError(cause.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+fn page_of<T: Clone>(rows: Vec<&T>, page: Page) -> Listed<T> {
+    let total = rows.len() as u64;
+    let items = rows
+        .into_iter()
+        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+        .take(page.limit as usize)
+        .cloned()
+        .collect();
+    Listed { items, total }
+}
+
+#[async_trait(?Send)]
+impl AccountStore for MemoryStore {
+    async fn create_account(&self, account: &AccountRecord, first_key: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        tables.accounts.push(account.clone());
+        tables.keys.push(first_key.clone());
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl ApiKeyStore for MemoryStore {
+    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.check()?;
+        self.tables.borrow_mut().keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().keys.iter().find(|k| k.key_hash == key_hash).cloned())
+    }
+
+    async fn list_keys(&self, account_id: &str, page: Page) -> Result<Listed<ApiKeyRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut rows: Vec<_> = tables.keys.iter().filter(|k| k.account_id == account_id).collect();
+        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(page_of(rows, page))
+    }
+
+    async fn revoke_key(&self, account_id: &str, key_id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let key = tables.keys.iter_mut().find(|k| k.id == key_id && k.account_id == account_id);
+        Ok(key.map(|key| key.revoked_at = key.revoked_at.or(Some(at))).is_some())
+    }
+
+    async fn mark_key_used(&self, key_id: &str, at: Timestamp, unless_after: Timestamp) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        if let Some(key) = tables.keys.iter_mut().find(|k| k.id == key_id)
+            && key.last_used_at.is_none_or(|used| used <= unless_after)
+        {
+            key.last_used_at = Some(at);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl ProjectStore for MemoryStore {
+    async fn insert_project(&self, project: &ProjectRecord) -> Result<(), StoreError> {
+        self.check()?;
+        self.tables.borrow_mut().projects.push(project.clone());
+        Ok(())
+    }
+
+    async fn project(&self, account_id: &str, project_id: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        Ok(tables.projects.iter().find(|p| p.id == project_id && p.account_id == account_id).cloned())
+    }
+
+    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut rows: Vec<_> = tables
+            .projects
+            .iter()
+            .filter(|p| p.account_id == account_id && filter.state.is_none_or(|s| s == p.state))
+            .collect();
+        rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        Ok(page_of(rows, page))
+    }
+
+    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, _at: Timestamp) -> Result<Option<ProjectRecord>, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let Some(project) = tables.projects.iter_mut().find(|p| p.id == project_id && p.account_id == account_id) else {
+            return Ok(None);
+        };
+        if let Some(name) = &changes.name {
+            project.name = name.clone();
+        }
+        if let Some(state) = changes.state {
+            project.state = state;
+        }
+        Ok(Some(project.clone()))
+    }
+
+    async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let before = tables.projects.len();
+        tables.projects.retain(|p| !(p.id == project_id && p.account_id == account_id));
+        Ok(tables.projects.len() < before)
+    }
+}
+
+#[async_trait(?Send)]
+impl LedgerStore for MemoryStore {
+    async fn append_entry(&self, entry: &LedgerRecord) -> Result<AppendOutcome, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        if !tables.accounts.iter().any(|a| a.id == entry.account_id) {
+            return Ok(AppendOutcome::NoAccount);
+        }
+        let available: i64 = tables.ledger.iter().filter(|e| e.account_id == entry.account_id).map(|e| e.delta).sum();
+        if entry.delta < 0 && available + entry.delta < 0 {
+            return Ok(AppendOutcome::WouldOverdraw);
+        }
+        tables.ledger.push(entry.clone());
+        Ok(AppendOutcome::Appended)
+    }
+
+    async fn balance(&self, account_id: &str) -> Result<Balance, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let entries = tables.ledger.iter().filter(|e| e.account_id == account_id);
+        let (mut balance, mut holds) = (0, 0);
+        for entry in entries {
+            if entry.entry_type.is_settled() { balance += entry.delta } else { holds += entry.delta }
+        }
+        Ok(Balance { balance, reserved: -holds, available: balance + holds })
+    }
+
+    async fn history(&self, account_id: &str, page: Page) -> Result<Listed<LedgerRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut rows: Vec<_> = tables.ledger.iter().filter(|e| e.account_id == account_id).collect();
+        rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        Ok(page_of(rows, page))
+    }
+}
+
+#[derive(Debug)]
+pub struct FakeClock(Cell<Timestamp>);
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        Self(Cell::new(Timestamp(1_795_375_920_000)))
+    }
+}
+
+impl FakeClock {
+    pub fn set(&self, at: Timestamp) {
+        self.0.set(at);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Timestamp {
+        self.0.get()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct CapturedLog(pub RefCell<Vec<String>>);
+
+impl Log for CapturedLog {
+    fn error(&self, request_id: &str, message: &str) {
+        self.0.borrow_mut().push(format!("{request_id}: {message}"));
+    }
+}
+
+/// A whole platform in memory.
+#[derive(Debug, Default)]
+pub struct MemoryPlatform {
+    pub store: MemoryStore,
+    pub clock: FakeClock,
+    pub log: CapturedLog,
+}
+
+impl MemoryPlatform {
+    pub fn services(&self) -> Services<'_> {
+        Services {
+            accounts: &self.store,
+            keys: &self.store,
+            projects: &self.store,
+            ledger: &self.store,
+            clock: &self.clock,
+            log: &self.log,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Services and rules of the API, over small port traits: no `worker` types here, so everything in
+//! this module runs and is tested natively against the in-memory store.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod error;
+pub mod ids;
+pub mod ledger;
+pub mod page;
+pub mod ports;
+pub mod projects;
+pub mod time;
+pub mod validate;
+
+#[cfg(test)]
+pub mod memory;
+
+pub use error::{DomainError, StoreError};
+pub use ports::Services;

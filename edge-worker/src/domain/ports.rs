@@ -1,0 +1,145 @@
+//! The ports the domain needs from the platform: storage (D1 in production, memory in tests), a
+//! clock and a log. Each trait is small and named for what it stores; one adapter may implement
+//! several.
+
+use async_trait::async_trait;
+use roughcut_shared::credits::{Balance, LedgerEntryType};
+use roughcut_shared::projects::ProjectState;
+
+use super::StoreError;
+use super::page::{Listed, Page};
+use super::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub prefix: String,
+    /// SHA-256 of the key, hex.
+    pub key_hash: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub state: ProjectState,
+    pub created_at: Timestamp,
+    pub asset_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRecord {
+    pub id: String,
+    pub account_id: String,
+    pub entry_type: LedgerEntryType,
+    pub delta: i64,
+    pub asset_id: Option<String>,
+    pub pipeline_id: Option<String>,
+    pub hold_id: Option<String>,
+    pub memo: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// What became of a guarded ledger append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    Appended,
+    /// Refused: the account's available credits would go below zero.
+    WouldOverdraw,
+    /// Refused: no such account.
+    NoAccount,
+}
+
+#[async_trait(?Send)]
+pub trait AccountStore {
+    /// Stores the account and its first key together, or neither.
+    async fn create_account(&self, account: &AccountRecord, first_key: &ApiKeyRecord) -> Result<(), StoreError>;
+}
+
+#[async_trait(?Send)]
+pub trait ApiKeyStore {
+    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+    async fn key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// The account's keys, revoked ones included, oldest first.
+    async fn list_keys(&self, account_id: &str, page: Page) -> Result<Listed<ApiKeyRecord>, StoreError>;
+    /// Sets `revoked_at` unless already set; `false` when the account has no such key.
+    async fn revoke_key(&self, account_id: &str, key_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// Sets `last_used_at = at` unless it is already later than `unless_after` (so a busy key
+    /// costs one write a minute, not one per request).
+    async fn mark_key_used(&self, key_id: &str, at: Timestamp, unless_after: Timestamp) -> Result<(), StoreError>;
+}
+
+/// Which projects a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProjectFilter {
+    pub state: Option<ProjectState>,
+}
+
+/// The changes of a project update; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub state: Option<ProjectState>,
+}
+
+#[async_trait(?Send)]
+pub trait ProjectStore {
+    async fn insert_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
+    async fn project(&self, account_id: &str, project_id: &str) -> Result<Option<ProjectRecord>, StoreError>;
+    /// Newest first.
+    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError>;
+    /// `None` when the account has no such project.
+    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, at: Timestamp) -> Result<Option<ProjectRecord>, StoreError>;
+    /// `false` when the account has no such project.
+    async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait(?Send)]
+pub trait LedgerStore {
+    /// Appends `entry` atomically with its guard: a negative delta is refused when it would take
+    /// the account's available credits (the sum of every delta) below zero, however many appends
+    /// race.
+    async fn append_entry(&self, entry: &LedgerRecord) -> Result<AppendOutcome, StoreError>;
+    async fn balance(&self, account_id: &str) -> Result<Balance, StoreError>;
+    /// Newest first.
+    async fn history(&self, account_id: &str, page: Page) -> Result<Listed<LedgerRecord>, StoreError>;
+}
+
+pub trait Clock {
+    fn now(&self) -> Timestamp;
+}
+
+/// Where causes of internal errors go (never to the client).
+pub trait Log {
+    fn error(&self, request_id: &str, message: &str);
+}
+
+/// Everything a request may use, borrowed for its duration.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    pub accounts: &'a dyn AccountStore,
+    pub keys: &'a dyn ApiKeyStore,
+    pub projects: &'a dyn ProjectStore,
+    pub ledger: &'a dyn LedgerStore,
+    pub clock: &'a dyn Clock,
+    pub log: &'a dyn Log,
+}
+
+impl std::fmt::Debug for Services<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,129 @@
+//! Projects: create, read, list (filter by state), rename or archive, delete.
+
+use roughcut_shared::projects::{Project, ProjectState, UpdateProject};
+
+use super::api_keys::Principal;
+use super::ids::{IdKind, new_id};
+use super::page::{Listed, Page};
+use super::ports::{ProjectChanges, ProjectFilter, ProjectRecord, Services};
+use super::{DomainError, validate};
+
+pub const MAX_PROJECT_NAME_CHARS: usize = 200;
+const NOT_FOUND: DomainError = DomainError::NotFound("project");
+
+pub async fn create(services: &Services<'_>, principal: &Principal, name: &str) -> Result<Project, DomainError> {
+    let name = validate::name("body.name", name, MAX_PROJECT_NAME_CHARS)?;
+    let now = services.clock.now();
+    let record = ProjectRecord {
+        id: new_id(IdKind::Project, now),
+        account_id: principal.account_id.clone(),
+        name,
+        state: ProjectState::Active,
+        created_at: now,
+        asset_count: 0,
+    };
+    services.projects.insert_project(&record).await?;
+    Ok(to_dto(&record))
+}
+
+pub async fn get(services: &Services<'_>, principal: &Principal, project_id: &str) -> Result<Project, DomainError> {
+    match services.projects.project(&principal.account_id, project_id).await? {
+        Some(record) => Ok(to_dto(&record)),
+        None => Err(NOT_FOUND),
+    }
+}
+
+pub async fn list(services: &Services<'_>, principal: &Principal, filter: ProjectFilter, page: Page) -> Result<Listed<Project>, DomainError> {
+    let listed = services.projects.list_projects(&principal.account_id, filter, page).await?;
+    Ok(Listed { items: listed.items.iter().map(to_dto).collect(), total: listed.total })
+}
+
+pub async fn update(services: &Services<'_>, principal: &Principal, project_id: &str, update: &UpdateProject) -> Result<Project, DomainError> {
+    let changes = ProjectChanges {
+        name: update.name.as_deref().map(|name| validate::name("body.name", name, MAX_PROJECT_NAME_CHARS)).transpose()?,
+        state: update.state,
+    };
+    let now = services.clock.now();
+    match services.projects.update_project(&principal.account_id, project_id, &changes, now).await? {
+        Some(record) => Ok(to_dto(&record)),
+        None => Err(NOT_FOUND),
+    }
+}
+
+pub async fn delete(services: &Services<'_>, principal: &Principal, project_id: &str) -> Result<(), DomainError> {
+    if services.projects.delete_project(&principal.account_id, project_id).await? { Ok(()) } else { Err(NOT_FOUND) }
+}
+
+fn to_dto(record: &ProjectRecord) -> Project {
+    Project {
+        id: record.id.clone(),
+        name: record.name.clone(),
+        state: record.state,
+        created_at: record.created_at.to_rfc3339(),
+        asset_count: record.asset_count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::time::Timestamp;
+    use futures_executor::block_on;
+
+    fn alice() -> Principal {
+        Principal { account_id: "acc_alice".to_owned(), key_id: "key_a".to_owned() }
+    }
+
+    fn first_page() -> Page {
+        Page::parse(None, None).expect("page")
+    }
+
+    #[test]
+    fn lifecycle_create_rename_archive_delete() {
+        let platform = MemoryPlatform::default();
+        let services = platform.services();
+        let project = block_on(create(&services, &alice(), "Launch video")).expect("create");
+        assert_eq!(project.state, ProjectState::Active);
+
+        let renamed = block_on(update(&services, &alice(), &project.id, &UpdateProject { name: Some("Launch".into()), state: None })).expect("rename");
+        assert_eq!((renamed.name.as_str(), renamed.state), ("Launch", ProjectState::Active));
+        let archived = block_on(update(&services, &alice(), &project.id, &UpdateProject { name: None, state: Some(ProjectState::Archived) })).expect("archive");
+        assert_eq!((archived.name.as_str(), archived.state), ("Launch", ProjectState::Archived));
+
+        block_on(delete(&services, &alice(), &project.id)).expect("delete");
+        assert_eq!(block_on(get(&services, &alice(), &project.id)), Err(NOT_FOUND));
+        assert_eq!(block_on(delete(&services, &alice(), &project.id)), Err(NOT_FOUND));
+    }
+
+    #[test]
+    fn lists_are_newest_first_filtered_and_paged() {
+        let platform = MemoryPlatform::default();
+        let services = platform.services();
+        let mut ids = Vec::new();
+        for (index, name) in ["a", "b", "c"].into_iter().enumerate() {
+            platform.clock.set(Timestamp(1_000 + index as i64));
+            ids.push(block_on(create(&services, &alice(), name)).expect("create").id);
+        }
+        block_on(update(&services, &alice(), &ids[1], &UpdateProject { name: None, state: Some(ProjectState::Archived) })).expect("archive");
+
+        let all = block_on(list(&services, &alice(), ProjectFilter::default(), first_page())).expect("list");
+        assert_eq!(all.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["c", "b", "a"]);
+        let active = block_on(list(&services, &alice(), ProjectFilter { state: Some(ProjectState::Active) }, first_page())).expect("list");
+        assert_eq!((active.total, active.items.len()), (2, 2));
+        let second = block_on(list(&services, &alice(), ProjectFilter::default(), Page::parse(Some(1), Some(1)).expect("page"))).expect("list");
+        assert_eq!((second.total, second.items[0].name.as_str()), (3, "b"));
+    }
+
+    #[test]
+    fn another_account_sees_nothing() {
+        let platform = MemoryPlatform::default();
+        let services = platform.services();
+        let project = block_on(create(&services, &alice(), "mine")).expect("create");
+        let bob = Principal { account_id: "acc_bob".to_owned(), key_id: "key_b".to_owned() };
+        assert_eq!(block_on(get(&services, &bob, &project.id)), Err(NOT_FOUND));
+        assert_eq!(block_on(update(&services, &bob, &project.id, &UpdateProject::default())), Err(NOT_FOUND));
+        assert_eq!(block_on(delete(&services, &bob, &project.id)), Err(NOT_FOUND));
+        assert_eq!(block_on(list(&services, &bob, ProjectFilter::default(), first_page())).expect("list").total, 0);
+    }
+}

@@ -1,0 +1,129 @@
+//! The HTTP layer, over plain `http` types so that it runs natively in tests: routing, auth,
+//! request parsing, and the one mapping from errors to responses.
+
+pub mod error;
+mod handlers;
+pub mod openapi;
+pub mod request;
+pub mod response;
+pub mod routes;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::api_keys::{self, Principal};
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::Services;
+pub use error::ApiError;
+pub use request::{ApiRequest, RequestBody};
+pub use response::ApiResponse;
+use routes::{Auth, Endpoint, Resolved};
+
+/// Deployment settings the HTTP layer needs.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// The operator's bearer token for `/admin/v1`; admin routes refuse everyone without it.
+    pub admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config").field("admin_token", &self.admin_token.as_ref().map(|_| "<set>")).finish()
+    }
+}
+
+/// Shortest admin token accepted: a short secret is treated as none rather than guessable.
+const MIN_ADMIN_TOKEN_CHARS: usize = 24;
+
+/// Who is calling, as established by the route's `Auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Anyone,
+    Operator,
+    Account(Principal),
+}
+
+/// One request on its way through a handler.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub services: Services<'a>,
+    pub request: &'a ApiRequest,
+    pub params: Vec<(String, String)>,
+    pub caller: Caller,
+}
+
+impl Call<'_> {
+    /// A path parameter the route declares.
+    pub fn param(&self, name: &str) -> Result<&str, ApiError> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .ok_or_else(|| ApiError::internal(format!("route has no path parameter {name}")))
+    }
+
+    /// The authenticated account (the route declared `Auth::ApiKey`).
+    pub fn account(&self) -> Result<&Principal, ApiError> {
+        match &self.caller {
+            Caller::Account(principal) => Ok(principal),
+            _ => Err(ApiError::internal("handler needs an account but its route is not Auth::ApiKey")),
+        }
+    }
+}
+
+/// Answers one request. Never fails: every error becomes the error envelope here.
+pub async fn handle(services: Services<'_>, config: &Config, request: ApiRequest) -> ApiResponse {
+    let request_id = new_id(IdKind::Request, services.clock.now());
+    let response = match route_and_run(services, config, &request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(&request_id, services.log),
+    };
+    response.with_header("request-id", request_id)
+}
+
+async fn route_and_run(services: Services<'_>, config: &Config, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let (route, params) = match routes::resolve(&request.method, &request.path) {
+        Resolved::Found(route, params) => (route, params),
+        Resolved::MethodNotAllowed(allow) => return Err(ApiError::method_not_allowed(&allow)),
+        Resolved::NotFound => return Err(ApiError::not_found("route")),
+    };
+    let caller = authenticate(services, config, request, route.auth).await?;
+    let call = Call { services, request, params, caller };
+    dispatch(route.endpoint, &call).await
+}
+
+async fn authenticate(services: Services<'_>, config: &Config, request: &ApiRequest, auth: Auth) -> Result<Caller, ApiError> {
+    match auth {
+        Auth::Public => Ok(Caller::Anyone),
+        Auth::ApiKey => {
+            let token = request.bearer().ok_or_else(ApiError::unauthenticated)?;
+            Ok(Caller::Account(api_keys::authenticate(&services, token).await?))
+        }
+        Auth::Admin => {
+            let expected = config.admin_token.as_deref().filter(|t| t.chars().count() >= MIN_ADMIN_TOKEN_CHARS);
+            match (expected, request.bearer()) {
+                // Digests of equal length compare without leaking the token's length or prefix.
+                (Some(expected), Some(given)) if Sha256::digest(expected) == Sha256::digest(given) => Ok(Caller::Operator),
+                _ => Err(ApiError::unauthenticated()),
+            }
+        }
+    }
+}
+
+async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    use handlers::{admin, api_keys, credits, docs, projects};
+    match endpoint {
+        Endpoint::OpenApi => docs::openapi_json(),
+        Endpoint::CreateAccount => admin::create_account(call).await,
+        Endpoint::GrantCredits => admin::grant_credits(call).await,
+        Endpoint::CreateApiKey => api_keys::create(call).await,
+        Endpoint::ListApiKeys => api_keys::list(call).await,
+        Endpoint::RevokeApiKey => api_keys::revoke(call).await,
+        Endpoint::CreateProject => projects::create(call).await,
+        Endpoint::ListProjects => projects::list(call).await,
+        Endpoint::GetProject => projects::get(call).await,
+        Endpoint::UpdateProject => projects::update(call).await,
+        Endpoint::DeleteProject => projects::delete(call).await,
+        Endpoint::CreditBalance => credits::balance(call).await,
+        Endpoint::CreditHistory => credits::history(call).await,
+    }
+}

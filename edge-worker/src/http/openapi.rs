@@ -1,0 +1,137 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and the
+//! wire types' `ToSchema` derives; tests hold it to the route table.
+
+use roughcut_shared::{ErrorCode, ErrorEnvelope};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema};
+
+use super::handlers;
+use super::routes::ALIASES;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "roughcut API", version = "1", description = "Rough cuts of talking-head recordings: uploads, cuts, exports, renders. Errors share one envelope; see the `ErrorCode` schema for every code and its status."),
+    paths(
+        handlers::docs::openapi_json,
+        handlers::admin::create_account,
+        handlers::admin::grant_credits,
+        handlers::api_keys::create,
+        handlers::api_keys::list,
+        handlers::api_keys::revoke,
+        handlers::projects::create,
+        handlers::projects::list,
+        handlers::projects::get,
+        handlers::projects::update,
+        handlers::projects::delete,
+        handlers::credits::balance,
+        handlers::credits::history,
+    ),
+    components(schemas(ErrorEnvelope, ErrorCode)),
+    modifiers(&SecuritySchemes, &ErrorResponses, &SeedAliases),
+)]
+struct ApiDoc;
+
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build())
+        };
+        components.add_security_scheme("api_key", bearer("An account's API key, `sk_…`."));
+        components.add_security_scheme("admin_token", bearer("The operator's `ADMIN_TOKEN` (not for end users)."));
+    }
+}
+
+/// Every operation can fail with the error envelope; the code table lives on `ErrorCode`.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut Document) {
+        let table: Vec<String> = ErrorCode::ALL.iter().map(|c| format!("`{}` ({})", c.as_str(), c.status())).collect();
+        let description = format!("An error, in the one envelope of the API. Codes: {}.", table.join(", "));
+        let envelope = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(ErrorEnvelope::schema())).build())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                operation.responses.responses.entry("default".to_owned()).or_insert_with(|| RefOr::T(envelope.clone()));
+            }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+/// The seed surface (`/api/v1/…`) serves some canonical paths verbatim.
+struct SeedAliases;
+
+impl Modify for SeedAliases {
+    fn modify(&self, openapi: &mut Document) {
+        for (alias, target) in ALIASES {
+            if let Some(item) = openapi.paths.paths.get(*target).cloned() {
+                openapi.paths.paths.insert((*alias).to_owned(), item);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::http::routes::{self, Auth};
+
+    fn documented() -> serde_json::Value {
+        serde_json::to_value(document()).expect("json")
+    }
+
+    #[test]
+    fn documents_exactly_the_routes_served_with_their_auth() {
+        let doc = documented();
+        let mut served = BTreeSet::new();
+        for route in routes::all() {
+            let method = route.method.as_str().to_lowercase();
+            served.insert((route.path.to_owned(), method.clone()));
+            let operation = &doc["paths"][route.path][&method];
+            assert!(operation.is_object(), "{method} {} is not documented", route.path);
+            let security = operation.get("security").map(|s| s.to_string()).unwrap_or_default();
+            match route.auth {
+                Auth::Public => assert_eq!(security, "", "{}", route.path),
+                Auth::ApiKey => assert!(security.contains("api_key"), "{}", route.path),
+                Auth::Admin => assert!(security.contains("admin_token"), "{}", route.path),
+            }
+            assert!(operation["responses"]["default"].is_object(), "{} lacks the error envelope", route.path);
+        }
+        let mut documented_ops = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("item").keys() {
+                documented_ops.insert((path.clone(), method.clone()));
+            }
+        }
+        assert_eq!(documented_ops, served);
+    }
+
+    #[test]
+    fn is_openapi_3_1_and_lists_every_error_code() {
+        let doc = documented();
+        assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"));
+        let codes = doc["components"]["schemas"]["ErrorCode"].to_string();
+        for code in ErrorCode::ALL {
+            assert!(codes.contains(code.as_str()), "{}", code.as_str());
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Requests as plain data (filled by the adapter from workerd's request) and their parsing:
+//! bearer tokens, query strings and JSON bodies, each failure mapped to its API error.
+
+use http::{HeaderMap, Method};
+use roughcut_shared::FieldError;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+use roughcut_shared::ErrorCode;
+
+/// JSON bodies larger than this are refused with 413 before they are parsed. Uploads (TUS) do not
+/// go through here: they stream to R2.
+pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    Bytes(Vec<u8>),
+    /// The body exceeded `MAX_JSON_BODY_BYTES` and was not read further.
+    TooLarge,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: RequestBody,
+}
+
+impl ApiRequest {
+    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
+    pub fn bearer(&self) -> Option<&str> {
+        let value = self.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+
+    /// The query string as `T`; unknown parameters and bad values are a `bad_request`.
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_urlencoded::from_str(&self.query).map_err(|err| ApiError::bad_request(format!("Invalid query string: {err}.")))
+    }
+
+    /// The body as JSON `T`. Not JSON → 415; too large → 413; not parseable → 400; the wrong
+    /// shape (missing or unknown fields, wrong types) → 422 naming the field.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let bytes = match &self.body {
+            RequestBody::TooLarge => {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("JSON bodies are limited to {MAX_JSON_BODY_BYTES} bytes."),
+                ));
+            }
+            RequestBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => b"{}".as_slice(),
+            RequestBody::Bytes(bytes) => {
+                if !self.is_json() {
+                    return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "Send JSON with `Content-Type: application/json`."));
+                }
+                bytes.as_slice()
+            }
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_data() {
+                let field = if path == "." { "body".to_owned() } else { format!("body.{path}") };
+                ApiError::validation(vec![FieldError { field, message: strip_position(&inner.to_string()) }])
+            } else {
+                malformed(&inner)
+            }
+        })?;
+        deserializer.end().map_err(|err| malformed(&err))?;
+        Ok(value)
+    }
+
+    fn is_json(&self) -> bool {
+        let Some(value) = self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let essence = value.split(';').next().unwrap_or("").trim();
+        essence.eq_ignore_ascii_case("application/json")
+    }
+}
+
+fn malformed(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(format!("Malformed JSON: {}.", strip_position(&error.to_string())))
+}
+
+/// serde_json appends " at line 1 column 9"; the field path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roughcut_shared::projects::CreateProject;
+
+    fn request(content_type: Option<&str>, body: &[u8]) -> ApiRequest {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type {
+            headers.insert(http::header::CONTENT_TYPE, value.parse().expect("header"));
+        }
+        ApiRequest { method: Method::POST, path: "/v1/projects".into(), query: String::new(), headers, body: RequestBody::Bytes(body.to_vec()) }
+    }
+
+    fn code_of(result: Result<CreateProject, ApiError>) -> ErrorCode {
+        result.expect_err("must fail").code()
+    }
+
+    #[test]
+    fn json_bodies_map_each_failure_to_its_code() {
+        assert_eq!(request(Some("application/json; charset=utf-8"), br#"{"name":"a"}"#).json::<CreateProject>().expect("ok").name, "a");
+        assert_eq!(code_of(request(Some("text/plain"), br#"{"name":"a"}"#).json()), ErrorCode::UnsupportedMediaType);
+        assert_eq!(code_of(request(Some("application/json"), br#"{"name":"#).json()), ErrorCode::BadRequest);
+        assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a"} x"#).json()), ErrorCode::BadRequest);
+        assert_eq!(code_of(request(Some("application/json"), br#"{"name":5}"#).json()), ErrorCode::ValidationError);
+        assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a","x":1}"#).json()), ErrorCode::ValidationError);
+        assert_eq!(code_of(request(None, b"").json()), ErrorCode::ValidationError);
+        let mut too_large = request(Some("application/json"), b"");
+        too_large.body = RequestBody::TooLarge;
+        assert_eq!(code_of(too_large.json()), ErrorCode::PayloadTooLarge);
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let error = request(Some("application/json"), br#"{"name":5}"#).json::<CreateProject>().expect_err("invalid");
+        let response = error.into_response("req", &crate::domain::memory::CapturedLog::default());
+        let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
+        assert_eq!(json["error"]["fields"][0]["field"], "body.name");
+    }
+
+    #[test]
+    fn bearer_tokens_are_parsed_strictly() {
+        let mut req = request(None, b"");
+        assert_eq!(req.bearer(), None);
+        req.headers.insert(http::header::AUTHORIZATION, "bearer sk_abc".parse().expect("header"));
+        assert_eq!(req.bearer(), Some("sk_abc"));
+        req.headers.insert(http::header::AUTHORIZATION, "Basic sk_abc".parse().expect("header"));
+        assert_eq!(req.bearer(), None);
+    }
+}

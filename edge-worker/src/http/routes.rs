@@ -1,0 +1,146 @@
+//! The route table: every (method, path) the API serves, its auth and its handler, in one place.
+//! The OpenAPI document is checked against it by tests, so neither can drift.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use http::Method;
+
+/// How a route authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Public,
+    /// `Authorization: Bearer sk_…` of an account.
+    ApiKey,
+    /// `Authorization: Bearer <ADMIN_TOKEN>`.
+    Admin,
+}
+
+/// What a route does; `http::dispatch` maps each to its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    OpenApi,
+    CreateAccount,
+    GrantCredits,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+    CreateProject,
+    ListProjects,
+    GetProject,
+    UpdateProject,
+    DeleteProject,
+    CreditBalance,
+    CreditHistory,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    /// OpenAPI path syntax: `/v1/projects/{id}`.
+    pub path: &'static str,
+    pub endpoint: Endpoint,
+    pub auth: Auth,
+}
+
+/// Paths of the seed surface (`/api/v1`) that serve exactly what a canonical path serves.
+pub const ALIASES: &[(&str, &str)] = &[("/api/v1/api-keys", "/v1/api-keys"), ("/api/v1/api-keys/{id}", "/v1/api-keys/{id}")];
+
+const fn route(method: Method, path: &'static str, endpoint: Endpoint, auth: Auth) -> Route {
+    Route { method, path, endpoint, auth }
+}
+
+/// Every canonical route; `ALIASES` add their seed-surface twins.
+fn canonical_routes() -> Vec<Route> {
+    use Auth::{Admin, ApiKey, Public};
+    use Endpoint as E;
+    vec![
+        route(Method::GET, "/v1/openapi.json", E::OpenApi, Public),
+        route(Method::POST, "/admin/v1/accounts", E::CreateAccount, Admin),
+        route(Method::POST, "/admin/v1/accounts/{id}/credits", E::GrantCredits, Admin),
+        route(Method::POST, "/v1/api-keys", E::CreateApiKey, ApiKey),
+        route(Method::GET, "/v1/api-keys", E::ListApiKeys, ApiKey),
+        route(Method::DELETE, "/v1/api-keys/{id}", E::RevokeApiKey, ApiKey),
+        route(Method::POST, "/v1/projects", E::CreateProject, ApiKey),
+        route(Method::GET, "/v1/projects", E::ListProjects, ApiKey),
+        route(Method::GET, "/v1/projects/{id}", E::GetProject, ApiKey),
+        route(Method::PATCH, "/v1/projects/{id}", E::UpdateProject, ApiKey),
+        route(Method::DELETE, "/v1/projects/{id}", E::DeleteProject, ApiKey),
+        route(Method::GET, "/v1/credits/balance", E::CreditBalance, ApiKey),
+        route(Method::GET, "/v1/credits/history", E::CreditHistory, ApiKey),
+    ]
+}
+
+/// Every route served, aliases included.
+pub fn all() -> &'static [Route] {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let canonical = canonical_routes();
+        let aliased = ALIASES.iter().flat_map(|(alias, target)| {
+            canonical.iter().filter(move |r| r.path == *target).map(move |r| Route { path: alias, ..r.clone() })
+        });
+        let aliased: Vec<Route> = aliased.collect();
+        canonical.into_iter().chain(aliased).collect()
+    })
+}
+
+/// The result of matching a request line against the table.
+#[derive(Debug)]
+pub enum Resolved {
+    Found(&'static Route, Vec<(String, String)>),
+    /// The path exists; these methods are what it serves.
+    MethodNotAllowed(String),
+    NotFound,
+}
+
+/// matchit's router over the table, grouped by path, built once per isolate.
+fn matcher() -> &'static matchit::Router<Vec<&'static Route>> {
+    static MATCHER: OnceLock<matchit::Router<Vec<&'static Route>>> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        let mut by_path: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
+        for route in all() {
+            by_path.entry(route.path).or_default().push(route);
+        }
+        let mut router = matchit::Router::new();
+        for (path, routes) in by_path {
+            // matchit 0.7 writes parameters as `:name`.
+            let pattern = path.replace('{', ":").replace('}', "");
+            if let Err(err) = router.insert(pattern, routes) {
+                panic!("route table is inconsistent at {path}: {err}");
+            }
+        }
+        router
+    })
+}
+
+pub fn resolve(method: &Method, path: &str) -> Resolved {
+    let Ok(matched) = matcher().at(path) else {
+        return Resolved::NotFound;
+    };
+    let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    // HEAD is answered wherever GET is (RFC 9110 §9.3.2); the adapter drops the body.
+    let wanted = if method == Method::HEAD { &Method::GET } else { method };
+    match matched.value.iter().find(|route| route.method == wanted) {
+        Some(route) => Resolved::Found(route, params),
+        None => {
+            let allow: Vec<&str> = matched.value.iter().map(|route| route.method.as_str()).collect();
+            Resolved::MethodNotAllowed(allow.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_paths_methods_and_aliases() {
+        let Resolved::Found(route, params) = resolve(&Method::GET, "/v1/projects/prj_1") else { panic!("not found") };
+        assert_eq!((route.endpoint, params), (Endpoint::GetProject, vec![("id".to_owned(), "prj_1".to_owned())]));
+        let Resolved::Found(route, _) = resolve(&Method::DELETE, "/api/v1/api-keys/key_1") else { panic!("alias") };
+        assert_eq!(route.endpoint, Endpoint::RevokeApiKey);
+        assert!(matches!(resolve(&Method::PUT, "/v1/projects/prj_1"), Resolved::MethodNotAllowed(allow) if allow == "GET, PATCH, DELETE"));
+        assert!(matches!(resolve(&Method::GET, "/v1/nope"), Resolved::NotFound));
+        assert!(matches!(resolve(&Method::GET, "/v1/projects/"), Resolved::NotFound));
+    }
+}

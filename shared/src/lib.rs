@@ -1,0 +1,12 @@
+//! Wire types of the roughcut API, shared by the edge worker, the media container, the SDK's tests
+//! and the end-to-end tests: what goes over HTTP, nothing else (no I/O, no domain rules).
+
+pub mod accounts;
+pub mod api_keys;
+pub mod credits;
+pub mod error;
+pub mod list;
+pub mod projects;
+
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
+pub use list::List;
