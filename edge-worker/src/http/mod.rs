@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::Services;
+use crate::domain::ports::{Clock, Log};
 pub use error::ApiError;
 pub use request::{ApiRequest, RequestBody};
 pub use response::ApiResponse;
@@ -73,11 +74,21 @@ impl Call<'_> {
 /// Answers one request. Never fails: every error becomes the error envelope here.
 pub async fn handle(services: Services<'_>, config: &Config, request: ApiRequest) -> ApiResponse {
     let request_id = new_id(IdKind::Request, services.clock.now());
-    let response = match route_and_run(services, config, &request).await {
+    let mut response = match route_and_run(services, config, &request).await {
         Ok(response) => response,
         Err(error) => error.into_response(&request_id, services.log),
     };
+    if request.method == http::Method::HEAD {
+        response.body.clear();
+    }
     response.with_header("request-id", request_id)
+}
+
+/// The response to a request that failed before it could be handled (a missing binding, an
+/// unreadable body), in the same envelope and with a request id.
+pub fn handle_failure(clock: &dyn Clock, log: &dyn Log, error: ApiError) -> ApiResponse {
+    let request_id = new_id(IdKind::Request, clock.now());
+    error.into_response(&request_id, log).with_header("request-id", request_id)
 }
 
 async fn route_and_run(services: Services<'_>, config: &Config, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

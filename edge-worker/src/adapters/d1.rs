@@ -1,0 +1,344 @@
+//! D1 behind the store ports. All SQL of the worker lives here; every statement is scoped by
+//! `account_id`, and every guarded write is a single statement (SQLite runs it atomically) or one
+//! `batch()` (a transaction), since D1 has no interactive transactions.
+
+use async_trait::async_trait;
+use roughcut_shared::credits::{Balance, LedgerEntryType};
+use roughcut_shared::projects::ProjectState;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+
+use crate::domain::StoreError;
+use crate::domain::page::{Listed, Page};
+use crate::domain::ports::{
+    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, LedgerRecord, LedgerStore, ProjectChanges,
+    ProjectFilter, ProjectRecord, ProjectStore,
+};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug)]
+pub struct D1Store {
+    db: D1Database,
+}
+
+impl D1Store {
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+
+    fn statement(&self, sql: &str, binds: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(binds).map_err(store_error)
+    }
+
+    async fn execute(&self, sql: &str, binds: &[JsValue]) -> Result<usize, StoreError> {
+        let result = self.statement(sql, binds)?.run().await.map_err(store_error)?;
+        changes(&result)
+    }
+
+    async fn first<T: DeserializeOwned>(&self, sql: &str, binds: &[JsValue]) -> Result<Option<T>, StoreError> {
+        self.statement(sql, binds)?.first::<T>(None).await.map_err(store_error)
+    }
+
+    /// A page of rows and the count of all matches, read in one batch (one snapshot).
+    async fn page<T: DeserializeOwned>(&self, rows_sql: &str, count_sql: &str, binds: &[JsValue], page: Page) -> Result<Listed<T>, StoreError> {
+        let mut row_binds = binds.to_vec();
+        row_binds.push(JsValue::from_f64(f64::from(page.limit)));
+        row_binds.push(JsValue::from_f64(page.offset as f64));
+        let statements = vec![self.statement(rows_sql, &row_binds)?, self.statement(count_sql, binds)?];
+        let results = self.db.batch(statements).await.map_err(store_error)?;
+        let [rows, count] = results.as_slice() else {
+            return Err(StoreError(format!("batch returned {} results for 2 statements", results.len())));
+        };
+        let items = rows.results::<T>().map_err(store_error)?;
+        let total = count.results::<CountRow>().map_err(store_error)?.first().map_or(0, |row| row.total);
+        Ok(Listed { items, total })
+    }
+}
+
+fn store_error(error: worker::Error) -> StoreError {
+    StoreError(format!("D1: {error}"))
+}
+
+fn changes(result: &D1Result) -> Result<usize, StoreError> {
+    Ok(result.meta().map_err(store_error)?.and_then(|meta| meta.changes).unwrap_or(0))
+}
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn optional_text(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// Exact for every value below 2^53, which covers our millisecond times, counts and credits.
+fn number(value: i64) -> JsValue {
+    JsValue::from_f64(value as f64)
+}
+
+fn time(value: Timestamp) -> JsValue {
+    number(value.0)
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    total: u64,
+}
+
+#[derive(Deserialize)]
+struct ApiKeyRow {
+    id: String,
+    account_id: String,
+    name: String,
+    prefix: String,
+    key_hash: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<ApiKeyRow> for ApiKeyRecord {
+    fn from(row: ApiKeyRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            prefix: row.prefix,
+            key_hash: row.key_hash,
+            created_at: Timestamp(row.created_at),
+            last_used_at: row.last_used_at.map(Timestamp),
+            revoked_at: row.revoked_at.map(Timestamp),
+        }
+    }
+}
+
+const API_KEY_COLUMNS: &str = "id, account_id, name, prefix, key_hash, created_at, last_used_at, revoked_at";
+
+fn insert_key_statement(store: &D1Store, key: &ApiKeyRecord) -> Result<D1PreparedStatement, StoreError> {
+    store.statement(
+        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[text(&key.id), text(&key.account_id), text(&key.name), text(&key.prefix), text(&key.key_hash), time(key.created_at)],
+    )
+}
+
+#[async_trait(?Send)]
+impl AccountStore for D1Store {
+    async fn create_account(&self, account: &AccountRecord, first_key: &ApiKeyRecord) -> Result<(), StoreError> {
+        let statements = vec![
+            self.statement(
+                "INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)",
+                &[text(&account.id), text(&account.name), time(account.created_at)],
+            )?,
+            insert_key_statement(self, first_key)?,
+        ];
+        self.db.batch(statements).await.map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl ApiKeyStore for D1Store {
+    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        insert_key_statement(self, key)?.run().await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?1");
+        Ok(self.first::<ApiKeyRow>(&sql, &[text(key_hash)]).await?.map(Into::into))
+    }
+
+    async fn list_keys(&self, account_id: &str, page: Page) -> Result<Listed<ApiKeyRecord>, StoreError> {
+        let rows_sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3");
+        let listed = self
+            .page::<ApiKeyRow>(&rows_sql, "SELECT COUNT(*) AS total FROM api_keys WHERE account_id = ?1", &[text(account_id)], page)
+            .await?;
+        Ok(Listed { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total })
+    }
+
+    async fn revoke_key(&self, account_id: &str, key_id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        // SQLite counts a matched row as changed even when COALESCE keeps the old value, so the
+        // count says "exists", and a second revoke keeps the first time.
+        let changed = self
+            .execute(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3) WHERE id = ?1 AND account_id = ?2",
+                &[text(key_id), text(account_id), time(at)],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn mark_key_used(&self, key_id: &str, at: Timestamp, unless_after: Timestamp) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+            &[text(key_id), time(at), time(unless_after)],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct ProjectRow {
+    id: String,
+    account_id: String,
+    name: String,
+    state: String,
+    created_at: i64,
+    asset_count: u64,
+}
+
+impl TryFrom<ProjectRow> for ProjectRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ProjectRow) -> Result<Self, StoreError> {
+        let state = ProjectState::parse(&row.state).ok_or_else(|| StoreError(format!("project {} has state {}", row.id, row.state)))?;
+        Ok(Self { id: row.id, account_id: row.account_id, name: row.name, state, created_at: Timestamp(row.created_at), asset_count: row.asset_count })
+    }
+}
+
+/// Projects with their live asset count.
+const PROJECT_SELECT: &str = "SELECT p.id, p.account_id, p.name, p.state, p.created_at, \
+     (SELECT COUNT(*) FROM assets a WHERE a.project_id = p.id AND a.state <> 'deleted') AS asset_count \
+     FROM projects p";
+
+#[async_trait(?Send)]
+impl ProjectStore for D1Store {
+    async fn insert_project(&self, project: &ProjectRecord) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO projects (id, account_id, name, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            &[text(&project.id), text(&project.account_id), text(&project.name), text(project.state.as_str()), time(project.created_at)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn project(&self, account_id: &str, project_id: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        let sql = format!("{PROJECT_SELECT} WHERE p.id = ?1 AND p.account_id = ?2");
+        self.first::<ProjectRow>(&sql, &[text(project_id), text(account_id)]).await?.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError> {
+        let matches = "p.account_id = ?1 AND (?2 IS NULL OR p.state = ?2)";
+        let rows_sql = format!("{PROJECT_SELECT} WHERE {matches} ORDER BY p.created_at DESC, p.id DESC LIMIT ?3 OFFSET ?4");
+        let count_sql = format!("SELECT COUNT(*) AS total FROM projects p WHERE {matches}");
+        let binds = [text(account_id), optional_text(filter.state.map(ProjectState::as_str))];
+        let listed = self.page::<ProjectRow>(&rows_sql, &count_sql, &binds, page).await?;
+        let items = listed.items.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+        Ok(Listed { items, total: listed.total })
+    }
+
+    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, at: Timestamp) -> Result<Option<ProjectRecord>, StoreError> {
+        self.execute(
+            "UPDATE projects SET name = COALESCE(?3, name), state = COALESCE(?4, state), updated_at = ?5 WHERE id = ?1 AND account_id = ?2",
+            &[text(project_id), text(account_id), optional_text(changes.name.as_deref()), optional_text(changes.state.map(ProjectState::as_str)), time(at)],
+        )
+        .await?;
+        self.project(account_id, project_id).await
+    }
+
+    async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
+        let changed = self.execute("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &[text(project_id), text(account_id)]).await?;
+        Ok(changed > 0)
+    }
+}
+
+#[derive(Deserialize)]
+struct LedgerRow {
+    id: String,
+    account_id: String,
+    #[serde(rename = "type")]
+    entry_type: String,
+    delta: i64,
+    asset_id: Option<String>,
+    pipeline_id: Option<String>,
+    hold_id: Option<String>,
+    memo: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<LedgerRow> for LedgerRecord {
+    type Error = StoreError;
+
+    fn try_from(row: LedgerRow) -> Result<Self, StoreError> {
+        let entry_type = LedgerEntryType::parse(&row.entry_type).ok_or_else(|| StoreError(format!("ledger entry {} has type {}", row.id, row.entry_type)))?;
+        Ok(Self {
+            id: row.id,
+            account_id: row.account_id,
+            entry_type,
+            delta: row.delta,
+            asset_id: row.asset_id,
+            pipeline_id: row.pipeline_id,
+            hold_id: row.hold_id,
+            memo: row.memo,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct BalanceRow {
+    balance: i64,
+    reserved: i64,
+}
+
+#[async_trait(?Send)]
+impl LedgerStore for D1Store {
+    async fn append_entry(&self, entry: &LedgerRecord) -> Result<AppendOutcome, StoreError> {
+        // One INSERT … SELECT … WHERE: the guard and the write are one SQLite statement, so no
+        // concurrent append can slip between the check and the insert.
+        let inserted = self
+            .execute(
+                "INSERT INTO ledger_entries (id, account_id, type, delta, asset_id, pipeline_id, hold_id, memo, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
+                   AND (?4 >= 0 OR (SELECT COALESCE(SUM(delta), 0) FROM ledger_entries WHERE account_id = ?2) + ?4 >= 0)",
+                &[
+                    text(&entry.id),
+                    text(&entry.account_id),
+                    text(entry.entry_type.as_str()),
+                    number(entry.delta),
+                    optional_text(entry.asset_id.as_deref()),
+                    optional_text(entry.pipeline_id.as_deref()),
+                    optional_text(entry.hold_id.as_deref()),
+                    optional_text(entry.memo.as_deref()),
+                    time(entry.created_at),
+                ],
+            )
+            .await?;
+        if inserted > 0 {
+            return Ok(AppendOutcome::Appended);
+        }
+        let account = self.first::<CountRow>("SELECT COUNT(*) AS total FROM accounts WHERE id = ?1", &[text(&entry.account_id)]).await?;
+        Ok(if account.is_some_and(|row| row.total > 0) { AppendOutcome::WouldOverdraw } else { AppendOutcome::NoAccount })
+    }
+
+    async fn balance(&self, account_id: &str) -> Result<Balance, StoreError> {
+        let row = self
+            .first::<BalanceRow>(
+                "SELECT COALESCE(SUM(CASE WHEN type IN ('hold', 'release') THEN 0 ELSE delta END), 0) AS balance, \
+                        COALESCE(-SUM(CASE WHEN type IN ('hold', 'release') THEN delta ELSE 0 END), 0) AS reserved \
+                 FROM ledger_entries WHERE account_id = ?1",
+                &[text(account_id)],
+            )
+            .await?
+            .unwrap_or(BalanceRow { balance: 0, reserved: 0 });
+        Ok(Balance { balance: row.balance, reserved: row.reserved, available: row.balance - row.reserved })
+    }
+
+    async fn history(&self, account_id: &str, page: Page) -> Result<Listed<LedgerRecord>, StoreError> {
+        let listed = self
+            .page::<LedgerRow>(
+                "SELECT id, account_id, type, delta, asset_id, pipeline_id, hold_id, memo, created_at FROM ledger_entries \
+                 WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+                "SELECT COUNT(*) AS total FROM ledger_entries WHERE account_id = ?1",
+                &[text(account_id)],
+                page,
+            )
+            .await?;
+        let items = listed.items.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+        Ok(Listed { items, total: listed.total })
+    }
+}

@@ -1,0 +1,28 @@
+//! The Worker's entry points: each builds the adapters from `Env` and hands over to `http`.
+
+use worker::{Context, Env, Request, Response, event};
+
+use crate::adapters::d1::D1Store;
+use crate::adapters::platform::{ConsoleLog, WorkerClock};
+use crate::adapters::web;
+use crate::domain::Services;
+use crate::http::{self, ApiError, Config};
+
+#[event(fetch)]
+async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let log = ConsoleLog;
+    let prepared = match (web::read_request(&mut request).await, env.d1("DB")) {
+        (Ok(api_request), Ok(db)) => Ok((api_request, D1Store::new(db))),
+        (Err(err), _) => Err(format!("reading request: {err}")),
+        (_, Err(err)) => Err(format!("D1 binding DB: {err}")),
+    };
+    let response = match prepared {
+        Ok((api_request, store)) => {
+            let services = Services { accounts: &store, keys: &store, projects: &store, ledger: &store, clock: &WorkerClock, log: &log };
+            let config = Config { admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()) };
+            http::handle(services, &config, api_request).await
+        }
+        Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
+    };
+    web::write_response(response)
+}
