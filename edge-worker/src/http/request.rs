@@ -61,19 +61,14 @@ impl ApiRequest {
                 bytes.as_slice()
             }
         };
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        // Syntax first, shape second: `[1,2` is malformed JSON (400), even though its first
+        // element would already be the wrong type.
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
+        serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_data() {
-                let field = if path == "." { "body".to_owned() } else { format!("body.{path}") };
-                ApiError::validation(vec![FieldError { field, message: strip_position(&inner.to_string()) }])
-            } else {
-                malformed(&inner)
-            }
-        })?;
-        deserializer.end().map_err(|err| malformed(&err))?;
-        Ok(value)
+            let field = if path == "." { "body".to_owned() } else { format!("body.{path}") };
+            ApiError::validation(vec![FieldError { field, message: strip_position(&err.into_inner().to_string()) }])
+        })
     }
 
     fn is_json(&self) -> bool {
@@ -120,6 +115,7 @@ mod tests {
         assert_eq!(code_of(request(Some("text/plain"), br#"{"name":"a"}"#).json()), ErrorCode::UnsupportedMediaType);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":"#).json()), ErrorCode::BadRequest);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a"} x"#).json()), ErrorCode::BadRequest);
+        assert_eq!(code_of(request(Some("application/json"), br#"[1,2"#).json()), ErrorCode::BadRequest);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":5}"#).json()), ErrorCode::ValidationError);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a","x":1}"#).json()), ErrorCode::ValidationError);
         assert_eq!(code_of(request(None, b"").json()), ErrorCode::ValidationError);

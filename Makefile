@@ -1,0 +1,29 @@
+# Two commands for a newcomer: `make dev` (the whole local stack) and `make test` (every test).
+# Both bootstrap first (scripts/bootstrap.sh: pinned tools from the package registries only).
+
+WORKER_SOURCES := $(shell find edge-worker/src shared/src wasm-engine/src -name '*.rs') \
+                  edge-worker/Cargo.toml shared/Cargo.toml wasm-engine/Cargo.toml Cargo.toml Cargo.lock
+WORKER_BUNDLE := edge-worker/build/index.js
+
+.PHONY: dev test bootstrap build worker media-container
+.DELETE_ON_ERROR:
+
+dev: build
+	@scripts/dev.sh
+
+test: build
+	@scripts/test.sh
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: worker media-container
+
+worker: bootstrap $(WORKER_BUNDLE)
+
+# worker-build always re-runs wasm-bindgen and wasm-opt, so it runs only when a source changed.
+$(WORKER_BUNDLE): $(WORKER_SOURCES)
+	@scripts/build-worker.sh
+
+media-container: bootstrap
+	@cargo build --quiet -p media-container

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what the stack and its tests need, idempotently, from the package registries only
+# (crates.io, npm, Debian): a second run on the same machine does nothing. Run by `make dev` and
+# `make test`.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+# Debian packages: ffmpeg (media container, test media), espeak-ng (synthetic speech), chromium
+# and its driver (browser tests), curl (the README's examples).
+packages=(ffmpeg espeak-ng chromium chromium-driver curl)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# worker-build must match the worker crate; wasm-bindgen-cli must match the wasm-bindgen pin
+# exactly (the macro and the CLI share a schema version). wasm-bindgen-cli without --locked, as
+# DESIGN.md's measured toolchain facts prescribe.
+if [ ! -x "$WORKER_BUILD_BIN" ]; then
+  say "building worker-build $WORKER_VERSION (once per machine)"
+  cargo install --quiet --locked worker-build --version "$WORKER_VERSION" --root "$TOOLS_DIR/worker-build-$WORKER_VERSION"
+fi
+if [ ! -x "$WASM_BINDGEN_BIN" ]; then
+  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (once per machine)"
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION"
+fi
+
+# npm ci only when package-lock.json changed since the last install.
+stamp="$ROOT/node_modules/.roughcut-lock.sha256"
+lock_hash=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  say "npm ci (wrangler, binaryen, esbuild)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" >"$stamp"
+fi

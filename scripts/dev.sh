@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The whole local stack (run by `make dev` after the build): local D1 migrated and seeded with a
+# dev account, the media container, and `wrangler dev --local` on 127.0.0.1:8787. Ctrl-C or
+# SIGTERM stops everything.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+PORT=${PORT:-8787}
+MEDIA_PORT=${MEDIA_PORT:-8788}
+STATE_DIR="$ROOT/.wrangler/state"
+
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# .dev.vars: generated once, kept afterwards (wrangler dev reads it as the worker's secrets).
+touch .dev.vars
+grep -q '^ADMIN_TOKEN=' .dev.vars || echo "ADMIN_TOKEN=$(random_hex 24)" >>.dev.vars
+grep -q '^DEV_API_KEY=' .dev.vars || echo "DEV_API_KEY=sk_$(random_hex 24)" >>.dev.vars
+DEV_API_KEY=$(sed -n 's/^DEV_API_KEY=//p' .dev.vars)
+
+"$WRANGLER_BIN" d1 migrations apply DB --local --persist-to "$STATE_DIR" >/dev/null
+
+# The dev account and its key (only the key's SHA-256 is stored, as for any key), and 1,000
+# credits granted once.
+key_hash=$(printf '%s' "$DEV_API_KEY" | sha256sum | cut -d' ' -f1)
+now_ms=$(($(date +%s) * 1000))
+"$WRANGLER_BIN" d1 execute DB --local --persist-to "$STATE_DIR" --command "
+  INSERT OR IGNORE INTO accounts (id, name, created_at) VALUES ('acc_dev', 'Local development', $now_ms);
+  INSERT OR IGNORE INTO api_keys (id, account_id, name, prefix, key_hash, created_at)
+    VALUES ('key_dev_${key_hash:0:12}', 'acc_dev', 'DEV_API_KEY', '${DEV_API_KEY:0:11}', '$key_hash', $now_ms);
+  INSERT INTO ledger_entries (id, account_id, type, delta, memo, created_at)
+    SELECT 'led_dev_welcome', 'acc_dev', 'topup', 1000, 'make dev: welcome credits', $now_ms
+    WHERE NOT EXISTS (SELECT 1 FROM ledger_entries WHERE id = 'led_dev_welcome');" >/dev/null
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "dev: stopping"
+  for pid in "${pids[@]}"; do kill -s TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+# Each in its own session (setsid), so that Ctrl-C reaches only this script, which then stops
+# each whole process group (wrangler's workerd included).
+PORT=$MEDIA_PORT setsid "$MEDIA_CONTAINER_BIN" &
+pids+=($!)
+setsid "$WRANGLER_BIN" dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+  --show-interactive-dev-session=false &
+pids+=($!)
+
+for _ in $(seq 1 300); do
+  if curl -fs "http://127.0.0.1:$PORT/v1/openapi.json" >/dev/null && curl -fs "http://127.0.0.1:$MEDIA_PORT/health" >/dev/null; then
+    cat <<MSG
+
+roughcut is running.
+  API:             http://127.0.0.1:$PORT   (OpenAPI: http://127.0.0.1:$PORT/v1/openapi.json)
+  media container: http://127.0.0.1:$MEDIA_PORT/health
+  DEV_API_KEY:     $DEV_API_KEY   (also in .dev.vars, with ADMIN_TOKEN)
+
+Try:
+  curl -s http://127.0.0.1:$PORT/v1/credits/balance -H "Authorization: Bearer $DEV_API_KEY"
+
+Ctrl-C stops everything.
+MSG
+    wait -n "${pids[@]}" || true
+    echo "dev: a process exited; stopping the rest"
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "dev: the stack did not come up within 60 s" >&2
+exit 1

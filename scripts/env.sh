@@ -1,0 +1,31 @@
+# Sourced by the other scripts: where the pinned tools live and how to run them. The versions are
+# read from the workspace's own pins, so a bump in Cargo.toml is all it takes.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+
+pin_of() { # the exact "=x.y.z" pin of a workspace dependency
+  sed -n "s/^$1 = .*\"=\([0-9.]*\)\".*/\1/p" "$ROOT/Cargo.toml" | head -n 1
+}
+
+WORKER_VERSION=$(pin_of worker)
+WASM_BINDGEN_VERSION=$(pin_of wasm-bindgen)
+# Outside the clone, so that every clone on this machine shares one build of each tool.
+TOOLS_DIR=${ROUGHCUT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/roughcut/tools}
+WORKER_BUILD_BIN="$TOOLS_DIR/worker-build-$WORKER_VERSION/bin/worker-build"
+
+# worker-build downloads these from GitHub unless told where they are; that download fails here.
+export WASM_BINDGEN_BIN="$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+export WRANGLER_BIN="$ROOT/node_modules/.bin/wrangler"
+
+# wrangler: no telemetry, no request.cf lookups over the network, no update checks.
+export WRANGLER_SEND_METRICS=false
+export CLOUDFLARE_CF_FETCH_ENABLED=false
+export NO_UPDATE_NOTIFIER=1
+
+CARGO_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+MEDIA_CONTAINER_BIN="$CARGO_TARGET/debug/media-container"
+export MEDIA_CONTAINER_BIN

@@ -1,0 +1,122 @@
+//! A small blocking HTTP client for the tests (ureq), with the API's conventions built in.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use ureq::http::{HeaderMap, Method, Request};
+
+use crate::stack::Stack;
+
+/// What the server answered; any status is an answer, not an error.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?} (status {})", self.body, self.status))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self
+    }
+
+    /// Asserts an error envelope with this status and code.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Value {
+        let reply = self.expect(status);
+        let json = reply.json();
+        assert_eq!(json["error"]["code"], code, "body: {}", reply.body);
+        assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", reply.body);
+        json
+    }
+}
+
+/// Calls the stack as one caller (an API key, the admin token, or nobody).
+#[derive(Debug, Clone)]
+pub struct Client {
+    base_url: String,
+    token: Option<String>,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(stack: &Stack, token: Option<&str>) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .new_agent();
+        Self { base_url: stack.base_url.clone(), token: token.map(str::to_owned), agent }
+    }
+
+    pub fn send(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut request = Request::builder().method(method).uri(format!("{}{path}", self.base_url));
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let request = request.body(body).unwrap_or_else(|e| panic!("request: {e}"));
+        let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let body = response.body_mut().with_config().limit(64 * 1024 * 1024).read_to_string().unwrap_or_default();
+        Reply { status: response.status().as_u16(), headers: response.headers().clone(), body }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, Vec::new())
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, Vec::new())
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some("application/json"), body.to_string().into_bytes())
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some("application/json"), body.to_string().into_bytes())
+    }
+}
+
+/// An account made through the admin API, with its first key.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub key: String,
+    pub api: Client,
+}
+
+impl Stack {
+    pub fn admin(&self) -> Client {
+        Client::new(self, Some(&self.admin_token))
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client::new(self, None)
+    }
+
+    pub fn new_account(&self, name: &str) -> Account {
+        let created = self.admin().post("/admin/v1/accounts", &serde_json::json!({ "name": name })).expect(201).json();
+        let id = created["account"]["id"].as_str().expect("account id").to_owned();
+        let key = created["api_key"]["plaintext"].as_str().expect("plaintext key").to_owned();
+        Account { api: Client::new(self, Some(&key)), id, key }
+    }
+
+    /// Grants `delta` credits of `kind` (`topup` or `adjustment`).
+    pub fn grant(&self, account_id: &str, delta: i64, kind: &str) -> Reply {
+        self.admin().post(&format!("/admin/v1/accounts/{account_id}/credits"), &serde_json::json!({ "delta": delta, "type": kind }))
+    }
+}

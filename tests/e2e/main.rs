@@ -1,0 +1,57 @@
+//! End-to-end tests against the real local stack: `wrangler dev --local` (workerd with local D1
+//! and R2) and the media container process, started once for the whole run on free ports with a
+//! fresh state directory, driven over HTTP, and stopped afterwards whatever the tests did.
+
+mod client;
+mod stack;
+
+mod accounts_and_keys;
+mod credits;
+mod protocol;
+mod projects;
+
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use stack::Stack;
+
+/// One end-to-end test: a name and a function of the running stack.
+pub type Test = (&'static str, fn(&Stack));
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests: Vec<Test> =
+        [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests()].into_iter().flatten().collect();
+
+    let wanted = tests.iter().any(|(name, _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
+    let stack = if wanted && !args.list {
+        match Stack::start() {
+            Ok(stack) => Some(Arc::new(stack)),
+            Err(message) => {
+                eprintln!("e2e: could not start the stack: {message}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        None
+    };
+
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let stack = stack.clone();
+            Trial::test(name, move || match &stack {
+                Some(stack) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(stack))).map_err(|panic| {
+                    let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+                    Failed::from(message.unwrap_or_else(|| "panicked".to_owned()))
+                }),
+                None => Err(Failed::from("stack not started")),
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // Stop the stack before exiting; `exit` would skip its Drop.
+    drop(stack);
+    conclusion.exit();
+}

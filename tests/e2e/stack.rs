@@ -1,0 +1,168 @@
+//! The local stack under test: migrations applied to a fresh state directory, then the media
+//! container and `wrangler dev --local` on free loopback ports, each in its own process group so
+//! that everything they spawned (workerd) stops with them.
+
+use std::fs;
+use std::io::Read;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+#[derive(Debug)]
+pub struct Stack {
+    pub base_url: String,
+    pub media_url: String,
+    pub admin_token: String,
+    state_dir: PathBuf,
+    children: Vec<(&'static str, Child)>,
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn random_hex(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+impl Stack {
+    /// Starts everything from the artifacts `make test` built; the error says what failed and
+    /// shows the end of its log.
+    pub fn start() -> Result<Self, String> {
+        let root = repo_root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        let media_bin = std::env::var("MEDIA_CONTAINER_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target/debug/media-container"));
+        for artifact in [root.join("edge-worker/build/index.js"), media_bin.clone(), wrangler.clone()] {
+            if !artifact.exists() {
+                return Err(format!("{} is missing: run `make test`, which builds it first", artifact.display()));
+            }
+        }
+        let state_dir = std::env::temp_dir().join(format!("roughcut-e2e-{}-{}", std::process::id(), random_hex(4)?));
+        fs::create_dir_all(&state_dir).map_err(|e| format!("state dir: {e}"))?;
+        let mut stack = Self {
+            base_url: String::new(),
+            media_url: String::new(),
+            admin_token: random_hex(24)?,
+            state_dir,
+            children: Vec::new(),
+        };
+
+        let migrate_log = stack.state_dir.join("migrations.log");
+        let status = Command::new(&wrangler)
+            .current_dir(&root)
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&stack.state_dir)
+            .env("CI", "1")
+            .stdout(log_file(&migrate_log)?)
+            .stderr(log_file(&migrate_log)?)
+            .status()
+            .map_err(|e| format!("wrangler: {e}"))?;
+        if !status.success() {
+            return Err(format!("D1 migrations failed:\n{}", tail(&migrate_log)));
+        }
+
+        let media_port = free_port()?;
+        stack.media_url = format!("http://127.0.0.1:{media_port}");
+        let mut media = Command::new(&media_bin);
+        media.env("PORT", media_port.to_string());
+        stack.spawn("media-container", media)?;
+
+        let port = free_port()?;
+        stack.base_url = format!("http://127.0.0.1:{port}");
+        let mut wrangler_dev = Command::new(&wrangler);
+        wrangler_dev
+            .current_dir(&root)
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+            .args(["--port", &port.to_string(), "--inspector-port", &free_port()?.to_string()])
+            .arg("--persist-to")
+            .arg(&stack.state_dir)
+            .args(["--var", &format!("ADMIN_TOKEN:{}", stack.admin_token)]);
+        stack.spawn("wrangler", wrangler_dev)?;
+
+        stack.wait_ready("media-container", &format!("{}/health", stack.media_url))?;
+        stack.wait_ready("wrangler", &format!("{}/v1/openapi.json", stack.base_url))?;
+        Ok(stack)
+    }
+
+    fn log_path(&self, name: &str) -> PathBuf {
+        self.state_dir.join(format!("{name}.log"))
+    }
+
+    fn spawn(&mut self, name: &'static str, mut command: Command) -> Result<(), String> {
+        let log = self.log_path(name);
+        let child = command
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .stdin(Stdio::null())
+            .stdout(log_file(&log)?)
+            .stderr(log_file(&log)?)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("{name}: {e}"))?;
+        self.children.push((name, child));
+        Ok(())
+    }
+
+    fn wait_ready(&mut self, name: &str, url: &str) -> Result<(), String> {
+        let agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().new_agent();
+        let started = Instant::now();
+        loop {
+            if agent.get(url).call().is_ok_and(|r| r.status() == 200) {
+                return Ok(());
+            }
+            let exited = self.children.iter_mut().find(|(n, _)| *n == name).and_then(|(_, c)| c.try_wait().ok().flatten());
+            if exited.is_some() || started.elapsed() > READY_TIMEOUT {
+                return Err(format!("{name} did not become ready at {url}:\n{}", tail(&self.log_path(name))));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+fn log_file(path: &Path) -> Result<fs::File, String> {
+    fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Signals the child's whole process group (its id, as `process_group(0)` made it a leader).
+/// `kill -s SIG -- -PGID`: procps' `kill -SIG -PGID` does not parse the group as a target.
+fn signal_group(signal: &str, child: &Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-s", signal, "--", &group]).stderr(Stdio::null()).status();
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            // The whole group: wrangler's workerd and anything else they started.
+            signal_group("TERM", child);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for (_, child) in &mut self.children {
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            signal_group("KILL", child);
+            let _ = child.wait();
+        }
+        let _ = fs::remove_dir_all(&self.state_dir);
+    }
+}
