@@ -40,7 +40,8 @@ stop() {
   for pid in "${pids[@]}"; do kill -s TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 # Each in its own session (setsid), so that Ctrl-C reaches only this script, which then stops
 # each whole process group (wrangler's workerd included).
