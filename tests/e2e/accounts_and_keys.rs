@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use crate::Test;
-use crate::client::Client;
-use crate::stack::Stack;
+use roughcut_tests::client::Client;
+use roughcut_tests::stack::Stack;
 
 pub fn tests() -> Vec<Test> {
     vec![

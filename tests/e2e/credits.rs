@@ -6,7 +6,7 @@ use std::thread;
 use serde_json::json;
 
 use crate::Test;
-use crate::stack::Stack;
+use roughcut_tests::stack::Stack;
 
 pub fn tests() -> Vec<Test> {
     vec![

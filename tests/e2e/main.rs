@@ -2,9 +2,6 @@
 //! and R2) and the media container process, started once for the whole run on free ports with a
 //! fresh state directory, driven over HTTP, and stopped afterwards whatever the tests did.
 
-mod client;
-mod stack;
-
 mod accounts_and_keys;
 mod credits;
 mod protocol;
@@ -14,7 +11,7 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use stack::Stack;
+use roughcut_tests::stack::Stack;
 
 /// One end-to-end test: a name and a function of the running stack.
 pub type Test = (&'static str, fn(&Stack));

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::Test;
-use crate::stack::Stack;
+use roughcut_tests::stack::Stack;
 
 pub fn tests() -> Vec<Test> {
     vec![

@@ -4,7 +4,7 @@ use serde_json::json;
 use ureq::http::Method;
 
 use crate::Test;
-use crate::stack::Stack;
+use roughcut_tests::stack::Stack;
 
 pub fn tests() -> Vec<Test> {
     vec![

@@ -1,1 +1,5 @@
-//! Shared helpers of the end-to-end tests live in `e2e/`; this library is intentionally empty.
+//! The harness of the end-to-end tests (and of benchmarks that need the real stack): start the
+//! local stack once, call it as an operator or an account, stop it whatever happened.
+
+pub mod client;
+pub mod stack;

@@ -61,7 +61,11 @@ pub async fn authenticate(services: &Services<'_>, token: &str) -> Result<Princi
         return Err(DomainError::Unauthenticated);
     };
     let now = services.clock.now();
-    services.keys.mark_key_used(&key.id, now, now.minus_millis(LAST_USED_RESOLUTION_MS)).await?;
+    let stale = now.minus_millis(LAST_USED_RESOLUTION_MS);
+    // Skip the write when the row just read is fresh; the store's own guard settles races.
+    if key.last_used_at.is_none_or(|used| used <= stale) {
+        services.keys.mark_key_used(&key.id, now, stale).await?;
+    }
     Ok(Principal { account_id: key.account_id, key_id: key.id })
 }
 

@@ -125,6 +125,31 @@ mod tests {
         assert_eq!(documented_ops, served);
     }
 
+    fn collect_refs(value: &serde_json::Value, refs: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    refs.insert(target.clone());
+                }
+                map.values().for_each(|v| collect_refs(v, refs));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = documented();
+        let mut refs = BTreeSet::new();
+        collect_refs(&doc, &mut refs);
+        assert!(!refs.is_empty());
+        for target in refs {
+            let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected ref {target}"));
+            assert!(doc["components"]["schemas"][name].is_object(), "dangling {target}");
+        }
+    }
+
     #[test]
     fn is_openapi_3_1_and_lists_every_error_code() {
         let doc = documented();

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use roughcut_shared::ErrorEnvelope;
 use serde_json::Value;
 use ureq::http::{HeaderMap, Method, Request};
 
@@ -31,14 +32,17 @@ impl Reply {
         self
     }
 
-    /// Asserts an error envelope with this status and code.
+    /// Asserts an error envelope (exactly API.md's shape) with this status and code.
     #[track_caller]
     pub fn expect_error(self, status: u16, code: &str) -> Value {
         let reply = self.expect(status);
-        let json = reply.json();
-        assert_eq!(json["error"]["code"], code, "body: {}", reply.body);
-        assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", reply.body);
-        json
+        let envelope: ErrorEnvelope =
+            serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("not the error envelope ({e}): {}", reply.body));
+        assert_eq!(envelope.error.code.as_str(), code, "body: {}", reply.body);
+        assert!(!envelope.error.message.is_empty(), "no message: {}", reply.body);
+        assert_eq!(envelope.error.fields.is_empty(), code != "validation_error", "fields only for validation_error: {}", reply.body);
+        assert_eq!(envelope.error.request_id.is_some(), status >= 500, "request_id only on 5xx: {}", reply.body);
+        reply.json()
     }
 }
 
