@@ -1,6 +1,16 @@
-//! The roughcut engine: one pure-Rust library for media (probe, demux, analysis) and edits (cut
-//! planning, timelines, exports), run natively, inside the edge worker and in the browser.
-//!
-//! Its core does no I/O and never depends on `worker` or `js-sys`; a `js` feature will carry the
-//! wasm-bindgen facade. The media half and the edit half arrive with their own issues; the crate
-//! exists now so that the workspace, its lints and its build are settled before them.
+//! The roughcut engine: one pure-Rust library for media (sniff, probe, demux, analysis) and edits
+//! (cut planning, timelines, exports), run natively, inside the edge worker and in the browser.
+//! Its core does no I/O of its own (it reads through `source::RangeSource`) and never depends on
+//! `worker` or `js-sys`.
+
+pub mod error;
+pub mod limits;
+pub mod media;
+pub mod source;
+pub mod time;
+
+pub use error::{EngineError, ErrorCode, Result};
+pub use limits::Limits;
+pub use media::probe::{MediaInfo, probe};
+pub use media::sniff::{Container, sniff};
+pub use source::RangeSource;

@@ -1,0 +1,49 @@
+//! MP4 / MOV / M4A (ISO base media file format and QuickTime): the movie's structure, read with
+//! a handful of range reads (top-level box headers, then the whole `moov`) however large the
+//! media data is.
+
+pub mod boxes;
+pub mod esds;
+pub mod track;
+
+use crate::error::{EngineError, Result};
+use crate::limits::Limits;
+use crate::source::RangeSource;
+use boxes::{BoxHeader, FourCc};
+use track::Track;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movie {
+    /// `ftyp`'s major brand (absent in old QuickTime files).
+    pub major_brand: Option<FourCc>,
+    pub timescale: u32,
+    pub duration: u64,
+    pub tracks: Vec<Track>,
+    pub top_level: Vec<BoxHeader>,
+}
+
+pub fn read_movie(source: &dyn RangeSource, limits: &Limits) -> Result<Movie> {
+    let top_level = boxes::top_level(source, limits)?;
+    let major_brand = match top_level.iter().find(|b| &b.kind == b"ftyp") {
+        Some(ftyp) if ftyp.body_len >= 4 => {
+            let mut brand = [0u8; 4];
+            source.read_exact_at(ftyp.body_start, &mut brand)?;
+            Some(brand)
+        }
+        _ => None,
+    };
+    let moov = top_level.iter().find(|b| &b.kind == b"moov").ok_or_else(|| EngineError::malformed("no moov box"))?;
+    if moov.body_len > limits.max_metadata_bytes {
+        return Err(EngineError::limit(format!("moov of {} bytes (limit {})", moov.body_len, limits.max_metadata_bytes)));
+    }
+    let moov_body = source.read_vec(moov.body_start, moov.body_len)?;
+    let children = boxes::children(&moov_body, limits)?;
+    let mvhd = children.iter().find(|(k, _)| k == b"mvhd").ok_or_else(|| EngineError::malformed("moov has no mvhd"))?;
+    let (timescale, duration) = track::parse_mvhd(mvhd.1)?;
+    let traks: Vec<&[u8]> = children.iter().filter(|(k, _)| k == b"trak").map(|(_, body)| *body).collect();
+    if traks.len() > limits.max_tracks {
+        return Err(EngineError::limit(format!("{} tracks (limit {})", traks.len(), limits.max_tracks)));
+    }
+    let tracks = traks.into_iter().map(|trak| track::parse(trak, limits)).collect::<Result<Vec<_>>>()?;
+    Ok(Movie { major_brand, timescale, duration, tracks, top_level })
+}

@@ -1,0 +1,8 @@
+//! The media half of the engine: sniffing, probing and (with later issues) demuxing, decoding and
+//! stream-copy remuxing.
+
+pub mod bytes;
+pub mod isobmff;
+pub mod probe;
+pub mod sniff;
+pub mod wav;

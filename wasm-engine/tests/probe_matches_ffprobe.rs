@@ -1,0 +1,205 @@
+//! The probe's figures against ffprobe's on files ffmpeg generates here: NTSC and PAL rates,
+//! vertical and rotated video, MP4/MOV/M4A/WAV, mono and stereo, 44.1 and 48 kHz.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use roughcut_engine::media::probe::{MediaInfo, TrackKind};
+use roughcut_engine::source::FileSource;
+use roughcut_engine::{Limits, probe};
+use serde_json::Value;
+
+fn run(program: &str, args: &[&str]) -> Vec<u8> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed for this test ({e}); `make test` installs it"));
+    assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
+/// A directory of generated files, removed when the test ends (passed or not).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("roughcut-engine-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `ffmpeg -y <inputs…> <output options…> path`.
+fn generate(scratch: &Scratch, name: &str, args: &[&str]) -> PathBuf {
+    let path = scratch.0.join(name);
+    let mut all = vec!["-v", "error", "-y"];
+    all.extend_from_slice(args);
+    let target = path.to_string_lossy().into_owned();
+    all.push(&target);
+    run("ffmpeg", &all);
+    path
+}
+
+fn ffprobe(path: &Path) -> Value {
+    let path = path.to_string_lossy();
+    let json = run("ffprobe", &["-v", "error", "-print_format", "json", "-show_format", "-show_streams", &path]);
+    serde_json::from_slice(&json).expect("ffprobe json")
+}
+
+fn number(value: &Value) -> f64 {
+    value.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+fn ours(path: &Path) -> MediaInfo {
+    probe(&FileSource::open(path).expect("open"), &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn within(ours: f64, theirs: f64, relative: f64, what: &str) {
+    assert!((ours - theirs).abs() <= theirs.abs() * relative, "{what}: ours {ours}, ffprobe {theirs}");
+}
+
+/// Every figure ffprobe reports for `path`, compared with ours.
+fn assert_matches_ffprobe(path: &Path) {
+    let info = ours(path);
+    let reference = ffprobe(path);
+    let format = &reference["format"];
+    let duration = info.duration.expect("duration").seconds();
+    assert!((duration - number(&format["duration"])).abs() <= 0.001, "duration {duration} vs {}", format["duration"]);
+    within(info.bitrate.expect("bitrate") as f64, number(&format["bit_rate"]), 0.005, "format bit rate");
+
+    let streams = reference["streams"].as_array().expect("streams");
+    assert_eq!(info.tracks.len(), streams.len(), "{info:#?}");
+    for (track, stream) in info.tracks.iter().zip(streams) {
+        assert_eq!(track.codec, stream["codec_name"].as_str().expect("codec"), "{}", path.display());
+        let track_duration = track.duration.expect("track duration").seconds();
+        assert!((track_duration - number(&stream["duration"])).abs() <= 0.001, "{}: track duration {track_duration} vs {}", track.codec, stream["duration"]);
+        within(track.bitrate.expect("track bitrate") as f64, number(&stream["bit_rate"]), 0.01, "stream bit rate");
+        match track.kind {
+            TrackKind::Video => {
+                let video = track.video.as_ref().expect("video info");
+                assert_eq!(stream["codec_type"], "video");
+                assert_eq!((u64::from(video.width), u64::from(video.height)), (stream["width"].as_u64().expect("w"), stream["height"].as_u64().expect("h")));
+                assert_eq!(video.frame_rate.to_string(), stream["r_frame_rate"].as_str().expect("rate"));
+                assert!(!video.variable_frame_rate);
+                let their_rotation = stream["side_data_list"]
+                    .as_array()
+                    .and_then(|list| list.iter().find_map(|d| d["rotation"].as_i64()))
+                    .unwrap_or(0);
+                // ffprobe reports the display matrix's counter-clockwise angle; ours is clockwise.
+                assert_eq!(i64::from(video.rotation), (-their_rotation).rem_euclid(360), "rotation");
+            }
+            TrackKind::Audio => {
+                let audio = track.audio.as_ref().expect("audio info");
+                assert_eq!(stream["codec_type"], "audio");
+                assert_eq!(audio.sample_rate.to_string(), stream["sample_rate"].as_str().expect("rate"));
+                assert_eq!(u64::from(audio.channels), stream["channels"].as_u64().expect("channels"));
+            }
+            TrackKind::Other => {}
+        }
+    }
+}
+
+const VIDEO_CODECS: [&str; 6] = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"];
+
+fn av(scratch: &Scratch, name: &str, size: &str, rate: &str, sample_rate: &str, channels: &str, seconds: &str) -> PathBuf {
+    let video = format!("testsrc2=size={size}:rate={rate}");
+    let audio = format!("sine=frequency=440:sample_rate={sample_rate}");
+    let mut args = vec!["-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio, "-t", seconds, "-ac", channels];
+    args.extend_from_slice(&VIDEO_CODECS);
+    generate(scratch, name, &args)
+}
+
+#[test]
+fn ntsc_stereo_mp4() {
+    let scratch = Scratch::new("ntsc");
+    assert_matches_ffprobe(&av(&scratch, "ntsc.mp4", "1280x720", "30000/1001", "48000", "2", "3"));
+}
+
+#[test]
+fn ntsc_mov() {
+    let scratch = Scratch::new("mov");
+    let path = av(&scratch, "ntsc.mov", "640x360", "30000/1001", "48000", "2", "2");
+    assert_eq!(ours(&path).container.as_str(), "mov");
+    assert_matches_ffprobe(&path);
+}
+
+#[test]
+fn pal_mp4() {
+    let scratch = Scratch::new("pal");
+    assert_matches_ffprobe(&av(&scratch, "pal.mp4", "640x360", "25", "44100", "2", "2"));
+}
+
+#[test]
+fn vertical_mono_44k() {
+    let scratch = Scratch::new("vertical");
+    let path = av(&scratch, "vertical.mp4", "1080x1920", "30", "44100", "1", "2");
+    let info = ours(&path);
+    let video = info.video().and_then(|t| t.video.as_ref()).expect("video");
+    assert!(video.height > video.width, "vertical stays vertical");
+    assert_matches_ffprobe(&path);
+}
+
+#[test]
+fn rotated_by_display_matrix() {
+    let scratch = Scratch::new("rotated");
+    let plain = av(&scratch, "unrotated.mp4", "320x240", "30000/1001", "48000", "2", "1");
+    let plain = plain.to_string_lossy().into_owned();
+    let rotated = generate(&scratch, "rotated.mp4", &["-i", &plain, "-c", "copy", "-metadata:s:v:0", "rotate=90"]);
+    assert_ne!(ours(&rotated).video().and_then(|t| t.video.as_ref()).expect("video").rotation, 0);
+    assert_matches_ffprobe(&rotated);
+}
+
+#[test]
+fn audio_only_m4a() {
+    let scratch = Scratch::new("m4a");
+    let path = generate(&scratch, "audio.m4a", &["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "2.5", "-ac", "1", "-c:a", "aac"]);
+    let info = ours(&path);
+    assert_eq!(info.container.as_str(), "m4a");
+    assert!(info.video().is_none());
+    assert_matches_ffprobe(&path);
+}
+
+#[test]
+fn wav_pcm_variants() {
+    let scratch = Scratch::new("wav");
+    for (name, codec, rate, channels) in [("s16.wav", "pcm_s16le", "48000", "2"), ("s24.wav", "pcm_s24le", "44100", "1"), ("f32.wav", "pcm_f32le", "22050", "2")] {
+        let lavfi = format!("sine=frequency=500:sample_rate={rate}");
+        let path = generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "1.5", "-ac", channels, "-c:a", codec]);
+        assert_matches_ffprobe(&path);
+    }
+}
+
+/// Cut-off and corrupted files end in coded errors, never panics.
+#[test]
+fn truncated_and_corrupt_inputs_give_coded_errors() {
+    let scratch = Scratch::new("hostile");
+    let path = av(&scratch, "whole.mp4", "320x240", "25", "48000", "2", "1");
+    let whole = std::fs::read(&path).expect("read");
+    for cut in [0, 7, 16, 40, whole.len() / 3, whole.len() / 2, whole.len() - 200, whole.len() - 1] {
+        let error = probe(&whole[..cut].to_vec(), &Limits::default()).expect_err("cut-off file");
+        assert!(!error.message.is_empty(), "cut at {cut}: {error}");
+    }
+    // Byte flips anywhere in the metadata: any outcome but a panic (xorshift, fixed seed).
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov") as u64;
+    for _ in 0..3000 {
+        let mut mutated = whole.clone();
+        for _ in 0..1 + next() % 4 {
+            let index = (moov_at + next() % (whole.len() as u64 - moov_at)) as usize;
+            mutated[index] = next() as u8;
+        }
+        let _ = probe(&mutated, &Limits::default());
+    }
+}
