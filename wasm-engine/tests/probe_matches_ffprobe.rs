@@ -1,56 +1,15 @@
 //! The probe's figures against ffprobe's on files ffmpeg generates here: NTSC and PAL rates,
 //! vertical and rotated video, MP4/MOV/M4A/WAV, mono and stereo, 44.1 and 48 kHz.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
+
+use std::path::Path;
 
 use roughcut_engine::media::probe::{MediaInfo, TrackKind};
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{Limits, probe};
 use serde_json::Value;
-
-fn run(program: &str, args: &[&str]) -> Vec<u8> {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed for this test ({e}); `make test` installs it"));
-    assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    output.stdout
-}
-
-/// A directory of generated files, removed when the test ends (passed or not).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("roughcut-engine-{}-{test}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `ffmpeg -y <inputs…> <output options…> path`.
-fn generate(scratch: &Scratch, name: &str, args: &[&str]) -> PathBuf {
-    let path = scratch.0.join(name);
-    let mut all = vec!["-v", "error", "-y"];
-    all.extend_from_slice(args);
-    let target = path.to_string_lossy().into_owned();
-    all.push(&target);
-    run("ffmpeg", &all);
-    path
-}
-
-fn ffprobe(path: &Path) -> Value {
-    let path = path.to_string_lossy();
-    let json = run("ffprobe", &["-v", "error", "-print_format", "json", "-show_format", "-show_streams", &path]);
-    serde_json::from_slice(&json).expect("ffprobe json")
-}
+use support::{Scratch, av, ffprobe, generate};
 
 fn number(value: &Value) -> f64 {
     value.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a number: {value}"))
@@ -103,16 +62,6 @@ fn assert_matches_ffprobe(path: &Path) {
             TrackKind::Other => {}
         }
     }
-}
-
-const VIDEO_CODECS: [&str; 6] = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"];
-
-fn av(scratch: &Scratch, name: &str, size: &str, rate: &str, sample_rate: &str, channels: &str, seconds: &str) -> PathBuf {
-    let video = format!("testsrc2=size={size}:rate={rate}");
-    let audio = format!("sine=frequency=440:sample_rate={sample_rate}");
-    let mut args = vec!["-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio, "-t", seconds, "-ac", channels];
-    args.extend_from_slice(&VIDEO_CODECS);
-    generate(scratch, name, &args)
 }
 
 #[test]

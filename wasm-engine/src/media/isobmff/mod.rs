@@ -4,7 +4,9 @@
 
 pub mod boxes;
 pub mod esds;
+pub mod samples;
 pub mod track;
+pub mod writer;
 
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;

@@ -10,7 +10,15 @@ use crate::media::bytes::Reader;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SampleEntry {
     Video { format: FourCc, width: u16, height: u16 },
-    Audio { format: FourCc, channels: u16, sample_rate: u32, object_type: Option<u8>, config: Option<AudioSpecificConfig> },
+    Audio {
+        format: FourCc,
+        channels: u16,
+        sample_rate: u32,
+        object_type: Option<u8>,
+        config: Option<AudioSpecificConfig>,
+        /// The `esds` body verbatim, for remuxing without re-deriving it.
+        esds: Option<Vec<u8>>,
+    },
     Other { format: FourCc },
 }
 
@@ -220,7 +228,7 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
             channels = config.channels;
         }
     }
-    Ok(SampleEntry::Audio { format, channels, sample_rate, object_type, config })
+    Ok(SampleEntry::Audio { format, channels, sample_rate, object_type, config, esds: esds.map(<[u8]>::to_vec) })
 }
 
 fn parse_pairs(body: &[u8], limits: &Limits, what: &str) -> Result<Vec<(u32, u32)>> {
@@ -234,6 +242,9 @@ fn parse_stsz(body: &[u8], limits: &Limits) -> Result<SampleSizes> {
     let size = r.u32()?;
     if size != 0 {
         let count = r.u32()?;
+        if u64::from(count) > limits.max_table_entries {
+            return Err(EngineError::limit(format!("stsz declares {count} samples (limit {})", limits.max_table_entries)));
+        }
         return Ok(SampleSizes::Constant { size, count });
     }
     let count = r.entry_count(4, limits.max_table_entries, "stsz")?;

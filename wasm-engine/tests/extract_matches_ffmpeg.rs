@@ -1,0 +1,125 @@
+//! AAC extraction against `ffmpeg -vn -c:a copy`: the same payload bit for bit, the same
+//! duration, a fast-start file that decodes cleanly.
+
+mod support;
+
+use std::path::Path;
+
+use roughcut_engine::media::extract::extract_aac;
+use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
+use roughcut_engine::source::{FileSource, RangeSource};
+use roughcut_engine::{ErrorCode, Limits, probe};
+use support::{Scratch, av, ffprobe, generate};
+
+/// Every AAC sample's bytes, in order, read with the engine's own demuxer.
+fn aac_payload(source: &dyn RangeSource) -> Vec<Vec<u8>> {
+    let movie = read_movie(source, &Limits::default()).expect("movie");
+    let track = movie.tracks.iter().find(|t| &t.handler == b"soun").expect("audio track");
+    let samples = sample_table(track, source.len()).expect("samples");
+    samples.iter().map(|s| source.read_vec(s.offset, u64::from(s.size)).expect("sample")).collect()
+}
+
+fn seconds(value: &serde_json::Value) -> f64 {
+    value.as_str().and_then(|s| s.parse().ok()).expect("seconds")
+}
+
+fn assert_extracts_like_ffmpeg(scratch: &Scratch, input: &Path) {
+    let source = FileSource::open(input).expect("open");
+    let mut ours = Vec::new();
+    let extracted = extract_aac(&source, &mut ours, &Limits::default()).expect("extract");
+    assert_eq!(extracted.bytes_written, ours.len() as u64);
+    let ours_path = scratch.0.join("ours.m4a");
+    std::fs::write(&ours_path, &ours).expect("write");
+
+    let input = input.to_string_lossy().into_owned();
+    let reference = generate(scratch, "reference.m4a", &["-i", &input, "-vn", "-c:a", "copy"]);
+    let reference_bytes = std::fs::read(&reference).expect("read reference");
+
+    let our_payload = aac_payload(&ours);
+    assert_eq!(our_payload.len() as u64, extracted.samples);
+    assert!(our_payload == aac_payload(&reference_bytes), "AAC payload differs from ffmpeg's copy");
+
+    let theirs = ffprobe(&reference);
+    let mine = ffprobe(&ours_path);
+    for key in ["codec_name", "sample_rate", "channels", "profile"] {
+        assert_eq!(mine["streams"][0][key], theirs["streams"][0][key], "{key}");
+    }
+    let (our_duration, their_duration) = (seconds(&mine["streams"][0]["duration"]), seconds(&theirs["streams"][0]["duration"]));
+    assert!((our_duration - their_duration).abs() <= 0.001, "duration {our_duration} vs ffmpeg's {their_duration}");
+    assert!((extracted.duration.seconds() - their_duration).abs() <= 0.001);
+
+    let our_info = probe(&ours, &Limits::default()).expect("probe our output");
+    assert_eq!(our_info.container.as_str(), "m4a");
+    let order: Vec<[u8; 4]> = read_movie(&ours, &Limits::default()).expect("movie").top_level.iter().map(|b| b.kind).collect();
+    assert_eq!(order, [*b"ftyp", *b"moov", *b"mdat"], "fast start: moov before mdat");
+
+    let ours_text = ours_path.to_string_lossy().into_owned();
+    let decode = std::process::Command::new("ffmpeg").args(["-v", "error", "-i", &ours_text, "-f", "null", "-"]).output().expect("ffmpeg");
+    assert!(decode.status.success() && decode.stderr.is_empty(), "decode: {}", String::from_utf8_lossy(&decode.stderr));
+}
+
+#[test]
+fn from_mp4_with_video() {
+    let scratch = Scratch::new("extract-mp4");
+    let input = av(&scratch, "in.mp4", "640x360", "30000/1001", "48000", "2", "4");
+    assert_extracts_like_ffmpeg(&scratch, &input);
+}
+
+#[test]
+fn from_quicktime_mono_44k() {
+    let scratch = Scratch::new("extract-mov");
+    let input = av(&scratch, "in.mov", "320x240", "25", "44100", "1", "3");
+    assert_extracts_like_ffmpeg(&scratch, &input);
+}
+
+#[test]
+fn from_a_finely_interleaved_file() {
+    // ffmpeg interleaves two streams chunk by chunk: about one audio frame per chunk, the layout
+    // that makes per-sample chunk lookups quadratic.
+    let scratch = Scratch::new("extract-interleaved");
+    let input = av(&scratch, "interleaved.mp4", "320x240", "50", "48000", "2", "3");
+    let bytes = std::fs::read(&input).expect("read");
+    let movie = read_movie(&bytes, &Limits::default()).expect("movie");
+    let audio = movie.tracks.iter().find(|t| &t.handler == b"soun").expect("audio");
+    assert!(audio.chunk_offsets.len() as u64 * 10 >= audio.sizes.count() * 9, "expected about one sample per chunk");
+    assert_extracts_like_ffmpeg(&scratch, &input);
+}
+
+#[test]
+fn without_aac_is_unsupported() {
+    let scratch = Scratch::new("extract-none");
+    let silent = generate(&scratch, "video-only.mp4", &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"]);
+    let error = extract_aac(&FileSource::open(&silent).expect("open"), &mut Vec::new(), &Limits::default()).expect_err("no audio");
+    assert_eq!(error.code, ErrorCode::Unsupported);
+}
+
+#[test]
+fn hostile_sample_tables_give_errors_not_panics() {
+    let scratch = Scratch::new("extract-hostile");
+    let input = av(&scratch, "small.mp4", "160x120", "25", "48000", "1", "1");
+    let whole = std::fs::read(&input).expect("read");
+    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov") as u64;
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut refused = 0;
+    for _ in 0..2000 {
+        let mut mutated = whole.clone();
+        for _ in 0..1 + next() % 3 {
+            let index = (moov_at + next() % (whole.len() as u64 - moov_at)) as usize;
+            mutated[index] = next() as u8;
+        }
+        let mut out = Vec::new();
+        if extract_aac(&mutated, &mut out, &Limits::default()).is_err() {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "some mutations must be refused");
+    for cut in [whole.len() / 2, whole.len() - 10] {
+        assert!(extract_aac(&whole[..cut].to_vec(), &mut Vec::new(), &Limits::default()).is_err(), "cut at {cut}");
+    }
+}
