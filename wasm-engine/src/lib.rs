@@ -3,6 +3,7 @@
 //! Its core does no I/O of its own (it reads through `source::RangeSource`) and never depends on
 //! `worker` or `js-sys`.
 
+pub mod analyze;
 pub mod error;
 pub mod limits;
 pub mod media;
