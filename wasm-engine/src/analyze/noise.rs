@@ -1,18 +1,18 @@
-//! The noise floor: the level under which the quietest tenth of a recording's non-silent hops
-//! lie — room tone in a talking-head recording. Computed with a histogram of levels, so in
-//! constant memory and linear time.
+//! The noise floor: the level under which the quietest tenth of a recording's hops lie — room
+//! tone in a talking-head recording, or digital silence where a tenth of it is exactly that.
+//! Computed with a histogram of levels, so in constant memory and linear time.
 
 use super::envelope::{Envelope, Level, SILENCE};
 
 /// The percentile of hop levels taken as the floor.
 const FLOOR_PERCENTILE: u64 = 10;
 
-/// `SILENCE` when every hop is digital silence.
+/// `SILENCE` for an empty envelope.
 pub fn noise_floor(envelope: &Envelope) -> Level {
     let offset = i32::from(SILENCE);
     let mut histogram = vec![0u64; (i32::from(Level::MAX) - offset + 1) as usize];
     let mut counted = 0u64;
-    for &level in envelope.levels.iter().filter(|&&l| l > SILENCE) {
+    for &level in &envelope.levels {
         histogram[(i32::from(level) - offset) as usize] += 1;
         counted += 1;
     }
@@ -35,12 +35,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_floor_is_the_quiet_tenth_ignoring_digital_silence() {
-        let mut levels = vec![SILENCE; 500];
+    fn the_floor_is_the_quiet_tenth() {
+        let mut levels = vec![SILENCE; 100];
         levels.extend(std::iter::repeat_n(-6000, 200)); // room tone
         levels.extend(std::iter::repeat_n(-2000, 800)); // speech
         let envelope = Envelope { sample_rate: 48_000, levels };
         assert_eq!(noise_floor(&envelope), -6000);
-        assert_eq!(noise_floor(&Envelope { sample_rate: 48_000, levels: vec![SILENCE; 10] }), SILENCE);
+        let mostly_silent = [vec![SILENCE; 300], vec![-2000; 700]].concat();
+        assert_eq!(noise_floor(&Envelope { sample_rate: 48_000, levels: mostly_silent }), SILENCE);
+        assert_eq!(noise_floor(&Envelope { sample_rate: 48_000, levels: Vec::new() }), SILENCE);
     }
 }

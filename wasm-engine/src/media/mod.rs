@@ -2,6 +2,7 @@
 //! stream-copy remuxing.
 
 pub mod bytes;
+pub mod decode;
 pub mod extract;
 pub mod isobmff;
 pub mod probe;

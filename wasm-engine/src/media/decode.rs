@@ -1,0 +1,160 @@
+//! Decoding to PCM, streamed: the first AAC track of an MP4/MOV/M4A (our demuxer, symphonia's
+//! AAC decoder) or a WAV's PCM, delivered as interleaved `f32` blocks in presentation time (the
+//! edit list applied: encoder priming dropped, an initial empty edit rendered as silence).
+
+use symphonia_codec_aac::AacDecoder;
+use symphonia_core::codecs::audio::well_known::CODEC_ID_AAC;
+use symphonia_core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia_core::packet::PacketRef;
+use symphonia_core::units::{Duration, Timestamp};
+
+use super::isobmff::samples::sample_table;
+use super::isobmff::track::SampleEntry;
+use super::isobmff::{self};
+use super::sniff::{Container, SNIFF_BYTES, sniff};
+use super::wav::{self, WavFormat};
+use crate::error::{EngineError, Result};
+use crate::limits::Limits;
+use crate::source::{RangeSource, WindowedReader};
+
+/// The layout of decoded audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcmSpec {
+    pub sample_rate: u32,
+    pub channels: usize,
+}
+
+/// Receives decoded audio: interleaved frames of `spec.channels` samples in [-1, 1].
+pub trait PcmSink {
+    fn start(&mut self, spec: PcmSpec) -> Result<()>;
+    fn samples(&mut self, interleaved: &[f32]);
+}
+
+/// Bytes of PCM read per block, and frames of silence emitted per block.
+const BLOCK_BYTES: usize = 1 << 20;
+const SILENCE_FRAMES: usize = 4096;
+
+/// Decodes the audio of `source` into `sink`.
+pub fn decode(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
+    let head = source.read_vec(0, source.len().min(SNIFF_BYTES as u64))?;
+    match sniff(&head) {
+        Some(Container::Mp4 | Container::Mov | Container::M4a) => decode_aac_track(source, limits, sink),
+        Some(Container::Wav) => decode_wav(source, limits, sink),
+        Some(other) => Err(EngineError::unsupported(format!("decoding {} is not supported", other.as_str()))),
+        None => Err(EngineError::unsupported("not a media format the engine reads")),
+    }
+}
+
+fn emit_silence(sink: &mut dyn PcmSink, spec: PcmSpec, mut frames: u64) {
+    let block = vec![0.0f32; SILENCE_FRAMES * spec.channels];
+    while frames > 0 {
+        let now = frames.min(SILENCE_FRAMES as u64) as usize;
+        sink.samples(&block[..now * spec.channels]);
+        frames -= now as u64;
+    }
+}
+
+fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
+    let movie = isobmff::read_movie(source, limits)?;
+    let track = movie
+        .tracks
+        .iter()
+        .find(|t| matches!(&t.entry, SampleEntry::Audio { format, object_type: Some(0x40), .. } if format == b"mp4a"))
+        .ok_or_else(|| EngineError::unsupported("no AAC audio track to decode"))?;
+    let Some(config) = (match &track.entry {
+        SampleEntry::Audio { config, .. } => config.clone(),
+        _ => None,
+    }) else {
+        return Err(EngineError::malformed("AAC track without an AudioSpecificConfig"));
+    };
+    let mut params = AudioCodecParameters::new();
+    params.for_codec(CODEC_ID_AAC).with_sample_rate(config.sample_rate).with_extra_data(config.bytes.clone().into_boxed_slice());
+    let mut decoder = AacDecoder::try_new(&params, &AudioDecoderOptions::default())
+        .map_err(|e| EngineError::unsupported(format!("AAC variant not decodable: {e}")))?;
+    let samples = sample_table(track, source.len())?;
+
+    let spec = PcmSpec { sample_rate: config.sample_rate, channels: usize::from(config.channels.max(1)) };
+    sink.start(spec)?;
+    // Presentation time: the edit list's empty lead-in as silence, its media start as a skip,
+    // its duration as the end (encoder padding dropped).
+    let to_frames = |value: u64, timescale: u32| {
+        if timescale == 0 { value } else { (u128::from(value) * u128::from(spec.sample_rate) / u128::from(timescale)) as u64 }
+    };
+    let (mut skip, lead_in, mut remaining) = match track.edit {
+        Some(edit) => (
+            to_frames(u64::try_from(edit.media_time).unwrap_or(0), track.timescale),
+            to_frames(edit.empty_duration, movie.timescale),
+            to_frames(edit.segment_duration, movie.timescale),
+        ),
+        None => (0, 0, u64::MAX),
+    };
+    emit_silence(sink, spec, lead_in);
+
+    let mut reader = WindowedReader::new(source, 4 * 1024 * 1024);
+    let mut interleaved: Vec<f32> = Vec::new();
+    let mut decoded_any = false;
+    for sample in &samples {
+        let data = reader.read(sample.offset, sample.size as usize)?;
+        let packet = PacketRef::new(track.id, Timestamp::new(0), Duration::new(u64::from(sample.duration)), data);
+        let frames = match decoder.decode_ref(&packet) {
+            Ok(buffer) => {
+                buffer.copy_to_vec_interleaved(&mut interleaved);
+                decoded_any = true;
+                interleaved.len() / spec.channels
+            }
+            // A damaged frame becomes silence of its length, so that later audio keeps its time.
+            Err(_) => {
+                interleaved.clear();
+                interleaved.resize(sample.duration as usize * spec.channels, 0.0);
+                sample.duration as usize
+            }
+        };
+        let dropped = skip.min(frames as u64) as usize;
+        skip -= dropped as u64;
+        let kept = (remaining.min((frames - dropped) as u64)) as usize;
+        remaining -= kept as u64;
+        sink.samples(&interleaved[dropped * spec.channels..(dropped + kept) * spec.channels]);
+    }
+    if !decoded_any {
+        return Err(EngineError::malformed("no AAC frame of the track could be decoded"));
+    }
+    Ok(spec)
+}
+
+fn decode_wav(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
+    let format = wav::read_format(source, limits)?;
+    let convert = converter(&format)?;
+    let spec = PcmSpec { sample_rate: format.sample_rate, channels: usize::from(format.channels) };
+    sink.start(spec)?;
+    let bytes_per_sample = usize::from(format.bits_per_sample / 8);
+    let frame_bytes = bytes_per_sample * spec.channels;
+    if frame_bytes == 0 || usize::from(format.block_align) != frame_bytes {
+        return Err(EngineError::unsupported(format!("WAV block align {} for {} channels of {} bits", format.block_align, spec.channels, format.bits_per_sample)));
+    }
+    let block = (BLOCK_BYTES / frame_bytes) * frame_bytes;
+    let data_len = format.data_len - format.data_len % frame_bytes as u64;
+    let mut samples = Vec::with_capacity(block / bytes_per_sample);
+    let mut offset = 0u64;
+    while offset < data_len {
+        let len = (data_len - offset).min(block as u64);
+        let bytes = source.read_vec(format.data_offset + offset, len)?;
+        samples.clear();
+        samples.extend(bytes.chunks_exact(bytes_per_sample).map(convert));
+        sink.samples(&samples);
+        offset += len;
+    }
+    Ok(spec)
+}
+
+/// One little-endian PCM sample to `f32` in [-1, 1].
+fn converter(format: &WavFormat) -> Result<fn(&[u8]) -> f32> {
+    Ok(match (format.format_tag, format.bits_per_sample) {
+        (1, 8) => |b| (f32::from(b[0]) - 128.0) / 128.0,
+        (1, 16) => |b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0,
+        (1, 24) => |b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0,
+        (1, 32) => |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+        (3, 32) => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        (3, 64) => |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32,
+        (tag, bits) => return Err(EngineError::unsupported(format!("WAV format 0x{tag:04x} with {bits} bits"))),
+    })
+}
