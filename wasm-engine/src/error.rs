@@ -14,6 +14,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// Reading the input failed (file, Blob, object store).
     Io,
+    /// The caller's request is impossible for this input (spans outside it, out of order).
+    InvalidArgument,
 }
 
 impl ErrorCode {
@@ -24,6 +26,7 @@ impl ErrorCode {
             Self::Malformed => "malformed_media",
             Self::LimitExceeded => "media_limit_exceeded",
             Self::Io => "read_failed",
+            Self::InvalidArgument => "invalid_argument",
         }
     }
 }
@@ -57,6 +60,10 @@ impl EngineError {
 
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Io, message)
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidArgument, message)
     }
 }
 

@@ -17,7 +17,7 @@ const SAMPLES_PER_CHUNK: usize = 64;
 /// Bytes read from the input at once.
 const READ_WINDOW: usize = 4 * 1024 * 1024;
 
-/// What an extraction produced.
+/// What an extraction or a packet-copy render produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Extracted {
     pub samples: u64,
@@ -31,24 +31,30 @@ pub fn extract_aac(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &L
     let movie = isobmff::read_movie(source, limits)?;
     let track = aac_track(&movie)?;
     let samples = sample_table(track, source.len())?;
+    let edit = track.edit.map(|edit| rescale_edit(edit, movie.timescale, track.timescale));
+    write_m4a(source, track, &samples, edit, sink)
+}
+
+/// Writes `samples` of the AAC `track` (read from `source`) as a fast-start M4A whose movie
+/// timescale is the track's, with `edit` (in that timescale) as its edit list.
+pub fn write_m4a(source: &dyn RangeSource, track: &Track, samples: &[Sample], edit: Option<Edit>, sink: &mut dyn ByteSink) -> Result<Extracted> {
     if samples.is_empty() {
-        return Err(EngineError::malformed("the AAC track has no samples"));
+        return Err(EngineError::malformed("no AAC samples to write"));
     }
     let payload: u64 = samples.iter().map(|s| u64::from(s.size)).sum();
     let media_duration: u64 = samples.iter().map(|s| u64::from(s.duration)).sum();
-    let edit = track.edit.map(|edit| rescale_edit(edit, movie.timescale, track.timescale));
     let presented = edit.map_or(media_duration, |e| e.empty_duration + e.segment_duration);
 
     let ftyp = ftyp();
     let large = payload + 16 > u64::from(u32::MAX);
     let mdat_header_len = if large { 16 } else { 8 };
     // Offsets do not change the size of `moov` (fixed-width fields), so one dry run sizes it.
-    let layout = Layout { track, samples: &samples, media_duration, presented, edit, large_offsets: false };
+    let layout = Layout { track, samples, media_duration, presented, edit, large_offsets: false };
     let moov_len = moov(&layout, 0).len() as u64;
     let data_start = ftyp.len() as u64 + moov_len + mdat_header_len;
     let large_offsets = data_start + payload > u64::from(u32::MAX);
     let layout = Layout { large_offsets, ..layout };
-    let moov = moov(&layout, data_start + if large_offsets { moov_len_growth(&samples) } else { 0 });
+    let moov = moov(&layout, data_start + if large_offsets { moov_len_growth(samples) } else { 0 });
 
     sink.write_all(&ftyp)?;
     sink.write_all(&moov)?;
@@ -61,7 +67,7 @@ pub fn extract_aac(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &L
         sink.write_all(b"mdat")?;
     }
     let mut reader = WindowedReader::new(source, READ_WINDOW);
-    for sample in &samples {
+    for sample in samples {
         sink.write_all(reader.read(sample.offset, sample.size as usize)?)?;
     }
     let bytes_written = ftyp.len() as u64 + moov.len() as u64 + mdat_header_len + payload;
@@ -73,7 +79,7 @@ fn moov_len_growth(samples: &[Sample]) -> u64 {
     samples.len().div_ceil(SAMPLES_PER_CHUNK) as u64 * 4
 }
 
-fn aac_track(movie: &Movie) -> Result<&Track> {
+pub fn aac_track(movie: &Movie) -> Result<&Track> {
     movie
         .tracks
         .iter()
@@ -83,7 +89,7 @@ fn aac_track(movie: &Movie) -> Result<&Track> {
 
 /// An edit in the movie's timescale, restated in the track's (ours is the output's movie
 /// timescale too), rounding to the nearest tick.
-fn rescale_edit(edit: Edit, from: u32, to: u32) -> Edit {
+pub fn rescale_edit(edit: Edit, from: u32, to: u32) -> Edit {
     let rescale = |value: u64| if from == 0 { value } else { ((u128::from(value) * u128::from(to) + u128::from(from) / 2) / u128::from(from)) as u64 };
     Edit { empty_duration: rescale(edit.empty_duration), media_time: edit.media_time, segment_duration: rescale(edit.segment_duration) }
 }

@@ -6,5 +6,6 @@ pub mod decode;
 pub mod extract;
 pub mod isobmff;
 pub mod probe;
+pub mod render;
 pub mod sniff;
 pub mod wav;
