@@ -4,8 +4,9 @@
 
 use crate::error::{EngineError, Result};
 
-/// Random-access reads of an input of known length.
-pub trait RangeSource {
+/// Random-access reads of an input of known length. `Send + Sync` because the demuxers of
+/// `media::foreign` require it of their input (reads take `&self`, so sharing is harmless).
+pub trait RangeSource: Send + Sync {
     /// Total length in bytes.
     fn len(&self) -> u64;
 

@@ -18,7 +18,14 @@ fn analysed(path: &std::path::Path) -> roughcut_engine::analyze::Analysis {
 #[test]
 fn tones_and_silences_land_on_their_hops() {
     let scratch = Scratch::new("analysis-pattern");
-    for (name, codec) in [("pattern.wav", "pcm_s16le"), ("pattern.m4a", "aac")] {
+    let formats = [
+        ("pattern.wav", "pcm_s16le"),
+        ("pattern.m4a", "aac"),
+        ("pattern.mp3", "libmp3lame"),
+        ("pattern.flac", "flac"),
+        ("pattern.ogg", "libvorbis"),
+    ];
+    for (name, codec) in formats {
         let path = generate(&scratch, name, &["-f", "lavfi", "-i", PATTERN, "-c:a", codec]);
         let analysis = analysed(&path);
         let levels = &analysis.envelope.levels;

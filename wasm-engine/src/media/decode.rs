@@ -2,14 +2,15 @@
 //! AAC decoder) or a WAV's PCM, delivered as interleaved `f32` blocks in presentation time (the
 //! edit list applied: encoder priming dropped, an initial empty edit rendered as silence).
 
-use symphonia_codec_aac::AacDecoder;
-use symphonia_core::codecs::audio::well_known::CODEC_ID_AAC;
-use symphonia_core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
-use symphonia_core::packet::PacketRef;
-use symphonia_core::units::{Duration, Timestamp};
+use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::packet::PacketRef;
+use symphonia::core::units::{Duration, Timestamp};
+use symphonia::default::codecs::AacDecoder;
 
 use super::isobmff::samples::sample_table;
 use super::isobmff::track::SampleEntry;
+use super::foreign;
 use super::isobmff::{self};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav::{self, WavFormat};
@@ -40,7 +41,7 @@ pub fn decode(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink)
     match sniff(&head) {
         Some(Container::Mp4 | Container::Mov | Container::M4a) => decode_aac_track(source, limits, sink),
         Some(Container::Wav) => decode_wav(source, limits, sink),
-        Some(other) => Err(EngineError::unsupported(format!("decoding {} is not supported", other.as_str()))),
+        Some(_) => foreign::decode(source, sink),
         None => Err(EngineError::unsupported("not a media format the engine reads")),
     }
 }

@@ -4,6 +4,7 @@
 pub mod bytes;
 pub mod decode;
 pub mod extract;
+pub mod foreign;
 pub mod isobmff;
 pub mod probe;
 pub mod render;

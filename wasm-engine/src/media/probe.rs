@@ -3,6 +3,7 @@
 
 use super::isobmff::{self, track::{SampleEntry, Track}};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
+use super::foreign;
 use super::wav;
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
@@ -75,7 +76,9 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<MediaInfo> {
     let (duration, tracks) = match container {
         Container::Mp4 | Container::Mov | Container::M4a => probe_movie(source, limits)?,
         Container::Wav => wav::probe(source, limits)?,
-        other => return Err(EngineError::unsupported(format!("probing {} is not supported yet", other.as_str()))),
+        Container::Mp3 | Container::Adts | Container::Flac | Container::Ogg | Container::WebM | Container::Matroska => {
+            foreign::probe(source, limits)?
+        }
     };
     let size_bytes = source.len();
     let bitrate = duration.and_then(|d| bits_per_second(size_bytes, d));
