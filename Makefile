@@ -5,7 +5,7 @@ WORKER_SOURCES := $(shell find edge-worker/src shared/src wasm-engine/src -name 
                   edge-worker/Cargo.toml shared/Cargo.toml wasm-engine/Cargo.toml Cargo.toml Cargo.lock
 WORKER_BUNDLE := edge-worker/build/index.js
 
-.PHONY: dev test bootstrap build worker media-container
+.PHONY: dev test bootstrap build worker media-container fuzz
 .DELETE_ON_ERROR:
 
 dev: build
@@ -27,3 +27,7 @@ $(WORKER_BUNDLE): $(WORKER_SOURCES)
 
 media-container: bootstrap
 	@cargo build --quiet -p media-container
+
+# Not part of `make test` (it runs for FUZZ_SECONDS, default 600): the engine's fuzz target.
+fuzz: bootstrap
+	@scripts/fuzz.sh

@@ -17,6 +17,10 @@ WORKER_BUILD_BIN="$TOOLS_DIR/worker-build-$WORKER_VERSION/bin/worker-build"
 
 # worker-build downloads these from GitHub unless told where they are; that download fails here.
 export WASM_BINDGEN_BIN="$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
+# Runs wasm32 test binaries: in Node, or in headless Chromium through chromedriver
+# (wasm-engine/webdriver.json holds the browser's flags).
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen-test-runner"
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 export WRANGLER_BIN="$ROOT/node_modules/.bin/wrangler"

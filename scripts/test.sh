@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Every test: the workspace's native tests (engine, domain, HTTP layer), a check that the engine
-# still builds for wasm32, then the end-to-end suite against the real stack. The e2e runner's
-# summary is the last line of the run.
+# Every test: the workspace's native tests (engine, domain, HTTP layer); the engine as wasm — its
+# JS facade in Node and in a Web Worker of headless Chromium, and the browser package as
+# web-client imports it; then the end-to-end suite against the real stack, whose summary is the
+# last line of the run.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
 cargo test --workspace --exclude roughcut-tests --quiet
-cargo build --quiet -p roughcut-engine --target wasm32-unknown-unknown
+# No --quiet (wasm-bindgen-test-runner refuses it), so the log is shown whole only on failure.
+# Run from the crate, where the runner finds webdriver.json.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! (cd wasm-engine && cargo test --target wasm32-unknown-unknown --features js --test js_node --test js_worker) >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
+grep -E '^test result' "$log"
+scripts/build-engine-js.sh
+node --test --test-reporter=dot web-client/test/
 cargo test -p roughcut-tests --test e2e --quiet

@@ -5,6 +5,8 @@
 
 pub mod analyze;
 pub mod error;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod limits;
 pub mod media;
 pub mod source;
