@@ -1,10 +1,11 @@
-//! Audio renders by AAC packet copy: kept spans snapped to frames, the output's duration the sum
-//! of the snapped spans, every copied frame bit-identical, and a file ffmpeg decodes cleanly.
+//! Audio renders. M4A by AAC packet copy: kept spans snapped to frames, the output's duration
+//! the sum of the snapped spans, every copied frame bit-identical, a file ffmpeg decodes cleanly.
+//! MP3 by re-encoding: cut at exact samples, and ffmpeg decodes exactly the kept length.
 
 mod support;
 
 use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
-use roughcut_engine::media::render::{KeptSpan, render_aac_copy};
+use roughcut_engine::media::render::{KeptSpan, render_aac_copy, render_mp3};
 use roughcut_engine::source::{FileSource, RangeSource};
 use roughcut_engine::{ErrorCode, Limits};
 use support::{Scratch, ffprobe, generate};
@@ -61,6 +62,56 @@ fn impossible_spans_are_invalid_arguments() {
     let source = FileSource::open(&input).expect("open");
     for spans in [vec![span(500, 400)], vec![span(100, 900), span(800, 1000)], vec![span(1500, 2500)], vec![span(10, 10)]] {
         let error = render_aac_copy(&source, &spans, &mut Vec::new(), &Limits::default()).expect_err("refused");
+        assert_eq!(error.code, ErrorCode::InvalidArgument, "{spans:?}");
+    }
+}
+
+/// Samples per channel ffmpeg decodes from `path`.
+fn decoded_frames(path: &std::path::Path, channels: u64) -> u64 {
+    let path = path.to_string_lossy().into_owned();
+    let pcm = support::run("ffmpeg", &["-v", "error", "-i", &path, "-f", "s16le", "-"]);
+    pcm.len() as u64 / 2 / channels
+}
+
+#[test]
+fn mp3_renders_keep_exactly_the_spans() {
+    let scratch = Scratch::new("render-mp3");
+    for (name, lavfi, codec, channels) in [
+        ("mono.m4a", "sine=frequency=600:sample_rate=44100", "aac", 1u64),
+        ("stereo.wav", "sine=frequency=400:sample_rate=48000", "pcm_s16le", 2),
+    ] {
+        let input = generate(&scratch, name, &["-f", "lavfi", "-i", lavfi, "-t", "6", "-ac", &channels.to_string(), "-c:a", codec]);
+        let source = FileSource::open(&input).expect("open");
+        let spans = [span(500, 1500), span(2000, 2200), span(4000, 5999)];
+        let mut out = Vec::new();
+        let rendered = render_mp3(&source, &spans, 192, &mut out, &Limits::default()).expect("render");
+        let rate = u64::from(rendered.sample_rate);
+        let wanted: u64 = spans.iter().map(|s| s.end_ms * rate / 1000 - s.start_ms * rate / 1000).sum();
+        assert_eq!(rendered.frames, wanted, "{name}: kept frames");
+        assert_eq!(rendered.bytes_written, out.len() as u64);
+
+        let path = scratch.0.join(format!("{name}.mp3"));
+        std::fs::write(&path, &out).expect("write");
+        let probed = ffprobe(&path);
+        let stream = &probed["streams"][0];
+        assert_eq!(stream["codec_name"], "mp3");
+        assert_eq!(stream["channels"].as_u64(), Some(channels));
+        assert_eq!(stream["sample_rate"].as_str().map(str::to_owned), Some(rate.to_string()));
+        assert_eq!(stream["bit_rate"].as_str(), Some("192000"));
+        assert_eq!(decoded_frames(&path, channels), wanted, "{name}: ffmpeg decodes exactly the kept length");
+    }
+}
+
+#[test]
+fn mp3_refuses_what_it_cannot_encode() {
+    let scratch = Scratch::new("render-mp3-refusals");
+    let hi_rate = generate(&scratch, "96k.wav", &["-f", "lavfi", "-i", "sine=sample_rate=96000", "-t", "1", "-c:a", "pcm_s16le"]);
+    let error = render_mp3(&FileSource::open(&hi_rate).expect("open"), &[span(0, 500)], 128, &mut Vec::new(), &Limits::default()).expect_err("96 kHz");
+    assert_eq!(error.code, ErrorCode::Unsupported);
+    let short = generate(&scratch, "short.wav", &["-f", "lavfi", "-i", "sine=sample_rate=44100", "-t", "1", "-c:a", "pcm_s16le"]);
+    let source = FileSource::open(&short).expect("open");
+    for spans in [vec![span(500, 1500)], vec![span(300, 200)], Vec::new()] {
+        let error = render_mp3(&source, &spans, 128, &mut Vec::new(), &Limits::default()).expect_err("impossible spans");
         assert_eq!(error.code, ErrorCode::InvalidArgument, "{spans:?}");
     }
 }
