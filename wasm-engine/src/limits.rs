@@ -13,10 +13,12 @@ pub struct Limits {
     pub max_metadata_bytes: u64,
     /// Boxes visited at one level before the input is called hostile.
     pub max_boxes_per_level: usize,
+    /// Presented duration a decode may produce (silence an edit list asks for included).
+    pub max_duration_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_tracks: 16, max_table_entries: 8_000_000, max_metadata_bytes: 256 * 1024 * 1024, max_boxes_per_level: 100_000 }
+        Self { max_tracks: 16, max_table_entries: 8_000_000, max_metadata_bytes: 256 * 1024 * 1024, max_boxes_per_level: 100_000, max_duration_seconds: 24 * 3600 }
     }
 }

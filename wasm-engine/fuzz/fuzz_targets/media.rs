@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use roughcut_engine::analyze::{EnergyVad, analyse};
 use roughcut_engine::media::extract::extract_aac;
-use roughcut_engine::media::render::{KeptSpan, render_aac_copy};
+use roughcut_engine::media::render::{KeptSpan, render_aac_copy, render_mp3};
 use roughcut_engine::{Limits, probe, sniff};
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = sniff(&input);
     let _ = probe(&input, &limits);
     let _ = extract_aac(&input, &mut Vec::new(), &limits);
-    let _ = render_aac_copy(&input, &[KeptSpan { start_ms: 10, end_ms: 50 }], &mut Vec::new(), &limits);
+    let spans = [KeptSpan { start_ms: 10, end_ms: 50 }];
+    let _ = render_aac_copy(&input, &spans, &mut Vec::new(), &limits);
+    let _ = render_mp3(&input, &spans, 128, &mut Vec::new(), &limits);
     let _ = analyse(&input, &limits, &EnergyVad::default());
 });

@@ -34,6 +34,8 @@ pub trait PcmSink {
 /// Bytes of PCM read per block, and frames of silence emitted per block.
 const BLOCK_BYTES: usize = 1 << 20;
 const SILENCE_FRAMES: usize = 4096;
+/// Samples per channel of the longest AAC frame (HE-AAC's SBR doubles LC's 1024).
+const AAC_MAX_FRAME: usize = 2048;
 
 /// Decodes the audio of `source` into `sink`.
 pub fn decode(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
@@ -89,6 +91,10 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
         ),
         None => (0, 0, u64::MAX),
     };
+    let max_frames = limits.max_duration_seconds * u64::from(spec.sample_rate);
+    if lead_in > max_frames {
+        return Err(EngineError::limit(format!("the edit list delays the audio by {lead_in} samples")));
+    }
     emit_silence(sink, spec, lead_in);
 
     let mut reader = WindowedReader::new(source, 4 * 1024 * 1024);
@@ -103,11 +109,13 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
                 decoded_any = true;
                 interleaved.len() / spec.channels
             }
-            // A damaged frame becomes silence of its length, so that later audio keeps its time.
+            // A damaged frame becomes silence of its length, so that later audio keeps its time;
+            // no longer than an AAC frame can be, whatever the sample table claims.
             Err(_) => {
+                let frames = (sample.duration as usize).min(AAC_MAX_FRAME);
                 interleaved.clear();
-                interleaved.resize(sample.duration as usize * spec.channels, 0.0);
-                sample.duration as usize
+                interleaved.resize(frames * spec.channels, 0.0);
+                frames
             }
         };
         let dropped = skip.min(frames as u64) as usize;
