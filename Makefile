@@ -5,7 +5,7 @@ WORKER_SOURCES := $(shell find edge-worker/src shared/src wasm-engine/src -name 
                   edge-worker/Cargo.toml shared/Cargo.toml wasm-engine/Cargo.toml Cargo.toml Cargo.lock
 WORKER_BUNDLE := edge-worker/build/index.js
 
-.PHONY: dev test bootstrap build worker media-container fuzz
+.PHONY: dev test bootstrap build worker media-container fuzz bench
 .DELETE_ON_ERROR:
 
 dev: build
@@ -31,3 +31,8 @@ media-container: bootstrap
 # Not part of `make test` (it runs for FUZZ_SECONDS, default 600): the engine's fuzz target.
 fuzz: bootstrap
 	@scripts/fuzz.sh
+
+# Benchmarks (not tests): ratios against peers measured in the same run; see bench/README.md.
+bench: bootstrap
+	@scripts/build-engine-js.sh
+	@cargo run --quiet --release -p roughcut-bench --bin media
