@@ -9,7 +9,7 @@ use roughcut_engine::media::extract::extract_aac;
 use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
 use roughcut_engine::source::{FileSource, RangeSource};
 use roughcut_engine::{ErrorCode, Limits, probe};
-use support::{Scratch, av, ffprobe, generate};
+use support::{Scratch, assert_decodes_cleanly, av, ffprobe, generate, mutations};
 
 /// Every AAC sample's bytes, in order, read with the engine's own demuxer.
 fn aac_payload(source: &dyn RangeSource) -> Vec<Vec<u8>> {
@@ -53,9 +53,7 @@ fn assert_extracts_like_ffmpeg(scratch: &Scratch, input: &Path) {
     let order: Vec<[u8; 4]> = read_movie(&ours, &Limits::default()).expect("movie").top_level.iter().map(|b| b.kind).collect();
     assert_eq!(order, [*b"ftyp", *b"moov", *b"mdat"], "fast start: moov before mdat");
 
-    let ours_text = ours_path.to_string_lossy().into_owned();
-    let decode = std::process::Command::new("ffmpeg").args(["-v", "error", "-i", &ours_text, "-f", "null", "-"]).output().expect("ffmpeg");
-    assert!(decode.status.success() && decode.stderr.is_empty(), "decode: {}", String::from_utf8_lossy(&decode.stderr));
+    assert_decodes_cleanly(&ours_path);
 }
 
 #[test]
@@ -98,21 +96,9 @@ fn hostile_sample_tables_give_errors_not_panics() {
     let scratch = Scratch::new("extract-hostile");
     let input = av(&scratch, "small.mp4", "160x120", "25", "48000", "1", "1");
     let whole = std::fs::read(&input).expect("read");
-    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov") as u64;
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov");
     let mut refused = 0;
-    for _ in 0..2000 {
-        let mut mutated = whole.clone();
-        for _ in 0..1 + next() % 3 {
-            let index = (moov_at + next() % (whole.len() as u64 - moov_at)) as usize;
-            mutated[index] = next() as u8;
-        }
+    for mutated in mutations(&whole, moov_at, 3, 2000, 0x2545_F491_4F6C_DD1D) {
         let mut out = Vec::new();
         if extract_aac(&mutated, &mut out, &Limits::default()).is_err() {
             refused += 1;

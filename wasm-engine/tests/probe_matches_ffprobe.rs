@@ -9,7 +9,7 @@ use roughcut_engine::media::probe::{MediaInfo, TrackKind};
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{Limits, probe};
 use serde_json::Value;
-use support::{Scratch, av, ffprobe, generate};
+use support::{Scratch, av, ffprobe, generate, mutations};
 
 fn number(value: &Value) -> f64 {
     value.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a number: {value}"))
@@ -152,21 +152,9 @@ fn truncated_and_corrupt_inputs_give_coded_errors() {
         let error = probe(&whole[..cut].to_vec(), &Limits::default()).expect_err("cut-off file");
         assert!(!error.message.is_empty(), "cut at {cut}: {error}");
     }
-    // Byte flips anywhere in the metadata: any outcome but a panic (xorshift, fixed seed).
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov") as u64;
-    for _ in 0..3000 {
-        let mut mutated = whole.clone();
-        for _ in 0..1 + next() % 4 {
-            let index = (moov_at + next() % (whole.len() as u64 - moov_at)) as usize;
-            mutated[index] = next() as u8;
-        }
+    // Byte flips anywhere in the metadata: any outcome but a panic.
+    let moov_at = whole.windows(4).position(|w| w == b"moov").expect("moov");
+    for mutated in mutations(&whole, moov_at, 4, 3000, 0x9E37_79B9_7F4A_7C15) {
         let _ = probe(&mutated, &Limits::default());
     }
 }

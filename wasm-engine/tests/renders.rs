@@ -8,7 +8,7 @@ use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
 use roughcut_engine::media::render::{KeptSpan, render_aac_copy, render_mp3};
 use roughcut_engine::source::{FileSource, RangeSource};
 use roughcut_engine::{ErrorCode, Limits};
-use support::{Scratch, ffprobe, generate};
+use support::{Scratch, assert_decodes_cleanly, ffprobe, generate};
 
 fn frames(source: &dyn RangeSource) -> Vec<Vec<u8>> {
     let movie = read_movie(source, &Limits::default()).expect("movie");
@@ -49,9 +49,7 @@ fn kept_spans_render_to_a_clean_m4a_of_their_snapped_length() {
         let copied = frames(&out);
         let original = frames(&source);
         assert!(copied.iter().all(|frame| original.contains(frame)), "every frame is a byte-identical copy");
-        let path_text = path.to_string_lossy().into_owned();
-        let decode = std::process::Command::new("ffmpeg").args(["-v", "error", "-i", &path_text, "-f", "null", "-"]).output().expect("ffmpeg");
-        assert!(decode.status.success() && decode.stderr.is_empty(), "{}", String::from_utf8_lossy(&decode.stderr));
+        assert_decodes_cleanly(&path);
     }
 }
 

@@ -60,3 +60,31 @@ pub fn av(scratch: &Scratch, name: &str, size: &str, rate: &str, sample_rate: &s
     generate(scratch, name, &args)
 }
 
+
+/// Asserts ffmpeg decodes `path` to the end without a single complaint.
+pub fn assert_decodes_cleanly(path: &Path) {
+    let text = path.to_string_lossy().into_owned();
+    let decode = Command::new("ffmpeg").args(["-v", "error", "-i", &text, "-f", "null", "-"]).output().expect("ffmpeg");
+    assert!(decode.status.success() && decode.stderr.is_empty(), "{}: {}", path.display(), String::from_utf8_lossy(&decode.stderr));
+}
+
+/// Copies of `whole` with 1 to `max_flips` random bytes overwritten after `from` (xorshift with a
+/// fixed seed, so failures reproduce).
+pub fn mutations(whole: &[u8], from: usize, max_flips: u64, count: usize, seed: u64) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let span = (whole.len() - from) as u64;
+    (0..count).map(move |_| {
+        let mut mutated = whole.to_vec();
+        for _ in 0..1 + next() % max_flips {
+            let index = from + (next() % span) as usize;
+            mutated[index] = next() as u8;
+        }
+        mutated
+    })
+}
