@@ -1,7 +1,7 @@
 //! The roughcut engine: one pure-Rust library for media (sniff, probe, demux, analysis) and edits
 //! (cut planning, timelines, exports), run natively, inside the edge worker and in the browser.
-//! Its core does no I/O of its own (it reads through `source::RangeSource`) and never depends on
-//! `worker` or `js-sys`.
+//! Its core does no I/O of its own (it reads through `source::RangeSource`, or `remote` over an
+//! async store) and depends on `js-sys` only in its `js` facade, never on `worker`.
 
 pub mod analyze;
 pub mod error;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod js;
 pub mod limits;
 pub mod media;
+pub mod remote;
 pub mod source;
 pub mod time;
 
