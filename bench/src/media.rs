@@ -174,6 +174,8 @@ fn main() {
     let peer = time(|| ffmpeg(&["-i", &text(&audio), "-af", &filter, "-c:a", "libmp3lame", "-b:a", "192k", &text(&scratch.join("ffmpeg-render.mp3"))]));
     row(&format!("mp3 render at 192 kbps, {} spans (native)", spans.len()), ours, "ffmpeg aselect + libmp3lame", peer);
 
+    browser_rows(&video, &audio, &spans);
+
     let me = std::env::current_exe().expect("exe");
     let peak = run(&text(&me), &["analyse-peak", &text(&long)]);
     let mut fields = peak.split_whitespace();
@@ -205,4 +207,29 @@ fn wasm_analysis_seconds(audio: &Path) -> Option<f64> {
         audio = text(audio),
     );
     run("node", &["-e", &script]).trim().parse().ok()
+}
+
+/// The engine's wasm in a Web Worker of headless Chromium, reading the `File`, against
+/// ffmpeg.wasm on the same `File` (bench/browser).
+fn browser_rows(video: &Path, audio: &Path, spans: &[KeptSpan]) {
+    let spans_json: Vec<serde_json::Value> = spans.iter().map(|s| serde_json::json!({ "startMs": s.start_ms, "endMs": s.end_ms })).collect();
+    let output = Command::new("node")
+        .arg(root().join("bench/browser/browser.mjs"))
+        .args([text(video), text(audio), RUNS.to_string()])
+        .env("BENCH_SPANS", serde_json::Value::Array(spans_json).to_string())
+        .output()
+        .expect("node");
+    if !output.status.success() {
+        println!("| browser rows | failed: {} | | | |", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or(""));
+        return;
+    }
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("browser result");
+    for (key, what, peer) in [
+        ("extract", "AAC extraction from a File (wasm, Chromium worker)", "ffmpeg.wasm -vn -c:a copy"),
+        ("render-m4a", "m4a packet-copy render from a File (wasm, Chromium)", "ffmpeg.wasm concat -c copy"),
+        ("render-mp3", "mp3 render at 192 kbps from a File (wasm, Chromium)", "ffmpeg.wasm aselect + libmp3lame"),
+    ] {
+        let seconds = |who: &str| Duration::from_secs_f64(result[key][who].as_f64().unwrap_or(f64::NAN));
+        row(what, seconds("engine"), peer, seconds("ffmpeg"));
+    }
 }

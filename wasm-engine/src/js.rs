@@ -13,7 +13,7 @@ use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::media::extract::extract_aac;
 use crate::media::probe::{MediaInfo, TrackKind, probe as probe_source};
-use crate::media::render::{KeptSpan, render_aac_copy};
+use crate::media::render::{KeptSpan, render_aac_copy, render_mp3};
 use crate::media::sniff::sniff as sniff_head;
 use crate::source::RangeSource;
 
@@ -203,25 +203,49 @@ pub fn analyse(input_value: JsValue) -> std::result::Result<JsValue, JsValue> {
     Ok(result.into())
 }
 
-/// An M4A of the kept spans (`[{startMs, endMs}]`) by AAC packet copy; returns `{bytes, spans}`
-/// with each span as snapped to frames (`startSeconds`, `endSeconds`).
+/// The kept spans (`[{startMs, endMs}]`) of the input's audio as `{format: "m4a"}` (default: AAC
+/// packet copy, spans snapped to frames) or `{format: "mp3", bitrateKbps}` (re-encoded, cut at
+/// exact samples). Returns `{bytes, spans}`, each span as actually rendered (`startMs`, `endMs`).
 #[wasm_bindgen(js_name = renderAudio)]
-pub fn render_audio(input_value: JsValue, spans: JsValue) -> std::result::Result<JsValue, JsValue> {
+pub fn render_audio(input_value: JsValue, spans: JsValue, options: JsValue) -> std::result::Result<JsValue, JsValue> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Requested {
         start_ms: u64,
         end_ms: u64,
     }
-    let requested: Vec<Requested> = serde_wasm_bindgen::from_value(spans)
-        .map_err(|e| js_error(&EngineError::invalid_argument(format!("spans: {e}"))))?;
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Options {
+        format: Option<String>,
+        bitrate_kbps: Option<u32>,
+    }
+    let invalid = |what: &str, e: serde_wasm_bindgen::Error| js_error(&EngineError::invalid_argument(format!("{what}: {e}")));
+    let requested: Vec<Requested> = serde_wasm_bindgen::from_value(spans).map_err(|e| invalid("spans", e))?;
+    let options: Options = if options.is_undefined() || options.is_null() {
+        Options::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| invalid("options", e))?
+    };
     let kept: Vec<KeptSpan> = requested.iter().map(|s| KeptSpan { start_ms: s.start_ms, end_ms: s.end_ms }).collect();
     let source = input(&input_value)?;
     let mut out = Vec::new();
-    let rendered = render_aac_copy(source.as_ref(), &kept, &mut out, &Limits::default()).map_err(|e| js_error(&e))?;
-    let snapped: Vec<JsSpan> = rendered.spans.iter().map(|s| JsSpan { start_ms: s.start.millis(), end_ms: s.end.millis() }).collect();
+    let limits = Limits::default();
+    let rendered: Vec<JsSpan> = match options.format.as_deref().unwrap_or("m4a") {
+        "m4a" => render_aac_copy(source.as_ref(), &kept, &mut out, &limits)
+            .map_err(|e| js_error(&e))?
+            .spans
+            .iter()
+            .map(|s| JsSpan { start_ms: s.start.millis(), end_ms: s.end.millis() })
+            .collect(),
+        "mp3" => {
+            render_mp3(source.as_ref(), &kept, options.bitrate_kbps.unwrap_or(192), &mut out, &limits).map_err(|e| js_error(&e))?;
+            kept.iter().map(|s| JsSpan { start_ms: s.start_ms, end_ms: s.end_ms }).collect()
+        }
+        other => return Err(js_error(&EngineError::invalid_argument(format!("format {other:?}: m4a or mp3")))),
+    };
     let result = js_sys::Object::new();
     Reflect::set(&result, &JsValue::from_str("bytes"), &Uint8Array::from(out.as_slice()).into())?;
-    Reflect::set(&result, &JsValue::from_str("spans"), &to_js(&snapped)?)?;
+    Reflect::set(&result, &JsValue::from_str("spans"), &to_js(&rendered)?)?;
     Ok(result.into())
 }

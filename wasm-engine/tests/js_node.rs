@@ -51,3 +51,16 @@ fn errors_are_js_errors_with_a_code() {
     let error = js::probe(JsValue::from_f64(3.0)).expect_err("not an input");
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_argument"));
 }
+
+#[wasm_bindgen_test]
+fn renders_mp3_of_kept_spans() {
+    let wav = synth::tone_then_silence_wav(44_100, 2000, 1000);
+    let spans = js_sys::JSON::parse(r#"[{"startMs":100,"endMs":600},{"startMs":1500,"endMs":2500}]"#).expect("spans");
+    let options = js_sys::JSON::parse(r#"{"format":"mp3","bitrateKbps":128}"#).expect("options");
+    let rendered = js::render_audio(bytes(&wav), spans.clone(), options).expect("render");
+    let mp3: Uint8Array = get(&rendered, "bytes").dyn_into().expect("bytes");
+    assert_eq!(js::sniff(&mp3.to_vec()[..64]).as_deref(), Some("mp3"));
+    let bad = js_sys::JSON::parse(r#"{"format":"flac"}"#).expect("options");
+    let error = js::render_audio(bytes(&wav), spans, bad).expect_err("flac is not a render format");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_argument"));
+}

@@ -1,0 +1,36 @@
+// Drives the browser benchmark in Debian's headless Chromium (playwright-core, never a downloaded
+// browser): `node bench/browser.mjs VIDEO AUDIO RUNS` prints one JSON object of median seconds.
+import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { serve } from './serve.mjs';
+
+const [video, audio, runsText] = process.argv.slice(2);
+const runs = Number(runsText ?? 3);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const server = await serve(root.replace(/\/$/, ''));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/index.html`);
+  await page.waitForFunction(() => window.benchReady === true);
+  const median = async (job, file, spans) => {
+    await page.setInputFiles('#media', file);
+    const times = [];
+    for (let i = 0; i < runs; i++) times.push((await page.evaluate(([j, s]) => window.bench(j, s), [job, spans])).seconds);
+    times.sort((a, b) => a - b);
+    return times[Math.floor(runs / 2)];
+  };
+  const spans = JSON.parse(process.env.BENCH_SPANS ?? '[]');
+  const result = {};
+  for (const [job, file] of [['extract', video], ['render-m4a', audio], ['render-mp3', audio]]) {
+    result[job] = { engine: await median(`engine-${job}`, file, spans), ffmpeg: await median(`ffmpeg-${job}`, file, spans) };
+  }
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+  server.close();
+}
