@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
+cargo fmt --all --check
 cargo test --workspace --exclude roughcut-tests --quiet
 # No --quiet (wasm-bindgen-test-runner refuses it), so the log is shown whole only on failure.
 # Run from the crate, where the runner finds webdriver.json.

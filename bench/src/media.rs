@@ -110,17 +110,52 @@ fn main() {
     let speech = "aevalsrc=exprs=(0.2+0.6*abs(sin(2*PI*0.7*t)))*sin(2*PI*(300+200*sin(2*PI*3*t))*t)*gt(sin(2*PI*0.13*t)\\,-0.6):s=48000";
     let video = input(
         &format!("video-{video_seconds}s-1080p.mp4"),
-        &["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i", speech, "-t", &video_seconds,
-          "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-g", "60", "-c:a", "aac", "-b:a", "128k"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            speech,
+            "-t",
+            &video_seconds,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            "-g",
+            "60",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+        ],
     );
-    let audio = input(&format!("speech-{audio_seconds}s.m4a"), &["-f", "lavfi", "-i", speech, "-t", &audio_seconds, "-ac", "2", "-c:a", "aac", "-b:a", "128k"]);
-    let long = input(&format!("speech-{long_seconds}s.m4a"), &["-f", "lavfi", "-i", speech, "-t", &long_seconds, "-ac", "1", "-c:a", "aac", "-b:a", "96k"]);
+    let audio = input(
+        &format!("speech-{audio_seconds}s.m4a"),
+        &["-f", "lavfi", "-i", speech, "-t", &audio_seconds, "-ac", "2", "-c:a", "aac", "-b:a", "128k"],
+    );
+    let long = input(
+        &format!("speech-{long_seconds}s.m4a"),
+        &["-f", "lavfi", "-i", speech, "-t", &long_seconds, "-ac", "1", "-c:a", "aac", "-b:a", "96k"],
+    );
     let scratch = root().join("target/bench-media/out");
     std::fs::create_dir_all(&scratch).expect("scratch");
     let limits = Limits::default();
 
     let video_info = probe(&FileSource::open(&video).expect("open"), &limits).expect("probe");
-    println!("inputs: {} ({:.0} s, {:.0} MB), {} ({:.0} s)", video.display(), video_info.duration.map_or(0.0, |d| d.seconds()), video_info.size_bytes as f64 / 1e6, audio.display(), audio_seconds.parse::<f64>().unwrap_or(0.0));
+    println!(
+        "inputs: {} ({:.0} s, {:.0} MB), {} ({:.0} s)",
+        video.display(),
+        video_info.duration.map_or(0.0, |d| d.seconds()),
+        video_info.size_bytes as f64 / 1e6,
+        audio.display(),
+        audio_seconds.parse::<f64>().unwrap_or(0.0)
+    );
     println!();
     println!("| work | roughcut | peer | peer time | peer / roughcut |");
     println!("|---|---|---|---|---|");
@@ -132,7 +167,12 @@ fn main() {
         std::fs::write(&ours_m4a, out).expect("write");
     });
     let peer = time(|| ffmpeg(&["-i", &text(&video), "-vn", "-c:a", "copy", &text(&scratch.join("ffmpeg.m4a"))]));
-    row(&format!("AAC extraction, {} min 1080p mp4 → m4a (native)", video_seconds.parse::<u64>().unwrap_or(0) / 60), ours, "ffmpeg -vn -c:a copy", peer);
+    row(
+        &format!("AAC extraction, {} min 1080p mp4 → m4a (native)", video_seconds.parse::<u64>().unwrap_or(0) / 60),
+        ours,
+        "ffmpeg -vn -c:a copy",
+        peer,
+    );
 
     let ours = time(|| {
         analyse(&FileSource::open(&audio).expect("open"), &limits, &EnergyVad::default()).expect("analyse");
@@ -143,18 +183,35 @@ fn main() {
     let native_analysis = ours;
 
     match wasm_analysis_seconds(&audio) {
-        Some(wasm) => row(&format!("decode + envelope + VAD, {minutes} min AAC (wasm in Node)"), Duration::from_secs_f64(wasm), "the same, native", native_analysis),
+        Some(wasm) => row(
+            &format!("decode + envelope + VAD, {minutes} min AAC (wasm in Node)"),
+            Duration::from_secs_f64(wasm),
+            "the same, native",
+            native_analysis,
+        ),
         None => println!("| decode + envelope (wasm in Node) | skipped: run scripts/build-engine-js.sh first | | | |"),
     }
 
-    let spans: Vec<KeptSpan> = (0..40).map(|i| KeptSpan { start_ms: i * 60_000 + 5_000, end_ms: i * 60_000 + 50_000 }).collect();
-    let spans: Vec<KeptSpan> = spans.into_iter().filter(|s| s.end_ms <= audio_seconds.parse::<u64>().unwrap_or(0) * 1000).collect();
-    let select: Vec<String> = spans.iter().map(|s| format!("between(t\\,{}\\,{})", s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0)).collect();
+    let spans: Vec<KeptSpan> =
+        (0..40).map(|i| KeptSpan { start_ms: i * 60_000 + 5_000, end_ms: i * 60_000 + 50_000 }).collect();
+    let spans: Vec<KeptSpan> =
+        spans.into_iter().filter(|s| s.end_ms <= audio_seconds.parse::<u64>().unwrap_or(0) * 1000).collect();
+    let select: Vec<String> = spans
+        .iter()
+        .map(|s| format!("between(t\\,{}\\,{})", s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0))
+        .collect();
     let filter = format!("aselect='{}',asetpts=N/SR/TB", select.join("+"));
     let concat_list = scratch.join("spans.txt");
     let list: String = spans
         .iter()
-        .map(|s| format!("file '{}'\ninpoint {}\noutpoint {}\n", text(&audio), s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0))
+        .map(|s| {
+            format!(
+                "file '{}'\ninpoint {}\noutpoint {}\n",
+                text(&audio),
+                s.start_ms as f64 / 1000.0,
+                s.end_ms as f64 / 1000.0
+            )
+        })
         .collect();
     std::fs::write(&concat_list, list).expect("concat list");
 
@@ -163,7 +220,19 @@ fn main() {
         render_aac_copy(&FileSource::open(&audio).expect("open"), &spans, &mut out, &limits).expect("render");
         std::fs::write(scratch.join("render.m4a"), out).expect("write");
     });
-    let peer = time(|| ffmpeg(&["-f", "concat", "-safe", "0", "-i", &text(&concat_list), "-c", "copy", &text(&scratch.join("ffmpeg-render.m4a"))]));
+    let peer = time(|| {
+        ffmpeg(&[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            &text(&concat_list),
+            "-c",
+            "copy",
+            &text(&scratch.join("ffmpeg-render.m4a")),
+        ])
+    });
     row(&format!("m4a packet-copy render, {} spans (native)", spans.len()), ours, "ffmpeg concat -c copy", peer);
 
     let ours = time(|| {
@@ -171,7 +240,19 @@ fn main() {
         render_mp3(&FileSource::open(&audio).expect("open"), &spans, 192, &mut out, &limits).expect("render");
         std::fs::write(scratch.join("render.mp3"), out).expect("write");
     });
-    let peer = time(|| ffmpeg(&["-i", &text(&audio), "-af", &filter, "-c:a", "libmp3lame", "-b:a", "192k", &text(&scratch.join("ffmpeg-render.mp3"))]));
+    let peer = time(|| {
+        ffmpeg(&[
+            "-i",
+            &text(&audio),
+            "-af",
+            &filter,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "192k",
+            &text(&scratch.join("ffmpeg-render.mp3")),
+        ])
+    });
     row(&format!("mp3 render at 192 kbps, {} spans (native)", spans.len()), ours, "ffmpeg aselect + libmp3lame", peer);
 
     browser_rows(&video, &audio, &spans);
@@ -212,7 +293,8 @@ fn wasm_analysis_seconds(audio: &Path) -> Option<f64> {
 /// The engine's wasm in a Web Worker of headless Chromium, reading the `File`, against
 /// ffmpeg.wasm on the same `File` (bench/browser).
 fn browser_rows(video: &Path, audio: &Path, spans: &[KeptSpan]) {
-    let spans_json: Vec<serde_json::Value> = spans.iter().map(|s| serde_json::json!({ "startMs": s.start_ms, "endMs": s.end_ms })).collect();
+    let spans_json: Vec<serde_json::Value> =
+        spans.iter().map(|s| serde_json::json!({ "startMs": s.start_ms, "endMs": s.end_ms })).collect();
     let output = Command::new("node")
         .arg(root().join("bench/browser/browser.mjs"))
         .args([text(video), text(audio), RUNS.to_string()])
@@ -220,7 +302,10 @@ fn browser_rows(video: &Path, audio: &Path, spans: &[KeptSpan]) {
         .output()
         .expect("node");
     if !output.status.success() {
-        println!("| browser rows | failed: {} | | | |", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or(""));
+        println!(
+            "| browser rows | failed: {} | | | |",
+            String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("")
+        );
         return;
     }
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("browser result");

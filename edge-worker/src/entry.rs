@@ -18,7 +18,14 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
     };
     let response = match prepared {
         Ok((api_request, store)) => {
-            let services = Services { accounts: &store, keys: &store, projects: &store, ledger: &store, clock: &WorkerClock, log: &log };
+            let services = Services {
+                accounts: &store,
+                keys: &store,
+                projects: &store,
+                ledger: &store,
+                clock: &WorkerClock,
+                log: &log,
+            };
             let config = Config { admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()) };
             http::handle(services, &config, api_request).await
         }

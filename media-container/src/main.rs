@@ -38,9 +38,7 @@ async fn shutdown_signal() {
 fn listen_address() -> Result<SocketAddr, String> {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let port = std::env::var("PORT").unwrap_or_else(|_| "8788".to_owned());
-    format!("{host}:{port}")
-        .parse()
-        .map_err(|err| format!("invalid HOST/PORT {host}:{port}: {err}"))
+    format!("{host}:{port}").parse().map_err(|err| format!("invalid HOST/PORT {host}:{port}: {err}"))
 }
 
 #[tokio::main]

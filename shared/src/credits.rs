@@ -27,15 +27,8 @@ pub enum LedgerEntryType {
 }
 
 impl LedgerEntryType {
-    pub const ALL: [LedgerEntryType; 7] = [
-        Self::Topup,
-        Self::ConsumeAsset,
-        Self::Hold,
-        Self::Release,
-        Self::Refund,
-        Self::Adjustment,
-        Self::Expiry,
-    ];
+    pub const ALL: [LedgerEntryType; 7] =
+        [Self::Topup, Self::ConsumeAsset, Self::Hold, Self::Release, Self::Refund, Self::Adjustment, Self::Expiry];
 
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -19,9 +19,7 @@ impl ProjectState {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Active, Self::Archived]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        [Self::Active, Self::Archived].into_iter().find(|s| s.as_str() == value)
     }
 }
 

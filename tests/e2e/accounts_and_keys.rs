@@ -31,7 +31,8 @@ fn missing_unknown_and_malformed_keys_are_401(stack: &Stack) {
 
 fn admin_routes_need_the_admin_token(stack: &Stack) {
     let account = stack.new_account("not an operator");
-    for client in [stack.anonymous(), account.api.clone(), Client::new(stack, Some(&format!("{}x", stack.admin_token)))] {
+    for client in [stack.anonymous(), account.api.clone(), Client::new(stack, Some(&format!("{}x", stack.admin_token)))]
+    {
         client.post("/admin/v1/accounts", &json!({ "name": "x" })).expect_error(401, "unauthenticated");
         client
             .post(&format!("/admin/v1/accounts/{}/credits", account.id), &json!({ "delta": 5, "type": "topup" }))

@@ -18,16 +18,28 @@ pub fn tests() -> Vec<Test> {
 
 fn grants_move_balance_and_history(stack: &Stack) {
     let account = stack.new_account("credits");
-    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json(), json!({ "balance": 0, "reserved": 0, "available": 0 }));
+    assert_eq!(
+        account.api.get("/v1/credits/balance").expect(200).json(),
+        json!({ "balance": 0, "reserved": 0, "available": 0 })
+    );
     let topup = stack
         .admin()
-        .post(&format!("/admin/v1/accounts/{}/credits", account.id), &json!({ "delta": 120, "type": "topup", "memo": "welcome" }))
+        .post(
+            &format!("/admin/v1/accounts/{}/credits", account.id),
+            &json!({ "delta": 120, "type": "topup", "memo": "welcome" }),
+        )
         .expect(201)
         .json();
-    assert_eq!((topup["type"].as_str(), topup["delta"].as_i64(), topup["memo"].as_str()), (Some("topup"), Some(120), Some("welcome")));
+    assert_eq!(
+        (topup["type"].as_str(), topup["delta"].as_i64(), topup["memo"].as_str()),
+        (Some("topup"), Some(120), Some("welcome"))
+    );
     assert!(topup["id"].as_str().is_some_and(|id| id.starts_with("led_")));
     stack.grant(&account.id, -20, "adjustment").expect(201);
-    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json(), json!({ "balance": 100, "reserved": 0, "available": 100 }));
+    assert_eq!(
+        account.api.get("/v1/credits/balance").expect(200).json(),
+        json!({ "balance": 100, "reserved": 0, "available": 100 })
+    );
 
     let history = account.api.get("/v1/credits/history").expect(200).json();
     assert_eq!(history["total"], 2);
@@ -62,7 +74,8 @@ fn parallel_debits_never_overdraw(stack: &Stack) {
     let account = stack.new_account("race");
     stack.grant(&account.id, 10, "topup").expect(201);
     let statuses: Vec<u16> = thread::scope(|scope| {
-        let debits: Vec<_> = (0..50).map(|_| scope.spawn(|| stack.grant(&account.id, -1, "adjustment").status)).collect();
+        let debits: Vec<_> =
+            (0..50).map(|_| scope.spawn(|| stack.grant(&account.id, -1, "adjustment").status)).collect();
         debits.into_iter().map(|debit| debit.join().expect("debit thread")).collect()
     });
     assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 10, "{statuses:?}");
@@ -71,6 +84,7 @@ fn parallel_debits_never_overdraw(stack: &Stack) {
     let balance = account.api.get("/v1/credits/balance").expect(200).json();
     assert_eq!(balance, json!({ "balance": 0, "reserved": 0, "available": 0 }));
     let history = account.api.get("/v1/credits/history?limit=100").expect(200).json();
-    let sum: i64 = history["items"].as_array().expect("items").iter().map(|e| e["delta"].as_i64().expect("delta")).sum();
+    let sum: i64 =
+        history["items"].as_array().expect("items").iter().map(|e| e["delta"].as_i64().expect("delta")).sum();
     assert_eq!((history["total"].as_u64(), sum), (Some(11), 0));
 }

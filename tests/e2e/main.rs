@@ -4,8 +4,8 @@
 
 mod accounts_and_keys;
 mod credits;
-mod protocol;
 mod projects;
+mod protocol;
 
 use std::sync::Arc;
 
@@ -18,8 +18,10 @@ pub type Test = (&'static str, fn(&Stack));
 
 fn main() {
     let args = Arguments::from_args();
-    let tests: Vec<Test> =
-        [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests()].into_iter().flatten().collect();
+    let tests: Vec<Test> = [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests()]
+        .into_iter()
+        .flatten()
+        .collect();
 
     let wanted = tests.iter().any(|(name, _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
     let stack = if wanted && !args.list {
@@ -39,10 +41,15 @@ fn main() {
         .map(|(name, test)| {
             let stack = stack.clone();
             Trial::test(name, move || match &stack {
-                Some(stack) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(stack))).map_err(|panic| {
-                    let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                    Failed::from(message.unwrap_or_else(|| "panicked".to_owned()))
-                }),
+                Some(stack) => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(stack))).map_err(|panic| {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+                        Failed::from(message.unwrap_or_else(|| "panicked".to_owned()))
+                    })
+                }
                 None => Err(Failed::from("stack not started")),
             })
         })

@@ -63,7 +63,10 @@ fn lists_filter_and_paginate_newest_first(stack: &Stack) {
     assert_eq!(names(&active), ["p4", "p2", "p0"]);
 
     let page = account.api.get("/v1/projects?limit=2&offset=2").expect(200).json();
-    assert_eq!((names(&page), page["total"].as_u64(), page["limit"].as_u64()), (vec!["p2".to_owned(), "p1".to_owned()], Some(5), Some(2)));
+    assert_eq!(
+        (names(&page), page["total"].as_u64(), page["limit"].as_u64()),
+        (vec!["p2".to_owned(), "p1".to_owned()], Some(5), Some(2))
+    );
     let beyond = account.api.get("/v1/projects?offset=10").expect(200).json();
     assert_eq!((names(&beyond).len(), beyond["total"].as_u64()), (0, Some(5)));
 }

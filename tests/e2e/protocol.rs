@@ -40,14 +40,23 @@ fn wrong_methods_are_405_with_allow(stack: &Stack) {
 fn malformed_json_is_400(stack: &Stack) {
     let account = stack.new_account("json");
     for body in [&b"{"[..], b"{\"name\": }", b"[1,2", b"{\"name\":\"a\"} trailing"] {
-        account.api.send(Method::POST, "/v1/projects", Some("application/json"), body.to_vec()).expect_error(400, "bad_request");
+        account
+            .api
+            .send(Method::POST, "/v1/projects", Some("application/json"), body.to_vec())
+            .expect_error(400, "bad_request");
     }
 }
 
 fn non_json_bodies_are_415(stack: &Stack) {
     let account = stack.new_account("media type");
-    account.api.send(Method::POST, "/v1/projects", Some("text/plain"), b"name=x".to_vec()).expect_error(415, "unsupported_media_type");
-    account.api.send(Method::POST, "/v1/projects", None, b"{\"name\":\"x\"}".to_vec()).expect_error(415, "unsupported_media_type");
+    account
+        .api
+        .send(Method::POST, "/v1/projects", Some("text/plain"), b"name=x".to_vec())
+        .expect_error(415, "unsupported_media_type");
+    account
+        .api
+        .send(Method::POST, "/v1/projects", None, b"{\"name\":\"x\"}".to_vec())
+        .expect_error(415, "unsupported_media_type");
 }
 
 fn oversized_bodies_are_413(stack: &Stack) {
@@ -55,7 +64,10 @@ fn oversized_bodies_are_413(stack: &Stack) {
     let mut body = b"{\"name\":\"".to_vec();
     body.resize(2 * 1024 * 1024, b'a');
     body.extend_from_slice(b"\"}");
-    account.api.send(Method::POST, "/v1/projects", Some("application/json"), body).expect_error(413, "payload_too_large");
+    account
+        .api
+        .send(Method::POST, "/v1/projects", Some("application/json"), body)
+        .expect_error(413, "payload_too_large");
     // nothing was created by the refused request
     assert_eq!(account.api.get("/v1/projects").expect(200).json()["total"], 0);
 }
@@ -101,7 +113,15 @@ fn head_answers_like_get_without_a_body(stack: &Stack) {
 fn openapi_is_public_and_complete(stack: &Stack) {
     let doc = stack.anonymous().get("/v1/openapi.json").expect(200).json();
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-    for path in ["/v1/projects", "/v1/projects/{id}", "/v1/api-keys", "/api/v1/api-keys", "/v1/credits/balance", "/v1/credits/history", "/admin/v1/accounts"] {
+    for path in [
+        "/v1/projects",
+        "/v1/projects/{id}",
+        "/v1/api-keys",
+        "/api/v1/api-keys",
+        "/v1/credits/balance",
+        "/v1/credits/history",
+        "/admin/v1/accounts",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
@@ -111,6 +131,7 @@ fn media_container_is_up(stack: &Stack) {
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
     let mut reply = agent.get(format!("{}/health", stack.media_url)).call().expect("media container answers");
     assert_eq!(reply.status(), 200);
-    let body: serde_json::Value = serde_json::from_str(&reply.body_mut().read_to_string().expect("body")).expect("json");
+    let body: serde_json::Value =
+        serde_json::from_str(&reply.body_mut().read_to_string().expect("body")).expect("json");
     assert_eq!(body["status"], "ok");
 }

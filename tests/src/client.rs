@@ -18,7 +18,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?} (status {})", self.body, self.status))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} (status {})", self.body, self.status))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -36,11 +37,16 @@ impl Reply {
     #[track_caller]
     pub fn expect_error(self, status: u16, code: &str) -> Value {
         let reply = self.expect(status);
-        let envelope: ErrorEnvelope =
-            serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("not the error envelope ({e}): {}", reply.body));
+        let envelope: ErrorEnvelope = serde_json::from_str(&reply.body)
+            .unwrap_or_else(|e| panic!("not the error envelope ({e}): {}", reply.body));
         assert_eq!(envelope.error.code.as_str(), code, "body: {}", reply.body);
         assert!(!envelope.error.message.is_empty(), "no message: {}", reply.body);
-        assert_eq!(envelope.error.fields.is_empty(), code != "validation_error", "fields only for validation_error: {}", reply.body);
+        assert_eq!(
+            envelope.error.fields.is_empty(),
+            code != "validation_error",
+            "fields only for validation_error: {}",
+            reply.body
+        );
         assert_eq!(envelope.error.request_id.is_some(), status >= 500, "request_id only on 5xx: {}", reply.body);
         reply.json()
     }
@@ -121,6 +127,9 @@ impl Stack {
 
     /// Grants `delta` credits of `kind` (`topup` or `adjustment`).
     pub fn grant(&self, account_id: &str, delta: i64, kind: &str) -> Reply {
-        self.admin().post(&format!("/admin/v1/accounts/{account_id}/credits"), &serde_json::json!({ "delta": delta, "type": kind }))
+        self.admin().post(
+            &format!("/admin/v1/accounts/{account_id}/credits"),
+            &serde_json::json!({ "delta": delta, "type": kind }),
+        )
     }
 }

@@ -32,7 +32,9 @@ fn free_port() -> Result<u16, String> {
 
 fn random_hex(bytes: usize) -> Result<String, String> {
     let mut buf = vec![0u8; bytes];
-    fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).map_err(|e| format!("/dev/urandom: {e}"))?;
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -129,7 +131,8 @@ impl Stack {
             if agent.get(url).call().is_ok_and(|r| r.status() == 200) {
                 return Ok(());
             }
-            let exited = self.children.iter_mut().find(|(n, _)| *n == name).and_then(|(_, c)| c.try_wait().ok().flatten());
+            let exited =
+                self.children.iter_mut().find(|(n, _)| *n == name).and_then(|(_, c)| c.try_wait().ok().flatten());
             if exited.is_some() || started.elapsed() > READY_TIMEOUT {
                 return Err(format!("{name} did not become ready at {url}:\n{}", tail(&self.log_path(name))));
             }

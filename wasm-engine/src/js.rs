@@ -192,7 +192,8 @@ struct JsSpan {
 #[wasm_bindgen]
 pub fn analyse(input_value: JsValue) -> std::result::Result<JsValue, JsValue> {
     let source = input(&input_value)?;
-    let analysis = analyse_source(source.as_ref(), &Limits::default(), &EnergyVad::default()).map_err(|e| js_error(&e))?;
+    let analysis =
+        analyse_source(source.as_ref(), &Limits::default(), &EnergyVad::default()).map_err(|e| js_error(&e))?;
     let result = js_sys::Object::new();
     let voice: Vec<u8> = analysis.voice.iter().map(|&v| u8::from(v)).collect();
     let set = |key: &str, value: &JsValue| Reflect::set(&result, &JsValue::from_str(key), value);
@@ -220,7 +221,8 @@ pub fn render_audio(input_value: JsValue, spans: JsValue, options: JsValue) -> s
         format: Option<String>,
         bitrate_kbps: Option<u32>,
     }
-    let invalid = |what: &str, e: serde_wasm_bindgen::Error| js_error(&EngineError::invalid_argument(format!("{what}: {e}")));
+    let invalid =
+        |what: &str, e: serde_wasm_bindgen::Error| js_error(&EngineError::invalid_argument(format!("{what}: {e}")));
     let requested: Vec<Requested> = serde_wasm_bindgen::from_value(spans).map_err(|e| invalid("spans", e))?;
     let options: Options = if options.is_undefined() || options.is_null() {
         Options::default()
@@ -239,7 +241,8 @@ pub fn render_audio(input_value: JsValue, spans: JsValue, options: JsValue) -> s
             .map(|s| JsSpan { start_ms: s.start.millis(), end_ms: s.end.millis() })
             .collect(),
         "mp3" => {
-            render_mp3(source.as_ref(), &kept, options.bitrate_kbps.unwrap_or(192), &mut out, &limits).map_err(|e| js_error(&e))?;
+            render_mp3(source.as_ref(), &kept, options.bitrate_kbps.unwrap_or(192), &mut out, &limits)
+                .map_err(|e| js_error(&e))?;
             kept.iter().map(|s| JsSpan { start_ms: s.start_ms, end_ms: s.end_ms }).collect()
         }
         other => return Err(js_error(&EngineError::invalid_argument(format!("format {other:?}: m4a or mp3")))),

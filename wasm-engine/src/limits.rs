@@ -19,6 +19,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_tracks: 16, max_table_entries: 8_000_000, max_metadata_bytes: 256 * 1024 * 1024, max_boxes_per_level: 100_000, max_duration_seconds: 24 * 3600 }
+        Self {
+            max_tracks: 16,
+            max_table_entries: 8_000_000,
+            max_metadata_bytes: 256 * 1024 * 1024,
+            max_boxes_per_level: 100_000,
+            max_duration_seconds: 24 * 3600,
+        }
     }
 }

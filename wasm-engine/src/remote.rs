@@ -65,7 +65,12 @@ impl RangeSource for RangeCache {
 
 /// Runs `work` over an object of `len` bytes that `fetch(offset, len)` reads, fetching what it
 /// asks for until it completes. `max_bytes` bounds what may be fetched in all.
-pub async fn read_through<T, F, Fut>(len: u64, max_bytes: u64, mut fetch: F, work: impl Fn(&dyn RangeSource) -> Result<T>) -> Result<T>
+pub async fn read_through<T, F, Fut>(
+    len: u64,
+    max_bytes: u64,
+    mut fetch: F,
+    work: impl Fn(&dyn RangeSource) -> Result<T>,
+) -> Result<T>
 where
     F: FnMut(u64, u64) -> Fut,
     Fut: Future<Output = Result<Vec<u8>>>,
@@ -81,7 +86,10 @@ where
                 }
                 let bytes = fetch(start, fetch_len).await?;
                 if bytes.len() as u64 != fetch_len {
-                    return Err(EngineError::io(format!("asked for {fetch_len} bytes at {start}, got {}", bytes.len())));
+                    return Err(EngineError::io(format!(
+                        "asked for {fetch_len} bytes at {start}, got {}",
+                        bytes.len()
+                    )));
                 }
                 cache.insert(start, bytes);
             }
@@ -132,7 +140,9 @@ mod tests {
             let bytes = object[offset as usize..(offset + len) as usize].to_vec();
             async move { Ok(bytes) }
         };
-        let info = block_on(read_through(object.len() as u64, 1 << 20, fetch, |source| probe(source, &Limits::default()))).expect("probe");
+        let info =
+            block_on(read_through(object.len() as u64, 1 << 20, fetch, |source| probe(source, &Limits::default())))
+                .expect("probe");
         assert_eq!(info.container, Container::Wav);
         assert_eq!(info.duration.map(|d| d.millis()), Some(104_167));
         assert!(fetched.get() <= 2 * MIN_FETCH, "fetched {} bytes", fetched.get());
@@ -149,7 +159,8 @@ mod tests {
         let error = block_on(read_through(object.len() as u64, 1 << 20, fetch, whole)).expect_err("over budget");
         assert_eq!(error.code, ErrorCode::LimitExceeded);
         let failing = |_: u64, _: u64| async { Err(EngineError::io("R2 said no")) };
-        let error = block_on(read_through(object.len() as u64, 1 << 20, failing, |s| probe(s, &Limits::default()))).expect_err("fetch fails");
+        let error = block_on(read_through(object.len() as u64, 1 << 20, failing, |s| probe(s, &Limits::default())))
+            .expect_err("fetch fails");
         assert_eq!(error.message, "R2 said no");
     }
 }

@@ -38,10 +38,13 @@ impl RangeSource for [u8] {
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let start = usize::try_from(offset).map_err(|_| EngineError::truncated("offset beyond input"))?;
-        let bytes = start
-            .checked_add(buf.len())
-            .and_then(|end| self.get(start..end))
-            .ok_or_else(|| EngineError::truncated(format!("need {} bytes at {offset} of a {}-byte input", buf.len(), <[u8]>::len(self))))?;
+        let bytes = start.checked_add(buf.len()).and_then(|end| self.get(start..end)).ok_or_else(|| {
+            EngineError::truncated(format!(
+                "need {} bytes at {offset} of a {}-byte input",
+                buf.len(),
+                <[u8]>::len(self)
+            ))
+        })?;
         buf.copy_from_slice(bytes);
         Ok(())
     }
@@ -129,7 +132,9 @@ impl RangeSource for FileSource {
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         use std::os::unix::fs::FileExt;
         self.file.read_exact_at(buf, offset).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => EngineError::truncated(format!("need {} bytes at {offset}", buf.len())),
+            std::io::ErrorKind::UnexpectedEof => {
+                EngineError::truncated(format!("need {} bytes at {offset}", buf.len()))
+            }
             _ => EngineError::io(e.to_string()),
         })
     }

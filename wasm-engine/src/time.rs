@@ -82,7 +82,8 @@ impl TimeValue {
 
     /// Orders two times exactly, whatever their timescales.
     pub fn cmp_time(&self, other: &Self) -> Ordering {
-        (u128::from(self.value) * u128::from(other.timescale)).cmp(&(u128::from(other.value) * u128::from(self.timescale)))
+        (u128::from(self.value) * u128::from(other.timescale))
+            .cmp(&(u128::from(other.value) * u128::from(self.timescale)))
     }
 }
 
@@ -98,6 +99,10 @@ mod tests {
         assert_eq!(Rational::from_wide(u128::MAX, 3), Rational { num: 0, den: 1 });
         assert_eq!(TimeValue::new(1001, 30_000).millis(), 33);
         assert_eq!(TimeValue::new(3, 2).cmp_time(&TimeValue::new(1500, 1000)), Ordering::Equal);
-        assert_eq!(TimeValue::new(3 * 3600 * 90_000 + 45, 90_000).millis(), 3 * 3600 * 1000 + 1, "3 h at 90 kHz, half up");
+        assert_eq!(
+            TimeValue::new(3 * 3600 * 90_000 + 45, 90_000).millis(),
+            3 * 3600 * 1000 + 1,
+            "3 h at 90 kHz, half up"
+        );
     }
 }

@@ -38,7 +38,11 @@ fn tones_and_silences_land_on_their_hops() {
             assert!(levels[hop] < -6000, "{name}: hop {hop} at {}", levels[hop]);
             assert!(!analysis.voice[hop], "{name}: hop {hop} is not voiced");
         }
-        assert!(analysis.noise_floor < -6000 || analysis.noise_floor == SILENCE, "{name}: floor {}", analysis.noise_floor);
+        assert!(
+            analysis.noise_floor < -6000 || analysis.noise_floor == SILENCE,
+            "{name}: floor {}",
+            analysis.noise_floor
+        );
     }
 }
 
@@ -47,7 +51,8 @@ fn aac_envelope_matches_ffmpegs_decode_hop_for_hop() {
     // Speech-like material: noise bursts of varying loudness, so misalignment would show.
     let scratch = Scratch::new("analysis-aligned");
     let source = "aevalsrc=exprs=(0.2+0.6*abs(sin(2*PI*0.7*t)))*sin(2*PI*(300+200*sin(2*PI*3*t))*t):s=44100:d=5";
-    let m4a = generate(&scratch, "speechy.m4a", &["-f", "lavfi", "-i", source, "-ac", "2", "-c:a", "aac", "-b:a", "192k"]);
+    let m4a =
+        generate(&scratch, "speechy.m4a", &["-f", "lavfi", "-i", source, "-ac", "2", "-c:a", "aac", "-b:a", "192k"]);
     let m4a_text = m4a.to_string_lossy().into_owned();
     let reference = generate(&scratch, "ffmpeg-decoded.wav", &["-i", &m4a_text, "-c:a", "pcm_f32le"]);
     let ours = analysed(&m4a).envelope.levels;
@@ -62,9 +67,15 @@ fn aac_envelope_matches_ffmpegs_decode_hop_for_hop() {
 #[test]
 fn undecodable_inputs_are_coded_errors() {
     let scratch = Scratch::new("analysis-errors");
-    let video_only = generate(&scratch, "video.mp4", &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"]);
-    let error = analyse(&FileSource::open(&video_only).expect("open"), &Limits::default(), &EnergyVad::default()).expect_err("no audio");
+    let video_only = generate(
+        &scratch,
+        "video.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"],
+    );
+    let error = analyse(&FileSource::open(&video_only).expect("open"), &Limits::default(), &EnergyVad::default())
+        .expect_err("no audio");
     assert_eq!(error.code, ErrorCode::Unsupported);
-    let error = analyse(&b"RIFF\x10\0\0\0WAVEjunk".to_vec(), &Limits::default(), &EnergyVad::default()).expect_err("no fmt");
+    let error =
+        analyse(&b"RIFF\x10\0\0\0WAVEjunk".to_vec(), &Limits::default(), &EnergyVad::default()).expect_err("no fmt");
     assert_eq!(error.code, ErrorCode::Malformed);
 }

@@ -44,13 +44,15 @@ fn assert_extracts_like_ffmpeg(scratch: &Scratch, input: &Path) {
     for key in ["codec_name", "sample_rate", "channels", "profile"] {
         assert_eq!(mine["streams"][0][key], theirs["streams"][0][key], "{key}");
     }
-    let (our_duration, their_duration) = (seconds(&mine["streams"][0]["duration"]), seconds(&theirs["streams"][0]["duration"]));
+    let (our_duration, their_duration) =
+        (seconds(&mine["streams"][0]["duration"]), seconds(&theirs["streams"][0]["duration"]));
     assert!((our_duration - their_duration).abs() <= 0.001, "duration {our_duration} vs ffmpeg's {their_duration}");
     assert!((extracted.duration.seconds() - their_duration).abs() <= 0.001);
 
     let our_info = probe(&ours, &Limits::default()).expect("probe our output");
     assert_eq!(our_info.container.as_str(), "m4a");
-    let order: Vec<[u8; 4]> = read_movie(&ours, &Limits::default()).expect("movie").top_level.iter().map(|b| b.kind).collect();
+    let order: Vec<[u8; 4]> =
+        read_movie(&ours, &Limits::default()).expect("movie").top_level.iter().map(|b| b.kind).collect();
     assert_eq!(order, [*b"ftyp", *b"moov", *b"mdat"], "fast start: moov before mdat");
 
     assert_decodes_cleanly(&ours_path);
@@ -86,8 +88,13 @@ fn from_a_finely_interleaved_file() {
 #[test]
 fn without_aac_is_unsupported() {
     let scratch = Scratch::new("extract-none");
-    let silent = generate(&scratch, "video-only.mp4", &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"]);
-    let error = extract_aac(&FileSource::open(&silent).expect("open"), &mut Vec::new(), &Limits::default()).expect_err("no audio");
+    let silent = generate(
+        &scratch,
+        "video-only.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"],
+    );
+    let error = extract_aac(&FileSource::open(&silent).expect("open"), &mut Vec::new(), &Limits::default())
+        .expect_err("no audio");
     assert_eq!(error.code, ErrorCode::Unsupported);
 }
 

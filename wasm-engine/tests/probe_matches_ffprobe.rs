@@ -16,7 +16,8 @@ fn number(value: &Value) -> f64 {
 }
 
 fn ours(path: &Path) -> MediaInfo {
-    probe(&FileSource::open(path).expect("open"), &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    probe(&FileSource::open(path).expect("open"), &Limits::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn within(ours: f64, theirs: f64, relative: f64, what: &str) {
@@ -51,7 +52,12 @@ fn assert_matches_ffprobe(path: &Path) {
         assert_eq!(track.codec, stream["codec_name"].as_str().expect("codec"), "{}", path.display());
         let track_duration = track.duration.expect("track duration").seconds();
         let slack = tolerance(&track.codec, track.audio.as_ref().map_or(48_000, |a| a.sample_rate));
-        assert!(stream.get("duration").is_none() || (track_duration - number(&stream["duration"])).abs() <= slack, "{}: track duration {track_duration} vs {}", track.codec, stream["duration"]);
+        assert!(
+            stream.get("duration").is_none() || (track_duration - number(&stream["duration"])).abs() <= slack,
+            "{}: track duration {track_duration} vs {}",
+            track.codec,
+            stream["duration"]
+        );
         // Stream bit rates: ffmpeg computes them from sample tables for MP4 and WAV, which we
         // match; for MP3 and the like it reports the nominal rate of the first frame instead.
         if matches!(info.container.as_str(), "mp4" | "mov" | "m4a" | "wav") {
@@ -61,7 +67,10 @@ fn assert_matches_ffprobe(path: &Path) {
             TrackKind::Video => {
                 let video = track.video.as_ref().expect("video info");
                 assert_eq!(stream["codec_type"], "video");
-                assert_eq!((u64::from(video.width), u64::from(video.height)), (stream["width"].as_u64().expect("w"), stream["height"].as_u64().expect("h")));
+                assert_eq!(
+                    (u64::from(video.width), u64::from(video.height)),
+                    (stream["width"].as_u64().expect("w"), stream["height"].as_u64().expect("h"))
+                );
                 assert_eq!(video.frame_rate.to_string(), stream["r_frame_rate"].as_str().expect("rate"));
                 assert!(!video.variable_frame_rate);
                 let their_rotation = stream["side_data_list"]
@@ -125,7 +134,11 @@ fn rotated_by_display_matrix() {
 #[test]
 fn audio_only_m4a() {
     let scratch = Scratch::new("m4a");
-    let path = generate(&scratch, "audio.m4a", &["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "2.5", "-ac", "1", "-c:a", "aac"]);
+    let path = generate(
+        &scratch,
+        "audio.m4a",
+        &["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "2.5", "-ac", "1", "-c:a", "aac"],
+    );
     let info = ours(&path);
     assert_eq!(info.container.as_str(), "m4a");
     assert!(info.video().is_none());
@@ -135,9 +148,14 @@ fn audio_only_m4a() {
 #[test]
 fn wav_pcm_variants() {
     let scratch = Scratch::new("wav");
-    for (name, codec, rate, channels) in [("s16.wav", "pcm_s16le", "48000", "2"), ("s24.wav", "pcm_s24le", "44100", "1"), ("f32.wav", "pcm_f32le", "22050", "2")] {
+    for (name, codec, rate, channels) in [
+        ("s16.wav", "pcm_s16le", "48000", "2"),
+        ("s24.wav", "pcm_s24le", "44100", "1"),
+        ("f32.wav", "pcm_f32le", "22050", "2"),
+    ] {
         let lavfi = format!("sine=frequency=500:sample_rate={rate}");
-        let path = generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "1.5", "-ac", channels, "-c:a", codec]);
+        let path =
+            generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "1.5", "-ac", channels, "-c:a", codec]);
         assert_matches_ffprobe(&path);
     }
 }
@@ -170,7 +188,8 @@ fn audio_formats_read_through_symphonia() {
         ("tone.webm", "libvorbis", "48000", "1"),
     ] {
         let lavfi = format!("sine=frequency=700:sample_rate={rate}");
-        let path = generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "2.5", "-ac", channels, "-c:a", codec]);
+        let path =
+            generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "2.5", "-ac", channels, "-c:a", codec]);
         assert_matches_ffprobe(&path);
     }
 }

@@ -13,7 +13,11 @@ use support::{Scratch, assert_decodes_cleanly, ffprobe, generate};
 fn frames(source: &dyn RangeSource) -> Vec<Vec<u8>> {
     let movie = read_movie(source, &Limits::default()).expect("movie");
     let track = movie.tracks.iter().find(|t| &t.handler == b"soun").expect("audio");
-    sample_table(track, source.len()).expect("samples").iter().map(|s| source.read_vec(s.offset, u64::from(s.size)).expect("frame")).collect()
+    sample_table(track, source.len())
+        .expect("samples")
+        .iter()
+        .map(|s| source.read_vec(s.offset, u64::from(s.size)).expect("frame"))
+        .collect()
 }
 
 fn span(start_ms: u64, end_ms: u64) -> KeptSpan {
@@ -23,18 +27,32 @@ fn span(start_ms: u64, end_ms: u64) -> KeptSpan {
 #[test]
 fn kept_spans_render_to_a_clean_m4a_of_their_snapped_length() {
     let scratch = Scratch::new("render-copy");
-    let input = generate(&scratch, "source.m4a", &["-f", "lavfi", "-i", "sine=frequency=600:sample_rate=44100", "-t", "6", "-c:a", "aac"]);
+    let input = generate(
+        &scratch,
+        "source.m4a",
+        &["-f", "lavfi", "-i", "sine=frequency=600:sample_rate=44100", "-t", "6", "-c:a", "aac"],
+    );
     let source = FileSource::open(&input).expect("open");
     let frame_seconds = 1024.0 / 44_100.0;
 
-    for spans in [vec![span(0, 1200)], vec![span(500, 1500), span(2000, 2200), span(3900, 5999)], vec![span(100, 130), span(140, 180)]] {
+    for spans in [
+        vec![span(0, 1200)],
+        vec![span(500, 1500), span(2000, 2200), span(3900, 5999)],
+        vec![span(100, 130), span(140, 180)],
+    ] {
         let mut out = Vec::new();
         let rendered = render_aac_copy(&source, &spans, &mut out, &Limits::default()).expect("render");
         let snapped_total: f64 = rendered.spans.iter().map(|s| s.end.seconds() - s.start.seconds()).sum();
         for snapped in &rendered.spans {
             let (start, end) = (snapped.requested.start_ms as f64 / 1000.0, snapped.requested.end_ms as f64 / 1000.0);
-            assert!(snapped.start.seconds() <= start + 1e-9 && start - snapped.start.seconds() < frame_seconds, "{snapped:?}");
-            assert!(snapped.end.seconds() >= end - 1e-9 && snapped.end.seconds() - end < frame_seconds + 0.001, "{snapped:?}");
+            assert!(
+                snapped.start.seconds() <= start + 1e-9 && start - snapped.start.seconds() < frame_seconds,
+                "{snapped:?}"
+            );
+            assert!(
+                snapped.end.seconds() >= end - 1e-9 && snapped.end.seconds() - end < frame_seconds + 0.001,
+                "{snapped:?}"
+            );
         }
         let path = scratch.0.join("render.m4a");
         std::fs::write(&path, &out).expect("write");
@@ -42,7 +60,10 @@ fn kept_spans_render_to_a_clean_m4a_of_their_snapped_length() {
         let duration: f64 = probed["format"]["duration"].as_str().and_then(|d| d.parse().ok()).expect("duration");
         let spans_overlap = rendered.spans.windows(2).any(|w| w[1].start.cmp_time(&w[0].end).is_lt());
         if !spans_overlap {
-            assert!((duration - snapped_total).abs() <= 0.001, "{spans:?}: output {duration} s, snapped spans {snapped_total} s");
+            assert!(
+                (duration - snapped_total).abs() <= 0.001,
+                "{spans:?}: output {duration} s, snapped spans {snapped_total} s"
+            );
         }
         assert!((duration - rendered.output.duration.seconds()).abs() <= 0.001);
 
@@ -56,9 +77,12 @@ fn kept_spans_render_to_a_clean_m4a_of_their_snapped_length() {
 #[test]
 fn impossible_spans_are_invalid_arguments() {
     let scratch = Scratch::new("render-invalid");
-    let input = generate(&scratch, "source.m4a", &["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "2", "-c:a", "aac"]);
+    let input =
+        generate(&scratch, "source.m4a", &["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "2", "-c:a", "aac"]);
     let source = FileSource::open(&input).expect("open");
-    for spans in [vec![span(500, 400)], vec![span(100, 900), span(800, 1000)], vec![span(1500, 2500)], vec![span(10, 10)]] {
+    for spans in
+        [vec![span(500, 400)], vec![span(100, 900), span(800, 1000)], vec![span(1500, 2500)], vec![span(10, 10)]]
+    {
         let error = render_aac_copy(&source, &spans, &mut Vec::new(), &Limits::default()).expect_err("refused");
         assert_eq!(error.code, ErrorCode::InvalidArgument, "{spans:?}");
     }
@@ -78,7 +102,11 @@ fn mp3_renders_keep_exactly_the_spans() {
         ("mono.m4a", "sine=frequency=600:sample_rate=44100", "aac", 1u64),
         ("stereo.wav", "sine=frequency=400:sample_rate=48000", "pcm_s16le", 2),
     ] {
-        let input = generate(&scratch, name, &["-f", "lavfi", "-i", lavfi, "-t", "6", "-ac", &channels.to_string(), "-c:a", codec]);
+        let input = generate(
+            &scratch,
+            name,
+            &["-f", "lavfi", "-i", lavfi, "-t", "6", "-ac", &channels.to_string(), "-c:a", codec],
+        );
         let source = FileSource::open(&input).expect("open");
         let spans = [span(500, 1500), span(2000, 2200), span(4000, 5999)];
         let mut out = Vec::new();
@@ -103,13 +131,26 @@ fn mp3_renders_keep_exactly_the_spans() {
 #[test]
 fn mp3_refuses_what_it_cannot_encode() {
     let scratch = Scratch::new("render-mp3-refusals");
-    let hi_rate = generate(&scratch, "96k.wav", &["-f", "lavfi", "-i", "sine=sample_rate=96000", "-t", "1", "-c:a", "pcm_s16le"]);
-    let error = render_mp3(&FileSource::open(&hi_rate).expect("open"), &[span(0, 500)], 128, &mut Vec::new(), &Limits::default()).expect_err("96 kHz");
+    let hi_rate =
+        generate(&scratch, "96k.wav", &["-f", "lavfi", "-i", "sine=sample_rate=96000", "-t", "1", "-c:a", "pcm_s16le"]);
+    let error = render_mp3(
+        &FileSource::open(&hi_rate).expect("open"),
+        &[span(0, 500)],
+        128,
+        &mut Vec::new(),
+        &Limits::default(),
+    )
+    .expect_err("96 kHz");
     assert_eq!(error.code, ErrorCode::Unsupported);
-    let short = generate(&scratch, "short.wav", &["-f", "lavfi", "-i", "sine=sample_rate=44100", "-t", "1", "-c:a", "pcm_s16le"]);
+    let short = generate(
+        &scratch,
+        "short.wav",
+        &["-f", "lavfi", "-i", "sine=sample_rate=44100", "-t", "1", "-c:a", "pcm_s16le"],
+    );
     let source = FileSource::open(&short).expect("open");
     for spans in [vec![span(500, 1500)], vec![span(300, 200)], Vec::new()] {
-        let error = render_mp3(&source, &spans, 128, &mut Vec::new(), &Limits::default()).expect_err("impossible spans");
+        let error =
+            render_mp3(&source, &spans, 128, &mut Vec::new(), &Limits::default()).expect_err("impossible spans");
         assert_eq!(error.code, ErrorCode::InvalidArgument, "{spans:?}");
     }
 }

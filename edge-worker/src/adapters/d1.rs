@@ -42,7 +42,13 @@ impl D1Store {
     }
 
     /// A page of rows and the count of all matches, read in one batch (one snapshot).
-    async fn page<T: DeserializeOwned>(&self, rows_sql: &str, count_sql: &str, binds: &[JsValue], page: Page) -> Result<Listed<T>, StoreError> {
+    async fn page<T: DeserializeOwned>(
+        &self,
+        rows_sql: &str,
+        count_sql: &str,
+        binds: &[JsValue],
+        page: Page,
+    ) -> Result<Listed<T>, StoreError> {
         let mut row_binds = binds.to_vec();
         row_binds.push(JsValue::from_f64(f64::from(page.limit)));
         row_binds.push(JsValue::from_f64(page.offset as f64));
@@ -119,7 +125,14 @@ const API_KEY_COLUMNS: &str = "id, account_id, name, prefix, key_hash, created_a
 fn insert_key_statement(store: &D1Store, key: &ApiKeyRecord) -> Result<D1PreparedStatement, StoreError> {
     store.statement(
         "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[text(&key.id), text(&key.account_id), text(&key.name), text(&key.prefix), text(&key.key_hash), time(key.created_at)],
+        &[
+            text(&key.id),
+            text(&key.account_id),
+            text(&key.name),
+            text(&key.prefix),
+            text(&key.key_hash),
+            time(key.created_at),
+        ],
     )
 }
 
@@ -151,9 +164,16 @@ impl ApiKeyStore for D1Store {
     }
 
     async fn list_keys(&self, account_id: &str, page: Page) -> Result<Listed<ApiKeyRecord>, StoreError> {
-        let rows_sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3");
+        let rows_sql = format!(
+            "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3"
+        );
         let listed = self
-            .page::<ApiKeyRow>(&rows_sql, "SELECT COUNT(*) AS total FROM api_keys WHERE account_id = ?1", &[text(account_id)], page)
+            .page::<ApiKeyRow>(
+                &rows_sql,
+                "SELECT COUNT(*) AS total FROM api_keys WHERE account_id = ?1",
+                &[text(account_id)],
+                page,
+            )
             .await?;
         Ok(Listed { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total })
     }
@@ -194,8 +214,16 @@ impl TryFrom<ProjectRow> for ProjectRecord {
     type Error = StoreError;
 
     fn try_from(row: ProjectRow) -> Result<Self, StoreError> {
-        let state = ProjectState::parse(&row.state).ok_or_else(|| StoreError(format!("project {} has state {}", row.id, row.state)))?;
-        Ok(Self { id: row.id, account_id: row.account_id, name: row.name, state, created_at: Timestamp(row.created_at), asset_count: row.asset_count })
+        let state = ProjectState::parse(&row.state)
+            .ok_or_else(|| StoreError(format!("project {} has state {}", row.id, row.state)))?;
+        Ok(Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            state,
+            created_at: Timestamp(row.created_at),
+            asset_count: row.asset_count,
+        })
     }
 }
 
@@ -220,9 +248,15 @@ impl ProjectStore for D1Store {
         self.first::<ProjectRow>(&sql, &[text(project_id), text(account_id)]).await?.map(TryInto::try_into).transpose()
     }
 
-    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError> {
+    async fn list_projects(
+        &self,
+        account_id: &str,
+        filter: ProjectFilter,
+        page: Page,
+    ) -> Result<Listed<ProjectRecord>, StoreError> {
         let matches = "p.account_id = ?1 AND (?2 IS NULL OR p.state = ?2)";
-        let rows_sql = format!("{PROJECT_SELECT} WHERE {matches} ORDER BY p.created_at DESC, p.id DESC LIMIT ?3 OFFSET ?4");
+        let rows_sql =
+            format!("{PROJECT_SELECT} WHERE {matches} ORDER BY p.created_at DESC, p.id DESC LIMIT ?3 OFFSET ?4");
         let count_sql = format!("SELECT COUNT(*) AS total FROM projects p WHERE {matches}");
         let binds = [text(account_id), optional_text(filter.state.map(ProjectState::as_str))];
         let listed = self.page::<ProjectRow>(&rows_sql, &count_sql, &binds, page).await?;
@@ -230,7 +264,13 @@ impl ProjectStore for D1Store {
         Ok(Listed { items, total: listed.total })
     }
 
-    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, at: Timestamp) -> Result<Option<ProjectRecord>, StoreError> {
+    async fn update_project(
+        &self,
+        account_id: &str,
+        project_id: &str,
+        changes: &ProjectChanges,
+        at: Timestamp,
+    ) -> Result<Option<ProjectRecord>, StoreError> {
         self.execute(
             "UPDATE projects SET name = COALESCE(?3, name), state = COALESCE(?4, state), updated_at = ?5 WHERE id = ?1 AND account_id = ?2",
             &[text(project_id), text(account_id), optional_text(changes.name.as_deref()), optional_text(changes.state.map(ProjectState::as_str)), time(at)],
@@ -240,7 +280,9 @@ impl ProjectStore for D1Store {
     }
 
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
-        let changed = self.execute("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &[text(project_id), text(account_id)]).await?;
+        let changed = self
+            .execute("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &[text(project_id), text(account_id)])
+            .await?;
         Ok(changed > 0)
     }
 }
@@ -263,7 +305,8 @@ impl TryFrom<LedgerRow> for LedgerRecord {
     type Error = StoreError;
 
     fn try_from(row: LedgerRow) -> Result<Self, StoreError> {
-        let entry_type = LedgerEntryType::parse(&row.entry_type).ok_or_else(|| StoreError(format!("ledger entry {} has type {}", row.id, row.entry_type)))?;
+        let entry_type = LedgerEntryType::parse(&row.entry_type)
+            .ok_or_else(|| StoreError(format!("ledger entry {} has type {}", row.id, row.entry_type)))?;
         Ok(Self {
             id: row.id,
             account_id: row.account_id,
@@ -311,8 +354,14 @@ impl LedgerStore for D1Store {
         if inserted > 0 {
             return Ok(AppendOutcome::Appended);
         }
-        let account = self.first::<CountRow>("SELECT COUNT(*) AS total FROM accounts WHERE id = ?1", &[text(&entry.account_id)]).await?;
-        Ok(if account.is_some_and(|row| row.total > 0) { AppendOutcome::WouldOverdraw } else { AppendOutcome::NoAccount })
+        let account = self
+            .first::<CountRow>("SELECT COUNT(*) AS total FROM accounts WHERE id = ?1", &[text(&entry.account_id)])
+            .await?;
+        Ok(if account.is_some_and(|row| row.total > 0) {
+            AppendOutcome::WouldOverdraw
+        } else {
+            AppendOutcome::NoAccount
+        })
     }
 
     async fn balance(&self, account_id: &str) -> Result<Balance, StoreError> {

@@ -23,7 +23,8 @@ pub async fn read_request(request: &mut Request) -> worker::Result<ApiRequest> {
 /// Reads at most `MAX_JSON_BODY_BYTES`: a declared or streamed excess stops the read, so an
 /// oversized body costs neither memory nor CPU.
 async fn read_body(request: &mut Request, headers: &HeaderMap) -> worker::Result<RequestBody> {
-    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_JSON_BODY_BYTES as u64) {
         return Ok(RequestBody::TooLarge);
     }

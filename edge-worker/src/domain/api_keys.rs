@@ -76,7 +76,11 @@ pub async fn create_key(services: &Services<'_>, principal: &Principal, name: &s
     Ok(to_dto(&record, Some(plaintext)))
 }
 
-pub async fn list_keys(services: &Services<'_>, principal: &Principal, page: Page) -> Result<Listed<ApiKey>, DomainError> {
+pub async fn list_keys(
+    services: &Services<'_>,
+    principal: &Principal,
+    page: Page,
+) -> Result<Listed<ApiKey>, DomainError> {
     let listed = services.keys.list_keys(&principal.account_id, page).await?;
     Ok(Listed { items: listed.items.iter().map(|key| to_dto(key, None)).collect(), total: listed.total })
 }
@@ -145,7 +149,10 @@ mod tests {
         assert_eq!(block_on(authenticate(&services, &plaintext)), Err(DomainError::Unauthenticated));
         // idempotent for the owner, invisible to anyone else
         block_on(revoke_key(&services, &owner, &key.id)).expect("revoke again");
-        assert_eq!(block_on(revoke_key(&services, &principal("acc_b"), &key.id)), Err(DomainError::NotFound("api key")));
+        assert_eq!(
+            block_on(revoke_key(&services, &principal("acc_b"), &key.id)),
+            Err(DomainError::NotFound("api key"))
+        );
     }
 
     #[test]
@@ -155,7 +162,8 @@ mod tests {
         let key = block_on(create_key(&services, &principal("acc_a"), "ci")).expect("create");
         let plaintext = key.plaintext.expect("plaintext");
         let last_used = || {
-            let listed = block_on(list_keys(&services, &principal("acc_a"), Page::parse(None, None).expect("page"))).expect("list");
+            let listed = block_on(list_keys(&services, &principal("acc_a"), Page::parse(None, None).expect("page")))
+                .expect("list");
             listed.items[0].last_used_at.clone()
         };
         assert_eq!(last_used(), None);

@@ -41,11 +41,12 @@ pub fn new_id(kind: IdKind, now: Timestamp) -> String {
     let mut random = [0u8; 10];
     random_bytes(&mut random);
     let millis = u128::from(u64::try_from(now.0.max(0)).unwrap_or(0) & 0xFFFF_FFFF_FFFF);
-    let value = (millis << 80) | u128::from_be_bytes({
-        let mut wide = [0u8; 16];
-        wide[6..].copy_from_slice(&random);
-        wide
-    });
+    let value = (millis << 80)
+        | u128::from_be_bytes({
+            let mut wide = [0u8; 16];
+            wide[6..].copy_from_slice(&random);
+            wide
+        });
     let mut text = String::with_capacity(kind.prefix().len() + 27);
     text.push_str(kind.prefix());
     text.push('_');

@@ -5,11 +5,11 @@
 use roughcut_shared::accounts::{GrantCredits, GrantType};
 use roughcut_shared::credits::{Balance, LedgerEntry};
 
+use super::DomainError;
 use super::api_keys::Principal;
 use super::ids::{IdKind, new_id};
 use super::page::{Listed, Page};
 use super::ports::{AppendOutcome, LedgerRecord, Services};
-use super::DomainError;
 
 /// No single grant moves more than this: a typo'd extra digit should not mint a fortune, and the
 /// sums stay far inside D1's exact integer range.
@@ -20,19 +20,28 @@ pub async fn balance(services: &Services<'_>, principal: &Principal) -> Result<B
     Ok(services.ledger.balance(&principal.account_id).await?)
 }
 
-pub async fn history(services: &Services<'_>, principal: &Principal, page: Page) -> Result<Listed<LedgerEntry>, DomainError> {
+pub async fn history(
+    services: &Services<'_>,
+    principal: &Principal,
+    page: Page,
+) -> Result<Listed<LedgerEntry>, DomainError> {
     let listed = services.ledger.history(&principal.account_id, page).await?;
     Ok(Listed { items: listed.items.iter().map(to_dto).collect(), total: listed.total })
 }
 
 /// An operator's top-up (positive) or adjustment (either sign) of an account's credits.
-pub async fn grant(services: &Services<'_>, account_id: &str, grant: &GrantCredits) -> Result<LedgerEntry, DomainError> {
+pub async fn grant(
+    services: &Services<'_>,
+    account_id: &str,
+    grant: &GrantCredits,
+) -> Result<LedgerEntry, DomainError> {
     let valid_sign = match grant.entry_type {
         GrantType::Topup => grant.delta > 0,
         GrantType::Adjustment => grant.delta != 0,
     };
     if !valid_sign {
-        let rule = if grant.entry_type == GrantType::Topup { "must be positive for a topup" } else { "must not be zero" };
+        let rule =
+            if grant.entry_type == GrantType::Topup { "must be positive for a topup" } else { "must not be zero" };
         return Err(DomainError::invalid("body.delta", rule));
     }
     if grant.delta.abs() > MAX_GRANT {
@@ -99,7 +108,8 @@ mod tests {
         );
         let balance = block_on(balance(&services, &principal)).expect("balance");
         assert_eq!(balance, Balance { balance: 6, reserved: 0, available: 6 });
-        let history = block_on(history(&services, &principal, Page::parse(None, None).expect("page"))).expect("history");
+        let history =
+            block_on(history(&services, &principal, Page::parse(None, None).expect("page"))).expect("history");
         assert_eq!(history.items.iter().map(|e| e.delta).sum::<i64>(), 6);
         assert_eq!(history.total, 2);
     }
@@ -109,9 +119,16 @@ mod tests {
         let platform = MemoryPlatform::default();
         let services = platform.services();
         let account = block_on(create_account(&services, "acme")).expect("account").account;
-        for bad in [grant_of(0, GrantType::Adjustment), grant_of(-1, GrantType::Topup), grant_of(MAX_GRANT + 1, GrantType::Topup)] {
+        for bad in [
+            grant_of(0, GrantType::Adjustment),
+            grant_of(-1, GrantType::Topup),
+            grant_of(MAX_GRANT + 1, GrantType::Topup),
+        ] {
             assert!(matches!(block_on(grant(&services, &account.id, &bad)), Err(DomainError::Invalid(_))), "{bad:?}");
         }
-        assert_eq!(block_on(grant(&services, "acc_nobody", &grant_of(5, GrantType::Topup))), Err(DomainError::NotFound("account")));
+        assert_eq!(
+            block_on(grant(&services, "acc_nobody", &grant_of(5, GrantType::Topup))),
+            Err(DomainError::NotFound("account"))
+        );
     }
 }

@@ -123,7 +123,12 @@ impl ProjectStore for MemoryStore {
         Ok(tables.projects.iter().find(|p| p.id == project_id && p.account_id == account_id).cloned())
     }
 
-    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError> {
+    async fn list_projects(
+        &self,
+        account_id: &str,
+        filter: ProjectFilter,
+        page: Page,
+    ) -> Result<Listed<ProjectRecord>, StoreError> {
         self.check()?;
         let tables = self.tables.borrow();
         let mut rows: Vec<_> = tables
@@ -135,10 +140,17 @@ impl ProjectStore for MemoryStore {
         Ok(page_of(rows, page))
     }
 
-    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, _at: Timestamp) -> Result<Option<ProjectRecord>, StoreError> {
+    async fn update_project(
+        &self,
+        account_id: &str,
+        project_id: &str,
+        changes: &ProjectChanges,
+        _at: Timestamp,
+    ) -> Result<Option<ProjectRecord>, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
-        let Some(project) = tables.projects.iter_mut().find(|p| p.id == project_id && p.account_id == account_id) else {
+        let Some(project) = tables.projects.iter_mut().find(|p| p.id == project_id && p.account_id == account_id)
+        else {
             return Ok(None);
         };
         if let Some(name) = &changes.name {

@@ -100,9 +100,20 @@ pub trait ProjectStore {
     async fn insert_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
     async fn project(&self, account_id: &str, project_id: &str) -> Result<Option<ProjectRecord>, StoreError>;
     /// Newest first.
-    async fn list_projects(&self, account_id: &str, filter: ProjectFilter, page: Page) -> Result<Listed<ProjectRecord>, StoreError>;
+    async fn list_projects(
+        &self,
+        account_id: &str,
+        filter: ProjectFilter,
+        page: Page,
+    ) -> Result<Listed<ProjectRecord>, StoreError>;
     /// `None` when the account has no such project.
-    async fn update_project(&self, account_id: &str, project_id: &str, changes: &ProjectChanges, at: Timestamp) -> Result<Option<ProjectRecord>, StoreError>;
+    async fn update_project(
+        &self,
+        account_id: &str,
+        project_id: &str,
+        changes: &ProjectChanges,
+        at: Timestamp,
+    ) -> Result<Option<ProjectRecord>, StoreError>;
     /// `false` when the account has no such project.
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError>;
 }

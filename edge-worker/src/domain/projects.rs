@@ -33,14 +33,28 @@ pub async fn get(services: &Services<'_>, principal: &Principal, project_id: &st
     }
 }
 
-pub async fn list(services: &Services<'_>, principal: &Principal, filter: ProjectFilter, page: Page) -> Result<Listed<Project>, DomainError> {
+pub async fn list(
+    services: &Services<'_>,
+    principal: &Principal,
+    filter: ProjectFilter,
+    page: Page,
+) -> Result<Listed<Project>, DomainError> {
     let listed = services.projects.list_projects(&principal.account_id, filter, page).await?;
     Ok(Listed { items: listed.items.iter().map(to_dto).collect(), total: listed.total })
 }
 
-pub async fn update(services: &Services<'_>, principal: &Principal, project_id: &str, update: &UpdateProject) -> Result<Project, DomainError> {
+pub async fn update(
+    services: &Services<'_>,
+    principal: &Principal,
+    project_id: &str,
+    update: &UpdateProject,
+) -> Result<Project, DomainError> {
     let changes = ProjectChanges {
-        name: update.name.as_deref().map(|name| validate::name("body.name", name, MAX_PROJECT_NAME_CHARS)).transpose()?,
+        name: update
+            .name
+            .as_deref()
+            .map(|name| validate::name("body.name", name, MAX_PROJECT_NAME_CHARS))
+            .transpose()?,
         state: update.state,
     };
     let now = services.clock.now();
@@ -86,9 +100,21 @@ mod tests {
         let project = block_on(create(&services, &alice(), "Launch video")).expect("create");
         assert_eq!(project.state, ProjectState::Active);
 
-        let renamed = block_on(update(&services, &alice(), &project.id, &UpdateProject { name: Some("Launch".into()), state: None })).expect("rename");
+        let renamed = block_on(update(
+            &services,
+            &alice(),
+            &project.id,
+            &UpdateProject { name: Some("Launch".into()), state: None },
+        ))
+        .expect("rename");
         assert_eq!((renamed.name.as_str(), renamed.state), ("Launch", ProjectState::Active));
-        let archived = block_on(update(&services, &alice(), &project.id, &UpdateProject { name: None, state: Some(ProjectState::Archived) })).expect("archive");
+        let archived = block_on(update(
+            &services,
+            &alice(),
+            &project.id,
+            &UpdateProject { name: None, state: Some(ProjectState::Archived) },
+        ))
+        .expect("archive");
         assert_eq!((archived.name.as_str(), archived.state), ("Launch", ProjectState::Archived));
 
         block_on(delete(&services, &alice(), &project.id)).expect("delete");
@@ -105,13 +131,23 @@ mod tests {
             platform.clock.set(Timestamp(1_000 + index as i64));
             ids.push(block_on(create(&services, &alice(), name)).expect("create").id);
         }
-        block_on(update(&services, &alice(), &ids[1], &UpdateProject { name: None, state: Some(ProjectState::Archived) })).expect("archive");
+        block_on(update(
+            &services,
+            &alice(),
+            &ids[1],
+            &UpdateProject { name: None, state: Some(ProjectState::Archived) },
+        ))
+        .expect("archive");
 
         let all = block_on(list(&services, &alice(), ProjectFilter::default(), first_page())).expect("list");
         assert_eq!(all.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["c", "b", "a"]);
-        let active = block_on(list(&services, &alice(), ProjectFilter { state: Some(ProjectState::Active) }, first_page())).expect("list");
+        let active =
+            block_on(list(&services, &alice(), ProjectFilter { state: Some(ProjectState::Active) }, first_page()))
+                .expect("list");
         assert_eq!((active.total, active.items.len()), (2, 2));
-        let second = block_on(list(&services, &alice(), ProjectFilter::default(), Page::parse(Some(1), Some(1)).expect("page"))).expect("list");
+        let second =
+            block_on(list(&services, &alice(), ProjectFilter::default(), Page::parse(Some(1), Some(1)).expect("page")))
+                .expect("list");
         assert_eq!((second.total, second.items[0].name.as_str()), (3, "b"));
     }
 

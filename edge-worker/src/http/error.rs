@@ -37,11 +37,17 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allow: &str) -> Self {
-        Self { allow: Some(allow.to_owned()), ..Self::new(ErrorCode::MethodNotAllowed, format!("This path serves {allow}.")) }
+        Self {
+            allow: Some(allow.to_owned()),
+            ..Self::new(ErrorCode::MethodNotAllowed, format!("This path serves {allow}."))
+        }
     }
 
     pub fn validation(fields: Vec<FieldError>) -> Self {
-        Self { fields, ..Self::new(ErrorCode::ValidationError, "The request is well-formed but not valid; see `fields`.") }
+        Self {
+            fields,
+            ..Self::new(ErrorCode::ValidationError, "The request is well-formed but not valid; see `fields`.")
+        }
     }
 
     /// Anything unexpected. `cause` is logged; the client sees only a request id.
@@ -112,8 +118,9 @@ mod tests {
     #[test]
     fn client_errors_carry_no_request_id_and_are_not_logged() {
         let log = CapturedLog::default();
-        let response = ApiError::validation(vec![FieldError { field: "body.name".into(), message: "must not be empty".into() }])
-            .into_response("req_1", &log);
+        let response =
+            ApiError::validation(vec![FieldError { field: "body.name".into(), message: "must not be empty".into() }])
+                .into_response("req_1", &log);
         assert_eq!(response.status, 422);
         let json = body(&response);
         assert_eq!(json["error"]["fields"][0]["field"], "body.name");

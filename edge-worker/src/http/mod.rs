@@ -10,9 +10,9 @@ pub mod routes;
 
 use sha2::{Digest, Sha256};
 
+use crate::domain::Services;
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::Services;
 use crate::domain::ports::{Clock, Log};
 pub use error::ApiError;
 pub use request::{ApiRequest, RequestBody};
@@ -102,7 +102,12 @@ async fn route_and_run(services: Services<'_>, config: &Config, request: &ApiReq
     dispatch(route.endpoint, &call).await
 }
 
-async fn authenticate(services: Services<'_>, config: &Config, request: &ApiRequest, auth: Auth) -> Result<Caller, ApiError> {
+async fn authenticate(
+    services: Services<'_>,
+    config: &Config,
+    request: &ApiRequest,
+    auth: Auth,
+) -> Result<Caller, ApiError> {
     match auth {
         Auth::Public => Ok(Caller::Anyone),
         Auth::ApiKey => {
@@ -113,7 +118,9 @@ async fn authenticate(services: Services<'_>, config: &Config, request: &ApiRequ
             let expected = config.admin_token.as_deref().filter(|t| t.chars().count() >= MIN_ADMIN_TOKEN_CHARS);
             match (expected, request.bearer()) {
                 // Digests of equal length compare without leaking the token's length or prefix.
-                (Some(expected), Some(given)) if Sha256::digest(expected) == Sha256::digest(given) => Ok(Caller::Operator),
+                (Some(expected), Some(given)) if Sha256::digest(expected) == Sha256::digest(given) => {
+                    Ok(Caller::Operator)
+                }
                 _ => Err(ApiError::unauthenticated()),
             }
         }

@@ -43,7 +43,9 @@ impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut Document) {
         let components = openapi.components.get_or_insert_with(Default::default);
         let bearer = |description: &str| {
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build())
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build(),
+            )
         };
         components.add_security_scheme("api_key", bearer("An account's API key, `sk_…`."));
         components.add_security_scheme("admin_token", bearer("The operator's `ADMIN_TOKEN` (not for end users)."));
@@ -70,9 +72,18 @@ impl Modify for ErrorResponses {
 }
 
 fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
-    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace]
-        .into_iter()
-        .filter_map(Option::as_mut)
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
 }
 
 /// The seed surface (`/api/v1/…`) serves some canonical paths verbatim.
@@ -145,7 +156,8 @@ mod tests {
         collect_refs(&doc, &mut refs);
         assert!(!refs.is_empty());
         for target in refs {
-            let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected ref {target}"));
+            let name =
+                target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected ref {target}"));
             assert!(doc["components"]["schemas"][name].is_object(), "dangling {target}");
         }
     }

@@ -40,7 +40,8 @@ impl ApiRequest {
 
     /// The query string as `T`; unknown parameters and bad values are a `bad_request`.
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_urlencoded::from_str(&self.query).map_err(|err| ApiError::bad_request(format!("Invalid query string: {err}.")))
+        serde_urlencoded::from_str(&self.query)
+            .map_err(|err| ApiError::bad_request(format!("Invalid query string: {err}.")))
     }
 
     /// The body as JSON `T`. Not JSON → 415; too large → 413; not parseable → 400; the wrong
@@ -56,7 +57,10 @@ impl ApiRequest {
             RequestBody::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => b"{}".as_slice(),
             RequestBody::Bytes(bytes) => {
                 if !self.is_json() {
-                    return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "Send JSON with `Content-Type: application/json`."));
+                    return Err(ApiError::new(
+                        ErrorCode::UnsupportedMediaType,
+                        "Send JSON with `Content-Type: application/json`.",
+                    ));
                 }
                 bytes.as_slice()
             }
@@ -102,7 +106,13 @@ mod tests {
         if let Some(value) = content_type {
             headers.insert(http::header::CONTENT_TYPE, value.parse().expect("header"));
         }
-        ApiRequest { method: Method::POST, path: "/v1/projects".into(), query: String::new(), headers, body: RequestBody::Bytes(body.to_vec()) }
+        ApiRequest {
+            method: Method::POST,
+            path: "/v1/projects".into(),
+            query: String::new(),
+            headers,
+            body: RequestBody::Bytes(body.to_vec()),
+        }
     }
 
     fn code_of(result: Result<CreateProject, ApiError>) -> ErrorCode {
@@ -111,13 +121,22 @@ mod tests {
 
     #[test]
     fn json_bodies_map_each_failure_to_its_code() {
-        assert_eq!(request(Some("application/json; charset=utf-8"), br#"{"name":"a"}"#).json::<CreateProject>().expect("ok").name, "a");
+        assert_eq!(
+            request(Some("application/json; charset=utf-8"), br#"{"name":"a"}"#)
+                .json::<CreateProject>()
+                .expect("ok")
+                .name,
+            "a"
+        );
         assert_eq!(code_of(request(Some("text/plain"), br#"{"name":"a"}"#).json()), ErrorCode::UnsupportedMediaType);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":"#).json()), ErrorCode::BadRequest);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a"} x"#).json()), ErrorCode::BadRequest);
         assert_eq!(code_of(request(Some("application/json"), br#"[1,2"#).json()), ErrorCode::BadRequest);
         assert_eq!(code_of(request(Some("application/json"), br#"{"name":5}"#).json()), ErrorCode::ValidationError);
-        assert_eq!(code_of(request(Some("application/json"), br#"{"name":"a","x":1}"#).json()), ErrorCode::ValidationError);
+        assert_eq!(
+            code_of(request(Some("application/json"), br#"{"name":"a","x":1}"#).json()),
+            ErrorCode::ValidationError
+        );
         assert_eq!(code_of(request(None, b"").json()), ErrorCode::ValidationError);
         let mut too_large = request(Some("application/json"), b"");
         too_large.body = RequestBody::TooLarge;

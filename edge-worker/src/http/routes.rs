@@ -44,7 +44,8 @@ pub struct Route {
 }
 
 /// Paths of the seed surface (`/api/v1`) that serve exactly what a canonical path serves.
-pub const ALIASES: &[(&str, &str)] = &[("/api/v1/api-keys", "/v1/api-keys"), ("/api/v1/api-keys/{id}", "/v1/api-keys/{id}")];
+pub const ALIASES: &[(&str, &str)] =
+    &[("/api/v1/api-keys", "/v1/api-keys"), ("/api/v1/api-keys/{id}", "/v1/api-keys/{id}")];
 
 const fn route(method: Method, path: &'static str, endpoint: Endpoint, auth: Auth) -> Route {
     Route { method, path, endpoint, auth }
@@ -139,7 +140,9 @@ mod tests {
         assert_eq!((route.endpoint, params), (Endpoint::GetProject, vec![("id".to_owned(), "prj_1".to_owned())]));
         let Resolved::Found(route, _) = resolve(&Method::DELETE, "/api/v1/api-keys/key_1") else { panic!("alias") };
         assert_eq!(route.endpoint, Endpoint::RevokeApiKey);
-        assert!(matches!(resolve(&Method::PUT, "/v1/projects/prj_1"), Resolved::MethodNotAllowed(allow) if allow == "GET, PATCH, DELETE"));
+        assert!(
+            matches!(resolve(&Method::PUT, "/v1/projects/prj_1"), Resolved::MethodNotAllowed(allow) if allow == "GET, PATCH, DELETE")
+        );
         assert!(matches!(resolve(&Method::GET, "/v1/nope"), Resolved::NotFound));
         assert!(matches!(resolve(&Method::GET, "/v1/projects/"), Resolved::NotFound));
     }

@@ -48,7 +48,14 @@ impl EnvelopeBuilder {
         if sample_rate < HOPS_PER_SECOND {
             return Err(EngineError::malformed(format!("sample rate {sample_rate} Hz")));
         }
-        Ok(Self { sample_rate, position: 0, hop_end: Self::end_of(0, sample_rate), sum_squares: 0.0, count: 0, levels: Vec::new() })
+        Ok(Self {
+            sample_rate,
+            position: 0,
+            hop_end: Self::end_of(0, sample_rate),
+            sum_squares: 0.0,
+            count: 0,
+            levels: Vec::new(),
+        })
     }
 
     fn end_of(hop: u64, sample_rate: u32) -> u64 {

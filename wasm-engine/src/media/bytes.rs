@@ -74,7 +74,10 @@ impl<'a> Reader<'a> {
         }
         let count = count as usize;
         if count.saturating_mul(entry_size) > self.remaining() {
-            return Err(EngineError::truncated(format!("{what} declares {count} entries but holds {} bytes", self.remaining())));
+            return Err(EngineError::truncated(format!(
+                "{what} declares {count} entries but holds {} bytes",
+                self.remaining()
+            )));
         }
         Ok(count)
     }

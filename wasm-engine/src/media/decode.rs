@@ -8,9 +8,9 @@ use symphonia::core::packet::PacketRef;
 use symphonia::core::units::{Duration, Timestamp};
 use symphonia::default::codecs::AacDecoder;
 
+use super::foreign;
 use super::isobmff::samples::sample_table;
 use super::isobmff::track::SampleEntry;
-use super::foreign;
 use super::isobmff::{self};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav::{self, WavFormat};
@@ -71,7 +71,10 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
         return Err(EngineError::malformed("AAC track without an AudioSpecificConfig"));
     };
     let mut params = AudioCodecParameters::new();
-    params.for_codec(CODEC_ID_AAC).with_sample_rate(config.sample_rate).with_extra_data(config.bytes.clone().into_boxed_slice());
+    params
+        .for_codec(CODEC_ID_AAC)
+        .with_sample_rate(config.sample_rate)
+        .with_extra_data(config.bytes.clone().into_boxed_slice());
     let mut decoder = AacDecoder::try_new(&params, &AudioDecoderOptions::default())
         .map_err(|e| EngineError::unsupported(format!("AAC variant not decodable: {e}")))?;
     let samples = sample_table(track, source.len())?;
@@ -81,7 +84,11 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
     // Presentation time: the edit list's empty lead-in as silence, its media start as a skip,
     // its duration as the end (encoder padding dropped).
     let to_frames = |value: u64, timescale: u32| {
-        if timescale == 0 { value } else { (u128::from(value) * u128::from(spec.sample_rate) / u128::from(timescale)) as u64 }
+        if timescale == 0 {
+            value
+        } else {
+            (u128::from(value) * u128::from(spec.sample_rate) / u128::from(timescale)) as u64
+        }
     };
     let (mut skip, lead_in, mut remaining) = match track.edit {
         Some(edit) => (
@@ -138,7 +145,10 @@ fn decode_wav(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink)
     let bytes_per_sample = usize::from(format.bits_per_sample / 8);
     let frame_bytes = bytes_per_sample * spec.channels;
     if frame_bytes == 0 || usize::from(format.block_align) != frame_bytes {
-        return Err(EngineError::unsupported(format!("WAV block align {} for {} channels of {} bits", format.block_align, spec.channels, format.bits_per_sample)));
+        return Err(EngineError::unsupported(format!(
+            "WAV block align {} for {} channels of {} bits",
+            format.block_align, spec.channels, format.bits_per_sample
+        )));
     }
     let block = (BLOCK_BYTES / frame_bytes) * frame_bytes;
     let data_len = format.data_len - format.data_len % frame_bytes as u64;

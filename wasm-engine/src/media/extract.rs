@@ -37,7 +37,13 @@ pub fn extract_aac(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &L
 
 /// Writes `samples` of the AAC `track` (read from `source`) as a fast-start M4A whose movie
 /// timescale is the track's, with `edit` (in that timescale) as its edit list.
-pub fn write_m4a(source: &dyn RangeSource, track: &Track, samples: &[Sample], edit: Option<Edit>, sink: &mut dyn ByteSink) -> Result<Extracted> {
+pub fn write_m4a(
+    source: &dyn RangeSource,
+    track: &Track,
+    samples: &[Sample],
+    edit: Option<Edit>,
+    sink: &mut dyn ByteSink,
+) -> Result<Extracted> {
     if samples.is_empty() {
         return Err(EngineError::malformed("no AAC samples to write"));
     }
@@ -90,8 +96,18 @@ pub fn aac_track(movie: &Movie) -> Result<&Track> {
 /// An edit in the movie's timescale, restated in the track's (ours is the output's movie
 /// timescale too), rounding to the nearest tick.
 pub fn rescale_edit(edit: Edit, from: u32, to: u32) -> Edit {
-    let rescale = |value: u64| if from == 0 { value } else { ((u128::from(value) * u128::from(to) + u128::from(from) / 2) / u128::from(from)) as u64 };
-    Edit { empty_duration: rescale(edit.empty_duration), media_time: edit.media_time, segment_duration: rescale(edit.segment_duration) }
+    let rescale = |value: u64| {
+        if from == 0 {
+            value
+        } else {
+            ((u128::from(value) * u128::from(to) + u128::from(from) / 2) / u128::from(from)) as u64
+        }
+    };
+    Edit {
+        empty_duration: rescale(edit.empty_duration),
+        media_time: edit.media_time,
+        segment_duration: rescale(edit.segment_duration),
+    }
 }
 
 fn ftyp() -> Vec<u8> {
@@ -168,11 +184,19 @@ fn moov(layout: &Layout<'_>, data_start: u64) -> Vec<u8> {
 }
 
 fn times(w: &mut BoxWriter, wide: bool) {
-    if wide { w.zeros(16) } else { w.zeros(8) };
+    if wide {
+        w.zeros(16)
+    } else {
+        w.zeros(8)
+    };
 }
 
 fn duration(w: &mut BoxWriter, wide: bool, value: u64) {
-    if wide { w.u64(value) } else { w.u32(value as u32) };
+    if wide {
+        w.u64(value)
+    } else {
+        w.u32(value as u32)
+    };
 }
 
 /// An ISO `mp4a` entry (version 0) around the source's `esds`, whatever QuickTime layout the

@@ -9,9 +9,9 @@ use symphonia::core::codecs::audio::well_known as codec;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoderOptions};
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track};
-use symphonia::core::units::TimeBase;
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::units::TimeBase;
 
 use super::decode::{PcmSink, PcmSpec};
 use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
@@ -59,7 +59,8 @@ impl MediaSource for RangeCursor<'_> {
 }
 
 fn open(source: &dyn RangeSource) -> Result<Box<dyn FormatReader + '_>> {
-    let stream = MediaSourceStream::new(Box::new(RangeCursor { source, position: 0 }), MediaSourceStreamOptions::default());
+    let stream =
+        MediaSourceStream::new(Box::new(RangeCursor { source, position: 0 }), MediaSourceStreamOptions::default());
     symphonia::default::get_probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| EngineError::unsupported(format!("no demuxer reads this input: {e}")))
@@ -77,7 +78,10 @@ fn codec_name(id: AudioCodecId) -> String {
         (codec::CODEC_ID_PCM_S16LE, "pcm_s16le"),
         (codec::CODEC_ID_PCM_F32LE, "pcm_f32le"),
     ];
-    known.iter().find(|(known, _)| *known == id).map_or_else(|| format!("{id:?}").to_lowercase(), |(_, name)| (*name).to_owned())
+    known
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map_or_else(|| format!("{id:?}").to_lowercase(), |(_, name)| (*name).to_owned())
 }
 
 fn ticks_to_time(ticks: u64, base: TimeBase) -> Option<TimeValue> {
@@ -87,7 +91,8 @@ fn ticks_to_time(ticks: u64, base: TimeBase) -> Option<TimeValue> {
 
 /// The track's own duration, else the container's (Matroska states it once, in its Info).
 fn track_duration(track: &Track, reader: &dyn FormatReader) -> Option<TimeValue> {
-    let own = track.time_base.and_then(|base| ticks_to_time(track.duration.map(|d| d.get()).or(track.num_frames)?, base));
+    let own =
+        track.time_base.and_then(|base| ticks_to_time(track.duration.map(|d| d.get()).or(track.num_frames)?, base));
     let media = reader.media_info();
     own.or_else(|| ticks_to_time(media.duration?.get(), media.time_base?))
 }

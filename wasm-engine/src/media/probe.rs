@@ -1,9 +1,12 @@
 //! Probing: what a media file holds — container, duration, tracks and their codecs, picture size,
 //! exact frame rate, rotation, sample rate, channels, bitrates — with the figures ffprobe reports.
 
-use super::isobmff::{self, track::{SampleEntry, Track}};
-use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::foreign;
+use super::isobmff::{
+    self,
+    track::{SampleEntry, Track},
+};
+use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav;
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
@@ -87,13 +90,15 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<MediaInfo> {
 
 /// `bytes` over `duration`, as ffmpeg computes bit rates (integer, truncated).
 pub fn bits_per_second(bytes: u64, duration: TimeValue) -> Option<u64> {
-    (duration.value > 0).then(|| (u128::from(bytes) * 8 * u128::from(duration.timescale) / u128::from(duration.value)) as u64)
+    (duration.value > 0)
+        .then(|| (u128::from(bytes) * 8 * u128::from(duration.timescale) / u128::from(duration.value)) as u64)
 }
 
 fn probe_movie(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeValue>, Vec<TrackInfo>)> {
     let movie = isobmff::read_movie(source, limits)?;
     let tracks: Vec<TrackInfo> = movie.tracks.iter().map(|track| movie_track(track, movie.timescale)).collect();
-    let movie_duration = (movie.timescale > 0 && movie.duration > 0).then(|| TimeValue::new(movie.duration, movie.timescale));
+    let movie_duration =
+        (movie.timescale > 0 && movie.duration > 0).then(|| TimeValue::new(movie.duration, movie.timescale));
     let longest_track = tracks.iter().filter_map(|t| t.duration).max_by(|a, b| a.cmp_time(b));
     Ok((movie_duration.or(longest_track), tracks))
 }
@@ -102,14 +107,22 @@ fn movie_track(track: &Track, movie_timescale: u32) -> TrackInfo {
     let media_duration = (track.media_duration > 0).then(|| TimeValue::new(track.media_duration, track.timescale));
     // The presented duration follows the edit list (AAC priming is edited out), like ffprobe.
     let duration = match (track.edit, movie_timescale) {
-        (Some(edit), timescale) if timescale > 0 && edit.segment_duration > 0 => Some(TimeValue::new(edit.segment_duration, timescale)),
+        (Some(edit), timescale) if timescale > 0 && edit.segment_duration > 0 => {
+            Some(TimeValue::new(edit.segment_duration, timescale))
+        }
         _ => media_duration,
     };
     let bitrate = media_duration.and_then(|d| bits_per_second(track.sizes.total_bytes(), d));
     let (kind, video, audio) = match &track.entry {
         SampleEntry::Video { width, height, .. } => {
             let (frame_rate, variable_frame_rate) = frame_rate(track);
-            let video = VideoInfo { width: u32::from(*width), height: u32::from(*height), frame_rate, variable_frame_rate, rotation: rotation(track.matrix) };
+            let video = VideoInfo {
+                width: u32::from(*width),
+                height: u32::from(*height),
+                frame_rate,
+                variable_frame_rate,
+                rotation: rotation(track.matrix),
+            };
             (TrackKind::Video, Some(video), None)
         }
         SampleEntry::Audio { channels, sample_rate, .. } => {
@@ -133,7 +146,13 @@ fn frame_rate(track: &Track) -> (Rational, bool) {
     let variable = first.is_some_and(|first| deltas.any(|d| d != first));
     match first {
         Some(delta) if !variable && delta > 0 => (Rational::new(u64::from(track.timescale), u64::from(delta)), false),
-        _ if track.media_duration > 0 => (Rational::from_wide(u128::from(total_samples) * u128::from(track.timescale), u128::from(track.media_duration)), variable),
+        _ if track.media_duration > 0 => (
+            Rational::from_wide(
+                u128::from(total_samples) * u128::from(track.timescale),
+                u128::from(track.media_duration),
+            ),
+            variable,
+        ),
         _ => (Rational::new(0, 1), variable),
     }
 }

@@ -65,7 +65,8 @@ fn iso_bmff(head: &[u8]) -> Option<Container> {
     // QuickTime files from before `ftyp` start straight with one of these atoms.
     let size = u32::from_be_bytes(head.get(0..4)?.try_into().ok()?);
     let plausible_size = size == 1 || size >= 8;
-    (plausible_size && matches!(box_type, b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot")).then_some(Container::Mov)
+    (plausible_size && matches!(box_type, b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot"))
+        .then_some(Container::Mov)
 }
 
 fn riff_wave(head: &[u8]) -> Option<Container> {
@@ -96,8 +97,11 @@ fn mpeg_audio(head: &[u8]) -> Option<Container> {
     if layer == 0 {
         // ADTS: 0xFFF sync, layer 00, a valid sampling-frequency index, frame length ≥ header.
         let sampling_index = (header[2] >> 2) & 0x0F;
-        let frame_length = head.get(3..6).map(|b| (usize::from(b[0] & 0x03) << 11) | (usize::from(b[1]) << 3) | usize::from(b[2] >> 5));
-        return (header[1] & 0xF0 == 0xF0 && sampling_index < 13 && frame_length.is_some_and(|len| len >= 7)).then_some(Container::Adts);
+        let frame_length = head
+            .get(3..6)
+            .map(|b| (usize::from(b[0] & 0x03) << 11) | (usize::from(b[1]) << 3) | usize::from(b[2] >> 5));
+        return (header[1] & 0xF0 == 0xF0 && sampling_index < 13 && frame_length.is_some_and(|len| len >= 7))
+            .then_some(Container::Adts);
     }
     let frame = mpeg_frame_length(header)?;
     match head.get(frame..frame + 4) {
@@ -127,11 +131,12 @@ fn mpeg_frame_length(header: &[u8]) -> Option<usize> {
         (3, _) => V1_L2[bitrate_index],
         _ => V2[bitrate_index],
     };
-    let rate = RATES[rate_index] >> match version {
-        3 => 0,
-        2 => 1,
-        _ => 2,
-    };
+    let rate = RATES[rate_index]
+        >> match version {
+            3 => 0,
+            2 => 1,
+            _ => 2,
+        };
     let samples_per_frame = if version == 3 || layer == 2 { 1152 } else { 576 };
     let padding = u32::from((header[2] >> 1) & 1);
     let length = samples_per_frame / 8 * kbps * 1000 / rate + padding;
@@ -179,7 +184,15 @@ mod tests {
 
     #[test]
     fn refuses_non_media() {
-        for head in [&b""[..], b"\0\0\0", b"%PDF-1.7\n%", b"<!DOCTYPE html>", b"PK\x03\x04\x14\0\0\0", b"\x89PNG\r\n\x1a\n", &[0xFF; 64]] {
+        for head in [
+            &b""[..],
+            b"\0\0\0",
+            b"%PDF-1.7\n%",
+            b"<!DOCTYPE html>",
+            b"PK\x03\x04\x14\0\0\0",
+            b"\x89PNG\r\n\x1a\n",
+            &[0xFF; 64],
+        ] {
             assert_eq!(sniff(head), None, "{head:?}");
         }
     }

@@ -45,7 +45,8 @@ pub fn read_format(source: &dyn RangeSource, limits: &Limits) -> Result<WavForma
                 let mut found = format.ok_or_else(|| EngineError::malformed("WAV data chunk before its fmt chunk"))?;
                 // Streamed WAVs declare 0 or 0xFFFFFFFF; a cut-off file declares more than it has.
                 found.data_offset = body;
-                found.data_len = if size == 0 || size == u64::from(u32::MAX) { end - body } else { size.min(end - body) };
+                found.data_len =
+                    if size == 0 || size == u64::from(u32::MAX) { end - body } else { size.min(end - body) };
                 return Ok(found);
             }
             _ => {}
@@ -70,9 +71,20 @@ fn parse_fmt(body: &[u8]) -> Result<WavFormat> {
         format_tag = le16(&mut r)?; // the sub-format GUID starts with the format tag
     }
     if channels == 0 || sample_rate == 0 || block_align == 0 {
-        return Err(EngineError::malformed(format!("WAV fmt declares {channels} channels at {sample_rate} Hz, block {block_align}")));
+        return Err(EngineError::malformed(format!(
+            "WAV fmt declares {channels} channels at {sample_rate} Hz, block {block_align}"
+        )));
     }
-    Ok(WavFormat { format_tag, channels, sample_rate, byte_rate, block_align, bits_per_sample, data_offset: 0, data_len: 0 })
+    Ok(WavFormat {
+        format_tag,
+        channels,
+        sample_rate,
+        byte_rate,
+        block_align,
+        bits_per_sample,
+        data_offset: 0,
+        data_len: 0,
+    })
 }
 
 /// ffprobe's codec name of a WAV format.

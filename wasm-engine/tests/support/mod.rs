@@ -52,7 +52,15 @@ pub fn ffprobe(path: &Path) -> Value {
 
 const VIDEO_CODECS: [&str; 6] = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"];
 
-pub fn av(scratch: &Scratch, name: &str, size: &str, rate: &str, sample_rate: &str, channels: &str, seconds: &str) -> PathBuf {
+pub fn av(
+    scratch: &Scratch,
+    name: &str,
+    size: &str,
+    rate: &str,
+    sample_rate: &str,
+    channels: &str,
+    seconds: &str,
+) -> PathBuf {
     let video = format!("testsrc2=size={size}:rate={rate}");
     let audio = format!("sine=frequency=440:sample_rate={sample_rate}");
     let mut args = vec!["-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio, "-t", seconds, "-ac", channels];
@@ -60,17 +68,27 @@ pub fn av(scratch: &Scratch, name: &str, size: &str, rate: &str, sample_rate: &s
     generate(scratch, name, &args)
 }
 
-
 /// Asserts ffmpeg decodes `path` to the end without a single complaint.
 pub fn assert_decodes_cleanly(path: &Path) {
     let text = path.to_string_lossy().into_owned();
     let decode = Command::new("ffmpeg").args(["-v", "error", "-i", &text, "-f", "null", "-"]).output().expect("ffmpeg");
-    assert!(decode.status.success() && decode.stderr.is_empty(), "{}: {}", path.display(), String::from_utf8_lossy(&decode.stderr));
+    assert!(
+        decode.status.success() && decode.stderr.is_empty(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&decode.stderr)
+    );
 }
 
 /// Copies of `whole` with 1 to `max_flips` random bytes overwritten after `from` (xorshift with a
 /// fixed seed, so failures reproduce).
-pub fn mutations(whole: &[u8], from: usize, max_flips: u64, count: usize, seed: u64) -> impl Iterator<Item = Vec<u8>> + '_ {
+pub fn mutations(
+    whole: &[u8],
+    from: usize,
+    max_flips: u64,
+    count: usize,
+    seed: u64,
+) -> impl Iterator<Item = Vec<u8>> + '_ {
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;

@@ -30,7 +30,10 @@ fn parse_header(head: &[u8], offset: u64, parent_end: u64) -> Result<BoxHeader> 
     };
     let fits = offset.checked_add(size).is_some_and(|end| end <= parent_end);
     if size < header_len || !fits {
-        return Err(EngineError::malformed(format!("box {} at {offset} has size {size}, beyond its parent ending at {parent_end}", fourcc_text(kind))));
+        return Err(EngineError::malformed(format!(
+            "box {} at {offset} has size {size}, beyond its parent ending at {parent_end}",
+            fourcc_text(kind)
+        )));
     }
     Ok(BoxHeader { kind, body_start: offset + header_len, body_len: size - header_len })
 }

@@ -23,7 +23,8 @@ pub struct DecoderConfig {
     pub config: Option<AudioSpecificConfig>,
 }
 
-const SAMPLE_RATES: [u32; 13] = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+const SAMPLE_RATES: [u32; 13] =
+    [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
 
 /// A descriptor's tag and its body (the length is 1–4 bytes of 7 bits each).
 fn descriptor<'a>(r: &mut Reader<'a>) -> Result<(u8, &'a [u8])> {
@@ -87,7 +88,8 @@ impl Bits<'_> {
     fn take(&mut self, count: usize) -> Result<u32> {
         let mut value = 0u32;
         for _ in 0..count {
-            let byte = self.data.get(self.bit / 8).ok_or_else(|| EngineError::truncated("AudioSpecificConfig ends early"))?;
+            let byte =
+                self.data.get(self.bit / 8).ok_or_else(|| EngineError::truncated("AudioSpecificConfig ends early"))?;
             value = (value << 1) | u32::from((byte >> (7 - self.bit % 8)) & 1);
             self.bit += 1;
         }
@@ -105,7 +107,9 @@ pub fn audio_specific_config(bytes: &[u8]) -> Result<AudioSpecificConfig> {
     let sample_rate = if index == 15 {
         bits.take(24)?
     } else {
-        *SAMPLE_RATES.get(index).ok_or_else(|| EngineError::malformed(format!("AAC sampling frequency index {index}")))?
+        *SAMPLE_RATES
+            .get(index)
+            .ok_or_else(|| EngineError::malformed(format!("AAC sampling frequency index {index}")))?
     };
     let channels = bits.take(4)? as u16;
     // Configurations 1–6 are that many channels; 7 is 7.1 (8); 0 means "in the program config".

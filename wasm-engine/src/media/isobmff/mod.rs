@@ -36,7 +36,10 @@ pub fn read_movie(source: &dyn RangeSource, limits: &Limits) -> Result<Movie> {
     };
     let moov = top_level.iter().find(|b| &b.kind == b"moov").ok_or_else(|| EngineError::malformed("no moov box"))?;
     if moov.body_len > limits.max_metadata_bytes {
-        return Err(EngineError::limit(format!("moov of {} bytes (limit {})", moov.body_len, limits.max_metadata_bytes)));
+        return Err(EngineError::limit(format!(
+            "moov of {} bytes (limit {})",
+            moov.body_len, limits.max_metadata_bytes
+        )));
     }
     let moov_body = source.read_vec(moov.body_start, moov.body_len)?;
     let children = boxes::children(&moov_body, limits)?;

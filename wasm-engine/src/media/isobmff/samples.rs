@@ -17,7 +17,10 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
     let count = track.sizes.count();
     let stts_total: u64 = track.time_to_sample.iter().map(|&(n, _)| u64::from(n)).sum();
     if stts_total != count {
-        return Err(EngineError::malformed(format!("track {}: stts covers {stts_total} samples, stsz {count}", track.id)));
+        return Err(EngineError::malformed(format!(
+            "track {}: stts covers {stts_total} samples, stsz {count}",
+            track.id
+        )));
     }
     // The count was bounded by the stsz entries actually present, or by the limits for a
     // constant-size table, before we got here; the capacity is therefore safe.
@@ -45,12 +48,18 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
         for _ in 0..per_chunk {
             let index = samples.len();
             if index as u64 >= count {
-                return Err(EngineError::malformed(format!("track {}: chunks hold more samples than stsz lists", track.id)));
+                return Err(EngineError::malformed(format!(
+                    "track {}: chunks hold more samples than stsz lists",
+                    track.id
+                )));
             }
             let size = size_of(index);
             let end = offset.checked_add(u64::from(size)).filter(|&end| end <= file_len);
             let Some(end) = end else {
-                return Err(EngineError::truncated(format!("track {}: sample {index} lies beyond the end of the file", track.id)));
+                return Err(EngineError::truncated(format!(
+                    "track {}: sample {index} lies beyond the end of the file",
+                    track.id
+                )));
             };
             let duration = durations.next().unwrap_or(0);
             samples.push(Sample { offset, size, duration });
@@ -58,7 +67,11 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
         }
     }
     if samples.len() as u64 != count {
-        return Err(EngineError::malformed(format!("track {}: chunks hold {} of {count} samples", track.id, samples.len())));
+        return Err(EngineError::malformed(format!(
+            "track {}: chunks hold {} of {count} samples",
+            track.id,
+            samples.len()
+        )));
     }
     Ok(samples)
 }

@@ -9,7 +9,11 @@ use crate::media::bytes::Reader;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SampleEntry {
-    Video { format: FourCc, width: u16, height: u16 },
+    Video {
+        format: FourCc,
+        width: u16,
+        height: u16,
+    },
     Audio {
         format: FourCc,
         channels: u16,
@@ -19,7 +23,9 @@ pub enum SampleEntry {
         /// The `esds` body verbatim, for remuxing without re-deriving it.
         esds: Option<Vec<u8>>,
     },
-    Other { format: FourCc },
+    Other {
+        format: FourCc,
+    },
 }
 
 impl SampleEntry {
@@ -109,7 +115,19 @@ pub fn parse(trak: &[u8], limits: &Limits) -> Result<Track> {
     if timescale == 0 {
         return Err(EngineError::malformed(format!("track {id} has timescale 0")));
     }
-    Ok(Track { id, handler, timescale, media_duration, matrix, edit, entry, time_to_sample, sizes, sample_to_chunk, chunk_offsets })
+    Ok(Track {
+        id,
+        handler,
+        timescale,
+        media_duration,
+        matrix,
+        edit,
+        entry,
+        time_to_sample,
+        sizes,
+        sample_to_chunk,
+        chunk_offsets,
+    })
 }
 
 fn parse_tkhd(body: &[u8]) -> Result<(u32, [i32; 4])> {
@@ -156,8 +174,11 @@ fn parse_elst(body: &[u8], limits: &Limits) -> Result<Option<Edit>> {
     let count = r.entry_count(entry_size, limits.max_table_entries, "elst")?;
     let mut empty_duration = 0u64;
     for _ in 0..count {
-        let (segment_duration, media_time) =
-            if version == 1 { (r.u64()?, i64::from_be_bytes(r.array()?)) } else { (u64::from(r.u32()?), i64::from(r.i32()?)) };
+        let (segment_duration, media_time) = if version == 1 {
+            (r.u64()?, i64::from_be_bytes(r.array()?))
+        } else {
+            (u64::from(r.u32()?), i64::from(r.i32()?))
+        };
         r.skip(4)?; // media rate
         if media_time == -1 {
             empty_duration = empty_duration.saturating_add(segment_duration);
@@ -203,7 +224,8 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
         2 => {
             r.skip(4)?; // size of struct only
             let rate = f64::from_bits(r.u64()?);
-            channels = u16::try_from(r.u32()?).map_err(|_| EngineError::malformed("audio entry declares over 65535 channels"))?;
+            channels = u16::try_from(r.u32()?)
+                .map_err(|_| EngineError::malformed("audio entry declares over 65535 channels"))?;
             r.skip(20)?;
             if rate.is_finite() && rate > 0.0 && rate < 10_000_000.0 {
                 sample_rate = rate as u32;
@@ -243,7 +265,10 @@ fn parse_stsz(body: &[u8], limits: &Limits) -> Result<SampleSizes> {
     if size != 0 {
         let count = r.u32()?;
         if u64::from(count) > limits.max_table_entries {
-            return Err(EngineError::limit(format!("stsz declares {count} samples (limit {})", limits.max_table_entries)));
+            return Err(EngineError::limit(format!(
+                "stsz declares {count} samples (limit {})",
+                limits.max_table_entries
+            )));
         }
         return Ok(SampleSizes::Constant { size, count });
     }
