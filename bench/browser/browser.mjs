@@ -2,7 +2,7 @@
 // browser): `node bench/browser.mjs VIDEO AUDIO RUNS` prints one JSON object of median seconds.
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
-import { serve } from './serve.mjs';
+import { serve } from '../../web-client/test/static-server.mjs';
 
 const [video, audio, runsText] = process.argv.slice(2);
 const runs = Number(runsText ?? 3);

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     Io,
     /// The caller's request is impossible for this input (spans outside it, out of order).
     InvalidArgument,
+    /// An external encoder (ffmpeg.wasm) could not be loaded or failed.
+    EncodeFailed,
 }
 
 impl ErrorCode {
@@ -27,6 +29,7 @@ impl ErrorCode {
             Self::LimitExceeded => "media_limit_exceeded",
             Self::Io => "read_failed",
             Self::InvalidArgument => "invalid_argument",
+            Self::EncodeFailed => "encode_failed",
         }
     }
 }

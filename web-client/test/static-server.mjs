@@ -1,4 +1,4 @@
-// A static file server for the browser benchmark: the repository root (the engine package in
+// A static file server for browser tests and benchmarks: the repository root (the engine package in
 // web-client/engine, ffmpeg.wasm in node_modules) on a loopback port.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';

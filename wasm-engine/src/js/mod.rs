@@ -2,6 +2,8 @@
 //! meant to run in a Web Worker (Blob reads use `FileReaderSync`, which only workers have) or in
 //! Node (bytes only). Every failure is a JS `Error` with a `code` (the engine's stable codes).
 
+mod ffmpeg;
+
 use js_sys::{Int16Array, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
@@ -13,7 +15,7 @@ use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::media::extract::extract_aac;
 use crate::media::probe::{MediaInfo, TrackKind, probe as probe_source};
-use crate::media::render::{KeptSpan, render_aac_copy, render_mp3};
+use crate::media::render::{KeptSpan, render_aac_copy, render_mp3, render_wav};
 use crate::media::sniff::sniff as sniff_head;
 use crate::source::RangeSource;
 
@@ -181,7 +183,18 @@ pub fn extract_audio(input_value: JsValue) -> std::result::Result<Uint8Array, Js
     Ok(Uint8Array::from(out.as_slice()))
 }
 
-#[derive(Serialize)]
+/// A JS argument as `T`, or an `invalid_argument` error naming it.
+fn from_js<T: serde::de::DeserializeOwned>(what: &str, value: JsValue) -> std::result::Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| js_error(&EngineError::invalid_argument(format!("{what}: {e}"))))
+}
+
+/// `[{startMs, endMs}]`.
+fn kept_spans(spans: JsValue) -> std::result::Result<Vec<KeptSpan>, JsValue> {
+    let spans: Vec<JsSpan> = from_js("spans", spans)?;
+    Ok(spans.into_iter().map(|s| KeptSpan { start_ms: s.start_ms, end_ms: s.end_ms }).collect())
+}
+
+#[derive(Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsSpan {
     start_ms: u64,
@@ -209,27 +222,15 @@ pub fn analyse(input_value: JsValue) -> std::result::Result<JsValue, JsValue> {
 /// exact samples). Returns `{bytes, spans}`, each span as actually rendered (`startMs`, `endMs`).
 #[wasm_bindgen(js_name = renderAudio)]
 pub fn render_audio(input_value: JsValue, spans: JsValue, options: JsValue) -> std::result::Result<JsValue, JsValue> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Requested {
-        start_ms: u64,
-        end_ms: u64,
-    }
     #[derive(serde::Deserialize, Default)]
     #[serde(rename_all = "camelCase", default)]
     struct Options {
         format: Option<String>,
         bitrate_kbps: Option<u32>,
     }
-    let invalid =
-        |what: &str, e: serde_wasm_bindgen::Error| js_error(&EngineError::invalid_argument(format!("{what}: {e}")));
-    let requested: Vec<Requested> = serde_wasm_bindgen::from_value(spans).map_err(|e| invalid("spans", e))?;
-    let options: Options = if options.is_undefined() || options.is_null() {
-        Options::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| invalid("options", e))?
-    };
-    let kept: Vec<KeptSpan> = requested.iter().map(|s| KeptSpan { start_ms: s.start_ms, end_ms: s.end_ms }).collect();
+    let kept = kept_spans(spans)?;
+    let options: Options =
+        if options.is_undefined() || options.is_null() { Options::default() } else { from_js("options", options)? };
     let source = input(&input_value)?;
     let mut out = Vec::new();
     let limits = Limits::default();
@@ -251,4 +252,27 @@ pub fn render_audio(input_value: JsValue, spans: JsValue, options: JsValue) -> s
     Reflect::set(&result, &JsValue::from_str("bytes"), &Uint8Array::from(out.as_slice()).into())?;
     Reflect::set(&result, &JsValue::from_str("spans"), &to_js(&rendered)?)?;
     Ok(result.into())
+}
+
+/// The kept spans as AAC at a new bitrate in an M4A: Rust decodes and cuts (exact samples), and
+/// ffmpeg.wasm encodes. `options`: `{bitrateKbps, ffmpeg: {coreURL, wasmURL, moduleURL?}}`, the
+/// URLs where the page serves `@ffmpeg/core` (and `@ffmpeg/ffmpeg`). Resolves to the M4A bytes.
+#[wasm_bindgen(js_name = encodeAudio)]
+pub async fn encode_audio(
+    input_value: JsValue,
+    spans: JsValue,
+    options: JsValue,
+) -> std::result::Result<Uint8Array, JsValue> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Options {
+        bitrate_kbps: u32,
+        ffmpeg: ffmpeg::FFmpegLocation,
+    }
+    let kept = kept_spans(spans)?;
+    let options: Options = from_js("options", options)?;
+    let mut wav = Vec::new();
+    render_wav(input(&input_value)?.as_ref(), &kept, &mut wav, &Limits::default()).map_err(|e| js_error(&e))?;
+    let m4a = ffmpeg::encode_aac(&options.ffmpeg, &wav, options.bitrate_kbps).await.map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(m4a.as_slice()))
 }
