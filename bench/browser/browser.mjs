@@ -26,7 +26,9 @@ try {
   };
   const spans = JSON.parse(process.env.BENCH_SPANS ?? '[]');
   const result = {};
+  const only = process.env.BENCH_JOBS?.split(',');
   for (const [job, file] of [['extract', video], ['render-m4a', audio], ['render-mp3', audio]]) {
+    if (only && !only.includes(job)) continue;
     result[job] = { engine: await median(`engine-${job}`, file, spans), ffmpeg: await median(`ffmpeg-${job}`, file, spans) };
   }
   console.log(JSON.stringify(result));

@@ -17,6 +17,14 @@ pub trait RangeSource: Send + Sync {
         self.len() == 0
     }
 
+    /// How many bytes reading through costs about as much as one more read: readers of
+    /// scattered ranges (an audio track between video chunks) read through gaps smaller than
+    /// this. A file's read is a cheap system call; a browser `Blob`'s is a round trip to another
+    /// process.
+    fn gap_worth_a_read(&self) -> u64 {
+        16 * 1024
+    }
+
     /// Reads `len` bytes at `offset` into a new buffer, after checking they exist (so a declared
     /// size never allocates more than the input holds).
     fn read_vec(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
@@ -57,40 +65,6 @@ impl RangeSource for Vec<u8> {
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         self.as_slice().read_exact_at(offset, buf)
-    }
-}
-
-/// Forward reads through a window of `window` bytes, so that many small reads (one per audio
-/// frame) become a few large ones: what a `Blob` or an object store wants.
-pub struct WindowedReader<'a> {
-    source: &'a dyn RangeSource,
-    window_len: usize,
-    start: u64,
-    buffer: Vec<u8>,
-}
-
-impl<'a> WindowedReader<'a> {
-    pub fn new(source: &'a dyn RangeSource, window_len: usize) -> Self {
-        Self { source, window_len: window_len.max(1), start: 0, buffer: Vec::new() }
-    }
-
-    /// The `len` bytes at `offset`, refilling the window when they are not all in it.
-    pub fn read(&mut self, offset: u64, len: usize) -> Result<&[u8]> {
-        let end = offset.checked_add(len as u64).ok_or_else(|| EngineError::malformed("range overflows"))?;
-        let buffered_end = self.start + self.buffer.len() as u64;
-        if offset < self.start || end > buffered_end {
-            let fill = (self.window_len.max(len) as u64).min(self.source.len().saturating_sub(offset)).max(len as u64);
-            self.buffer = self.source.read_vec(offset, fill)?;
-            self.start = offset;
-        }
-        let from = (offset - self.start) as usize;
-        Ok(&self.buffer[from..from + len])
-    }
-}
-
-impl std::fmt::Debug for WindowedReader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowedReader").field("start", &self.start).field("len", &self.buffer.len()).finish()
     }
 }
 
@@ -155,16 +129,5 @@ mod tests {
         assert_eq!(data.read_exact_at(u64::MAX, &mut buf).expect_err("huge").code, ErrorCode::Truncated);
         assert_eq!(data.read_vec(2, u64::MAX).expect_err("overflow").code, ErrorCode::Malformed);
         assert_eq!(data.read_vec(2, 1 << 40).expect_err("declared too large").code, ErrorCode::Truncated);
-    }
-
-    #[test]
-    fn windowed_reads_serve_from_the_window_and_refill() {
-        let data: Vec<u8> = (0..=255).collect();
-        let mut reader = WindowedReader::new(&data, 16);
-        assert_eq!(reader.read(10, 3).expect("read"), &[10, 11, 12]);
-        assert_eq!(reader.read(20, 4).expect("within window"), &[20, 21, 22, 23]);
-        assert_eq!(reader.read(5, 40).expect("larger than window").len(), 40);
-        assert_eq!(reader.read(250, 6).expect("at the end"), &[250, 251, 252, 253, 254, 255]);
-        assert_eq!(reader.read(250, 7).expect_err("past the end").code, ErrorCode::Truncated);
     }
 }

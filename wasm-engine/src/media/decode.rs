@@ -9,14 +9,14 @@ use symphonia::core::units::{Duration, Timestamp};
 use symphonia::default::codecs::AacDecoder;
 
 use super::foreign;
-use super::isobmff::samples::sample_table;
+use super::isobmff::samples::{for_each_sample, sample_table};
 use super::isobmff::track::SampleEntry;
 use super::isobmff::{self};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav::{self, WavFormat};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
-use crate::source::{RangeSource, WindowedReader};
+use crate::source::RangeSource;
 
 /// The layout of decoded audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,11 +104,9 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
     }
     emit_silence(sink, spec, lead_in);
 
-    let mut reader = WindowedReader::new(source, 4 * 1024 * 1024);
     let mut interleaved: Vec<f32> = Vec::new();
     let mut decoded_any = false;
-    for sample in &samples {
-        let data = reader.read(sample.offset, sample.size as usize)?;
+    for_each_sample(source, &samples, |sample, data| {
         let packet = PacketRef::new(track.id, Timestamp::new(0), Duration::new(u64::from(sample.duration)), data);
         let frames = match decoder.decode_ref(&packet) {
             Ok(buffer) => {
@@ -130,7 +128,8 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
         let kept = (remaining.min((frames - dropped) as u64)) as usize;
         remaining -= kept as u64;
         sink.samples(&interleaved[dropped * spec.channels..(dropped + kept) * spec.channels]);
-    }
+        Ok(())
+    })?;
     if !decoded_any {
         return Err(EngineError::malformed("no AAC frame of the track could be decoded"));
     }

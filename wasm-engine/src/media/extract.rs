@@ -3,19 +3,17 @@
 //! `ffmpeg -i in.mp4 -vn -c:a copy`), the track's timescale, edit list (encoder priming) and
 //! `esds` are kept verbatim, and the durations are exact sums, never rounded.
 
-use super::isobmff::samples::{Sample, sample_table};
+use super::isobmff::samples::{Sample, for_each_sample, sample_table};
 use super::isobmff::track::{Edit, SampleEntry, Track};
 use super::isobmff::writer::BoxWriter;
 use super::isobmff::{self, Movie};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
-use crate::source::{ByteSink, RangeSource, WindowedReader};
+use crate::source::{ByteSink, RangeSource};
 use crate::time::TimeValue;
 
 /// Samples per output chunk (about 1.4 s of 48 kHz AAC): few `stco` entries, short seeks.
 const SAMPLES_PER_CHUNK: usize = 64;
-/// Bytes read from the input at once.
-const READ_WINDOW: usize = 4 * 1024 * 1024;
 
 /// What an extraction or a packet-copy render produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +70,7 @@ pub fn write_m4a(
         sink.write_all(&((payload + 8) as u32).to_be_bytes())?;
         sink.write_all(b"mdat")?;
     }
-    let mut reader = WindowedReader::new(source, READ_WINDOW);
-    for sample in samples {
-        sink.write_all(reader.read(sample.offset, sample.size as usize)?)?;
-    }
+    for_each_sample(source, samples, |_, bytes| sink.write_all(bytes))?;
     let bytes_written = ftyp.len() as u64 + moov.len() as u64 + mdat_header_len + payload;
     Ok(Extracted { samples: samples.len() as u64, duration: TimeValue::new(presented, track.timescale), bytes_written })
 }

@@ -4,6 +4,10 @@
 
 use super::track::{SampleSizes, Track};
 use crate::error::{EngineError, Result};
+use crate::source::RangeSource;
+
+/// The most read at once, at least (sources with costly reads read more at once).
+const MIN_MAX_READ: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sample {
@@ -74,4 +78,81 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
         )));
     }
     Ok(samples)
+}
+
+/// Visits each sample with its bytes, in order, with as few bytes and reads as the source's
+/// costs allow: samples closer than `gap_worth_a_read` share a read (an audio track interleaved
+/// with video is read chunk by chunk from a file, through the video from a `Blob`), an
+/// audio-only file is read in large contiguous reads.
+pub fn for_each_sample(
+    source: &dyn RangeSource,
+    samples: &[Sample],
+    mut visit: impl FnMut(&Sample, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let max_gap = source.gap_worth_a_read();
+    let max_read = MIN_MAX_READ.max(max_gap.saturating_mul(16));
+    let mut buffer = Vec::new();
+    let mut first = 0;
+    while first < samples.len() {
+        let start = samples[first].offset;
+        let mut end = start + u64::from(samples[first].size);
+        let mut last = first;
+        while let Some(next) = samples.get(last + 1) {
+            let next_end = next.offset + u64::from(next.size);
+            if next.offset < end || next.offset - end > max_gap || next_end - start > max_read {
+                break;
+            }
+            end = next_end;
+            last += 1;
+        }
+        buffer.resize((end - start) as usize, 0);
+        source.read_exact_at(start, &mut buffer)?;
+        for sample in &samples[first..=last] {
+            let from = (sample.offset - start) as usize;
+            visit(sample, &buffer[from..from + sample.size as usize])?;
+        }
+        first = last + 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Counts reads, to check how the samples are grouped.
+    struct Counting(Vec<u8>, AtomicUsize);
+
+    impl RangeSource for Counting {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+
+        fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            self.0.read_exact_at(offset, buf)
+        }
+    }
+
+    fn sample(offset: u64, size: u32) -> Sample {
+        Sample { offset, size, duration: 1024 }
+    }
+
+    #[test]
+    fn near_samples_share_a_read_and_far_ones_do_not() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let source = Counting(data.clone(), AtomicUsize::new(0));
+        let samples = [sample(0, 100), sample(100, 50), sample(1000, 10), sample(100_000, 20), sample(100_020, 5)];
+        let mut seen = Vec::new();
+        for_each_sample(&source, &samples, |s, bytes| {
+            assert_eq!(bytes, &data[s.offset as usize..(s.offset + u64::from(s.size)) as usize]);
+            seen.push(s.offset);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(seen, [0, 100, 1000, 100_000, 100_020]);
+        assert_eq!(source.1.load(Ordering::Relaxed), 2, "two groups: the first three, the last two");
+    }
 }
