@@ -35,26 +35,36 @@ pub fn render_aac_copy(
     }
     let presented_end = edit.map_or(at, |e| e.segment_duration.min(at.saturating_sub(priming)));
     let to_ticks = |ms: u64| (u128::from(ms) * u128::from(timescale) / 1000) as u64;
-    let to_ticks_up = |ms: u64| (u128::from(ms) * u128::from(timescale)).div_ceil(1000) as u64;
 
+    // Each cut moves to a frame boundary, chosen so that the output's running length stays
+    // within half a frame of the requested running length (error diffusion): the whole render
+    // is then as long as the spans asked for, within a frame, however many spans there are.
     check_order(spans)?;
     let mut selected: Vec<std::ops::Range<usize>> = Vec::new();
     let mut snapped = Vec::with_capacity(spans.len());
+    let (mut requested_total, mut output_total, mut next_free) = (0u64, 0u64, 0usize);
+    let presented =
+        |boundary: usize| TimeValue::new(starts[boundary].saturating_sub(priming).min(presented_end), timescale);
     for span in spans {
-        let (start, end) = (to_ticks(span.start_ms), to_ticks_up(span.end_ms));
+        let (start, end) = (to_ticks(span.start_ms), to_ticks(span.end_ms));
         if end > presented_end {
             return Err(EngineError::invalid_argument(format!("span ends at {} ms, after the source", span.end_ms)));
         }
-        // The frame holding the start, through the frame holding the last kept tick.
-        let first = starts.partition_point(|&s| s <= start + priming) - 1;
-        let last = starts.partition_point(|&s| s < end + priming).min(samples.len());
-        snapped.push(SnappedSpan {
-            requested: *span,
-            start: TimeValue::new(starts[first].saturating_sub(priming), timescale),
-            end: TimeValue::new((starts[last] - priming).min(presented_end), timescale),
-        });
+        requested_total += end - start;
+        if next_free >= samples.len() {
+            // Earlier spans took the last frame already: nothing of this one is left to copy.
+            snapped.push(SnappedSpan { requested: *span, start: presented(next_free), end: presented(next_free) });
+            continue;
+        }
+        // A frame is copied once: spans closer than a frame share the boundary between them.
+        let first = nearest_boundary(&starts, start + priming, next_free, samples.len() - 1);
+        let wanted_end = starts[first] + requested_total.saturating_sub(output_total);
+        let last = nearest_boundary(&starts, wanted_end, first + 1, samples.len());
+        output_total += starts[last] - starts[first];
+        next_free = last;
+        snapped.push(SnappedSpan { requested: *span, start: presented(first), end: presented(last) });
         match selected.last_mut() {
-            Some(range) if first <= range.end => range.end = range.end.max(last),
+            Some(range) if range.end == first => range.end = last,
             _ => selected.push(first..last),
         }
     }
@@ -70,4 +80,11 @@ pub fn render_aac_copy(
     });
     let output = write_m4a(source, track, &kept, output_edit, sink)?;
     Ok(Rendered { spans: snapped, output })
+}
+
+/// The index in `lo..=hi` of the frame boundary nearest `ticks`.
+fn nearest_boundary(starts: &[u64], ticks: u64, lo: usize, hi: usize) -> usize {
+    let after = starts.partition_point(|&s| s < ticks).clamp(lo, hi);
+    let before = after.saturating_sub(1).max(lo);
+    if ticks.abs_diff(starts[before]) <= ticks.abs_diff(starts[after]) { before } else { after }
 }

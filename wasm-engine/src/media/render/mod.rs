@@ -1,6 +1,6 @@
 //! Audio-only renders of a recording's kept spans: M4A by AAC packet copy (`copy`: cut at frame
-//! boundaries, no re-encoding, so no generation loss; each span widened to whole frames and the
-//! snap reported), MP3 re-encoded with a pure-Rust encoder (`mp3`) and 16-bit WAV (`wav`, what
+//! boundaries, no re-encoding, so no generation loss; each cut moved to a boundary so that the
+//! whole stays within a frame of the requested length, and the snap reported), MP3 re-encoded with a pure-Rust encoder (`mp3`) and 16-bit WAV (`wav`, what
 //! an external encoder takes), both cut at exact samples.
 
 mod copy;
@@ -26,7 +26,7 @@ pub struct KeptSpan {
 }
 
 /// Where a kept span really starts and ends once snapped to frames, in the track's timescale
-/// on the source's presented timeline.
+/// on the source's presented timeline (each cut moves by at most a frame and a half).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnappedSpan {
     pub requested: KeptSpan,
