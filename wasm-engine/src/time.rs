@@ -43,10 +43,6 @@ impl Rational {
             _ => Self { num: 0, den: 1 },
         }
     }
-
-    pub fn to_f64(self) -> f64 {
-        self.num as f64 / self.den as f64
-    }
 }
 
 impl std::fmt::Display for Rational {

@@ -32,11 +32,6 @@ impl Container {
             Self::Matroska => "mkv",
         }
     }
-
-    /// True when the container cannot hold video (as far as the engine reads it).
-    pub const fn is_audio_only(self) -> bool {
-        matches!(self, Self::M4a | Self::Mp3 | Self::Adts | Self::Wav | Self::Flac | Self::Ogg)
-    }
 }
 
 /// Bytes the sniffer wants to see; fewer may still match.

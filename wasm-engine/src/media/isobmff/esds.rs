@@ -18,8 +18,6 @@ pub struct AudioSpecificConfig {
 pub struct DecoderConfig {
     /// `objectTypeIndication` (0x40: MPEG-4 audio).
     pub object_type: u8,
-    pub max_bitrate: u32,
-    pub avg_bitrate: u32,
     pub config: Option<AudioSpecificConfig>,
 }
 
@@ -66,16 +64,14 @@ pub fn parse(esds: &[u8]) -> Result<DecoderConfig> {
     }
     let mut r = Reader::new(decoder);
     let object_type = r.u8()?;
-    r.skip(1 + 3)?; // stream type, buffer size
-    let max_bitrate = r.u32()?;
-    let avg_bitrate = r.u32()?;
+    r.skip(1 + 3 + 4 + 4)?; // stream type, buffer size, max and average bit rates
     let config = if r.remaining() > 0 {
         let (tag, specific) = descriptor(&mut r)?;
         if tag == 0x05 && object_type == 0x40 { Some(audio_specific_config(specific)?) } else { None }
     } else {
         None
     };
-    Ok(DecoderConfig { object_type, max_bitrate, avg_bitrate, config })
+    Ok(DecoderConfig { object_type, config })
 }
 
 /// Reads bits MSB first.
