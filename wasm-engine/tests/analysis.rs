@@ -6,7 +6,7 @@ mod support;
 use roughcut_engine::analyze::{EnergyVad, SILENCE, analyse};
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{ErrorCode, Limits};
-use support::{Scratch, generate};
+use support::{Scratch, generate, video_only};
 
 /// 4 s at 48 kHz: a 1 kHz tone at half scale (−9.03 dBFS) in [0, 1) and [2, 3), silence else.
 const PATTERN: &str = "aevalsrc=exprs=0.5*sin(2*PI*1000*t)*lt(mod(t\\,2)\\,1):s=48000:d=4";
@@ -67,12 +67,8 @@ fn aac_envelope_matches_ffmpegs_decode_hop_for_hop() {
 #[test]
 fn undecodable_inputs_are_coded_errors() {
     let scratch = Scratch::new("analysis-errors");
-    let video_only = generate(
-        &scratch,
-        "video.mp4",
-        &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"],
-    );
-    let error = analyse(&FileSource::open(&video_only).expect("open"), &Limits::default(), &EnergyVad::default())
+    let path = video_only(&scratch);
+    let error = analyse(&FileSource::open(&path).expect("open"), &Limits::default(), &EnergyVad::default())
         .expect_err("no audio");
     assert_eq!(error.code, ErrorCode::Unsupported);
     let error =

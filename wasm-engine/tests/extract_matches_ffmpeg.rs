@@ -9,7 +9,7 @@ use roughcut_engine::media::extract::extract_aac;
 use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
 use roughcut_engine::source::{FileSource, RangeSource};
 use roughcut_engine::{ErrorCode, Limits, probe};
-use support::{Scratch, assert_decodes_cleanly, av, ffprobe, generate, mutations};
+use support::{Scratch, assert_decodes_cleanly, av, ffprobe, generate, mutations, video_only};
 
 /// Every AAC sample's bytes, in order, read with the engine's own demuxer.
 fn aac_payload(source: &dyn RangeSource) -> Vec<Vec<u8>> {
@@ -88,11 +88,7 @@ fn from_a_finely_interleaved_file() {
 #[test]
 fn without_aac_is_unsupported() {
     let scratch = Scratch::new("extract-none");
-    let silent = generate(
-        &scratch,
-        "video-only.mp4",
-        &["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"],
-    );
+    let silent = video_only(&scratch);
     let error = extract_aac(&FileSource::open(&silent).expect("open"), &mut Vec::new(), &Limits::default())
         .expect_err("no audio");
     assert_eq!(error.code, ErrorCode::Unsupported);

@@ -106,3 +106,10 @@ pub fn mutations(
         mutated
     })
 }
+
+/// One second of H.264 video with no audio track.
+pub fn video_only(scratch: &Scratch) -> PathBuf {
+    let args =
+        ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"];
+    generate(scratch, "video-only.mp4", &args)
+}
