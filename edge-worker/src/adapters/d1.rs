@@ -175,7 +175,7 @@ impl ApiKeyStore for D1Store {
                 page,
             )
             .await?;
-        Ok(Listed { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total })
+        Ok(listed.map(Into::into))
     }
 
     async fn revoke_key(&self, account_id: &str, key_id: &str, at: Timestamp) -> Result<bool, StoreError> {
@@ -260,8 +260,7 @@ impl ProjectStore for D1Store {
         let count_sql = format!("SELECT COUNT(*) AS total FROM projects p WHERE {matches}");
         let binds = [text(account_id), optional_text(filter.state.map(ProjectState::as_str))];
         let listed = self.page::<ProjectRow>(&rows_sql, &count_sql, &binds, page).await?;
-        let items = listed.items.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-        Ok(Listed { items, total: listed.total })
+        listed.try_map(TryInto::try_into)
     }
 
     async fn update_project(
@@ -387,7 +386,6 @@ impl LedgerStore for D1Store {
                 page,
             )
             .await?;
-        let items = listed.items.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-        Ok(Listed { items, total: listed.total })
+        listed.try_map(TryInto::try_into)
     }
 }

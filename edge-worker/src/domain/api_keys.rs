@@ -82,7 +82,7 @@ pub async fn list_keys(
     page: Page,
 ) -> Result<Listed<ApiKey>, DomainError> {
     let listed = services.keys.list_keys(&principal.account_id, page).await?;
-    Ok(Listed { items: listed.items.iter().map(|key| to_dto(key, None)).collect(), total: listed.total })
+    Ok(listed.map(|key| to_dto(&key, None)))
 }
 
 /// Revoking is idempotent: a revoked key stays revoked with its first `revoked_at`.

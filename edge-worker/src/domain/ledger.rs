@@ -26,7 +26,7 @@ pub async fn history(
     page: Page,
 ) -> Result<Listed<LedgerEntry>, DomainError> {
     let listed = services.ledger.history(&principal.account_id, page).await?;
-    Ok(Listed { items: listed.items.iter().map(to_dto).collect(), total: listed.total })
+    Ok(listed.map(|entry| to_dto(&entry)))
 }
 
 /// An operator's top-up (positive) or adjustment (either sign) of an account's credits.

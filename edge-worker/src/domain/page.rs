@@ -35,6 +35,18 @@ pub struct Listed<T> {
     pub total: u64,
 }
 
+impl<T> Listed<T> {
+    /// The same page with each item converted.
+    pub fn map<U>(self, convert: impl FnMut(T) -> U) -> Listed<U> {
+        Listed { items: self.items.into_iter().map(convert).collect(), total: self.total }
+    }
+
+    /// The same page with each item converted, or the first conversion's error.
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Listed<U>, E> {
+        Ok(Listed { items: self.items.into_iter().map(convert).collect::<Result<_, _>>()?, total: self.total })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,7 @@ pub async fn list(
     page: Page,
 ) -> Result<Listed<Project>, DomainError> {
     let listed = services.projects.list_projects(&principal.account_id, filter, page).await?;
-    Ok(Listed { items: listed.items.iter().map(to_dto).collect(), total: listed.total })
+    Ok(listed.map(|project| to_dto(&project)))
 }
 
 pub async fn update(

@@ -59,11 +59,7 @@ fn emit_silence(sink: &mut dyn PcmSink, spec: PcmSpec, mut frames: u64) {
 
 fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
     let movie = isobmff::read_movie(source, limits)?;
-    let track = movie
-        .tracks
-        .iter()
-        .find(|t| matches!(&t.entry, SampleEntry::Audio { format, object_type: Some(0x40), .. } if format == b"mp4a"))
-        .ok_or_else(|| EngineError::unsupported("no AAC audio track to decode"))?;
+    let track = movie.aac_track()?;
     let Some(config) = (match &track.entry {
         SampleEntry::Audio { config, .. } => config.clone(),
         _ => None,

@@ -3,10 +3,10 @@
 //! `ffmpeg -i in.mp4 -vn -c:a copy`), the track's timescale, edit list (encoder priming) and
 //! `esds` are kept verbatim, and the durations are exact sums, never rounded.
 
+use super::isobmff;
 use super::isobmff::samples::{Sample, for_each_sample, sample_table};
 use super::isobmff::track::{Edit, SampleEntry, Track};
 use super::isobmff::writer::BoxWriter;
-use super::isobmff::{self, Movie};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::source::{ByteSink, RangeSource};
@@ -27,7 +27,7 @@ pub struct Extracted {
 /// Writes the first AAC track of `source` as an M4A to `sink`.
 pub fn extract_aac(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &Limits) -> Result<Extracted> {
     let movie = isobmff::read_movie(source, limits)?;
-    let track = aac_track(&movie)?;
+    let track = movie.aac_track()?;
     let samples = sample_table(track, source.len())?;
     let edit = track.edit.map(|edit| rescale_edit(edit, movie.timescale, track.timescale));
     write_m4a(source, track, &samples, edit, sink)
@@ -78,14 +78,6 @@ pub fn write_m4a(
 /// `co64` entries are 4 bytes wider than `stco`'s.
 fn moov_len_growth(samples: &[Sample]) -> u64 {
     samples.len().div_ceil(SAMPLES_PER_CHUNK) as u64 * 4
-}
-
-pub fn aac_track(movie: &Movie) -> Result<&Track> {
-    movie
-        .tracks
-        .iter()
-        .find(|t| matches!(&t.entry, SampleEntry::Audio { format, object_type: Some(0x40), .. } if format == b"mp4a"))
-        .ok_or_else(|| EngineError::unsupported("the file has no AAC audio track"))
 }
 
 /// An edit in the movie's timescale, restated in the track's (ours is the output's movie

@@ -12,7 +12,7 @@ use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::source::RangeSource;
 use boxes::{BoxHeader, FourCc};
-use track::Track;
+use track::{SampleEntry, Track};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Movie {
@@ -22,6 +22,19 @@ pub struct Movie {
     pub duration: u64,
     pub tracks: Vec<Track>,
     pub top_level: Vec<BoxHeader>,
+}
+
+impl Movie {
+    /// The first AAC (MPEG-4 audio in an `mp4a` entry) track: what extraction, packet-copy
+    /// renders and decoding work on.
+    pub fn aac_track(&self) -> Result<&Track> {
+        self.tracks
+            .iter()
+            .find(
+                |t| matches!(&t.entry, SampleEntry::Audio { format, object_type: Some(0x40), .. } if format == b"mp4a"),
+            )
+            .ok_or_else(|| EngineError::unsupported("the file has no AAC audio track"))
+    }
 }
 
 pub fn read_movie(source: &dyn RangeSource, limits: &Limits) -> Result<Movie> {

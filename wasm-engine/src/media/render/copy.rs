@@ -4,7 +4,7 @@ use super::{KeptSpan, Rendered, SnappedSpan, check_order};
 use crate::error::EngineError;
 use crate::error::Result;
 use crate::limits::Limits;
-use crate::media::extract::{aac_track, rescale_edit, write_m4a};
+use crate::media::extract::{rescale_edit, write_m4a};
 use crate::media::isobmff::samples::{Sample, sample_table};
 use crate::media::isobmff::track::Edit;
 use crate::media::isobmff::{self};
@@ -19,7 +19,7 @@ pub fn render_aac_copy(
     limits: &Limits,
 ) -> Result<Rendered> {
     let movie = isobmff::read_movie(source, limits)?;
-    let track = aac_track(&movie)?;
+    let track = movie.aac_track()?;
     let samples = sample_table(track, source.len())?;
     let timescale = track.timescale;
     let edit = track.edit.map(|edit| rescale_edit(edit, movie.timescale, timescale));
