@@ -38,11 +38,20 @@ impl ErrorCode {
 pub struct EngineError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input field at fault, as a path (`words[3].end`, `options.margin_seconds`), when the
+    /// input is structured data rather than media bytes.
+    pub field: Option<String>,
 }
 
 impl EngineError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// The same error, blamed on `field`.
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
     }
 
     pub fn unsupported(message: impl Into<String>) -> Self {
@@ -72,7 +81,10 @@ impl EngineError {
 
 impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        match &self.field {
+            Some(field) => write!(f, "{}: {field}: {}", self.code.as_str(), self.message),
+            None => write!(f, "{}: {}", self.code.as_str(), self.message),
+        }
     }
 }
 

@@ -9,9 +9,11 @@ pub mod error;
 pub mod js;
 pub mod limits;
 pub mod media;
+pub mod plan;
 pub mod remote;
 pub mod source;
 pub mod time;
+pub mod transcript;
 
 pub use error::{EngineError, ErrorCode, Result};
 pub use limits::Limits;

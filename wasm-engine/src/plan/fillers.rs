@@ -1,0 +1,108 @@
+//! Filler words: hesitation sounds ("um", "uh", stretched as "ummm") and filler phrases ("you
+//! know"). Sounds go wherever they are; a phrase only where it stands apart — after or before a
+//! comma or a pause — because "do you know the way" is not a filler.
+
+use super::text::normalised;
+use crate::transcript::{Millis, Word};
+
+/// A pause around a filler phrase that marks it as parenthetical.
+const PHRASE_PAUSE: Millis = 150;
+
+/// The default fillers of a language (ISO 639-1); English for unknown or missing languages.
+pub fn default_fillers(language: Option<&str>) -> &'static [&'static str] {
+    match language.unwrap_or("en") {
+        "de" => &["äh", "ähm", "öh", "öhm", "hm", "mhm"],
+        "fr" => &["euh", "heu", "hum", "bah", "tu vois", "tu sais"],
+        "es" => &["eh", "em", "ehm", "mm", "o sea"],
+        "it" => &["ehm", "eh", "mm", "cioè"],
+        "pt" => &["hã", "ahn", "hum", "éh"],
+        "nl" => &["eh", "ehm", "uh", "weet je"],
+        _ => &["um", "uh", "uhm", "erm", "er", "ah", "eh", "hmm", "mm", "mhm", "you know", "i mean"],
+    }
+}
+
+/// "ummm" and "um" alike: runs of one letter collapsed.
+fn collapsed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One flag per word: true for the words that are fillers.
+pub fn find(words: &[Word], fillers: &[String]) -> Vec<bool> {
+    let single: Vec<String> =
+        fillers.iter().map(|f| normalised(f)).filter(|f| !f.contains(' ')).map(|f| collapsed(&f)).collect();
+    let phrases: Vec<Vec<String>> = fillers
+        .iter()
+        .map(|f| normalised(f))
+        .filter(|f| f.contains(' '))
+        .map(|f| f.split(' ').map(str::to_owned).collect())
+        .collect();
+    let normal: Vec<String> = words.iter().map(|w| normalised(&w.text)).collect();
+    let mut flags: Vec<bool> = normal.iter().map(|n| !n.is_empty() && single.contains(&collapsed(n))).collect();
+    for phrase in &phrases {
+        for start in 0..words.len().saturating_sub(phrase.len() - 1) {
+            let end = start + phrase.len() - 1;
+            if !normal[start..=end].iter().zip(phrase).all(|(a, b)| a == b) {
+                continue;
+            }
+            let before = start.checked_sub(1).map(|p| &words[p]);
+            let after = words.get(end + 1);
+            let stands_apart = before
+                .is_none_or(|b| b.text.ends_with(',') || words[start].start.saturating_sub(b.end) >= PHRASE_PAUSE)
+                || words[end].text.ends_with(',')
+                || after.is_none_or(|a| a.start.saturating_sub(words[end].end) >= PHRASE_PAUSE);
+            if stands_apart {
+                flags[start..=end].iter_mut().for_each(|f| *f = true);
+            }
+        }
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(spec: &[(&str, Millis, Millis)]) -> Vec<Word> {
+        spec.iter().map(|&(t, s, e)| Word { text: t.into(), start: s, end: e, confidence: None }).collect()
+    }
+
+    fn english() -> Vec<String> {
+        default_fillers(None).iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn sounds_go_everywhere_phrases_only_apart() {
+        let spoken = words(&[
+            ("So,", 0, 200),
+            ("Ummm,", 300, 600),
+            ("do", 700, 800),
+            ("you", 800, 900),
+            ("know", 900, 1_000),
+            ("the", 1_000, 1_100),
+            ("way?", 1_100, 1_300),
+            ("It's,", 1_500, 1_700),
+            ("you", 1_700, 1_800),
+            ("know,", 1_800, 1_900),
+            ("Uh", 2_000, 2_100),
+            ("good.", 2_100, 2_400),
+        ]);
+        let flags = find(&spoken, &english());
+        let removed: Vec<&str> = spoken.iter().zip(&flags).filter(|(_, f)| **f).map(|(w, _)| w.text.as_str()).collect();
+        assert_eq!(removed, ["Ummm,", "you", "know,", "Uh"]);
+    }
+
+    #[test]
+    fn languages_have_their_own_lists() {
+        assert!(default_fillers(Some("de")).contains(&"ähm"));
+        assert!(default_fillers(Some("xx")).contains(&"um"));
+        let german = words(&[("Ähm", 0, 100), ("ja", 200, 300)]);
+        let fillers: Vec<String> = default_fillers(Some("de")).iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(find(&german, &fillers), [true, false]);
+    }
+}

@@ -1,0 +1,123 @@
+//! The cut options of API.md, one field per option, with their defaults and ranges. The API, the
+//! browser and the tests all resolve options here, so a default lives in exactly one place.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::transcript::Millis;
+
+/// What to do with speech that is not in the reference script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptMode {
+    /// Drop every off-script span.
+    Strict,
+    /// Drop only off-script spans of at least `LOOSE_OFF_SCRIPT_MILLIS`: asides go, ad-libbed
+    /// words inside a take stay.
+    Loose,
+}
+
+/// In `loose` mode, off-script speech shorter than this is kept.
+pub const LOOSE_OFF_SCRIPT_MILLIS: Millis = 3_000;
+
+/// Most filler words or phrases one cut may list.
+pub const MAX_FILLER_WORDS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CutOptions {
+    /// Remove dead air. Default true.
+    pub remove_silence: bool,
+    /// Hops quieter than this (dBFS, −100…0) are silence; `None` (the default) means relative to
+    /// the recording's measured noise floor, as the voice-activity detector decides.
+    pub silence_threshold_db: Option<f64>,
+    /// Silences at least this long are dead air (0.1…30 s). Default 0.5.
+    pub min_silence_seconds: f64,
+    /// Kept each side of a removed silence, so words keep their breath (0…2 s). Default 0.15.
+    pub margin_seconds: f64,
+    /// Kept clips shorter than this are dropped as `too_short` (0…10 s). Default 0.2.
+    pub min_clip_seconds: f64,
+    /// Remove filler words. Default true.
+    pub remove_fillers: bool,
+    /// Fillers (words or phrases) to remove; `None` (the default) means the asset language's
+    /// list (`default_fillers`).
+    pub filler_words: Option<Vec<String>>,
+    /// Remove abandoned takes. Default true.
+    pub remove_restarts: bool,
+    /// With a script: `strict` (default) or `loose`.
+    pub script_mode: ScriptMode,
+}
+
+impl Default for CutOptions {
+    fn default() -> Self {
+        Self {
+            remove_silence: true,
+            silence_threshold_db: None,
+            min_silence_seconds: 0.5,
+            margin_seconds: 0.15,
+            min_clip_seconds: 0.2,
+            remove_fillers: true,
+            filler_words: None,
+            remove_restarts: true,
+            script_mode: ScriptMode::Strict,
+        }
+    }
+}
+
+impl CutOptions {
+    /// The options if every value is in range, else an `invalid_argument` at `options.<name>`.
+    pub fn validated(self) -> Result<Self> {
+        let check = |value: f64, name: &str, low: f64, high: f64| {
+            if value.is_finite() && (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(EngineError::invalid_argument(format!("must be between {low} and {high}"))
+                    .at(format!("options.{name}")))
+            }
+        };
+        if let Some(threshold) = self.silence_threshold_db {
+            check(threshold, "silence_threshold_db", -100.0, 0.0)?;
+        }
+        check(self.min_silence_seconds, "min_silence_seconds", 0.1, 30.0)?;
+        check(self.margin_seconds, "margin_seconds", 0.0, 2.0)?;
+        check(self.min_clip_seconds, "min_clip_seconds", 0.0, 10.0)?;
+        if let Some(fillers) = &self.filler_words {
+            if fillers.len() > MAX_FILLER_WORDS {
+                return Err(EngineError::invalid_argument(format!("at most {MAX_FILLER_WORDS} entries"))
+                    .at("options.filler_words"));
+            }
+            if let Some(index) = fillers.iter().position(|f| f.trim().is_empty() || f.chars().count() > 64) {
+                return Err(
+                    EngineError::invalid_argument("1 to 64 characters").at(format!("options.filler_words[{index}]"))
+                );
+            }
+        }
+        Ok(self)
+    }
+
+    pub(crate) fn millis(seconds: f64) -> Millis {
+        (seconds * 1000.0).round() as Millis
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_in_and_ranges_are_enforced() {
+        let options: CutOptions =
+            serde_json::from_str(r#"{"margin_seconds":0.3,"script_mode":"loose"}"#).expect("parsed");
+        assert_eq!(options.margin_seconds, 0.3);
+        assert_eq!(options.min_silence_seconds, CutOptions::default().min_silence_seconds);
+        assert_eq!(options.script_mode, ScriptMode::Loose);
+        assert!(options.validated().is_ok());
+        let bad = CutOptions { margin_seconds: 5.0, ..CutOptions::default() };
+        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.margin_seconds"));
+        let bad = CutOptions { silence_threshold_db: Some(3.0), ..CutOptions::default() };
+        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.silence_threshold_db"));
+        let bad = CutOptions { filler_words: Some(vec!["um".into(), " ".into()]), ..CutOptions::default() };
+        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.filler_words[1]"));
+        assert!(serde_json::from_str::<CutOptions>(r#"{"margin":1}"#).is_err(), "unknown options are refused");
+    }
+}

@@ -1,0 +1,116 @@
+//! The outputs of the production transcribers, as word lists:
+//! - OpenAI-compatible `/v1/audio/transcriptions` with `response_format=verbose_json` and
+//!   `timestamp_granularities[]=word` (OpenAI and Groq put `words` at the top level; whisper.cpp's
+//!   server and faster-whisper-server put them inside `segments[].words`, with `probability`);
+//! - Workers AI Whisper: `@cf/openai/whisper` answers `{text, word_count, words, vtt}`,
+//!   `@cf/openai/whisper-large-v3-turbo` answers `{transcription_info, text, segments[].words, vtt}`.
+//! Unknown fields are ignored: these are other people's formats and they grow.
+
+use serde::Deserialize;
+
+use super::{Word, seconds_to_millis};
+use crate::error::{EngineError, Result};
+
+#[derive(Deserialize)]
+struct TimedWord {
+    /// OpenAI and Workers AI call the text `word`; some servers `text`.
+    #[serde(alias = "text")]
+    word: String,
+    start: f64,
+    end: f64,
+    #[serde(default, alias = "confidence")]
+    probability: Option<f32>,
+}
+
+#[derive(Deserialize)]
+struct Segment {
+    #[serde(default)]
+    words: Vec<TimedWord>,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    #[serde(default)]
+    words: Option<Vec<TimedWord>>,
+    #[serde(default)]
+    segments: Option<Vec<Segment>>,
+    /// Workers AI wraps some model outputs in `{"result": …}`.
+    #[serde(default)]
+    result: Option<Box<Response>>,
+}
+
+/// The recognised words of an OpenAI-compatible `verbose_json` or a Workers AI Whisper answer
+/// (repair them with `Transcript::repaired`; recognisers overlap words by a few ms).
+pub fn parse_whisper(body: &str) -> Result<Vec<Word>> {
+    let response: Response = serde_json::from_str(body)
+        .map_err(|e| EngineError::malformed(format!("not a Whisper transcription response: {e}")))?;
+    let response = match response.result {
+        Some(inner) => *inner,
+        None => response,
+    };
+    let words = match (response.words, response.segments) {
+        (Some(words), _) if !words.is_empty() => words,
+        (_, Some(segments)) => segments.into_iter().flat_map(|s| s.words).collect(),
+        (Some(words), None) => words,
+        (None, None) => {
+            return Err(EngineError::malformed("no word timestamps: ask for timestamp_granularities[]=word"));
+        }
+    };
+    words
+        .into_iter()
+        .map(|w| {
+            let time = |s: f64| seconds_to_millis(s).ok_or_else(|| EngineError::malformed(format!("word time {s}")));
+            Ok(Word {
+                text: w.word.trim().to_owned(),
+                start: time(w.start)?,
+                end: time(w.end)?,
+                confidence: w.probability,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(words: &[Word]) -> Vec<(&str, u64, u64)> {
+        words.iter().map(|w| (w.text.as_str(), w.start, w.end)).collect()
+    }
+
+    #[test]
+    fn openai_verbose_json_with_top_level_words() {
+        let body = r#"{"task":"transcribe","language":"english","duration":1.2,"text":"Hello world.",
+            "words":[{"word":"Hello","start":0.0,"end":0.42},{"word":"world.","start":0.42,"end":1.1}],
+            "segments":[{"id":0,"seek":0,"start":0.0,"end":1.1,"text":" Hello world.","tokens":[1,2],
+            "temperature":0.0,"avg_logprob":-0.2,"compression_ratio":0.9,"no_speech_prob":0.01}]}"#;
+        assert_eq!(summary(&parse_whisper(body).expect("parsed")), [("Hello", 0, 420), ("world.", 420, 1100)]);
+    }
+
+    #[test]
+    fn faster_whisper_and_whisper_cpp_words_inside_segments() {
+        let body = r#"{"text":" Hi there","segments":[{"start":0,"end":1,"text":" Hi","words":[
+            {"word":" Hi","start":0.1,"end":0.3,"probability":0.93}]},{"start":1,"end":2,"text":" there",
+            "words":[{"word":" there","start":1.0,"end":1.4,"probability":0.5}]}]}"#;
+        let words = parse_whisper(body).expect("parsed");
+        assert_eq!(summary(&words), [("Hi", 100, 300), ("there", 1000, 1400)]);
+        assert_eq!(words[0].confidence, Some(0.93));
+    }
+
+    #[test]
+    fn workers_ai_whisper_and_turbo() {
+        let whisper = r#"{"result":{"text":"One two","word_count":2,"words":[{"word":"One","start":0,"end":0.5},
+            {"word":"two","start":0.5,"end":0.9}],"vtt":"WEBVTT\n\n"}}"#;
+        assert_eq!(summary(&parse_whisper(whisper).expect("parsed")), [("One", 0, 500), ("two", 500, 900)]);
+        let turbo = r#"{"transcription_info":{"language":"en"},"text":"One","word_count":1,
+            "segments":[{"start":0,"end":1,"text":"One","words":[{"word":"One","start":0.2,"end":0.6}]}],"vtt":""}"#;
+        assert_eq!(summary(&parse_whisper(turbo).expect("parsed")), [("One", 200, 600)]);
+    }
+
+    #[test]
+    fn answers_without_word_times_are_malformed() {
+        assert!(parse_whisper(r#"{"text":"no words"}"#).is_err());
+        assert!(parse_whisper("<html>").is_err());
+        assert!(parse_whisper(r#"{"words":[{"word":"a","start":-3,"end":1}]}"#).is_err());
+    }
+}
