@@ -113,11 +113,11 @@ mod tests {
         assert_eq!(options.script_mode, ScriptMode::Loose);
         assert!(options.validated().is_ok());
         let bad = CutOptions { margin_seconds: 5.0, ..CutOptions::default() };
-        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.margin_seconds"));
+        assert_eq!(bad.validated().expect_err("refused").field.as_deref(), Some("options.margin_seconds"));
         let bad = CutOptions { silence_threshold_db: Some(3.0), ..CutOptions::default() };
-        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.silence_threshold_db"));
+        assert_eq!(bad.validated().expect_err("refused").field.as_deref(), Some("options.silence_threshold_db"));
         let bad = CutOptions { filler_words: Some(vec!["um".into(), " ".into()]), ..CutOptions::default() };
-        assert_eq!(bad.validated().unwrap_err().field.as_deref(), Some("options.filler_words[1]"));
+        assert_eq!(bad.validated().expect_err("refused").field.as_deref(), Some("options.filler_words[1]"));
         assert!(serde_json::from_str::<CutOptions>(r#"{"margin":1}"#).is_err(), "unknown options are refused");
     }
 }

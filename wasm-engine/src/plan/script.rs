@@ -136,7 +136,8 @@ pub fn judge(
     }
     // per sentence, the take to keep: a complete one beats an incomplete one; among complete
     // takes the last wins (speakers retake until it is right), among incomplete ones the fullest
-    let mut keep_group: HashMap<u32, ((u32, u32), (bool, usize, usize))> = HashMap::new();
+    type Rank = (bool, usize, usize);
+    let mut keep_group: HashMap<u32, ((u32, u32), Rank)> = HashMap::new();
     for (&(run, sentence), group) in &groups {
         let (start, end) = script.sentences[sentence as usize];
         let complete = group.is_complete(start, end);

@@ -125,7 +125,7 @@ fn say(value: u64, into: &mut Vec<String>) {
     }
     if value < 100 {
         into.push(TENS[(value / 10) as usize].to_owned());
-        if value % 10 != 0 {
+        if !value.is_multiple_of(10) {
             into.push(ONES[(value % 10) as usize].to_owned());
         }
         return;
@@ -133,7 +133,7 @@ fn say(value: u64, into: &mut Vec<String>) {
     if value < 1000 {
         into.push(ONES[(value / 100) as usize].to_owned());
         into.push("hundred".into());
-        if value % 100 != 0 {
+        if !value.is_multiple_of(100) {
             say(value % 100, into);
         }
         return;
@@ -141,7 +141,7 @@ fn say(value: u64, into: &mut Vec<String>) {
     let (scale, name) = SCALES.iter().copied().find(|(scale, _)| value >= *scale).expect("value ≥ 1000");
     say(value / scale, into);
     into.push(name.to_owned());
-    if value % scale != 0 {
+    if !value.is_multiple_of(scale) {
         say(value % scale, into);
     }
 }

@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn rejects_negative_times_and_unknown_fields() {
-        let error = parse(r#"{"words":[{"text":"a","start":0,"end":1},{"text":"b","start":-1,"end":2}]}"#).unwrap_err();
+        let error = parse(r#"{"words":[{"text":"a","start":0,"end":1},{"text":"b","start":-1,"end":2}]}"#)
+            .expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("words[1].start"));
         assert!(parse(r#"{"words":[{"text":"a","start":0,"end":1,"speaker":2}]}"#).is_err());
         assert!(parse("[]").is_err());

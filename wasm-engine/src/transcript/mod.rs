@@ -91,7 +91,7 @@ impl Transcript {
 /// Seconds as given on the wire (JSON numbers) to milliseconds, rejecting what is no time.
 pub(crate) fn seconds_to_millis(seconds: f64) -> Option<Millis> {
     let millis = (seconds * 1000.0).round();
-    (millis.is_finite() && millis >= 0.0 && millis <= 1e15).then_some(millis as Millis)
+    (millis.is_finite() && (0.0..=1e15).contains(&millis)).then_some(millis as Millis)
 }
 
 /// Splits a caption's text into words spread over `[start, end)` by their length, for formats
@@ -165,13 +165,13 @@ mod tests {
 
     #[test]
     fn invalid_words_are_named() {
-        let error = Transcript::new(vec![word("a", 0, 100), word("b", 50, 200)], None).unwrap_err();
+        let error = Transcript::new(vec![word("a", 0, 100), word("b", 50, 200)], None).expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("words[1].start"));
-        let error = Transcript::new(vec![word("a", 100, 50)], None).unwrap_err();
+        let error = Transcript::new(vec![word("a", 100, 50)], None).expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("words[0].end"));
-        let error = Transcript::new(vec![word("a", 0, 5_000)], Some(4_000)).unwrap_err();
+        let error = Transcript::new(vec![word("a", 0, 5_000)], Some(4_000)).expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("words[0].end"));
-        let error = Transcript::new(vec![word(" ", 0, 5)], None).unwrap_err();
+        let error = Transcript::new(vec![word(" ", 0, 5)], None).expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("words[0].text"));
         assert!(Transcript::new(vec![word("a", 0, 100), word("b", 100, 200)], Some(200)).is_ok());
     }

@@ -4,6 +4,7 @@
 //!   server and faster-whisper-server put them inside `segments[].words`, with `probability`);
 //! - Workers AI Whisper: `@cf/openai/whisper` answers `{text, word_count, words, vtt}`,
 //!   `@cf/openai/whisper-large-v3-turbo` answers `{transcription_info, text, segments[].words, vtt}`.
+//!
 //! Unknown fields are ignored: these are other people's formats and they grow.
 
 use serde::Deserialize;

@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn malformed_cues_are_named() {
-        let error = parse("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a time\ntext").unwrap_err();
+        let error = parse("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a time\ntext").expect_err("refused");
         assert_eq!(error.field.as_deref(), Some("cue 2"));
         assert!(parse("1\n00:00:03,000 --> 00:00:02,000\nbackwards").is_err());
     }

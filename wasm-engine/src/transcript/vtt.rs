@@ -103,7 +103,10 @@ mod tests {
 
     #[test]
     fn needs_the_header_and_round_trips() {
-        assert_eq!(parse("1\n00:00:01,000 --> 00:00:02,000\nhi").unwrap_err().field.as_deref(), Some("header"));
+        assert_eq!(
+            parse("1\n00:00:01,000 --> 00:00:02,000\nhi").expect_err("refused").field.as_deref(),
+            Some("header")
+        );
         let written = write(&[Cue { start: 61_000, end: 62_500, lines: vec!["a".into(), "b".into()] }]);
         assert_eq!(written, "WEBVTT\n\n00:01:01.000 --> 00:01:02.500\na\nb\n\n");
         let words = parse(&written).expect("round trip");
