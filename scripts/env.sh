@@ -33,3 +33,8 @@ export NO_UPDATE_NOTIFIER=1
 CARGO_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 MEDIA_CONTAINER_BIN="$CARGO_TARGET/debug/media-container"
 export MEDIA_CONTAINER_BIN
+
+# OpenTimelineIO's readers in a venv named after its pinned requirements (the export tests).
+OTIO_REQUIREMENTS="$ROOT/wasm-engine/tests/otio/requirements.txt"
+OTIO_VENV="$TOOLS_DIR/otio-$(sha256sum "$OTIO_REQUIREMENTS" | cut -c1-12)"
+export OTIO_PYTHON="$OTIO_VENV/bin/python"

@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod error;
+pub mod export;
 #[cfg(feature = "js")]
 pub mod js;
 pub mod limits;
@@ -13,6 +14,7 @@ pub mod plan;
 pub mod remote;
 pub mod source;
 pub mod time;
+pub mod timeline;
 pub mod transcript;
 
 pub use error::{EngineError, ErrorCode, Result};
