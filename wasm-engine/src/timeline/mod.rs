@@ -36,7 +36,7 @@ impl FrameRate {
 
     /// Drop-frame timecode exists for 29.97 and 59.94.
     pub fn drop_frame(&self) -> bool {
-        self.ntsc && self.timebase % 30 == 0
+        self.ntsc && self.timebase.is_multiple_of(30)
     }
 
     /// The frame nearest `millis`.
