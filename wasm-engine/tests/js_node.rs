@@ -64,3 +64,76 @@ fn renders_mp3_of_kept_spans() {
     let error = js::render_audio(bytes(&wav), spans, bad).expect_err("flac is not a render format");
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_argument"));
 }
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).expect("JSON")
+}
+
+/// A recording of 4 s: speech 0.5–1.5 s and 2.5–3.5 s, silence around it.
+fn planner(with_words: bool) -> js::Planner {
+    let wav = synth::speech_like_wav(16_000, &[(500, 1500), (2500, 3500)], 4000);
+    let analysis = js::analyse(bytes(&wav)).expect("analyse");
+    let input = js_sys::Object::new();
+    Reflect::set(&input, &"durationSeconds".into(), &JsValue::from_f64(4.0)).expect("set");
+    Reflect::set(&input, &"analysis".into(), &analysis).expect("set");
+    if with_words {
+        let words = json(
+            r#"{"words":[{"text":"Hello","start":0.5,"end":1.0},{"text":"um","start":1.1,"end":1.5},
+            {"text":"world.","start":2.5,"end":3.5}]}"#,
+        );
+        Reflect::set(&input, &"transcript".into(), &words).expect("set");
+    }
+    js::Planner::new(input.into()).expect("planner")
+}
+
+#[wasm_bindgen_test]
+fn plans_in_the_api_shape_and_replans_with_new_options() {
+    let planner = planner(true);
+    let cut = planner.plan(JsValue::UNDEFINED).expect("plan");
+    let removed = js_sys::JSON::stringify(&get(&cut, "removed")).expect("JSON").as_string().expect("string");
+    assert!(removed.contains(r#""reason":"filler""#) && removed.contains(r#""reason":"silence""#), "{removed}");
+    assert_eq!(get(&cut, "source_duration_seconds").as_f64(), Some(4.0));
+    let default_kept = get(&cut, "kept_duration_seconds").as_f64().expect("kept");
+    let wider = planner.plan(json(r#"{"margin_seconds":0.4,"remove_fillers":false}"#)).expect("plan");
+    assert!(get(&wider, "kept_duration_seconds").as_f64().expect("kept") > default_kept);
+    let error = planner.plan(json(r#"{"margin_seconds":9}"#)).expect_err("out of range");
+    assert_eq!(get(&error, "field").as_string().as_deref(), Some("options.margin_seconds"));
+}
+
+#[wasm_bindgen_test]
+fn exports_timelines_and_captions_of_a_plan() {
+    let cut = planner(true).plan(JsValue::UNDEFINED).expect("plan");
+    let source = json(
+        r#"{"name":"talk.mp4","durationSeconds":4,"video":{"width":1080,"height":1920,"frameRate":"30000/1001"},
+        "audio":{"channels":1,"sampleRate":16000}}"#,
+    );
+    let edl = js::export_timeline(cut.clone(), source.clone(), "edl").expect("edl");
+    assert!(edl.starts_with("TITLE: talk (rough cut)\nFCM: DROP FRAME"), "{edl}");
+    let otio = js::export_timeline(cut.clone(), source.clone(), "otio").expect("otio");
+    assert!(otio.contains("\"Timeline.1\"") && otio.contains("29.97002997002997"));
+    let error = js::export_timeline(cut.clone(), source, "avid").expect_err("unknown format");
+    assert_eq!(get(&error, "field").as_string().as_deref(), Some("format"));
+    let words = json(
+        r#"{"words":[{"text":"Hello","start":0.5,"end":1.0},{"text":"um","start":1.1,"end":1.5},{"text":"world.","start":2.5,"end":3.5}]}"#,
+    );
+    let srt = js::export_subtitles(cut, words, "srt").expect("srt");
+    assert!(srt.starts_with("1\n00:00:00,") && srt.contains("Hello") && !srt.contains("um"), "{srt}");
+}
+
+#[wasm_bindgen_test]
+fn parses_transcripts_of_every_kind() {
+    let words = js::parse_transcript("WEBVTT\n\n00:01.000 --> 00:02.000\nhi there\n", "vtt").expect("vtt");
+    assert_eq!(
+        js_sys::JSON::stringify(&words).expect("JSON").as_string().as_deref(),
+        Some(r#"{"words":[{"text":"hi","start":1,"end":1.333},{"text":"there","start":1.333,"end":2}]}"#)
+    );
+    let whisper = js::parse_transcript(
+        r#"{"words":[{"word":" b","start":1.0,"end":2.0},{"word":" a","start":0.0,"end":1.2}]}"#,
+        "whisper",
+    )
+    .expect("whisper");
+    let text = js_sys::JSON::stringify(&whisper).expect("JSON").as_string().expect("string");
+    assert!(text.starts_with(r#"{"words":[{"text":"a","start":0,"end":1.2},{"text":"b","start":1.2"#), "{text}");
+    let error = js::parse_transcript("1\nnonsense", "srt").expect_err("malformed");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_argument"));
+}

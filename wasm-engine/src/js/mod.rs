@@ -1,8 +1,12 @@
 //! The JS facade (feature `js`): camelCase functions over `Uint8Array`s and `Blob`s/`File`s,
 //! meant to run in a Web Worker (Blob reads use `FileReaderSync`, which only workers have) or in
-//! Node (bytes only). Every failure is a JS `Error` with a `code` (the engine's stable codes).
+//! Node (bytes only). Every failure is a JS `Error` with a `code` (the engine's stable codes) and,
+//! for structured input, the `field` at fault.
 
+mod edit;
 mod ffmpeg;
+
+pub use edit::{Planner, export_subtitles, export_timeline, parse_transcript};
 
 use js_sys::{Int16Array, Reflect, Uint8Array};
 use serde::Serialize;
@@ -82,6 +86,9 @@ fn input(value: &JsValue) -> std::result::Result<Box<dyn RangeSource>, JsValue> 
 fn js_error(error: &EngineError) -> JsValue {
     let js = js_sys::Error::new(&error.message);
     let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(error.code.as_str()));
+    if let Some(field) = &error.field {
+        let _ = Reflect::set(&js, &JsValue::from_str("field"), &JsValue::from_str(field));
+    }
     js.into()
 }
 

@@ -11,6 +11,7 @@ pub mod restarts;
 pub mod script;
 pub mod silence;
 pub mod text;
+pub mod wire;
 
 use serde::{Deserialize, Serialize};
 

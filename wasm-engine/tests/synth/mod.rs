@@ -1,13 +1,24 @@
 //! Media synthesised in Rust for the wasm tests, which cannot run ffmpeg: a PCM WAV whose
-//! structure (tone, then silence) is known exactly.
+//! structure (tone bursts in silence) is known exactly.
+#![allow(dead_code)] // each test binary uses its own subset
 
 /// 16-bit mono WAV at `rate` Hz: `tone_ms` of a 1 kHz half-scale sine, then `silence_ms` of zeros.
 pub fn tone_then_silence_wav(rate: u32, tone_ms: u32, silence_ms: u32) -> Vec<u8> {
-    let tone = (rate * tone_ms / 1000) as usize;
-    let total = tone + (rate * silence_ms / 1000) as usize;
+    speech_like_wav(rate, &[(0, tone_ms)], tone_ms + silence_ms)
+}
+
+/// 16-bit mono WAV at `rate` Hz, `total_ms` long: the 1 kHz half-scale sine inside each
+/// `(start_ms, end_ms)` burst, zeros elsewhere — voice where the bursts are, as far as an energy
+/// detector can tell.
+pub fn speech_like_wav(rate: u32, bursts: &[(u32, u32)], total_ms: u32) -> Vec<u8> {
+    let total = (u64::from(rate) * u64::from(total_ms) / 1000) as usize;
+    let inside = |index: usize| {
+        let ms = (index as u64 * 1000 / u64::from(rate)) as u32;
+        bursts.iter().any(|&(start, end)| start <= ms && ms < end)
+    };
     let mut samples = Vec::with_capacity(total * 2);
     for index in 0..total {
-        let value = if index < tone {
+        let value = if inside(index) {
             (0.5 * (index as f64 * 2.0 * std::f64::consts::PI * 1000.0 / f64::from(rate)).sin() * 32767.0) as i16
         } else {
             0
