@@ -36,3 +36,5 @@ fuzz: bootstrap
 bench: bootstrap
 	@scripts/build-engine-js.sh
 	@cargo run --quiet --release -p roughcut-bench --bin media
+	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
+	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
