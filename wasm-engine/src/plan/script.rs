@@ -18,6 +18,8 @@ const MAX_SKIP: usize = 3;
 const ANCHOR_WINDOW: usize = 6;
 /// Matching tokens that make an anchor.
 const MIN_ANCHOR: usize = 3;
+/// Occurrences of a token tried on each side of the cursor when anchoring.
+const ANCHOR_CANDIDATES: usize = 48;
 /// Off-script words inside a take that are tolerated as recognition noise or an ad-lib.
 const TOLERATED_INSERTION_WORDS: usize = 2;
 
@@ -251,21 +253,24 @@ fn align(transcript: &[&str], script: &Script) -> Vec<Option<(u32, usize)>> {
 }
 
 /// The best script position to resume at transcript token `p`: the most context matched, then
-/// the nearest after `cursor` (reading on), then the nearest before it (a retake).
+/// the nearest after `cursor` (reading on), then the nearest before it (a retake). Only the
+/// `ANCHOR_CANDIDATES` occurrences of the token nearest the cursor on each side are tried, which
+/// bounds the work per token whatever the script repeats ("the" may occur a thousand times).
 fn find_anchor(transcript: &[&str], script: &Script, p: usize, cursor: Option<usize>) -> Option<usize> {
     let needed = MIN_ANCHOR.min(transcript.len() - p);
     let from = cursor.map_or(0, |q| q + 1);
     let distance = |c: usize| if c >= from { c - from } else { script.tokens.len() + from - c };
-    let candidates = script.index.get(transcript[p]).into_iter().flatten().map(|&c| c as usize);
+    let positions = script.index.get(transcript[p]).map_or(&[][..], Vec::as_slice);
+    let split = positions.partition_point(|&c| (c as usize) < from);
+    let ahead = positions[split..].iter().take(ANCHOR_CANDIDATES);
+    let behind = positions[..split].iter().rev().take(ANCHOR_CANDIDATES);
     let mut best: Option<(usize, usize)> = None;
-    for c in candidates {
+    for c in ahead.chain(behind).map(|&c| c as usize) {
         let needed = needed.min(script.tokens.len() - c);
         let score = anchor_score(transcript, &script.tokens, p, c);
         if score >= needed && score > 0 {
-            let better = best.is_none_or(|(best_c, best_score)| {
-                (score, std::cmp::Reverse(distance(c))) > (best_score, std::cmp::Reverse(distance(best_c)))
-            });
-            if better {
+            let rank = |c: usize, score: usize| (score, std::cmp::Reverse(distance(c)));
+            if best.is_none_or(|(best_c, best_score)| rank(c, score) > rank(best_c, best_score)) {
                 best = Some((c, score));
             }
         }
