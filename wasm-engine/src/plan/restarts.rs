@@ -4,7 +4,7 @@
 //! its start; the retake is kept. Legitimate repetition ("we test. we ship.") is told apart by
 //! requiring a retake that really repeats the take, entirely when the take ended a sentence.
 
-use super::text::Token;
+use super::text::{Token, similar};
 use crate::transcript::{Millis, Word};
 
 /// Longest abandoned take considered, in tokens.
@@ -17,35 +17,44 @@ const BREAK_PAUSE: Millis = 200;
 /// the break). Takes are compared token by token, so "we're" repeats "we are".
 pub fn find(words: &[Word], tokens: &[Token], fillers: &[bool]) -> Vec<bool> {
     let content: Vec<&Token> = tokens.iter().filter(|t| !fillers[t.word]).collect();
+    // breaks[k]: speech breaks off between content tokens k − 1 and k
+    let breaks: Vec<bool> = (0..content.len())
+        .map(|k| {
+            k > 0
+                && content[k - 1].word != content[k].word
+                && is_break(words, fillers, content[k - 1].word, content[k].word)
+        })
+        .collect();
     let mut flags = vec![false; words.len()];
-    for b in 1..content.len() {
-        let (before, after) = (content[b - 1].word, content[b].word);
-        if before == after || !is_break(words, fillers, before, after) {
-            continue;
-        }
+    for b in (1..content.len()).filter(|&b| breaks[b]) {
+        let before = content[b - 1].word;
+        let ended_sentence = words[before].text.ends_with(['.', '?', '!']);
         let mut best: Option<(usize, usize)> = None;
-        for a in b.saturating_sub(MAX_TAKE_TOKENS)..b {
+        // a take starts at a word's first token and holds no earlier break: it ends at this one
+        for a in (b.saturating_sub(MAX_TAKE_TOKENS)..b).rev() {
+            if a + 1 < b && breaks[a + 1] {
+                break;
+            }
             let take = &content[a..b];
             let retake = &content[b..content.len().min(b + take.len())];
             if retake.len() < take.len()
-                || take[0].text != retake[0].text
+                || !similar(&take[0].text, &retake[0].text)
                 || (a > 0 && content[a - 1].word == take[0].word)
             {
                 continue;
             }
-            let equal = take.iter().zip(retake).filter(|(x, y)| x.text == y.text).count();
-            let ended_sentence = words[before].text.ends_with(['.', '?', '!']);
+            let equal = take.iter().zip(retake).filter(|(x, y)| similar(&x.text, &y.text)).count();
             let repeated = if ended_sentence {
                 equal == take.len()
             } else {
                 equal * 10 >= take.len() * 6 && equal >= take.len().min(2)
             };
-            if repeated && best.is_none_or(|(_, best_equal)| equal >= best_equal) {
+            if repeated && best.is_none_or(|(_, best_equal)| equal > best_equal) {
                 best = Some((a, equal));
             }
         }
         if let Some((a, _)) = best {
-            flags[content[a].word..after].iter_mut().for_each(|f| *f = true);
+            flags[content[a].word..content[b].word].iter_mut().for_each(|f| *f = true);
         }
     }
     flags
@@ -96,6 +105,17 @@ mod tests {
         );
         assert_eq!(restarts("The main reason um the key reason is cost"), ["The", "main", "reason", "um"]);
         assert_eq!(restarts("I think— I think— I think so"), ["I", "think—", "I", "think—"]);
+    }
+
+    #[test]
+    fn recognition_errors_do_not_hide_a_restart() {
+        assert_eq!(restarts("Audio analysis even | Asdio analysis even works offline."), ["Audio", "analysis", "even"]);
+    }
+
+    #[test]
+    fn a_take_never_reaches_back_across_an_earlier_break() {
+        // the filler breaks "Presets" off "now remember the…": no take may join the two
+        assert!(restarts("We start. | now remember | Presets um now remember the rest.").is_empty());
     }
 
     #[test]

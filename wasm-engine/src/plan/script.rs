@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::Reason;
 use super::options::{LOOSE_OFF_SCRIPT_MILLIS, ScriptMode};
-use super::text::{Token, stream};
+use super::text::{Token, similar, stream};
 use crate::transcript::Word;
 
 /// Script tokens a recogniser may drop in a row.
@@ -18,6 +18,8 @@ const MAX_SKIP: usize = 3;
 const ANCHOR_WINDOW: usize = 6;
 /// Matching tokens that make an anchor.
 const MIN_ANCHOR: usize = 3;
+/// Tokens before an anchor that may join it (see `pull_back`).
+const MAX_PULL_BACK: usize = 3;
 /// Occurrences of a token tried on each side of the cursor when anchoring.
 const ANCHOR_CANDIDATES: usize = 48;
 /// Off-script words inside a take that are tolerated as recognition noise or an ad-lib.
@@ -67,30 +69,6 @@ impl Script {
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
     }
-}
-
-/// Recognisers misspell; a near miss of a long word still counts.
-fn similar(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let shorter = a.len().min(b.len());
-    shorter >= 4 && a.len().abs_diff(b.len()) <= 2 && edit_distance(a, b) <= if shorter >= 8 { 2 } else { 1 }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// How many of the transcript tokens from `p` match the script from `c`, walking greedily and
@@ -238,8 +216,10 @@ fn align(transcript: &[&str], script: &Script) -> Vec<Option<(u32, usize)>> {
         }
         match find_anchor(transcript, script, p, cursor) {
             Some(c) => {
-                if cursor.is_none_or(|q| c != q + 1) {
+                let jumped = cursor.is_none_or(|q| c != q + 1);
+                if jumped {
                     run += 1;
+                    pull_back(transcript, script, &mut aligned, p, c, run, cursor.is_some_and(|q| c <= q));
                 }
                 aligned[p] = Some((run, c));
                 cursor = Some(c);
@@ -250,6 +230,31 @@ fn align(transcript: &[&str], script: &Script) -> Vec<Option<(u32, usize)>> {
         debug_assert!(cursor.is_none_or(|c| c < m));
     }
     aligned
+}
+
+/// After an anchor at script position `c`, the tokens just before `p` that say the script words
+/// just before `c` join the new run: a retake whose first word was read as the end of the broken
+/// take ("It was confusing and | It was…"), or a misspelled first word that could not anchor
+/// ("Ardio mixing…"). Only unaligned tokens are taken, or, on a jump back, tokens of the old run.
+fn pull_back(
+    transcript: &[&str],
+    script: &Script,
+    aligned: &mut [Option<(u32, usize)>],
+    p: usize,
+    c: usize,
+    run: u32,
+    jumped_back: bool,
+) {
+    let (mut token, mut position) = (p, c);
+    while token > 0 && position > 0 && p - token < MAX_PULL_BACK {
+        let previous = token - 1;
+        let free = aligned[previous].is_none() || jumped_back;
+        if !free || !similar(transcript[previous], &script.tokens[position - 1]) {
+            break;
+        }
+        aligned[previous] = Some((run, position - 1));
+        (token, position) = (previous, position - 1);
+    }
 }
 
 /// The best script position to resume at transcript token `p`: the most context matched, then

@@ -2,6 +2,30 @@
 //! contractions expanded, digits spelled out — so "We're at 42%" and "we are at forty two percent"
 //! compare equal, as recognisers and script writers disagree on exactly these.
 
+/// Recognisers misspell; a near miss of a long word still counts.
+pub fn similar(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let shorter = a.len().min(b.len());
+    shorter >= 4 && a.len().abs_diff(b.len()) <= 2 && edit_distance(a, b) <= if shorter >= 8 { 2 } else { 1 }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// One normalised token and the transcript word it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
