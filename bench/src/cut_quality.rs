@@ -9,6 +9,9 @@
 //! The corpus goes to target/bench-media/cut-quality/, named by a content hash of its recording
 //! plan; each distinct word is synthesised once and cached.
 
+mod random;
+
+use random::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -104,29 +107,6 @@ const FILLERS: [&str; 3] = ["um", "uh", "erm"];
 
 /// How a recogniser writes numbers the script writes the other way.
 const NUMBERS: [(&str, &str); 5] = [("3", "three"), ("10", "ten"), ("4", "four"), ("two", "2"), ("twelve", "12")];
-
-/// splitmix64: a tiny deterministic generator, so the corpus is the same on every machine.
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `low..=high`.
-    fn range(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-
-    fn chance(&mut self, probability: f64) -> bool {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < probability
-    }
-}
 
 /// What a spoken word is, in the ground truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

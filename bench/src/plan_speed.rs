@@ -12,24 +12,11 @@ use roughcut_engine::analyze::{Analysis, EnergyVad, Envelope, VoiceActivityDetec
 use roughcut_engine::plan::{CutOptions, PlanInput, Script, plan};
 use roughcut_engine::transcript::{Transcript, Word, json};
 
+mod random;
+
+use random::Rng;
+
 const RUNS: usize = 15;
-
-/// SplitMix64, so the talk is the same in every run.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 struct Talk {
     script: String,
@@ -44,12 +31,12 @@ fn talk() -> Talk {
         "ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "da", "ve", "zo", "bu", "fe", "gi", "ha", "ju", "ko", "la",
         "mo", "nu", "pe", "qi", "ro", "si", "tu",
     ];
-    let mut random = Random(7);
+    let mut random = Rng(7);
     let vocabulary: Vec<String> = (0..600)
         .map(|i| format!("{}{}{}", SYLLABLES[i % 25], SYLLABLES[(i / 25) % 25], SYLLABLES[(i * 7) % 25]))
         .collect();
     let sentences: Vec<Vec<&str>> = (0..1_000)
-        .map(|_| (0..4 + random.below(11)).map(|_| vocabulary[random.below(600) as usize].as_str()).collect())
+        .map(|_| (0..4 + random.range(0, 10)).map(|_| vocabulary[random.range(0, 599) as usize].as_str()).collect())
         .collect();
     let script = sentences.iter().map(|s| s.join(" ") + ".").collect::<Vec<_>>().join("\n");
     let mut words = Vec::new();
@@ -59,24 +46,24 @@ fn talk() -> Talk {
         *time += 240 + gap;
     };
     for sentence in &sentences {
-        if random.below(100) < 20 {
+        if random.chance(0.20) {
             for word in &sentence[..3.min(sentence.len())] {
                 say(word, &mut time, 80);
             }
             time += 500;
         }
-        if random.below(100) < 5 {
+        if random.chance(0.05) {
             for _ in 0..6 {
                 say("zzaside", &mut time, 80);
             }
         }
         for (index, word) in sentence.iter().enumerate() {
-            if index == 2 && random.below(100) < 15 {
+            if index == 2 && random.chance(0.15) {
                 say("um", &mut time, 150);
             }
             say(word, &mut time, 80);
         }
-        time += if random.below(100) < 10 { 2_000 } else { 350 };
+        time += if random.chance(0.10) { 2_000 } else { 350 };
     }
     let duration = time + 1_000;
     let mut levels = vec![-6_000i16; (duration / 10) as usize];

@@ -129,17 +129,8 @@ fn judge_words(words: &[Word], input: &PlanInput, options: &CutOptions) -> Vec<O
 /// cutting near the middle of both gaps leaves about one gap between the words either side.
 fn word_removals(words: &[Word], reasons: &[Option<Reason>], levels: &[Level], duration: Millis) -> Vec<Removal> {
     let mut removals = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        if reasons[i].is_none() {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        while i < words.len() && reasons[i].is_some() {
-            i += 1;
-        }
-        let last = i - 1;
+    for run in runs(words.len(), |i| reasons[i].is_some()) {
+        let (first, last) = (run.start, run.end - 1);
         let gap_start = if first == 0 { 0 } else { words[first - 1].end };
         let gap_end = words.get(last + 1).map_or(duration, |w| w.start).min(duration);
         let reach_in = |w: &Word| INTO_REMOVED_WORD.min((w.end - w.start) / 2);
@@ -167,6 +158,24 @@ fn word_removals(words: &[Word], reasons: &[Option<Reason>], levels: &[Level], d
         removals.push(Removal { start: piece_start, end, reason: reasons[last].expect("removed") });
     }
     removals
+}
+
+/// The maximal runs of consecutive indices below `len` for which `inside` holds.
+pub(crate) fn runs(len: usize, mut inside: impl FnMut(usize) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut index = 0;
+    while index < len {
+        if !inside(index) {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        while index < len && inside(index) {
+            index += 1;
+        }
+        runs.push(start..index);
+    }
+    runs
 }
 
 fn midpoint(a: Millis, b: Millis) -> Millis {

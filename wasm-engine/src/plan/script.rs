@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::Reason;
 use super::options::{LOOSE_OFF_SCRIPT_MILLIS, ScriptMode};
 use super::text::{Token, similar, stream};
+use super::{Reason, runs};
 use crate::transcript::Word;
 
 /// Script tokens a recogniser may drop in a row.
@@ -286,17 +286,9 @@ fn find_anchor(transcript: &[&str], script: &Script, p: usize, cursor: Option<us
 /// A short off-script run (recognition noise, an ad-libbed word) between two tokens of the same
 /// kept take stays with the take.
 fn tolerate_insertions(content: &[&Token], aligned: &[Option<(u32, usize)>], verdict: &mut [Option<bool>]) {
-    let mut p = 0;
-    while p < verdict.len() {
-        if verdict[p].is_some() {
-            p += 1;
-            continue;
-        }
-        let start = p;
-        while p < verdict.len() && verdict[p].is_none() {
-            p += 1;
-        }
-        let words = content[start].word..=content[p.min(verdict.len()) - 1].word;
+    for run in runs(verdict.len(), |p| verdict[p].is_none()) {
+        let (start, p) = (run.start, run.end);
+        let words = content[start].word..=content[p - 1].word;
         let inside_one_kept_take = start > 0
             && p < verdict.len()
             && verdict[start - 1] == Some(true)
@@ -310,18 +302,9 @@ fn tolerate_insertions(content: &[&Token], aligned: &[Option<(u32, usize)>], ver
 
 /// `loose` mode: off-script runs shorter than `LOOSE_OFF_SCRIPT_MILLIS` are kept.
 fn keep_short_off_script(words: &[Word], reasons: &mut [Option<Reason>]) {
-    let mut i = 0;
-    while i < words.len() {
-        if reasons[i] != Some(Reason::OffScript) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < words.len() && reasons[i] == Some(Reason::OffScript) {
-            i += 1;
-        }
-        if words[i - 1].end - words[start].start < LOOSE_OFF_SCRIPT_MILLIS {
-            reasons[start..i].iter_mut().for_each(|r| *r = None);
+    for run in runs(words.len(), |i| reasons[i] == Some(Reason::OffScript)) {
+        if words[run.end - 1].end - words[run.start].start < LOOSE_OFF_SCRIPT_MILLIS {
+            reasons[run].iter_mut().for_each(|r| *r = None);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! the speech beside it is taken as half speech, half silence — so edges land within a
 //! millisecond or two of the sample where the sound stops, not on the hop grid.
 
+use super::runs;
 use crate::analyze::{Analysis, HOPS_PER_SECOND, Level};
 use crate::transcript::Millis;
 
@@ -25,16 +26,8 @@ pub fn removable(
     };
     let hops = levels.len();
     let mut spans = Vec::new();
-    let mut hop = 0;
-    while hop < hops {
-        if !silent(hop) {
-            hop += 1;
-            continue;
-        }
-        let first = hop;
-        while hop < hops && silent(hop) {
-            hop += 1;
-        }
+    for run in runs(hops, silent) {
+        let (first, hop) = (run.start, run.end);
         let start = if first == 0 {
             0
         } else {

@@ -126,6 +126,36 @@ pub(crate) fn strip_tags(text: &str) -> String {
     out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
 }
 
+/// Text with its line ends normalised and any byte-order mark dropped, split into the blocks
+/// that blank lines separate (SRT cues; WebVTT's header, cues and notes).
+pub(crate) fn caption_blocks(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n").replace('\r', "\n");
+    text.split("\n\n").map(|b| b.trim_matches('\n').to_owned()).filter(|b| !b.is_empty()).collect()
+}
+
+/// A caption cue: an optional identifier line, `start --> end [settings]`, then its text lines
+/// joined by spaces. `time` reads one timestamp; errors name the cue as `cue <number>`.
+pub(crate) fn parse_cue(
+    block: &str,
+    number: usize,
+    time: impl Fn(&str) -> Option<Millis>,
+) -> Result<(Millis, Millis, String)> {
+    let at = || format!("cue {number}");
+    let mut lines = block.lines();
+    let mut timing = lines.next().unwrap_or_default();
+    if !timing.contains("-->") {
+        timing = lines.next().unwrap_or_default();
+    }
+    let (start, end) = timing
+        .split_once("-->")
+        .and_then(|(start, rest)| Some((time(start.trim())?, time(rest.split_whitespace().next()?)?)))
+        .ok_or_else(|| EngineError::invalid_argument(format!("no `start --> end` timing line: {timing:?}")).at(at()))?;
+    if end < start {
+        return Err(EngineError::invalid_argument("cue ends before it starts").at(at()));
+    }
+    Ok((start, end, lines.collect::<Vec<_>>().join(" ")))
+}
+
 /// `hh:mm:ss<sep>mmm` or `mm:ss<sep>mmm` (VTT allows dropping the hours).
 pub(crate) fn parse_timestamp(text: &str, separator: char) -> Option<Millis> {
     let (clock, fraction) = text.trim().split_once(separator)?;

@@ -2,36 +2,16 @@
 //! Cues time phrases, not words: a cue's words share its span in proportion to their length.
 
 use super::captions::Cue;
-use super::{Word, format_timestamp, parse_timestamp, spread_words, strip_tags};
-use crate::error::{EngineError, Result};
+use super::{Word, caption_blocks, format_timestamp, parse_cue, parse_timestamp, spread_words, strip_tags};
+use crate::error::Result;
 
 /// The words of an SRT document, in document order (validate them with `Transcript::new`).
 pub fn parse(text: &str) -> Result<Vec<Word>> {
-    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n").replace('\r', "\n");
     let mut words = Vec::new();
-    for (number, block) in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()).enumerate() {
-        let at = || format!("cue {}", number + 1);
-        let mut lines = block.lines();
-        let mut timing = lines.next().unwrap_or_default();
-        if !timing.contains("-->") {
-            // the cue number line, optional in practice
-            timing = lines.next().unwrap_or_default();
-        }
-        let (start, end) = timing
-            .split_once("-->")
-            .and_then(|(start, end)| {
-                // some writers use '.' like VTT; position hints may follow the end time
-                let time = |t: &str| parse_timestamp(&t.trim().replace('.', ","), ',');
-                Some((time(start)?, time(end.split_whitespace().next()?)?))
-            })
-            .ok_or_else(|| {
-                EngineError::invalid_argument(format!("no `start --> end` timing line: {timing:?}")).at(at())
-            })?;
-        if end < start {
-            return Err(EngineError::invalid_argument("cue ends before it starts").at(at()));
-        }
-        let body: Vec<&str> = lines.collect();
-        spread_words(&strip_tags(&body.join(" ")), start, end, &mut words);
+    for (index, block) in caption_blocks(text).iter().enumerate() {
+        // some writers use '.' like WebVTT
+        let (start, end, body) = parse_cue(block, index + 1, |t| parse_timestamp(&t.replace('.', ","), ','))?;
+        spread_words(&strip_tags(&body), start, end, &mut words);
     }
     Ok(words)
 }

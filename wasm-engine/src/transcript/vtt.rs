@@ -3,13 +3,12 @@
 //! captions and some recognisers write) give word times; otherwise words share their cue's span.
 
 use super::captions::Cue;
-use super::{Millis, Word, format_timestamp, parse_timestamp, spread_words, strip_tags};
+use super::{Millis, Word, caption_blocks, format_timestamp, parse_cue, parse_timestamp, spread_words, strip_tags};
 use crate::error::{EngineError, Result};
 
 pub fn parse(text: &str) -> Result<Vec<Word>> {
-    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n").replace('\r', "\n");
-    let mut blocks = text.split("\n\n");
-    let header = blocks.next().unwrap_or_default();
+    let blocks = caption_blocks(text);
+    let header = blocks.first().map_or("", String::as_str);
     if !(header == "WEBVTT"
         || header.starts_with("WEBVTT ")
         || header.starts_with("WEBVTT\t")
@@ -18,28 +17,9 @@ pub fn parse(text: &str) -> Result<Vec<Word>> {
         return Err(EngineError::invalid_argument("a WebVTT file starts with `WEBVTT`").at("header"));
     }
     let mut words = Vec::new();
-    for (number, block) in blocks.map(|b| b.trim_matches('\n')).filter(|b| !b.is_empty()).enumerate() {
-        if ["NOTE", "STYLE", "REGION"].iter().any(|k| block.starts_with(k)) {
-            continue;
-        }
-        let at = || format!("cue {}", number + 1);
-        let mut lines = block.lines();
-        let mut timing = lines.next().unwrap_or_default();
-        if !timing.contains("-->") {
-            timing = lines.next().unwrap_or_default();
-        }
-        let (start, end) = timing
-            .split_once("-->")
-            .and_then(|(start, rest)| {
-                Some((parse_timestamp(start, '.')?, parse_timestamp(rest.split_whitespace().next()?, '.')?))
-            })
-            .ok_or_else(|| {
-                EngineError::invalid_argument(format!("no `start --> end` timing line: {timing:?}")).at(at())
-            })?;
-        if end < start {
-            return Err(EngineError::invalid_argument("cue ends before it starts").at(at()));
-        }
-        let body = lines.collect::<Vec<_>>().join(" ");
+    let cues = blocks.iter().skip(1).filter(|b| !["NOTE", "STYLE", "REGION"].iter().any(|k| b.starts_with(k)));
+    for (index, block) in cues.enumerate() {
+        let (start, end, body) = parse_cue(block, index + 1, |t| parse_timestamp(t, '.'))?;
         cue_words(&body, start, end, &mut words);
     }
     Ok(words)
