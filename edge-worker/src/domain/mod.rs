@@ -10,6 +10,7 @@ pub mod page;
 pub mod ports;
 pub mod projects;
 pub mod time;
+pub mod uploads;
 pub mod validate;
 
 #[cfg(test)]

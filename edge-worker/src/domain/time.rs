@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, SecondsFormat};
 
-/// Milliseconds since 1970-01-01T00:00:00Z. Integer, so storage and comparisons never drift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Milliseconds since 1970-01-01T00:00:00Z. Integer, so storage and comparisons never drift;
+/// serialised (in Durable Object storage) as that integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {

@@ -1,0 +1,393 @@
+//! One TUS upload onto an object store's multipart upload. R2 wants parts of one size (at least
+//! 5 MiB) except the last, while clients send chunks of any size: each PATCH's bytes are re-cut
+//! into `PART_SIZE` parts, and the remainder waits in a staging object until the next chunk or
+//! the last byte. A PATCH is all or nothing: it works on a copy of the session, its staging
+//! object gets a new name, and its parts take numbers past the saved ones (a retry overwrites
+//! them), so a checksum mismatch, a dropped connection or a crash leaves the saved session — the
+//! only thing that counts — exactly as it was.
+
+use async_trait::async_trait;
+use roughcut_engine::Container;
+use serde::{Deserialize, Serialize};
+
+use super::UploadError;
+use super::tus::{Checksum, MAX_CHUNK_BYTES, UPLOAD_TTL_MS};
+use crate::domain::StoreError;
+use crate::domain::time::Timestamp;
+
+/// Every part but the last: 8 MiB, over R2's 5 MiB minimum and small enough to hold twice.
+pub const PART_SIZE: u64 = 8 << 20;
+/// R2 (like S3) numbers parts 1…10,000: 8 MiB parts cover 78 GiB, beyond the 50 GiB cap.
+const MAX_PARTS: u64 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Open,
+    Completed,
+    Terminated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPart {
+    pub number: u16,
+    pub etag: String,
+}
+
+/// What the store keeps between requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadSession {
+    pub id: String,
+    pub account_id: String,
+    pub asset_id: String,
+    pub length: u64,
+    pub offset: u64,
+    pub object_key: String,
+    pub state: SessionState,
+    pub expires_at: Timestamp,
+    pub multipart_id: Option<String>,
+    pub parts: Vec<StoredPart>,
+    /// The staging object holding the bytes after the last whole part.
+    pub staged_key: Option<String>,
+    /// What the first bytes are, once seen.
+    pub container: Option<String>,
+}
+
+/// The bytes behind uploads (R2 in production, memory in tests).
+#[async_trait(?Send)]
+pub trait UploadObjects {
+    async fn begin_multipart(&self, key: &str) -> Result<String, StoreError>;
+    async fn put_part(&self, key: &str, multipart_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError>;
+    async fn complete_multipart(&self, key: &str, multipart_id: &str, parts: &[StoredPart]) -> Result<(), StoreError>;
+    async fn abort_multipart(&self, key: &str, multipart_id: &str) -> Result<(), StoreError>;
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A PATCH body, piece by piece as it arrives.
+#[async_trait(?Send)]
+pub trait ChunkSource {
+    async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError>;
+}
+
+/// What a successful PATCH did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patched {
+    pub session: UploadSession,
+    /// The container sniffed from the first bytes, on the PATCH that brought them.
+    pub sniffed: Option<Container>,
+    pub completed: bool,
+}
+
+impl UploadSession {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.state == SessionState::Open && now.0 >= self.expires_at.0
+    }
+
+    /// Appends one chunk that claims to start at `offset`.
+    pub async fn patch(
+        &self,
+        offset: u64,
+        checksum: Option<&Checksum>,
+        body: &mut dyn ChunkSource,
+        objects: &dyn UploadObjects,
+        now: Timestamp,
+    ) -> Result<Patched, UploadError> {
+        if self.state != SessionState::Open || self.is_expired(now) {
+            return Err(UploadError::NotFound);
+        }
+        if offset != self.offset {
+            return Err(UploadError::OffsetMismatch { expected: self.offset });
+        }
+        let mut next = self.clone();
+        let mut hasher = checksum.map(Checksum::hasher);
+        let mut buffer = match &self.staged_key {
+            Some(key) => {
+                objects.get(key).await?.ok_or_else(|| StoreError(format!("staging object {key} is missing")))?
+            }
+            None => Vec::new(),
+        };
+        let mut received: u64 = 0;
+        let mut sniffed = None;
+        while let Some(piece) = body.next_piece().await? {
+            received += piece.len() as u64;
+            if received > MAX_CHUNK_BYTES {
+                return Err(UploadError::TooLarge(format!("a chunk is at most {MAX_CHUNK_BYTES} bytes")));
+            }
+            if self.offset + received > self.length {
+                return Err(UploadError::TooLarge("the chunk runs past Upload-Length".into()));
+            }
+            if let Some(hasher) = &mut hasher {
+                hasher.update(&piece);
+            }
+            buffer.extend_from_slice(&piece);
+            if self.container.is_none() && sniffed.is_none() {
+                sniffed = sniff_start(&buffer, self.offset + received == self.length)?;
+            }
+            while buffer.len() as u64 >= PART_SIZE {
+                let rest = buffer.split_off(PART_SIZE as usize);
+                let part = std::mem::replace(&mut buffer, rest);
+                next.write_part(part, objects).await?;
+            }
+        }
+        if let (Some(checksum), Some(hasher)) = (checksum, hasher) {
+            checksum.verify(hasher)?;
+        }
+        next.offset += received;
+        if let Some(container) = sniffed {
+            next.container = Some(container.as_str().to_owned());
+        }
+        next.expires_at = Timestamp(now.0 + UPLOAD_TTL_MS);
+        let completed = next.offset == next.length;
+        let previous_staging = next.staged_key.take();
+        if completed {
+            if !buffer.is_empty() || next.parts.is_empty() {
+                next.write_part(buffer, objects).await?;
+            }
+            let multipart = next.multipart_id.clone().ok_or_else(|| StoreError("no multipart upload".into()))?;
+            objects.complete_multipart(&next.object_key, &multipart, &next.parts).await?;
+            next.state = SessionState::Completed;
+        } else if !buffer.is_empty() {
+            let key = format!("staging/{}/{}", next.id, next.offset);
+            objects.put(&key, buffer).await?;
+            next.staged_key = Some(key);
+        }
+        if let Some(old) = previous_staging.filter(|old| Some(old) != next.staged_key.as_ref()) {
+            objects.delete(&old).await?;
+        }
+        Ok(Patched { session: next, sniffed, completed })
+    }
+
+    /// Uploads the next part (starting the multipart upload on the first). Part numbers are
+    /// positions, so a PATCH that fails and is retried overwrites its own parts.
+    async fn write_part(&mut self, bytes: Vec<u8>, objects: &dyn UploadObjects) -> Result<(), UploadError> {
+        let multipart = match &self.multipart_id {
+            Some(id) => id.clone(),
+            None => {
+                let id = objects.begin_multipart(&self.object_key).await?;
+                self.multipart_id = Some(id.clone());
+                id
+            }
+        };
+        let number = self.parts.len() as u64 + 1;
+        if number > MAX_PARTS {
+            return Err(UploadError::TooLarge("too many parts".into()));
+        }
+        let number = number as u16;
+        let etag = objects.put_part(&self.object_key, &multipart, number, bytes).await?;
+        self.parts.push(StoredPart { number, etag });
+        Ok(())
+    }
+}
+
+/// The container of the upload's first bytes, once enough of them are here (`final_bytes`: no
+/// more will come). Bytes that are no media we read end the upload with 415.
+fn sniff_start(buffer: &[u8], final_bytes: bool) -> Result<Option<Container>, UploadError> {
+    if buffer.len() < roughcut_engine::media::sniff::SNIFF_BYTES && !final_bytes {
+        return Ok(None);
+    }
+    match roughcut_engine::sniff(buffer) {
+        Some(container) => Ok(Some(container)),
+        None => Err(UploadError::UnsupportedMedia),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use base64::Engine;
+    use futures_executor::block_on;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// Multipart uploads held in memory, refusing what R2 refuses: parts of unequal size, or
+    /// under 5 MiB, before the last.
+    #[derive(Default)]
+    struct Objects {
+        objects: RefCell<BTreeMap<String, Vec<u8>>>,
+        multiparts: RefCell<BTreeMap<String, BTreeMap<u16, Vec<u8>>>>,
+    }
+
+    #[async_trait(?Send)]
+    impl UploadObjects for Objects {
+        async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
+            let id = format!("{key}#{}", self.multiparts.borrow().len());
+            self.multiparts.borrow_mut().insert(id.clone(), BTreeMap::new());
+            Ok(id)
+        }
+        async fn put_part(&self, _key: &str, id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
+            let etag = etag_of(&bytes);
+            self.multiparts
+                .borrow_mut()
+                .get_mut(id)
+                .ok_or_else(|| StoreError("no upload".into()))?
+                .insert(number, bytes);
+            Ok(etag)
+        }
+        async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
+            let uploaded = self.multiparts.borrow_mut().remove(id).ok_or_else(|| StoreError("no upload".into()))?;
+            let mut object = Vec::new();
+            for (index, part) in parts.iter().enumerate() {
+                let bytes = uploaded.get(&part.number).ok_or_else(|| StoreError("missing part".into()))?;
+                assert_eq!(part.etag, etag_of(bytes), "etag of part {}", part.number);
+                if index + 1 < parts.len() {
+                    assert_eq!(bytes.len() as u64, PART_SIZE, "R2: every part but the last has the same size");
+                    assert!(bytes.len() >= 5 << 20, "R2: parts are at least 5 MiB");
+                }
+                object.extend_from_slice(bytes);
+            }
+            self.objects.borrow_mut().insert(key.to_owned(), object);
+            Ok(())
+        }
+        async fn abort_multipart(&self, _key: &str, id: &str) -> Result<(), StoreError> {
+            self.multiparts.borrow_mut().remove(id);
+            Ok(())
+        }
+        async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+            self.objects.borrow_mut().insert(key.to_owned(), bytes);
+            Ok(())
+        }
+        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(self.objects.borrow().get(key).cloned())
+        }
+        async fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.objects.borrow_mut().remove(key);
+            Ok(())
+        }
+    }
+
+    /// A cheap stand-in for R2's MD5 ETag (the debug build hashes slowly).
+    fn etag_of(bytes: &[u8]) -> String {
+        let sum = bytes.iter().fold(0u64, |sum, &b| sum.wrapping_mul(31).wrapping_add(u64::from(b)));
+        format!("{sum:x}-{}", bytes.len())
+    }
+
+    /// A body arriving in pieces of `piece` bytes.
+    struct Body(Vec<Vec<u8>>);
+
+    #[async_trait(?Send)]
+    impl ChunkSource for Body {
+        async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError> {
+            Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
+        }
+    }
+
+    fn body(bytes: &[u8], piece: usize) -> Body {
+        Body(bytes.chunks(piece.max(1)).map(<[u8]>::to_vec).collect())
+    }
+
+    /// A WAV header, then bytes that vary.
+    fn media(length: usize) -> Vec<u8> {
+        let mut bytes = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data".to_vec();
+        bytes.extend((0..length.saturating_sub(bytes.len())).map(|i| (i * 7 % 251) as u8));
+        bytes.truncate(length);
+        bytes
+    }
+
+    fn session(length: u64) -> UploadSession {
+        UploadSession {
+            id: "upl_1".into(),
+            account_id: "acc_1".into(),
+            asset_id: "ast_1".into(),
+            length,
+            offset: 0,
+            object_key: "assets/ast_1/source".into(),
+            state: SessionState::Open,
+            expires_at: Timestamp(UPLOAD_TTL_MS),
+            multipart_id: None,
+            parts: Vec::new(),
+            staged_key: None,
+            container: None,
+        }
+    }
+
+    /// Uploads `source` in chunks of `chunk` bytes and returns the stored object.
+    fn upload(source: &[u8], chunk: usize, objects: &Objects) -> UploadSession {
+        let mut current = session(source.len() as u64);
+        for piece in source.chunks(chunk) {
+            let patched =
+                block_on(current.patch(current.offset, None, &mut body(piece, 65_536), objects, Timestamp(1)))
+                    .expect("patched");
+            assert_eq!(patched.completed, patched.session.offset == source.len() as u64);
+            current = patched.session;
+        }
+        current
+    }
+
+    #[test]
+    fn any_chunking_reassembles_the_file_in_r2_shaped_parts() {
+        let part = PART_SIZE as usize;
+        for (length, chunk) in
+            [(part - 1, part - 1), (part, part), (part + 1, 1 << 20), (2 * part + 12_345, (1 << 20) + 7), (3_000, 100)]
+        {
+            let source = media(length);
+            let objects = Objects::default();
+            let done = upload(&source, chunk, &objects);
+            assert_eq!(done.state, SessionState::Completed, "{length}/{chunk}");
+            assert_eq!(done.container.as_deref(), Some("wav"));
+            let stored = objects.objects.borrow().get("assets/ast_1/source").cloned().expect("the object");
+            assert!(stored == source, "{length} bytes in chunks of {chunk}: the object differs");
+            assert_eq!(objects.objects.borrow().len(), 1, "no staging object is left behind");
+        }
+    }
+
+    #[test]
+    fn a_checksum_mismatch_changes_nothing_and_the_retry_lands() {
+        let source = media(PART_SIZE as usize + 5_000);
+        let objects = Objects::default();
+        let start = session(source.len() as u64);
+        let first =
+            block_on(start.patch(0, None, &mut body(&source[..1_000], 300), &objects, Timestamp(1))).expect("first");
+        let chunk = &source[1_000..];
+        let wrong = Checksum::parse(Some("sha256 AAAA")).expect("parsed").expect("present");
+        let refused =
+            block_on(first.session.patch(1_000, Some(&wrong), &mut body(chunk, 4_096), &objects, Timestamp(2)));
+        assert_eq!(refused, Err(UploadError::ChecksumMismatch));
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(chunk));
+        let right = Checksum::parse(Some(&format!("sha256 {digest}"))).expect("parsed").expect("present");
+        let done = block_on(first.session.patch(1_000, Some(&right), &mut body(chunk, 4_096), &objects, Timestamp(3)))
+            .expect("retry");
+        assert!(done.completed);
+        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
+    }
+
+    #[test]
+    fn protocol_violations_are_refused() {
+        let objects = Objects::default();
+        let start = session(1_000);
+        let offset = block_on(start.patch(10, None, &mut body(&media(10), 10), &objects, Timestamp(1)));
+        assert_eq!(offset, Err(UploadError::OffsetMismatch { expected: 0 }));
+        let html = b"<!doctype html><html><body>not a video, just a page with some text</body></html>";
+        let refused = block_on(start.patch(0, None, &mut body(html, 16), &objects, Timestamp(1)));
+        assert_eq!(refused, Err(UploadError::UnsupportedMedia));
+        let too_long = block_on(start.patch(0, None, &mut body(&media(1_001), 100), &objects, Timestamp(1)));
+        assert!(matches!(too_long, Err(UploadError::TooLarge(_))));
+        let expired = block_on(start.patch(0, None, &mut body(&media(100), 100), &objects, Timestamp(UPLOAD_TTL_MS)));
+        assert_eq!(expired, Err(UploadError::NotFound));
+        let big = session(MAX_CHUNK_BYTES + 10);
+        let mut huge = Body(vec![vec![0; 1 << 20]; 65]);
+        huge.0[0] = media(1 << 20);
+        assert!(matches!(
+            block_on(big.patch(0, None, &mut huge, &objects, Timestamp(1))),
+            Err(UploadError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn a_tiny_first_chunk_waits_for_enough_bytes_to_sniff() {
+        let source = media(200);
+        let objects = Objects::default();
+        let start = session(200);
+        let first =
+            block_on(start.patch(0, None, &mut body(&source[..20], 20), &objects, Timestamp(1))).expect("first");
+        assert_eq!(first.session.container, None);
+        let done = block_on(first.session.patch(20, None, &mut body(&source[20..], 50), &objects, Timestamp(1)))
+            .expect("rest");
+        assert_eq!(done.sniffed, Some(Container::Wav));
+        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
+    }
+}
