@@ -23,6 +23,7 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
                 keys: &store,
                 projects: &store,
                 ledger: &store,
+                assets: &store,
                 clock: &WorkerClock,
                 log: &log,
             };

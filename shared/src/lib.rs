@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod assets;
 pub mod credits;
 pub mod error;
 pub mod list;

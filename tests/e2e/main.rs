@@ -3,6 +3,7 @@
 //! fresh state directory, driven over HTTP, and stopped afterwards whatever the tests did.
 
 mod accounts_and_keys;
+mod assets;
 mod credits;
 mod projects;
 mod protocol;
@@ -18,10 +19,11 @@ pub type Test = (&'static str, fn(&Stack));
 
 fn main() {
     let args = Arguments::from_args();
-    let tests: Vec<Test> = [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let tests: Vec<Test> =
+        [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests(), assets::tests()]
+            .into_iter()
+            .flatten()
+            .collect();
 
     let wanted = tests.iter().any(|(name, _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
     let stack = if wanted && !args.list {

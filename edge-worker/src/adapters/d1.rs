@@ -3,6 +3,7 @@
 //! `batch()` (a transaction), since D1 has no interactive transactions.
 
 use async_trait::async_trait;
+use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::credits::{Balance, LedgerEntryType};
 use roughcut_shared::projects::ProjectState;
 use serde::Deserialize;
@@ -13,8 +14,9 @@ use worker::{D1Database, D1PreparedStatement, D1Result};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::{
-    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, LedgerRecord, LedgerStore, ProjectChanges,
-    ProjectFilter, ProjectRecord, ProjectStore,
+    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
+    LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
+    UploadRecord,
 };
 use crate::domain::time::Timestamp;
 
@@ -278,11 +280,278 @@ impl ProjectStore for D1Store {
         self.project(account_id, project_id).await
     }
 
+    /// The project and everything under it, in one transaction (the bytes are purged later).
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
+        let binds = [text(project_id), text(account_id)];
+        let statements = vec![
+            self.statement(
+                "DELETE FROM uploads WHERE asset_id IN (SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2)",
+                &binds,
+            )?,
+            self.statement("DELETE FROM assets WHERE project_id = ?1 AND account_id = ?2", &binds)?,
+            self.statement("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &binds)?,
+        ];
+        let results = self.db.batch(statements).await.map_err(store_error)?;
+        Ok(results.last().map(changes).transpose()?.unwrap_or(0) > 0)
+    }
+}
+
+#[derive(Deserialize)]
+struct AssetRow {
+    id: String,
+    account_id: String,
+    project_id: Option<String>,
+    #[serde(rename = "type")]
+    asset_type: Option<String>,
+    state: String,
+    state_before_delete: Option<String>,
+    cuttable: i64,
+    filename: Option<String>,
+    extension: Option<String>,
+    content_type: Option<String>,
+    language: Option<String>,
+    size_bytes: Option<u64>,
+    duration_ms: Option<u64>,
+    media_json: Option<String>,
+    object_key: Option<String>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    created_at: i64,
+    deleted_at: Option<i64>,
+    open_upload_id: Option<String>,
+}
+
+impl TryFrom<AssetRow> for AssetRecord {
+    type Error = StoreError;
+
+    fn try_from(row: AssetRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError(format!("asset {} has {what}", row.id));
+        let state = AssetState::parse(&row.state).ok_or_else(|| corrupt("an unknown state"))?;
+        let state_before_delete = row
+            .state_before_delete
+            .as_deref()
+            .map(|s| AssetState::parse(s).ok_or_else(|| corrupt("an unknown previous state")))
+            .transpose()?;
+        let asset_type = row
+            .asset_type
+            .as_deref()
+            .map(|t| AssetType::parse(t).ok_or_else(|| corrupt("an unknown type")))
+            .transpose()?;
+        let media = row
+            .media_json
+            .as_deref()
+            .map(|json| serde_json::from_str(json).map_err(|e| corrupt(&format!("unreadable media: {e}"))))
+            .transpose()?;
+        Ok(Self {
+            id: row.id,
+            account_id: row.account_id,
+            project_id: row.project_id,
+            asset_type,
+            state,
+            state_before_delete,
+            cuttable: row.cuttable != 0,
+            filename: row.filename,
+            extension: row.extension,
+            content_type: row.content_type,
+            language: row.language,
+            size_bytes: row.size_bytes,
+            duration_ms: row.duration_ms,
+            media,
+            object_key: row.object_key,
+            error_code: row.error_code,
+            error_message: row.error_message,
+            created_at: Timestamp(row.created_at),
+            deleted_at: row.deleted_at.map(Timestamp),
+            open_upload_id: row.open_upload_id,
+        })
+    }
+}
+
+const ASSET_SELECT: &str = "SELECT a.id, a.account_id, a.project_id, a.type, a.state, a.state_before_delete, \
+     a.cuttable, a.filename, a.extension, a.content_type, a.language, a.size_bytes, a.duration_ms, a.media_json, \
+     a.object_key, a.error_code, a.error_message, a.created_at, a.deleted_at, \
+     (SELECT u.id FROM uploads u WHERE u.asset_id = a.id AND u.state = 'open' AND u.purpose = 'source' \
+      ORDER BY u.created_at DESC LIMIT 1) AS open_upload_id \
+     FROM assets a";
+
+#[derive(Deserialize)]
+struct UploadRow {
+    id: String,
+    account_id: String,
+    asset_id: String,
+    purpose: String,
+    upload_length: u64,
+    object_key: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<UploadRow> for UploadRecord {
+    type Error = StoreError;
+
+    fn try_from(row: UploadRow) -> Result<Self, StoreError> {
+        let purpose = match row.purpose.as_str() {
+            "source" => UploadPurpose::Source,
+            "audio_proxy" => UploadPurpose::AudioProxy,
+            other => return Err(StoreError(format!("upload {} has purpose {other}", row.id))),
+        };
+        Ok(Self {
+            id: row.id,
+            account_id: row.account_id,
+            asset_id: row.asset_id,
+            purpose,
+            length: row.upload_length,
+            object_key: row.object_key,
+            created_at: Timestamp(row.created_at),
+            expires_at: Timestamp(row.expires_at),
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl AssetStore for D1Store {
+    async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError> {
+        let size = asset.size_bytes.map_or(JsValue::NULL, |s| JsValue::from_f64(s as f64));
+        let statements = vec![
+            self.statement(
+                "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, content_type, \
+                 language, size_bytes, object_key, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                &[
+                    text(&asset.id),
+                    text(&asset.account_id),
+                    optional_text(asset.project_id.as_deref()),
+                    optional_text(asset.asset_type.map(AssetType::as_str)),
+                    text(asset.state.as_str()),
+                    optional_text(asset.filename.as_deref()),
+                    optional_text(asset.extension.as_deref()),
+                    optional_text(asset.content_type.as_deref()),
+                    optional_text(asset.language.as_deref()),
+                    size,
+                    optional_text(asset.object_key.as_deref()),
+                    time(asset.created_at),
+                ],
+            )?,
+            self.statement(
+                "INSERT INTO uploads (id, account_id, asset_id, purpose, state, upload_length, object_key, created_at, \
+                 expires_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8)",
+                &[
+                    text(&upload.id),
+                    text(&upload.account_id),
+                    text(asset_id),
+                    text(upload.purpose.as_str()),
+                    JsValue::from_f64(upload.length as f64),
+                    text(&upload.object_key),
+                    time(upload.created_at),
+                    time(upload.expires_at),
+                ],
+            )?,
+        ];
+        self.db.batch(statements).await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn asset(&self, account_id: &str, asset_id: &str) -> Result<Option<AssetRecord>, StoreError> {
+        let sql = format!("{ASSET_SELECT} WHERE a.id = ?1 AND a.account_id = ?2");
+        self.first::<AssetRow>(&sql, &[text(asset_id), text(account_id)]).await?.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_assets(
+        &self,
+        account_id: &str,
+        filter: &AssetFilter,
+        page: Page,
+    ) -> Result<Listed<AssetRecord>, StoreError> {
+        let matches = "a.account_id = ?1 AND a.state <> 'deleted' AND (?2 IS NULL OR a.project_id = ?2) \
+                       AND (?3 IS NULL OR a.state = ?3) AND (?4 IS NULL OR a.type = ?4)";
+        let rows_sql =
+            format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?5 OFFSET ?6");
+        let count_sql = format!("SELECT COUNT(*) AS total FROM assets a WHERE {matches}");
+        let binds = [
+            text(account_id),
+            optional_text(filter.project_id.as_deref()),
+            optional_text(filter.state.map(AssetState::as_str)),
+            optional_text(filter.asset_type.map(AssetType::as_str)),
+        ];
+        self.page::<AssetRow>(&rows_sql, &count_sql, &binds, page).await?.try_map(TryInto::try_into)
+    }
+
+    async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError> {
         let changed = self
-            .execute("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &[text(project_id), text(account_id)])
+            .execute(
+                "UPDATE assets SET state_before_delete = state, state = 'deleted', deleted_at = ?3, updated_at = ?3 \
+                 WHERE id = ?1 AND account_id = ?2 AND state <> 'deleted'",
+                &[text(asset_id), text(account_id), time(at)],
+            )
             .await?;
         Ok(changed > 0)
+    }
+
+    async fn restore_asset(
+        &self,
+        account_id: &str,
+        asset_id: &str,
+        deleted_since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                "UPDATE assets SET state = COALESCE(state_before_delete, 'pending_upload'), state_before_delete = NULL, \
+                 deleted_at = NULL WHERE id = ?1 AND account_id = ?2 AND state = 'deleted' AND deleted_at > ?3",
+                &[text(asset_id), text(account_id), time(deleted_since)],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>, StoreError> {
+        self.first::<UploadRow>(
+            "SELECT id, account_id, asset_id, purpose, upload_length, object_key, created_at, expires_at \
+             FROM uploads WHERE id = ?1",
+            &[text(upload_id)],
+        )
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+    }
+
+    /// One transaction; each statement is guarded by the state it changes, so a repeat is a no-op.
+    async fn end_upload(
+        &self,
+        upload_id: &str,
+        asset_id: &str,
+        end: &UploadEnd,
+        size_bytes: u64,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (upload_state, asset_sql, asset_binds): (&str, &str, Vec<JsValue>) = match end {
+            UploadEnd::Completed { asset_type, .. } => (
+                "completed",
+                "UPDATE assets SET state = 'processing', type = ?2, size_bytes = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND state = 'pending_upload'",
+                vec![text(asset_id), text(asset_type.as_str()), JsValue::from_f64(size_bytes as f64), time(at)],
+            ),
+            UploadEnd::Rejected { error_code, error_message } => (
+                "terminated",
+                "UPDATE assets SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND state = 'pending_upload'",
+                vec![text(asset_id), text(error_code), text(error_message), time(at)],
+            ),
+            UploadEnd::Terminated => (
+                "terminated",
+                "UPDATE assets SET state_before_delete = state, state = 'deleted', deleted_at = ?2, updated_at = ?2 \
+                 WHERE id = ?1 AND state = 'pending_upload'",
+                vec![text(asset_id), time(at)],
+            ),
+        };
+        let statements = vec![
+            self.statement(
+                "UPDATE uploads SET state = ?2, upload_offset = ?3, completed_at = ?4 WHERE id = ?1 AND state = 'open'",
+                &[text(upload_id), text(upload_state), JsValue::from_f64(size_bytes as f64), time(at)],
+            )?,
+            self.statement(asset_sql, &asset_binds)?,
+        ];
+        self.db.batch(statements).await.map_err(store_error)?;
+        Ok(())
     }
 }
 

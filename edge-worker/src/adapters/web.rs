@@ -17,7 +17,14 @@ pub async fn read_request(request: &mut Request) -> worker::Result<ApiRequest> {
         }
     }
     let body = read_body(request, &headers).await?;
-    Ok(ApiRequest { method, path: url.path().to_owned(), query: url.query().unwrap_or("").to_owned(), headers, body })
+    Ok(ApiRequest {
+        method,
+        origin: url.origin().ascii_serialization(),
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or("").to_owned(),
+        headers,
+        body,
+    })
 }
 
 /// Reads at most `MAX_JSON_BODY_BYTES`: a declared or streamed excess stops the read, so an

@@ -23,6 +23,8 @@ pub enum DomainError {
     Invalid(Vec<FieldError>),
     /// The operation would take the available balance below zero.
     InsufficientCredits,
+    /// More bytes than the API accepts.
+    TooLarge(String),
     Store(StoreError),
 }
 

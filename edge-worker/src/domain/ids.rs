@@ -11,6 +11,8 @@ pub enum IdKind {
     Project,
     LedgerEntry,
     Request,
+    Asset,
+    Upload,
 }
 
 impl IdKind {
@@ -21,6 +23,8 @@ impl IdKind {
             Self::Project => "prj",
             Self::LedgerEntry => "led",
             Self::Request => "req",
+            Self::Asset => "ast",
+            Self::Upload => "upl",
         }
     }
 }

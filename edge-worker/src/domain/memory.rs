@@ -9,10 +9,12 @@ use roughcut_shared::credits::Balance;
 use super::StoreError;
 use super::page::{Listed, Page};
 use super::ports::{
-    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, Clock, LedgerRecord, LedgerStore, Log,
-    ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services,
+    AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore, Clock,
+    LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
+    UploadRecord,
 };
 use super::time::Timestamp;
+use roughcut_shared::assets::AssetState;
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -20,6 +22,8 @@ struct Tables {
     keys: Vec<ApiKeyRecord>,
     projects: Vec<ProjectRecord>,
     ledger: Vec<LedgerRecord>,
+    assets: Vec<AssetRecord>,
+    uploads: Vec<UploadRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -167,7 +171,126 @@ impl ProjectStore for MemoryStore {
         let mut tables = self.tables.borrow_mut();
         let before = tables.projects.len();
         tables.projects.retain(|p| !(p.id == project_id && p.account_id == account_id));
-        Ok(tables.projects.len() < before)
+        let deleted = tables.projects.len() < before;
+        if deleted {
+            let gone: Vec<String> = tables
+                .assets
+                .iter()
+                .filter(|a| a.project_id.as_deref() == Some(project_id))
+                .map(|a| a.id.clone())
+                .collect();
+            tables.uploads.retain(|u| !gone.contains(&u.asset_id));
+            tables.assets.retain(|a| !gone.contains(&a.id));
+        }
+        Ok(deleted)
+    }
+}
+
+#[async_trait(?Send)]
+impl AssetStore for MemoryStore {
+    async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        tables.assets.push(asset.clone());
+        tables.uploads.push(upload.clone());
+        Ok(())
+    }
+
+    async fn asset(&self, account_id: &str, asset_id: &str) -> Result<Option<AssetRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().assets.iter().find(|a| a.id == asset_id && a.account_id == account_id).cloned())
+    }
+
+    async fn list_assets(
+        &self,
+        account_id: &str,
+        filter: &AssetFilter,
+        page: Page,
+    ) -> Result<Listed<AssetRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let rows = tables
+            .assets
+            .iter()
+            .rev()
+            .filter(|a| a.account_id == account_id && a.state != AssetState::Deleted)
+            .filter(|a| filter.project_id.as_ref().is_none_or(|p| a.project_id.as_ref() == Some(p)))
+            .filter(|a| filter.state.is_none_or(|s| a.state == s))
+            .filter(|a| filter.asset_type.is_none_or(|t| a.asset_type == Some(t)))
+            .collect();
+        Ok(page_of(rows, page))
+    }
+
+    async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let asset = tables
+            .assets
+            .iter_mut()
+            .find(|a| a.id == asset_id && a.account_id == account_id && a.state != AssetState::Deleted);
+        Ok(asset
+            .map(|a| {
+                a.state_before_delete = Some(a.state);
+                a.state = AssetState::Deleted;
+                a.deleted_at = Some(at);
+            })
+            .is_some())
+    }
+
+    async fn restore_asset(
+        &self,
+        account_id: &str,
+        asset_id: &str,
+        deleted_since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let asset = tables.assets.iter_mut().find(|a| {
+            a.id == asset_id && a.account_id == account_id && a.deleted_at.is_some_and(|at| at.0 > deleted_since.0)
+        });
+        Ok(asset
+            .map(|a| {
+                a.state = a.state_before_delete.take().unwrap_or(AssetState::PendingUpload);
+                a.deleted_at = None;
+            })
+            .is_some())
+    }
+
+    async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().uploads.iter().find(|u| u.id == upload_id).cloned())
+    }
+
+    async fn end_upload(
+        &self,
+        upload_id: &str,
+        asset_id: &str,
+        end: &UploadEnd,
+        size_bytes: u64,
+        _at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let Some(asset) =
+            tables.assets.iter_mut().find(|a| a.id == asset_id && a.open_upload_id.as_deref() == Some(upload_id))
+        else {
+            return Ok(());
+        };
+        asset.open_upload_id = None;
+        match end {
+            UploadEnd::Completed { asset_type, .. } => {
+                asset.state = AssetState::Processing;
+                asset.asset_type = Some(*asset_type);
+                asset.size_bytes = Some(size_bytes);
+            }
+            UploadEnd::Rejected { error_code, error_message } => {
+                asset.state = AssetState::Failed;
+                asset.error_code = Some(error_code.clone());
+                asset.error_message = Some(error_message.clone());
+            }
+            UploadEnd::Terminated => asset.state = AssetState::Deleted,
+        }
+        Ok(())
     }
 }
 
@@ -252,6 +375,7 @@ impl MemoryPlatform {
             keys: &self.store,
             projects: &self.store,
             ledger: &self.store,
+            assets: &self.store,
             clock: &self.clock,
             log: &self.log,
         }

@@ -3,6 +3,7 @@
 //! several.
 
 use async_trait::async_trait;
+use roughcut_shared::assets::{AssetMedia, AssetState, AssetType};
 use roughcut_shared::credits::{Balance, LedgerEntryType};
 use roughcut_shared::projects::ProjectState;
 
@@ -118,6 +119,114 @@ pub trait ProjectStore {
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError>;
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetRecord {
+    pub id: String,
+    pub account_id: String,
+    pub project_id: Option<String>,
+    pub asset_type: Option<AssetType>,
+    pub state: AssetState,
+    /// The state a restore returns to.
+    pub state_before_delete: Option<AssetState>,
+    pub cuttable: bool,
+    pub filename: Option<String>,
+    pub extension: Option<String>,
+    pub content_type: Option<String>,
+    pub language: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub duration_ms: Option<u64>,
+    pub media: Option<AssetMedia>,
+    pub object_key: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+    /// The asset's open upload, while there is one.
+    pub open_upload_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPurpose {
+    Source,
+    AudioProxy,
+}
+
+impl UploadPurpose {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::AudioProxy => "audio_proxy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: String,
+    pub account_id: String,
+    pub asset_id: String,
+    pub purpose: UploadPurpose,
+    pub length: u64,
+    pub object_key: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Which assets a list shows (deleted ones never).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssetFilter {
+    pub project_id: Option<String>,
+    pub state: Option<AssetState>,
+    pub asset_type: Option<AssetType>,
+}
+
+/// How an upload ended, as the asset records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadEnd {
+    /// Every byte stored: the asset goes to `processing` with the sniffed type.
+    Completed { asset_type: AssetType, container: String },
+    /// The bytes are no media: the asset fails with this code.
+    Rejected { error_code: String, error_message: String },
+    /// Cancelled by the client (TUS termination): the asset is deleted.
+    Terminated,
+}
+
+#[async_trait(?Send)]
+pub trait AssetStore {
+    /// Stores a new asset and its upload together, or neither.
+    async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError>;
+    /// The account's asset, deleted or not.
+    async fn asset(&self, account_id: &str, asset_id: &str) -> Result<Option<AssetRecord>, StoreError>;
+    /// Newest first, deleted ones excluded.
+    async fn list_assets(
+        &self,
+        account_id: &str,
+        filter: &AssetFilter,
+        page: Page,
+    ) -> Result<Listed<AssetRecord>, StoreError>;
+    /// Marks the asset deleted (remembering its state); `false` when there is no such live asset.
+    async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// Brings back an asset deleted after `deleted_since`; `false` when there is none.
+    async fn restore_asset(
+        &self,
+        account_id: &str,
+        asset_id: &str,
+        deleted_since: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Any account's upload, by id (the upload's Durable Object checks the account).
+    async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>, StoreError>;
+    /// Records the end of an open upload and what it means for its asset, once: a second call
+    /// for the same upload changes nothing.
+    async fn end_upload(
+        &self,
+        upload_id: &str,
+        asset_id: &str,
+        end: &UploadEnd,
+        size_bytes: u64,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
 #[async_trait(?Send)]
 pub trait LedgerStore {
     /// Appends `entry` atomically with its guard: a negative delta is refused when it would take
@@ -145,6 +254,7 @@ pub struct Services<'a> {
     pub keys: &'a dyn ApiKeyStore,
     pub projects: &'a dyn ProjectStore,
     pub ledger: &'a dyn LedgerStore,
+    pub assets: &'a dyn AssetStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
 }

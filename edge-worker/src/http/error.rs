@@ -6,6 +6,7 @@ use roughcut_shared::{ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 use super::ApiResponse;
 use crate::domain::DomainError;
 use crate::domain::ports::Log;
+use crate::domain::uploads::UploadError;
 
 /// A failed request, on its way to becoming the error envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,36 @@ impl From<DomainError> for ApiError {
             DomainError::InsufficientCredits => {
                 Self::new(ErrorCode::InsufficientCredits, "Not enough available credits for this operation.")
             }
+            DomainError::TooLarge(message) => Self::new(ErrorCode::PayloadTooLarge, message),
             DomainError::Store(cause) => Self::internal(format!("store: {cause}")),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::PreconditionFailed => {
+                Self::new(ErrorCode::PreconditionFailed, "This server speaks TUS 1.0.0: send `Tus-Resumable: 1.0.0`.")
+            }
+            UploadError::BadRequest(message) => Self::bad_request(message),
+            UploadError::TooLarge(message) => Self::new(ErrorCode::PayloadTooLarge, message),
+            UploadError::OffsetMismatch { expected } => {
+                Self::new(ErrorCode::Conflict, format!("Upload-Offset does not match the upload's offset, {expected}."))
+            }
+            UploadError::Busy => {
+                Self::new(ErrorCode::Conflict, "Another request is writing this upload; retry shortly.")
+            }
+            UploadError::ChecksumMismatch => Self::new(
+                ErrorCode::ChecksumMismatch,
+                "Upload-Checksum does not match the chunk; the chunk was dropped.",
+            ),
+            UploadError::UnsupportedMedia => Self::new(
+                ErrorCode::UnsupportedMediaType,
+                "The file is no audio or video format we read; the upload is cancelled.",
+            ),
+            UploadError::NotFound => Self::not_found("upload"),
+            UploadError::Store(cause) => Self::internal(format!("store: {cause}")),
         }
     }
 }

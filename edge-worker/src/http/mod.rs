@@ -128,7 +128,7 @@ async fn authenticate(
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, credits, docs, projects};
+    use handlers::{admin, api_keys, assets, credits, docs, projects};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -143,5 +143,10 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::DeleteProject => projects::delete(call).await,
         Endpoint::CreditBalance => credits::balance(call).await,
         Endpoint::CreditHistory => credits::history(call).await,
+        Endpoint::CreateAsset => assets::create(call).await,
+        Endpoint::ListAssets => assets::list(call).await,
+        Endpoint::GetAsset => assets::get(call).await,
+        Endpoint::DeleteAsset => assets::delete(call).await,
+        Endpoint::RestoreAsset => assets::restore(call).await,
     }
 }

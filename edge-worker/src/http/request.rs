@@ -22,6 +22,8 @@ pub enum RequestBody {
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     pub method: Method,
+    /// `https://host[:port]`: where this deployment's own URLs start.
+    pub origin: String,
     pub path: String,
     /// The raw query string, without `?`.
     pub query: String,
@@ -108,6 +110,7 @@ mod tests {
         }
         ApiRequest {
             method: Method::POST,
+            origin: "http://localhost".into(),
             path: "/v1/projects".into(),
             query: String::new(),
             headers,

@@ -32,6 +32,11 @@ pub enum Endpoint {
     DeleteProject,
     CreditBalance,
     CreditHistory,
+    CreateAsset,
+    ListAssets,
+    GetAsset,
+    DeleteAsset,
+    RestoreAsset,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +74,11 @@ fn canonical_routes() -> Vec<Route> {
         route(Method::DELETE, "/v1/projects/{id}", E::DeleteProject, ApiKey),
         route(Method::GET, "/v1/credits/balance", E::CreditBalance, ApiKey),
         route(Method::GET, "/v1/credits/history", E::CreditHistory, ApiKey),
+        route(Method::POST, "/v1/assets", E::CreateAsset, ApiKey),
+        route(Method::GET, "/v1/assets", E::ListAssets, ApiKey),
+        route(Method::GET, "/v1/assets/{id}", E::GetAsset, ApiKey),
+        route(Method::DELETE, "/v1/assets/{id}", E::DeleteAsset, ApiKey),
+        route(Method::POST, "/v1/assets/{id}/restore", E::RestoreAsset, ApiKey),
     ]
 }
 

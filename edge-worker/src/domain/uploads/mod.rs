@@ -2,7 +2,10 @@
 //! upload's byte-level state machine (`session`). The Durable Object that serialises an upload's
 //! requests and the HTTP routes are thin shims over these.
 
+pub mod service;
 pub mod session;
+#[cfg(test)]
+pub mod testing;
 pub mod tus;
 
 use crate::domain::StoreError;

@@ -195,98 +195,12 @@ fn sniff_start(buffer: &[u8], final_bytes: bool) -> Result<Option<Container>, Up
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-
     use base64::Engine;
     use futures_executor::block_on;
     use sha2::{Digest, Sha256};
 
     use super::*;
-
-    /// Multipart uploads held in memory, refusing what R2 refuses: parts of unequal size, or
-    /// under 5 MiB, before the last.
-    #[derive(Default)]
-    struct Objects {
-        objects: RefCell<BTreeMap<String, Vec<u8>>>,
-        multiparts: RefCell<BTreeMap<String, BTreeMap<u16, Vec<u8>>>>,
-    }
-
-    #[async_trait(?Send)]
-    impl UploadObjects for Objects {
-        async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
-            let id = format!("{key}#{}", self.multiparts.borrow().len());
-            self.multiparts.borrow_mut().insert(id.clone(), BTreeMap::new());
-            Ok(id)
-        }
-        async fn put_part(&self, _key: &str, id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
-            let etag = etag_of(&bytes);
-            self.multiparts
-                .borrow_mut()
-                .get_mut(id)
-                .ok_or_else(|| StoreError("no upload".into()))?
-                .insert(number, bytes);
-            Ok(etag)
-        }
-        async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
-            let uploaded = self.multiparts.borrow_mut().remove(id).ok_or_else(|| StoreError("no upload".into()))?;
-            let mut object = Vec::new();
-            for (index, part) in parts.iter().enumerate() {
-                let bytes = uploaded.get(&part.number).ok_or_else(|| StoreError("missing part".into()))?;
-                assert_eq!(part.etag, etag_of(bytes), "etag of part {}", part.number);
-                if index + 1 < parts.len() {
-                    assert_eq!(bytes.len() as u64, PART_SIZE, "R2: every part but the last has the same size");
-                    assert!(bytes.len() >= 5 << 20, "R2: parts are at least 5 MiB");
-                }
-                object.extend_from_slice(bytes);
-            }
-            self.objects.borrow_mut().insert(key.to_owned(), object);
-            Ok(())
-        }
-        async fn abort_multipart(&self, _key: &str, id: &str) -> Result<(), StoreError> {
-            self.multiparts.borrow_mut().remove(id);
-            Ok(())
-        }
-        async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-            self.objects.borrow_mut().insert(key.to_owned(), bytes);
-            Ok(())
-        }
-        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(self.objects.borrow().get(key).cloned())
-        }
-        async fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.objects.borrow_mut().remove(key);
-            Ok(())
-        }
-    }
-
-    /// A cheap stand-in for R2's MD5 ETag (the debug build hashes slowly).
-    fn etag_of(bytes: &[u8]) -> String {
-        let sum = bytes.iter().fold(0u64, |sum, &b| sum.wrapping_mul(31).wrapping_add(u64::from(b)));
-        format!("{sum:x}-{}", bytes.len())
-    }
-
-    /// A body arriving in pieces of `piece` bytes.
-    struct Body(Vec<Vec<u8>>);
-
-    #[async_trait(?Send)]
-    impl ChunkSource for Body {
-        async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError> {
-            Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
-        }
-    }
-
-    fn body(bytes: &[u8], piece: usize) -> Body {
-        Body(bytes.chunks(piece.max(1)).map(<[u8]>::to_vec).collect())
-    }
-
-    /// A WAV header, then bytes that vary.
-    fn media(length: usize) -> Vec<u8> {
-        let mut bytes = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data".to_vec();
-        bytes.extend((0..length.saturating_sub(bytes.len())).map(|i| (i * 7 % 251) as u8));
-        bytes.truncate(length);
-        bytes
-    }
+    use crate::domain::uploads::testing::{Objects, body, media};
 
     fn session(length: u64) -> UploadSession {
         UploadSession {
@@ -369,7 +283,7 @@ mod tests {
         let expired = block_on(start.patch(0, None, &mut body(&media(100), 100), &objects, Timestamp(UPLOAD_TTL_MS)));
         assert_eq!(expired, Err(UploadError::NotFound));
         let big = session(MAX_CHUNK_BYTES + 10);
-        let mut huge = Body(vec![vec![0; 1 << 20]; 65]);
+        let mut huge = crate::domain::uploads::testing::Body(vec![vec![0; 1 << 20]; 65]);
         huge.0[0] = media(1 << 20);
         assert!(matches!(
             block_on(big.patch(0, None, &mut huge, &objects, Timestamp(1))),

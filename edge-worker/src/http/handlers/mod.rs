@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod assets;
 pub mod credits;
 pub mod docs;
 pub mod projects;

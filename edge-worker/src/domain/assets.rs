@@ -1,0 +1,325 @@
+//! Assets: created with their upload (`POST /v1/assets`, or TUS creation), read, listed, soft
+//! deleted and restored within the grace. Processing fills in the rest (its own issue).
+
+use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset};
+
+use super::api_keys::Principal;
+use super::ids::{IdKind, new_id};
+use super::page::{Listed, Page};
+use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
+use super::time::Timestamp;
+use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES, UPLOAD_TTL_MS};
+use super::{DomainError, validate};
+
+/// A deleted asset can be restored for 30 days; then its bytes are purged.
+pub const RESTORE_GRACE_MS: i64 = 30 * 24 * 3600 * 1000;
+const MAX_FILENAME_CHARS: usize = 255;
+const NOT_FOUND: DomainError = DomainError::NotFound("asset");
+
+/// What a new upload of a new asset needs, from `POST /v1/assets` or TUS metadata. `field`
+/// names where each value came from, for errors.
+#[derive(Debug, Clone, Default)]
+pub struct NewUpload {
+    pub project_id: Option<String>,
+    pub length: u64,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Where URLs of this deployment start (`https://api.example.com`), for `upload_url`.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub origin: &'a str,
+}
+
+impl Links<'_> {
+    pub fn upload_url(&self, upload_id: &str) -> String {
+        format!("{}/v1/uploads/{upload_id}", self.origin)
+    }
+}
+
+pub async fn create(
+    services: &Services<'_>,
+    principal: &Principal,
+    request: &CreateAsset,
+    links: Links<'_>,
+) -> Result<(Asset, String), DomainError> {
+    let upload = NewUpload {
+        project_id: Some(request.project_id.clone()),
+        length: request.size_bytes,
+        filename: request.filename.clone(),
+        content_type: request.content_type.clone(),
+        language: request.language.clone(),
+    };
+    create_with_upload(services, principal, &upload, "body", links).await
+}
+
+/// A new asset in `pending_upload` and its open upload; returns the asset and the upload id.
+/// `source` prefixes field names in errors (`body`, or `metadata` for TUS).
+pub async fn create_with_upload(
+    services: &Services<'_>,
+    principal: &Principal,
+    request: &NewUpload,
+    source: &str,
+    links: Links<'_>,
+) -> Result<(Asset, String), DomainError> {
+    let field = |name: &str| format!("{source}.{name}");
+    if request.length > MAX_UPLOAD_BYTES {
+        return Err(DomainError::TooLarge(format!("Uploads are at most {MAX_UPLOAD_BYTES} bytes (50 GiB).")));
+    }
+    if request.length < MIN_UPLOAD_BYTES {
+        return Err(DomainError::invalid(&field("size_bytes"), format!("must be at least {MIN_UPLOAD_BYTES} bytes")));
+    }
+    let project_id =
+        request.project_id.as_deref().ok_or_else(|| DomainError::invalid(&field("project_id"), "is required"))?;
+    if services.projects.project(&principal.account_id, project_id).await?.is_none() {
+        return Err(DomainError::NotFound("project"));
+    }
+    let filename = request
+        .filename
+        .as_deref()
+        .map(|name| validate::name(&field("filename"), name, MAX_FILENAME_CHARS))
+        .transpose()?;
+    let content_type =
+        request.content_type.as_deref().map(|value| media_type(&field("content_type"), value)).transpose()?;
+    let language = request.language.as_deref().map(|value| language(&field("language"), value)).transpose()?;
+    if services.ledger.balance(&principal.account_id).await?.available <= 0 {
+        return Err(DomainError::InsufficientCredits);
+    }
+    let now = services.clock.now();
+    let asset_id = new_id(IdKind::Asset, now);
+    let object_key = format!("assets/{asset_id}/source");
+    let upload = UploadRecord {
+        id: new_id(IdKind::Upload, now),
+        account_id: principal.account_id.clone(),
+        asset_id: asset_id.clone(),
+        purpose: UploadPurpose::Source,
+        length: request.length,
+        object_key: object_key.clone(),
+        created_at: now,
+        expires_at: Timestamp(now.0 + UPLOAD_TTL_MS),
+    };
+    let asset = AssetRecord {
+        id: asset_id,
+        account_id: principal.account_id.clone(),
+        project_id: Some(project_id.to_owned()),
+        asset_type: None,
+        state: AssetState::PendingUpload,
+        state_before_delete: None,
+        cuttable: false,
+        extension: filename.as_deref().and_then(extension),
+        filename,
+        content_type,
+        language,
+        size_bytes: Some(request.length),
+        duration_ms: None,
+        media: None,
+        object_key: Some(object_key),
+        error_code: None,
+        error_message: None,
+        created_at: now,
+        deleted_at: None,
+        open_upload_id: Some(upload.id.clone()),
+    };
+    services.assets.insert_asset(&asset, &upload).await?;
+    Ok((to_dto(&asset, links), upload.id))
+}
+
+pub async fn get(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+    links: Links<'_>,
+) -> Result<Asset, DomainError> {
+    match services.assets.asset(&principal.account_id, asset_id).await? {
+        Some(record) if record.state != AssetState::Deleted => Ok(to_dto(&record, links)),
+        _ => Err(NOT_FOUND),
+    }
+}
+
+pub async fn list(
+    services: &Services<'_>,
+    principal: &Principal,
+    filter: &AssetFilter,
+    page: Page,
+    links: Links<'_>,
+) -> Result<Listed<Asset>, DomainError> {
+    let listed = services.assets.list_assets(&principal.account_id, filter, page).await?;
+    Ok(listed.map(|record| to_dto(&record, links)))
+}
+
+pub async fn delete(services: &Services<'_>, principal: &Principal, asset_id: &str) -> Result<(), DomainError> {
+    let now = services.clock.now();
+    if services.assets.delete_asset(&principal.account_id, asset_id, now).await? { Ok(()) } else { Err(NOT_FOUND) }
+}
+
+pub async fn restore(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+    links: Links<'_>,
+) -> Result<Asset, DomainError> {
+    let grace_start = Timestamp(services.clock.now().0 - RESTORE_GRACE_MS);
+    if !services.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
+        return Err(NOT_FOUND);
+    }
+    get(services, principal, asset_id, links).await
+}
+
+/// `type/subtype`, as HTTP writes media types.
+fn media_type(field: &str, value: &str) -> Result<String, DomainError> {
+    let value = value.trim();
+    let token =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+    match value.split_once('/') {
+        Some((kind, subtype))
+            if value.len() <= 255 && token(kind) && token(subtype.split(';').next().unwrap_or("").trim()) =>
+        {
+            Ok(value.to_ascii_lowercase())
+        }
+        _ => Err(DomainError::invalid(field, "must be a media type like video/mp4")),
+    }
+}
+
+/// ISO 639-1: two lowercase letters.
+fn language(field: &str, value: &str) -> Result<String, DomainError> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(value.to_owned())
+    } else {
+        Err(DomainError::invalid(field, "must be an ISO 639-1 code: two lowercase letters"))
+    }
+}
+
+/// `mp4` of `Take 1.MP4`: 1–10 ASCII letters or digits after the last dot.
+fn extension(filename: &str) -> Option<String> {
+    let (_, extension) = filename.rsplit_once('.')?;
+    (!extension.is_empty() && extension.len() <= 10 && extension.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| extension.to_ascii_lowercase())
+}
+
+fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
+    Asset {
+        id: record.id.clone(),
+        project_id: record.project_id.clone(),
+        asset_type: record.asset_type,
+        state: record.state,
+        cuttable: record.cuttable,
+        created_at: record.created_at.to_rfc3339(),
+        upload_url: (record.state == AssetState::PendingUpload)
+            .then(|| record.open_upload_id.as_deref().map(|id| links.upload_url(id)))
+            .flatten(),
+        download_url: None,
+        filename: record.filename.clone(),
+        extension: record.extension.clone(),
+        size_bytes: record.size_bytes,
+        content_type: record.content_type.clone(),
+        language: record.language.clone(),
+        duration_seconds: record.duration_ms.map(|ms| format!("{}.{:03}", ms / 1000, ms % 1000)),
+        media: record.media.clone(),
+        error_code: record.error_code.clone(),
+        error_message: record.error_message.clone(),
+    }
+}
+
+/// The asset type a sniffed container implies before probing: containers that carry video are
+/// `video` (probing corrects an audio-only MP4), the rest `audio`.
+pub fn type_of_container(container: &str) -> AssetType {
+    match container {
+        "mp4" | "mov" | "webm" | "mkv" => AssetType::Video,
+        _ => AssetType::Audio,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+    use roughcut_shared::accounts::{GrantCredits, GrantType};
+
+    use super::*;
+    use crate::domain::accounts::create_account;
+    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::ports::Clock;
+    use crate::domain::{ledger, projects};
+
+    const LINKS: Links<'static> = Links { origin: "https://api.test" };
+
+    fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
+        let services = platform.services();
+        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        if credits > 0 {
+            let grant = GrantCredits { delta: credits, entry_type: GrantType::Topup, memo: None };
+            block_on(ledger::grant(&services, &account.id, &grant)).expect("topup");
+        }
+        let principal = Principal { account_id: account.id, key_id: String::new() };
+        let project = block_on(projects::create(&services, &principal, "launch")).expect("project");
+        (principal, project.id)
+    }
+
+    fn request(project_id: &str, size_bytes: u64) -> CreateAsset {
+        CreateAsset {
+            project_id: project_id.to_owned(),
+            size_bytes,
+            filename: Some("Take 1.MP4".into()),
+            content_type: Some("video/mp4".into()),
+            language: Some("en".into()),
+        }
+    }
+
+    #[test]
+    fn an_asset_starts_pending_with_its_upload() {
+        let platform = MemoryPlatform::default();
+        let (principal, project) = setup(&platform, 10);
+        let services = platform.services();
+        let (asset, upload_id) =
+            block_on(create(&services, &principal, &request(&project, 1_000), LINKS)).expect("created");
+        assert_eq!(asset.state, AssetState::PendingUpload);
+        assert_eq!(asset.asset_type, None);
+        assert_eq!(asset.extension.as_deref(), Some("mp4"));
+        assert_eq!(asset.upload_url, Some(format!("https://api.test/v1/uploads/{upload_id}")));
+        assert!(upload_id.starts_with("upl_"));
+        let upload = block_on(services.assets.upload(&upload_id)).expect("store").expect("upload");
+        assert_eq!((upload.length, upload.asset_id.as_str()), (1_000, asset.id.as_str()));
+    }
+
+    #[test]
+    fn creation_checks_credits_sizes_projects_and_fields() {
+        let platform = MemoryPlatform::default();
+        let (broke, project) = setup(&platform, 0);
+        let services = platform.services();
+        let create =
+            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, LINKS));
+        assert_eq!(create(&broke, &request(&project, 1_000)).map(|_| ()), Err(DomainError::InsufficientCredits));
+        let (principal, project) = setup(&platform, 5);
+        assert!(matches!(create(&principal, &request(&project, MAX_UPLOAD_BYTES + 1)), Err(DomainError::TooLarge(_))));
+        assert!(matches!(create(&principal, &request(&project, 63)), Err(DomainError::Invalid(_))));
+        assert_eq!(create(&principal, &request("prj_other", 1_000)).map(|_| ()), Err(DomainError::NotFound("project")));
+        let bad_language = CreateAsset { language: Some("EN".into()), ..request(&project, 1_000) };
+        assert_eq!(
+            create(&principal, &bad_language).map(|_| ()),
+            Err(DomainError::invalid("body.language", "must be an ISO 639-1 code: two lowercase letters"))
+        );
+        let bad_type = CreateAsset { content_type: Some("video".into()), ..request(&project, 1_000) };
+        assert!(matches!(create(&principal, &bad_type), Err(DomainError::Invalid(_))));
+    }
+
+    #[test]
+    fn deleted_assets_hide_and_come_back_within_the_grace() {
+        let platform = MemoryPlatform::default();
+        let (principal, project) = setup(&platform, 5);
+        let services = platform.services();
+        let (asset, _) = block_on(create(&services, &principal, &request(&project, 1_000), LINKS)).expect("created");
+        let page = Page::parse(None, None).expect("page");
+        block_on(delete(&services, &principal, &asset.id)).expect("deleted");
+        assert_eq!(block_on(get(&services, &principal, &asset.id, LINKS)), Err(NOT_FOUND));
+        assert_eq!(block_on(list(&services, &principal, &AssetFilter::default(), page, LINKS)).expect("list").total, 0);
+        assert_eq!(block_on(delete(&services, &principal, &asset.id)), Err(NOT_FOUND), "deleting twice");
+        let restored = block_on(restore(&services, &principal, &asset.id, LINKS)).expect("restored");
+        assert_eq!(restored.state, AssetState::PendingUpload);
+        block_on(delete(&services, &principal, &asset.id)).expect("deleted again");
+        platform.clock.set(Timestamp(platform.clock.now().0 + RESTORE_GRACE_MS + 1));
+        assert_eq!(block_on(restore(&services, &principal, &asset.id, LINKS)), Err(NOT_FOUND), "after the grace");
+        let stranger = Principal { account_id: "acc_stranger".into(), key_id: String::new() };
+        assert_eq!(block_on(get(&services, &stranger, &asset.id, LINKS)), Err(NOT_FOUND));
+    }
+}

@@ -1,0 +1,267 @@
+//! One upload's requests (HEAD, PATCH, DELETE), as its Durable Object runs them one at a time:
+//! the session is loaded from the object's storage (or, on first use, from the upload's D1 row),
+//! checked against the caller's account, changed, saved, and its end recorded on the asset —
+//! with the processing job enqueued when the last byte lands.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::UploadError;
+use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
+use super::tus::Checksum;
+use crate::domain::StoreError;
+use crate::domain::assets::type_of_container;
+use crate::domain::ports::{AssetStore, Clock, UploadEnd};
+
+/// Where the session lives between requests (the Durable Object's storage).
+#[async_trait(?Send)]
+pub trait SessionStore {
+    async fn load(&self) -> Result<Option<UploadSession>, StoreError>;
+    async fn save(&self, session: &UploadSession) -> Result<(), StoreError>;
+}
+
+/// A job for the processing pipeline (its consumer is the job system's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobMessage {
+    pub kind: String,
+    pub account_id: String,
+    pub subject_id: String,
+}
+
+#[async_trait(?Send)]
+pub trait JobQueue {
+    async fn enqueue(&self, job: &JobMessage) -> Result<(), StoreError>;
+}
+
+/// What one upload's requests need.
+#[derive(Clone, Copy)]
+pub struct UploadDeps<'a> {
+    pub sessions: &'a dyn SessionStore,
+    pub objects: &'a dyn UploadObjects,
+    pub assets: &'a dyn AssetStore,
+    pub jobs: &'a dyn JobQueue,
+    pub clock: &'a dyn Clock,
+}
+
+impl std::fmt::Debug for UploadDeps<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadDeps").finish_non_exhaustive()
+    }
+}
+
+/// The session of `upload_id` as `account_id` may see it: another account's upload, a
+/// terminated one and an unknown one are all "not found".
+async fn open(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result<UploadSession, UploadError> {
+    let session = match deps.sessions.load().await? {
+        Some(session) => session,
+        None => {
+            let record = deps.assets.upload(upload_id).await?.ok_or(UploadError::NotFound)?;
+            UploadSession {
+                id: record.id,
+                account_id: record.account_id,
+                asset_id: record.asset_id,
+                length: record.length,
+                offset: 0,
+                object_key: record.object_key,
+                state: SessionState::Open,
+                expires_at: record.expires_at,
+                multipart_id: None,
+                parts: Vec::new(),
+                staged_key: None,
+                container: None,
+            }
+        }
+    };
+    if session.account_id != account_id || session.state == SessionState::Terminated {
+        return Err(UploadError::NotFound);
+    }
+    if session.is_expired(deps.clock.now()) {
+        return Err(UploadError::NotFound);
+    }
+    Ok(session)
+}
+
+/// `HEAD`: where the upload stands.
+pub async fn head(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result<UploadSession, UploadError> {
+    open(deps, account_id, upload_id).await
+}
+
+/// `PATCH`: one chunk at `offset`.
+pub async fn patch(
+    deps: UploadDeps<'_>,
+    account_id: &str,
+    upload_id: &str,
+    offset: u64,
+    checksum: Option<&Checksum>,
+    body: &mut dyn ChunkSource,
+) -> Result<UploadSession, UploadError> {
+    let session = open(deps, account_id, upload_id).await?;
+    let now = deps.clock.now();
+    let patched = match session.patch(offset, checksum, body, deps.objects, now).await {
+        Ok(patched) => patched,
+        Err(UploadError::UnsupportedMedia) => {
+            let message = "The file is no audio or video format we read.".to_owned();
+            end(deps, session, UploadEnd::Rejected { error_code: "unsupported_media".into(), error_message: message })
+                .await?;
+            return Err(UploadError::UnsupportedMedia);
+        }
+        Err(other) => return Err(other),
+    };
+    let session = patched.session;
+    deps.sessions.save(&session).await?;
+    if patched.completed {
+        let container = session.container.clone().unwrap_or_default();
+        let completed = UploadEnd::Completed { asset_type: type_of_container(&container), container };
+        deps.assets.end_upload(&session.id, &session.asset_id, &completed, session.length, now).await?;
+        let job = JobMessage {
+            kind: "process_asset".into(),
+            account_id: session.account_id.clone(),
+            subject_id: session.asset_id.clone(),
+        };
+        deps.jobs.enqueue(&job).await?;
+    }
+    Ok(session)
+}
+
+/// `DELETE` (termination): the bytes go and the asset with them.
+pub async fn terminate(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result<(), UploadError> {
+    let session = open(deps, account_id, upload_id).await?;
+    if session.state == SessionState::Completed {
+        // the bytes are the asset's now: deleting the asset is how they go
+        return Err(UploadError::NotFound);
+    }
+    end(deps, session, UploadEnd::Terminated).await
+}
+
+/// Ends an open session: its partial bytes removed, the session closed, the asset told.
+async fn end(deps: UploadDeps<'_>, mut session: UploadSession, how: UploadEnd) -> Result<(), UploadError> {
+    if let Some(multipart) = &session.multipart_id {
+        deps.objects.abort_multipart(&session.object_key, multipart).await?;
+    }
+    if let Some(staged) = &session.staged_key {
+        deps.objects.delete(staged).await?;
+    }
+    session.state = SessionState::Terminated;
+    session.multipart_id = None;
+    session.staged_key = None;
+    deps.sessions.save(&session).await?;
+    deps.assets.end_upload(&session.id, &session.asset_id, &how, session.offset, deps.clock.now()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+    use roughcut_shared::assets::{AssetState, AssetType, CreateAsset};
+
+    use super::*;
+    use crate::domain::accounts::create_account;
+    use crate::domain::api_keys::Principal;
+    use crate::domain::assets::{self, Links};
+    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::uploads::testing::{Jobs, Objects, Sessions, body, media};
+    use crate::domain::{ledger, projects};
+    use roughcut_shared::accounts::{GrantCredits, GrantType};
+
+    struct World {
+        platform: MemoryPlatform,
+        sessions: Sessions,
+        objects: Objects,
+        jobs: Jobs,
+    }
+
+    impl World {
+        fn deps(&self) -> UploadDeps<'_> {
+            UploadDeps {
+                sessions: &self.sessions,
+                objects: &self.objects,
+                assets: &self.platform.store,
+                jobs: &self.jobs,
+                clock: &self.platform.clock,
+            }
+        }
+    }
+
+    /// An account with credits, a project and a new asset of `length` bytes: (world, account, asset, upload).
+    fn new_world(length: u64) -> (World, String, String, String) {
+        let world = World {
+            platform: MemoryPlatform::default(),
+            sessions: Sessions::default(),
+            objects: Objects::default(),
+            jobs: Jobs::default(),
+        };
+        let services = world.platform.services();
+        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let grant = GrantCredits { delta: 5, entry_type: GrantType::Topup, memo: None };
+        block_on(ledger::grant(&services, &account.id, &grant)).expect("topup");
+        let principal = Principal { account_id: account.id.clone(), key_id: String::new() };
+        let project = block_on(projects::create(&services, &principal, "p")).expect("project");
+        let request = CreateAsset {
+            project_id: project.id,
+            size_bytes: length,
+            filename: None,
+            content_type: None,
+            language: None,
+        };
+        let (asset, upload) =
+            block_on(assets::create(&services, &principal, &request, Links { origin: "" })).expect("asset");
+        (world, account.id, asset.id, upload)
+    }
+
+    fn asset_state(world: &World, account: &str, asset: &str) -> (AssetState, Option<AssetType>) {
+        let record = block_on(world.platform.store.asset(account, asset)).expect("store").expect("asset");
+        (record.state, record.asset_type)
+    }
+
+    #[test]
+    fn the_last_byte_moves_the_asset_to_processing_and_enqueues_its_job() {
+        let source = media(3_000);
+        let (world, account, asset, upload) = new_world(3_000);
+        let head = block_on(head(world.deps(), &account, &upload)).expect("head");
+        assert_eq!((head.offset, head.length), (0, 3_000));
+        let half =
+            block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(&source[..1_500], 500))).expect("half");
+        assert_eq!(half.offset, 1_500);
+        assert_eq!(asset_state(&world, &account, &asset), (AssetState::PendingUpload, None));
+        assert!(world.jobs.0.borrow().is_empty());
+        let done = block_on(patch(world.deps(), &account, &upload, 1_500, None, &mut body(&source[1_500..], 700)))
+            .expect("rest");
+        assert_eq!(done.state, SessionState::Completed);
+        assert_eq!(asset_state(&world, &account, &asset), (AssetState::Processing, Some(AssetType::Audio)));
+        assert_eq!(
+            world.jobs.0.borrow().as_slice(),
+            [JobMessage { kind: "process_asset".into(), account_id: account.clone(), subject_id: asset }]
+        );
+        let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, &mut body(&[], 1)));
+        assert_eq!(again, Err(UploadError::NotFound), "a completed upload takes no more bytes");
+    }
+
+    #[test]
+    fn other_accounts_never_see_an_upload() {
+        let (world, _, _, upload) = new_world(3_000);
+        assert_eq!(block_on(head(world.deps(), "acc_intruder", &upload)), Err(UploadError::NotFound));
+        assert_eq!(block_on(head(world.deps(), "acc_intruder", "upl_unknown")), Err(UploadError::NotFound));
+    }
+
+    #[test]
+    fn termination_and_rejection_end_the_asset() {
+        let (world, account, asset, upload) = new_world(3_000);
+        block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(&media(1_000), 1_000))).expect("chunk");
+        block_on(terminate(world.deps(), &account, &upload)).expect("terminated");
+        assert_eq!(asset_state(&world, &account, &asset).0, AssetState::Deleted);
+        assert_eq!(block_on(head(world.deps(), &account, &upload)), Err(UploadError::NotFound));
+        assert!(world.objects.objects.borrow().is_empty(), "the staged bytes are gone");
+
+        let (world, account, asset, upload) = new_world(3_000);
+        let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";
+        let refused = block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(html, 100)));
+        assert_eq!(refused, Err(UploadError::UnsupportedMedia));
+        let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
+        assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("unsupported_media")));
+        assert_eq!(
+            block_on(head(world.deps(), &account, &upload)),
+            Err(UploadError::NotFound),
+            "the upload is cancelled"
+        );
+    }
+}

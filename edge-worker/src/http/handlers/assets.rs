@@ -1,0 +1,80 @@
+//! `/v1/assets`: create (with its TUS upload), list (by project, state, type), get, delete,
+//! restore.
+
+use roughcut_shared::List;
+use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{list_body, page};
+use crate::domain::assets::{self, Links};
+use crate::domain::ports::AssetFilter;
+use crate::http::{ApiError, ApiResponse, Call};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAssetsQuery {
+    pub project_id: Option<String>,
+    pub state: Option<AssetState>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub asset_type: Option<AssetType>,
+    /// 1–100, default 20.
+    pub limit: Option<u32>,
+    /// ≥ 0, default 0.
+    pub offset: Option<u64>,
+}
+
+fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
+    Links { origin: &call.request.origin }
+}
+
+#[utoipa::path(post, path = "/v1/assets", tag = "assets", request_body = CreateAsset,
+    security(("api_key" = [])),
+    responses((status = 201, description = "Created in `pending_upload`; `Location` and `upload_url` are its TUS upload.",
+        body = Asset)))]
+pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let body: CreateAsset = call.request.json()?;
+    let (asset, upload_id) = assets::create(&call.services, call.account()?, &body, links(call)).await?;
+    let location = links(call).upload_url(&upload_id);
+    Ok(ApiResponse::json(201, &asset).with_header("location", location))
+}
+
+#[utoipa::path(get, path = "/v1/assets", tag = "assets", params(ListAssetsQuery),
+    security(("api_key" = [])),
+    responses((status = 200, description = "Assets, newest first; deleted ones are not listed.", body = List<Asset>)))]
+pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let query: ListAssetsQuery = call.request.query()?;
+    let page = page(query.limit, query.offset)?;
+    let filter = AssetFilter { project_id: query.project_id, state: query.state, asset_type: query.asset_type };
+    let listed = assets::list(&call.services, call.account()?, &filter, page, links(call)).await?;
+    Ok(ApiResponse::json(200, &list_body(listed, page)))
+}
+
+#[utoipa::path(get, path = "/v1/assets/{id}", tag = "assets",
+    params(("id" = String, Path, description = "Asset id (`ast_…`).")),
+    security(("api_key" = [])),
+    responses((status = 200, description = "The asset.", body = Asset)))]
+pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let asset = assets::get(&call.services, call.account()?, call.param("id")?, links(call)).await?;
+    Ok(ApiResponse::json(200, &asset))
+}
+
+#[utoipa::path(delete, path = "/v1/assets/{id}", tag = "assets",
+    params(("id" = String, Path, description = "Asset id (`ast_…`).")),
+    security(("api_key" = [])),
+    responses((status = 204, description = "Deleted; restorable for 30 days.")))]
+pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    assets::delete(&call.services, call.account()?, call.param("id")?).await?;
+    Ok(ApiResponse::no_content())
+}
+
+#[utoipa::path(post, path = "/v1/assets/{id}/restore", tag = "assets",
+    params(("id" = String, Path, description = "Asset id (`ast_…`).")),
+    security(("api_key" = [])),
+    responses((status = 200, description = "Back in the state it had when deleted.", body = Asset)))]
+pub async fn restore(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let asset = assets::restore(&call.services, call.account()?, call.param("id")?, links(call)).await?;
+    Ok(ApiResponse::json(200, &asset))
+}
