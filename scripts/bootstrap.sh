@@ -39,19 +39,19 @@ if [ ! -x "$WASM_BINDGEN_BIN" ]; then
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION"
 fi
 
-# OpenTimelineIO's readers for the export tests, from PyPI into a venv keyed by the pins.
-if [ ! -e "$OTIO_VENV/.complete" ]; then
+# The tests' Python tools (OpenTimelineIO's readers, tuspy), from PyPI into a venv keyed by the pins.
+if [ ! -e "$TEST_PYTHON_VENV/.complete" ]; then
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     say "installing Debian's python3-venv"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
   fi
-  say "installing OpenTimelineIO's readers (once per machine)"
-  rm -rf "$OTIO_VENV"
-  python3 -m venv "$OTIO_VENV"
-  "$OTIO_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$OTIO_REQUIREMENTS"
-  touch "$OTIO_VENV/.complete"
+  say "installing the tests' Python tools (once per machine)"
+  rm -rf "$TEST_PYTHON_VENV"
+  python3 -m venv "$TEST_PYTHON_VENV"
+  "$TEST_PYTHON_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$TEST_PYTHON_REQUIREMENTS"
+  touch "$TEST_PYTHON_VENV/.complete"
 fi
 
 # npm ci only when package-lock.json changed since the last install.

@@ -34,7 +34,7 @@ CARGO_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 MEDIA_CONTAINER_BIN="$CARGO_TARGET/debug/media-container"
 export MEDIA_CONTAINER_BIN
 
-# OpenTimelineIO's readers in a venv named after its pinned requirements (the export tests).
-OTIO_REQUIREMENTS="$ROOT/wasm-engine/tests/otio/requirements.txt"
-OTIO_VENV="$TOOLS_DIR/otio-$(sha256sum "$OTIO_REQUIREMENTS" | cut -c1-12)"
-export OTIO_PYTHON="$OTIO_VENV/bin/python"
+# The tests' Python tools (OpenTimelineIO's readers, tuspy) in a venv named after its pins.
+TEST_PYTHON_REQUIREMENTS="$ROOT/tests/python-requirements.txt"
+TEST_PYTHON_VENV="$TOOLS_DIR/test-python-$(sha256sum "$TEST_PYTHON_REQUIREMENTS" | cut -c1-12)"
+export TEST_PYTHON="$TEST_PYTHON_VENV/bin/python"

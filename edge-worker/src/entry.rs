@@ -2,14 +2,21 @@
 
 use worker::{Context, Env, Request, Response, event};
 
+use crate::adapters;
 use crate::adapters::d1::D1Store;
 use crate::adapters::platform::{ConsoleLog, WorkerClock};
 use crate::adapters::web;
 use crate::domain::Services;
+use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
 
 #[event(fetch)]
 async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    // Uploads stream their bodies (up to 64 MiB a chunk) to a Durable Object; everything else is
+    // small JSON handled by the HTTP layer.
+    if let Some(path) = request.url().ok().and_then(|url| UploadPath::parse(url.path())) {
+        return adapters::uploads::handle(request, &env, path).await;
+    }
     let log = ConsoleLog;
     let prepared = match (web::read_request(&mut request).await, env.d1("DB")) {
         (Ok(api_request), Ok(db)) => Ok((api_request, D1Store::new(db))),

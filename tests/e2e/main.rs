@@ -7,6 +7,7 @@ mod assets;
 mod credits;
 mod projects;
 mod protocol;
+mod uploads;
 
 use std::sync::Arc;
 
@@ -19,11 +20,17 @@ pub type Test = (&'static str, fn(&Stack));
 
 fn main() {
     let args = Arguments::from_args();
-    let tests: Vec<Test> =
-        [protocol::tests(), accounts_and_keys::tests(), projects::tests(), credits::tests(), assets::tests()]
-            .into_iter()
-            .flatten()
-            .collect();
+    let tests: Vec<Test> = [
+        protocol::tests(),
+        accounts_and_keys::tests(),
+        projects::tests(),
+        credits::tests(),
+        assets::tests(),
+        uploads::tests(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
 
     let wanted = tests.iter().any(|(name, _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
     let stack = if wanted && !args.list {

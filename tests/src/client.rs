@@ -71,12 +71,19 @@ impl Client {
     }
 
     pub fn send(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
-        let mut request = Request::builder().method(method).uri(format!("{}{path}", self.base_url));
+        let headers: Vec<(&str, &str)> = content_type.map(|value| ("content-type", value)).into_iter().collect();
+        self.send_with(method, path, &headers, body)
+    }
+
+    /// A request with these extra headers; `path` may also be an absolute URL of the stack.
+    pub fn send_with(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base_url) };
+        let mut request = Request::builder().method(method).uri(url);
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(body).unwrap_or_else(|e| panic!("request: {e}"));
         let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{path}: {e}"));

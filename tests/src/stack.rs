@@ -166,6 +166,11 @@ impl Drop for Stack {
             signal_group("KILL", child);
             let _ = child.wait();
         }
-        let _ = fs::remove_dir_all(&self.state_dir);
+        // ROUGHCUT_E2E_KEEP_STATE keeps the state and the logs (wrangler.log, …) for a post-mortem.
+        if std::env::var_os("ROUGHCUT_E2E_KEEP_STATE").is_some() {
+            eprintln!("e2e: state and logs kept in {}", self.state_dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.state_dir);
+        }
     }
 }

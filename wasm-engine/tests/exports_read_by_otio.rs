@@ -1,5 +1,5 @@
 //! Every timeline export read back by OpenTimelineIO's own adapters (PyPI `opentimelineio` and
-//! the fcp, fcpx and cmx3600 adapters, in the venv `scripts/bootstrap.sh` builds): clip count,
+//! the fcp, fcpx and cmx3600 adapters, in the tests' venv that `scripts/bootstrap.sh` builds): clip count,
 //! each clip's source range and the total duration equal the plan's within one frame, at 25, 30,
 //! 29.97 and 59.94 fps, with and without video.
 
@@ -47,8 +47,8 @@ fn adapter(format: TimelineFormat) -> &'static str {
 fn read_back(scratch: &Scratch, timeline: &Timeline, format: TimelineFormat) -> Value {
     let path = scratch.0.join(format!("cut-{}.{}", timeline.rate.rate.num, format.extension()));
     std::fs::write(&path, format.write(timeline)).expect("written");
-    let python = std::env::var("OTIO_PYTHON")
-        .expect("OTIO_PYTHON names the venv's python; scripts/env.sh sets it and make test builds it");
+    let python = std::env::var("TEST_PYTHON")
+        .expect("TEST_PYTHON names the tests' Python venv; scripts/env.sh sets it and make test builds it");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otio/read_timeline.py");
     let rate = format!("{}/{}", timeline.rate.rate.num, timeline.rate.rate.den);
     let mut args = vec![script, path.to_str().expect("utf-8 path"), adapter(format)];

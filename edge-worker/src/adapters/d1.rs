@@ -438,7 +438,7 @@ impl AssetStore for D1Store {
                 &[
                     text(&upload.id),
                     text(&upload.account_id),
-                    text(asset_id),
+                    text(&upload.asset_id),
                     text(upload.purpose.as_str()),
                     JsValue::from_f64(upload.length as f64),
                     text(&upload.object_key),

@@ -1,6 +1,11 @@
-//! The only code that touches workerd: D1 behind the store ports, the platform's clock and log,
-//! and the translation between workerd's requests/responses and the HTTP layer's.
+//! The only code that touches workerd: D1, R2 and the jobs queue behind the domain's ports, the
+//! platform's clock and log, the upload Durable Object and the TUS entry, and the translation
+//! between workerd's requests/responses and the HTTP layer's.
 
 pub mod d1;
+pub mod jobs;
 pub mod platform;
+pub mod r2;
+pub mod upload_object;
+pub mod uploads;
 pub mod web;

@@ -7,15 +7,25 @@ use worker::{Headers, Request, Response};
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{ApiRequest, ApiResponse, RequestBody};
 
-pub async fn read_request(request: &mut Request) -> worker::Result<ApiRequest> {
-    let url = request.url()?;
-    let method = Method::from_bytes(request.method().as_ref().as_bytes()).unwrap_or(Method::GET);
+/// The request's headers as `http` types (values that are not visible ASCII are dropped).
+pub fn headers_of(request: &Request) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in request.headers().entries() {
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
             headers.append(name, value);
         }
     }
+    headers
+}
+
+pub fn method_of(request: &Request) -> Method {
+    Method::from_bytes(request.method().as_ref().as_bytes()).unwrap_or(Method::GET)
+}
+
+pub async fn read_request(request: &mut Request) -> worker::Result<ApiRequest> {
+    let url = request.url()?;
+    let method = method_of(request);
+    let headers = headers_of(request);
     let body = read_body(request, &headers).await?;
     Ok(ApiRequest {
         method,

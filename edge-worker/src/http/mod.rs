@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod tus;
 
 use sha2::{Digest, Sha256};
 

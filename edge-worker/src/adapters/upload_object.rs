@@ -1,0 +1,165 @@
+//! The Durable Object of one upload: it runs the upload's requests one at a time (a second
+//! PATCH or DELETE while one is writing gets 409), keeps the session in its storage — which
+//! outlives isolates and `wrangler dev` restarts — and is otherwise a shim over
+//! `domain::uploads::service`.
+
+use std::cell::Cell;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use http::Method;
+use worker::{ByteStream, Env, Request, Response, State, Storage, durable_object};
+
+use super::d1::D1Store;
+use super::jobs::QueueJobs;
+use super::platform::{ConsoleLog, WorkerClock};
+use super::r2::R2Objects;
+use super::web;
+use crate::domain::StoreError;
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::ports::Clock;
+use crate::domain::uploads::UploadError;
+use crate::domain::uploads::service::{self, SessionStore, UploadDeps};
+use crate::domain::uploads::session::{ChunkSource, UploadSession};
+use crate::domain::uploads::tus::{self as protocol, Checksum};
+use crate::http::{ApiError, ApiResponse, tus};
+
+/// The header by which the Worker tells the object whose request this is (it authenticated it).
+pub const ACCOUNT_HEADER: &str = "x-roughcut-account";
+const SESSION_KEY: &str = "session";
+
+#[durable_object]
+pub struct UploadObject {
+    state: State,
+    env: Env,
+    /// A PATCH or DELETE is running: storage alone would let a second one interleave at R2 awaits.
+    busy: Cell<bool>,
+}
+
+impl std::fmt::Debug for UploadObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadObject").field("busy", &self.busy.get()).finish_non_exhaustive()
+    }
+}
+
+impl worker::DurableObject for UploadObject {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env, busy: Cell::new(false) }
+    }
+
+    async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
+        let response = match self.run(&mut request).await {
+            Ok(response) => response,
+            Err(error) => {
+                let request_id = new_id(IdKind::Request, WorkerClock.now());
+                tus::finish(error.into_response(&request_id, &ConsoleLog))
+            }
+        };
+        web::write_response(response)
+    }
+}
+
+/// Clears `busy` however the request ends (a dropped connection included).
+struct Exclusive<'a>(&'a Cell<bool>);
+
+impl<'a> Exclusive<'a> {
+    fn take(flag: &'a Cell<bool>) -> Result<Self, ApiError> {
+        if flag.replace(true) { Err(UploadError::Busy.into()) } else { Ok(Self(flag)) }
+    }
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+impl UploadObject {
+    async fn run(&self, request: &mut Request) -> Result<ApiResponse, ApiError> {
+        let internal = |what: &str, error: worker::Error| ApiError::internal(format!("{what}: {error}"));
+        let headers = web::headers_of(request);
+        let account = headers
+            .get(ACCOUNT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ApiError::internal("upload object called without an account"))?
+            .to_owned();
+        let url = request.url().map_err(|e| internal("url", e))?;
+        let upload_id = url.path().trim_start_matches('/').to_owned();
+        let store = D1Store::new(self.env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
+        let objects = R2Objects::new(self.env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
+        let jobs = QueueJobs::new(self.env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
+        let sessions = DoSessions(self.state.storage());
+        let deps =
+            UploadDeps { sessions: &sessions, objects: &objects, assets: &store, jobs: &jobs, clock: &WorkerClock };
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        match web::method_of(request) {
+            Method::HEAD => Ok(tus::head(&service::head(deps, &account, &upload_id).await?)),
+            Method::PATCH => {
+                let mut body = StreamChunks(request.stream().ok());
+                let patched = async {
+                    let _exclusive = Exclusive::take(&self.busy)?;
+                    let offset = protocol::upload_offset(header("upload-offset"))?;
+                    let checksum = Checksum::parse(header("upload-checksum"))?;
+                    let session =
+                        service::patch(deps, &account, &upload_id, offset, checksum.as_ref(), &mut body).await?;
+                    Ok::<_, ApiError>(tus::patched(&session))
+                }
+                .await;
+                if patched.is_err() {
+                    // The body is piped from the client through the Worker: answering before it is
+                    // read would break that pipe (workerd: "Can't read from request stream after
+                    // response has been sent"), so the rest of a refused chunk is read and dropped.
+                    body.drain().await;
+                }
+                patched
+            }
+            Method::DELETE => {
+                let _exclusive = Exclusive::take(&self.busy)?;
+                service::terminate(deps, &account, &upload_id).await?;
+                Ok(tus::finish(ApiResponse::no_content()))
+            }
+            other => Err(ApiError::internal(format!("upload object called with {other}"))),
+        }
+    }
+}
+
+struct DoSessions(Storage);
+
+#[async_trait(?Send)]
+impl SessionStore for DoSessions {
+    async fn load(&self) -> Result<Option<UploadSession>, StoreError> {
+        self.0.get::<UploadSession>(SESSION_KEY).await.map_err(|e| StoreError(format!("DO storage: {e}")))
+    }
+
+    async fn save(&self, session: &UploadSession) -> Result<(), StoreError> {
+        self.0.put(SESSION_KEY, session).await.map_err(|e| StoreError(format!("DO storage: {e}")))
+    }
+}
+
+/// A request body as it streams in (`None`: the request had none).
+struct StreamChunks(Option<ByteStream>);
+
+impl StreamChunks {
+    /// Reads and drops what is left, up to a chunk's cap (a client sending more is cut off).
+    async fn drain(&mut self) {
+        let mut left = protocol::MAX_CHUNK_BYTES + (1 << 20);
+        while let Ok(Some(piece)) = self.next_piece().await {
+            left = left.saturating_sub(piece.len() as u64);
+            if left == 0 {
+                break;
+            }
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl ChunkSource for StreamChunks {
+    async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError> {
+        let Some(stream) = &mut self.0 else { return Ok(None) };
+        match stream.next().await {
+            Some(Ok(piece)) => Ok(Some(piece)),
+            Some(Err(error)) => Err(UploadError::BadRequest(format!("the request body broke off: {error}"))),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The TUS surfaces in the Worker: `OPTIONS`, authentication, creation (with its first chunk),
+//! and forwarding each upload's HEAD/PATCH/DELETE — body streaming through — to the upload's
+//! Durable Object, which serialises them.
+
+use http::Method;
+use worker::{Env, Request, RequestInit, Response};
+
+use super::d1::D1Store;
+use super::platform::{ConsoleLog, WorkerClock};
+use super::upload_object::ACCOUNT_HEADER;
+use super::web;
+use crate::domain::api_keys::{self, Principal};
+use crate::domain::assets::{self, Links, NewUpload};
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::ports::{Clock, Services};
+use crate::domain::time::Timestamp;
+use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE, UPLOAD_TTL_MS};
+use crate::http::tus::{self, UploadPath};
+use crate::http::{ApiError, ApiResponse};
+use roughcut_shared::ErrorCode;
+
+pub async fn handle(mut request: Request, env: &Env, path: UploadPath) -> worker::Result<Response> {
+    match answer(&mut request, env, &path).await {
+        Ok(Answer::Local(response)) => web::write_response(response),
+        Ok(Answer::Forwarded(response)) => Ok(response),
+        Err(error) => {
+            let request_id = new_id(IdKind::Request, WorkerClock.now());
+            web::write_response(tus::finish(error.into_response(&request_id, &ConsoleLog)))
+        }
+    }
+}
+
+enum Answer {
+    Local(ApiResponse),
+    /// The Durable Object's own response, passed through.
+    Forwarded(Response),
+}
+
+fn internal(what: &str, error: worker::Error) -> ApiError {
+    ApiError::internal(format!("{what}: {error}"))
+}
+
+async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<Answer, ApiError> {
+    let headers = web::headers_of(request);
+    let method = tus::effective_method(&web::method_of(request), &headers);
+    if method == Method::OPTIONS {
+        return Ok(Answer::Local(tus::options()));
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    protocol::check_resumable(header("tus-resumable").as_deref())?;
+    let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
+    let log = ConsoleLog;
+    let services = Services {
+        accounts: &store,
+        keys: &store,
+        projects: &store,
+        ledger: &store,
+        assets: &store,
+        clock: &WorkerClock,
+        log: &log,
+    };
+    let token = header("authorization")
+        .and_then(|value| {
+            value
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim().to_owned())
+        })
+        .ok_or_else(ApiError::unauthenticated)?;
+    let principal = api_keys::authenticate(&services, &token).await?;
+    let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
+    match (path, &method) {
+        (UploadPath::Collection { surface }, &Method::POST) => {
+            create(request, env, &services, &principal, &headers, *surface, &origin).await.map(Answer::Local)
+        }
+        (UploadPath::Upload { id, .. }, &Method::HEAD | &Method::DELETE) => {
+            forward(request, env, &principal, id, &method, false).await.map(Answer::Forwarded)
+        }
+        (UploadPath::Upload { id, .. }, &Method::PATCH) => {
+            let content_type = header("content-type").unwrap_or_default();
+            if content_type.split(';').next().map(str::trim) != Some(PATCH_CONTENT_TYPE) {
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    format!("PATCH bodies are {PATCH_CONTENT_TYPE}."),
+                ));
+            }
+            forward(request, env, &principal, id, &method, false).await.map(Answer::Forwarded)
+        }
+        (UploadPath::Collection { .. }, _) => Err(ApiError::method_not_allowed("POST, OPTIONS")),
+        (UploadPath::Upload { .. }, _) => Err(ApiError::method_not_allowed("HEAD, PATCH, DELETE, OPTIONS")),
+    }
+}
+
+/// TUS creation: the asset and its upload, then the first chunk when the request carries one
+/// (creation-with-upload).
+async fn create(
+    request: &mut Request,
+    env: &Env,
+    services: &Services<'_>,
+    principal: &Principal,
+    headers: &http::HeaderMap,
+    surface: usize,
+    origin: &str,
+) -> Result<ApiResponse, ApiError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let length = protocol::upload_length(header("upload-length"))?;
+    let metadata = protocol::metadata(header("upload-metadata"))?;
+    let value = |keys: &[&str]| metadata.iter().find(|(key, _)| keys.contains(&key.as_str())).map(|(_, v)| v.clone());
+    let new_upload = NewUpload {
+        project_id: value(&["project_id"]),
+        length,
+        filename: value(&["filename", "name"]),
+        content_type: value(&["content_type", "filetype"]),
+        language: value(&["language"]),
+    };
+    let (_, upload_id) =
+        assets::create_with_upload(services, principal, &new_upload, "metadata", Links { origin }).await?;
+    let location = UploadPath::location(origin, surface, &upload_id);
+    let expires = Timestamp(services.clock.now().0 + UPLOAD_TTL_MS);
+    let mut created = ApiResponse { status: 201, headers: Vec::new(), body: Vec::new() }
+        .with_header("location", location)
+        .with_header("upload-expires", tus::http_date(expires));
+    let declared = header("content-length").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    if declared > 0 && header("content-type").is_some_and(|t| t.starts_with(PATCH_CONTENT_TYPE)) {
+        let mut forwarded = forward(request, env, principal, &upload_id, &Method::PATCH, true).await?;
+        if forwarded.status_code() != 204 {
+            let status = forwarded.status_code();
+            let body = forwarded.bytes().await.map_err(|e| internal("upload object answer", e))?;
+            let mut answer =
+                ApiResponse { status, headers: vec![("content-type", "application/json".to_owned())], body };
+            answer = tus::finish(answer);
+            return Ok(answer);
+        }
+        let offset = forwarded.headers().get("upload-offset").ok().flatten().unwrap_or_else(|| "0".into());
+        created = created.with_header("upload-offset", offset);
+    }
+    Ok(tus::finish(created))
+}
+
+/// The request, as `method`, to the upload's Durable Object, with the caller's account;
+/// `creation`: the body of a creation request, which is the chunk at offset 0.
+async fn forward(
+    request: &mut Request,
+    env: &Env,
+    principal: &Principal,
+    upload_id: &str,
+    method: &Method,
+    creation: bool,
+) -> Result<Response, ApiError> {
+    let namespace = env.durable_object("UPLOADS").map_err(|e| internal("DO binding UPLOADS", e))?;
+    let stub =
+        namespace.id_from_name(upload_id).and_then(|id| id.get_stub()).map_err(|e| internal("upload object", e))?;
+    let headers = request.headers().clone();
+    headers.set(ACCOUNT_HEADER, &principal.account_id).map_err(|e| internal("headers", e))?;
+    if creation {
+        headers.set("upload-offset", "0").map_err(|e| internal("headers", e))?;
+    }
+    let mut init = RequestInit::new();
+    let worker_method = worker::Method::from(method.as_str().to_owned());
+    init.with_method(worker_method).with_headers(headers);
+    if *method == Method::PATCH {
+        init.with_body(request.inner().body().map(wasm_bindgen::JsValue::from));
+    }
+    let inner = Request::new_with_init(&format!("https://upload.internal/{upload_id}"), &init)
+        .map_err(|e| internal("upload object request", e))?;
+    stub.fetch_with_request(inner).await.map_err(|e| internal("upload object", e))
+}

@@ -1,0 +1,266 @@
+//! TUS uploads onto R2 through the real stack: the real clients (tus-js-client from npm, tuspy
+//! from PyPI) at sizes around the 8 MiB part size and with odd chunk sizes, and the protocol's
+//! rules verb by verb, as tusd's handler tests check them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use ureq::http::Method;
+
+use crate::Test;
+use roughcut_tests::client::{Account, Reply};
+use roughcut_tests::stack::{Stack, repo_root};
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("uploads::tus_js_client_uploads_around_the_part_size", tus_js_client_uploads_around_the_part_size),
+        ("uploads::tuspy_uploads_with_odd_chunks", tuspy_uploads_with_odd_chunks),
+        ("uploads::options_and_creation_headers", options_and_creation_headers),
+        ("uploads::patch_rules", patch_rules),
+        ("uploads::termination_and_isolation", termination_and_isolation),
+        ("uploads::non_media_is_refused_and_the_asset_fails", non_media_is_refused),
+    ]
+}
+
+const PART: usize = 8 << 20;
+
+fn funded(stack: &Stack, name: &str) -> (Account, String) {
+    let account = stack.new_account(name);
+    stack.grant(&account.id, 100, "topup").expect(201);
+    let project = account.api.post("/v1/projects", &json!({ "name": "uploads" })).expect(201).json();
+    (account, project["id"].as_str().expect("project id").to_owned())
+}
+
+/// A WAV header and then `size - 44` bytes of a deterministic pattern (so that every byte counts).
+fn media(size: usize, seed: u64) -> Vec<u8> {
+    let mut bytes =
+        b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\0\0\0\0".to_vec();
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    while bytes.len() < size {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(size);
+    bytes
+}
+
+fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("roughcut-e2e-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).expect("temp file");
+    path
+}
+
+/// Runs a client script; returns the upload URL it printed.
+fn run_client(program: &str, script: &Path, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .arg(script)
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(output.status.success(), "{program} {script:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The asset behind an upload URL, once its last byte landed.
+fn asset_of(account: &Account, upload_url: &str) -> Value {
+    let assets = account.api.get("/v1/assets?limit=100").expect(200).json();
+    let upload_id = upload_url.rsplit('/').next().expect("id");
+    let head = tus(account, Method::HEAD, upload_url, &[]).expect(200);
+    assert!(head.header("upload-offset").is_some(), "HEAD of {upload_id} has an offset");
+    assets["items"].as_array().expect("items")[0].clone()
+}
+
+/// A TUS request with `Tus-Resumable` and the account's key.
+fn tus(account: &Account, method: Method, url: &str, headers: &[(&str, &str)]) -> Reply {
+    tus_body(account, method, url, headers, Vec::new())
+}
+
+fn tus_body(account: &Account, method: Method, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    let mut all = vec![("tus-resumable", "1.0.0")];
+    all.extend_from_slice(headers);
+    let reply = account.api.send_with(method, url, &all, body);
+    assert_eq!(reply.header("tus-resumable"), Some("1.0.0"), "every answer names the protocol: {}", reply.body);
+    reply
+}
+
+fn upload_with(stack: &Stack, program: &str, script: &str, size: usize, chunk: usize, seed: u64) {
+    let (account, project) = funded(stack, &format!("client-{seed}"));
+    let source = media(size, seed);
+    let file = write_temp(&format!("client-{seed}.wav"), &source);
+    let metadata = json!({ "project_id": project, "filename": "take.wav", "filetype": "audio/wav" }).to_string();
+    let endpoint = format!("{}/v1/uploads", stack.base_url);
+    let url = run_client(
+        program,
+        &repo_root().join(script),
+        &[&endpoint, file.to_str().expect("path"), &chunk.to_string(), &account.key, &metadata],
+    );
+    std::fs::remove_file(&file).ok();
+    assert!(url.contains("/v1/uploads/upl_"), "{url}");
+    let asset = asset_of(&account, &url);
+    assert_eq!(asset["state"], "processing", "{asset}");
+    assert_eq!((asset["type"].as_str(), asset["size_bytes"].as_u64()), (Some("audio"), Some(size as u64)));
+    let head = tus(&account, Method::HEAD, &url, &[]).expect(200);
+    assert_eq!(head.header("upload-offset"), Some(size.to_string().as_str()));
+    assert_eq!(head.header("upload-length"), Some(size.to_string().as_str()));
+    assert_eq!(head.header("cache-control"), Some("no-store"));
+}
+
+fn tus_js_client_uploads_around_the_part_size(stack: &Stack) {
+    for (size, chunk, seed) in [(PART - 1, 4 << 20, 1), (PART, PART, 2), (3 * PART + 12_345, (1 << 20) + 7, 3)] {
+        upload_with(stack, "node", "tests/clients/tus-upload.mjs", size, chunk, seed);
+    }
+}
+
+fn tuspy_uploads_with_odd_chunks(stack: &Stack) {
+    for (size, chunk, seed) in [(PART - 1, PART - 1, 4), (2 * PART + 1, (1 << 20) + 7, 5)] {
+        let python = std::env::var("TEST_PYTHON").expect("TEST_PYTHON (scripts/env.sh)");
+        upload_with(stack, &python, "tests/clients/tus_upload.py", size, chunk, seed);
+    }
+}
+
+/// Creates an upload of `length` bytes; returns its URL.
+fn create(account: &Account, project: &str, length: usize) -> String {
+    let metadata = format!("project_id {}", base64(project.as_bytes()));
+    let reply = tus(
+        account,
+        Method::POST,
+        "/v1/uploads",
+        &[("upload-length", &length.to_string()), ("upload-metadata", &metadata)],
+    );
+    reply.expect(201).header("location").expect("Location").to_owned()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+fn options_and_creation_headers(stack: &Stack) {
+    let options = stack.anonymous().send_with(Method::OPTIONS, "/v1/uploads", &[], Vec::new());
+    assert_eq!(options.status, 204);
+    assert_eq!(options.header("tus-version"), Some("1.0.0"));
+    assert_eq!(options.header("tus-extension"), Some("creation,creation-with-upload,termination,checksum,expiration"));
+    assert_eq!(options.header("tus-max-size"), Some("53687091200"));
+    assert_eq!(options.header("tus-checksum-algorithm"), Some("sha1,md5,sha256"));
+
+    let (account, project) = funded(stack, "tus-create");
+    let missing_version = account.api.send_with(Method::POST, "/v1/uploads", &[("upload-length", "100")], Vec::new());
+    assert_eq!(missing_version.status, 412);
+    let metadata = format!("project_id {}", base64(project.as_bytes()));
+    tus(&account, Method::POST, "/v1/uploads", &[("upload-length", "53687091201"), ("upload-metadata", &metadata)])
+        .expect_error(413, "payload_too_large");
+    tus(&account, Method::POST, "/v1/uploads", &[("upload-length", "10"), ("upload-metadata", &metadata)])
+        .expect_error(400, "bad_request");
+    tus(&account, Method::POST, "/v1/uploads", &[("upload-length", "100")]).expect_error(422, "validation_error");
+    let anonymous = stack.anonymous().send_with(
+        Method::POST,
+        "/v1/uploads",
+        &[("tus-resumable", "1.0.0"), ("upload-length", "100")],
+        Vec::new(),
+    );
+    assert_eq!(anonymous.status, 401);
+
+    // creation-with-upload, on the seed surface
+    let body = media(5_000, 9);
+    let created = tus_body(
+        &account,
+        Method::POST,
+        "/api/v1/assets/upload-resumable",
+        &[
+            ("upload-length", "10000"),
+            ("upload-metadata", &metadata),
+            ("content-type", "application/offset+octet-stream"),
+        ],
+        body[..4_000].to_vec(),
+    )
+    .expect(201);
+    let location = created.header("location").expect("Location").to_owned();
+    assert!(location.contains("/api/v1/assets/upload-resumable/upl_"), "{location}");
+    assert_eq!(created.header("upload-offset"), Some("4000"));
+    assert!(created.header("upload-expires").is_some_and(|d| d.ends_with(" GMT")));
+    assert_eq!(tus(&account, Method::HEAD, &location, &[]).expect(200).header("upload-offset"), Some("4000"));
+}
+
+fn patch_rules(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-patch");
+    let source = media(3_000, 11);
+    let url = create(&account, &project, 3_000);
+    let patch = |offset: &str, bytes: &[u8], extra: &[(&str, &str)]| {
+        let mut headers = vec![("upload-offset", offset), ("content-type", "application/offset+octet-stream")];
+        headers.extend_from_slice(extra);
+        tus_body(&account, Method::PATCH, &url, &headers, bytes.to_vec())
+    };
+    assert_eq!(patch("0", &source[..1_000], &[]).expect(204).header("upload-offset"), Some("1000"));
+    patch("0", &source[..1_000], &[]).expect_error(409, "conflict");
+    patch("1500", &source[1_500..2_000], &[]).expect_error(409, "conflict");
+    let wrong_type = tus_body(
+        &account,
+        Method::PATCH,
+        &url,
+        &[("upload-offset", "1000"), ("content-type", "application/json")],
+        b"{}".to_vec(),
+    );
+    assert_eq!(wrong_type.status, 415);
+    patch("1000", &source[1_000..2_000], &[("upload-checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=")])
+        .expect_error(460, "checksum_mismatch");
+    assert_eq!(
+        tus(&account, Method::HEAD, &url, &[]).expect(200).header("upload-offset"),
+        Some("1000"),
+        "the chunk was dropped"
+    );
+    patch("1000", &source[1_000..2_000], &[("upload-checksum", "crc32 AAAA")]).expect_error(400, "bad_request");
+    patch("1000", &source[1_000..], &[("x-http-method-override", "PATCH")]).expect(204);
+    let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
+    assert_eq!(asset["state"], "processing");
+    patch("3000", b"x", &[]).expect_error(404, "not_found");
+    let override_head = tus(&account, Method::POST, &url, &[("x-http-method-override", "HEAD")]);
+    assert_eq!(override_head.status, 200, "POST with X-HTTP-Method-Override: HEAD");
+}
+
+fn termination_and_isolation(stack: &Stack) {
+    let (alice, project) = funded(stack, "tus-alice");
+    let (bob, _) = funded(stack, "tus-bob");
+    let url = create(&alice, &project, 5_000);
+    tus(&bob, Method::HEAD, &url, &[]).expect(404);
+    tus_body(
+        &bob,
+        Method::PATCH,
+        &url,
+        &[("upload-offset", "0"), ("content-type", "application/offset+octet-stream")],
+        media(100, 1),
+    )
+    .expect_error(404, "not_found");
+    tus(&bob, Method::DELETE, &url, &[]).expect_error(404, "not_found");
+    tus(&alice, Method::DELETE, &url, &[]).expect(204);
+    tus(&alice, Method::HEAD, &url, &[]).expect(404);
+    tus(&alice, Method::DELETE, &url, &[]).expect_error(404, "not_found");
+    assert_eq!(alice.api.get("/v1/assets").expect(200).json()["total"], 0, "the asset went with its upload");
+}
+
+fn non_media_is_refused(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-html");
+    let url = create(&account, &project, 1_000);
+    let html = b"<!doctype html><html><head><title>not media</title></head><body>hello</body></html>".repeat(4);
+    let refused = tus_body(
+        &account,
+        Method::PATCH,
+        &url,
+        &[("upload-offset", "0"), ("content-type", "application/offset+octet-stream")],
+        html,
+    );
+    refused.expect_error(415, "unsupported_media_type");
+    tus(&account, Method::HEAD, &url, &[]).expect(404);
+    let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
+    assert_eq!((asset["state"].as_str(), asset["error_code"].as_str()), (Some("failed"), Some("unsupported_media")));
+}
