@@ -16,6 +16,7 @@ random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 touch .dev.vars
 grep -q '^ADMIN_TOKEN=' .dev.vars || echo "ADMIN_TOKEN=$(random_hex 24)" >>.dev.vars
 grep -q '^DEV_API_KEY=' .dev.vars || echo "DEV_API_KEY=sk_$(random_hex 24)" >>.dev.vars
+grep -q '^SIGNING_SECRET=' .dev.vars || echo "SIGNING_SECRET=$(random_hex 32)" >>.dev.vars
 DEV_API_KEY=$(sed -n 's/^DEV_API_KEY=//p' .dev.vars)
 
 "$WRANGLER_BIN" d1 migrations apply DB --local --persist-to "$STATE_DIR" >/dev/null

@@ -7,6 +7,7 @@ use crate::adapters::d1::D1Store;
 use crate::adapters::platform::{ConsoleLog, WorkerClock};
 use crate::adapters::web;
 use crate::domain::Services;
+use crate::domain::downloads::FILES_PREFIX;
 use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
 
@@ -16,6 +17,10 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
     // small JSON handled by the HTTP layer.
     if let Some(path) = request.url().ok().and_then(|url| UploadPath::parse(url.path())) {
         return adapters::uploads::handle(request, &env, path).await;
+    }
+    // Signed downloads stream from R2 and need no API key.
+    if request.path().starts_with(FILES_PREFIX) {
+        return adapters::downloads::handle(request, &env).await;
     }
     let log = ConsoleLog;
     let prepared = match (web::read_request(&mut request).await, env.d1("DB")) {
@@ -34,7 +39,10 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
                 clock: &WorkerClock,
                 log: &log,
             };
-            let config = Config { admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()) };
+            let config = Config {
+                admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
+                signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),
+            };
             http::handle(services, &config, api_request).await
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),

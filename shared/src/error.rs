@@ -11,6 +11,9 @@ pub enum ErrorCode {
     BadRequest,
     Unauthenticated,
     InsufficientCredits,
+    /// Not in API.md's table: a download URL that was tampered with or has expired (the issue's
+    /// "tampered or expired → 403").
+    Forbidden,
     NotFound,
     /// Not in API.md's table: a known path asked with a method it does not serve. Answering 404
     /// there would tell a client with a typo'd verb that the resource is missing.
@@ -25,6 +28,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// Not in API.md's table: a download `Range` with no byte of the object in it (RFC 9110 §15.5.17).
+    RangeNotSatisfiable,
     ValidationError,
     RateLimited,
     ChecksumMismatch,
@@ -33,10 +38,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of API.md's table (for docs and exhaustive tests).
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         Self::BadRequest,
         Self::Unauthenticated,
         Self::InsufficientCredits,
+        Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
@@ -49,6 +55,7 @@ impl ErrorCode {
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
+        Self::RangeNotSatisfiable,
         Self::ValidationError,
         Self::RateLimited,
         Self::ChecksumMismatch,
@@ -61,6 +68,7 @@ impl ErrorCode {
             Self::BadRequest => 400,
             Self::Unauthenticated => 401,
             Self::InsufficientCredits => 402,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict
@@ -73,6 +81,7 @@ impl ErrorCode {
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::RangeNotSatisfiable => 416,
             Self::ValidationError => 422,
             Self::RateLimited => 429,
             // TUS checksum extension: https://tus.io/protocols/resumable-upload#checksum
@@ -87,6 +96,7 @@ impl ErrorCode {
             Self::BadRequest => "bad_request",
             Self::Unauthenticated => "unauthenticated",
             Self::InsufficientCredits => "insufficient_credits",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
@@ -99,6 +109,7 @@ impl ErrorCode {
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::ValidationError => "validation_error",
             Self::RateLimited => "rate_limited",
             Self::ChecksumMismatch => "checksum_mismatch",

@@ -20,6 +20,7 @@ pub fn tests() -> Vec<Test> {
         ("uploads::patch_rules", patch_rules),
         ("uploads::termination_and_isolation", termination_and_isolation),
         ("uploads::non_media_is_refused_and_the_asset_fails", non_media_is_refused),
+        ("uploads::downloads_are_signed_ranged_and_tamper_proof", downloads),
     ]
 }
 
@@ -107,6 +108,14 @@ fn upload_with(stack: &Stack, program: &str, script: &str, size: usize, chunk: u
     assert_eq!(head.header("upload-offset"), Some(size.to_string().as_str()));
     assert_eq!(head.header("upload-length"), Some(size.to_string().as_str()));
     assert_eq!(head.header("cache-control"), Some("no-store"));
+    let download_url = asset["download_url"].as_str().expect("a download URL once the bytes are stored");
+    let (status, _, bytes) = stack.anonymous().send_for_bytes(Method::GET, download_url, &[]);
+    assert_eq!(status, 200);
+    assert_eq!(sha256(&bytes), sha256(&source), "{program}: the stored object is the file");
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
 }
 
 fn tus_js_client_uploads_around_the_part_size(stack: &Stack) {
@@ -263,4 +272,58 @@ fn non_media_is_refused(stack: &Stack) {
     tus(&account, Method::HEAD, &url, &[]).expect(404);
     let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
     assert_eq!((asset["state"].as_str(), asset["error_code"].as_str()), (Some("failed"), Some("unsupported_media")));
+}
+
+fn downloads(stack: &Stack) {
+    let (account, project) = funded(stack, "downloads");
+    let source = media(70_000, 21);
+    let metadata = format!("project_id {},filename {}", base64(project.as_bytes()), base64("réunion 1.wav".as_bytes()));
+    let url = tus(&account, Method::POST, "/v1/uploads", &[("upload-length", "70000"), ("upload-metadata", &metadata)])
+        .expect(201)
+        .header("location")
+        .expect("Location")
+        .to_owned();
+    tus_body(
+        &account,
+        Method::PATCH,
+        &url,
+        &[("upload-offset", "0"), ("content-type", "application/offset+octet-stream")],
+        source.clone(),
+    )
+    .expect(204);
+    let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
+    let download = asset["download_url"].as_str().expect("download_url").to_owned();
+    let anonymous = stack.anonymous();
+
+    let (status, headers, bytes) = anonymous.send_for_bytes(Method::GET, &download, &[]);
+    assert_eq!((status, bytes == source), (200, true));
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("content-length").as_deref(), Some("70000"));
+    assert_eq!(header("accept-ranges").as_deref(), Some("bytes"));
+    let disposition = header("content-disposition").expect("Content-Disposition");
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''r%C3%A9union%201.wav"),
+        "{disposition}"
+    );
+
+    let (status, headers, bytes) = anonymous.send_for_bytes(Method::GET, &download, &[("range", "bytes=1000-1999")]);
+    assert_eq!(status, 206);
+    assert_eq!(bytes, source[1_000..2_000]);
+    assert_eq!(headers.get("content-range").and_then(|v| v.to_str().ok()), Some("bytes 1000-1999/70000"));
+    let (status, _, bytes) = anonymous.send_for_bytes(Method::GET, &download, &[("range", "bytes=-10")]);
+    assert_eq!((status, bytes.as_slice()), (206, &source[69_990..]));
+    let (status, _, _) = anonymous.send_for_bytes(Method::GET, &download, &[("range", "bytes=70000-")]);
+    assert_eq!(status, 416);
+    let (status, headers, bytes) = anonymous.send_for_bytes(Method::HEAD, &download, &[]);
+    assert_eq!((status, bytes.len()), (200, 0));
+    assert_eq!(headers.get("content-length").and_then(|v| v.to_str().ok()), Some("70000"));
+
+    let tampered = download.replace("/source?", "/other?");
+    anonymous.get(&tampered).expect_error(403, "forbidden");
+    let later = download.replace("expires=", "expires=9");
+    anonymous.get(&later).expect_error(403, "forbidden");
+    let mut flipped = download.clone();
+    let last = flipped.pop().expect("a signature");
+    flipped.push(if last == '0' { '1' } else { '0' });
+    anonymous.get(&flipped).expect_error(403, "forbidden");
 }

@@ -77,6 +77,22 @@ impl Client {
 
     /// A request with these extra headers; `path` may also be an absolute URL of the stack.
     pub fn send_with(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        let (status, headers, body) = self.exchange(method, path, headers, body);
+        Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    }
+
+    /// A request whose answer is bytes (downloads): status, headers, body.
+    pub fn send_for_bytes(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> (u16, HeaderMap, Vec<u8>) {
+        self.exchange(method, path, headers, Vec::new())
+    }
+
+    fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, HeaderMap, Vec<u8>) {
         let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base_url) };
         let mut request = Request::builder().method(method).uri(url);
         if let Some(token) = &self.token {
@@ -87,8 +103,8 @@ impl Client {
         }
         let request = request.body(body).unwrap_or_else(|e| panic!("request: {e}"));
         let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let body = response.body_mut().with_config().limit(64 * 1024 * 1024).read_to_string().unwrap_or_default();
-        Reply { status: response.status().as_u16(), headers: response.headers().clone(), body }
+        let body = response.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap_or_default();
+        (response.status().as_u16(), response.headers().clone(), body)
     }
 
     pub fn get(&self, path: &str) -> Reply {

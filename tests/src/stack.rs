@@ -97,7 +97,8 @@ impl Stack {
             .args(["--port", &port.to_string(), "--inspector-port", &free_port()?.to_string()])
             .arg("--persist-to")
             .arg(&stack.state_dir)
-            .args(["--var", &format!("ADMIN_TOKEN:{}", stack.admin_token)]);
+            .args(["--var", &format!("ADMIN_TOKEN:{}", stack.admin_token)])
+            .args(["--var", &format!("SIGNING_SECRET:{}", random_hex(32)?)]);
         stack.spawn("wrangler", wrangler_dev)?;
 
         stack.wait_ready("media-container", &format!("{}/health", stack.media_url))?;

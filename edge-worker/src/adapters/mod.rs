@@ -3,6 +3,7 @@
 //! between workerd's requests/responses and the HTTP layer's.
 
 pub mod d1;
+pub mod downloads;
 pub mod jobs;
 pub mod platform;
 pub mod r2;

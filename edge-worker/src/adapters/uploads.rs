@@ -113,8 +113,14 @@ async fn create(
         content_type: value(&["content_type", "filetype"]),
         language: value(&["language"]),
     };
-    let (_, upload_id) =
-        assets::create_with_upload(services, principal, &new_upload, "metadata", Links { origin }).await?;
+    let (_, upload_id) = assets::create_with_upload(
+        services,
+        principal,
+        &new_upload,
+        "metadata",
+        Links { origin, signer: None, now: services.clock.now() },
+    )
+    .await?;
     let location = UploadPath::location(origin, surface, &upload_id);
     let expires = Timestamp(services.clock.now().0 + UPLOAD_TTL_MS);
     let mut created = ApiResponse { status: 201, headers: Vec::new(), body: Vec::new() }

@@ -4,6 +4,7 @@
 use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset};
 
 use super::api_keys::Principal;
+use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
@@ -27,10 +28,13 @@ pub struct NewUpload {
     pub language: Option<String>,
 }
 
-/// Where URLs of this deployment start (`https://api.example.com`), for `upload_url`.
+/// What the asset's URLs are made of: where this deployment's URLs start
+/// (`https://api.example.com`), and the signer of download URLs (none: no `download_url`).
 #[derive(Debug, Clone, Copy)]
 pub struct Links<'a> {
     pub origin: &'a str,
+    pub signer: Option<Signer<'a>>,
+    pub now: Timestamp,
 }
 
 impl Links<'_> {
@@ -209,7 +213,7 @@ fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
         upload_url: (record.state == AssetState::PendingUpload)
             .then(|| record.open_upload_id.as_deref().map(|id| links.upload_url(id)))
             .flatten(),
-        download_url: None,
+        download_url: download_url(record, links),
         filename: record.filename.clone(),
         extension: record.extension.clone(),
         size_bytes: record.size_bytes,
@@ -220,6 +224,18 @@ fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
         error_code: record.error_code.clone(),
         error_message: record.error_message.clone(),
     }
+}
+
+/// A signed URL of the stored bytes, once they are all stored.
+fn download_url(record: &AssetRecord, links: Links<'_>) -> Option<String> {
+    let stored = matches!(record.state, AssetState::Processing | AssetState::PendingPayment | AssetState::Ready);
+    let (signer, object_key) = (links.signer?, record.object_key.as_ref().filter(|_| stored)?);
+    let filename = record.filename.clone().unwrap_or_else(|| match &record.extension {
+        Some(extension) => format!("{}.{extension}", record.id),
+        None => record.id.clone(),
+    });
+    let content_type = record.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
+    Some(signer.url(links.origin, &Grant { object_key: object_key.clone(), filename, content_type }, links.now))
 }
 
 /// The asset type a sniffed container implies before probing: containers that carry video are
@@ -242,7 +258,7 @@ mod tests {
     use crate::domain::ports::Clock;
     use crate::domain::{ledger, projects};
 
-    const LINKS: Links<'static> = Links { origin: "https://api.test" };
+    const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
 
     fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
         let services = platform.services();

@@ -25,11 +25,16 @@ use routes::{Auth, Endpoint, Resolved};
 pub struct Config {
     /// The operator's bearer token for `/admin/v1`; admin routes refuse everyone without it.
     pub admin_token: Option<String>,
+    /// The key of download URLs' signatures; without it assets have no `download_url`.
+    pub signing_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config").field("admin_token", &self.admin_token.as_ref().map(|_| "<set>")).finish()
+        f.debug_struct("Config")
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
+            .field("signing_secret", &self.signing_secret.as_ref().map(|_| "<set>"))
+            .finish()
     }
 }
 
@@ -48,6 +53,7 @@ pub enum Caller {
 #[derive(Debug)]
 pub struct Call<'a> {
     pub services: Services<'a>,
+    pub config: &'a Config,
     pub request: &'a ApiRequest,
     pub params: Vec<(String, String)>,
     pub caller: Caller,
@@ -99,7 +105,7 @@ async fn route_and_run(services: Services<'_>, config: &Config, request: &ApiReq
         Resolved::NotFound => return Err(ApiError::not_found("route")),
     };
     let caller = authenticate(services, config, request, route.auth).await?;
-    let call = Call { services, request, params, caller };
+    let call = Call { services, config, request, params, caller };
     dispatch(route.endpoint, &call).await
 }
 

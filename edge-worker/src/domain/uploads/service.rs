@@ -203,8 +203,13 @@ mod tests {
             content_type: None,
             language: None,
         };
-        let (asset, upload) =
-            block_on(assets::create(&services, &principal, &request, Links { origin: "" })).expect("asset");
+        let (asset, upload) = block_on(assets::create(
+            &services,
+            &principal,
+            &request,
+            Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) },
+        ))
+        .expect("asset");
         (world, account.id, asset.id, upload)
     }
 

@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use super::{list_body, page};
 use crate::domain::assets::{self, Links};
+use crate::domain::downloads::Signer;
 use crate::domain::ports::AssetFilter;
 use crate::http::{ApiError, ApiResponse, Call};
 
@@ -27,7 +28,11 @@ pub struct ListAssetsQuery {
 }
 
 fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
-    Links { origin: &call.request.origin }
+    Links {
+        origin: &call.request.origin,
+        signer: call.config.signing_secret.as_deref().map(Signer::new),
+        now: call.services.clock.now(),
+    }
 }
 
 #[utoipa::path(post, path = "/v1/assets", tag = "assets", request_body = CreateAsset,
