@@ -48,7 +48,7 @@ async fn answer(request: &Request, env: &Env) -> Result<Response, ApiError> {
     let head = bucket.head(&grant.object_key).await.map_err(|e| internal("R2 head", e))?;
     let size = head.ok_or_else(|| ApiError::not_found("file"))?.size();
     let range_header = request.headers().get("range").ok().flatten();
-    let range = downloads::range(range_header.as_deref(), size).map_err(|()| {
+    let range = downloads::range(range_header.as_deref(), size).map_err(|_| {
         ApiError::new(
             ErrorCode::RangeNotSatisfiable,
             format!("The file has {size} bytes; no byte of that range exists."),

@@ -138,10 +138,14 @@ fn decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|s| !s.contains(['\n', '\r']))
 }
 
+/// No byte of the object is in the requested range (416).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
 /// A `Range` request header against an object of `size` bytes (RFC 9110 §14.1.2): `None` for the
 /// whole object (no header, or a form we do not serve, which RFC 9110 lets a server ignore),
-/// `Some((first, last))` inclusive, or `Err` when no byte of the object is in range (416).
-pub fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+/// `Some((first, last))` inclusive, or `Unsatisfiable`.
+pub fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, Unsatisfiable> {
     let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else { return Ok(None) };
     if spec.contains(',') {
         return Ok(None); // multiple ranges: the whole object is a valid answer
@@ -150,12 +154,12 @@ pub fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> 
     let number = |s: &str| s.trim().parse::<u64>().ok();
     let (first, last) = match (first.trim().is_empty(), number(first), number(last)) {
         (true, _, Some(suffix)) if suffix > 0 => (size.saturating_sub(suffix), size.saturating_sub(1)),
-        (true, _, _) => return Err(()),
+        (true, _, _) => return Err(Unsatisfiable),
         (false, Some(first), Some(last)) if first <= last => (first, last.min(size.saturating_sub(1))),
         (false, Some(first), None) if last.trim().is_empty() => (first, size.saturating_sub(1)),
         _ => return Ok(None),
     };
-    if size == 0 || first >= size { Err(()) } else { Ok(Some((first, last))) }
+    if size == 0 || first >= size { Err(Unsatisfiable) } else { Ok(Some((first, last))) }
 }
 
 #[cfg(test)]
@@ -211,7 +215,7 @@ mod tests {
         assert_eq!(range(Some("bytes=90-"), 100), Ok(Some((90, 99))));
         assert_eq!(range(Some("bytes=-5"), 100), Ok(Some((95, 99))));
         assert_eq!(range(Some("bytes=50-500"), 100), Ok(Some((50, 99))));
-        assert_eq!(range(Some("bytes=100-"), 100), Err(()));
+        assert_eq!(range(Some("bytes=100-"), 100), Err(Unsatisfiable));
         assert_eq!(range(Some("bytes=0-1,5-6"), 100), Ok(None));
         assert_eq!(range(Some("items=0-1"), 100), Ok(None));
     }
