@@ -9,7 +9,7 @@ mod projects;
 mod protocol;
 mod uploads;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -31,8 +31,14 @@ fn main() {
     .into_iter()
     .flatten()
     .collect();
+    // Tests run in parallel on the shared stack; those that restart parts of it run alone.
+    let tests: Vec<(Test, bool)> = tests
+        .into_iter()
+        .map(|test| (test, false))
+        .chain(uploads::exclusive_tests().into_iter().map(|test| (test, true)))
+        .collect();
 
-    let wanted = tests.iter().any(|(name, _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
+    let wanted = tests.iter().any(|((name, _), _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));
     let stack = if wanted && !args.list {
         match Stack::start() {
             Ok(stack) => Some(Arc::new(stack)),
@@ -45,12 +51,19 @@ fn main() {
         None
     };
 
+    let alone: Arc<RwLock<()>> = Arc::default();
     let trials = tests
         .into_iter()
-        .map(|(name, test)| {
+        .map(|((name, test), exclusive)| {
             let stack = stack.clone();
+            let alone = alone.clone();
             Trial::test(name, move || match &stack {
                 Some(stack) => {
+                    let _turn = if exclusive {
+                        (None, Some(alone.write().unwrap_or_else(|poisoned| poisoned.into_inner())))
+                    } else {
+                        (Some(alone.read().unwrap_or_else(|poisoned| poisoned.into_inner())), None)
+                    };
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(stack))).map_err(|panic| {
                         let message = panic
                             .downcast_ref::<String>()

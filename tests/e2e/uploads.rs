@@ -2,8 +2,11 @@
 //! from PyPI) at sizes around the 8 MiB part size and with odd chunk sizes, and the protocol's
 //! rules verb by verb, as tusd's handler tests check them.
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use ureq::http::Method;
@@ -21,7 +24,13 @@ pub fn tests() -> Vec<Test> {
         ("uploads::termination_and_isolation", termination_and_isolation),
         ("uploads::non_media_is_refused_and_the_asset_fails", non_media_is_refused),
         ("uploads::downloads_are_signed_ranged_and_tamper_proof", downloads),
+        ("uploads::concurrent_patches_never_both_apply", concurrent_patches),
     ]
+}
+
+/// Tests that restart the stack, so run with nothing else.
+pub fn exclusive_tests() -> Vec<Test> {
+    vec![("uploads::interrupted_uploads_resume_byte_identical", interrupted_uploads_resume)]
 }
 
 const PART: usize = 8 << 20;
@@ -326,4 +335,126 @@ fn downloads(stack: &Stack) {
     let last = flipped.pop().expect("a signature");
     flipped.push(if last == '0' { '1' } else { '0' });
     anonymous.get(&flipped).expect_error(403, "forbidden");
+}
+
+const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
+
+fn concurrent_patches(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-race");
+    let source = media(8 << 20, 31);
+    for round in 0..3 {
+        let url = create(&account, &project, source.len());
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        tus_body(
+                            &account,
+                            Method::PATCH,
+                            &url,
+                            &[("upload-offset", "0"), OCTETS],
+                            source[..4 << 20].to_vec(),
+                        )
+                        .status
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|racer| racer.join().expect("racer")).collect()
+        });
+        let mut sorted = statuses.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [204, 409], "round {round}: exactly one PATCH applies");
+        assert_eq!(tus(&account, Method::HEAD, &url, &[]).expect(200).header("upload-offset"), Some("4194304"));
+    }
+}
+
+/// Sends the head of a PATCH and only `sent` bytes of its `chunk`, then drops the connection:
+/// a client killed mid-request.
+fn broken_patch(stack: &Stack, account: &Account, url: &str, offset: usize, chunk: &[u8], sent: usize) {
+    let address = stack.base_url.trim_start_matches("http://");
+    let path = url.split_once(address).map_or(url, |(_, path)| path);
+    let mut stream = TcpStream::connect(address).expect("connect");
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\n\
+         Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {}\r\n\r\n",
+        account.key,
+        chunk.len()
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    stream.write_all(&chunk[..sent]).expect("part of the body");
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(50));
+}
+
+/// What a resuming client does: ask where the upload stands, send from there; a 409 (the broken
+/// request still draining on the server) means ask again.
+fn resume(account: &Account, url: &str, source: &[u8], chunk: usize) {
+    for _ in 0..200 {
+        let offset: usize = tus(account, Method::HEAD, url, &[])
+            .expect(200)
+            .header("upload-offset")
+            .expect("offset")
+            .parse()
+            .expect("number");
+        if offset == source.len() {
+            return;
+        }
+        let end = (offset + chunk).min(source.len());
+        let reply = tus_body(
+            account,
+            Method::PATCH,
+            url,
+            &[("upload-offset", &offset.to_string()), OCTETS],
+            source[offset..end].to_vec(),
+        );
+        match reply.status {
+            204 => {}
+            409 => std::thread::sleep(Duration::from_millis(200)),
+            other => panic!("PATCH at {offset}: {other} {}", reply.body),
+        }
+    }
+    panic!("the upload did not finish");
+}
+
+fn interrupted_uploads_resume(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-faults");
+    let mut state: u64 = 0x5eed;
+    let mut next = |below: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % below
+    };
+    for round in 0..20 {
+        let size = (1 << 20) + next(9 << 20);
+        let chunk = (1 << 20) + next(3 << 20);
+        let source = media(size, 100 + round);
+        let url = create(&account, &project, size);
+        let interrupt_at = next(size);
+        let first = interrupt_at / chunk * chunk;
+        // whole chunks up to the interrupted one, then the broken request
+        let mut offset = 0;
+        while offset < first {
+            let end = (offset + chunk).min(size);
+            tus_body(
+                &account,
+                Method::PATCH,
+                &url,
+                &[("upload-offset", &offset.to_string()), OCTETS],
+                source[offset..end].to_vec(),
+            )
+            .expect(204);
+            offset = end;
+        }
+        let end = (offset + chunk).min(size);
+        broken_patch(stack, &account, &url, offset, &source[offset..end], interrupt_at - offset);
+        if round == 10 {
+            stack.restart_wrangler().expect("wrangler dev restarts");
+        }
+        resume(&account, &url, &source, chunk);
+        let asset = account.api.get("/v1/assets?limit=1").expect(200).json()["items"][0].clone();
+        assert_eq!(asset["state"], "processing", "round {round}");
+        let (status, _, bytes) =
+            stack.anonymous().send_for_bytes(Method::GET, asset["download_url"].as_str().expect("url"), &[]);
+        assert_eq!(status, 200);
+        assert!(sha256(&bytes) == sha256(&source), "round {round}: {size} bytes interrupted at {interrupt_at}");
+    }
 }

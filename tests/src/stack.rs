@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
@@ -18,7 +19,9 @@ pub struct Stack {
     pub media_url: String,
     pub admin_token: String,
     state_dir: PathBuf,
-    children: Vec<(&'static str, Child)>,
+    /// How `wrangler dev` is started, to start it again on the same port and state.
+    wrangler_args: Vec<String>,
+    children: Mutex<Vec<(&'static str, Child)>>,
 }
 
 pub fn repo_root() -> PathBuf {
@@ -65,7 +68,8 @@ impl Stack {
             media_url: String::new(),
             admin_token: random_hex(24)?,
             state_dir,
-            children: Vec::new(),
+            wrangler_args: Vec::new(),
+            children: Mutex::new(Vec::new()),
         };
 
         let migrate_log = stack.state_dir.join("migrations.log");
@@ -90,27 +94,57 @@ impl Stack {
 
         let port = free_port()?;
         stack.base_url = format!("http://127.0.0.1:{port}");
-        let mut wrangler_dev = Command::new(&wrangler);
-        wrangler_dev
-            .current_dir(&root)
-            .args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
-            .args(["--port", &port.to_string(), "--inspector-port", &free_port()?.to_string()])
-            .arg("--persist-to")
-            .arg(&stack.state_dir)
-            .args(["--var", &format!("ADMIN_TOKEN:{}", stack.admin_token)])
-            .args(["--var", &format!("SIGNING_SECRET:{}", random_hex(32)?)]);
-        stack.spawn("wrangler", wrangler_dev)?;
+        stack.wrangler_args = [
+            "dev",
+            "--local",
+            "--ip",
+            "127.0.0.1",
+            "--show-interactive-dev-session=false",
+            "--port",
+            &port.to_string(),
+            "--inspector-port",
+            &free_port()?.to_string(),
+            "--persist-to",
+            &stack.state_dir.to_string_lossy(),
+            "--var",
+            &format!("ADMIN_TOKEN:{}", stack.admin_token),
+            "--var",
+            &format!("SIGNING_SECRET:{}", random_hex(32)?),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        stack.spawn("wrangler", stack.wrangler_command())?;
 
         stack.wait_ready("media-container", &format!("{}/health", stack.media_url))?;
         stack.wait_ready("wrangler", &format!("{}/v1/openapi.json", stack.base_url))?;
         Ok(stack)
     }
 
+    fn wrangler_command(&self) -> Command {
+        let root = repo_root();
+        let mut command = Command::new(root.join("node_modules/.bin/wrangler"));
+        command.current_dir(&root).args(&self.wrangler_args);
+        command
+    }
+
+    /// Stops `wrangler dev` and starts it again on the same port and state, as an operator's
+    /// restart (or a crash) would: whatever survives must be in D1, R2 or Durable Object storage.
+    pub fn restart_wrangler(&self) -> Result<(), String> {
+        {
+            let mut children = self.children.lock().map_err(|_| "stack lock poisoned".to_owned())?;
+            let index = children.iter().position(|(name, _)| *name == "wrangler").ok_or("wrangler is not running")?;
+            let (_, mut child) = children.remove(index);
+            stop(&mut child);
+        }
+        self.spawn("wrangler", self.wrangler_command())?;
+        self.wait_ready("wrangler", &format!("{}/v1/openapi.json", self.base_url))
+    }
+
     fn log_path(&self, name: &str) -> PathBuf {
         self.state_dir.join(format!("{name}.log"))
     }
 
-    fn spawn(&mut self, name: &'static str, mut command: Command) -> Result<(), String> {
+    fn spawn(&self, name: &'static str, mut command: Command) -> Result<(), String> {
         let log = self.log_path(name);
         let child = command
             .env("WRANGLER_SEND_METRICS", "false")
@@ -121,19 +155,24 @@ impl Stack {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("{name}: {e}"))?;
-        self.children.push((name, child));
+        self.children.lock().map_err(|_| "stack lock poisoned".to_owned())?.push((name, child));
         Ok(())
     }
 
-    fn wait_ready(&mut self, name: &str, url: &str) -> Result<(), String> {
+    fn wait_ready(&self, name: &str, url: &str) -> Result<(), String> {
         let agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().new_agent();
         let started = Instant::now();
         loop {
             if agent.get(url).call().is_ok_and(|r| r.status() == 200) {
                 return Ok(());
             }
-            let exited =
-                self.children.iter_mut().find(|(n, _)| *n == name).and_then(|(_, c)| c.try_wait().ok().flatten());
+            let exited = self
+                .children
+                .lock()
+                .map_err(|_| "stack lock poisoned".to_owned())?
+                .iter_mut()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, c)| c.try_wait().ok().flatten());
             if exited.is_some() || started.elapsed() > READY_TIMEOUT {
                 return Err(format!("{name} did not become ready at {url}:\n{}", tail(&self.log_path(name))));
             }
@@ -153,19 +192,23 @@ fn signal_group(signal: &str, child: &Child) {
     let _ = Command::new("kill").args(["-s", signal, "--", &group]).stderr(Stdio::null()).status();
 }
 
+/// TERM to the child's group, then KILL after 10 s if it has not gone.
+fn stop(child: &mut Child) {
+    signal_group("TERM", child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group("KILL", child);
+    let _ = child.wait();
+}
+
 impl Drop for Stack {
     fn drop(&mut self) {
-        for (_, child) in &mut self.children {
-            // The whole group: wrangler's workerd and anything else they started.
-            signal_group("TERM", child);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for (_, child) in &mut self.children {
-            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            signal_group("KILL", child);
-            let _ = child.wait();
+        let children = self.children.get_mut().map(std::mem::take).unwrap_or_default();
+        // The whole groups: wrangler's workerd and anything else they started.
+        for (_, mut child) in children {
+            stop(&mut child);
         }
         // ROUGHCUT_E2E_KEEP_STATE keeps the state and the logs (wrangler.log, …) for a post-mortem.
         if std::env::var_os("ROUGHCUT_E2E_KEEP_STATE").is_some() {
