@@ -33,8 +33,9 @@ fuzz: bootstrap
 	@scripts/fuzz.sh
 
 # Benchmarks (not tests): ratios against peers measured in the same run; see bench/README.md.
-bench: bootstrap
+bench: build
 	@scripts/build-engine-js.sh
 	@cargo run --quiet --release -p roughcut-bench --bin media
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
+	@cargo run --quiet --release -p roughcut-bench --bin uploads
