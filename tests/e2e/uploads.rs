@@ -63,14 +63,26 @@ fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// Runs a client script; returns the upload URL it printed.
+/// Runs a client script; returns the upload URL it printed. A client that hangs is killed after
+/// two minutes, so a stuck upload fails the test instead of the whole run.
 fn run_client(program: &str, script: &Path, args: &[&str]) -> String {
-    let output = Command::new(program)
+    let mut child = Command::new(program)
         .arg(script)
         .args(args)
         .current_dir(repo_root())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while child.try_wait().expect("client status").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{program} {script:?} did not finish within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().expect("client output");
     assert!(output.status.success(), "{program} {script:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
@@ -424,8 +436,12 @@ fn interrupted_uploads_resume(stack: &Stack) {
         (state >> 33) as usize % below
     };
     for round in 0..20 {
-        let size = (1 << 20) + next(9 << 20);
-        let chunk = (1 << 20) + next(3 << 20);
+        // even rounds send part-sized chunks (streamed to R2 whole), odd ones odd chunks (re-cut)
+        let (size, chunk) = if round % 2 == 0 {
+            ((6 << 20) + next(14 << 20), (5 << 20) + next(1 << 20))
+        } else {
+            ((1 << 20) + next(9 << 20), (1 << 20) + next(3 << 20))
+        };
         let source = media(size, 100 + round);
         let url = create(&account, &project, size);
         let interrupt_at = next(size);

@@ -1,7 +1,13 @@
 //! R2 behind `UploadObjects`: multipart uploads resumed by id (an upload's requests may land on
 //! different isolates), parts rebuilt from their stored numbers and ETags.
 
+use std::any::Any;
+
 use async_trait::async_trait;
+use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{ReadableStream, TransformStream};
+use worker::worker_sys::FixedLengthStream;
 use worker::{Bucket, UploadedPart};
 
 use crate::domain::StoreError;
@@ -32,6 +38,31 @@ impl UploadObjects for R2Objects {
     async fn put_part(&self, key: &str, multipart_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
         let upload = self.bucket.resume_multipart_upload(key, multipart_id).map_err(r2_error)?;
         Ok(upload.upload_part(number, bytes).await.map_err(r2_error)?.etag())
+    }
+
+    /// The body is the request's own `ReadableStream`: R2 reads it straight from the client,
+    /// the bytes never entering wasm. It goes through a `FixedLengthStream` of the declared
+    /// length, which fails the part if the client sends fewer or more bytes (a client cut off
+    /// mid-request must not leave a short part behind).
+    async fn put_part_whole(
+        &self,
+        key: &str,
+        multipart_id: &str,
+        number: u16,
+        body: Box<dyn Any>,
+        length: u64,
+    ) -> Result<String, StoreError> {
+        let stream =
+            body.downcast::<ReadableStream>().map_err(|_| StoreError("R2: a part body that is no stream".into()))?;
+        let js_error = |what: &str, error: JsValue| StoreError(format!("R2 part stream: {what}: {error:?}"));
+        let length = u32::try_from(length).map_err(|_| StoreError(format!("R2: a part of {length} bytes")))?;
+        let fixed = FixedLengthStream::new(length).map_err(|e| js_error("FixedLengthStream", e))?;
+        let transform: &TransformStream = fixed.as_ref();
+        let piped = JsFuture::from(stream.pipe_to(&transform.writable()));
+        let upload = self.bucket.resume_multipart_upload(key, multipart_id).map_err(r2_error)?;
+        let (piped, uploaded) = futures_util::join!(piped, upload.upload_part(number, transform.readable()));
+        piped.map_err(|e| js_error("the request body", e))?;
+        Ok(uploaded.map_err(r2_error)?.etag())
     }
 
     async fn complete_multipart(&self, key: &str, multipart_id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {

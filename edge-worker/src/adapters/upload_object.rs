@@ -3,6 +3,7 @@
 //! outlives isolates and `wrangler dev` restarts — and is otherwise a shim over
 //! `domain::uploads::service`.
 
+use std::any::Any;
 use std::cell::Cell;
 
 use async_trait::async_trait;
@@ -95,13 +96,15 @@ impl UploadObject {
         match web::method_of(request) {
             Method::HEAD => Ok(tus::head(&service::head(deps, &account, &upload_id).await?)),
             Method::PATCH => {
-                let mut body = StreamChunks(request.stream().ok());
+                let declared = header("content-length").and_then(|v| v.parse::<u64>().ok());
+                let mut body = StreamChunks { request, stream: None };
                 let patched = async {
                     let _exclusive = Exclusive::take(&self.busy)?;
                     let offset = protocol::upload_offset(header("upload-offset"))?;
                     let checksum = Checksum::parse(header("upload-checksum"))?;
                     let session =
-                        service::patch(deps, &account, &upload_id, offset, checksum.as_ref(), &mut body).await?;
+                        service::patch(deps, &account, &upload_id, offset, declared, checksum.as_ref(), &mut body)
+                            .await?;
                     Ok::<_, ApiError>(tus::patched(&session))
                 }
                 .await;
@@ -136,10 +139,13 @@ impl SessionStore for DoSessions {
     }
 }
 
-/// A request body as it streams in (`None`: the request had none).
-struct StreamChunks(Option<ByteStream>);
+/// A request body, either handed whole to R2 or read as it streams in.
+struct StreamChunks<'r> {
+    request: &'r mut Request,
+    stream: Option<ByteStream>,
+}
 
-impl StreamChunks {
+impl StreamChunks<'_> {
     /// Reads and drops what is left, up to a chunk's cap (a client sending more is cut off).
     async fn drain(&mut self) {
         let mut left = protocol::MAX_CHUNK_BYTES + (1 << 20);
@@ -153,13 +159,26 @@ impl StreamChunks {
 }
 
 #[async_trait(?Send)]
-impl ChunkSource for StreamChunks {
+impl ChunkSource for StreamChunks<'_> {
     async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError> {
-        let Some(stream) = &mut self.0 else { return Ok(None) };
+        if self.stream.is_none() {
+            if self.request.inner().body().is_none() {
+                return Ok(None);
+            }
+            self.stream = Some(self.request.stream().map_err(|e| UploadError::BadRequest(format!("the body: {e}")))?);
+        }
+        let Some(stream) = &mut self.stream else { return Ok(None) };
         match stream.next().await {
             Some(Ok(piece)) => Ok(Some(piece)),
             Some(Err(error)) => Err(UploadError::BadRequest(format!("the request body broke off: {error}"))),
             None => Ok(None),
         }
+    }
+
+    fn whole(&mut self) -> Option<Box<dyn Any>> {
+        if self.stream.is_some() {
+            return None;
+        }
+        self.request.inner().body().map(|body| Box::new(body) as Box<dyn Any>)
     }
 }

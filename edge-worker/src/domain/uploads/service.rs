@@ -69,6 +69,7 @@ async fn open(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result
                 parts: Vec::new(),
                 staged_key: None,
                 container: None,
+                part_size: super::session::PART_SIZE,
             }
         }
     };
@@ -92,12 +93,13 @@ pub async fn patch(
     account_id: &str,
     upload_id: &str,
     offset: u64,
+    declared: Option<u64>,
     checksum: Option<&Checksum>,
     body: &mut dyn ChunkSource,
 ) -> Result<UploadSession, UploadError> {
     let session = open(deps, account_id, upload_id).await?;
     let now = deps.clock.now();
-    let patched = match session.patch(offset, checksum, body, deps.objects, now).await {
+    let patched = match session.patch(offset, declared, checksum, body, deps.objects, now).await {
         Ok(patched) => patched,
         Err(UploadError::UnsupportedMedia) => {
             let message = "The file is no audio or video format we read.".to_owned();
@@ -224,20 +226,21 @@ mod tests {
         let (world, account, asset, upload) = new_world(3_000);
         let head = block_on(head(world.deps(), &account, &upload)).expect("head");
         assert_eq!((head.offset, head.length), (0, 3_000));
-        let half =
-            block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(&source[..1_500], 500))).expect("half");
+        let half = block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(&source[..1_500], 500)))
+            .expect("half");
         assert_eq!(half.offset, 1_500);
         assert_eq!(asset_state(&world, &account, &asset), (AssetState::PendingUpload, None));
         assert!(world.jobs.0.borrow().is_empty());
-        let done = block_on(patch(world.deps(), &account, &upload, 1_500, None, &mut body(&source[1_500..], 700)))
-            .expect("rest");
+        let done =
+            block_on(patch(world.deps(), &account, &upload, 1_500, None, None, &mut body(&source[1_500..], 700)))
+                .expect("rest");
         assert_eq!(done.state, SessionState::Completed);
         assert_eq!(asset_state(&world, &account, &asset), (AssetState::Processing, Some(AssetType::Audio)));
         assert_eq!(
             world.jobs.0.borrow().as_slice(),
             [JobMessage { kind: "process_asset".into(), account_id: account.clone(), subject_id: asset }]
         );
-        let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, &mut body(&[], 1)));
+        let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, None, &mut body(&[], 1)));
         assert_eq!(again, Err(UploadError::NotFound), "a completed upload takes no more bytes");
     }
 
@@ -251,7 +254,8 @@ mod tests {
     #[test]
     fn termination_and_rejection_end_the_asset() {
         let (world, account, asset, upload) = new_world(3_000);
-        block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(&media(1_000), 1_000))).expect("chunk");
+        block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(&media(1_000), 1_000)))
+            .expect("chunk");
         block_on(terminate(world.deps(), &account, &upload)).expect("terminated");
         assert_eq!(asset_state(&world, &account, &asset).0, AssetState::Deleted);
         assert_eq!(block_on(head(world.deps(), &account, &upload)), Err(UploadError::NotFound));
@@ -259,7 +263,7 @@ mod tests {
 
         let (world, account, asset, upload) = new_world(3_000);
         let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";
-        let refused = block_on(patch(world.deps(), &account, &upload, 0, None, &mut body(html, 100)));
+        let refused = block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(html, 100)));
         assert_eq!(refused, Err(UploadError::UnsupportedMedia));
         let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
         assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("unsupported_media")));

@@ -6,6 +6,8 @@
 //! them), so a checksum mismatch, a dropped connection or a crash leaves the saved session — the
 //! only thing that counts — exactly as it was.
 
+use std::any::Any;
+
 use async_trait::async_trait;
 use roughcut_engine::Container;
 use serde::{Deserialize, Serialize};
@@ -15,8 +17,14 @@ use super::tus::{Checksum, MAX_CHUNK_BYTES, UPLOAD_TTL_MS};
 use crate::domain::StoreError;
 use crate::domain::time::Timestamp;
 
-/// Every part but the last: 8 MiB, over R2's 5 MiB minimum and small enough to hold twice.
+/// Every part but the last, unless the first chunk picks another size: 8 MiB, over R2's 5 MiB
+/// minimum and small enough to hold twice.
 pub const PART_SIZE: u64 = 8 << 20;
+/// R2's smallest part but the last.
+const MIN_PART_SIZE: u64 = 5 << 20;
+/// The largest part a first chunk may choose: a part is held whole while it is re-cut, and a
+/// Worker has 128 MB.
+const MAX_PART_SIZE: u64 = 32 << 20;
 /// R2 (like S3) numbers parts 1…10,000: 8 MiB parts cover 78 GiB, beyond the 50 GiB cap.
 const MAX_PARTS: u64 = 10_000;
 
@@ -51,6 +59,8 @@ pub struct UploadSession {
     pub staged_key: Option<String>,
     /// What the first bytes are, once seen.
     pub container: Option<String>,
+    /// The size of every part but the last, fixed by the first chunk.
+    pub part_size: u64,
 }
 
 /// The bytes behind uploads (R2 in production, memory in tests).
@@ -58,6 +68,15 @@ pub struct UploadSession {
 pub trait UploadObjects {
     async fn begin_multipart(&self, key: &str) -> Result<String, StoreError>;
     async fn put_part(&self, key: &str, multipart_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError>;
+    /// Writes a body taken with `ChunkSource::whole` (`length` bytes, as declared) as one part.
+    async fn put_part_whole(
+        &self,
+        key: &str,
+        multipart_id: &str,
+        number: u16,
+        body: Box<dyn Any>,
+        length: u64,
+    ) -> Result<String, StoreError>;
     async fn complete_multipart(&self, key: &str, multipart_id: &str, parts: &[StoredPart]) -> Result<(), StoreError>;
     async fn abort_multipart(&self, key: &str, multipart_id: &str) -> Result<(), StoreError>;
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
@@ -69,6 +88,12 @@ pub trait UploadObjects {
 #[async_trait(?Send)]
 pub trait ChunkSource {
     async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError>;
+
+    /// The whole body as the platform holds it, for a store that can write it as a part without
+    /// the bytes passing through here (`UploadObjects::put_part_whole`); `None` when it cannot.
+    fn whole(&mut self) -> Option<Box<dyn Any>> {
+        None
+    }
 }
 
 /// What a successful PATCH did.
@@ -85,10 +110,12 @@ impl UploadSession {
         self.state == SessionState::Open && now.0 >= self.expires_at.0
     }
 
-    /// Appends one chunk that claims to start at `offset`.
+    /// Appends one chunk that claims to start at `offset` and, when the request says so, to be
+    /// `declared` bytes long (`Content-Length`).
     pub async fn patch(
         &self,
         offset: u64,
+        declared: Option<u64>,
         checksum: Option<&Checksum>,
         body: &mut dyn ChunkSource,
         objects: &dyn UploadObjects,
@@ -100,7 +127,28 @@ impl UploadSession {
         if offset != self.offset {
             return Err(UploadError::OffsetMismatch { expected: self.offset });
         }
+        if declared.is_some_and(|length| length > MAX_CHUNK_BYTES) {
+            return Err(UploadError::TooLarge(format!("a chunk is at most {MAX_CHUNK_BYTES} bytes")));
+        }
+        if declared.is_some_and(|length| offset + length > self.length) {
+            return Err(UploadError::TooLarge("the chunk runs past Upload-Length".into()));
+        }
         let mut next = self.clone();
+        if next.parts.is_empty() && next.offset == 0 {
+            next.part_size = part_size_for(declared, self.length);
+        }
+        if let Some(length) = declared.filter(|&length| checksum.is_none() && next.takes_whole_part(length))
+            && let Some(whole) = body.whole()
+        {
+            // A client sending part-sized chunks (tus-js-client's chunkSize): each chunk becomes
+            // one part, streamed to the store without passing through here.
+            let multipart = next.multipart(objects).await?;
+            let number = next.next_part_number()?;
+            let etag = objects.put_part_whole(&next.object_key, &multipart, number, whole, length).await?;
+            next.parts.push(StoredPart { number, etag });
+            next.offset += length;
+            return next.commit(Vec::new(), None, objects, now).await;
+        }
         let mut hasher = checksum.map(Checksum::hasher);
         let mut buffer = match &self.staged_key {
             Some(key) => {
@@ -125,8 +173,8 @@ impl UploadSession {
             if self.container.is_none() && sniffed.is_none() {
                 sniffed = sniff_start(&buffer, self.offset + received == self.length)?;
             }
-            while buffer.len() as u64 >= PART_SIZE {
-                let rest = buffer.split_off(PART_SIZE as usize);
+            while buffer.len() as u64 >= next.part_size {
+                let rest = buffer.split_off(next.part_size as usize);
                 let part = std::mem::replace(&mut buffer, rest);
                 next.write_part(part, objects).await?;
             }
@@ -135,6 +183,19 @@ impl UploadSession {
             checksum.verify(hasher)?;
         }
         next.offset += received;
+        next.commit(buffer, sniffed, objects, now).await
+    }
+
+    /// Ends a PATCH whose bytes are in: the remainder `buffer` staged (or, on the last byte,
+    /// written as the last part and the object completed), the expiry pushed back.
+    async fn commit(
+        self,
+        buffer: Vec<u8>,
+        sniffed: Option<Container>,
+        objects: &dyn UploadObjects,
+        now: Timestamp,
+    ) -> Result<Patched, UploadError> {
+        let mut next = self;
         if let Some(container) = sniffed {
             next.container = Some(container.as_str().to_owned());
         }
@@ -159,25 +220,54 @@ impl UploadSession {
         Ok(Patched { session: next, sniffed, completed })
     }
 
-    /// Uploads the next part (starting the multipart upload on the first). Part numbers are
-    /// positions, so a PATCH that fails and is retried overwrites its own parts.
-    async fn write_part(&mut self, bytes: Vec<u8>, objects: &dyn UploadObjects) -> Result<(), UploadError> {
-        let multipart = match &self.multipart_id {
-            Some(id) => id.clone(),
+    /// Whether a chunk of `length` bytes at the current offset is exactly the next part: the
+    /// first bytes already sniffed, nothing staged, and a whole part (or the whole rest, no
+    /// larger than a part: R2's last part may not be).
+    fn takes_whole_part(&self, length: u64) -> bool {
+        self.container.is_some()
+            && self.staged_key.is_none()
+            && length > 0
+            && self.offset == self.parts.len() as u64 * self.part_size
+            && (length == self.part_size || (self.offset + length == self.length && length < self.part_size))
+    }
+
+    /// The multipart upload, started on first use.
+    async fn multipart(&mut self, objects: &dyn UploadObjects) -> Result<String, UploadError> {
+        match &self.multipart_id {
+            Some(id) => Ok(id.clone()),
             None => {
                 let id = objects.begin_multipart(&self.object_key).await?;
                 self.multipart_id = Some(id.clone());
-                id
+                Ok(id)
             }
-        };
+        }
+    }
+
+    /// Part numbers are positions, so a PATCH that fails and is retried overwrites its own parts.
+    fn next_part_number(&self) -> Result<u16, UploadError> {
         let number = self.parts.len() as u64 + 1;
         if number > MAX_PARTS {
             return Err(UploadError::TooLarge("too many parts".into()));
         }
-        let number = number as u16;
+        Ok(number as u16)
+    }
+
+    /// Uploads the next part from bytes here.
+    async fn write_part(&mut self, bytes: Vec<u8>, objects: &dyn UploadObjects) -> Result<(), UploadError> {
+        let multipart = self.multipart(objects).await?;
+        let number = self.next_part_number()?;
         let etag = objects.put_part(&self.object_key, &multipart, number, bytes).await?;
         self.parts.push(StoredPart { number, etag });
         Ok(())
+    }
+}
+
+/// The part size an upload keeps: its first chunk's size when that is a valid part size (so a
+/// client sending equal chunks has each streamed as one part), else `PART_SIZE`.
+fn part_size_for(first_chunk: Option<u64>, length: u64) -> u64 {
+    match first_chunk {
+        Some(size) if (MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) && size < length => size,
+        _ => PART_SIZE,
     }
 }
 
@@ -216,6 +306,7 @@ mod tests {
             parts: Vec::new(),
             staged_key: None,
             container: None,
+            part_size: PART_SIZE,
         }
     }
 
@@ -224,7 +315,7 @@ mod tests {
         let mut current = session(source.len() as u64);
         for piece in source.chunks(chunk) {
             let patched =
-                block_on(current.patch(current.offset, None, &mut body(piece, 65_536), objects, Timestamp(1)))
+                block_on(current.patch(current.offset, None, None, &mut body(piece, 65_536), objects, Timestamp(1)))
                     .expect("patched");
             assert_eq!(patched.completed, patched.session.offset == source.len() as u64);
             current = patched.session;
@@ -254,17 +345,18 @@ mod tests {
         let source = media(PART_SIZE as usize + 5_000);
         let objects = Objects::default();
         let start = session(source.len() as u64);
-        let first =
-            block_on(start.patch(0, None, &mut body(&source[..1_000], 300), &objects, Timestamp(1))).expect("first");
+        let first = block_on(start.patch(0, None, None, &mut body(&source[..1_000], 300), &objects, Timestamp(1)))
+            .expect("first");
         let chunk = &source[1_000..];
         let wrong = Checksum::parse(Some("sha256 AAAA")).expect("parsed").expect("present");
         let refused =
-            block_on(first.session.patch(1_000, Some(&wrong), &mut body(chunk, 4_096), &objects, Timestamp(2)));
+            block_on(first.session.patch(1_000, None, Some(&wrong), &mut body(chunk, 4_096), &objects, Timestamp(2)));
         assert_eq!(refused, Err(UploadError::ChecksumMismatch));
         let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(chunk));
         let right = Checksum::parse(Some(&format!("sha256 {digest}"))).expect("parsed").expect("present");
-        let done = block_on(first.session.patch(1_000, Some(&right), &mut body(chunk, 4_096), &objects, Timestamp(3)))
-            .expect("retry");
+        let done =
+            block_on(first.session.patch(1_000, None, Some(&right), &mut body(chunk, 4_096), &objects, Timestamp(3)))
+                .expect("retry");
         assert!(done.completed);
         assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
     }
@@ -273,22 +365,58 @@ mod tests {
     fn protocol_violations_are_refused() {
         let objects = Objects::default();
         let start = session(1_000);
-        let offset = block_on(start.patch(10, None, &mut body(&media(10), 10), &objects, Timestamp(1)));
+        let offset = block_on(start.patch(10, None, None, &mut body(&media(10), 10), &objects, Timestamp(1)));
         assert_eq!(offset, Err(UploadError::OffsetMismatch { expected: 0 }));
         let html = b"<!doctype html><html><body>not a video, just a page with some text</body></html>";
-        let refused = block_on(start.patch(0, None, &mut body(html, 16), &objects, Timestamp(1)));
+        let refused = block_on(start.patch(0, None, None, &mut body(html, 16), &objects, Timestamp(1)));
         assert_eq!(refused, Err(UploadError::UnsupportedMedia));
-        let too_long = block_on(start.patch(0, None, &mut body(&media(1_001), 100), &objects, Timestamp(1)));
+        let too_long = block_on(start.patch(0, None, None, &mut body(&media(1_001), 100), &objects, Timestamp(1)));
         assert!(matches!(too_long, Err(UploadError::TooLarge(_))));
-        let expired = block_on(start.patch(0, None, &mut body(&media(100), 100), &objects, Timestamp(UPLOAD_TTL_MS)));
+        let expired =
+            block_on(start.patch(0, None, None, &mut body(&media(100), 100), &objects, Timestamp(UPLOAD_TTL_MS)));
         assert_eq!(expired, Err(UploadError::NotFound));
         let big = session(MAX_CHUNK_BYTES + 10);
         let mut huge = crate::domain::uploads::testing::Body(vec![vec![0; 1 << 20]; 65]);
         huge.0[0] = media(1 << 20);
         assert!(matches!(
-            block_on(big.patch(0, None, &mut huge, &objects, Timestamp(1))),
+            block_on(big.patch(0, None, None, &mut huge, &objects, Timestamp(1))),
             Err(UploadError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn equal_part_sized_chunks_go_whole_and_odd_ones_are_re_cut() {
+        let chunk = 6 << 20;
+        let source = media(3 * chunk + 1_000);
+        let objects = Objects::default();
+        let mut current = session(source.len() as u64);
+        for piece in source.chunks(chunk) {
+            let declared = Some(piece.len() as u64);
+            current = block_on(current.patch(
+                current.offset,
+                declared,
+                None,
+                &mut body(piece, 65_536),
+                &objects,
+                Timestamp(1),
+            ))
+            .expect("patched")
+            .session;
+        }
+        assert_eq!(current.part_size, chunk as u64, "the first chunk chose the part size");
+        assert_eq!(objects.whole_parts.get(), 3, "every chunk after the first (sniffed) went whole");
+        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
+        let odd = Objects::default();
+        let mut current = session(source.len() as u64);
+        for piece in source.chunks((1 << 20) + 7) {
+            let declared = Some(piece.len() as u64);
+            current =
+                block_on(current.patch(current.offset, declared, None, &mut body(piece, 65_536), &odd, Timestamp(1)))
+                    .expect("patched")
+                    .session;
+        }
+        assert_eq!((current.part_size, odd.whole_parts.get()), (PART_SIZE, 0));
+        assert!(odd.objects.borrow().get("assets/ast_1/source") == Some(&source));
     }
 
     #[test]
@@ -297,9 +425,9 @@ mod tests {
         let objects = Objects::default();
         let start = session(200);
         let first =
-            block_on(start.patch(0, None, &mut body(&source[..20], 20), &objects, Timestamp(1))).expect("first");
+            block_on(start.patch(0, None, None, &mut body(&source[..20], 20), &objects, Timestamp(1))).expect("first");
         assert_eq!(first.session.container, None);
-        let done = block_on(first.session.patch(20, None, &mut body(&source[20..], 50), &objects, Timestamp(1)))
+        let done = block_on(first.session.patch(20, None, None, &mut body(&source[20..], 50), &objects, Timestamp(1)))
             .expect("rest");
         assert_eq!(done.sniffed, Some(Container::Wav));
         assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));

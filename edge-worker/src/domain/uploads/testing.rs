@@ -1,14 +1,15 @@
 //! Test doubles of the upload ports: an object store that refuses what R2 refuses, a session
 //! store, a job queue, and request bodies arriving in pieces.
 
-use std::cell::RefCell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
 use super::UploadError;
 use super::service::{JobMessage, JobQueue, SessionStore};
-use super::session::{ChunkSource, PART_SIZE, StoredPart, UploadObjects, UploadSession};
+use super::session::{ChunkSource, StoredPart, UploadObjects, UploadSession};
 use crate::domain::StoreError;
 
 /// Multipart uploads held in memory, refusing what R2 refuses: parts of unequal size, or
@@ -17,6 +18,8 @@ use crate::domain::StoreError;
 pub struct Objects {
     pub objects: RefCell<BTreeMap<String, Vec<u8>>>,
     pub multiparts: RefCell<BTreeMap<String, BTreeMap<u16, Vec<u8>>>>,
+    /// Parts written whole from a body (`put_part_whole`).
+    pub whole_parts: Cell<usize>,
 }
 
 #[async_trait(?Send)]
@@ -31,15 +34,31 @@ impl UploadObjects for Objects {
         self.multiparts.borrow_mut().get_mut(id).ok_or_else(|| StoreError("no upload".into()))?.insert(number, bytes);
         Ok(etag)
     }
+    async fn put_part_whole(
+        &self,
+        key: &str,
+        id: &str,
+        number: u16,
+        body: Box<dyn Any>,
+        length: u64,
+    ) -> Result<String, StoreError> {
+        let bytes = *body.downcast::<Vec<u8>>().map_err(|_| StoreError("not a test body".into()))?;
+        assert_eq!(bytes.len() as u64, length, "the declared length is the body's");
+        self.whole_parts.set(self.whole_parts.get() + 1);
+        self.put_part(key, id, number, bytes).await
+    }
     async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
         let uploaded = self.multiparts.borrow_mut().remove(id).ok_or_else(|| StoreError("no upload".into()))?;
         let mut object = Vec::new();
         for (index, part) in parts.iter().enumerate() {
             let bytes = uploaded.get(&part.number).ok_or_else(|| StoreError("missing part".into()))?;
             assert_eq!(part.etag, etag_of(bytes), "etag of part {}", part.number);
+            let first = uploaded.get(&parts[0].number).map_or(0, Vec::len);
             if index + 1 < parts.len() {
-                assert_eq!(bytes.len() as u64, PART_SIZE, "R2: every part but the last has the same size");
+                assert_eq!(bytes.len(), first, "R2: every part but the last has the same size");
                 assert!(bytes.len() >= 5 << 20, "R2: parts are at least 5 MiB");
+            } else {
+                assert!(bytes.len() <= first, "R2: the last part is no larger than the others");
             }
             object.extend_from_slice(bytes);
         }
@@ -77,6 +96,10 @@ pub struct Body(pub Vec<Vec<u8>>);
 impl ChunkSource for Body {
     async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError> {
         Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
+    }
+
+    fn whole(&mut self) -> Option<Box<dyn Any>> {
+        Some(Box::new(std::mem::take(&mut self.0).concat()))
     }
 }
 
