@@ -49,7 +49,10 @@ trap stop EXIT
 PORT=$MEDIA_PORT setsid "$MEDIA_CONTAINER_BIN" &
 pids+=($!)
 setsid "$WRANGLER_BIN" dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
-  --show-interactive-dev-session=false &
+  --show-interactive-dev-session=false --test-scheduled &
+pids+=($!)
+# wrangler dev never fires crons: the sweep of wrangler.toml's [triggers], every 10 minutes.
+setsid bash -c "while sleep 600; do curl -fs 'http://127.0.0.1:$PORT/__scheduled?cron=*/10+*+*+*+*' >/dev/null; done" &
 pids+=($!)
 
 for _ in $(seq 1 300); do

@@ -1,13 +1,14 @@
 //! The Worker's entry points: each builds the adapters from `Env` and hands over to `http`.
 
-use worker::{Context, Env, Request, Response, event};
+use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 use crate::adapters;
 use crate::adapters::d1::D1Store;
-use crate::adapters::platform::{ConsoleLog, WorkerClock};
+use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
 use crate::domain::Services;
 use crate::domain::downloads::FILES_PREFIX;
+use crate::domain::ports::Log;
 use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
 
@@ -42,10 +43,20 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),
+                upload_ttl_ms: upload_ttl_ms(&env),
             };
             http::handle(services, &config, api_request).await
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
     };
     web::write_response(response)
+}
+
+/// The periodic sweep (`[triggers] crons`): uploads past their expiry are expired by their own
+/// Durable Objects, and the bytes of assets deleted longer than the restore grace are purged.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(cause) = adapters::sweep::run(&env).await {
+        ConsoleLog.error("scheduled", &cause);
+    }
 }

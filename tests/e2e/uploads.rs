@@ -25,6 +25,7 @@ pub fn tests() -> Vec<Test> {
         ("uploads::non_media_is_refused_and_the_asset_fails", non_media_is_refused),
         ("uploads::downloads_are_signed_ranged_and_tamper_proof", downloads),
         ("uploads::concurrent_patches_never_both_apply", concurrent_patches),
+        ("uploads::expired_uploads_are_gone_and_their_assets_fail", expiry),
     ]
 }
 
@@ -473,4 +474,30 @@ fn interrupted_uploads_resume(stack: &Stack) {
         assert_eq!(status, 200);
         assert!(sha256(&bytes) == sha256(&source), "round {round}: {size} bytes interrupted at {interrupt_at}");
     }
+}
+
+fn expiry(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-expiry");
+    let touched = create(&account, &project, 5_000);
+    tus_body(&account, Method::PATCH, &touched, &[("upload-offset", "0"), OCTETS], media(1_000, 41)).expect(204);
+    let untouched = create(&account, &project, 5_000);
+    let live = create(&account, &project, 5_000);
+    std::thread::sleep(roughcut_tests::stack::UPLOAD_TTL / 2);
+    tus_body(&account, Method::PATCH, &live, &[("upload-offset", "0"), OCTETS], media(1_000, 42)).expect(204);
+    std::thread::sleep(roughcut_tests::stack::UPLOAD_TTL / 2 + Duration::from_secs(2));
+    for url in [&touched, &untouched] {
+        tus(&account, Method::HEAD, url, &[]).expect(404);
+        tus_body(&account, Method::PATCH, url, &[("upload-offset", "1000"), OCTETS], media(10, 1))
+            .expect_error(404, "not_found");
+    }
+    assert_eq!(
+        tus(&account, Method::HEAD, &live, &[]).expect(200).header("upload-offset"),
+        Some("1000"),
+        "a PATCH keeps an upload alive"
+    );
+    stack.run_cron().expect("the sweep runs");
+    let assets = account.api.get("/v1/assets?state=failed").expect(200).json();
+    assert_eq!(assets["total"], 2, "{assets}");
+    assert!(assets["items"].as_array().expect("items").iter().all(|a| a["error_code"] == "upload_expired"));
+    assert_eq!(account.api.get("/v1/assets?state=pending_upload").expect(200).json()["total"], 1);
 }

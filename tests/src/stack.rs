@@ -12,6 +12,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
+/// Uploads expire this long after their last PATCH on the test stack (24 h in production), so
+/// that expiry can be tested; every upload in the tests sends its chunks well within it.
+pub const UPLOAD_TTL: Duration = Duration::from_secs(40);
 
 #[derive(Debug)]
 pub struct Stack {
@@ -100,6 +103,7 @@ impl Stack {
             "--ip",
             "127.0.0.1",
             "--show-interactive-dev-session=false",
+            "--test-scheduled",
             "--port",
             &port.to_string(),
             "--inspector-port",
@@ -110,6 +114,8 @@ impl Stack {
             &format!("ADMIN_TOKEN:{}", stack.admin_token),
             "--var",
             &format!("SIGNING_SECRET:{}", random_hex(32)?),
+            "--var",
+            &format!("UPLOAD_TTL_SECONDS:{}", UPLOAD_TTL.as_secs()),
         ]
         .map(str::to_owned)
         .to_vec();
@@ -129,6 +135,16 @@ impl Stack {
 
     /// Stops `wrangler dev` and starts it again on the same port and state, as an operator's
     /// restart (or a crash) would: whatever survives must be in D1, R2 or Durable Object storage.
+    /// Runs the scheduled sweep now (`wrangler dev --test-scheduled`), as the cron would.
+    pub fn run_cron(&self) -> Result<(), String> {
+        let url = format!("{}/__scheduled?cron=*/10+*+*+*+*", self.base_url);
+        match ureq::get(&url).call() {
+            Ok(response) if response.status() == 200 => Ok(()),
+            Ok(response) => Err(format!("{url}: {}", response.status())),
+            Err(error) => Err(format!("{url}: {error}")),
+        }
+    }
+
     pub fn restart_wrangler(&self) -> Result<(), String> {
         {
             let mut children = self.children.lock().map_err(|_| "stack lock poisoned".to_owned())?;

@@ -536,6 +536,13 @@ impl AssetStore for D1Store {
                  WHERE id = ?1 AND state = 'pending_upload'",
                 vec![text(asset_id), text(error_code), text(error_message), time(at)],
             ),
+            UploadEnd::Expired => (
+                "expired",
+                "UPDATE assets SET state = 'failed', error_code = 'upload_expired', \
+                 error_message = 'The upload expired before its last byte arrived.', updated_at = ?2 \
+                 WHERE id = ?1 AND state = 'pending_upload'",
+                vec![text(asset_id), time(at)],
+            ),
             UploadEnd::Terminated => (
                 "terminated",
                 "UPDATE assets SET state_before_delete = state, state = 'deleted', deleted_at = ?2, updated_at = ?2 \
@@ -552,6 +559,63 @@ impl AssetStore for D1Store {
         ];
         self.db.batch(statements).await.map_err(store_error)?;
         Ok(())
+    }
+
+    async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE uploads SET upload_offset = ?2, expires_at = ?3 WHERE id = ?1 AND state = 'open'",
+            &[text(upload_id), JsValue::from_f64(offset as f64), time(expires_at)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            object_key: String,
+        }
+        let rows = self
+            .statement(
+                "SELECT id, object_key FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
+                 AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
+                &[time(deleted_before), JsValue::from_f64(f64::from(limit))],
+            )?
+            .all()
+            .await
+            .map_err(store_error)?
+            .results::<Row>()
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(|row| (row.id, row.object_key)).collect())
+    }
+
+    async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {
+        self.execute("UPDATE assets SET object_key = NULL WHERE id = ?1 AND state = 'deleted'", &[text(asset_id)])
+            .await?;
+        Ok(())
+    }
+
+    async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows = self
+            .statement(
+                "SELECT id FROM uploads WHERE state = 'open' AND expires_at < ?1 ORDER BY expires_at LIMIT ?2",
+                &[time(now), JsValue::from_f64(f64::from(limit))],
+            )?
+            .all()
+            .await
+            .map_err(store_error)?
+            .results::<Id>()
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(|row| row.id).collect())
     }
 }
 

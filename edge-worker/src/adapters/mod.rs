@@ -7,6 +7,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod platform;
 pub mod r2;
+pub mod sweep;
 pub mod upload_object;
 pub mod uploads;
 pub mod web;

@@ -27,6 +27,9 @@ use crate::http::{ApiError, ApiResponse, tus};
 
 /// The header by which the Worker tells the object whose request this is (it authenticated it).
 pub const ACCOUNT_HEADER: &str = "x-roughcut-account";
+/// The sweep's request to an upload's object: expire it if it is past its time. Only the Worker
+/// can reach an object, so this path needs no account.
+pub const EXPIRE_SUFFIX: &str = "/expire";
 const SESSION_KEY: &str = "session";
 
 #[durable_object]
@@ -79,13 +82,12 @@ impl UploadObject {
     async fn run(&self, request: &mut Request) -> Result<ApiResponse, ApiError> {
         let internal = |what: &str, error: worker::Error| ApiError::internal(format!("{what}: {error}"));
         let headers = web::headers_of(request);
-        let account = headers
-            .get(ACCOUNT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::internal("upload object called without an account"))?
-            .to_owned();
         let url = request.url().map_err(|e| internal("url", e))?;
-        let upload_id = url.path().trim_start_matches('/').to_owned();
+        let path = url.path().trim_start_matches('/');
+        let (upload_id, expiring) = match path.strip_suffix(EXPIRE_SUFFIX) {
+            Some(id) => (id.to_owned(), true),
+            None => (path.to_owned(), false),
+        };
         let store = D1Store::new(self.env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
         let objects = R2Objects::new(self.env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
         let jobs = QueueJobs::new(self.env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
@@ -93,6 +95,14 @@ impl UploadObject {
         let deps =
             UploadDeps { sessions: &sessions, objects: &objects, assets: &store, jobs: &jobs, clock: &WorkerClock };
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if expiring {
+            let _exclusive = Exclusive::take(&self.busy)?;
+            let expired = service::expire(deps, &upload_id).await?;
+            return Ok(ApiResponse { status: if expired { 200 } else { 204 }, headers: Vec::new(), body: Vec::new() });
+        }
+        let account =
+            header(ACCOUNT_HEADER).ok_or_else(|| ApiError::internal("upload object called without an account"))?;
+        let account = account.to_owned();
         match web::method_of(request) {
             Method::HEAD => Ok(tus::head(&service::head(deps, &account, &upload_id).await?)),
             Method::PATCH => {

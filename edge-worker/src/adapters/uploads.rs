@@ -6,7 +6,7 @@ use http::Method;
 use worker::{Env, Request, RequestInit, Response};
 
 use super::d1::D1Store;
-use super::platform::{ConsoleLog, WorkerClock};
+use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
@@ -14,7 +14,7 @@ use crate::domain::assets::{self, Links, NewUpload};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::{Clock, Services};
 use crate::domain::time::Timestamp;
-use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE, UPLOAD_TTL_MS};
+use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE};
 use crate::http::tus::{self, UploadPath};
 use crate::http::{ApiError, ApiResponse};
 use roughcut_shared::ErrorCode;
@@ -106,7 +106,9 @@ async fn create(
     let length = protocol::upload_length(header("upload-length"))?;
     let metadata = protocol::metadata(header("upload-metadata"))?;
     let value = |keys: &[&str]| metadata.iter().find(|(key, _)| keys.contains(&key.as_str())).map(|(_, v)| v.clone());
+    let ttl_ms = upload_ttl_ms(env);
     let new_upload = NewUpload {
+        ttl_ms,
         project_id: value(&["project_id"]),
         length,
         filename: value(&["filename", "name"]),
@@ -122,7 +124,7 @@ async fn create(
     )
     .await?;
     let location = UploadPath::location(origin, surface, &upload_id);
-    let expires = Timestamp(services.clock.now().0 + UPLOAD_TTL_MS);
+    let expires = Timestamp(services.clock.now().0 + ttl_ms);
     let mut created = ApiResponse { status: 201, headers: Vec::new(), body: Vec::new() }
         .with_header("location", location)
         .with_header("upload-expires", tus::http_date(expires));

@@ -9,7 +9,7 @@ use super::ids::{IdKind, new_id};
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
-use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES, UPLOAD_TTL_MS};
+use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
 
 /// A deleted asset can be restored for 30 days; then its bytes are purged.
@@ -21,6 +21,8 @@ const NOT_FOUND: DomainError = DomainError::NotFound("asset");
 /// names where each value came from, for errors.
 #[derive(Debug, Clone, Default)]
 pub struct NewUpload {
+    /// How long the upload lives after its last PATCH (the deployment's setting).
+    pub ttl_ms: i64,
     pub project_id: Option<String>,
     pub length: u64,
     pub filename: Option<String>,
@@ -48,8 +50,10 @@ pub async fn create(
     principal: &Principal,
     request: &CreateAsset,
     links: Links<'_>,
+    upload_ttl_ms: i64,
 ) -> Result<(Asset, String), DomainError> {
     let upload = NewUpload {
+        ttl_ms: upload_ttl_ms,
         project_id: Some(request.project_id.clone()),
         length: request.size_bytes,
         filename: request.filename.clone(),
@@ -102,7 +106,7 @@ pub async fn create_with_upload(
         length: request.length,
         object_key: object_key.clone(),
         created_at: now,
-        expires_at: Timestamp(now.0 + UPLOAD_TTL_MS),
+        expires_at: Timestamp(now.0 + request.ttl_ms),
     };
     let asset = AssetRecord {
         id: asset_id,
@@ -259,6 +263,7 @@ mod tests {
     use crate::domain::{ledger, projects};
 
     const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
+    const TTL: i64 = crate::domain::uploads::tus::UPLOAD_TTL_MS;
 
     fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
         let services = platform.services();
@@ -288,7 +293,7 @@ mod tests {
         let (principal, project) = setup(&platform, 10);
         let services = platform.services();
         let (asset, upload_id) =
-            block_on(create(&services, &principal, &request(&project, 1_000), LINKS)).expect("created");
+            block_on(create(&services, &principal, &request(&project, 1_000), LINKS, TTL)).expect("created");
         assert_eq!(asset.state, AssetState::PendingUpload);
         assert_eq!(asset.asset_type, None);
         assert_eq!(asset.extension.as_deref(), Some("mp4"));
@@ -304,7 +309,7 @@ mod tests {
         let (broke, project) = setup(&platform, 0);
         let services = platform.services();
         let create =
-            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, LINKS));
+            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, LINKS, TTL));
         assert_eq!(create(&broke, &request(&project, 1_000)).map(|_| ()), Err(DomainError::InsufficientCredits));
         let (principal, project) = setup(&platform, 5);
         assert!(matches!(create(&principal, &request(&project, MAX_UPLOAD_BYTES + 1)), Err(DomainError::TooLarge(_))));
@@ -324,7 +329,8 @@ mod tests {
         let platform = MemoryPlatform::default();
         let (principal, project) = setup(&platform, 5);
         let services = platform.services();
-        let (asset, _) = block_on(create(&services, &principal, &request(&project, 1_000), LINKS)).expect("created");
+        let (asset, _) =
+            block_on(create(&services, &principal, &request(&project, 1_000), LINKS, TTL)).expect("created");
         let page = Page::parse(None, None).expect("page");
         block_on(delete(&services, &principal, &asset.id)).expect("deleted");
         assert_eq!(block_on(get(&services, &principal, &asset.id, LINKS)), Err(NOT_FOUND));

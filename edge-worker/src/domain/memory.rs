@@ -24,6 +24,8 @@ struct Tables {
     ledger: Vec<LedgerRecord>,
     assets: Vec<AssetRecord>,
     uploads: Vec<UploadRecord>,
+    /// Ids of the uploads still open.
+    open_uploads: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -193,6 +195,7 @@ impl AssetStore for MemoryStore {
         let mut tables = self.tables.borrow_mut();
         tables.assets.push(asset.clone());
         tables.uploads.push(upload.clone());
+        tables.open_uploads.push(upload.id.clone());
         Ok(())
     }
 
@@ -289,8 +292,49 @@ impl AssetStore for MemoryStore {
                 asset.error_message = Some(error_message.clone());
             }
             UploadEnd::Terminated => asset.state = AssetState::Deleted,
+            UploadEnd::Expired => {
+                asset.state = AssetState::Failed;
+                asset.error_code = Some("upload_expired".into());
+            }
+        }
+        tables.open_uploads.retain(|id| id != upload_id);
+        Ok(())
+    }
+
+    async fn touch_upload(&self, upload_id: &str, _offset: u64, expires_at: Timestamp) -> Result<(), StoreError> {
+        self.check()?;
+        if let Some(upload) = self.tables.borrow_mut().uploads.iter_mut().find(|u| u.id == upload_id) {
+            upload.expires_at = expires_at;
         }
         Ok(())
+    }
+
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let due = tables.assets.iter().filter(|a| a.deleted_at.is_some_and(|at| at.0 < deleted_before.0));
+        Ok(due.filter_map(|a| Some((a.id.clone(), a.object_key.clone()?))).take(limit as usize).collect())
+    }
+
+    async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {
+        self.check()?;
+        if let Some(asset) = self.tables.borrow_mut().assets.iter_mut().find(|a| a.id == asset_id) {
+            asset.object_key = None;
+        }
+        Ok(())
+    }
+
+    async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut due: Vec<&UploadRecord> =
+            tables.uploads.iter().filter(|u| tables.open_uploads.contains(&u.id) && u.expires_at.0 < now.0).collect();
+        due.sort_by_key(|u| u.expires_at);
+        Ok(due.into_iter().take(limit as usize).map(|u| u.id.clone()).collect())
     }
 }
 

@@ -189,6 +189,8 @@ pub enum UploadEnd {
     Rejected { error_code: String, error_message: String },
     /// Cancelled by the client (TUS termination): the asset is deleted.
     Terminated,
+    /// No PATCH for the upload's lifetime: the asset fails with `upload_expired`.
+    Expired,
 }
 
 #[async_trait(?Send)]
@@ -225,6 +227,18 @@ pub trait AssetStore {
         size_bytes: u64,
         at: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Records an open upload's progress: its offset and its new expiry.
+    async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError>;
+    /// Open uploads whose `expires_at` is before `now`, oldest first, at most `limit`.
+    async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// `(asset id, object key)` of assets deleted before `deleted_before` whose bytes remain.
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+    /// Records that an asset's bytes are gone (it can no longer be restored).
+    async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError>;
 }
 
 #[async_trait(?Send)]

@@ -21,12 +21,14 @@ pub use response::ApiResponse;
 use routes::{Auth, Endpoint, Resolved};
 
 /// Deployment settings the HTTP layer needs.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Config {
     /// The operator's bearer token for `/admin/v1`; admin routes refuse everyone without it.
     pub admin_token: Option<String>,
     /// The key of download URLs' signatures; without it assets have no `download_url`.
     pub signing_secret: Option<String>,
+    /// How long an upload lives after its last PATCH.
+    pub upload_ttl_ms: i64,
 }
 
 impl std::fmt::Debug for Config {

@@ -49,30 +49,34 @@ impl std::fmt::Debug for UploadDeps<'_> {
     }
 }
 
+/// The saved session, or on first use the one the upload's D1 row describes.
+async fn load(deps: UploadDeps<'_>, upload_id: &str) -> Result<Option<UploadSession>, UploadError> {
+    if let Some(session) = deps.sessions.load().await? {
+        return Ok(Some(session));
+    }
+    let Some(record) = deps.assets.upload(upload_id).await? else { return Ok(None) };
+    Ok(Some(UploadSession {
+        id: record.id,
+        account_id: record.account_id,
+        asset_id: record.asset_id,
+        length: record.length,
+        offset: 0,
+        object_key: record.object_key,
+        state: SessionState::Open,
+        expires_at: record.expires_at,
+        multipart_id: None,
+        parts: Vec::new(),
+        staged_key: None,
+        container: None,
+        part_size: super::session::PART_SIZE,
+        ttl_ms: record.expires_at.0 - record.created_at.0,
+    }))
+}
+
 /// The session of `upload_id` as `account_id` may see it: another account's upload, a
-/// terminated one and an unknown one are all "not found".
+/// terminated, expired or unknown one are all "not found".
 async fn open(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result<UploadSession, UploadError> {
-    let session = match deps.sessions.load().await? {
-        Some(session) => session,
-        None => {
-            let record = deps.assets.upload(upload_id).await?.ok_or(UploadError::NotFound)?;
-            UploadSession {
-                id: record.id,
-                account_id: record.account_id,
-                asset_id: record.asset_id,
-                length: record.length,
-                offset: 0,
-                object_key: record.object_key,
-                state: SessionState::Open,
-                expires_at: record.expires_at,
-                multipart_id: None,
-                parts: Vec::new(),
-                staged_key: None,
-                container: None,
-                part_size: super::session::PART_SIZE,
-            }
-        }
-    };
+    let session = load(deps, upload_id).await?.ok_or(UploadError::NotFound)?;
     if session.account_id != account_id || session.state == SessionState::Terminated {
         return Err(UploadError::NotFound);
     }
@@ -111,6 +115,9 @@ pub async fn patch(
     };
     let session = patched.session;
     deps.sessions.save(&session).await?;
+    if !patched.completed {
+        deps.assets.touch_upload(&session.id, session.offset, session.expires_at).await?;
+    }
     if patched.completed {
         let container = session.container.clone().unwrap_or_default();
         let completed = UploadEnd::Completed { asset_type: type_of_container(&container), container };
@@ -133,6 +140,18 @@ pub async fn terminate(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) 
         return Err(UploadError::NotFound);
     }
     end(deps, session, UploadEnd::Terminated).await
+}
+
+/// The scheduled expiry of an upload past its `Upload-Expires`: its partial bytes go, the upload
+/// is closed and its asset fails with `upload_expired`. An upload still in time, completed or
+/// ended is left alone (the sweep may race a last PATCH). `true` when it expired it.
+pub async fn expire(deps: UploadDeps<'_>, upload_id: &str) -> Result<bool, UploadError> {
+    let Some(session) = load(deps, upload_id).await? else { return Ok(false) };
+    if !session.is_expired(deps.clock.now()) {
+        return Ok(false);
+    }
+    end(deps, session, UploadEnd::Expired).await?;
+    Ok(true)
 }
 
 /// Ends an open session: its partial bytes removed, the session closed, the asset told.
@@ -161,6 +180,7 @@ mod tests {
     use crate::domain::api_keys::Principal;
     use crate::domain::assets::{self, Links};
     use crate::domain::memory::MemoryPlatform;
+    use crate::domain::ports::Clock;
     use crate::domain::uploads::testing::{Jobs, Objects, Sessions, body, media};
     use crate::domain::{ledger, projects};
     use roughcut_shared::accounts::{GrantCredits, GrantType};
@@ -210,6 +230,7 @@ mod tests {
             &principal,
             &request,
             Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) },
+            crate::domain::uploads::tus::UPLOAD_TTL_MS,
         ))
         .expect("asset");
         (world, account.id, asset.id, upload)
@@ -242,6 +263,26 @@ mod tests {
         );
         let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, None, &mut body(&[], 1)));
         assert_eq!(again, Err(UploadError::NotFound), "a completed upload takes no more bytes");
+    }
+
+    #[test]
+    fn the_sweep_expires_only_uploads_past_their_expiry() {
+        let (world, account, asset, upload) = new_world(3_000);
+        let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
+        block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(&media(1_000), 1_000)))
+            .expect("chunk");
+        assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "still in time");
+        world.platform.clock.set(crate::domain::time::Timestamp(world.platform.clock.now().0 + ttl + 1));
+        let due = block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due");
+        assert_eq!(due, [upload.clone()]);
+        assert_eq!(block_on(expire(world.deps(), &upload)), Ok(true));
+        assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "once");
+        let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
+        assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("upload_expired")));
+        assert!(world.objects.objects.borrow().is_empty(), "the staged bytes are gone");
+        assert!(
+            block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due").is_empty()
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use roughcut_engine::Container;
 use serde::{Deserialize, Serialize};
 
 use super::UploadError;
-use super::tus::{Checksum, MAX_CHUNK_BYTES, UPLOAD_TTL_MS};
+use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
 use crate::domain::time::Timestamp;
 
@@ -61,6 +61,8 @@ pub struct UploadSession {
     pub container: Option<String>,
     /// The size of every part but the last, fixed by the first chunk.
     pub part_size: u64,
+    /// How long after its last PATCH the upload expires.
+    pub ttl_ms: i64,
 }
 
 /// The bytes behind uploads (R2 in production, memory in tests).
@@ -199,7 +201,7 @@ impl UploadSession {
         if let Some(container) = sniffed {
             next.container = Some(container.as_str().to_owned());
         }
-        next.expires_at = Timestamp(now.0 + UPLOAD_TTL_MS);
+        next.expires_at = Timestamp(now.0 + next.ttl_ms);
         let completed = next.offset == next.length;
         let previous_staging = next.staged_key.take();
         if completed {
@@ -291,6 +293,7 @@ mod tests {
 
     use super::*;
     use crate::domain::uploads::testing::{Objects, body, media};
+    use crate::domain::uploads::tus::UPLOAD_TTL_MS;
 
     fn session(length: u64) -> UploadSession {
         UploadSession {
@@ -307,6 +310,7 @@ mod tests {
             staged_key: None,
             container: None,
             part_size: PART_SIZE,
+            ttl_ms: UPLOAD_TTL_MS,
         }
     }
 

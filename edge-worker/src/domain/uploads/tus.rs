@@ -19,7 +19,8 @@ pub const MAX_UPLOAD_BYTES: u64 = 50 << 30;
 pub const MIN_UPLOAD_BYTES: u64 = 64;
 /// One PATCH carries at most this much: what a Worker can hold while it re-cuts parts.
 pub const MAX_CHUNK_BYTES: u64 = 64 << 20;
-/// An upload expires this long after its last PATCH.
+/// An upload expires this long after its last PATCH (by default: the deployment may set
+/// `UPLOAD_TTL_SECONDS`).
 pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
 /// The offset-octet-stream media type every PATCH must declare.
 pub const PATCH_CONTENT_TYPE: &str = "application/offset+octet-stream";

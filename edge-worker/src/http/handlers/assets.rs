@@ -41,7 +41,8 @@ fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
         body = Asset)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateAsset = call.request.json()?;
-    let (asset, upload_id) = assets::create(&call.services, call.account()?, &body, links(call)).await?;
+    let (asset, upload_id) =
+        assets::create(&call.services, call.account()?, &body, links(call), call.config.upload_ttl_ms).await?;
     let location = links(call).upload_url(&upload_id);
     Ok(ApiResponse::json(201, &asset).with_header("location", location))
 }

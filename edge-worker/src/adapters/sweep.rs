@@ -1,0 +1,38 @@
+//! The scheduled sweep: expired uploads ended by their Durable Objects (which hold their
+//! multipart uploads), and the bytes of assets deleted longer than the grace purged from R2.
+
+use worker::{Env, Request, RequestInit};
+
+use super::d1::D1Store;
+use super::platform::WorkerClock;
+use super::upload_object::EXPIRE_SUFFIX;
+use crate::domain::assets::RESTORE_GRACE_MS;
+use crate::domain::ports::{AssetStore, Clock};
+use crate::domain::time::Timestamp;
+
+/// Per run: a cron firing every few minutes catches up with any backlog.
+const BATCH: u32 = 100;
+
+pub async fn run(env: &Env) -> Result<(), String> {
+    let store = D1Store::new(env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?);
+    let now = WorkerClock.now();
+    let namespace = env.durable_object("UPLOADS").map_err(|e| format!("DO binding UPLOADS: {e}"))?;
+    for upload_id in store.expiring_uploads(now, BATCH).await.map_err(|e| e.to_string())? {
+        let stub = namespace.id_from_name(&upload_id).and_then(|id| id.get_stub()).map_err(|e| e.to_string())?;
+        let mut init = RequestInit::new();
+        init.with_method(worker::Method::Post);
+        let request = Request::new_with_init(&format!("https://upload.internal/{upload_id}{EXPIRE_SUFFIX}"), &init)
+            .map_err(|e| e.to_string())?;
+        let response = stub.fetch_with_request(request).await.map_err(|e| format!("expiring {upload_id}: {e}"))?;
+        if response.status_code() >= 400 {
+            return Err(format!("expiring {upload_id}: status {}", response.status_code()));
+        }
+    }
+    let bucket = env.bucket("MEDIA").map_err(|e| format!("R2 binding MEDIA: {e}"))?;
+    let grace_start = Timestamp(now.0 - RESTORE_GRACE_MS);
+    for (asset_id, object_key) in store.purgeable_assets(grace_start, BATCH).await.map_err(|e| e.to_string())? {
+        bucket.delete(&object_key).await.map_err(|e| format!("purging {asset_id}: {e}"))?;
+        store.mark_purged(&asset_id).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
