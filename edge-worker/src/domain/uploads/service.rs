@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "still in time");
         world.platform.clock.set(crate::domain::time::Timestamp(world.platform.clock.now().0 + ttl + 1));
         let due = block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due");
-        assert_eq!(due, [upload.clone()]);
+        assert_eq!(due, std::slice::from_ref(&upload));
         assert_eq!(block_on(expire(world.deps(), &upload)), Ok(true));
         assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "once");
         let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
