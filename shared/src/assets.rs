@@ -130,3 +130,38 @@ pub struct Asset {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
 }
+
+/// The seed surface's asset types (`/api/v1/assets`, seed 001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SeedAssetType {
+    Audio,
+    Video,
+    CutFile,
+    RenderedVideo,
+}
+
+/// The seed surface's states: `READY` means the bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SeedAssetState {
+    PendingUpload,
+    Ready,
+    Deleted,
+}
+
+/// An asset as the seed surface shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SeedAsset {
+    pub id: String,
+    pub project_id: Option<String>,
+    #[serde(rename = "type")]
+    pub asset_type: Option<SeedAssetType>,
+    pub state: SeedAssetState,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub created_at: String,
+    /// A short-lived signed URL of the bytes, for `READY` assets.
+    pub download_url: Option<String>,
+}

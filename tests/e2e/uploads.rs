@@ -26,6 +26,7 @@ pub fn tests() -> Vec<Test> {
         ("uploads::downloads_are_signed_ranged_and_tamper_proof", downloads),
         ("uploads::concurrent_patches_never_both_apply", concurrent_patches),
         ("uploads::expired_uploads_are_gone_and_their_assets_fail", expiry),
+        ("uploads::the_seed_surface_shows_uppercase_assets", seed_surface),
     ]
 }
 
@@ -35,6 +36,8 @@ pub fn exclusive_tests() -> Vec<Test> {
 }
 
 const PART: usize = 8 << 20;
+/// "100 MB+": twelve parts and a few bytes (100,675,929 bytes).
+const HUNDRED_MB: usize = 12 * PART + 12_345;
 
 fn funded(stack: &Stack, name: &str) -> (Account, String) {
     let account = stack.new_account(name);
@@ -141,13 +144,13 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 fn tus_js_client_uploads_around_the_part_size(stack: &Stack) {
-    for (size, chunk, seed) in [(PART - 1, 4 << 20, 1), (PART, PART, 2), (3 * PART + 12_345, (1 << 20) + 7, 3)] {
+    for (size, chunk, seed) in [(PART - 1, 4 << 20, 1), (PART, PART, 2), (HUNDRED_MB, (1 << 20) + 7, 3)] {
         upload_with(stack, "node", "tests/clients/tus-upload.mjs", size, chunk, seed);
     }
 }
 
 fn tuspy_uploads_with_odd_chunks(stack: &Stack) {
-    for (size, chunk, seed) in [(PART - 1, PART - 1, 4), (2 * PART + 1, (1 << 20) + 7, 5)] {
+    for (size, chunk, seed) in [(PART - 1, PART - 1, 4), (PART, 3 << 20, 5), (HUNDRED_MB, (1 << 20) + 7, 6)] {
         let python = std::env::var("TEST_PYTHON").expect("TEST_PYTHON (scripts/env.sh)");
         upload_with(stack, &python, "tests/clients/tus_upload.py", size, chunk, seed);
     }
@@ -500,4 +503,38 @@ fn expiry(stack: &Stack) {
     assert_eq!(assets["total"], 2, "{assets}");
     assert!(assets["items"].as_array().expect("items").iter().all(|a| a["error_code"] == "upload_expired"));
     assert_eq!(account.api.get("/v1/assets?state=pending_upload").expect(200).json()["total"], 1);
+}
+
+fn seed_surface(stack: &Stack) {
+    let (account, project) = funded(stack, "seed-assets");
+    let metadata =
+        format!("project_id {},filename {},type {}", base64(project.as_bytes()), base64(b"a.wav"), base64(b"AUDIO"));
+    let pending = tus(
+        &account,
+        Method::POST,
+        "/api/v1/assets/upload-resumable",
+        &[("upload-length", "3000"), ("upload-metadata", &metadata)],
+    )
+    .expect(201);
+    let url = pending.header("location").expect("Location").to_owned();
+    let listed = account.api.get("/api/v1/assets?state=PENDING_UPLOAD").expect(200).json();
+    assert_eq!(listed["total"], 1);
+    let id = listed["items"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(listed["items"][0]["state"], "PENDING_UPLOAD");
+    tus_body(&account, Method::PATCH, &url, &[("upload-offset", "0"), OCTETS], media(3_000, 51)).expect(204);
+
+    let asset = account.api.get(&format!("/api/v1/assets/{id}")).expect(200).json();
+    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("READY"), Some("AUDIO")));
+    assert!(asset["download_url"].as_str().is_some_and(|u| u.contains("/v1/files/")));
+    assert_eq!(account.api.get("/api/v1/assets?state=READY").expect(200).json()["total"], 1);
+    account.api.get("/api/v1/assets?state=ready").expect_error(400, "bad_request");
+
+    account.api.delete(&format!("/api/v1/assets/{id}")).expect(204);
+    let deleted = account.api.get(&format!("/api/v1/assets/{id}")).expect(200).json();
+    assert_eq!(deleted["state"], "DELETED");
+    assert_eq!(account.api.get("/api/v1/assets?state=DELETED").expect(200).json()["total"], 1);
+    assert_eq!(account.api.get("/api/v1/assets").expect(200).json()["total"], 0);
+    account.api.get(&format!("/v1/assets/{id}")).expect_error(404, "not_found");
+    assert_eq!(account.api.get("/v1/assets?state=deleted").expect(200).json()["total"], 0);
+    stack.new_account("seed-stranger").api.get(&format!("/api/v1/assets/{id}")).expect_error(404, "not_found");
 }

@@ -462,15 +462,20 @@ impl AssetStore for D1Store {
         filter: &AssetFilter,
         page: Page,
     ) -> Result<Listed<AssetRecord>, StoreError> {
-        let matches = "a.account_id = ?1 AND a.state <> 'deleted' AND (?2 IS NULL OR a.project_id = ?2) \
-                       AND (?3 IS NULL OR a.state = ?3) AND (?4 IS NULL OR a.type = ?4)";
+        let matches = "a.account_id = ?1 AND (?2 IS NULL OR a.project_id = ?2) \
+                       AND ((?3 IS NULL AND a.state <> 'deleted') OR a.state IN (SELECT value FROM json_each(?3))) \
+                       AND (?4 IS NULL OR a.type = ?4)";
         let rows_sql =
             format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?5 OFFSET ?6");
         let count_sql = format!("SELECT COUNT(*) AS total FROM assets a WHERE {matches}");
         let binds = [
             text(account_id),
             optional_text(filter.project_id.as_deref()),
-            optional_text(filter.state.map(AssetState::as_str)),
+            if filter.states.is_empty() {
+                JsValue::NULL
+            } else {
+                text(&serde_json::to_string(&filter.states).map_err(|e| StoreError(format!("states: {e}")))?)
+            },
             optional_text(filter.asset_type.map(AssetType::as_str)),
         ];
         self.page::<AssetRow>(&rows_sql, &count_sql, &binds, page).await?.try_map(TryInto::try_into)

@@ -1,7 +1,7 @@
 //! Assets: created with their upload (`POST /v1/assets`, or TUS creation), read, listed, soft
 //! deleted and restored within the grace. Processing fills in the rest (its own issue).
 
-use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset};
+use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset, SeedAsset, SeedAssetState, SeedAssetType};
 
 use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
@@ -227,6 +227,61 @@ fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
         media: record.media.clone(),
         error_code: record.error_code.clone(),
         error_message: record.error_message.clone(),
+    }
+}
+
+/// The seed surface's view (`/api/v1/assets`): UPPERCASE types, and three states — an upload
+/// refused or expired never stored its bytes, so it shows as `DELETED` like a cancelled one.
+pub fn to_seed(asset: Asset) -> SeedAsset {
+    let upload_ended = matches!(asset.error_code.as_deref(), Some("unsupported_media" | "upload_expired"));
+    let state = match asset.state {
+        AssetState::PendingUpload => SeedAssetState::PendingUpload,
+        AssetState::Deleted => SeedAssetState::Deleted,
+        AssetState::Failed if upload_ended => SeedAssetState::Deleted,
+        AssetState::Processing | AssetState::PendingPayment | AssetState::Ready | AssetState::Failed => {
+            SeedAssetState::Ready
+        }
+    };
+    SeedAsset {
+        asset_type: asset.asset_type.map(|t| match t {
+            AssetType::Audio => SeedAssetType::Audio,
+            AssetType::Video => SeedAssetType::Video,
+            AssetType::CutFile => SeedAssetType::CutFile,
+            AssetType::RenderedVideo => SeedAssetType::RenderedVideo,
+        }),
+        state,
+        id: asset.id,
+        project_id: asset.project_id,
+        filename: asset.filename,
+        content_type: asset.content_type,
+        size_bytes: asset.size_bytes,
+        created_at: asset.created_at,
+        download_url: asset.download_url,
+    }
+}
+
+/// The canonical states a seed state stands for.
+pub fn states_of(seed: SeedAssetState) -> Vec<AssetState> {
+    match seed {
+        SeedAssetState::PendingUpload => vec![AssetState::PendingUpload],
+        SeedAssetState::Ready => {
+            vec![AssetState::Processing, AssetState::PendingPayment, AssetState::Ready, AssetState::Failed]
+        }
+        SeedAssetState::Deleted => vec![AssetState::Deleted],
+    }
+}
+
+/// The seed surface's `GET /api/v1/assets/{id}`: deleted assets show, as `DELETED`, within the
+/// grace.
+pub async fn get_seed(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+    links: Links<'_>,
+) -> Result<SeedAsset, DomainError> {
+    match services.assets.asset(&principal.account_id, asset_id).await? {
+        Some(record) => Ok(to_seed(to_dto(&record, links))),
+        None => Err(NOT_FOUND),
     }
 }
 

@@ -216,9 +216,11 @@ impl AssetStore for MemoryStore {
             .assets
             .iter()
             .rev()
-            .filter(|a| a.account_id == account_id && a.state != AssetState::Deleted)
+            .filter(|a| a.account_id == account_id)
+            .filter(|a| {
+                if filter.states.is_empty() { a.state != AssetState::Deleted } else { filter.states.contains(&a.state) }
+            })
             .filter(|a| filter.project_id.as_ref().is_none_or(|p| a.project_id.as_ref() == Some(p)))
-            .filter(|a| filter.state.is_none_or(|s| a.state == s))
             .filter(|a| filter.asset_type.is_none_or(|t| a.asset_type == Some(t)))
             .collect();
         Ok(page_of(rows, page))

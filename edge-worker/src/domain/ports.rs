@@ -172,11 +172,11 @@ pub struct UploadRecord {
     pub expires_at: Timestamp,
 }
 
-/// Which assets a list shows (deleted ones never).
+/// Which assets a list shows: those in any of `states` (empty: every state but `deleted`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssetFilter {
     pub project_id: Option<String>,
-    pub state: Option<AssetState>,
+    pub states: Vec<AssetState>,
     pub asset_type: Option<AssetType>,
 }
 
@@ -199,7 +199,7 @@ pub trait AssetStore {
     async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError>;
     /// The account's asset, deleted or not.
     async fn asset(&self, account_id: &str, asset_id: &str) -> Result<Option<AssetRecord>, StoreError>;
-    /// Newest first, deleted ones excluded.
+    /// Newest first.
     async fn list_assets(
         &self,
         account_id: &str,

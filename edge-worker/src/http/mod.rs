@@ -137,7 +137,7 @@ async fn authenticate(
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, assets, credits, docs, projects};
+    use handlers::{admin, api_keys, assets, credits, docs, projects, seed_assets};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -157,5 +157,8 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::GetAsset => assets::get(call).await,
         Endpoint::DeleteAsset => assets::delete(call).await,
         Endpoint::RestoreAsset => assets::restore(call).await,
+        Endpoint::ListSeedAssets => seed_assets::list(call).await,
+        Endpoint::GetSeedAsset => seed_assets::get(call).await,
+        Endpoint::DeleteSeedAsset => seed_assets::delete(call).await,
     }
 }

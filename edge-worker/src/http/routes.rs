@@ -37,6 +37,9 @@ pub enum Endpoint {
     GetAsset,
     DeleteAsset,
     RestoreAsset,
+    ListSeedAssets,
+    GetSeedAsset,
+    DeleteSeedAsset,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +82,9 @@ fn canonical_routes() -> Vec<Route> {
         route(Method::GET, "/v1/assets/{id}", E::GetAsset, ApiKey),
         route(Method::DELETE, "/v1/assets/{id}", E::DeleteAsset, ApiKey),
         route(Method::POST, "/v1/assets/{id}/restore", E::RestoreAsset, ApiKey),
+        route(Method::GET, "/api/v1/assets", E::ListSeedAssets, ApiKey),
+        route(Method::GET, "/api/v1/assets/{id}", E::GetSeedAsset, ApiKey),
+        route(Method::DELETE, "/api/v1/assets/{id}", E::DeleteSeedAsset, ApiKey),
     ]
 }
 

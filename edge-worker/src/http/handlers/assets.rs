@@ -27,7 +27,7 @@ pub struct ListAssetsQuery {
     pub offset: Option<u64>,
 }
 
-fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
+pub fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
     Links {
         origin: &call.request.origin,
         signer: call.config.signing_secret.as_deref().map(Signer::new),
@@ -53,7 +53,18 @@ pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListAssetsQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
-    let filter = AssetFilter { project_id: query.project_id, state: query.state, asset_type: query.asset_type };
+    if query.state == Some(AssetState::Deleted) {
+        // deleted assets are hidden from this surface's lists (API.md)
+        return Ok(ApiResponse::json(
+            200,
+            &list_body(crate::domain::page::Listed::<Asset> { items: Vec::new(), total: 0 }, page),
+        ));
+    }
+    let filter = AssetFilter {
+        project_id: query.project_id,
+        states: query.state.into_iter().collect(),
+        asset_type: query.asset_type,
+    };
     let listed = assets::list(&call.services, call.account()?, &filter, page, links(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }

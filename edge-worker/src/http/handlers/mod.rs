@@ -7,6 +7,7 @@ pub mod assets;
 pub mod credits;
 pub mod docs;
 pub mod projects;
+pub mod seed_assets;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
