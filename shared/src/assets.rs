@@ -77,6 +77,22 @@ pub struct CreateAsset {
     pub language: Option<String>,
 }
 
+/// `POST /v1/assets/{id}/audio-proxy`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAudioProxy {
+    /// The extracted audio file's size: 64 bytes to 50 GiB.
+    pub size_bytes: u64,
+}
+
+/// The TUS upload of a video asset's audio proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AudioProxyUpload {
+    pub asset_id: String,
+    /// Where to send the audio (TUS); also in `Location`.
+    pub upload_url: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct VideoMedia {
     pub codec: String,

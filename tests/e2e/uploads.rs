@@ -27,6 +27,7 @@ pub fn tests() -> Vec<Test> {
         ("uploads::concurrent_patches_never_both_apply", concurrent_patches),
         ("uploads::expired_uploads_are_gone_and_their_assets_fail", expiry),
         ("uploads::the_seed_surface_shows_uppercase_assets", seed_surface),
+        ("uploads::an_audio_proxy_uploads_beside_its_video", audio_proxy),
     ]
 }
 
@@ -537,4 +538,47 @@ fn seed_surface(stack: &Stack) {
     account.api.get(&format!("/v1/assets/{id}")).expect_error(404, "not_found");
     assert_eq!(account.api.get("/v1/assets?state=deleted").expect(200).json()["total"], 0);
     stack.new_account("seed-stranger").api.get(&format!("/api/v1/assets/{id}")).expect_error(404, "not_found");
+}
+
+fn audio_proxy(stack: &Stack) {
+    let (account, project) = funded(stack, "audio-proxy");
+    let video = account
+        .api
+        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": 50_000, "filename": "talk.mp4" }))
+        .expect(201);
+    let video_upload = video.header("location").expect("Location").to_owned();
+    let id = video.json()["id"].as_str().expect("id").to_owned();
+    let reply = account.api.post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 })).expect(201);
+    let proxy_url = reply.header("location").expect("Location").to_owned();
+    assert_eq!(reply.json()["upload_url"].as_str(), Some(proxy_url.as_str()));
+    assert_ne!(proxy_url, video_upload);
+    account
+        .api
+        .post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 }))
+        .expect_error(409, "conflict");
+    let audio = account
+        .api
+        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": 5_000, "filename": "a.wav" }))
+        .expect(201)
+        .json();
+    let audio_id = audio["id"].as_str().expect("id");
+    account
+        .api
+        .post(&format!("/v1/assets/{audio_id}/audio-proxy"), &json!({ "size_bytes": 3_000 }))
+        .expect_error(409, "conflict");
+    account.api.post("/v1/assets/ast_nope/audio-proxy", &json!({ "size_bytes": 3_000 })).expect_error(404, "not_found");
+
+    tus_body(&account, Method::PATCH, &proxy_url, &[("upload-offset", "0"), OCTETS], media(3_000, 61)).expect(204);
+    let asset = account.api.get(&format!("/v1/assets/{id}")).expect(200).json();
+    assert_eq!(asset["state"], "pending_upload", "the video goes on uploading");
+    assert_eq!(asset["upload_url"].as_str(), Some(video_upload.as_str()));
+    assert_eq!(tus(&account, Method::HEAD, &video_upload, &[]).expect(200).header("upload-offset"), Some("0"));
+
+    // a second proxy may start once the first is done; bytes that are no audio are refused
+    let second = account.api.post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 })).expect(201);
+    let second_url = second.header("location").expect("Location").to_owned();
+    let html = b"<!doctype html><html><head><title>not audio</title></head><body>x</body></html>".repeat(2);
+    tus_body(&account, Method::PATCH, &second_url, &[("upload-offset", "0"), OCTETS], html)
+        .expect_error(415, "unsupported_media_type");
+    assert_eq!(account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["state"], "pending_upload");
 }

@@ -524,6 +524,7 @@ impl AssetStore for D1Store {
         &self,
         upload_id: &str,
         asset_id: &str,
+        purpose: UploadPurpose,
         end: &UploadEnd,
         size_bytes: u64,
         at: Timestamp,
@@ -555,15 +556,42 @@ impl AssetStore for D1Store {
                 vec![text(asset_id), time(at)],
             ),
         };
-        let statements = vec![
-            self.statement(
-                "UPDATE uploads SET state = ?2, upload_offset = ?3, completed_at = ?4 WHERE id = ?1 AND state = 'open'",
-                &[text(upload_id), text(upload_state), JsValue::from_f64(size_bytes as f64), time(at)],
-            )?,
-            self.statement(asset_sql, &asset_binds)?,
-        ];
+        let mut statements = vec![self.statement(
+            "UPDATE uploads SET state = ?2, upload_offset = ?3, completed_at = ?4 WHERE id = ?1 AND state = 'open'",
+            &[text(upload_id), text(upload_state), JsValue::from_f64(size_bytes as f64), time(at)],
+        )?];
+        // an audio proxy's end leaves its asset alone: the video upload goes on
+        if purpose == UploadPurpose::Source {
+            statements.push(self.statement(asset_sql, &asset_binds)?);
+        }
         self.db.batch(statements).await.map_err(store_error)?;
         Ok(())
+    }
+
+    /// One guarded statement: the insert happens only while the asset has no open proxy upload.
+    async fn insert_proxy_upload(&self, upload: &UploadRecord) -> Result<bool, StoreError> {
+        let statements = vec![
+            self.statement(
+                "INSERT INTO uploads (id, account_id, asset_id, purpose, state, upload_length, object_key, created_at, \
+                 expires_at) SELECT ?1, ?2, ?3, 'audio_proxy', 'open', ?4, ?5, ?6, ?7 WHERE NOT EXISTS \
+                 (SELECT 1 FROM uploads WHERE asset_id = ?3 AND purpose = 'audio_proxy' AND state = 'open')",
+                &[
+                    text(&upload.id),
+                    text(&upload.account_id),
+                    text(&upload.asset_id),
+                    JsValue::from_f64(upload.length as f64),
+                    text(&upload.object_key),
+                    time(upload.created_at),
+                    time(upload.expires_at),
+                ],
+            )?,
+            self.statement(
+                "UPDATE assets SET proxy_upload_id = ?1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM uploads WHERE id = ?1)",
+                &[text(&upload.id), text(&upload.asset_id)],
+            )?,
+        ];
+        let results = self.db.batch(statements).await.map_err(store_error)?;
+        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
     }
 
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError> {

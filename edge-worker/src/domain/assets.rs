@@ -1,7 +1,9 @@
 //! Assets: created with their upload (`POST /v1/assets`, or TUS creation), read, listed, soft
 //! deleted and restored within the grace. Processing fills in the rest (its own issue).
 
-use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset, SeedAsset, SeedAssetState, SeedAssetType};
+use roughcut_shared::assets::{
+    Asset, AssetState, AssetType, AudioProxyUpload, CreateAsset, SeedAsset, SeedAssetState, SeedAssetType,
+};
 
 use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
@@ -132,6 +134,56 @@ pub async fn create_with_upload(
     };
     services.assets.insert_asset(&asset, &upload).await?;
     Ok((to_dto(&asset, links), upload.id))
+}
+
+/// A second TUS upload for a **video** asset still uploading: the browser's extracted audio
+/// track, which makes the asset cuttable before the video lands (processing does that).
+pub async fn create_audio_proxy(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+    size_bytes: u64,
+    links: Links<'_>,
+    upload_ttl_ms: i64,
+) -> Result<AudioProxyUpload, DomainError> {
+    if size_bytes > MAX_UPLOAD_BYTES {
+        return Err(DomainError::TooLarge(format!("Uploads are at most {MAX_UPLOAD_BYTES} bytes (50 GiB).")));
+    }
+    if size_bytes < MIN_UPLOAD_BYTES {
+        return Err(DomainError::invalid("body.size_bytes", format!("must be at least {MIN_UPLOAD_BYTES} bytes")));
+    }
+    let asset =
+        services.assets.asset(&principal.account_id, asset_id).await?.filter(|a| a.state != AssetState::Deleted);
+    let asset = asset.ok_or(NOT_FOUND)?;
+    let video = match asset.asset_type {
+        Some(asset_type) => asset_type == AssetType::Video,
+        // no byte sniffed yet: what the client declared
+        None => {
+            asset.content_type.as_deref().is_some_and(|t| t.starts_with("video/"))
+                || asset.extension.as_deref().is_some_and(|e| matches!(e, "mp4" | "mov" | "m4v" | "webm" | "mkv"))
+        }
+    };
+    if !video {
+        return Err(DomainError::Conflict("Audio proxies are for video assets.".into()));
+    }
+    if asset.state != AssetState::PendingUpload {
+        return Err(DomainError::Conflict("The video has been uploaded; it needs no audio proxy.".into()));
+    }
+    let now = services.clock.now();
+    let upload = UploadRecord {
+        id: new_id(IdKind::Upload, now),
+        account_id: principal.account_id.clone(),
+        asset_id: asset.id.clone(),
+        purpose: UploadPurpose::AudioProxy,
+        length: size_bytes,
+        object_key: format!("assets/{}/audio-proxy", asset.id),
+        created_at: now,
+        expires_at: Timestamp(now.0 + upload_ttl_ms),
+    };
+    if !services.assets.insert_proxy_upload(&upload).await? {
+        return Err(DomainError::Conflict("This asset already has an audio proxy upload.".into()));
+    }
+    Ok(AudioProxyUpload { asset_id: asset.id, upload_url: links.upload_url(&upload.id) })
 }
 
 pub async fn get(

@@ -25,6 +25,8 @@ pub enum DomainError {
     InsufficientCredits,
     /// More bytes than the API accepts.
     TooLarge(String),
+    /// The resource's state does not allow this now.
+    Conflict(String),
     Store(StoreError),
 }
 

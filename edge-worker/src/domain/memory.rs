@@ -11,7 +11,7 @@ use super::page::{Listed, Page};
 use super::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore, Clock,
     LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
-    UploadRecord,
+    UploadPurpose, UploadRecord,
 };
 use super::time::Timestamp;
 use roughcut_shared::assets::AssetState;
@@ -266,16 +266,37 @@ impl AssetStore for MemoryStore {
         Ok(self.tables.borrow().uploads.iter().find(|u| u.id == upload_id).cloned())
     }
 
+    async fn insert_proxy_upload(&self, upload: &UploadRecord) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let open_proxy = tables.uploads.iter().any(|u| {
+            u.asset_id == upload.asset_id
+                && u.purpose == UploadPurpose::AudioProxy
+                && tables.open_uploads.contains(&u.id)
+        });
+        if open_proxy {
+            return Ok(false);
+        }
+        tables.uploads.push(upload.clone());
+        tables.open_uploads.push(upload.id.clone());
+        Ok(true)
+    }
+
     async fn end_upload(
         &self,
         upload_id: &str,
         asset_id: &str,
+        purpose: UploadPurpose,
         end: &UploadEnd,
         size_bytes: u64,
         _at: Timestamp,
     ) -> Result<(), StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
+        if purpose == UploadPurpose::AudioProxy {
+            tables.open_uploads.retain(|id| id != upload_id);
+            return Ok(());
+        }
         let Some(asset) =
             tables.assets.iter_mut().find(|a| a.id == asset_id && a.open_upload_id.as_deref() == Some(upload_id))
         else {

@@ -145,7 +145,8 @@ pub struct AssetRecord {
     pub open_upload_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UploadPurpose {
     Source,
     AudioProxy,
@@ -217,12 +218,17 @@ pub trait AssetStore {
     ) -> Result<bool, StoreError>;
     /// Any account's upload, by id (the upload's Durable Object checks the account).
     async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>, StoreError>;
+    /// Adds an audio-proxy upload to a video asset, unless the asset already has an open one
+    /// (`false` then).
+    async fn insert_proxy_upload(&self, upload: &UploadRecord) -> Result<bool, StoreError>;
     /// Records the end of an open upload and what it means for its asset, once: a second call
-    /// for the same upload changes nothing.
+    /// for the same upload changes nothing. The end of an audio proxy's upload leaves the asset
+    /// as it is (its video upload goes on).
     async fn end_upload(
         &self,
         upload_id: &str,
         asset_id: &str,
+        purpose: UploadPurpose,
         end: &UploadEnd,
         size_bytes: u64,
         at: Timestamp,

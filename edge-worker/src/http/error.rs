@@ -90,6 +90,7 @@ impl From<DomainError> for ApiError {
                 Self::new(ErrorCode::InsufficientCredits, "Not enough available credits for this operation.")
             }
             DomainError::TooLarge(message) => Self::new(ErrorCode::PayloadTooLarge, message),
+            DomainError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
             DomainError::Store(cause) => Self::internal(format!("store: {cause}")),
         }
     }

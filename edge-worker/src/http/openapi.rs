@@ -32,6 +32,7 @@ use super::routes::ALIASES;
         handlers::assets::get,
         handlers::assets::delete,
         handlers::assets::restore,
+        handlers::assets::create_audio_proxy,
         handlers::seed_assets::list,
         handlers::seed_assets::get,
         handlers::seed_assets::delete,

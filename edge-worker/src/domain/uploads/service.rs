@@ -11,7 +11,8 @@ use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::assets::type_of_container;
-use crate::domain::ports::{AssetStore, Clock, UploadEnd};
+use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
+use roughcut_engine::Container;
 
 /// Where the session lives between requests (the Durable Object's storage).
 #[async_trait(?Send)]
@@ -70,6 +71,7 @@ async fn load(deps: UploadDeps<'_>, upload_id: &str) -> Result<Option<UploadSess
         container: None,
         part_size: super::session::PART_SIZE,
         ttl_ms: record.expires_at.0 - record.created_at.0,
+        purpose: record.purpose,
     }))
 }
 
@@ -104,6 +106,17 @@ pub async fn patch(
     let session = open(deps, account_id, upload_id).await?;
     let now = deps.clock.now();
     let patched = match session.patch(offset, declared, checksum, body, deps.objects, now).await {
+        // an audio proxy is the browser's extracted audio track: AAC in M4A, or WAV
+        Ok(patched)
+            if session.purpose == UploadPurpose::AudioProxy
+                && patched.sniffed.is_some_and(|c| !matches!(c, Container::M4a | Container::Wav)) =>
+        {
+            let rejected = patched.session;
+            let message = "An audio proxy is an M4A (AAC) or WAV file.".to_owned();
+            end(deps, rejected, UploadEnd::Rejected { error_code: "unsupported_media".into(), error_message: message })
+                .await?;
+            return Err(UploadError::UnsupportedMedia);
+        }
         Ok(patched) => patched,
         Err(UploadError::UnsupportedMedia) => {
             let message = "The file is no audio or video format we read.".to_owned();
@@ -121,9 +134,15 @@ pub async fn patch(
     if patched.completed {
         let container = session.container.clone().unwrap_or_default();
         let completed = UploadEnd::Completed { asset_type: type_of_container(&container), container };
-        deps.assets.end_upload(&session.id, &session.asset_id, &completed, session.length, now).await?;
+        deps.assets
+            .end_upload(&session.id, &session.asset_id, session.purpose, &completed, session.length, now)
+            .await?;
+        let kind = match session.purpose {
+            UploadPurpose::Source => "process_asset",
+            UploadPurpose::AudioProxy => "process_audio_proxy",
+        };
         let job = JobMessage {
-            kind: "process_asset".into(),
+            kind: kind.into(),
             account_id: session.account_id.clone(),
             subject_id: session.asset_id.clone(),
         };
@@ -166,7 +185,9 @@ async fn end(deps: UploadDeps<'_>, mut session: UploadSession, how: UploadEnd) -
     session.multipart_id = None;
     session.staged_key = None;
     deps.sessions.save(&session).await?;
-    deps.assets.end_upload(&session.id, &session.asset_id, &how, session.offset, deps.clock.now()).await?;
+    deps.assets
+        .end_upload(&session.id, &session.asset_id, session.purpose, &how, session.offset, deps.clock.now())
+        .await?;
     Ok(())
 }
 
@@ -283,6 +304,54 @@ mod tests {
         assert!(
             block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due").is_empty()
         );
+    }
+
+    #[test]
+    fn an_audio_proxy_lands_beside_its_video_upload() {
+        let (world, account, asset, _) = new_world(30_000);
+        let services = world.platform.services();
+        let principal = Principal { account_id: account.clone(), key_id: String::new() };
+        let links = Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
+        let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
+        // the asset was created without a filename: nothing says it is a video
+        assert!(matches!(
+            block_on(assets::create_audio_proxy(&services, &principal, &asset, 3_000, links, ttl)),
+            Err(crate::domain::DomainError::Conflict(_))
+        ));
+        let request = CreateAsset {
+            project_id: block_on(services.assets.asset(&account, &asset))
+                .expect("store")
+                .expect("asset")
+                .project_id
+                .expect("project"),
+            size_bytes: 30_000,
+            filename: Some("talk.mp4".into()),
+            content_type: None,
+            language: None,
+        };
+        let (video, _) = block_on(assets::create(&services, &principal, &request, links, ttl)).expect("video");
+        let proxy =
+            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)).expect("proxy");
+        assert!(
+            matches!(
+                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
+                Err(crate::domain::DomainError::Conflict(_))
+            ),
+            "one open proxy at a time"
+        );
+        let proxy_id = proxy.upload_url.rsplit('/').next().expect("id").to_owned();
+        // the proxy's own Durable Object: its own session store
+        let sessions = Sessions::default();
+        let deps = UploadDeps { sessions: &sessions, ..world.deps() };
+        let done =
+            block_on(patch(deps, &account, &proxy_id, 0, None, None, &mut body(&media(3_000), 1_000))).expect("proxy");
+        assert_eq!(done.state, SessionState::Completed);
+        assert_eq!(
+            asset_state(&world, &account, &video.id),
+            (AssetState::PendingUpload, None),
+            "the video goes on uploading"
+        );
+        assert_eq!(world.jobs.0.borrow().last().map(|j| j.kind.as_str()), Some("process_audio_proxy"));
     }
 
     #[test]

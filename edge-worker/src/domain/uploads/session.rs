@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::UploadError;
 use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
+use crate::domain::ports::UploadPurpose;
 use crate::domain::time::Timestamp;
 
 /// Every part but the last, unless the first chunk picks another size: 8 MiB, over R2's 5 MiB
@@ -63,6 +64,7 @@ pub struct UploadSession {
     pub part_size: u64,
     /// How long after its last PATCH the upload expires.
     pub ttl_ms: i64,
+    pub purpose: UploadPurpose,
 }
 
 /// The bytes behind uploads (R2 in production, memory in tests).
@@ -311,6 +313,7 @@ mod tests {
             container: None,
             part_size: PART_SIZE,
             ttl_ms: UPLOAD_TTL_MS,
+            purpose: UploadPurpose::Source,
         }
     }
 

@@ -2,7 +2,7 @@
 //! restore.
 
 use roughcut_shared::List;
-use roughcut_shared::assets::{Asset, AssetState, AssetType, CreateAsset};
+use roughcut_shared::assets::{Asset, AssetState, AssetType, AudioProxyUpload, CreateAsset, CreateAudioProxy};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -94,4 +94,25 @@ pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn restore(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let asset = assets::restore(&call.services, call.account()?, call.param("id")?, links(call)).await?;
     Ok(ApiResponse::json(200, &asset))
+}
+
+#[utoipa::path(post, path = "/v1/assets/{id}/audio-proxy", tag = "assets", request_body = CreateAudioProxy,
+    params(("id" = String, Path, description = "A video asset still uploading (`ast_…`).")),
+    security(("api_key" = [])),
+    responses((status = 201, description = "A TUS upload (`Location`) for the video's extracted audio (M4A/AAC or WAV).",
+        body = AudioProxyUpload)))]
+pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let body: CreateAudioProxy = call.request.json()?;
+    let ttl = call.config.upload_ttl_ms;
+    let upload = assets::create_audio_proxy(
+        &call.services,
+        call.account()?,
+        call.param("id")?,
+        body.size_bytes,
+        links(call),
+        ttl,
+    )
+    .await?;
+    let location = upload.upload_url.clone();
+    Ok(ApiResponse::json(201, &upload).with_header("location", location))
 }
