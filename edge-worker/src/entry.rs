@@ -6,7 +6,6 @@ use crate::adapters;
 use crate::adapters::d1::D1Store;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
-use crate::domain::Services;
 use crate::domain::downloads::FILES_PREFIX;
 use crate::domain::ports::Log;
 use crate::http::tus::UploadPath;
@@ -31,15 +30,7 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
     };
     let response = match prepared {
         Ok((api_request, store)) => {
-            let services = Services {
-                accounts: &store,
-                keys: &store,
-                projects: &store,
-                ledger: &store,
-                assets: &store,
-                clock: &WorkerClock,
-                log: &log,
-            };
+            let services = store.services(&log);
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),

@@ -11,12 +11,13 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
+use super::platform::WorkerClock;
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
-    LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
-    UploadRecord,
+    LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
+    UploadPurpose, UploadRecord,
 };
 use crate::domain::time::Timestamp;
 
@@ -28,6 +29,11 @@ pub struct D1Store {
 impl D1Store {
     pub fn new(db: D1Database) -> Self {
         Self { db }
+    }
+
+    /// The domain's services over this store, the Worker's clock and `log`.
+    pub fn services<'a>(&'a self, log: &'a dyn Log) -> Services<'a> {
+        Services { accounts: self, keys: self, projects: self, ledger: self, assets: self, clock: &WorkerClock, log }
     }
 
     fn statement(&self, sql: &str, binds: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {

@@ -50,15 +50,7 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     protocol::check_resumable(header("tus-resumable").as_deref())?;
     let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
     let log = ConsoleLog;
-    let services = Services {
-        accounts: &store,
-        keys: &store,
-        projects: &store,
-        ledger: &store,
-        assets: &store,
-        clock: &WorkerClock,
-        log: &log,
-    };
+    let services = store.services(&log);
     let token = header("authorization")
         .and_then(|value| {
             value

@@ -75,12 +75,7 @@ pub async fn create_with_upload(
     links: Links<'_>,
 ) -> Result<(Asset, String), DomainError> {
     let field = |name: &str| format!("{source}.{name}");
-    if request.length > MAX_UPLOAD_BYTES {
-        return Err(DomainError::TooLarge(format!("Uploads are at most {MAX_UPLOAD_BYTES} bytes (50 GiB).")));
-    }
-    if request.length < MIN_UPLOAD_BYTES {
-        return Err(DomainError::invalid(&field("size_bytes"), format!("must be at least {MIN_UPLOAD_BYTES} bytes")));
-    }
+    check_size(&field("size_bytes"), request.length)?;
     let project_id =
         request.project_id.as_deref().ok_or_else(|| DomainError::invalid(&field("project_id"), "is required"))?;
     if services.projects.project(&principal.account_id, project_id).await?.is_none() {
@@ -146,12 +141,7 @@ pub async fn create_audio_proxy(
     links: Links<'_>,
     upload_ttl_ms: i64,
 ) -> Result<AudioProxyUpload, DomainError> {
-    if size_bytes > MAX_UPLOAD_BYTES {
-        return Err(DomainError::TooLarge(format!("Uploads are at most {MAX_UPLOAD_BYTES} bytes (50 GiB).")));
-    }
-    if size_bytes < MIN_UPLOAD_BYTES {
-        return Err(DomainError::invalid("body.size_bytes", format!("must be at least {MIN_UPLOAD_BYTES} bytes")));
-    }
+    check_size("body.size_bytes", size_bytes)?;
     let asset =
         services.assets.asset(&principal.account_id, asset_id).await?.filter(|a| a.state != AssetState::Deleted);
     let asset = asset.ok_or(NOT_FOUND)?;
@@ -225,6 +215,17 @@ pub async fn restore(
         return Err(NOT_FOUND);
     }
     get(services, principal, asset_id, links).await
+}
+
+/// An upload's size: 64 bytes (less is no media) to 50 GiB (413 above).
+fn check_size(field: &str, size_bytes: u64) -> Result<(), DomainError> {
+    if size_bytes > MAX_UPLOAD_BYTES {
+        return Err(DomainError::TooLarge(format!("Uploads are at most {MAX_UPLOAD_BYTES} bytes (50 GiB).")));
+    }
+    if size_bytes < MIN_UPLOAD_BYTES {
+        return Err(DomainError::invalid(field, format!("must be at least {MIN_UPLOAD_BYTES} bytes")));
+    }
+    Ok(())
 }
 
 /// `type/subtype`, as HTTP writes media types.
