@@ -72,6 +72,7 @@ async fn load(deps: UploadDeps<'_>, upload_id: &str) -> Result<Option<UploadSess
         part_size: super::session::PART_SIZE,
         ttl_ms: record.expires_at.0 - record.created_at.0,
         purpose: record.purpose,
+        recorded_expires_at: record.expires_at,
     }))
 }
 
@@ -126,9 +127,16 @@ pub async fn patch(
         }
         Err(other) => return Err(other),
     };
-    let session = patched.session;
+    let mut session = patched.session;
+    // D1's expiry only tells the sweep whom to ask (the object decides), so it is written when it
+    // has moved by a quarter of the lifetime (at most an hour), not on every chunk.
+    let record_step = (session.ttl_ms / 4).min(3_600_000);
+    let record = !patched.completed && session.expires_at.0 - session.recorded_expires_at.0 >= record_step;
+    if record {
+        session.recorded_expires_at = session.expires_at;
+    }
     deps.sessions.save(&session).await?;
-    if !patched.completed {
+    if record {
         deps.assets.touch_upload(&session.id, session.offset, session.expires_at).await?;
     }
     if patched.completed {

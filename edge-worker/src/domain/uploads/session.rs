@@ -64,6 +64,8 @@ pub struct UploadSession {
     pub part_size: u64,
     /// How long after its last PATCH the upload expires.
     pub ttl_ms: i64,
+    /// The expiry D1 last recorded for the sweep.
+    pub recorded_expires_at: Timestamp,
     pub purpose: UploadPurpose,
 }
 
@@ -313,6 +315,7 @@ mod tests {
             container: None,
             part_size: PART_SIZE,
             ttl_ms: UPLOAD_TTL_MS,
+            recorded_expires_at: Timestamp(UPLOAD_TTL_MS),
             purpose: UploadPurpose::Source,
         }
     }
