@@ -121,9 +121,15 @@ fn openapi_is_public_and_complete(stack: &Stack) {
         "/v1/credits/balance",
         "/v1/credits/history",
         "/admin/v1/accounts",
+        "/v1/assets",
+        "/api/v1/assets/{id}",
+        "/v1/uploads/{id}",
+        "/api/v1/assets/upload-resumable",
+        "/v1/files/{key}",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
+    assert!(doc["paths"]["/v1/uploads/{id}"]["patch"]["security"].to_string().contains("api_key"));
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
 }
 

@@ -52,6 +52,75 @@ pub struct Route {
     pub auth: Auth,
 }
 
+/// A route the Worker answers before the route table because its body streams (TUS uploads,
+/// signed downloads): documented from here, recognised by `http::tus::UploadPath` and
+/// `domain::downloads::FILES_PREFIX` (a test holds the three together).
+#[derive(Debug, Clone)]
+pub struct StreamedRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub auth: Auth,
+    /// The success status.
+    pub status: u16,
+    pub summary: &'static str,
+}
+
+const fn streamed(method: Method, path: &'static str, auth: Auth, status: u16, summary: &'static str) -> StreamedRoute {
+    StreamedRoute { method, path, auth, status, summary }
+}
+
+/// Every streamed route, on both upload surfaces.
+pub const STREAMED: &[StreamedRoute] = &[
+    streamed(
+        Method::OPTIONS,
+        "/v1/uploads",
+        Auth::Public,
+        204,
+        "TUS capabilities: Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm.",
+    ),
+    streamed(
+        Method::POST,
+        "/v1/uploads",
+        Auth::ApiKey,
+        201,
+        "TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk.",
+    ),
+    streamed(Method::HEAD, "/v1/uploads/{id}", Auth::ApiKey, 200, "Upload-Offset and Upload-Length of an upload."),
+    streamed(
+        Method::PATCH,
+        "/v1/uploads/{id}",
+        Auth::ApiKey,
+        204,
+        "A chunk (application/offset+octet-stream, at most 64 MiB) at Upload-Offset, optionally with Upload-Checksum (sha1, md5, sha256).",
+    ),
+    streamed(
+        Method::DELETE,
+        "/v1/uploads/{id}",
+        Auth::ApiKey,
+        204,
+        "TUS termination: the partial bytes and the asset go.",
+    ),
+    streamed(Method::OPTIONS, "/api/v1/assets/upload-resumable", Auth::Public, 204, "TUS capabilities (seed surface)."),
+    streamed(Method::POST, "/api/v1/assets/upload-resumable", Auth::ApiKey, 201, "TUS creation (seed surface)."),
+    streamed(Method::HEAD, "/api/v1/assets/upload-resumable/{id}", Auth::ApiKey, 200, "Upload-Offset (seed surface)."),
+    streamed(Method::PATCH, "/api/v1/assets/upload-resumable/{id}", Auth::ApiKey, 204, "A chunk (seed surface)."),
+    streamed(
+        Method::DELETE,
+        "/api/v1/assets/upload-resumable/{id}",
+        Auth::ApiKey,
+        204,
+        "TUS termination (seed surface).",
+    ),
+    streamed(
+        Method::GET,
+        "/v1/files/{key}",
+        Auth::Public,
+        200,
+        "A signed download URL (an asset's `download_url`): the bytes, with Range (206) support; tampered or expired → 403.",
+    ),
+    streamed(Method::HEAD, "/v1/files/{key}", Auth::Public, 200, "The headers of a signed download."),
+];
+
 /// Paths of the seed surface (`/api/v1`) that serve exactly what a canonical path serves.
 pub const ALIASES: &[(&str, &str)] =
     &[("/api/v1/api-keys", "/v1/api-keys"), ("/api/v1/api-keys/{id}", "/v1/api-keys/{id}")];
