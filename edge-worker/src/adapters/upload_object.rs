@@ -98,7 +98,7 @@ impl UploadObject {
         if expiring {
             let _exclusive = Exclusive::take(&self.busy)?;
             let expired = service::expire(deps, &upload_id).await?;
-            return Ok(ApiResponse { status: if expired { 200 } else { 204 }, headers: Vec::new(), body: Vec::new() });
+            return Ok(ApiResponse::empty(if expired { 200 } else { 204 }));
         }
         let account =
             header(ACCOUNT_HEADER).ok_or_else(|| ApiError::internal("upload object called without an account"))?;

@@ -15,6 +15,7 @@ use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::{Clock, Services};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE};
+use crate::http::request::bearer_token;
 use crate::http::tus::{self, UploadPath};
 use crate::http::{ApiError, ApiResponse};
 use roughcut_shared::ErrorCode;
@@ -51,15 +52,8 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
     let log = ConsoleLog;
     let services = store.services(&log);
-    let token = header("authorization")
-        .and_then(|value| {
-            value
-                .split_once(' ')
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, t)| t.trim().to_owned())
-        })
-        .ok_or_else(ApiError::unauthenticated)?;
-    let principal = api_keys::authenticate(&services, &token).await?;
+    let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
+    let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
     match (path, &method) {
         (UploadPath::Collection { surface }, &Method::POST) => {
@@ -117,7 +111,7 @@ async fn create(
     .await?;
     let location = UploadPath::location(origin, surface, &upload_id);
     let expires = Timestamp(services.clock.now().0 + ttl_ms);
-    let mut created = ApiResponse { status: 201, headers: Vec::new(), body: Vec::new() }
+    let mut created = ApiResponse::empty(201)
         .with_header("location", location)
         .with_header("upload-expires", tus::http_date(expires));
     let declared = header("content-length").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);

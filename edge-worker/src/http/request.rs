@@ -31,13 +31,17 @@ pub struct ApiRequest {
     pub body: RequestBody,
 }
 
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 impl ApiRequest {
-    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
     pub fn bearer(&self) -> Option<&str> {
-        let value = self.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        let token = token.trim();
-        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+        bearer_token(&self.headers)
     }
 
     /// The query string as `T`; unknown parameters and bad values are a `bad_request`.

@@ -24,8 +24,13 @@ impl ApiResponse {
         }
     }
 
+    /// `status` with no headers and no body.
+    pub fn empty(status: u16) -> Self {
+        Self { status, headers: Vec::new(), body: Vec::new() }
+    }
+
     pub fn no_content() -> Self {
-        Self { status: 204, headers: Vec::new(), body: Vec::new() }
+        Self::empty(204)
     }
 
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {

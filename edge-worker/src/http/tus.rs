@@ -77,7 +77,7 @@ pub fn http_date(at: Timestamp) -> String {
 /// `HEAD`: where the upload stands; never cached.
 pub fn head(session: &UploadSession) -> ApiResponse {
     finish(
-        ApiResponse { status: 200, headers: Vec::new(), body: Vec::new() }
+        ApiResponse::empty(200)
             .with_header("upload-offset", session.offset.to_string())
             .with_header("upload-length", session.length.to_string())
             .with_header("upload-expires", http_date(session.expires_at))

@@ -40,14 +40,6 @@ impl TimelineFormat {
         }
     }
 
-    pub const fn media_type(self) -> &'static str {
-        match self {
-            Self::Otio => "application/json",
-            Self::Fcpxml | Self::Xmeml => "application/xml",
-            Self::Edl => "text/plain; charset=utf-8",
-        }
-    }
-
     pub const fn extension(self) -> &'static str {
         match self {
             Self::Otio => "otio",

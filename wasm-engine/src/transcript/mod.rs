@@ -82,10 +82,6 @@ impl Transcript {
     pub fn words(&self) -> &[Word] {
         &self.words
     }
-
-    pub fn into_words(self) -> Vec<Word> {
-        self.words
-    }
 }
 
 /// Seconds as given on the wire (JSON numbers) to milliseconds, rejecting what is no time.
