@@ -48,8 +48,16 @@ trap stop EXIT
 # each whole process group (wrangler's workerd included).
 PORT=$MEDIA_PORT setsid "$MEDIA_CONTAINER_BIN" &
 pids+=($!)
+# Processing: the worker reaches the media container process over MEDIA_URL and the container
+# reaches the worker at PUBLIC_URL. Transcription is off unless TRANSCRIBER is set, e.g.
+# TRANSCRIBER=openai TRANSCRIBER_URL=http://127.0.0.1:8080/v1 for a local whisper.cpp server
+# (TRANSCRIBER_MODEL and, for a hosted service, TRANSCRIBER_API_KEY in .dev.vars).
+processing_vars=(--var "PUBLIC_URL:http://127.0.0.1:$PORT" --var "MEDIA_URL:http://127.0.0.1:$MEDIA_PORT"
+  --var "TRANSCRIBER:${TRANSCRIBER:-none}")
+[ -n "${TRANSCRIBER_URL:-}" ] && processing_vars+=(--var "TRANSCRIBER_URL:$TRANSCRIBER_URL")
+[ -n "${TRANSCRIBER_MODEL:-}" ] && processing_vars+=(--var "TRANSCRIBER_MODEL:$TRANSCRIBER_MODEL")
 setsid "$WRANGLER_BIN" dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
-  --show-interactive-dev-session=false --test-scheduled &
+  --show-interactive-dev-session=false --test-scheduled "${processing_vars[@]}" &
 pids+=($!)
 # wrangler dev never fires crons: the sweep of wrangler.toml's [triggers], every 10 minutes.
 setsid bash -c "while sleep 600; do curl -fs 'http://127.0.0.1:$PORT/__scheduled?cron=*/10+*+*+*+*' >/dev/null; done" &

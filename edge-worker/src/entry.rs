@@ -1,12 +1,15 @@
 //! The Worker's entry points: each builds the adapters from `Env` and hands over to `http`.
 
-use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
+use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 use crate::adapters;
 use crate::adapters::d1::D1Store;
+use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
 use crate::domain::downloads::FILES_PREFIX;
+use crate::domain::jobs::JobMessage;
+use crate::domain::jobs::links::JobPath;
 use crate::domain::ports::Log;
 use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
@@ -18,23 +21,30 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
     if let Some(path) = request.url().ok().and_then(|url| UploadPath::parse(url.path())) {
         return adapters::uploads::handle(request, &env, path).await;
     }
+    // The media container's calls about a job attempt (signed URLs; bodies streamed to R2).
+    if let Some(path) = request.url().ok().and_then(|url| JobPath::parse(url.path())) {
+        return adapters::processing::handle(request, &env, path).await;
+    }
     // Signed downloads stream from R2 and need no API key.
     if request.path().starts_with(FILES_PREFIX) {
         return adapters::downloads::handle(request, &env).await;
     }
     let log = ConsoleLog;
-    let prepared = match (web::read_request(&mut request).await, env.d1("DB")) {
-        (Ok(api_request), Ok(db)) => Ok((api_request, D1Store::new(db))),
-        (Err(err), _) => Err(format!("reading request: {err}")),
-        (_, Err(err)) => Err(format!("D1 binding DB: {err}")),
+    let prepared = match (web::read_request(&mut request).await, env.d1("DB"), env.queue("JOBS")) {
+        (Ok(api_request), Ok(db), Ok(queue)) => Ok((api_request, D1Store::new(db), queue)),
+        (Err(err), _, _) => Err(format!("reading request: {err}")),
+        (_, Err(err), _) => Err(format!("D1 binding DB: {err}")),
+        (_, _, Err(err)) => Err(format!("queue binding JOBS: {err}")),
     };
     let response = match prepared {
-        Ok((api_request, store)) => {
-            let services = store.services(&log);
+        Ok((api_request, store, queue)) => {
+            let queue = QueueJobs::new(&store, queue);
+            let services = store.services(&queue, &log);
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),
                 upload_ttl_ms: upload_ttl_ms(&env),
+                rate_card: adapters::processing::rate_card(&env),
             };
             http::handle(services, &config, api_request).await
         }
@@ -44,10 +54,21 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
 }
 
 /// The periodic sweep (`[triggers] crons`): uploads past their expiry are expired by their own
-/// Durable Objects, and the bytes of assets deleted longer than the restore grace are purged.
+/// Durable Objects, the bytes of assets deleted longer than the restore grace are purged, and job
+/// attempts whose lease ran out are retried or failed.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(cause) = adapters::sweep::run(&env).await {
         ConsoleLog.error("scheduled", &cause);
     }
+    if let Err(cause) = adapters::processing::sweep(&env).await {
+        ConsoleLog.error("scheduled", &format!("jobs: {cause}"));
+    }
+}
+
+/// The `JOBS` queue's consumer.
+#[event(queue)]
+async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
+    adapters::processing::consume(batch, &env).await;
+    Ok(())
 }

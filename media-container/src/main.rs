@@ -1,20 +1,25 @@
-//! The media container's HTTP server. Until the job system lands it serves only its health route,
-//! so that `make dev` and the end-to-end harness already start, probe and stop the real process.
+//! The media container: a native HTTP job server the worker dispatches media jobs to
+//! (`roughcut_shared::jobs`). Each attempt reads its input and writes its outputs only through the
+//! job's signed worker links, and is cancelled through its heartbeats.
 
-use std::net::SocketAddr;
+mod attempt;
+mod config;
+mod control;
+mod download;
+mod halt;
+mod heartbeat;
+mod media;
+mod registry;
+mod server;
+mod speech;
+mod worker;
 
-use axum::{Json, Router, routing::get};
-use serde::Serialize;
+use std::sync::Arc;
 
-#[derive(Debug, Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
-}
-
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
-}
+use config::Config;
+use registry::Registry;
+use server::App;
+use worker::Http;
 
 /// Resolves on SIGINT or SIGTERM so that in-flight requests finish before the process exits.
 async fn shutdown_signal() {
@@ -33,23 +38,16 @@ async fn shutdown_signal() {
     }
 }
 
-/// `PORT` (default 8788) on `HOST` (default 127.0.0.1: the local stack never listens beyond
-/// loopback; the production image sets `HOST=0.0.0.0`).
-fn listen_address() -> Result<SocketAddr, String> {
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "8788".to_owned());
-    format!("{host}:{port}").parse().map_err(|err| format!("invalid HOST/PORT {host}:{port}: {err}"))
-}
-
 #[tokio::main]
 async fn main() {
-    let address = match listen_address() {
-        Ok(address) => address,
+    let config = match Config::from_env() {
+        Ok(config) => config,
         Err(message) => {
             eprintln!("media-container: {message}");
             std::process::exit(2);
         }
     };
+    let address = config.address;
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -57,9 +55,13 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let app = Router::new().route("/health", get(health));
+    let app = Arc::new(App { registry: Registry::new(config.max_jobs), config, http: Http::new() });
     eprintln!("media-container: listening on http://{address}");
-    if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
+    let served =
+        axum::serve(listener, server::router(Arc::clone(&app))).with_graceful_shutdown(shutdown_signal()).await;
+    // Running attempts stop within seconds and clean up; the runtime waits for them on exit.
+    app.registry.cancel_all();
+    if let Err(err) = served {
         eprintln!("media-container: server error: {err}");
         std::process::exit(1);
     }

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod credits;
 pub mod error;
+pub mod jobs;
 pub mod list;
 pub mod projects;
 

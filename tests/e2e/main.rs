@@ -5,6 +5,7 @@
 mod accounts_and_keys;
 mod assets;
 mod credits;
+mod processing;
 mod projects;
 mod protocol;
 mod uploads;
@@ -27,6 +28,7 @@ fn main() {
         credits::tests(),
         assets::tests(),
         uploads::tests(),
+        processing::tests(),
     ]
     .into_iter()
     .flatten()
@@ -35,7 +37,7 @@ fn main() {
     let tests: Vec<(Test, bool)> = tests
         .into_iter()
         .map(|test| (test, false))
-        .chain(uploads::exclusive_tests().into_iter().map(|test| (test, true)))
+        .chain(uploads::exclusive_tests().into_iter().chain(processing::exclusive_tests()).map(|test| (test, true)))
         .collect();
 
     let wanted = tests.iter().any(|((name, _), _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));

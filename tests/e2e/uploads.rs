@@ -128,7 +128,7 @@ fn upload_with(stack: &Stack, program: &str, script: &str, size: usize, chunk: u
     std::fs::remove_file(&file).ok();
     assert!(url.contains("/v1/uploads/upl_"), "{url}");
     let asset = asset_of(&account, &url);
-    assert_eq!(asset["state"], "processing", "{asset}");
+    assert_ne!(asset["state"], "pending_upload", "the last byte ends the upload: {asset}");
     assert_eq!((asset["type"].as_str(), asset["size_bytes"].as_u64()), (Some("audio"), Some(size as u64)));
     let head = tus(&account, Method::HEAD, &url, &[]).expect(200);
     assert_eq!(head.header("upload-offset"), Some(size.to_string().as_str()));
@@ -250,7 +250,7 @@ fn patch_rules(stack: &Stack) {
     patch("1000", &source[1_000..2_000], &[("upload-checksum", "crc32 AAAA")]).expect_error(400, "bad_request");
     patch("1000", &source[1_000..], &[("x-http-method-override", "PATCH")]).expect(204);
     let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
-    assert_eq!(asset["state"], "processing");
+    assert_ne!(asset["state"], "pending_upload");
     patch("3000", b"x", &[]).expect_error(404, "not_found");
     let override_head = tus(&account, Method::POST, &url, &[("x-http-method-override", "HEAD")]);
     assert_eq!(override_head.status, 200, "POST with X-HTTP-Method-Override: HEAD");
@@ -339,7 +339,7 @@ fn downloads(stack: &Stack) {
 
     let tampered = download.replace("/source?", "/other?");
     anonymous.get(&tampered).expect_error(403, "forbidden");
-    let later = download.replace("expires=", "expires=9");
+    let later = download.replace("exp=", "exp=9");
     anonymous.get(&later).expect_error(403, "forbidden");
     let mut flipped = download.clone();
     let last = flipped.pop().expect("a signature");
@@ -465,7 +465,7 @@ fn interrupted_uploads_resume(stack: &Stack) {
         }
         resume(&account, &url, &source, chunk);
         let asset = account.api.get("/v1/assets?limit=1").expect(200).json()["items"][0].clone();
-        assert_eq!(asset["state"], "processing", "round {round}");
+        assert_ne!(asset["state"], "pending_upload", "round {round}");
         let (status, _, bytes) =
             stack.anonymous().send_for_bytes(Method::GET, asset["download_url"].as_str().expect("url"), &[]);
         assert_eq!(status, 200);

@@ -11,17 +11,25 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::transcriber::FakeTranscriber;
+
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// Uploads expire this long after their last PATCH on the test stack (24 h in production), so
 /// that expiry can be tested; every upload in the tests sends its chunks well within it.
 pub const UPLOAD_TTL: Duration = Duration::from_secs(40);
+/// A job attempt without a heartbeat for this long is presumed dead on the test stack (60 s in
+/// production), so that a killed media container is noticed within the tests' patience.
+pub const JOB_LEASE: Duration = Duration::from_secs(6);
 
 #[derive(Debug)]
 pub struct Stack {
     pub base_url: String,
     pub media_url: String,
     pub admin_token: String,
+    /// The OpenAI-compatible transcription server the stack is configured with.
+    pub transcriber: FakeTranscriber,
     state_dir: PathBuf,
+    media_port: u16,
     /// How `wrangler dev` is started, to start it again on the same port and state.
     wrangler_args: Vec<String>,
     children: Mutex<Vec<(&'static str, Child)>>,
@@ -70,7 +78,9 @@ impl Stack {
             base_url: String::new(),
             media_url: String::new(),
             admin_token: random_hex(24)?,
+            transcriber: FakeTranscriber::start()?,
             state_dir,
+            media_port: free_port()?,
             wrangler_args: Vec::new(),
             children: Mutex::new(Vec::new()),
         };
@@ -89,11 +99,8 @@ impl Stack {
             return Err(format!("D1 migrations failed:\n{}", tail(&migrate_log)));
         }
 
-        let media_port = free_port()?;
-        stack.media_url = format!("http://127.0.0.1:{media_port}");
-        let mut media = Command::new(&media_bin);
-        media.env("PORT", media_port.to_string());
-        stack.spawn("media-container", media)?;
+        stack.media_url = format!("http://127.0.0.1:{}", stack.media_port);
+        stack.spawn("media-container", stack.media_command())?;
 
         let port = free_port()?;
         stack.base_url = format!("http://127.0.0.1:{port}");
@@ -116,6 +123,18 @@ impl Stack {
             &format!("SIGNING_SECRET:{}", random_hex(32)?),
             "--var",
             &format!("UPLOAD_TTL_SECONDS:{}", UPLOAD_TTL.as_secs()),
+            "--var",
+            &format!("PUBLIC_URL:{}", stack.base_url),
+            "--var",
+            &format!("MEDIA_URL:{}", stack.media_url),
+            "--var",
+            &format!("JOB_LEASE_SECONDS:{}", JOB_LEASE.as_secs()),
+            "--var",
+            "TRANSCRIBER:openai",
+            "--var",
+            &format!("TRANSCRIBER_URL:{}", stack.transcriber.url),
+            "--var",
+            "TRANSCRIBER_MODEL:whisper-test",
         ]
         .map(str::to_owned)
         .to_vec();
@@ -124,6 +143,31 @@ impl Stack {
         stack.wait_ready("media-container", &format!("{}/health", stack.media_url))?;
         stack.wait_ready("wrangler", &format!("{}/v1/openapi.json", stack.base_url))?;
         Ok(stack)
+    }
+
+    fn media_command(&self) -> Command {
+        let root = repo_root();
+        let media_bin = std::env::var("MEDIA_CONTAINER_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target/debug/media-container"));
+        let mut media = Command::new(media_bin);
+        media.env("PORT", self.media_port.to_string()).env("MEDIA_HEARTBEAT_MS", "1000");
+        media
+    }
+
+    /// Kills the media container (SIGKILL: no goodbye to its jobs) and starts it again on the same
+    /// port, as a crashed container replaced by its platform would be.
+    pub fn kill_and_restart_media(&self) -> Result<(), String> {
+        {
+            let mut children = self.children.lock().map_err(|_| "stack lock poisoned".to_owned())?;
+            let index =
+                children.iter().position(|(name, _)| *name == "media-container").ok_or("media is not running")?;
+            let (_, mut child) = children.remove(index);
+            signal_group("KILL", &child);
+            let _ = child.wait();
+        }
+        self.spawn("media-container", self.media_command())?;
+        self.wait_ready("media-container", &format!("{}/health", self.media_url))
     }
 
     fn wrangler_command(&self) -> Command {

@@ -44,6 +44,13 @@ async fn answer(request: &Request, env: &Env) -> Result<Response, ApiError> {
             }
         },
     };
+    serve(request, env, &grant).await
+}
+
+/// The object a grant names, whole or the requested range, streamed from R2 (also how the media
+/// container reads a job's input).
+pub async fn serve(request: &Request, env: &Env, grant: &Grant) -> Result<Response, ApiError> {
+    let method = web::method_of(request);
     let bucket = env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?;
     let head = bucket.head(&grant.object_key).await.map_err(|e| internal("R2 head", e))?;
     let size = head.ok_or_else(|| ApiError::not_found("file"))?.size();
@@ -54,7 +61,7 @@ async fn answer(request: &Request, env: &Env) -> Result<Response, ApiError> {
             format!("The file has {size} bytes; no byte of that range exists."),
         )
     })?;
-    let headers = response_headers(&grant, size, range).map_err(|e| internal("headers", e))?;
+    let headers = response_headers(grant, size, range).map_err(|e| internal("headers", e))?;
     let status = if range.is_some() { 206 } else { 200 };
     if method == http::Method::HEAD {
         return Ok(Response::empty().map_err(|e| internal("response", e))?.with_status(status).with_headers(headers));

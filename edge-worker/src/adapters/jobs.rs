@@ -1,25 +1,38 @@
-//! The jobs queue (a Cloudflare Queue) behind `JobQueue`.
+//! The jobs queue (a Cloudflare Queue) behind `JobQueue`: a job's row is stored in D1, then a
+//! message carrying only its id is sent (the row is the truth; a lost message is re-sent by the
+//! sweep, a duplicate finds the job claimed).
 
 use async_trait::async_trait;
-use worker::Queue;
+use worker::{MessageBuilder, Queue};
 
+use super::d1::D1Store;
 use crate::domain::StoreError;
-use crate::domain::uploads::service::{JobMessage, JobQueue};
+use crate::domain::jobs::{JobMessage, JobQueue, JobRecord};
 
 #[derive(Debug)]
-pub struct QueueJobs {
+pub struct QueueJobs<'a> {
+    store: &'a D1Store,
     queue: Queue,
 }
 
-impl QueueJobs {
-    pub fn new(queue: Queue) -> Self {
-        Self { queue }
+impl<'a> QueueJobs<'a> {
+    pub fn new(store: &'a D1Store, queue: Queue) -> Self {
+        Self { store, queue }
     }
 }
 
 #[async_trait(?Send)]
-impl JobQueue for QueueJobs {
-    async fn enqueue(&self, job: &JobMessage) -> Result<(), StoreError> {
-        self.queue.send(job).await.map_err(|e| StoreError(format!("queue: {e}")))
+impl JobQueue for QueueJobs<'_> {
+    async fn submit(&self, job: &JobRecord) -> Result<(), StoreError> {
+        if self.store.insert_job(job).await? {
+            self.resend(&job.id, 0).await?;
+        }
+        Ok(())
+    }
+
+    async fn resend(&self, job_id: &str, delay_seconds: u32) -> Result<(), StoreError> {
+        let message =
+            MessageBuilder::new(JobMessage { job_id: job_id.to_owned() }).delay_seconds(delay_seconds).build();
+        self.queue.send(message).await.map_err(|e| StoreError(format!("queue: {e}")))
     }
 }

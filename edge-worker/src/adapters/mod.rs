@@ -5,9 +5,13 @@
 pub mod d1;
 pub mod downloads;
 pub mod jobs;
+pub mod media;
+pub mod media_container;
 pub mod platform;
+pub mod processing;
 pub mod r2;
 pub mod sweep;
+pub mod transcribers;
 pub mod upload_object;
 pub mod uploads;
 pub mod web;

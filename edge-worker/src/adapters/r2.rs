@@ -1,5 +1,6 @@
-//! R2 behind `UploadObjects`: multipart uploads resumed by id (an upload's requests may land on
-//! different isolates), parts rebuilt from their stored numbers and ETags.
+//! R2 behind `UploadObjects` and `Blobs`: multipart uploads resumed by id (an upload's requests may
+//! land on different isolates), parts rebuilt from their stored numbers and ETags; whole objects
+//! streamed in from a request of known length.
 
 use std::any::Any;
 
@@ -11,6 +12,7 @@ use worker::worker_sys::FixedLengthStream;
 use worker::{Bucket, UploadedPart};
 
 use crate::domain::StoreError;
+use crate::domain::processing::Blobs;
 use crate::domain::uploads::session::{StoredPart, UploadObjects};
 
 #[derive(Debug)]
@@ -21,6 +23,39 @@ pub struct R2Objects {
 impl R2Objects {
     pub fn new(bucket: Bucket) -> Self {
         Self { bucket }
+    }
+
+    /// Stores a request body of `length` bytes as `key` without it entering wasm; a body shorter
+    /// or longer than declared fails the put (through a `FixedLengthStream`), so a cut-off
+    /// upload never leaves a truncated object.
+    pub async fn put_stream(&self, key: &str, body: ReadableStream, length: u64) -> Result<(), StoreError> {
+        let transform = fixed_length(length)?;
+        let piped = JsFuture::from(body.pipe_to(&transform.writable()));
+        let put = self.bucket.put(key, transform.readable()).execute();
+        let (piped, put) = futures_util::join!(piped, put);
+        piped.map_err(|e| StoreError(format!("R2 stream: the request body: {e:?}")))?;
+        put.map_err(r2_error)?;
+        Ok(())
+    }
+}
+
+fn fixed_length(length: u64) -> Result<TransformStream, StoreError> {
+    let length = u32::try_from(length).map_err(|_| StoreError(format!("R2: a stream of {length} bytes")))?;
+    let fixed = FixedLengthStream::new(length).map_err(|e| StoreError(format!("R2: FixedLengthStream: {e:?}")))?;
+    let transform: &TransformStream = fixed.as_ref();
+    Ok(transform.clone())
+}
+
+#[async_trait(?Send)]
+impl Blobs for R2Objects {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        UploadObjects::get(self, key).await
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        let metadata = worker::HttpMetadata { content_type: Some(content_type.to_owned()), ..Default::default() };
+        self.bucket.put(key, bytes).http_metadata(metadata).execute().await.map_err(r2_error)?;
+        Ok(())
     }
 }
 
@@ -55,9 +90,7 @@ impl UploadObjects for R2Objects {
         let stream =
             body.downcast::<ReadableStream>().map_err(|_| StoreError("R2: a part body that is no stream".into()))?;
         let js_error = |what: &str, error: JsValue| StoreError(format!("R2 part stream: {what}: {error:?}"));
-        let length = u32::try_from(length).map_err(|_| StoreError(format!("R2: a part of {length} bytes")))?;
-        let fixed = FixedLengthStream::new(length).map_err(|e| js_error("FixedLengthStream", e))?;
-        let transform: &TransformStream = fixed.as_ref();
+        let transform = fixed_length(length)?;
         let piped = JsFuture::from(stream.pipe_to(&transform.writable()));
         let upload = self.bucket.resume_multipart_upload(key, multipart_id).map_err(r2_error)?;
         let (piped, uploaded) = futures_util::join!(piped, upload.upload_part(number, transform.readable()));

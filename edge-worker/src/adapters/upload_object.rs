@@ -90,7 +90,7 @@ impl UploadObject {
         };
         let store = D1Store::new(self.env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
         let objects = R2Objects::new(self.env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
-        let jobs = QueueJobs::new(self.env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
+        let jobs = QueueJobs::new(&store, self.env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
         let sessions = DoSessions(self.state.storage());
         let deps =
             UploadDeps { sessions: &sessions, objects: &objects, assets: &store, jobs: &jobs, clock: &WorkerClock };

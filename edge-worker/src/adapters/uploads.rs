@@ -6,6 +6,7 @@ use http::Method;
 use worker::{Env, Request, RequestInit, Response};
 
 use super::d1::D1Store;
+use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
@@ -51,7 +52,8 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     protocol::check_resumable(header("tus-resumable").as_deref())?;
     let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
     let log = ConsoleLog;
-    let services = store.services(&log);
+    let queue = QueueJobs::new(&store, env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
+    let services = store.services(&queue, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();

@@ -58,7 +58,7 @@ impl<'a> Signer<'a> {
         let signature =
             hex::encode(self.mac(&path, expires, &grant.filename, &grant.content_type).finalize().into_bytes());
         format!(
-            "{origin}{path}?expires={expires}&filename={}&type={}&signature={signature}",
+            "{origin}{path}?exp={expires}&filename={}&type={}&sig={signature}",
             encode(&grant.filename),
             encode(&grant.content_type)
         )
@@ -74,13 +74,13 @@ impl<'a> Signer<'a> {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value).ok_or(Refusal::Tampered)?;
             let slot = match key {
-                "expires" => {
+                "exp" => {
                     expires = Some(value.parse::<i64>().map_err(|_| Refusal::Tampered)?);
                     continue;
                 }
                 "filename" => &mut filename,
                 "type" => &mut content_type,
-                "signature" => &mut signature,
+                "sig" => &mut signature,
                 _ => return Err(Refusal::Tampered),
             };
             if slot.replace(value).is_some() {
@@ -195,11 +195,11 @@ mod tests {
         let (path, query) = split(&signer.url("https://api.test", &grant(), Timestamp(0)));
         let tampered = [
             (path.replace("ast_1", "ast_2"), query.clone()),
-            (path.clone(), query.replace("expires=9", "expires=99")),
+            (path.clone(), query.replace("exp=9", "exp=99")),
             (path.clone(), query.replace("video%2Fmp4", "text%2Fhtml")),
             (path.clone(), format!("{query}&extra=1")),
-            (path.clone(), query.replace("signature=", "signature=00")),
-            (path.clone(), query.split("&signature").next().expect("query").to_owned()),
+            (path.clone(), query.replace("sig=", "sig=00")),
+            (path.clone(), query.split("&sig").next().expect("query").to_owned()),
         ];
         for (path, query) in tampered {
             assert_eq!(signer.verify(&path, &query, Timestamp(0)), Err(Refusal::Tampered), "{path}?{query}");

@@ -13,6 +13,8 @@ pub enum IdKind {
     Request,
     Asset,
     Upload,
+    Job,
+    Event,
 }
 
 impl IdKind {
@@ -25,6 +27,8 @@ impl IdKind {
             Self::Request => "req",
             Self::Asset => "ast",
             Self::Upload => "upl",
+            Self::Job => "job",
+            Self::Event => "evt",
         }
     }
 }

@@ -275,6 +275,9 @@ pub struct Services<'a> {
     pub projects: &'a dyn ProjectStore,
     pub ledger: &'a dyn LedgerStore,
     pub assets: &'a dyn AssetStore,
+    pub processing: &'a dyn crate::domain::processing::ProcessingStore,
+    pub jobs: &'a dyn crate::domain::jobs::JobStore,
+    pub queue: &'a dyn crate::domain::jobs::JobQueue,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
 }

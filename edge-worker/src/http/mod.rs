@@ -29,6 +29,8 @@ pub struct Config {
     pub signing_secret: Option<String>,
     /// How long an upload lives after its last PATCH.
     pub upload_ttl_ms: i64,
+    /// Prices (a top-up settles unpaid assets at them).
+    pub rate_card: crate::domain::processing::RateCard,
 }
 
 impl std::fmt::Debug for Config {
@@ -142,6 +144,8 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
         Endpoint::GrantCredits => admin::grant_credits(call).await,
+        Endpoint::ListJobs => admin::list_jobs(call).await,
+        Endpoint::RedeliverJob => admin::redeliver_job(call).await,
         Endpoint::CreateApiKey => api_keys::create(call).await,
         Endpoint::ListApiKeys => api_keys::list(call).await,
         Endpoint::RevokeApiKey => api_keys::revoke(call).await,

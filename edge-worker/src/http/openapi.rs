@@ -18,6 +18,8 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::docs::openapi_json,
         handlers::admin::create_account,
         handlers::admin::grant_credits,
+        handlers::admin::list_jobs,
+        handlers::admin::redeliver_job,
         handlers::api_keys::create,
         handlers::api_keys::list,
         handlers::api_keys::revoke,

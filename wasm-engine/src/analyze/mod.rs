@@ -4,6 +4,7 @@
 
 pub mod envelope;
 pub mod noise;
+pub mod stored;
 pub mod vad;
 
 pub use envelope::{Envelope, EnvelopeBuilder, HOPS_PER_SECOND, Level, SILENCE};

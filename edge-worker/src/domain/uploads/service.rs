@@ -4,14 +4,15 @@
 //! with the processing job enqueued when the last byte lands.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 use super::UploadError;
 use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::assets::type_of_container;
+use crate::domain::jobs::{JobKind, JobQueue, JobRecord};
 use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
+use crate::domain::processing::MediaInput;
 use roughcut_engine::Container;
 
 /// Where the session lives between requests (the Durable Object's storage).
@@ -19,19 +20,6 @@ use roughcut_engine::Container;
 pub trait SessionStore {
     async fn load(&self) -> Result<Option<UploadSession>, StoreError>;
     async fn save(&self, session: &UploadSession) -> Result<(), StoreError>;
-}
-
-/// A job for the processing pipeline (its consumer is the job system's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobMessage {
-    pub kind: String,
-    pub account_id: String,
-    pub subject_id: String,
-}
-
-#[async_trait(?Send)]
-pub trait JobQueue {
-    async fn enqueue(&self, job: &JobMessage) -> Result<(), StoreError>;
 }
 
 /// What one upload's requests need.
@@ -146,15 +134,13 @@ pub async fn patch(
             .end_upload(&session.id, &session.asset_id, session.purpose, &completed, session.length, now)
             .await?;
         let kind = match session.purpose {
-            UploadPurpose::Source => "process_asset",
-            UploadPurpose::AudioProxy => "process_audio_proxy",
+            UploadPurpose::Source => JobKind::ProcessAsset,
+            UploadPurpose::AudioProxy => JobKind::ProcessAudioProxy,
         };
-        let job = JobMessage {
-            kind: kind.into(),
-            account_id: session.account_id.clone(),
-            subject_id: session.asset_id.clone(),
-        };
-        deps.jobs.enqueue(&job).await?;
+        let input = MediaInput { object_key: session.object_key.clone(), size_bytes: session.length };
+        let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("job payload: {e}")))?;
+        let job = JobRecord::new(kind, &session.account_id, &session.asset_id, Some(payload), now);
+        deps.jobs.submit(&job).await?;
     }
     Ok(session)
 }
@@ -286,10 +272,14 @@ mod tests {
                 .expect("rest");
         assert_eq!(done.state, SessionState::Completed);
         assert_eq!(asset_state(&world, &account, &asset), (AssetState::Processing, Some(AssetType::Audio)));
+        let jobs = world.jobs.0.borrow().clone();
+        let [job] = jobs.as_slice() else { panic!("one job, got {jobs:?}") };
         assert_eq!(
-            world.jobs.0.borrow().as_slice(),
-            [JobMessage { kind: "process_asset".into(), account_id: account.clone(), subject_id: asset }]
+            (job.kind, job.account_id.as_str(), job.subject_id.as_str()),
+            (JobKind::ProcessAsset, account.as_str(), asset.as_str())
         );
+        let input: MediaInput = serde_json::from_str(job.payload.as_deref().expect("payload")).expect("input");
+        assert_eq!(input.size_bytes, 3_000);
         let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, None, &mut body(&[], 1)));
         assert_eq!(again, Err(UploadError::NotFound), "a completed upload takes no more bytes");
     }

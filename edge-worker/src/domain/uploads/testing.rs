@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::UploadError;
-use super::service::{JobMessage, JobQueue, SessionStore};
+use super::service::SessionStore;
 use super::session::{ChunkSource, StoredPart, UploadObjects, UploadSession};
 use crate::domain::StoreError;
+use crate::domain::jobs::{JobQueue, JobRecord};
 
 /// Multipart uploads held in memory, refusing what R2 refuses: parts of unequal size, or
 /// under 5 MiB, before the last.
@@ -130,12 +131,16 @@ impl SessionStore for Sessions {
 }
 
 #[derive(Debug, Default)]
-pub struct Jobs(pub RefCell<Vec<JobMessage>>);
+pub struct Jobs(pub RefCell<Vec<JobRecord>>);
 
 #[async_trait(?Send)]
 impl JobQueue for Jobs {
-    async fn enqueue(&self, job: &JobMessage) -> Result<(), StoreError> {
+    async fn submit(&self, job: &JobRecord) -> Result<(), StoreError> {
         self.0.borrow_mut().push(job.clone());
+        Ok(())
+    }
+
+    async fn resend(&self, _job_id: &str, _delay_seconds: u32) -> Result<(), StoreError> {
         Ok(())
     }
 }

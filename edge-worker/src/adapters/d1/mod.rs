@@ -2,6 +2,8 @@
 //! `account_id`, and every guarded write is a single statement (SQLite runs it atomically) or one
 //! `batch()` (a transaction), since D1 has no interactive transactions.
 
+mod processing;
+
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::credits::{Balance, LedgerEntryType};
@@ -13,6 +15,7 @@ use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use super::platform::WorkerClock;
 use crate::domain::StoreError;
+use crate::domain::jobs::JobQueue;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
@@ -31,9 +34,20 @@ impl D1Store {
         Self { db }
     }
 
-    /// The domain's services over this store, the Worker's clock and `log`.
-    pub fn services<'a>(&'a self, log: &'a dyn Log) -> Services<'a> {
-        Services { accounts: self, keys: self, projects: self, ledger: self, assets: self, clock: &WorkerClock, log }
+    /// The domain's services over this store, `queue`, the Worker's clock and `log`.
+    pub fn services<'a>(&'a self, queue: &'a dyn JobQueue, log: &'a dyn Log) -> Services<'a> {
+        Services {
+            accounts: self,
+            keys: self,
+            projects: self,
+            ledger: self,
+            assets: self,
+            processing: self,
+            jobs: self,
+            queue,
+            clock: &WorkerClock,
+            log,
+        }
     }
 
     fn statement(&self, sql: &str, binds: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {

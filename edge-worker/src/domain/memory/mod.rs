@@ -1,6 +1,8 @@
 //! In-memory implementations of the ports, for native tests of the domain and HTTP layers. They
 //! keep the contracts of the D1 adapter (ordering, guards, tenant scoping), not its SQL.
 
+mod processing;
+
 use std::cell::{Cell, RefCell};
 
 use async_trait::async_trait;
@@ -26,6 +28,12 @@ struct Tables {
     uploads: Vec<UploadRecord>,
     /// Ids of the uploads still open.
     open_uploads: Vec<String>,
+    jobs: Vec<processing::JobRow>,
+    /// Job ids sent to the queue, with their delays, in order.
+    sent: Vec<(String, u32)>,
+    facts: Vec<(String, crate::domain::processing::ProcessingFacts)>,
+    events: Vec<crate::domain::processing::EventRecord>,
+    blobs: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Debug, Default)]
@@ -443,6 +451,9 @@ impl MemoryPlatform {
             projects: &self.store,
             ledger: &self.store,
             assets: &self.store,
+            processing: &self.store,
+            jobs: &self.store,
+            queue: &self.store,
             clock: &self.clock,
             log: &self.log,
         }

@@ -1,0 +1,408 @@
+//! Jobs and processing in D1: attempts claimed and ended by guarded `UPDATE … WHERE state AND
+//! attempt`, and each settlement one batch (the charge, the state it leads to, its event), so no
+//! interleaving of callbacks, retries and top-ups charges an asset twice or overdraws an account.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+use super::{D1Store, changes, number, optional_text, store_error, text, time};
+use crate::domain::StoreError;
+use crate::domain::jobs::{AttemptEnd, JobKind, JobRecord, JobState, JobStore};
+use crate::domain::processing::{
+    Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
+};
+use crate::domain::time::Timestamp;
+
+const JOB_COLUMNS: &str = "id, account_id, kind, subject_id, state, attempt, max_attempts, lease_expires_at, \
+     payload_json, error_code, created_at";
+
+#[derive(Deserialize)]
+struct JobRow {
+    id: String,
+    account_id: String,
+    kind: String,
+    subject_id: String,
+    state: String,
+    attempt: u32,
+    max_attempts: u32,
+    lease_expires_at: Option<i64>,
+    payload_json: Option<String>,
+    error_code: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<JobRow> for JobRecord {
+    type Error = StoreError;
+
+    fn try_from(row: JobRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError(format!("job {} has {what}", row.id));
+        Ok(Self {
+            kind: JobKind::parse(&row.kind).ok_or_else(|| corrupt("an unknown kind"))?,
+            state: JobState::parse(&row.state).ok_or_else(|| corrupt("an unknown state"))?,
+            id: row.id,
+            account_id: row.account_id,
+            subject_id: row.subject_id,
+            attempt: row.attempt,
+            max_attempts: row.max_attempts,
+            lease_expires_at: row.lease_expires_at.map(Timestamp),
+            payload: row.payload_json,
+            last_error: row.error_code,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+impl D1Store {
+    /// Stores a job unless one with its id exists; `true` when it was new.
+    pub async fn insert_job(&self, job: &JobRecord) -> Result<bool, StoreError> {
+        let inserted = self
+            .execute(
+                "INSERT OR IGNORE INTO jobs (id, account_id, kind, subject_id, state, attempt, max_attempts, payload_json, \
+                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?7)",
+                &[
+                    text(&job.id),
+                    text(&job.account_id),
+                    text(job.kind.as_str()),
+                    text(&job.subject_id),
+                    number(i64::from(job.max_attempts)),
+                    optional_text(job.payload.as_deref()),
+                    time(job.created_at),
+                ],
+            )
+            .await?;
+        Ok(inserted > 0)
+    }
+
+    async fn jobs_where(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<JobRecord>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {condition}");
+        let result = self.statement(&sql, binds)?.all().await.map_err(store_error)?;
+        result.results::<JobRow>().map_err(store_error)?.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Queued jobs untouched since `before`: their message may have been lost (a send that failed
+    /// after the row was stored), so the sweep sends another; a duplicate is harmless.
+    pub async fn stalled_jobs(&self, before: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
+        self.jobs_where(
+            "state = 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
+            &[time(before), number(i64::from(limit))],
+        )
+        .await
+    }
+}
+
+#[async_trait(?Send)]
+impl JobStore for D1Store {
+    async fn job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        Ok(self.jobs_where("id = ?1", &[text(job_id)]).await?.pop())
+    }
+
+    async fn claim_job(
+        &self,
+        job_id: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_expires_at = ?2, heartbeat_at = ?3, \
+             progress = 0, updated_at = ?3 WHERE id = ?1 AND state = 'queued' RETURNING {JOB_COLUMNS}"
+        );
+        self.first::<JobRow>(&sql, &[text(job_id), time(lease_until), time(now)])
+            .await?
+            .map(TryInto::try_into)
+            .transpose()
+    }
+
+    async fn renew_lease(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        progress: f64,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let renewed = self
+            .execute(
+                "UPDATE jobs SET lease_expires_at = ?3, heartbeat_at = ?4, progress = ?5, updated_at = ?4 \
+                 WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
+                &[text(job_id), number(i64::from(attempt)), time(lease_until), time(now), JsValue::from_f64(progress)],
+            )
+            .await?;
+        Ok(renewed > 0)
+    }
+
+    async fn end_attempt(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        end: &AttemptEnd,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let (state, error_code, error_message) = match end {
+            AttemptEnd::Succeeded => (JobState::Succeeded, None, None),
+            AttemptEnd::Retry { error_code, error_message } => {
+                (JobState::Queued, Some(error_code), Some(error_message))
+            }
+            AttemptEnd::Failed { error_code, error_message } => {
+                (JobState::Failed, Some(error_code), Some(error_message))
+            }
+        };
+        let ended = self
+            .execute(
+                "UPDATE jobs SET state = ?3, lease_expires_at = NULL, error_code = ?4, error_message = ?5, \
+                 progress = CASE WHEN ?3 = 'succeeded' THEN 1 ELSE progress END, updated_at = ?6 \
+                 WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
+                &[
+                    text(job_id),
+                    number(i64::from(attempt)),
+                    text(state.as_str()),
+                    optional_text(error_code.map(String::as_str)),
+                    optional_text(error_message.map(String::as_str)),
+                    time(now),
+                ],
+            )
+            .await?;
+        Ok(ended > 0)
+    }
+
+    async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
+        self.jobs_where("subject_id = ?1 ORDER BY created_at, id", &[text(subject_id)]).await
+    }
+
+    async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
+        self.jobs_where(
+            "state = 'running' AND lease_expires_at < ?1 ORDER BY lease_expires_at LIMIT ?2",
+            &[time(now), number(i64::from(limit))],
+        )
+        .await
+    }
+}
+
+#[derive(Deserialize)]
+struct FactsRow {
+    analysis_key: Option<String>,
+    transcript_key: Option<String>,
+    transcript_source: Option<String>,
+    proxy_duration_ms: Option<u64>,
+    consumed: i64,
+    charged: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct StateRow {
+    state: String,
+}
+
+#[derive(Deserialize)]
+struct UnpaidRow {
+    id: String,
+    duration_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    id: String,
+    account_id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    entity_id: String,
+    asset_id: Option<String>,
+    created_at: i64,
+}
+
+/// The event of an asset's current state, recorded once per asset and type.
+const ASSET_EVENT_SQL: &str = "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
+     SELECT ?1, account_id, 'asset.' || state, id, id, json_object('entity_id', id, 'asset_id', id), ?2 \
+     FROM assets WHERE id = ?3 AND state IN ('ready', 'pending_payment', 'failed')";
+
+#[async_trait(?Send)]
+impl ProcessingStore for D1Store {
+    async fn facts(&self, asset_id: &str) -> Result<ProcessingFacts, StoreError> {
+        let row = self
+            .first::<FactsRow>(
+                "SELECT analysis_key, transcript_key, transcript_source, proxy_duration_ms, \
+                 EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?1 AND type = 'consume_asset') AS consumed, \
+                 (SELECT -SUM(delta) FROM ledger_entries WHERE asset_id = ?1 AND type IN ('consume_asset', 'adjustment')) \
+                 AS charged FROM assets WHERE id = ?1",
+                &[text(asset_id)],
+            )
+            .await?
+            .ok_or_else(|| StoreError(format!("asset {asset_id} is gone")))?;
+        Ok(ProcessingFacts {
+            analysis_key: row.analysis_key,
+            transcript_key: row.transcript_key,
+            transcript_source: row.transcript_source,
+            proxy_duration_ms: row.proxy_duration_ms,
+            charged: if row.consumed != 0 { row.charged } else { None },
+        })
+    }
+
+    async fn record_probe(&self, asset_id: &str, probe: &ProbeRecord, at: Timestamp) -> Result<bool, StoreError> {
+        let media = serde_json::to_string(&probe.media).map_err(|e| StoreError(format!("media JSON: {e}")))?;
+        let recorded = self
+            .execute(
+                "UPDATE assets SET type = ?2, duration_ms = ?3, media_json = ?4, analysis_key = ?5, updated_at = ?6 \
+                 WHERE id = ?1 AND state = 'processing'",
+                &[
+                    text(asset_id),
+                    text(probe.asset_type.as_str()),
+                    number(probe.duration_ms as i64),
+                    text(&media),
+                    optional_text(probe.analysis_key.as_deref()),
+                    time(at),
+                ],
+            )
+            .await?;
+        Ok(recorded > 0)
+    }
+
+    /// Only before the video itself is probed: the video's own analysis is the better one.
+    async fn record_proxy(
+        &self,
+        asset_id: &str,
+        duration_ms: u64,
+        analysis_key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let recorded = self
+            .execute(
+                "UPDATE assets SET proxy_duration_ms = ?2, analysis_key = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND state IN ('pending_upload', 'processing') AND duration_ms IS NULL",
+                &[text(asset_id), number(duration_ms as i64), optional_text(analysis_key), time(at)],
+            )
+            .await?;
+        Ok(recorded > 0)
+    }
+
+    async fn record_transcript(
+        &self,
+        asset_id: &str,
+        key: &str,
+        source: TranscriptSource,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE assets SET transcript_key = ?2, transcript_source = ?3, updated_at = ?4 \
+             WHERE id = ?1 AND (?3 = 'user' OR transcript_source IS NULL OR transcript_source <> 'user')",
+            &[text(asset_id), text(key), text(source.as_str()), time(at)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError> {
+        let states =
+            if charge.proxy { "('pending_upload', 'processing')" } else { "('processing', 'pending_payment')" };
+        let uncut = if charge.proxy { " AND cuttable = 0" } else { "" };
+        let consumed = "EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?4 AND type = 'consume_asset')";
+        let charge_sql = format!(
+            "INSERT INTO ledger_entries (id, account_id, type, delta, asset_id, created_at) \
+             SELECT ?1, ?2, 'consume_asset', -?3, ?4, ?5 \
+             WHERE EXISTS (SELECT 1 FROM assets WHERE id = ?4 AND account_id = ?2 AND state IN {states}{uncut}) \
+               AND NOT {consumed} \
+               AND (SELECT COALESCE(SUM(delta), 0) FROM ledger_entries WHERE account_id = ?2) >= ?3"
+        );
+        // ?1 the asset, ?2 the time
+        let paid = "EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?1 AND type = 'consume_asset')";
+        let activate_sql = if charge.proxy {
+            format!(
+                "UPDATE assets SET cuttable = 1, updated_at = ?2 WHERE id = ?1 AND state IN {states}{uncut} AND {paid}"
+            )
+        } else {
+            format!(
+                "UPDATE assets SET state = 'ready', cuttable = 1, updated_at = ?2 WHERE id = ?1 AND state IN {states} AND {paid}"
+            )
+        };
+        let charge_binds = [
+            text(&charge.entry_id),
+            text(&charge.account_id),
+            number(charge.credits),
+            text(&charge.asset_id),
+            time(charge.at),
+        ];
+        let asset_binds = [text(&charge.asset_id), time(charge.at)];
+        let mut statements =
+            vec![self.statement(&charge_sql, &charge_binds)?, self.statement(&activate_sql, &asset_binds)?];
+        if !charge.proxy {
+            let unpaid =
+                "UPDATE assets SET state = 'pending_payment', updated_at = ?2 WHERE id = ?1 AND state = 'processing'";
+            statements.push(self.statement(unpaid, &asset_binds)?);
+            statements.push(
+                self.statement(ASSET_EVENT_SQL, &[text(&charge.event_id), time(charge.at), text(&charge.asset_id)])?,
+            );
+        }
+        statements.push(self.statement("SELECT state FROM assets WHERE id = ?1", &[text(&charge.asset_id)])?);
+        let results = self.db.batch(statements).await.map_err(store_error)?;
+        let activated = results.get(1).map(changes).transpose()?.unwrap_or(0) > 0;
+        let state = results
+            .last()
+            .map(|r| r.results::<StateRow>().map_err(store_error))
+            .transpose()?
+            .and_then(|rows| rows.into_iter().next())
+            .map(|row| row.state);
+        Ok(match (charge.proxy, activated, state.as_deref()) {
+            (true, true, _) => Settlement::Cuttable,
+            (false, true, _) => Settlement::Ready,
+            (false, false, Some("pending_payment")) => Settlement::PendingPayment,
+            _ => Settlement::Unchanged,
+        })
+    }
+
+    async fn fail_asset(
+        &self,
+        asset_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let statements = vec![
+            self.statement(
+                "UPDATE assets SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND state = 'processing'",
+                &[text(asset_id), text(error_code), text(error_message), time(at)],
+            )?,
+            self.statement(ASSET_EVENT_SQL, &[text(event_id), time(at), text(asset_id)])?,
+        ];
+        let results = self.db.batch(statements).await.map_err(store_error)?;
+        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+    }
+
+    async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError> {
+        let result = self
+            .statement(
+                "SELECT id, duration_ms FROM assets WHERE account_id = ?1 AND state = 'pending_payment' \
+                 ORDER BY created_at, id LIMIT ?2",
+                &[text(account_id), number(i64::from(limit))],
+            )?
+            .all()
+            .await
+            .map_err(store_error)?;
+        let rows = result.results::<UnpaidRow>().map_err(store_error)?;
+        Ok(rows.into_iter().map(|row| (row.id, row.duration_ms.unwrap_or(0))).collect())
+    }
+
+    async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError> {
+        let result = self
+            .statement(
+                "SELECT id, account_id, type, entity_id, asset_id, created_at FROM events WHERE account_id = ?1 \
+                 ORDER BY created_at, id",
+                &[text(account_id)],
+            )?
+            .all()
+            .await
+            .map_err(store_error)?;
+        let rows = result.results::<EventRow>().map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| EventRecord {
+                id: row.id,
+                account_id: row.account_id,
+                event_type: row.event_type,
+                entity_id: row.entity_id,
+                asset_id: row.asset_id,
+                created_at: Timestamp(row.created_at),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,66 @@
+//! The media container behind `MediaDispatch`, over either transport: HTTP to `MEDIA_URL` (the
+//! local process in development and tests) or the Containers binding (`MEDIA_CONTAINER`, a
+//! Durable Object per job that starts its container; production). Both send the same
+//! `POST /jobs`, so the container cannot tell them apart.
+
+use async_trait::async_trait;
+use roughcut_shared::jobs::MediaJob;
+use worker::{Fetch, Headers, Method, ObjectNamespace, Request, RequestInit, Response};
+
+use crate::domain::processing::{DispatchError, MediaDispatch};
+
+pub enum MediaTransport {
+    Http { base_url: String },
+    Containers(ObjectNamespace),
+}
+
+impl std::fmt::Debug for MediaTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Http { base_url } => write!(f, "MediaTransport::Http({base_url})"),
+            Self::Containers(_) => f.write_str("MediaTransport::Containers"),
+        }
+    }
+}
+
+fn job_request(url: &str, job: &MediaJob) -> worker::Result<Request> {
+    let body = serde_json::to_string(job).map_err(|e| worker::Error::RustError(format!("job JSON: {e}")))?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    Request::new_with_init(url, &init)
+}
+
+async fn accepted(response: worker::Result<Response>) -> Result<(), DispatchError> {
+    let mut response = response.map_err(|e| DispatchError(format!("unreachable: {e}")))?;
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => {
+            let body = response.text().await.unwrap_or_default();
+            Err(DispatchError(format!("answered {status}: {}", body.chars().take(300).collect::<String>())))
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl MediaDispatch for MediaTransport {
+    async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError> {
+        let refused = |e: worker::Error| DispatchError(format!("building the request: {e}"));
+        match self {
+            Self::Http { base_url } => {
+                let request = job_request(&format!("{}/jobs", base_url.trim_end_matches('/')), job).map_err(refused)?;
+                accepted(Fetch::Request(request).send().await).await
+            }
+            Self::Containers(namespace) => {
+                // one container per job: attempts of a job meet the same instance
+                let stub = namespace
+                    .id_from_name(&job.job_id)
+                    .and_then(|id| id.get_stub())
+                    .map_err(|e| DispatchError(format!("container stub: {e}")))?;
+                let request = job_request("http://container/jobs", job).map_err(refused)?;
+                accepted(stub.fetch_with_request(request).await).await
+            }
+        }
+    }
+}

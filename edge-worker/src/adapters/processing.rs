@@ -1,0 +1,263 @@
+//! Processing on workerd: the settings and bindings it needs gathered from `Env` (`ProcessingKit`),
+//! the queue consumer that starts job attempts, the job URLs the media container calls
+//! (`/internal/jobs/{id}/…`), and the sweep's lease check. Each is a shim over
+//! `domain::processing::run`.
+
+use roughcut_shared::ErrorCode;
+use roughcut_shared::jobs::{Heartbeat, JobOutcome, SpeechFormat};
+use worker::{Env, MessageBatch, MessageExt, Request, Response};
+
+use super::d1::D1Store;
+use super::downloads;
+use super::jobs::QueueJobs;
+use super::media::MediaTransport;
+use super::platform::{ConsoleLog, WorkerClock};
+use super::r2::R2Objects;
+use super::transcribers::{OpenAiCompatible, WorkersAi};
+use super::web;
+use crate::domain::downloads::Grant;
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::jobs::links::{self, JobEndpoint, JobPath};
+use crate::domain::jobs::{JobMessage, JobQueue};
+use crate::domain::ports::{Clock, Log};
+use crate::domain::processing::run::{self, Reported};
+use crate::domain::processing::transcribe::Transcriber;
+use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard};
+use crate::domain::time::Timestamp;
+use crate::http::{ApiError, ApiResponse};
+
+const DEFAULT_LEASE_SECONDS: i64 = 60;
+const DEFAULT_OPENAI_MODEL: &str = "whisper-1";
+const DEFAULT_WORKERS_AI_MODEL: &str = "@cf/openai/whisper-large-v3-turbo";
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
+}
+
+fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
+}
+
+/// The rate card of this deployment (`CREDITS_PER_MINUTE`, default 1).
+pub fn rate_card(env: &Env) -> RateCard {
+    let per_minute = var(env, "CREDITS_PER_MINUTE").and_then(|v| v.parse().ok()).filter(|n: &i64| *n > 0);
+    per_minute.map_or_else(RateCard::default, |credits_per_started_minute| RateCard { credits_per_started_minute })
+}
+
+/// `TRANSCRIBER`: `openai` (any OpenAI-compatible server at `TRANSCRIBER_URL`, key in the secret
+/// `TRANSCRIBER_API_KEY`, model `TRANSCRIBER_MODEL`), `workers-ai` (the `AI` binding), or unset /
+/// `none` (no automatic transcription: signal-only cuts, or the user's own transcript).
+fn transcriber(env: &Env) -> Result<Option<Box<dyn Transcriber>>, String> {
+    match var(env, "TRANSCRIBER").as_deref() {
+        None | Some("none") => Ok(None),
+        Some("openai") => {
+            let base_url = var(env, "TRANSCRIBER_URL").ok_or("TRANSCRIBER=openai needs TRANSCRIBER_URL")?;
+            let model = var(env, "TRANSCRIBER_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_owned());
+            Ok(Some(Box::new(OpenAiCompatible { base_url, api_key: secret(env, "TRANSCRIBER_API_KEY"), model })))
+        }
+        Some("workers-ai") => {
+            let ai = env.ai("AI").map_err(|e| format!("TRANSCRIBER=workers-ai needs the AI binding: {e}"))?;
+            let model = var(env, "TRANSCRIBER_MODEL").unwrap_or_else(|| DEFAULT_WORKERS_AI_MODEL.to_owned());
+            Ok(Some(Box::new(WorkersAi { ai, model })))
+        }
+        Some(other) => Err(format!("TRANSCRIBER={other}: expected openai, workers-ai or none")),
+    }
+}
+
+/// `MEDIA_URL` (a media container process, local) or else the `MEDIA_CONTAINER` binding.
+fn media(env: &Env) -> Result<MediaTransport, String> {
+    if let Some(base_url) = var(env, "MEDIA_URL") {
+        return Ok(MediaTransport::Http { base_url });
+    }
+    env.durable_object("MEDIA_CONTAINER")
+        .map(MediaTransport::Containers)
+        .map_err(|e| format!("neither MEDIA_URL nor the MEDIA_CONTAINER binding is configured: {e}"))
+}
+
+/// Everything processing needs, owned, built once per invocation.
+pub struct ProcessingKit {
+    store: D1Store,
+    queue: worker::Queue,
+    objects: R2Objects,
+    media: MediaTransport,
+    transcriber: Option<Box<dyn Transcriber>>,
+    config: ProcessingConfig,
+}
+
+impl std::fmt::Debug for ProcessingKit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessingKit").field("media", &self.media).finish_non_exhaustive()
+    }
+}
+
+impl ProcessingKit {
+    pub fn from_env(env: &Env) -> Result<Self, String> {
+        let transcriber = transcriber(env)?;
+        let lease_seconds = var(env, "JOB_LEASE_SECONDS")
+            .and_then(|v| v.parse().ok())
+            .filter(|s: &i64| *s > 0)
+            .unwrap_or(DEFAULT_LEASE_SECONDS);
+        let config = ProcessingConfig {
+            origin: var(env, "PUBLIC_URL")
+                .ok_or("PUBLIC_URL (where the media container reaches this worker) is not set")?,
+            signing_secret: secret(env, "SIGNING_SECRET").ok_or("SIGNING_SECRET is not set")?,
+            lease_ms: lease_seconds * 1000,
+            rate_card: rate_card(env),
+            speech: transcriber.as_ref().map(|_| SpeechFormat::default()),
+        };
+        Ok(Self {
+            store: D1Store::new(env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?),
+            queue: env.queue("JOBS").map_err(|e| format!("queue binding JOBS: {e}"))?,
+            objects: R2Objects::new(env.bucket("MEDIA").map_err(|e| format!("R2 binding MEDIA: {e}"))?),
+            media: media(env)?,
+            transcriber,
+            config,
+        })
+    }
+
+    /// The domain's view of the kit, with `queue` as the job queue.
+    fn deps<'a>(&'a self, queue: &'a QueueJobs<'a>) -> ProcessingDeps<'a> {
+        ProcessingDeps {
+            jobs: &self.store,
+            queue,
+            store: &self.store,
+            assets: &self.store,
+            ledger: &self.store,
+            blobs: &self.objects,
+            media: &self.media,
+            transcriber: self.transcriber.as_deref(),
+            clock: &WorkerClock,
+            log: &ConsoleLog,
+            config: &self.config,
+        }
+    }
+
+    fn jobs(&self) -> QueueJobs<'_> {
+        QueueJobs::new(&self.store, self.queue.clone())
+    }
+}
+
+/// The `JOBS` consumer: each message starts its job's next attempt; a message whose handling
+/// failed (D1 unreachable) is retried by the queue, and the claim makes a repeat harmless.
+pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
+    let kit = match ProcessingKit::from_env(env) {
+        Ok(kit) => kit,
+        Err(cause) => {
+            ConsoleLog.error("jobs", &format!("processing is not configured: {cause}"));
+            batch.retry_all();
+            return;
+        }
+    };
+    let jobs = kit.jobs();
+    let messages = match batch.messages() {
+        Ok(messages) => messages,
+        Err(error) => {
+            ConsoleLog.error("jobs", &format!("unreadable batch: {error}"));
+            batch.ack_all();
+            return;
+        }
+    };
+    for message in messages {
+        match run::start_attempt(kit.deps(&jobs), &message.body().job_id).await {
+            Ok(()) => message.ack(),
+            Err(error) => {
+                ConsoleLog.error(&message.body().job_id, &format!("starting an attempt: {error}"));
+                message.retry();
+            }
+        }
+    }
+}
+
+/// The sweep's part: attempts whose lease ran out are retried or failed, and queued jobs whose
+/// message may be lost are sent again.
+pub async fn sweep(env: &Env) -> Result<(), String> {
+    let kit = ProcessingKit::from_env(env)?;
+    let jobs = kit.jobs();
+    run::expire_leases(kit.deps(&jobs)).await.map_err(|e| e.to_string())?;
+    let stalled_before = Timestamp(WorkerClock.now().0 - 30 * 60 * 1000);
+    for job in kit.store.stalled_jobs(stalled_before, 100).await.map_err(|e| e.to_string())? {
+        jobs.resend(&job.id, 0).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A request of the media container to one of a job attempt's URLs.
+pub async fn handle(mut request: Request, env: &Env, path: JobPath) -> worker::Result<Response> {
+    let response = match answer(&mut request, env, &path).await {
+        Ok(Answer::Streamed(response)) => return Ok(response),
+        Ok(Answer::Api(response)) => response,
+        Err(error) => error.into_response(&new_id(IdKind::Request, WorkerClock.now()), &ConsoleLog),
+    };
+    web::write_response(response)
+}
+
+enum Answer {
+    Api(ApiResponse),
+    Streamed(Response),
+}
+
+/// 409 for every URL of an attempt that is over: the container stops on it.
+fn attempt_over() -> ApiError {
+    ApiError::new(ErrorCode::Conflict, "This job attempt is over.")
+}
+
+async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answer, ApiError> {
+    let internal = |what: &str, error: String| ApiError::internal(format!("{what}: {error}"));
+    let kit = ProcessingKit::from_env(env).map_err(|e| internal("processing", e))?;
+    let url = request.url().map_err(|e| internal("url", e.to_string()))?;
+    let now = WorkerClock.now();
+    let attempt = links::verify(&kit.config.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
+        .map_err(|_| ApiError::new(ErrorCode::Forbidden, "This job URL is not valid."))?;
+    let jobs = kit.jobs();
+    let deps = kit.deps(&jobs);
+    let store_error = |e: crate::domain::StoreError| ApiError::internal(e.0);
+    let method = web::method_of(request);
+    match (&path.endpoint, method) {
+        (JobEndpoint::Input, http::Method::GET | http::Method::HEAD) => {
+            let input =
+                run::input_of(deps, &path.job_id, attempt).await.map_err(store_error)?.ok_or_else(attempt_over)?;
+            let grant = Grant {
+                object_key: input.object_key,
+                filename: "input".into(),
+                content_type: "application/octet-stream".into(),
+            };
+            Ok(Answer::Streamed(downloads::serve(request, env, &grant).await?))
+        }
+        (JobEndpoint::Output(name), http::Method::PUT) => {
+            let key = run::output_of(deps, &path.job_id, attempt, name)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(attempt_over)?;
+            let length = request
+                .headers()
+                .get("content-length")
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| ApiError::bad_request("An output needs a Content-Length."))?;
+            let body = request.inner().body().ok_or_else(|| ApiError::bad_request("An output needs a body."))?;
+            kit.objects.put_stream(&key, body, length).await.map_err(store_error)?;
+            Ok(Answer::Api(ApiResponse::no_content()))
+        }
+        (JobEndpoint::Heartbeat, http::Method::POST) => {
+            let beat: Heartbeat = read_json(request).await?;
+            let reply = run::heartbeat(deps, &path.job_id, attempt, &beat).await.map_err(store_error)?;
+            Ok(Answer::Api(ApiResponse::json(200, &reply)))
+        }
+        (JobEndpoint::Result, http::Method::POST) => {
+            let outcome: JobOutcome = read_json(request).await?;
+            match run::report(deps, &path.job_id, attempt, outcome).await.map_err(store_error)? {
+                Reported::Applied => Ok(Answer::Api(ApiResponse::no_content())),
+                Reported::Stale => Err(attempt_over()),
+            }
+        }
+        (JobEndpoint::Input, _) => Err(ApiError::method_not_allowed("GET, HEAD")),
+        (JobEndpoint::Output(_), _) => Err(ApiError::method_not_allowed("PUT")),
+        (JobEndpoint::Heartbeat | JobEndpoint::Result, _) => Err(ApiError::method_not_allowed("POST")),
+    }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(request: &mut Request) -> Result<T, ApiError> {
+    let text = request.text().await.map_err(|e| ApiError::bad_request(format!("Unreadable body: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| ApiError::bad_request(format!("Malformed JSON: {e}")))
+}

@@ -1,0 +1,365 @@
+//! The job and processing ports in memory, with the D1 adapter's guards: claims and attempt ends
+//! only from the expected state and attempt, one `consume_asset` per asset, one event per entity
+//! and type.
+
+use async_trait::async_trait;
+use roughcut_shared::assets::AssetState;
+use roughcut_shared::credits::LedgerEntryType;
+
+use super::MemoryStore;
+use crate::domain::StoreError;
+use crate::domain::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
+use crate::domain::ports::LedgerRecord;
+use crate::domain::processing::{
+    Blobs, Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
+};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub record: JobRecord,
+}
+
+impl MemoryStore {
+    /// Job ids sent to the queue and their delays, in order (for tests to deliver).
+    pub fn sent_jobs(&self) -> Vec<(String, u32)> {
+        self.tables.borrow().sent.clone()
+    }
+
+    fn with_facts<T>(&self, asset_id: &str, change: impl FnOnce(&mut ProcessingFacts) -> T) -> T {
+        let mut tables = self.tables.borrow_mut();
+        let index = match tables.facts.iter().position(|(id, _)| id == asset_id) {
+            Some(index) => index,
+            None => {
+                tables.facts.push((asset_id.to_owned(), ProcessingFacts::default()));
+                tables.facts.len() - 1
+            }
+        };
+        change(&mut tables.facts[index].1)
+    }
+
+    fn record_event(&self, account_id: &str, event_id: &str, event_type: &str, asset_id: &str, at: Timestamp) {
+        let mut tables = self.tables.borrow_mut();
+        if !tables.events.iter().any(|e| e.entity_id == asset_id && e.event_type == event_type) {
+            tables.events.push(EventRecord {
+                id: event_id.to_owned(),
+                account_id: account_id.to_owned(),
+                event_type: event_type.to_owned(),
+                entity_id: asset_id.to_owned(),
+                asset_id: Some(asset_id.to_owned()),
+                created_at: at,
+            });
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl JobStore for MemoryStore {
+    async fn job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().jobs.iter().find(|j| j.record.id == job_id).map(|j| j.record.clone()))
+    }
+
+    async fn claim_job(
+        &self,
+        job_id: &str,
+        _now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let Some(row) = tables.jobs.iter_mut().find(|j| j.record.id == job_id && j.record.state == JobState::Queued)
+        else {
+            return Ok(None);
+        };
+        row.record.state = JobState::Running;
+        row.record.attempt += 1;
+        row.record.lease_expires_at = Some(lease_until);
+        Ok(Some(row.record.clone()))
+    }
+
+    async fn renew_lease(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        _progress: f64,
+        _now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let running = tables
+            .jobs
+            .iter_mut()
+            .find(|j| j.record.id == job_id && j.record.state == JobState::Running && j.record.attempt == attempt);
+        Ok(running.map(|row| row.record.lease_expires_at = Some(lease_until)).is_some())
+    }
+
+    async fn end_attempt(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        end: &AttemptEnd,
+        _now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let Some(row) = tables
+            .jobs
+            .iter_mut()
+            .find(|j| j.record.id == job_id && j.record.state == JobState::Running && j.record.attempt == attempt)
+        else {
+            return Ok(false);
+        };
+        let (state, error) = match end {
+            AttemptEnd::Succeeded => (JobState::Succeeded, None),
+            AttemptEnd::Retry { error_code, .. } => (JobState::Queued, Some(error_code.clone())),
+            AttemptEnd::Failed { error_code, .. } => (JobState::Failed, Some(error_code.clone())),
+        };
+        row.record.state = state;
+        row.record.lease_expires_at = None;
+        row.record.last_error = error;
+        Ok(true)
+    }
+
+    async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().jobs.iter().map(|j| j.record.clone()).filter(|j| j.subject_id == subject_id).collect())
+    }
+
+    async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let expired = tables
+            .jobs
+            .iter()
+            .map(|j| &j.record)
+            .filter(|j| j.state == JobState::Running && j.lease_expires_at.is_some_and(|lease| lease.0 < now.0));
+        Ok(expired.take(limit as usize).cloned().collect())
+    }
+}
+
+#[async_trait(?Send)]
+impl JobQueue for MemoryStore {
+    async fn submit(&self, job: &JobRecord) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        // the id is the job's identity: a second submit of it (a repeated report) adds nothing
+        if !tables.jobs.iter().any(|j| j.record.id == job.id) {
+            tables.jobs.push(JobRow { record: job.clone() });
+            tables.sent.push((job.id.clone(), 0));
+        }
+        Ok(())
+    }
+
+    async fn resend(&self, job_id: &str, delay_seconds: u32) -> Result<(), StoreError> {
+        self.check()?;
+        self.tables.borrow_mut().sent.push((job_id.to_owned(), delay_seconds));
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl ProcessingStore for MemoryStore {
+    async fn facts(&self, asset_id: &str) -> Result<ProcessingFacts, StoreError> {
+        self.check()?;
+        let mut facts = self.with_facts(asset_id, |facts| facts.clone());
+        let tables = self.tables.borrow();
+        let charges: Vec<i64> = tables
+            .ledger
+            .iter()
+            .filter(|e| e.asset_id.as_deref() == Some(asset_id))
+            .filter(|e| matches!(e.entry_type, LedgerEntryType::ConsumeAsset | LedgerEntryType::Adjustment))
+            .map(|e| -e.delta)
+            .collect();
+        let consumed = tables
+            .ledger
+            .iter()
+            .any(|e| e.asset_id.as_deref() == Some(asset_id) && e.entry_type == LedgerEntryType::ConsumeAsset);
+        facts.charged = consumed.then(|| charges.iter().sum());
+        Ok(facts)
+    }
+
+    async fn record_probe(&self, asset_id: &str, probe: &ProbeRecord, _at: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let recorded = {
+            let mut tables = self.tables.borrow_mut();
+            let asset = tables.assets.iter_mut().find(|a| a.id == asset_id && a.state == AssetState::Processing);
+            asset
+                .map(|asset| {
+                    asset.asset_type = Some(probe.asset_type);
+                    asset.duration_ms = Some(probe.duration_ms);
+                    asset.media = Some(probe.media.clone());
+                })
+                .is_some()
+        };
+        if recorded {
+            self.with_facts(asset_id, |facts| facts.analysis_key = probe.analysis_key.clone());
+        }
+        Ok(recorded)
+    }
+
+    async fn record_proxy(
+        &self,
+        asset_id: &str,
+        duration_ms: u64,
+        analysis_key: Option<&str>,
+        _at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let open = self
+            .tables
+            .borrow()
+            .assets
+            .iter()
+            .any(|a| a.id == asset_id && matches!(a.state, AssetState::PendingUpload | AssetState::Processing));
+        if open {
+            self.with_facts(asset_id, |facts| {
+                facts.proxy_duration_ms = Some(duration_ms);
+                facts.analysis_key = analysis_key.map(str::to_owned);
+            });
+        }
+        Ok(open)
+    }
+
+    async fn record_transcript(
+        &self,
+        asset_id: &str,
+        key: &str,
+        source: TranscriptSource,
+        _at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.with_facts(asset_id, |facts| {
+            // a user's transcript is never replaced by a recogniser's
+            if source == TranscriptSource::User || facts.transcript_source.as_deref() != Some("user") {
+                facts.transcript_key = Some(key.to_owned());
+                facts.transcript_source = Some(source.as_str().to_owned());
+            }
+        });
+        Ok(())
+    }
+
+    async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError> {
+        self.check()?;
+        let settleable = |state: AssetState| {
+            if charge.proxy {
+                matches!(state, AssetState::PendingUpload | AssetState::Processing)
+            } else {
+                matches!(state, AssetState::Processing | AssetState::PendingPayment)
+            }
+        };
+        let (state, cuttable) = {
+            let tables = self.tables.borrow();
+            let Some(asset) = tables.assets.iter().find(|a| a.id == charge.asset_id) else {
+                return Ok(Settlement::Unchanged);
+            };
+            (asset.state, asset.cuttable)
+        };
+        if !settleable(state) || (charge.proxy && cuttable) {
+            return Ok(Settlement::Unchanged);
+        }
+        let charged = self.facts(&charge.asset_id).await?.charged.is_some();
+        let paid = charged || {
+            let entry = LedgerRecord {
+                id: charge.entry_id.clone(),
+                account_id: charge.account_id.clone(),
+                entry_type: LedgerEntryType::ConsumeAsset,
+                delta: -charge.credits,
+                asset_id: Some(charge.asset_id.clone()),
+                pipeline_id: None,
+                hold_id: None,
+                memo: None,
+                created_at: charge.at,
+            };
+            crate::domain::ports::LedgerStore::append_entry(self, &entry).await?
+                == crate::domain::ports::AppendOutcome::Appended
+        };
+        let settlement = match (paid, charge.proxy) {
+            (true, true) => Settlement::Cuttable,
+            (true, false) => Settlement::Ready,
+            (false, true) => return Ok(Settlement::Unchanged),
+            (false, false) => Settlement::PendingPayment,
+        };
+        {
+            let mut tables = self.tables.borrow_mut();
+            if let Some(asset) = tables.assets.iter_mut().find(|a| a.id == charge.asset_id) {
+                match settlement {
+                    Settlement::Ready => {
+                        asset.state = AssetState::Ready;
+                        asset.cuttable = true;
+                    }
+                    Settlement::Cuttable => asset.cuttable = true,
+                    Settlement::PendingPayment => asset.state = AssetState::PendingPayment,
+                    Settlement::Unchanged => {}
+                }
+            }
+        }
+        let event_type = match settlement {
+            Settlement::Ready => Some("asset.ready"),
+            Settlement::PendingPayment => Some("asset.pending_payment"),
+            Settlement::Cuttable | Settlement::Unchanged => None,
+        };
+        if let Some(event_type) = event_type {
+            self.record_event(&charge.account_id, &charge.event_id, event_type, &charge.asset_id, charge.at);
+        }
+        Ok(settlement)
+    }
+
+    async fn fail_asset(
+        &self,
+        asset_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let account_id = {
+            let mut tables = self.tables.borrow_mut();
+            let Some(asset) = tables.assets.iter_mut().find(|a| a.id == asset_id && a.state == AssetState::Processing)
+            else {
+                return Ok(false);
+            };
+            asset.state = AssetState::Failed;
+            asset.error_code = Some(error_code.to_owned());
+            asset.error_message = Some(error_message.to_owned());
+            asset.account_id.clone()
+        };
+        self.record_event(&account_id, event_id, "asset.failed", asset_id, at);
+        Ok(true)
+    }
+
+    async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut unpaid: Vec<_> = tables
+            .assets
+            .iter()
+            .filter(|a| a.account_id == account_id && a.state == AssetState::PendingPayment)
+            .collect();
+        unpaid.sort_by_key(|a| (a.created_at, a.id.clone()));
+        Ok(unpaid.into_iter().take(limit as usize).map(|a| (a.id.clone(), a.duration_ms.unwrap_or(0))).collect())
+    }
+
+    async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().events.iter().filter(|e| e.account_id == account_id).cloned().collect())
+    }
+}
+
+#[async_trait(?Send)]
+impl Blobs for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().blobs.iter().find(|(k, _)| k == key).map(|(_, bytes)| bytes.clone()))
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        tables.blobs.retain(|(k, _)| k != key);
+        tables.blobs.push((key.to_owned(), bytes));
+        Ok(())
+    }
+}

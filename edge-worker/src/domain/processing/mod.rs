@@ -1,0 +1,255 @@
+//! Asset processing: after the last byte, the media container probes the file and analyses its
+//! audio (and writes speech chunks when a transcriber is configured), the worker transcribes the
+//! chunks, then the asset is charged once — `ready`, or `pending_payment` until a top-up — or
+//! fails uncharged. An audio proxy goes the same way and makes its video asset cuttable early.
+//!
+//! `run` drives job attempts, `settle` charges and decides states, `transcribe` reads speech.
+
+pub mod run;
+pub mod settle;
+pub mod transcribe;
+
+use async_trait::async_trait;
+use roughcut_shared::assets::{AssetMedia, AssetType};
+use roughcut_shared::jobs::{MediaJob, SpeechFormat};
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use super::jobs::{JobQueue, JobStore};
+use super::ports::{AssetStore, Clock, LedgerStore, Log};
+use super::time::Timestamp;
+use transcribe::Transcriber;
+
+/// Prices, as configuration (API.md: "the rate card is configuration, not code").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateCard {
+    pub credits_per_started_minute: i64,
+}
+
+impl Default for RateCard {
+    fn default() -> Self {
+        Self { credits_per_started_minute: 1 }
+    }
+}
+
+impl RateCard {
+    /// One charge per *started* minute: 90 s → 2 credits at the default rate; never nothing for
+    /// a file that has any duration.
+    pub fn credits_for(&self, duration_ms: u64) -> i64 {
+        let minutes = duration_ms.div_ceil(60_000).max(1);
+        i64::try_from(minutes).unwrap_or(i64::MAX).saturating_mul(self.credits_per_started_minute)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessingConfig {
+    /// Where the media container reaches the worker (the origin of job links).
+    pub origin: String,
+    pub signing_secret: String,
+    /// How long an attempt may go without a heartbeat before it is presumed dead.
+    pub lease_ms: i64,
+    pub rate_card: RateCard,
+    /// Asked of the container when a transcriber is configured.
+    pub speech: Option<SpeechFormat>,
+}
+
+/// What a media job reads: the object of its subject (the asset's file or its audio proxy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaInput {
+    pub object_key: String,
+    pub size_bytes: u64,
+}
+
+/// A speech chunk the container wrote, where it lies in R2 and in the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChunk {
+    pub key: String,
+    pub start_ms: u64,
+    pub duration_ms: u64,
+}
+
+/// What a transcription job reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptionInput {
+    pub chunks: Vec<StoredChunk>,
+    pub duration_ms: u64,
+    /// The speech is an audio proxy's: settling makes the asset cuttable, not ready.
+    pub proxy: bool,
+}
+
+/// Which of an asset's files a transcript came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptSource {
+    Provider,
+    User,
+}
+
+impl TranscriptSource {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Provider => "provider",
+            Self::User => "user",
+        }
+    }
+}
+
+/// What probing found, as the asset records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeRecord {
+    pub asset_type: AssetType,
+    pub duration_ms: u64,
+    pub media: AssetMedia,
+    pub analysis_key: Option<String>,
+}
+
+/// An asset's processing facts beyond the API's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProcessingFacts {
+    pub analysis_key: Option<String>,
+    pub transcript_key: Option<String>,
+    pub transcript_source: Option<String>,
+    pub proxy_duration_ms: Option<u64>,
+    /// Credits already charged (the `consume_asset` entry, positive), and adjustments since.
+    pub charged: Option<i64>,
+}
+
+/// How a settlement left the asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// Charged (now or before) and `ready`.
+    Ready,
+    /// Charged (now or before) and cuttable while its video is still on its way.
+    Cuttable,
+    /// Not enough available credits: `pending_payment`.
+    PendingPayment,
+    /// The asset is in no state to settle (deleted, failed, settled already): nothing changed.
+    Unchanged,
+}
+
+/// What a settlement charges and for which outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub account_id: String,
+    pub asset_id: String,
+    pub credits: i64,
+    /// Ids for what the settlement may write (the ledger entry, the event).
+    pub entry_id: String,
+    pub event_id: String,
+    /// Settle an audio proxy: cuttable without leaving the upload's states.
+    pub proxy: bool,
+    pub at: Timestamp,
+}
+
+/// A recorded terminal event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub id: String,
+    pub account_id: String,
+    pub event_type: String,
+    pub entity_id: String,
+    pub asset_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[async_trait(?Send)]
+pub trait ProcessingStore {
+    async fn facts(&self, asset_id: &str) -> Result<ProcessingFacts, StoreError>;
+    /// Records a probe on an asset still `processing`; `false` when it is not.
+    async fn record_probe(&self, asset_id: &str, probe: &ProbeRecord, at: Timestamp) -> Result<bool, StoreError>;
+    /// Records the processed audio proxy of an asset whose video is not processed yet.
+    async fn record_proxy(
+        &self,
+        asset_id: &str,
+        duration_ms: u64,
+        analysis_key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn record_transcript(
+        &self,
+        asset_id: &str,
+        key: &str,
+        source: TranscriptSource,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// In one transaction: the `consume_asset` entry appended unless the asset has one or the
+    /// account's available credits are short, then the state that follows (`ready`, cuttable, or
+    /// `pending_payment`) with its event recorded once.
+    async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError>;
+    /// `processing` → `failed` with its event; `false` when the asset was not processing.
+    async fn fail_asset(
+        &self,
+        asset_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The account's `pending_payment` assets, oldest first.
+    async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError>;
+    async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError>;
+}
+
+/// Bytes in R2 that processing reads and writes itself (transcripts, speech chunks).
+#[async_trait(?Send)]
+pub trait Blobs {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+}
+
+/// Why a job could not be handed to the media container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchError(pub String);
+
+/// The media container, over whichever transport the deployment has (`MEDIA_URL` locally, the
+/// Containers binding in production).
+#[async_trait(?Send)]
+pub trait MediaDispatch {
+    async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError>;
+}
+
+/// Everything processing uses.
+#[derive(Clone, Copy)]
+pub struct ProcessingDeps<'a> {
+    pub jobs: &'a dyn JobStore,
+    pub queue: &'a dyn JobQueue,
+    pub store: &'a dyn ProcessingStore,
+    pub assets: &'a dyn AssetStore,
+    pub ledger: &'a dyn LedgerStore,
+    pub blobs: &'a dyn Blobs,
+    pub media: &'a dyn MediaDispatch,
+    pub transcriber: Option<&'a dyn Transcriber>,
+    pub clock: &'a dyn Clock,
+    pub log: &'a dyn Log,
+    pub config: &'a ProcessingConfig,
+}
+
+impl std::fmt::Debug for ProcessingDeps<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessingDeps").finish_non_exhaustive()
+    }
+}
+
+/// Where a job's output named `name` is stored: beside its subject, per job, so that a retry or a
+/// later job never mixes its files with another's.
+pub fn output_key(subject_id: &str, job_id: &str, name: &str) -> String {
+    format!("derived/{subject_id}/{job_id}/{name}")
+}
+
+#[cfg(test)]
+mod rate_card_tests {
+    use super::*;
+
+    #[test]
+    fn every_started_minute_costs() {
+        let card = RateCard::default();
+        assert_eq!(card.credits_for(90_000), 2);
+        assert_eq!(card.credits_for(60_000), 1);
+        assert_eq!(card.credits_for(60_001), 2);
+        assert_eq!(card.credits_for(1), 1);
+        assert_eq!(card.credits_for(0), 1);
+        assert_eq!(RateCard { credits_per_started_minute: 3 }.credits_for(90_000), 6);
+    }
+}
+
+#[cfg(test)]
+mod tests;

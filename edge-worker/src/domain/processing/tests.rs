@@ -1,0 +1,310 @@
+//! Processing against the in-memory ports: attempts claimed once, reports applied once, leases
+//! that run out retried then failed, one charge per asset, unpaid assets activated oldest first.
+
+use std::cell::RefCell;
+
+use async_trait::async_trait;
+use futures_executor::block_on;
+use roughcut_engine::transcript::Word;
+use roughcut_shared::accounts::{GrantCredits, GrantType};
+use roughcut_shared::assets::{AssetMedia, AssetState, AudioMedia};
+use roughcut_shared::jobs::{
+    Heartbeat, JobFailure, JobOutcome, JobResult, MediaJob, ProcessedAsset, SpeechChunk, SpeechFormat,
+};
+
+use super::run::{self, Reported};
+use super::settle::activate_unpaid;
+use super::transcribe::{TranscribeError, Transcriber};
+use super::*;
+use crate::domain::accounts::create_account;
+use crate::domain::jobs::{JobKind, JobRecord, JobState, MAX_ATTEMPTS};
+use crate::domain::ledger;
+use crate::domain::memory::MemoryPlatform;
+use crate::domain::ports::{AssetRecord, AssetStore, UploadPurpose, UploadRecord};
+use crate::domain::time::Timestamp;
+
+#[derive(Default)]
+struct Media {
+    dispatched: RefCell<Vec<MediaJob>>,
+    down: RefCell<bool>,
+}
+
+#[async_trait(?Send)]
+impl MediaDispatch for Media {
+    async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError> {
+        if *self.down.borrow() {
+            return Err(DispatchError("connection refused".into()));
+        }
+        self.dispatched.borrow_mut().push(job.clone());
+        Ok(())
+    }
+}
+
+/// Says one word at the start of every chunk.
+#[derive(Default)]
+struct Echo {
+    calls: RefCell<u32>,
+}
+
+#[async_trait(?Send)]
+impl Transcriber for Echo {
+    async fn transcribe(&self, _wav: Vec<u8>, _language: Option<&str>) -> Result<Vec<Word>, TranscribeError> {
+        *self.calls.borrow_mut() += 1;
+        Ok(vec![Word { text: "hello".into(), start: 100, end: 400, confidence: None }])
+    }
+}
+
+struct World {
+    platform: MemoryPlatform,
+    media: Media,
+    echo: Echo,
+    config: ProcessingConfig,
+    transcribing: bool,
+}
+
+impl World {
+    fn new(transcribing: bool) -> Self {
+        let config = ProcessingConfig {
+            origin: "http://worker.test".into(),
+            signing_secret: "secret".into(),
+            lease_ms: 10_000,
+            rate_card: RateCard::default(),
+            speech: transcribing.then(SpeechFormat::default),
+        };
+        Self { platform: MemoryPlatform::default(), media: Media::default(), echo: Echo::default(), config, transcribing }
+    }
+
+    fn deps(&self) -> ProcessingDeps<'_> {
+        let store = &self.platform.store;
+        ProcessingDeps {
+            jobs: store,
+            queue: store,
+            store,
+            assets: store,
+            ledger: store,
+            blobs: store,
+            media: &self.media,
+            transcriber: if self.transcribing { Some(&self.echo) } else { None },
+            clock: &self.platform.clock,
+            log: &self.platform.log,
+            config: &self.config,
+        }
+    }
+
+    fn account(&self, credits: i64) -> String {
+        let services = self.platform.services();
+        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        if credits > 0 {
+            let grant = GrantCredits { delta: credits, entry_type: GrantType::Topup, memo: None };
+            block_on(ledger::grant(&services, &account.id, &grant)).expect("grant");
+        }
+        account.id
+    }
+
+    /// An uploaded asset in `processing` and its queued job.
+    fn uploaded(&self, account: &str, id: &str) -> String {
+        let now = self.platform.clock.now();
+        let asset = AssetRecord {
+            id: id.into(),
+            account_id: account.into(),
+            project_id: None,
+            asset_type: Some(roughcut_shared::assets::AssetType::Audio),
+            state: AssetState::Processing,
+            state_before_delete: None,
+            cuttable: false,
+            filename: Some("talk.m4a".into()),
+            extension: Some("m4a".into()),
+            content_type: None,
+            language: Some("en".into()),
+            size_bytes: Some(1_000),
+            duration_ms: None,
+            media: None,
+            object_key: Some(format!("assets/{id}")),
+            error_code: None,
+            error_message: None,
+            created_at: now,
+            deleted_at: None,
+            open_upload_id: None,
+        };
+        let upload = UploadRecord {
+            id: format!("upl_{id}"),
+            account_id: account.into(),
+            asset_id: id.into(),
+            purpose: UploadPurpose::Source,
+            length: 1_000,
+            object_key: format!("assets/{id}"),
+            created_at: now,
+            expires_at: now,
+        };
+        block_on(self.platform.store.insert_asset(&asset, &upload)).expect("asset");
+        let input = MediaInput { object_key: format!("assets/{id}"), size_bytes: 1_000 };
+        let job = JobRecord::new(JobKind::ProcessAsset, account, id, serde_json::to_string(&input).ok(), now);
+        block_on(self.platform.store.submit(&job)).expect("job");
+        self.platform.clock.set(Timestamp(now.0 + 1));
+        job.id
+    }
+
+    fn asset(&self, account: &str, id: &str) -> AssetRecord {
+        block_on(self.platform.store.asset(account, id)).expect("store").expect("asset")
+    }
+
+    fn job(&self, id: &str) -> JobRecord {
+        block_on(crate::domain::jobs::JobStore::job(&self.platform.store, id)).expect("store").expect("job")
+    }
+
+    fn balance(&self, account: &str) -> i64 {
+        block_on(crate::domain::ports::LedgerStore::balance(&self.platform.store, account)).expect("balance").balance
+    }
+
+    fn consumed(&self, account: &str) -> usize {
+        let page = crate::domain::page::Page::parse(Some(100), None).expect("page");
+        let history = block_on(crate::domain::ports::LedgerStore::history(&self.platform.store, account, page));
+        history.expect("history").items.iter().filter(|e| e.entry_type.as_str() == "consume_asset").count()
+    }
+}
+
+fn processed(duration_ms: u64, speech: usize) -> JobOutcome {
+    let media = AssetMedia {
+        container: "m4a".into(),
+        video: None,
+        audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 1, bitrate: Some(64_000) }),
+    };
+    let speech = (0..speech)
+        .map(|i| SpeechChunk { name: format!("speech-{i:03}.wav"), start_ms: i as u64 * 600_000, duration_ms: 600_000 })
+        .collect();
+    JobOutcome::Succeeded {
+        result: JobResult::ProcessAsset(ProcessedAsset {
+            media,
+            has_video: false,
+            duration_ms,
+            analysis: Some("analysis.bin".into()),
+            speech,
+        }),
+    }
+}
+
+#[test]
+fn a_duplicate_message_starts_nothing_and_a_repeated_report_charges_nothing() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let job = world.uploaded(&account, "ast_1");
+    block_on(run::start_attempt(world.deps(), &job)).expect("first delivery");
+    block_on(run::start_attempt(world.deps(), &job)).expect("second delivery");
+    assert_eq!(world.media.dispatched.borrow().len(), 1, "one attempt for two messages");
+    let attempt = world.media.dispatched.borrow()[0].attempt;
+    assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(90_000, 0))), Ok(Reported::Applied));
+    assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(90_000, 0))), Ok(Reported::Stale));
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, asset.cuttable, asset.duration_ms), (AssetState::Ready, true, Some(90_000)));
+    assert_eq!((world.balance(&account), world.consumed(&account)), (8, 1), "90 s cost 2 credits, once");
+    let events = block_on(world.platform.store.events(&account)).expect("events");
+    assert_eq!(events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(), ["asset.ready"]);
+    let beat = Heartbeat { progress: 0.5, stage: "late".into() };
+    assert!(block_on(run::heartbeat(world.deps(), &job, attempt, &beat)).expect("beat").cancel, "the attempt is over");
+}
+
+#[test]
+fn bad_input_fails_at_once_and_uncharged() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let job = world.uploaded(&account, "ast_1");
+    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    let failure = JobOutcome::Failed(JobFailure {
+        error_code: "unsupported_media".into(),
+        error_message: "The file is no media we read.".into(),
+        retryable: false,
+    });
+    block_on(run::report(world.deps(), &job, 1, failure)).expect("report");
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, asset.error_code.as_deref()), (AssetState::Failed, Some("unsupported_media")));
+    assert_eq!((world.balance(&account), world.consumed(&account)), (10, 0));
+    assert_eq!(world.job(&job).state, JobState::Failed);
+    let events = block_on(world.platform.store.events(&account)).expect("events");
+    assert_eq!(events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(), ["asset.failed"]);
+}
+
+#[test]
+fn lost_attempts_are_retried_with_backoff_then_fail_the_asset() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let job = world.uploaded(&account, "ast_1");
+    for attempt in 1..=MAX_ATTEMPTS {
+        block_on(run::start_attempt(world.deps(), &job)).expect("start");
+        assert_eq!(world.job(&job).attempt, attempt);
+        let now = world.platform.clock.now();
+        world.platform.clock.set(Timestamp(now.0 + world.config.lease_ms + 1));
+        assert_eq!(block_on(run::expire_leases(world.deps())), Ok(1));
+        // the old attempt's report is refused: its links are dead
+        assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(1_000, 0))), Ok(Reported::Stale));
+    }
+    let delays: Vec<u32> = world.platform.store.sent_jobs().iter().skip(1).map(|(_, delay)| *delay).collect();
+    assert_eq!(delays, [5, 20, 80, 320], "four retries with growing delays");
+    assert_eq!(world.job(&job).state, JobState::Failed);
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, asset.error_code.as_deref()), (AssetState::Failed, Some("processing_failed")));
+    assert_eq!(world.consumed(&account), 0);
+}
+
+#[test]
+fn an_unreachable_container_is_a_failed_attempt() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let job = world.uploaded(&account, "ast_1");
+    *world.media.down.borrow_mut() = true;
+    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    let job = world.job(&job);
+    assert_eq!((job.state, job.attempt, job.last_error.as_deref()), (JobState::Queued, 1, Some("media_unavailable")));
+    assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.id.clone(), 5)));
+}
+
+#[test]
+fn speech_is_transcribed_in_the_worker_then_the_asset_settles() {
+    let world = World::new(true);
+    let account = world.account(50);
+    let job = world.uploaded(&account, "ast_1");
+    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    // two chunks of ten minutes, written by the container
+    for i in 0..2 {
+        let key = output_key("ast_1", &job, &format!("speech-{i:03}.wav"));
+        block_on(world.platform.store.put(&key, b"RIFF".to_vec(), "audio/wav")).expect("chunk");
+    }
+    block_on(run::report(world.deps(), &job, 1, processed(1_200_000, 2))).expect("report");
+    assert_eq!(world.asset(&account, "ast_1").state, AssetState::Processing, "transcription first");
+    let transcription = format!("{job}_t");
+    block_on(run::start_attempt(world.deps(), &transcription)).expect("transcribe");
+    assert_eq!(*world.echo.calls.borrow(), 2);
+    assert_eq!(world.job(&transcription).state, JobState::Succeeded);
+    let facts = block_on(world.platform.store.facts("ast_1")).expect("facts");
+    let key = facts.transcript_key.expect("a transcript");
+    let stored = block_on(world.platform.store.get(&key)).expect("get").expect("object");
+    let words = roughcut_engine::transcript::json::parse(&String::from_utf8(stored).expect("utf-8")).expect("words");
+    let times: Vec<(u64, u64)> = words.iter().map(|w| (w.start, w.end)).collect();
+    assert_eq!(times, [(100, 400), (600_100, 600_400)], "each chunk's words moved to its place in the source");
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, world.balance(&account)), (AssetState::Ready, 30), "20 minutes, 20 credits");
+}
+
+#[test]
+fn unpaid_assets_are_activated_oldest_first() {
+    let world = World::new(false);
+    let account = world.account(1);
+    let (first, second) = (world.uploaded(&account, "ast_1"), world.uploaded(&account, "ast_2"));
+    for job in [&first, &second] {
+        block_on(run::start_attempt(world.deps(), job)).expect("start");
+        block_on(run::report(world.deps(), job, 1, processed(61_000, 0))).expect("report");
+    }
+    assert_eq!(world.asset(&account, "ast_1").state, AssetState::PendingPayment);
+    assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment);
+    let store = &world.platform.store;
+    let grant = GrantCredits { delta: 2, entry_type: GrantType::Topup, memo: None };
+    block_on(ledger::grant(&world.platform.services(), &account, &grant)).expect("topup");
+    assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
+    assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
+    assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment, "one credit does not pay two");
+    let events = block_on(store.events(&account)).expect("events");
+    let kinds: Vec<_> = events.iter().map(|e| (e.entity_id.as_str(), e.event_type.as_str())).collect();
+    assert_eq!(
+        kinds,
+        [("ast_1", "asset.pending_payment"), ("ast_2", "asset.pending_payment"), ("ast_1", "asset.ready")]
+    );
+}

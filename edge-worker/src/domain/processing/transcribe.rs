@@ -1,0 +1,168 @@
+//! Transcription, in the worker: each speech chunk the container wrote goes to the configured
+//! transcriber, the words come back relative to their chunk and are shifted onto the source's
+//! timeline, repaired (recognisers overlap words by a few ms) and stored as our JSON word list.
+//! Then the asset settles. The wire format of OpenAI-compatible servers is built here, pure, so
+//! that it is tested natively; the adapters only send it.
+
+use async_trait::async_trait;
+use roughcut_engine::transcript::{Transcript, Word, json};
+
+use super::run::{attempt_failed, payload};
+use super::settle;
+use super::{ProcessingDeps, TranscriptSource, TranscriptionInput, output_key};
+use crate::domain::StoreError;
+use crate::domain::jobs::{AttemptEnd, JobRecord};
+use crate::domain::time::Timestamp;
+
+/// Why a chunk was not transcribed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscribeError {
+    /// For logs only.
+    pub message: String,
+    /// Another try may work (a rate limit, a 5xx, the network).
+    pub retryable: bool,
+}
+
+#[async_trait(?Send)]
+pub trait Transcriber {
+    /// The words of one 16-bit mono WAV chunk, timed from the chunk's start.
+    async fn transcribe(&self, wav: Vec<u8>, language: Option<&str>) -> Result<Vec<Word>, TranscribeError>;
+}
+
+/// Runs a transcription job's attempt to its end (success, retry or failure).
+pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
+    let input: TranscriptionInput = payload(job)?;
+    let Some(asset) = deps.assets.asset(&job.account_id, &job.subject_id).await? else {
+        // deleted meanwhile: nothing to transcribe for
+        let end = AttemptEnd::Failed { error_code: "not_found".into(), error_message: "The asset is gone.".into() };
+        deps.jobs.end_attempt(&job.id, job.attempt, &end, deps.clock.now()).await?;
+        return Ok(());
+    };
+    let words = match transcribe_chunks(deps, job, &input, asset.language.as_deref()).await? {
+        Ok(words) => words,
+        Err(error) => {
+            deps.log.error(&job.id, &format!("transcription attempt {}: {}", job.attempt, error.message));
+            let message = "The speech could not be transcribed; the file was not charged.";
+            attempt_failed(deps, job, job.attempt, "transcription_failed", message, error.retryable).await?;
+            return Ok(());
+        }
+    };
+    let transcript = Transcript::repaired(words, Some(input.duration_ms))
+        .map_err(|e| StoreError(format!("job {}: transcript beyond repair: {e}", job.id)))?;
+    let key = output_key(&job.subject_id, &job.id, "transcript.json");
+    deps.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
+    let now = deps.clock.now();
+    deps.store.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;
+    settle::after_processing(deps, &job.account_id, &job.subject_id, input.duration_ms, input.proxy).await?;
+    deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, deps.clock.now()).await?;
+    Ok(())
+}
+
+/// Every chunk in order; the lease is renewed after each (a long recording takes minutes).
+async fn transcribe_chunks(
+    deps: ProcessingDeps<'_>,
+    job: &JobRecord,
+    input: &TranscriptionInput,
+    language: Option<&str>,
+) -> Result<Result<Vec<Word>, TranscribeError>, StoreError> {
+    let Some(transcriber) = deps.transcriber else {
+        return Ok(Err(TranscribeError { message: "no transcriber is configured".into(), retryable: false }));
+    };
+    let mut words = Vec::new();
+    for chunk in &input.chunks {
+        let Some(wav) = deps.blobs.get(&chunk.key).await? else {
+            let message = format!("speech chunk {} is missing", chunk.key);
+            return Ok(Err(TranscribeError { message, retryable: false }));
+        };
+        let chunk_words = match transcriber.transcribe(wav, language).await {
+            Ok(chunk_words) => chunk_words,
+            Err(error) => return Ok(Err(error)),
+        };
+        let chunk_end = chunk.start_ms + chunk.duration_ms;
+        words.extend(chunk_words.into_iter().map(|word| Word {
+            start: (chunk.start_ms + word.start).min(chunk_end),
+            end: (chunk.start_ms + word.end).min(chunk_end),
+            ..word
+        }));
+        let now = deps.clock.now();
+        let lease_until = Timestamp(now.0 + deps.config.lease_ms);
+        let progress = (chunk_end as f64 / input.duration_ms.max(1) as f64).min(1.0);
+        if !deps.jobs.renew_lease(&job.id, job.attempt, progress, now, lease_until).await? {
+            return Ok(Err(TranscribeError { message: "the attempt was ended meanwhile".into(), retryable: false }));
+        }
+    }
+    Ok(Ok(words))
+}
+
+/// An OpenAI-compatible `POST /v1/audio/transcriptions` body: `multipart/form-data` with the WAV,
+/// `verbose_json` and word timestamps (https://platform.openai.com/docs/api-reference/audio).
+/// Returns the body and its `Content-Type`.
+pub fn openai_request(wav: &[u8], model: &str, language: Option<&str>, boundary: &str) -> (Vec<u8>, String) {
+    let mut body = Vec::with_capacity(wav.len() + 1024);
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    };
+    field("model", model);
+    field("response_format", "verbose_json");
+    field("timestamp_granularities[]", "word");
+    field("timestamp_granularities[]", "segment");
+    if let Some(language) = language {
+        field("language", language);
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n\
+             Content-Type: audio/wav\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(wav);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// How an OpenAI-compatible server's answer is read: the words of a 2xx, a retryable error for
+/// 408/409/429/5xx (overload, rate limits), a final one for the rest.
+pub fn openai_response(status: u16, body: &str) -> Result<Vec<Word>, TranscribeError> {
+    if (200..300).contains(&status) {
+        return roughcut_engine::transcript::providers::parse_whisper(body)
+            .map_err(|e| TranscribeError { message: format!("unreadable answer: {e}"), retryable: false });
+    }
+    let excerpt: String = body.chars().take(300).collect();
+    Err(TranscribeError {
+        message: format!("transcriber answered {status}: {excerpt}"),
+        retryable: matches!(status, 408 | 409 | 429) || status >= 500,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_is_a_multipart_form_with_the_file_last() {
+        let (body, content_type) = openai_request(b"RIFF....WAVE", "whisper-1", Some("de"), "xyz");
+        assert_eq!(content_type, "multipart/form-data; boundary=xyz");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"));
+        assert!(text.contains("name=\"response_format\"\r\n\r\nverbose_json\r\n"));
+        assert!(text.contains("name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"));
+        assert!(text.contains("name=\"language\"\r\n\r\nde\r\n"));
+        assert!(text.contains("filename=\"speech.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--xyz--\r\n"));
+        let (body, _) = openai_request(b"", "m", None, "b");
+        assert!(!String::from_utf8_lossy(&body).contains("language"));
+    }
+
+    #[test]
+    fn answers_are_words_or_errors_that_say_whether_to_retry() {
+        let ok = r#"{"text":"hi there","words":[{"word":"hi","start":0.5,"end":0.8},{"word":"there","start":0.9,"end":1.2}]}"#;
+        let words = openai_response(200, ok).expect("words");
+        assert_eq!(words.iter().map(|w| (w.start, w.end)).collect::<Vec<_>>(), [(500, 800), (900, 1200)]);
+        assert!(openai_response(429, "slow down").expect_err("429").retryable);
+        assert!(openai_response(503, "").expect_err("503").retryable);
+        assert!(!openai_response(400, "bad file").expect_err("400").retryable);
+        assert!(!openai_response(200, "{}").expect_err("no words").retryable);
+    }
+}

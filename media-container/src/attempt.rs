@@ -1,0 +1,253 @@
+//! One attempt of a `ProcessAsset` job, start to end: heartbeats throughout; download (progress
+//! 0–0.3); probe and analysis, with the speech extraction beside it (0.3–0.8); outputs (0.8–1);
+//! then the outcome. The attempt's work directory is removed however it ends, a panic included.
+
+use std::fs::{self, File};
+use std::io::{Cursor, Read};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use roughcut_engine::analyze::Analysis;
+use roughcut_shared::jobs::{
+    JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, SpeechChunk, SpeechFormat, is_output_name,
+};
+
+use crate::config::Config;
+use crate::control::{ChildError, Control};
+use crate::download::download;
+use crate::halt::{Halt, internal_failure};
+use crate::heartbeat;
+use crate::media::{Input, analyse_input, probe_input};
+use crate::speech;
+use crate::worker::{Http, output_url};
+
+const ANALYSIS_OUTPUT: &str = "analysis.bin";
+const BINARY: &str = "application/octet-stream";
+const WAV: &str = "audio/wav";
+/// The last bytes of ffmpeg's error output worth logging.
+const FFMPEG_LOG_TAIL: usize = 2_000;
+
+/// Runs `job` under `control` and reports its outcome to the worker (nothing when cancelled).
+pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http) {
+    control.log("started");
+    let heartbeats = heartbeat::start(http.clone(), job.links.heartbeat.clone(), Arc::clone(control), config.heartbeat);
+    let ended = panic::catch_unwind(AssertUnwindSafe(|| process(job, control, config, http)));
+    drop(heartbeats);
+    let outcome = match ended {
+        Ok(Ok(asset)) => JobOutcome::Succeeded { result: JobResult::ProcessAsset(asset) },
+        Ok(Err(Halt::Cancelled)) => return,
+        Ok(Err(Halt::Failed(failure))) => JobOutcome::Failed(failure),
+        Err(_) => {
+            // The panic hook has already printed the message and location to stderr.
+            control.log("panicked");
+            JobOutcome::Failed(internal_failure())
+        }
+    };
+    // A cancel during the last step: the worker has moved on and would refuse the outcome.
+    if control.is_cancelled() {
+        return;
+    }
+    match &outcome {
+        JobOutcome::Succeeded { .. } => control.log("succeeded"),
+        JobOutcome::Failed(failure) => control.log(format_args!("failed: {}", failure.error_code)),
+    }
+    http.post_result(&job.links.result, &outcome, control);
+}
+
+/// The attempt's own directory, removed on drop (unwinding included).
+#[derive(Debug)]
+struct WorkDir {
+    path: PathBuf,
+}
+
+impl WorkDir {
+    fn create(root: &Path, control: &Control) -> Result<Self, Halt> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        // Named by process and sequence, never by the job's id (it comes off the wire), and
+        // created exclusively: two processes sharing the default root cannot share a directory.
+        let path = root.join(format!("attempt-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        fs::create_dir_all(root)
+            .and_then(|()| fs::create_dir(&path))
+            .map_err(|err| Halt::internal(control, "cannot create the work directory", err))?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if let Err(err) = fs::remove_dir_all(&self.path) {
+            eprintln!("media-container: cannot remove {}: {err}", self.path.display());
+        }
+    }
+}
+
+/// The speech audio extracted by ffmpeg.
+#[derive(Debug)]
+struct Speech {
+    pcm: PathBuf,
+    format: SpeechFormat,
+    samples: u64,
+}
+
+fn process(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http) -> Result<ProcessedAsset, Halt> {
+    let MediaTask::ProcessAsset { input_size, speech } = job.task;
+    let work = WorkDir::create(&config.work_dir, control)?;
+    let input_path = work.path.join("input");
+
+    control.set_progress(0.0, "downloading");
+    let mut file =
+        File::create(&input_path).map_err(|err| Halt::internal(control, "cannot create the input file", err))?;
+    let (agent, url, step) = (http.transfer().clone(), job.links.input.clone(), Arc::clone(control));
+    control
+        .abandon_on_cancel(move || download(&agent, &url, &mut file, input_size, &step))
+        .map_err(|abandoned| Halt::abandoned(control, "download", abandoned))??;
+
+    control.set_progress(0.3, "probing");
+    let input = Input::open(&input_path, control)?;
+    let probed = probe_input(&input, control)?;
+
+    let mut analysis = None;
+    let mut speech_audio = None;
+    if probed.has_audio {
+        control.set_progress(0.35, "analysing");
+        let (found, extracted) = analyse_and_extract(&input, &input_path, &work.path, speech, control, config)?;
+        analysis = Some(found);
+        speech_audio = extracted;
+    }
+
+    control.set_progress(0.8, "uploading");
+    let uploads = Uploads { job, control, http };
+    let analysis_name = match &analysis {
+        Some(analysis) => {
+            let bytes = analysis.encode();
+            uploads.put(ANALYSIS_OUTPUT, BINARY, bytes.len() as u64, Cursor::new(bytes))?;
+            Some(ANALYSIS_OUTPUT.to_owned())
+        }
+        None => None,
+    };
+    let chunks = match (&speech_audio, &analysis) {
+        (Some(speech_audio), Some(analysis)) => uploads.speech(speech_audio, analysis, probed.duration_ms)?,
+        _ => Vec::new(),
+    };
+    Ok(ProcessedAsset {
+        media: probed.media,
+        has_video: probed.has_video,
+        duration_ms: probed.duration_ms,
+        analysis: analysis_name,
+        speech: chunks,
+    })
+}
+
+/// The engine's analysis, and at the same time (on another core) ffmpeg's speech extraction when
+/// asked for: both read the whole input, so together they take about as long as the longer one.
+fn analyse_and_extract(
+    input: &Input<'_>,
+    input_path: &Path,
+    work: &Path,
+    format: Option<SpeechFormat>,
+    control: &Control,
+    config: &Config,
+) -> Result<(Analysis, Option<Speech>), Halt> {
+    thread::scope(|scope| {
+        let extraction = format.map(|format| scope.spawn(move || extract(input_path, work, format, control, config)));
+        let analysis = analyse_input(input, control);
+        if analysis.is_err() {
+            control.kill_child();
+        }
+        // A panic in the extraction is re-raised here, where the attempt's catch_unwind sees it.
+        let speech = extraction.map(|handle| handle.join().unwrap_or_else(|panic| panic::resume_unwind(panic)));
+        let analysis = analysis?;
+        control.set_progress(0.75, "analysing");
+        Ok((analysis, speech.transpose()?))
+    })
+}
+
+fn extract(
+    input: &Path,
+    work: &Path,
+    format: SpeechFormat,
+    control: &Control,
+    config: &Config,
+) -> Result<Speech, Halt> {
+    let pcm = work.join("speech.pcm");
+    let log_path = work.join("ffmpeg.log");
+    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    let mut command = speech::extract_command(&config.ffmpeg, input, &pcm, format.sample_rate, log);
+    let status = control.run_child(&mut command).map_err(|err| match err {
+        ChildError::Cancelled => Halt::Cancelled,
+        ChildError::Spawn(err) => Halt::internal(control, &format!("cannot run {}", config.ffmpeg.display()), err),
+        ChildError::Wait(err) => Halt::internal(control, "lost the ffmpeg process", err),
+    })?;
+    if !status.success() {
+        return Err(Halt::internal(control, &format!("ffmpeg failed ({status})"), log_tail(&log_path)));
+    }
+    let bytes = fs::metadata(&pcm).map_err(|err| Halt::internal(control, "ffmpeg wrote no speech", err))?.len();
+    Ok(Speech { pcm, format, samples: speech::samples_in(bytes) })
+}
+
+/// The end of ffmpeg's error output, for the log.
+fn log_tail(path: &Path) -> String {
+    let text = fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
+    let start = text.len().saturating_sub(FFMPEG_LOG_TAIL);
+    let start = (start..text.len()).find(|&at| text.is_char_boundary(at)).unwrap_or(text.len());
+    text[start..].trim().to_owned()
+}
+
+/// Writes outputs through the attempt's output link.
+#[derive(Debug, Clone, Copy)]
+struct Uploads<'a> {
+    job: &'a MediaJob,
+    control: &'a Arc<Control>,
+    http: &'a Http,
+}
+
+impl Uploads<'_> {
+    fn put(
+        &self,
+        name: &str,
+        content_type: &'static str,
+        len: u64,
+        body: impl Read + Send + 'static,
+    ) -> Result<(), Halt> {
+        debug_assert!(is_output_name(name), "{name}");
+        if self.control.is_cancelled() {
+            return Err(Halt::Cancelled);
+        }
+        let (http, url) = (self.http.clone(), output_url(&self.job.links.output, name));
+        // Abandoned on cancel like the download: a stalled upload must not hold up the stop.
+        let sent = self
+            .control
+            .abandon_on_cancel(move || http.put(&url, content_type, len, body))
+            .map_err(|abandoned| Halt::abandoned(self.control, "upload", abandoned))?;
+        sent.map_err(|detail| {
+            if self.control.is_cancelled() {
+                return Halt::Cancelled;
+            }
+            self.control.log(format_args!("output {name}: {detail}"));
+            Halt::failed("output_rejected", "A processing result could not be stored.", true)
+        })
+    }
+
+    /// Cuts the speech into chunks at the analysis' quiet hops and uploads them in order.
+    fn speech(&self, speech: &Speech, analysis: &Analysis, duration_ms: u64) -> Result<Vec<SpeechChunk>, Halt> {
+        let rate = speech.format.sample_rate;
+        // No further than the probed duration: Debian's ffmpeg 5 keeps the AAC encoder's padding
+        // after the last sample (up to a 1024-sample frame) where the edit list ends the track.
+        let total = speech.samples.min(duration_ms * u64::from(rate) / 1000);
+        let ranges = speech::split(total, rate, &analysis.envelope.levels, &speech.format);
+        let mut chunks = Vec::with_capacity(ranges.len());
+        for (index, range) in ranges.iter().enumerate() {
+            let name = speech::chunk_name(index);
+            let (len, body) = speech::chunk_wav(&speech.pcm, range, rate)
+                .map_err(|err| Halt::internal(self.control, "cannot read the speech audio", err))?;
+            self.put(&name, WAV, len, body)?;
+            let (start_ms, duration_ms) = speech::chunk_millis(range, rate);
+            chunks.push(SpeechChunk { name, start_ms, duration_ms });
+            self.control.set_progress(0.8 + 0.2 * (index + 1) as f64 / ranges.len() as f64, "uploading");
+        }
+        Ok(chunks)
+    }
+}

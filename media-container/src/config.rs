@@ -1,0 +1,50 @@
+//! The container's settings, read once from the environment at start: where it listens, how many
+//! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub address: SocketAddr,
+    /// `MEDIA_MAX_JOBS` (default 2): attempts running at once; more are answered 503.
+    pub max_jobs: usize,
+    /// `MEDIA_HEARTBEAT_MS` (default 2000): well inside the worker's lease.
+    pub heartbeat: Duration,
+    /// `MEDIA_WORK_DIR` (default `$TMPDIR/roughcut-media`): one directory per attempt inside.
+    pub work_dir: PathBuf,
+    /// `FFMPEG` (default `ffmpeg` on the `PATH`).
+    pub ffmpeg: PathBuf,
+}
+
+fn var_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(value) => value.trim().parse().map_err(|_| format!("invalid {name}: {value:?}")),
+        Err(_) => Ok(default),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        // `HOST` defaults to loopback: the local stack never listens beyond it; the production
+        // image sets `HOST=0.0.0.0`.
+        let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
+        let port: u16 = var_or("PORT", 8788)?;
+        let address = format!("{host}:{port}").parse().map_err(|_| format!("invalid HOST/PORT {host}:{port}"))?;
+        let max_jobs: usize = var_or("MEDIA_MAX_JOBS", 2)?;
+        if max_jobs == 0 {
+            return Err("MEDIA_MAX_JOBS must be at least 1".to_owned());
+        }
+        let heartbeat_ms: u64 = var_or("MEDIA_HEARTBEAT_MS", 2000)?;
+        if heartbeat_ms == 0 {
+            return Err("MEDIA_HEARTBEAT_MS must be at least 1".to_owned());
+        }
+        let work_dir = std::env::var_os("MEDIA_WORK_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("roughcut-media"));
+        let ffmpeg = std::env::var_os("FFMPEG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffmpeg"));
+        Ok(Self { address, max_jobs, heartbeat: Duration::from_millis(heartbeat_ms), work_dir, ffmpeg })
+    }
+}

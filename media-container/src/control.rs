@@ -1,0 +1,208 @@
+//! One attempt's control block, shared by the attempt, its heartbeat thread and the job server:
+//! the cancel flag, the ffmpeg child it may have to kill, and the progress the heartbeats report.
+//! Cancelling must take effect within seconds (DESIGN.md: "cancelling a render is seen by the
+//! container at its next heartbeat and it kills ffmpeg"), so every blocking step either polls the
+//! flag or can be abandoned.
+
+use std::fmt::Display;
+use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+/// How often waits look at the cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+#[derive(Debug)]
+pub struct Control {
+    /// "job_… attempt N", for logs.
+    label: String,
+    cancelled: AtomicBool,
+    child: Mutex<Option<Child>>,
+    progress: Mutex<(f64, &'static str)>,
+}
+
+/// Why a child process did not run to its end.
+#[derive(Debug)]
+pub enum ChildError {
+    /// It could not be started.
+    Spawn(std::io::Error),
+    /// The attempt was cancelled and the child killed.
+    Cancelled,
+    /// Waiting on it failed.
+    Wait(std::io::Error),
+}
+
+/// A waited-for step that did not produce its value.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Abandoned {
+    /// The attempt was cancelled while the step ran; the step's thread is left to notice.
+    Cancelled,
+    /// The step's thread could not start, or panicked (its message went to stderr).
+    Lost,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not turn cancellation into a second panic: the data (a child handle,
+    // a progress pair) stays meaningful.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Control {
+    pub fn new(job_id: &str, attempt: u32) -> Self {
+        Self {
+            label: format!("job {job_id} attempt {attempt}"),
+            cancelled: AtomicBool::new(false),
+            child: Mutex::new(None),
+            progress: Mutex::new((0.0, "starting")),
+        }
+    }
+
+    /// Logs to stderr with the attempt's label (the container's only log sink).
+    pub fn log(&self, message: impl Display) {
+        eprintln!("media-container: {}: {message}", self.label);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Stops the attempt: raises the flag and kills the running child, if any, at once.
+    pub fn cancel(&self) {
+        if !self.cancelled.swap(true, Ordering::SeqCst) {
+            self.log("cancelled");
+        }
+        self.kill_child();
+    }
+
+    /// Kills the running child, if any, without cancelling the attempt: its output is no longer
+    /// wanted (the step it ran beside has already failed).
+    pub fn kill_child(&self) {
+        if let Some(child) = lock(&self.child).as_mut() {
+            // An error means it has already exited: nothing to kill.
+            let _ = child.kill();
+        }
+    }
+
+    pub fn set_progress(&self, fraction: f64, stage: &'static str) {
+        *lock(&self.progress) = (fraction.clamp(0.0, 1.0), stage);
+    }
+
+    pub fn progress(&self) -> (f64, &'static str) {
+        *lock(&self.progress)
+    }
+
+    /// Runs `command` to its end unless the attempt is cancelled, in which case the child is
+    /// killed (by `cancel`, or here if the cancel came while it was starting).
+    pub fn run_child(&self, command: &mut Command) -> Result<ExitStatus, ChildError> {
+        if self.is_cancelled() {
+            return Err(ChildError::Cancelled);
+        }
+        let child = command.spawn().map_err(ChildError::Spawn)?;
+        *lock(&self.child) = Some(child);
+        loop {
+            {
+                let mut slot = lock(&self.child);
+                let Some(child) = slot.as_mut() else {
+                    return Err(ChildError::Wait(std::io::Error::other("child handle lost")));
+                };
+                // `cancel` may have found the slot still empty while the child started.
+                if self.is_cancelled() {
+                    let _ = child.kill();
+                }
+                match child.try_wait() {
+                    Ok(Some(status)) => {
+                        slot.take();
+                        return if self.is_cancelled() { Err(ChildError::Cancelled) } else { Ok(status) };
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        slot.take();
+                        return Err(ChildError::Wait(err));
+                    }
+                }
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Runs `step` on its own thread and waits for it unless the attempt is cancelled first. A
+    /// network read can block for as long as the peer stalls; this is how such a step is abandoned
+    /// within moments of a cancel (its thread ends at its next read or timeout).
+    pub fn abandon_on_cancel<T: Send + 'static>(
+        self: &Arc<Self>,
+        step: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Abandoned> {
+        let (sender, receiver) = mpsc::channel();
+        thread::Builder::new()
+            .name("media-step".into())
+            .spawn(move || {
+                // The receiver is gone only when the attempt stopped waiting: nobody needs the value.
+                let _ = sender.send(step());
+            })
+            .map_err(|err| {
+                self.log(format_args!("cannot start a thread: {err}"));
+                Abandoned::Lost
+            })?;
+        loop {
+            match receiver.recv_timeout(POLL) {
+                Ok(value) => return Ok(value),
+                Err(RecvTimeoutError::Timeout) if self.is_cancelled() => return Err(Abandoned::Cancelled),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(Abandoned::Lost),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn cancelling_kills_a_running_child_at_once() {
+        let control = Arc::new(Control::new("job_t", 1));
+        let canceller = Arc::clone(&control);
+        let started = Instant::now();
+        let cancel = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            canceller.cancel();
+        });
+        let outcome = control.run_child(Command::new("sleep").arg("30"));
+        assert!(matches!(outcome, Err(ChildError::Cancelled)), "{outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+        cancel.join().expect("canceller");
+        assert!(control.child.lock().expect("slot").is_none());
+    }
+
+    #[test]
+    fn a_child_that_ends_reports_its_status() {
+        let control = Control::new("job_t", 1);
+        let status = control.run_child(Command::new("sh").args(["-c", "exit 3"])).expect("ran");
+        assert_eq!(status.code(), Some(3));
+        assert!(matches!(control.run_child(&mut Command::new("/nonexistent/ffmpeg")), Err(ChildError::Spawn(_))));
+        control.cancel();
+        assert!(matches!(control.run_child(Command::new("sleep").arg("30")), Err(ChildError::Cancelled)));
+    }
+
+    #[test]
+    fn a_stalled_step_is_abandoned_on_cancel_and_a_panicking_one_is_reported() {
+        let control = Arc::new(Control::new("job_t", 1));
+        assert_eq!(control.abandon_on_cancel(|| 7), Ok(7));
+        assert_eq!(control.abandon_on_cancel(|| -> u8 { panic!("step failed") }), Err(Abandoned::Lost));
+        let canceller = Arc::clone(&control);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            canceller.cancel();
+        });
+        let started = Instant::now();
+        let stalled = control.abandon_on_cancel(|| thread::sleep(Duration::from_secs(30)));
+        assert_eq!(stalled, Err(Abandoned::Cancelled));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

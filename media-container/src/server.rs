@@ -1,0 +1,95 @@
+//! The job server's routes: `GET /health`, and `POST /jobs`, which admits an attempt and runs it
+//! in the background on a blocking thread (the engine and ureq are synchronous). Error answers
+//! are `{"error":{"code","message"}}`, one code per status, as on the public API.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use roughcut_shared::jobs::{MediaJob, MediaTask, OUTPUT_NAME_PLACEHOLDER};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::attempt;
+use crate::config::Config;
+use crate::registry::{Admission, Registry};
+use crate::speech;
+use crate::worker::Http;
+
+/// Seconds a busy container asks the worker to wait before dispatching again.
+const BUSY_RETRY_AFTER: &str = "5";
+
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub registry: Registry,
+    pub http: Http,
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct Accepted<'a> {
+    job_id: &'a str,
+    attempt: u32,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().route("/health", get(health)).route("/jobs", post(post_job)).with_state(app)
+}
+
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+}
+
+/// What a job must satisfy beyond its shape.
+fn check(job: &MediaJob) -> Result<(), &'static str> {
+    if !job.links.output.contains(OUTPUT_NAME_PLACEHOLDER) {
+        return Err("links.output must contain {name}");
+    }
+    let MediaTask::ProcessAsset { speech, .. } = &job.task;
+    speech.as_ref().map_or(Ok(()), speech::validate)
+}
+
+async fn post_job(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let job: MediaJob = match serde_json::from_slice(&body) {
+        Ok(job) => job,
+        // serde's message is about the caller's own JSON (a field, a line and column).
+        Err(err) => return error(StatusCode::BAD_REQUEST, "bad_request", &format!("not a media job: {err}")),
+    };
+    if let Err(message) = check(&job) {
+        return error(StatusCode::BAD_REQUEST, "bad_request", message);
+    }
+    let accepted = Json(Accepted { job_id: &job.job_id, attempt: job.attempt });
+    let control = match app.registry.admit(&job.job_id, job.attempt) {
+        Admission::Start(control) => control,
+        Admission::AlreadyRunning => return (StatusCode::OK, accepted).into_response(),
+        Admission::Superseded => {
+            return error(StatusCode::CONFLICT, "superseded", "a newer attempt of this job is running");
+        }
+        Admission::Busy => {
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, "busy", "the container is at capacity");
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(BUSY_RETRY_AFTER));
+            return response;
+        }
+    };
+    let response = (StatusCode::ACCEPTED, accepted).into_response();
+    let app = Arc::clone(&app);
+    tokio::task::spawn_blocking(move || {
+        attempt::run(&job, &control, &app.config, &app.http);
+        app.registry.finish(&job.job_id, &control);
+    });
+    response
+}

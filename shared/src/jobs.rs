@@ -1,0 +1,186 @@
+//! The media container's protocol: the job the worker hands it, the heartbeats it sends while it
+//! works, and the outcome it posts back. The container holds no storage credentials: it reads its
+//! input and writes its outputs only through the job's signed worker URLs (`JobLinks`), the same
+//! locally and in production.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::assets::AssetMedia;
+
+/// A job as operators see it (`GET /admin/v1/jobs?subject_id=`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobInfo {
+    pub id: String,
+    /// `process_asset`, `process_audio_proxy`, `transcribe_asset`.
+    pub kind: String,
+    /// The asset (or render) the job is about.
+    pub subject_id: String,
+    /// `queued`, `running`, `succeeded`, `failed`, `cancelled`.
+    pub state: String,
+    /// Attempts started so far.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// The last attempt's failure, if it failed.
+    pub error_code: Option<String>,
+    pub created_at: String,
+}
+
+/// One attempt of one job, as `POST /jobs` on the container receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaJob {
+    pub job_id: String,
+    /// 1 for the first attempt; a retry is a new attempt with new links.
+    pub attempt: u32,
+    pub task: MediaTask,
+    pub links: JobLinks,
+}
+
+/// Where the container talks to the worker about this attempt. Every URL carries the attempt's
+/// signature in its query; the worker refuses them once the attempt has ended (finished,
+/// cancelled or superseded by a retry), so they are as short-lived as the attempt itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobLinks {
+    /// `GET` (with `Range`) the job's input bytes.
+    pub input: String,
+    /// `PUT` an output: replace `{name}` (letters, digits, `.`, `-`, `_`) by the output's name.
+    pub output: String,
+    /// `POST` a `Heartbeat`; the answer is a `HeartbeatReply`.
+    pub heartbeat: String,
+    /// `POST` the `JobOutcome`, once.
+    pub result: String,
+}
+
+/// The placeholder of `JobLinks::output`.
+pub const OUTPUT_NAME_PLACEHOLDER: &str = "{name}";
+
+/// What the job is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MediaTask {
+    /// Probe an uploaded file, analyse its audio, and — when `speech` is set — write the audio as
+    /// speech chunks for a transcriber.
+    ProcessAsset {
+        /// `input` holds `input_size` bytes.
+        input_size: u64,
+        speech: Option<SpeechFormat>,
+    },
+}
+
+/// How transcribers want their audio: 16-bit PCM WAV, mono, at `sample_rate`, in chunks of at
+/// most `max_chunk_seconds` (OpenAI-compatible servers take ≤ 25 MB a request: 10 minutes at
+/// 16 kHz is 19.2 MB), split in the quietest moment of each chunk's last `split_window_seconds`
+/// so that no word is cut in two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeechFormat {
+    pub sample_rate: u32,
+    pub max_chunk_seconds: u32,
+    pub split_window_seconds: u32,
+}
+
+impl Default for SpeechFormat {
+    fn default() -> Self {
+        Self { sample_rate: 16_000, max_chunk_seconds: 600, split_window_seconds: 60 }
+    }
+}
+
+/// `POST {heartbeat}`: the container is alive and this far along.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// 0–1.
+    pub progress: f64,
+    /// What it is doing ("downloading", "analysing", …), for logs.
+    pub stage: String,
+}
+
+/// The worker's answer to a heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatReply {
+    /// The attempt is over (cancelled, or no longer the job's current attempt): stop now.
+    pub cancel: bool,
+}
+
+/// `POST {result}`: how the attempt ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum JobOutcome {
+    Succeeded { result: JobResult },
+    Failed(JobFailure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFailure {
+    /// A stable code: `unsupported_media`, `input_unavailable`, `output_rejected`, `internal`, …
+    pub error_code: String,
+    /// Safe to show to the asset's owner (no paths, no internals).
+    pub error_message: String,
+    /// Another attempt may succeed (network, a killed process); `false` for bad input.
+    pub retryable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobResult {
+    ProcessAsset(ProcessedAsset),
+}
+
+/// What processing found and wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessedAsset {
+    /// The probe, as the API shows it.
+    pub media: AssetMedia,
+    /// Whether the file holds a video track (an MP4 may hold only audio).
+    pub has_video: bool,
+    pub duration_ms: u64,
+    /// The output holding the encoded audio analysis (`roughcut_engine::analyze::stored`), or
+    /// `None` when the file has no audio track.
+    pub analysis: Option<String>,
+    /// The speech chunks written, in order, when asked for.
+    pub speech: Vec<SpeechChunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeechChunk {
+    /// The output's name.
+    pub name: String,
+    /// Where the chunk starts in the source, in ms.
+    pub start_ms: u64,
+    pub duration_ms: u64,
+}
+
+/// Whether `name` may name an output: a short plain file name, nothing a path could hide in.
+pub fn is_output_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_names_are_plain_file_names() {
+        for good in ["analysis.bin", "speech-000.wav", "a_b"] {
+            assert!(is_output_name(good), "{good}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "a b", &"x".repeat(65)] {
+            assert!(!is_output_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn outcomes_are_tagged_on_the_wire() {
+        let failed = JobOutcome::Failed(JobFailure {
+            error_code: "unsupported_media".into(),
+            error_message: "no".into(),
+            retryable: false,
+        });
+        let json = serde_json::to_value(&failed).expect("json");
+        assert_eq!(json["outcome"], "failed");
+        assert_eq!(json["error_code"], "unsupported_media");
+        let back: JobOutcome = serde_json::from_value(json).expect("back");
+        assert_eq!(back, failed);
+    }
+}

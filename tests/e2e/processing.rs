@@ -1,0 +1,335 @@
+//! Processing through the real stack: files ffmpeg generates here are uploaded, the worker's queue
+//! hands them to the media container process, which probes and analyses them; the fake
+//! OpenAI-compatible server transcribes; the asset is charged once and becomes `ready` — or
+//! `pending_payment`, or `failed` uncharged. Probes are checked against ffprobe's.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use ureq::http::Method;
+
+use roughcut_tests::client::Account;
+use roughcut_tests::stack::Stack;
+use roughcut_tests::transcriber::SpokenWord;
+
+use crate::Test;
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("processing::formats_reach_ready_with_ffprobes_figures", formats_reach_ready_with_ffprobes_figures),
+        ("processing::garbage_fails_uncharged", garbage_fails_uncharged),
+        ("processing::ninety_seconds_cost_two_credits_once", ninety_seconds_cost_two_credits_once),
+        ("processing::unpaid_assets_wait_for_a_top_up_oldest_first", unpaid_assets_wait_for_a_top_up_oldest_first),
+    ]
+}
+
+/// Tests that kill a part of the stack run alone.
+pub fn exclusive_tests() -> Vec<Test> {
+    vec![("processing::a_killed_container_is_retried", a_killed_container_is_retried)]
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("roughcut-e2e-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+/// Runs ffmpeg with `args` writing `name`; returns its path.
+fn ffmpeg(name: &str, args: &[&str]) -> PathBuf {
+    let out = scratch(name);
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg {args:?}");
+    out
+}
+
+fn sine(seconds: u32) -> String {
+    format!("sine=frequency=440:sample_rate=48000:duration={seconds}")
+}
+
+fn ffprobe(path: &Path) -> Value {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-show_format", "-show_streams", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    serde_json::from_slice(&output.stdout).expect("ffprobe JSON")
+}
+
+fn funded(stack: &Stack, name: &str, credits: i64) -> (Account, String) {
+    let account = stack.new_account(name);
+    stack.grant(&account.id, credits, "topup").expect(201);
+    let project = account.api.post("/v1/projects", &json!({ "name": "processing" })).expect(201).json();
+    (account, project["id"].as_str().expect("project id").to_owned())
+}
+
+/// Creates an asset for `path` and uploads its bytes in one PATCH; returns the asset id.
+fn upload(account: &Account, project: &str, path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("media file");
+    let filename = path.file_name().and_then(|n| n.to_str()).expect("name");
+    let created = account
+        .api
+        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": bytes.len(), "filename": filename }))
+        .expect(201);
+    let url = created.header("location").expect("Location").to_owned();
+    let headers =
+        [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
+    account.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
+    created.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// Polls the asset until it leaves `pending_upload`/`processing` (running the sweep meanwhile
+/// when `sweep` is set, as the cron would); panics after `patience`.
+fn settled(stack: &Stack, account: &Account, asset_id: &str, patience: Duration, sweep: bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let asset = account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json();
+        let state = asset["state"].as_str().unwrap_or_default().to_owned();
+        if state != "pending_upload" && state != "processing" {
+            return asset;
+        }
+        assert!(started.elapsed() < patience, "{asset_id} still {state} after {patience:?}: {asset}");
+        if sweep {
+            stack.run_cron().expect("cron");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn consumed(account: &Account) -> Vec<Value> {
+    let history = account.api.get("/v1/credits/history?limit=100").expect(200).json();
+    history["items"].as_array().expect("items").iter().filter(|e| e["type"] == "consume_asset").cloned().collect()
+}
+
+fn jobs_of(stack: &Stack, asset_id: &str) -> Vec<Value> {
+    let jobs = stack.admin().get(&format!("/admin/v1/jobs?subject_id={asset_id}")).expect(200).json();
+    jobs.as_array().expect("jobs").clone()
+}
+
+fn stream<'a>(probe: &'a Value, kind: &str) -> Option<&'a Value> {
+    probe["streams"].as_array()?.iter().find(|s| s["codec_type"] == kind)
+}
+
+fn number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
+    let (account, project) = funded(stack, "formats", 100);
+    let video = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-f", "lavfi", "-i"];
+    let files = [
+        ffmpeg(
+            "clip.mp4",
+            &[&video[..], &[&sine(4), "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"]].concat(),
+        ),
+        ffmpeg(
+            "clip.mov",
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=360x640:rate=30000/1001",
+                "-f",
+                "lavfi",
+                "-i",
+                &sine(3),
+                "-t",
+                "3",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+            ],
+        ),
+        ffmpeg("voice.m4a", &["-f", "lavfi", "-i", &sine(5), "-ac", "2", "-c:a", "aac"]),
+        ffmpeg("voice.mp3", &["-f", "lavfi", "-i", &sine(5), "-c:a", "libmp3lame", "-b:a", "128k"]),
+        ffmpeg("voice.wav", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "pcm_s16le"]),
+    ];
+    let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), upload(&account, &project, f))).collect();
+    for (file, asset_id) in &assets {
+        let asset = settled(stack, &account, asset_id, Duration::from_secs(90), false);
+        let name = file.display();
+        assert_eq!(
+            (asset["state"].as_str(), asset["cuttable"].as_bool()),
+            (Some("ready"), Some(true)),
+            "{name}: {asset}"
+        );
+        let theirs = ffprobe(file);
+        let duration: f64 = asset["duration_seconds"].as_str().and_then(|d| d.parse().ok()).expect("duration");
+        let expected: f64 =
+            theirs["format"]["duration"].as_str().and_then(|d| d.parse().ok()).expect("ffprobe duration");
+        assert!((duration - expected).abs() <= 0.05, "{name}: {duration} s against ffprobe's {expected} s");
+        let media = &asset["media"];
+        match stream(&theirs, "video") {
+            Some(v) => {
+                assert_eq!(asset["type"], "video", "{name}");
+                let ours = &media["video"];
+                assert_eq!(ours["codec"], v["codec_name"], "{name}");
+                assert_eq!(
+                    (ours["width"].as_u64(), ours["height"].as_u64()),
+                    (number(&v["width"]), number(&v["height"])),
+                    "{name}"
+                );
+                assert_eq!(ours["frame_rate"], v["r_frame_rate"], "{name}");
+                if let Some(bitrate) = number(&v["bit_rate"]) {
+                    assert_eq!(ours["bitrate"].as_u64(), Some(bitrate), "{name}: video bitrate");
+                }
+            }
+            None => assert_eq!((asset["type"].as_str(), media["video"].is_null()), (Some("audio"), true), "{name}"),
+        }
+        let a = stream(&theirs, "audio").expect("every file here has audio");
+        let ours = &media["audio"];
+        assert_eq!(ours["codec"], a["codec_name"], "{name}");
+        assert_eq!(ours["sample_rate"].as_u64(), number(&a["sample_rate"]), "{name}");
+        assert_eq!(ours["channels"].as_u64(), number(&a["channels"]), "{name}");
+        if let Some(bitrate) = number(&a["bit_rate"]) {
+            assert_eq!(ours["bitrate"].as_u64(), Some(bitrate), "{name}: audio bitrate");
+        }
+    }
+    // each file is under a minute: one credit each, one entry each
+    let charges = consumed(&account);
+    assert_eq!(charges.len(), files.len());
+    assert!(charges.iter().all(|c| c["delta"] == -1), "{charges:?}");
+    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json()["balance"], 100 - files.len() as i64);
+}
+
+fn garbage_fails_uncharged(stack: &Stack) {
+    let (account, project) = funded(stack, "garbage", 10);
+    // an MP4 file type box (so the upload's sniff accepts it) and then nothing an MP4 holds
+    let mut bytes = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
+    bytes.extend((0..40_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let path = scratch("garbage.mp4");
+    std::fs::write(&path, bytes).expect("garbage file");
+    let asset_id = upload(&account, &project, &path);
+    let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
+    assert_eq!(
+        (asset["state"].as_str(), asset["error_code"].as_str()),
+        (Some("failed"), Some("unsupported_media")),
+        "{asset}"
+    );
+    assert_eq!(asset["cuttable"], false);
+    assert!(consumed(&account).is_empty(), "a file that cannot be processed is never charged");
+    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json()["balance"], 10);
+    let jobs = jobs_of(stack, &asset_id);
+    assert_eq!(jobs.len(), 1, "bad input is not retried: {jobs:?}");
+    assert_eq!((jobs[0]["state"].as_str(), jobs[0]["attempt"].as_u64()), (Some("failed"), Some(1)));
+}
+
+fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
+    let (account, project) = funded(stack, "ninety", 10);
+    // 90 s of tone, the middle of it "spoken" (the fake transcriber answers for 90 s of audio)
+    let file = ffmpeg("ninety.m4a", &["-f", "lavfi", "-i", &sine(90), "-ac", "1", "-c:a", "aac", "-b:a", "64k"]);
+    let words = ["ninety", "seconds", "of", "tone"];
+    let spoken: Vec<SpokenWord> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| SpokenWord { text: (*w).to_owned(), start: 10.0 + i as f64, end: 10.6 + i as f64 })
+        .collect();
+    stack.transcriber.register(90_000, spoken);
+    let asset_id = upload(&account, &project, &file);
+    // the job's message delivered again while it runs …
+    let job = jobs_of(stack, &asset_id).into_iter().find(|j| j["kind"] == "process_asset").expect("processing job");
+    let job_id = job["id"].as_str().expect("job id").to_owned();
+    stack.admin().post(&format!("/admin/v1/jobs/{job_id}/redeliver"), &json!({})).expect(202);
+    let asset = settled(stack, &account, &asset_id, Duration::from_secs(90), false);
+    assert_eq!(asset["state"], "ready", "{asset}");
+    // … and once more after it finished
+    stack.admin().post(&format!("/admin/v1/jobs/{job_id}/redeliver"), &json!({})).expect(202);
+    std::thread::sleep(Duration::from_secs(3));
+    let charges = consumed(&account);
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert_eq!((charges[0]["delta"].as_i64(), charges[0]["asset_id"].as_str()), (Some(-2), Some(asset_id.as_str())));
+    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json()["balance"], 8);
+    let jobs = jobs_of(stack, &asset_id);
+    let processing = jobs.iter().find(|j| j["kind"] == "process_asset").expect("job");
+    assert_eq!(
+        (processing["state"].as_str(), processing["attempt"].as_u64()),
+        (Some("succeeded"), Some(1)),
+        "{jobs:?}"
+    );
+    let transcription = jobs.iter().find(|j| j["kind"] == "transcribe_asset").expect("transcription job");
+    assert_eq!(transcription["state"], "succeeded", "{jobs:?}");
+    // the speech went to the transcriber once, as 16 kHz WAV, with the model configured
+    let requests: Vec<_> =
+        stack.transcriber.requests().into_iter().filter(|r| r.duration_ms.abs_diff(90_000) <= 50).collect();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!((requests[0].model.as_str(), requests[0].response_format.as_str()), ("whisper-test", "verbose_json"));
+    assert_eq!(requests[0].sample_rate, 16_000);
+}
+
+fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {
+    let (account, project) = funded(stack, "unpaid", 1);
+    let older = ffmpeg("unpaid-a.m4a", &["-f", "lavfi", "-i", &sine(61), "-ac", "1", "-c:a", "aac", "-b:a", "32k"]);
+    let newer = ffmpeg("unpaid-b.m4a", &["-f", "lavfi", "-i", &sine(62), "-ac", "1", "-c:a", "aac", "-b:a", "32k"]);
+    // both created while one credit is available; each costs two
+    let first = upload(&account, &project, &older);
+    std::thread::sleep(Duration::from_millis(20));
+    let second = upload(&account, &project, &newer);
+    for id in [&first, &second] {
+        let asset = settled(stack, &account, id, Duration::from_secs(90), false);
+        assert_eq!(
+            (asset["state"].as_str(), asset["cuttable"].as_bool()),
+            (Some("pending_payment"), Some(false)),
+            "{asset}"
+        );
+    }
+    assert!(consumed(&account).is_empty());
+    // two more credits: three available, enough for the older only (the newer does not jump it)
+    stack.grant(&account.id, 2, "topup").expect(201);
+    let state = |id: &str| account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["state"].clone();
+    assert_eq!((state(&first), state(&second)), (json!("ready"), json!("pending_payment")));
+    stack.grant(&account.id, 1, "topup").expect(201);
+    assert_eq!(state(&second), "ready");
+    let balance = account.api.get("/v1/credits/balance").expect(200).json();
+    assert_eq!(balance["balance"], 0, "{balance}");
+    assert_eq!(consumed(&account).len(), 2);
+}
+
+fn a_killed_container_is_retried(stack: &Stack) {
+    let (account, project) = funded(stack, "killed", 100);
+    // long enough that the container is still at it when it is killed
+    let file = ffmpeg(
+        "long.m4a",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=300:sample_rate=16000:duration=1500",
+            "-ac",
+            "1",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "24k",
+        ],
+    );
+    let asset_id = upload(&account, &project, &file);
+    let started = Instant::now();
+    loop {
+        let jobs = jobs_of(stack, &asset_id);
+        if jobs.iter().any(|j| j["kind"] == "process_asset" && j["state"] == "running") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the job never ran: {jobs:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stack.kill_and_restart_media().expect("media container restarts");
+    let asset = settled(stack, &account, &asset_id, Duration::from_secs(120), true);
+    assert_eq!(asset["state"], "ready", "{asset}");
+    let jobs = jobs_of(stack, &asset_id);
+    let job = jobs.iter().find(|j| j["kind"] == "process_asset").expect("job");
+    assert_eq!(job["state"], "succeeded", "{jobs:?}");
+    assert!(job["attempt"].as_u64() >= Some(2), "the killed attempt was retried: {jobs:?}");
+    let charges = consumed(&account);
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert_eq!(charges[0]["delta"], -25, "25 minutes");
+}
