@@ -71,7 +71,13 @@ impl World {
             rate_card: RateCard::default(),
             speech: transcribing.then(SpeechFormat::default),
         };
-        Self { platform: MemoryPlatform::default(), media: Media::default(), echo: Echo::default(), config, transcribing }
+        Self {
+            platform: MemoryPlatform::default(),
+            media: Media::default(),
+            echo: Echo::default(),
+            config,
+            transcribing,
+        }
     }
 
     fn deps(&self) -> ProcessingDeps<'_> {
