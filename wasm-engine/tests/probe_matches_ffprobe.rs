@@ -58,9 +58,9 @@ fn assert_matches_ffprobe(path: &Path) {
             track.codec,
             stream["duration"]
         );
-        // Stream bit rates: ffmpeg computes them from sample tables for MP4 and WAV, which we
-        // match; for MP3 and the like it reports the nominal rate of the first frame instead.
-        if matches!(info.container.as_str(), "mp4" | "mov" | "m4a" | "wav") {
+        // Stream bit rates: ffmpeg computes them from sample tables for MP4 and WAV, and reports
+        // the first frame's nominal rate for MP3; we match both.
+        if matches!(info.container.as_str(), "mp4" | "mov" | "m4a" | "wav" | "mp3") {
             within(track.bitrate.expect("track bitrate") as f64, number(&stream["bit_rate"]), 0.01, "stream bit rate");
         }
         match track.kind {

@@ -97,6 +97,68 @@ fn track_duration(track: &Track, reader: &dyn FormatReader) -> Option<TimeValue>
     own.or_else(|| ticks_to_time(media.duration?.get(), media.time_base?))
 }
 
+/// An MP3 stream's bit rate as ffprobe reports it: the nominal rate in the header of the first
+/// audio frame (after an ID3v2 tag and a LAME `Info` frame), not the file's average, which tags
+/// skew. `None` for a VBR file (`Xing` frame; the average is right then) or anything unexpected.
+fn mp3_nominal_bitrate(source: &dyn RangeSource) -> Option<u64> {
+    let head = source.read_vec(0, source.len().min(10)).ok()?;
+    let mut at = match head.get(..3) {
+        // ID3v2: a 10-byte header, a syncsafe size, and a 10-byte footer when flag 0x10 is set
+        Some(b"ID3") if head.len() == 10 => {
+            let size = head[6..10].iter().fold(0u64, |size, &b| (size << 7) | u64::from(b & 0x7f));
+            10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 }
+        }
+        _ => 0,
+    };
+    for _ in 0..2 {
+        let frame = Mp3Frame::read(source, at)?;
+        let tag = source.read_vec(at + frame.side_info_end, 4).ok()?;
+        match tag.as_slice() {
+            b"Xing" => return None,
+            b"Info" => at += frame.length,
+            _ => return Some(frame.kbps * 1000),
+        }
+    }
+    None
+}
+
+/// What one Layer III frame header says.
+struct Mp3Frame {
+    kbps: u64,
+    length: u64,
+    /// Where the side information ends (a LAME tag starts there).
+    side_info_end: u64,
+}
+
+impl Mp3Frame {
+    fn read(source: &dyn RangeSource, at: u64) -> Option<Self> {
+        let header = source.read_vec(at, 4).ok()?;
+        if header[0] != 0xff || header[1] & 0xe0 != 0xe0 || (header[1] >> 1) & 0b11 != 0b01 {
+            return None; // no frame sync, or not Layer III
+        }
+        const MPEG1_KBPS: [u64; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+        const MPEG2_KBPS: [u64; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+        let version = (header[1] >> 3) & 0b11; // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+        let mpeg1 = version == 0b11;
+        let kbps = *(if mpeg1 { &MPEG1_KBPS } else { &MPEG2_KBPS }).get(usize::from(header[2] >> 4))?;
+        let base_rate = [44_100u64, 48_000, 32_000].get(usize::from((header[2] >> 2) & 0b11)).copied()?;
+        let sample_rate = match version {
+            0b11 => base_rate,
+            0b10 => base_rate / 2,
+            _ => base_rate / 4,
+        };
+        let padding = u64::from((header[2] >> 1) & 1);
+        let length = if mpeg1 { 144_000 * kbps / sample_rate } else { 72_000 * kbps / sample_rate } + padding;
+        let mono = header[3] >> 6 == 0b11;
+        let side_info = match (mpeg1, mono) {
+            (true, false) => 32,
+            (true, true) | (false, false) => 17,
+            (false, true) => 9,
+        };
+        (kbps > 0 && length > 4).then_some(Self { kbps, length, side_info_end: 4 + side_info })
+    }
+}
+
 pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeValue>, Vec<TrackInfo>)> {
     let reader = open(source)?;
     let tracks = reader.tracks();
@@ -118,7 +180,11 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
             kind: TrackKind::Audio,
             codec: codec_name(params.codec),
             duration,
-            bitrate: duration.and_then(|d| bits_per_second(source.len(), d)),
+            bitrate: match params.codec {
+                codec::CODEC_ID_MP3 => mp3_nominal_bitrate(source),
+                _ => None,
+            }
+            .or_else(|| duration.and_then(|d| bits_per_second(source.len(), d))),
             video: None,
             audio: Some(audio),
         });
