@@ -39,3 +39,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
+	@cargo run --quiet --release -p roughcut-bench --bin processing

@@ -8,9 +8,12 @@
 //! mp3 render of the same kept spans (engine vs ffmpeg), and the peak memory of analysing a
 //! 3-hour recording (`BENCH_LONG_SECONDS`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod inputs;
+use inputs::{SPEECH, ffmpeg, input, root, run, speech_m4a};
 
 use roughcut_engine::analyze::{EnergyVad, analyse};
 use roughcut_engine::media::extract::extract_aac;
@@ -22,39 +25,6 @@ const RUNS: usize = 3;
 
 fn env_seconds(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
-    assert!(output.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn ffmpeg(args: &[&str]) {
-    let mut all = vec!["-v", "error", "-y"];
-    all.extend_from_slice(args);
-    run("ffmpeg", &all);
-}
-
-/// Generates `name` with `args` unless a file of that name already exists.
-fn input(name: &str, args: &[&str]) -> PathBuf {
-    let dir = root().join("target/bench-media");
-    std::fs::create_dir_all(&dir).expect("bench dir");
-    let path = dir.join(name);
-    if !path.exists() {
-        eprintln!("generating {name} …");
-        let partial = dir.join(format!("partial-{name}"));
-        let target = partial.to_string_lossy().into_owned();
-        let mut all = args.to_vec();
-        all.push(&target);
-        ffmpeg(&all);
-        std::fs::rename(&partial, &path).expect("rename");
-    }
-    path
 }
 
 /// The median wall time of `RUNS` runs of `work`.
@@ -107,7 +77,7 @@ fn main() {
     let video_seconds = env_seconds("BENCH_VIDEO_SECONDS", 600).to_string();
     let audio_seconds = env_seconds("BENCH_AUDIO_SECONDS", 3600).to_string();
     let long_seconds = env_seconds("BENCH_LONG_SECONDS", 3 * 3600).to_string();
-    let speech = "aevalsrc=exprs=(0.2+0.6*abs(sin(2*PI*0.7*t)))*sin(2*PI*(300+200*sin(2*PI*3*t))*t)*gt(sin(2*PI*0.13*t)\\,-0.6):s=48000";
+    let speech = SPEECH;
     let video = input(
         &format!("video-{video_seconds}s-1080p.mp4"),
         &[
@@ -135,10 +105,7 @@ fn main() {
             "128k",
         ],
     );
-    let audio = input(
-        &format!("speech-{audio_seconds}s.m4a"),
-        &["-f", "lavfi", "-i", speech, "-t", &audio_seconds, "-ac", "2", "-c:a", "aac", "-b:a", "128k"],
-    );
+    let audio = speech_m4a(&audio_seconds);
     let long = input(
         &format!("speech-{long_seconds}s.m4a"),
         &["-f", "lavfi", "-i", speech, "-t", &long_seconds, "-ac", "1", "-c:a", "aac", "-b:a", "96k"],

@@ -6,6 +6,7 @@ use crate::adapters;
 use crate::adapters::d1::D1Store;
 use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
+use crate::adapters::r2::R2Objects;
 use crate::adapters::web;
 use crate::domain::downloads::FILES_PREFIX;
 use crate::domain::jobs::JobMessage;
@@ -30,16 +31,19 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
         return adapters::downloads::handle(request, &env).await;
     }
     let log = ConsoleLog;
-    let prepared = match (web::read_request(&mut request).await, env.d1("DB"), env.queue("JOBS")) {
-        (Ok(api_request), Ok(db), Ok(queue)) => Ok((api_request, D1Store::new(db), queue)),
-        (Err(err), _, _) => Err(format!("reading request: {err}")),
-        (_, Err(err), _) => Err(format!("D1 binding DB: {err}")),
-        (_, _, Err(err)) => Err(format!("queue binding JOBS: {err}")),
+    let bindings = (env.d1("DB"), env.queue("JOBS"), env.bucket("MEDIA"));
+    let prepared = match (web::read_request(&mut request).await, bindings) {
+        (Ok(api_request), (Ok(db), Ok(queue), Ok(bucket))) => Ok((api_request, D1Store::new(db), queue, bucket)),
+        (Err(err), _) => Err(format!("reading request: {err}")),
+        (_, (Err(err), _, _)) => Err(format!("D1 binding DB: {err}")),
+        (_, (_, Err(err), _)) => Err(format!("queue binding JOBS: {err}")),
+        (_, (_, _, Err(err))) => Err(format!("R2 binding MEDIA: {err}")),
     };
     let response = match prepared {
-        Ok((api_request, store, queue)) => {
+        Ok((api_request, store, queue, bucket)) => {
             let queue = QueueJobs::new(&store, queue);
-            let services = store.services(&queue, &log);
+            let blobs = R2Objects::new(bucket);
+            let services = store.services(&queue, &blobs, &log);
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),

@@ -54,6 +54,7 @@ pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
         JobOutcome::Succeeded { .. } => control.log("succeeded"),
         JobOutcome::Failed(failure) => control.log(format_args!("failed: {}", failure.error_code)),
     }
+    control.set_progress(1.0, "reporting");
     http.post_result(&job.links.result, &outcome, control);
 }
 

@@ -22,6 +22,9 @@ pub struct Control {
     cancelled: AtomicBool,
     child: Mutex<Option<Child>>,
     progress: Mutex<(f64, &'static str)>,
+    /// When the attempt started: each stage is logged with the time it began, so that the log
+    /// tells where an attempt's time went.
+    started: std::time::Instant,
 }
 
 /// Why a child process did not run to its end.
@@ -57,6 +60,7 @@ impl Control {
             cancelled: AtomicBool::new(false),
             child: Mutex::new(None),
             progress: Mutex::new((0.0, "starting")),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -87,7 +91,10 @@ impl Control {
     }
 
     pub fn set_progress(&self, fraction: f64, stage: &'static str) {
-        *lock(&self.progress) = (fraction.clamp(0.0, 1.0), stage);
+        let previous = std::mem::replace(&mut *lock(&self.progress), (fraction.clamp(0.0, 1.0), stage)).1;
+        if previous != stage {
+            self.log(format_args!("{stage} from {} ms", self.started.elapsed().as_millis()));
+        }
     }
 
     pub fn progress(&self) -> (f64, &'static str) {

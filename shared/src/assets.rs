@@ -181,3 +181,30 @@ pub struct SeedAsset {
     /// A short-lived signed URL of the bytes, for `READY` assets.
     pub download_url: Option<String>,
 }
+
+/// One word of a transcript a user uploads (`POST /v1/assets/{id}/transcript`, JSON form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptWord {
+    pub text: String,
+    /// Seconds from the start of the asset.
+    pub start: f64,
+    pub end: f64,
+    /// 0–1, when known.
+    pub confidence: Option<f64>,
+}
+
+/// The JSON form of an uploaded transcript (SRT and WebVTT are taken as they are).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptUpload {
+    pub words: Vec<TranscriptWord>,
+}
+
+/// The answer to a transcript upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptAccepted {
+    pub asset_id: String,
+    /// How many words were stored.
+    pub words: usize,
+    /// Always `user`: this transcript replaces automatic transcription for the asset.
+    pub source: String,
+}

@@ -22,6 +22,7 @@ pub fn tests() -> Vec<Test> {
         ("processing::garbage_fails_uncharged", garbage_fails_uncharged),
         ("processing::ninety_seconds_cost_two_credits_once", ninety_seconds_cost_two_credits_once),
         ("processing::unpaid_assets_wait_for_a_top_up_oldest_first", unpaid_assets_wait_for_a_top_up_oldest_first),
+        ("processing::users_bring_their_own_transcript", users_bring_their_own_transcript),
     ]
 }
 
@@ -332,4 +333,35 @@ fn a_killed_container_is_retried(stack: &Stack) {
     let charges = consumed(&account);
     assert_eq!(charges.len(), 1, "{charges:?}");
     assert_eq!(charges[0]["delta"], -25, "25 minutes");
+}
+
+fn users_bring_their_own_transcript(stack: &Stack) {
+    let (account, project) = funded(stack, "own-transcript", 10);
+    let file = ffmpeg("own-transcript.wav", &["-f", "lavfi", "-i", &sine(4), "-ac", "1", "-c:a", "pcm_s16le"]);
+    let asset_id = upload(&account, &project, &file);
+    let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
+    assert_eq!(asset["state"], "ready");
+    let path = format!("/v1/assets/{asset_id}/transcript");
+    let srt = "1\n00:00:00,500 --> 00:00:01,500\nhello there\n\n2\n00:00:02,000 --> 00:00:03,000\ngeneral kenobi\n";
+    let accepted =
+        account.api.send(Method::POST, &path, Some("application/x-subrip"), srt.as_bytes().to_vec()).expect(200).json();
+    assert_eq!(accepted, json!({ "asset_id": asset_id, "words": 4, "source": "user" }));
+    let vtt = "WEBVTT\n\n00:00:00.500 --> 00:00:01.000\nhi\n";
+    account.api.send(Method::POST, &path, Some("text/vtt"), vtt.as_bytes().to_vec()).expect(200);
+    let words = json!({ "words": [{ "text": "hi", "start": 0.5, "end": 0.9, "confidence": 0.9 }] });
+    account.api.post(&path, &words).expect(200);
+    // words past the end of the 4-second file, or out of order, are refused with their field
+    let late = json!({ "words": [{ "text": "late", "start": 3.5, "end": 4.5 }] });
+    let error = account.api.post(&path, &late).expect_error(422, "validation_error");
+    assert_eq!(error["error"]["fields"][0]["field"], "body.words[0].end", "{error}");
+    let unordered =
+        json!({ "words": [{ "text": "b", "start": 2, "end": 3 }, { "text": "a", "start": 1, "end": 1.5 }] });
+    let error = account.api.post(&path, &unordered).expect_error(422, "validation_error");
+    assert_eq!(error["error"]["fields"][0]["field"], "body.words[1].start", "{error}");
+    account
+        .api
+        .send(Method::POST, &path, Some("text/plain"), b"hello".to_vec())
+        .expect_error(415, "unsupported_media_type");
+    let stranger = stack.new_account("stranger");
+    stranger.api.post(&path, &words).expect_error(404, "not_found");
 }

@@ -29,6 +29,7 @@ pub struct Stack {
     /// The OpenAI-compatible transcription server the stack is configured with.
     pub transcriber: FakeTranscriber,
     state_dir: PathBuf,
+    media_bin: PathBuf,
     media_port: u16,
     /// How `wrangler dev` is started, to start it again on the same port and state.
     wrangler_args: Vec<String>,
@@ -62,11 +63,16 @@ impl Stack {
     /// Starts everything from the artifacts `make test` built; the error says what failed and
     /// shows the end of its log.
     pub fn start() -> Result<Self, String> {
-        let root = repo_root();
-        let wrangler = root.join("node_modules/.bin/wrangler");
         let media_bin = std::env::var("MEDIA_CONTAINER_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("target/debug/media-container"));
+            .unwrap_or_else(|_| repo_root().join("target/debug/media-container"));
+        Self::start_with_media(media_bin)
+    }
+
+    /// The stack with the media container binary `media_bin` (the benchmarks run a release build).
+    pub fn start_with_media(media_bin: PathBuf) -> Result<Self, String> {
+        let root = repo_root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
         for artifact in [root.join("edge-worker/build/index.js"), media_bin.clone(), wrangler.clone()] {
             if !artifact.exists() {
                 return Err(format!("{} is missing: run `make test`, which builds it first", artifact.display()));
@@ -80,6 +86,7 @@ impl Stack {
             admin_token: random_hex(24)?,
             transcriber: FakeTranscriber::start()?,
             state_dir,
+            media_bin,
             media_port: free_port()?,
             wrangler_args: Vec::new(),
             children: Mutex::new(Vec::new()),
@@ -146,11 +153,7 @@ impl Stack {
     }
 
     fn media_command(&self) -> Command {
-        let root = repo_root();
-        let media_bin = std::env::var("MEDIA_CONTAINER_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("target/debug/media-container"));
-        let mut media = Command::new(media_bin);
+        let mut media = Command::new(&self.media_bin);
         media.env("PORT", self.media_port.to_string()).env("MEDIA_HEARTBEAT_MS", "1000");
         media
     }
@@ -198,6 +201,11 @@ impl Stack {
         }
         self.spawn("wrangler", self.wrangler_command())?;
         self.wait_ready("wrangler", &format!("{}/v1/openapi.json", self.base_url))
+    }
+
+    /// What a process of the stack has logged so far (`media-container`, `wrangler`).
+    pub fn log_text(&self, name: &str) -> String {
+        fs::read_to_string(self.log_path(name)).unwrap_or_default()
     }
 
     fn log_path(&self, name: &str) -> PathBuf {

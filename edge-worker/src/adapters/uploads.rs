@@ -8,6 +8,7 @@ use worker::{Env, Request, RequestInit, Response};
 use super::d1::D1Store;
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
+use super::r2::R2Objects;
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
@@ -53,7 +54,8 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
     let log = ConsoleLog;
     let queue = QueueJobs::new(&store, env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
-    let services = store.services(&queue, &log);
+    let blobs = R2Objects::new(env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
+    let services = store.services(&queue, &blobs, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();

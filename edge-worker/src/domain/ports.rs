@@ -278,6 +278,7 @@ pub struct Services<'a> {
     pub processing: &'a dyn crate::domain::processing::ProcessingStore,
     pub jobs: &'a dyn crate::domain::jobs::JobStore,
     pub queue: &'a dyn crate::domain::jobs::JobQueue,
+    pub blobs: &'a dyn crate::domain::processing::Blobs,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
 }

@@ -162,6 +162,7 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::DeleteAsset => assets::delete(call).await,
         Endpoint::RestoreAsset => assets::restore(call).await,
         Endpoint::CreateAudioProxy => assets::create_audio_proxy(call).await,
+        Endpoint::UploadTranscript => assets::upload_transcript(call).await,
         Endpoint::ListSeedAssets => seed_assets::list(call).await,
         Endpoint::GetSeedAsset => seed_assets::get(call).await,
         Endpoint::DeleteSeedAsset => seed_assets::delete(call).await,

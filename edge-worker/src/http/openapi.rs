@@ -36,6 +36,7 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::assets::delete,
         handlers::assets::restore,
         handlers::assets::create_audio_proxy,
+        handlers::assets::upload_transcript,
         handlers::seed_assets::list,
         handlers::seed_assets::get,
         handlers::seed_assets::delete,

@@ -81,6 +81,19 @@ impl ApiRequest {
         })
     }
 
+    /// The body as UTF-8 text (transcripts in SRT or WebVTT): too large → 413, not UTF-8 → 400.
+    pub fn text(&self) -> Result<&str, ApiError> {
+        match &self.body {
+            RequestBody::TooLarge => Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("Bodies are limited to {MAX_JSON_BODY_BYTES} bytes."),
+            )),
+            RequestBody::Bytes(bytes) => {
+                std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request("The body is not UTF-8 text."))
+            }
+        }
+    }
+
     fn is_json(&self) -> bool {
         let Some(value) = self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
             return false;

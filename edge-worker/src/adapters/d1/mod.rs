@@ -22,6 +22,7 @@ use crate::domain::ports::{
     LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
     UploadPurpose, UploadRecord,
 };
+use crate::domain::processing::Blobs;
 use crate::domain::time::Timestamp;
 
 #[derive(Debug)]
@@ -34,8 +35,8 @@ impl D1Store {
         Self { db }
     }
 
-    /// The domain's services over this store, `queue`, the Worker's clock and `log`.
-    pub fn services<'a>(&'a self, queue: &'a dyn JobQueue, log: &'a dyn Log) -> Services<'a> {
+    /// The domain's services over this store, `queue`, `blobs`, the Worker's clock and `log`.
+    pub fn services<'a>(&'a self, queue: &'a dyn JobQueue, blobs: &'a dyn Blobs, log: &'a dyn Log) -> Services<'a> {
         Services {
             accounts: self,
             keys: self,
@@ -45,6 +46,7 @@ impl D1Store {
             processing: self,
             jobs: self,
             queue,
+            blobs,
             clock: &WorkerClock,
             log,
         }

@@ -454,6 +454,7 @@ impl MemoryPlatform {
             processing: &self.store,
             jobs: &self.store,
             queue: &self.store,
+            blobs: &self.store,
             clock: &self.clock,
             log: &self.log,
         }

@@ -26,6 +26,14 @@ impl MemoryStore {
         self.tables.borrow().sent.clone()
     }
 
+    /// Overwrites an asset's record (tests put assets in the states other flows would).
+    pub fn replace_asset(&self, asset: crate::domain::ports::AssetRecord) {
+        let mut tables = self.tables.borrow_mut();
+        if let Some(slot) = tables.assets.iter_mut().find(|a| a.id == asset.id) {
+            *slot = asset;
+        }
+    }
+
     fn with_facts<T>(&self, asset_id: &str, change: impl FnOnce(&mut ProcessingFacts) -> T) -> T {
         let mut tables = self.tables.borrow_mut();
         let index = match tables.facts.iter().position(|(id, _)| id == asset_id) {

@@ -314,3 +314,37 @@ fn unpaid_assets_are_activated_oldest_first() {
         [("ast_1", "asset.pending_payment"), ("ast_2", "asset.pending_payment"), ("ast_1", "asset.ready")]
     );
 }
+
+#[test]
+fn an_audio_proxy_makes_the_asset_cuttable_and_the_video_corrects_the_charge() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let video_job = world.uploaded(&account, "ast_1");
+    // the video is still uploading while its proxy lands: back to pending_upload, a proxy job
+    {
+        let store = &world.platform.store;
+        let mut asset = world.asset(&account, "ast_1");
+        asset.state = AssetState::PendingUpload;
+        store.replace_asset(asset);
+    }
+    let input = MediaInput { object_key: "proxy".into(), size_bytes: 100 };
+    let now = world.platform.clock.now();
+    let proxy = JobRecord::new(JobKind::ProcessAudioProxy, &account, "ast_1", serde_json::to_string(&input).ok(), now);
+    block_on(world.platform.store.submit(&proxy)).expect("proxy job");
+    block_on(run::start_attempt(world.deps(), &proxy.id)).expect("start");
+    block_on(run::report(world.deps(), &proxy.id, 1, processed(61_000, 0))).expect("report");
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, asset.cuttable), (AssetState::PendingUpload, true), "cuttable before the video lands");
+    assert_eq!(world.balance(&account), 8, "61 s cost 2 credits");
+
+    // the video lands and is 125 s long (the proxy said 61 s): its price, 3, corrects the charge
+    let mut asset = world.asset(&account, "ast_1");
+    asset.state = AssetState::Processing;
+    world.platform.store.replace_asset(asset);
+    block_on(run::start_attempt(world.deps(), &video_job)).expect("start");
+    block_on(run::report(world.deps(), &video_job, 1, processed(125_000, 0))).expect("report");
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!((asset.state, asset.duration_ms), (AssetState::Ready, Some(125_000)));
+    assert_eq!(world.consumed(&account), 1, "one consume_asset for the proxy and the video together");
+    assert_eq!(world.balance(&account), 7, "the video's 125 s cost 3: one more credit as an adjustment");
+}

@@ -1,8 +1,9 @@
 //! `/v1/assets`: create (with its TUS upload), list (by project, state, type), get, delete,
-//! restore.
+//! restore, the audio proxy, and a transcript the user brings.
 
-use roughcut_shared::List;
 use roughcut_shared::assets::{Asset, AssetState, AssetType, AudioProxyUpload, CreateAsset, CreateAudioProxy};
+use roughcut_shared::assets::{TranscriptAccepted, TranscriptUpload};
+use roughcut_shared::{ErrorCode, ErrorEnvelope, List};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -10,6 +11,7 @@ use super::{list_body, page};
 use crate::domain::assets::{self, Links};
 use crate::domain::downloads::Signer;
 use crate::domain::ports::AssetFilter;
+use crate::domain::transcripts::{self, TranscriptFormat};
 use crate::http::{ApiError, ApiResponse, Call};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,4 +117,35 @@ pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError
     .await?;
     let location = upload.upload_url.clone();
     Ok(ApiResponse::json(201, &upload).with_header("location", location))
+}
+
+#[utoipa::path(post, path = "/v1/assets/{id}/transcript", tag = "assets",
+    params(("id" = String, Path, description = "Asset id (`ast_…`).")),
+    request_body(content(
+        (TranscriptUpload = "application/json"),
+        (String = "application/x-subrip"),
+        (String = "text/vtt"),
+    )),
+    security(("api_key" = [])),
+    description = "A transcript the user already has: a JSON word list, SRT (each cue's words share its time) or WebVTT (inline timestamps give word times).",
+    responses(
+        (status = 200, description = "Stored: it replaces automatic transcription for cuts made afterwards.", body = TranscriptAccepted),
+        (status = 415, description = "Not JSON, SRT or WebVTT.", body = ErrorEnvelope),
+        (status = 422, description = "Words unordered, overlapping, empty, or outside the asset's duration.", body = ErrorEnvelope)))]
+pub async fn upload_transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let content_type = call.request.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = match content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+        "application/json" => TranscriptFormat::Json,
+        "application/x-subrip" | "application/srt" | "text/srt" => TranscriptFormat::Srt,
+        "text/vtt" => TranscriptFormat::Vtt,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the transcript as application/json, application/x-subrip (SRT) or text/vtt.",
+            ));
+        }
+    };
+    let text = call.request.text()?;
+    let accepted = transcripts::upload(&call.services, call.account()?, call.param("id")?, format, text).await?;
+    Ok(ApiResponse::json(200, &accepted))
 }

@@ -1,0 +1,143 @@
+//! Transcripts users bring (`POST /v1/assets/{id}/transcript`): JSON word lists, SRT or WebVTT,
+//! read by the engine — the same readers the browser uses — checked strictly (ordered, not
+//! overlapping, inside the asset's duration when it is known) and stored beside the asset, where
+//! they replace automatic transcription for every cut made afterwards.
+
+use roughcut_engine::transcript::{Transcript, json, srt, vtt};
+use roughcut_shared::FieldError;
+use roughcut_shared::assets::{AssetState, AssetType, TranscriptAccepted};
+
+use super::DomainError;
+use super::api_keys::Principal;
+use super::ports::Services;
+use super::processing::{TranscriptSource, output_key};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptFormat {
+    Json,
+    Srt,
+    Vtt,
+}
+
+pub async fn upload(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+    format: TranscriptFormat,
+    text: &str,
+) -> Result<TranscriptAccepted, DomainError> {
+    let asset = services.assets.asset(&principal.account_id, asset_id).await?;
+    let asset = asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))?;
+    if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
+        return Err(DomainError::Conflict("Only uploaded recordings take a transcript.".into()));
+    }
+    let parsed = match format {
+        TranscriptFormat::Json => json::parse(text),
+        TranscriptFormat::Srt => srt::parse(text),
+        TranscriptFormat::Vtt => vtt::parse(text),
+    };
+    let transcript = parsed.and_then(|words| Transcript::new(words, asset.duration_ms)).map_err(|error| {
+        let field = error.field.as_deref().map_or_else(|| "body".to_owned(), |field| format!("body.{field}"));
+        DomainError::Invalid(vec![FieldError { field, message: error.message }])
+    })?;
+    if transcript.words().is_empty() {
+        return Err(DomainError::invalid("body.words", "must hold at least one word"));
+    }
+    let now = services.clock.now();
+    let key = output_key(&asset.id, "user", &format!("transcript-{}.json", now.0));
+    services.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
+    services.processing.record_transcript(&asset.id, &key, TranscriptSource::User, now).await?;
+    Ok(TranscriptAccepted {
+        asset_id: asset.id,
+        words: transcript.words().len(),
+        source: TranscriptSource::User.as_str().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+
+    use super::*;
+    use crate::domain::accounts::create_account;
+    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::ports::{AssetRecord, AssetStore, UploadPurpose, UploadRecord};
+    use crate::domain::processing::{Blobs, ProcessingStore};
+    use crate::domain::time::Timestamp;
+
+    fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {
+        let services = platform.services();
+        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let asset = AssetRecord {
+            id: "ast_1".into(),
+            account_id: account.id.clone(),
+            project_id: None,
+            asset_type: Some(AssetType::Audio),
+            state: AssetState::Ready,
+            state_before_delete: None,
+            cuttable: true,
+            filename: None,
+            extension: None,
+            content_type: None,
+            language: None,
+            size_bytes: Some(10),
+            duration_ms,
+            media: None,
+            object_key: None,
+            error_code: None,
+            error_message: None,
+            created_at: Timestamp(0),
+            deleted_at: None,
+            open_upload_id: None,
+        };
+        let upload = UploadRecord {
+            id: "upl_1".into(),
+            account_id: account.id.clone(),
+            asset_id: "ast_1".into(),
+            purpose: UploadPurpose::Source,
+            length: 10,
+            object_key: "k".into(),
+            created_at: Timestamp(0),
+            expires_at: Timestamp(0),
+        };
+        block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
+        Principal { account_id: account.id, key_id: String::new() }
+    }
+
+    #[test]
+    fn a_valid_transcript_is_stored_and_replaces_automatic_transcription() {
+        let platform = MemoryPlatform::default();
+        let principal = setup(&platform, Some(5_000));
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\nhello there\n";
+        let accepted =
+            block_on(upload(&platform.services(), &principal, "ast_1", TranscriptFormat::Srt, srt)).expect("stored");
+        assert_eq!((accepted.words, accepted.source.as_str()), (2, "user"));
+        let facts = block_on(platform.store.facts("ast_1")).expect("facts");
+        assert_eq!(facts.transcript_source.as_deref(), Some("user"));
+        let stored = block_on(platform.store.get(&facts.transcript_key.expect("key"))).expect("get").expect("object");
+        assert_eq!(json::parse(&String::from_utf8(stored).expect("utf-8")).expect("words").len(), 2);
+    }
+
+    #[test]
+    fn bad_words_name_their_field() {
+        let platform = MemoryPlatform::default();
+        let principal = setup(&platform, Some(5_000));
+        let services = platform.services();
+        let field_of = |body: &str| match block_on(upload(&services, &principal, "ast_1", TranscriptFormat::Json, body))
+        {
+            Err(DomainError::Invalid(fields)) => fields[0].field.clone(),
+            other => panic!("{body}: {other:?}"),
+        };
+        let unordered = r#"{"words":[{"text":"b","start":2,"end":3},{"text":"a","start":1,"end":1.5}]}"#;
+        assert_eq!(field_of(unordered), "body.words[1].start");
+        let beyond = r#"{"words":[{"text":"late","start":4.5,"end":6}]}"#;
+        assert_eq!(field_of(beyond), "body.words[0].end");
+        assert_eq!(field_of(r#"{"words":[]}"#), "body.words");
+        let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
+        let body = r#"{"words":[{"text":"a","start":1,"end":2}]}"#;
+        assert_eq!(
+            block_on(upload(&services, &stranger, "ast_1", TranscriptFormat::Json, body)),
+            Err(DomainError::NotFound("asset"))
+        );
+    }
+}
