@@ -32,13 +32,20 @@ fn job_request(url: &str, job: &MediaJob) -> worker::Result<Request> {
     Request::new_with_init(url, &init)
 }
 
+/// Used when a busy container names no delay.
+const DEFAULT_BUSY_SECONDS: u32 = 5;
+
 async fn accepted(response: worker::Result<Response>) -> Result<(), DispatchError> {
-    let mut response = response.map_err(|e| DispatchError(format!("unreachable: {e}")))?;
+    let mut response = response.map_err(|e| DispatchError::Failed(format!("unreachable: {e}")))?;
     match response.status_code() {
         200..=299 => Ok(()),
+        503 => {
+            let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| v.parse().ok());
+            Err(DispatchError::Busy { retry_after_seconds: retry_after.unwrap_or(DEFAULT_BUSY_SECONDS).clamp(1, 300) })
+        }
         status => {
             let body = response.text().await.unwrap_or_default();
-            Err(DispatchError(format!("answered {status}: {}", body.chars().take(300).collect::<String>())))
+            Err(DispatchError::Failed(format!("answered {status}: {}", body.chars().take(300).collect::<String>())))
         }
     }
 }
@@ -46,7 +53,7 @@ async fn accepted(response: worker::Result<Response>) -> Result<(), DispatchErro
 #[async_trait(?Send)]
 impl MediaDispatch for MediaTransport {
     async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError> {
-        let refused = |e: worker::Error| DispatchError(format!("building the request: {e}"));
+        let refused = |e: worker::Error| DispatchError::Failed(format!("building the request: {e}"));
         match self {
             Self::Http { base_url } => {
                 let request = job_request(&format!("{}/jobs", base_url.trim_end_matches('/')), job).map_err(refused)?;
@@ -57,7 +64,7 @@ impl MediaDispatch for MediaTransport {
                 let stub = namespace
                     .id_from_name(&job.job_id)
                     .and_then(|id| id.get_stub())
-                    .map_err(|e| DispatchError(format!("container stub: {e}")))?;
+                    .map_err(|e| DispatchError::Failed(format!("container stub: {e}")))?;
                 let request = job_request("http://container/jobs", job).map_err(refused)?;
                 accepted(stub.fetch_with_request(request).await).await
             }

@@ -125,6 +125,8 @@ pub enum AttemptEnd {
         error_code: String,
         error_message: String,
     },
+    /// Back to `queued` as if the attempt had not started (the media container was busy).
+    Deferred,
 }
 
 #[async_trait(?Send)]

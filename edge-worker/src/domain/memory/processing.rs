@@ -119,8 +119,14 @@ impl JobStore for MemoryStore {
         else {
             return Ok(false);
         };
+        if *end == AttemptEnd::Deferred {
+            row.record.state = JobState::Queued;
+            row.record.attempt -= 1;
+            row.record.lease_expires_at = None;
+            return Ok(true);
+        }
         let (state, error) = match end {
-            AttemptEnd::Succeeded => (JobState::Succeeded, None),
+            AttemptEnd::Deferred | AttemptEnd::Succeeded => (JobState::Succeeded, None),
             AttemptEnd::Retry { error_code, .. } => (JobState::Queued, Some(error_code.clone())),
             AttemptEnd::Failed { error_code, .. } => (JobState::Failed, Some(error_code.clone())),
         };

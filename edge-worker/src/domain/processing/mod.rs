@@ -198,7 +198,13 @@ pub trait Blobs {
 
 /// Why a job could not be handed to the media container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DispatchError(pub String);
+pub enum DispatchError {
+    /// The container is at capacity and asks to be called again after this many seconds: the
+    /// job waits its turn without spending an attempt.
+    Busy { retry_after_seconds: u32 },
+    /// Unreachable, or it refused the job: a failed attempt.
+    Failed(String),
+}
 
 /// The media container, over whichever transport the deployment has (`MEDIA_URL` locally, the
 /// Containers binding in production).

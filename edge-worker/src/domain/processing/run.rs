@@ -47,10 +47,18 @@ async fn dispatch(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), Store
         task: MediaTask::ProcessAsset { input_size: input.size_bytes, speech: deps.config.speech },
         links: links::links(&deps.config.signing_secret, &deps.config.origin, &job.id, job.attempt, now),
     };
-    if let Err(DispatchError(cause)) = deps.media.dispatch(&media_job).await {
-        deps.log.error(&job.id, &format!("dispatching attempt {}: {cause}", job.attempt));
-        let message = "The media service did not take the job.";
-        attempt_failed(deps, job, job.attempt, "media_unavailable", message, true).await?;
+    match deps.media.dispatch(&media_job).await {
+        Ok(()) => {}
+        Err(DispatchError::Busy { retry_after_seconds }) => {
+            if deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Deferred, deps.clock.now()).await? {
+                deps.queue.resend(&job.id, retry_after_seconds).await?;
+            }
+        }
+        Err(DispatchError::Failed(cause)) => {
+            deps.log.error(&job.id, &format!("dispatching attempt {}: {cause}", job.attempt));
+            let message = "The media service did not take the job.";
+            attempt_failed(deps, job, job.attempt, "media_unavailable", message, true).await?;
+        }
     }
     Ok(())
 }

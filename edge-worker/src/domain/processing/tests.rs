@@ -27,13 +27,17 @@ use crate::domain::time::Timestamp;
 struct Media {
     dispatched: RefCell<Vec<MediaJob>>,
     down: RefCell<bool>,
+    busy: RefCell<bool>,
 }
 
 #[async_trait(?Send)]
 impl MediaDispatch for Media {
     async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError> {
         if *self.down.borrow() {
-            return Err(DispatchError("connection refused".into()));
+            return Err(DispatchError::Failed("connection refused".into()));
+        }
+        if *self.busy.borrow() {
+            return Err(DispatchError::Busy { retry_after_seconds: 7 });
         }
         self.dispatched.borrow_mut().push(job.clone());
         Ok(())
@@ -261,6 +265,23 @@ fn an_unreachable_container_is_a_failed_attempt() {
     let job = world.job(&job);
     assert_eq!((job.state, job.attempt, job.last_error.as_deref()), (JobState::Queued, 1, Some("media_unavailable")));
     assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.id.clone(), 5)));
+}
+
+#[test]
+fn a_busy_container_defers_the_job_without_spending_an_attempt() {
+    let world = World::new(false);
+    let account = world.account(10);
+    let job = world.uploaded(&account, "ast_1");
+    *world.media.busy.borrow_mut() = true;
+    for _ in 0..(MAX_ATTEMPTS + 2) {
+        block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    }
+    let record = world.job(&job);
+    assert_eq!((record.state, record.attempt), (JobState::Queued, 0), "waiting, no attempt spent");
+    assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.clone(), 7)), "again after Retry-After");
+    *world.media.busy.borrow_mut() = false;
+    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    assert_eq!((world.job(&job).state, world.media.dispatched.borrow()[0].attempt), (JobState::Running, 1));
 }
 
 #[test]
