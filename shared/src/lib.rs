@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod assets;
 pub mod credits;
+pub mod cuts;
 pub mod error;
 pub mod jobs;
 pub mod list;

@@ -6,7 +6,7 @@ use worker::{Env, Headers, Range, Request, Response};
 
 use super::platform::{ConsoleLog, WorkerClock};
 use super::web;
-use crate::domain::downloads::{self, Grant, Refusal, Signer};
+use crate::domain::downloads::{self, Grant, Refusal, Signer, content_disposition};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::Clock;
 use crate::http::ApiError;
@@ -90,23 +90,4 @@ fn response_headers(grant: &Grant, size: u64, range: Option<(u64, u64)>) -> work
         None => headers.set("content-length", &size.to_string())?,
     }
     Ok(headers)
-}
-
-/// `attachment` with an ASCII fallback name and the exact UTF-8 one (RFC 6266 §4.3).
-fn content_disposition(filename: &str) -> String {
-    let ascii: String = filename
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

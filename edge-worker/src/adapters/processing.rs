@@ -121,6 +121,7 @@ impl ProcessingKit {
             jobs: &self.store,
             queue,
             store: &self.store,
+            cuts: &self.store,
             assets: &self.store,
             ledger: &self.store,
             blobs: &self.objects,

@@ -138,6 +138,25 @@ fn decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|s| !s.contains(['\n', '\r']))
 }
 
+/// `attachment` with an ASCII fallback name and the exact UTF-8 one (RFC 6266 §4.3).
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// No byte of the object is in the requested range (416).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unsatisfiable;

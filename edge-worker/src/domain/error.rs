@@ -27,6 +27,18 @@ pub enum DomainError {
     TooLarge(String),
     /// The resource's state does not allow this now.
     Conflict(String),
+    /// The asset is not cuttable yet; ask again after this many seconds.
+    AssetProcessing {
+        retry_after_seconds: u32,
+    },
+    /// The asset is processed but unpaid (`pending_payment`).
+    AssetPaymentRequired,
+    /// The asset's processing failed.
+    AssetFailed,
+    /// What the request builds on (a cut) is not completed.
+    NotReady(String),
+    /// The format exists but this resource cannot give it (subtitles of a cut without words).
+    UnsupportedFormat(String),
     Store(StoreError),
 }
 

@@ -15,6 +15,7 @@ pub enum IdKind {
     Upload,
     Job,
     Event,
+    Cut,
 }
 
 impl IdKind {
@@ -29,6 +30,7 @@ impl IdKind {
             Self::Upload => "upl",
             Self::Job => "job",
             Self::Event => "evt",
+            Self::Cut => "cut",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod assets;
+pub mod cuts;
 pub mod downloads;
 pub mod error;
 pub mod ids;

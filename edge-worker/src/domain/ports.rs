@@ -279,6 +279,7 @@ pub struct Services<'a> {
     pub jobs: &'a dyn crate::domain::jobs::JobStore,
     pub queue: &'a dyn crate::domain::jobs::JobQueue,
     pub blobs: &'a dyn crate::domain::processing::Blobs,
+    pub cuts: &'a dyn crate::domain::cuts::CutStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
 }

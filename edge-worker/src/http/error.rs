@@ -16,13 +16,15 @@ pub struct ApiError {
     fields: Vec<FieldError>,
     /// `Allow` for 405.
     allow: Option<String>,
+    /// `Retry-After` (seconds) for 409 `asset_processing` and 429.
+    retry_after: Option<u32>,
     /// For the log only.
     cause: Option<String>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: Vec::new(), allow: None, cause: None }
+        Self { code, message: message.into(), fields: Vec::new(), allow: None, retry_after: None, cause: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -72,11 +74,14 @@ impl ApiError {
         let envelope = ErrorEnvelope {
             error: ErrorBody { code: self.code, message: self.message, fields: self.fields, request_id },
         };
-        let response = ApiResponse::json(status, &envelope);
-        match self.allow {
-            Some(allow) => response.with_header("allow", allow),
-            None => response,
+        let mut response = ApiResponse::json(status, &envelope);
+        if let Some(allow) = self.allow {
+            response = response.with_header("allow", allow);
         }
+        if let Some(seconds) = self.retry_after {
+            response = response.with_header("retry-after", seconds.to_string());
+        }
+        response
     }
 }
 
@@ -91,6 +96,19 @@ impl From<DomainError> for ApiError {
             }
             DomainError::TooLarge(message) => Self::new(ErrorCode::PayloadTooLarge, message),
             DomainError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
+            DomainError::AssetProcessing { retry_after_seconds } => Self {
+                retry_after: Some(retry_after_seconds),
+                ..Self::new(ErrorCode::AssetProcessing, "The asset is still being processed; retry shortly.")
+            },
+            DomainError::AssetPaymentRequired => Self::new(
+                ErrorCode::AssetPaymentRequired,
+                "The asset is processed but unpaid; it becomes usable when the account is topped up.",
+            ),
+            DomainError::AssetFailed => {
+                Self::new(ErrorCode::AssetFailed, "The asset's processing failed; see its error_code.")
+            }
+            DomainError::NotReady(message) => Self::new(ErrorCode::ModifierNotReady, message),
+            DomainError::UnsupportedFormat(message) => Self::new(ErrorCode::UnsupportedFormat, message),
             DomainError::Store(cause) => Self::internal(format!("store: {cause}")),
         }
     }

@@ -139,7 +139,7 @@ async fn authenticate(
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, assets, credits, docs, projects, seed_assets};
+    use handlers::{admin, api_keys, assets, credits, cuts, docs, projects, seed_assets};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -163,6 +163,12 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::RestoreAsset => assets::restore(call).await,
         Endpoint::CreateAudioProxy => assets::create_audio_proxy(call).await,
         Endpoint::UploadTranscript => assets::upload_transcript(call).await,
+        Endpoint::CreateCut => cuts::create(call).await,
+        Endpoint::ListCuts => cuts::list(call).await,
+        Endpoint::GetCut => cuts::get(call).await,
+        Endpoint::DeleteCut => cuts::delete(call).await,
+        Endpoint::ExportCut => cuts::export(call).await,
+        Endpoint::ExportCutSubtitles => cuts::subtitles(call).await,
         Endpoint::ListSeedAssets => seed_assets::list(call).await,
         Endpoint::GetSeedAsset => seed_assets::get(call).await,
         Endpoint::DeleteSeedAsset => seed_assets::delete(call).await,

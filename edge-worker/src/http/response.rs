@@ -24,6 +24,18 @@ impl ApiResponse {
         }
     }
 
+    /// A file to download: its text, type and `Content-Disposition: attachment` name.
+    pub fn attachment(body: String, content_type: &str, filename: &str) -> Self {
+        Self {
+            status: 200,
+            headers: vec![
+                ("content-type", content_type.to_owned()),
+                ("content-disposition", crate::domain::downloads::content_disposition(filename)),
+            ],
+            body: body.into_bytes(),
+        }
+    }
+
     /// `status` with no headers and no body.
     pub fn empty(status: u16) -> Self {
         Self { status, headers: Vec::new(), body: Vec::new() }

@@ -2,6 +2,7 @@
 //! `account_id`, and every guarded write is a single statement (SQLite runs it atomically) or one
 //! `batch()` (a transaction), since D1 has no interactive transactions.
 
+mod cuts;
 mod processing;
 
 use async_trait::async_trait;
@@ -47,6 +48,7 @@ impl D1Store {
             jobs: self,
             queue,
             blobs,
+            cuts: self,
             clock: &WorkerClock,
             log,
         }

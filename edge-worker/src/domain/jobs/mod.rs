@@ -22,16 +22,19 @@ pub enum JobKind {
     ProcessAudioProxy,
     /// Send an asset's speech chunks to the transcriber (in the worker).
     TranscribeAsset,
+    /// Plan a cut (in the worker).
+    PlanCut,
 }
 
 impl JobKind {
-    const ALL: [Self; 3] = [Self::ProcessAsset, Self::ProcessAudioProxy, Self::TranscribeAsset];
+    const ALL: [Self; 4] = [Self::ProcessAsset, Self::ProcessAudioProxy, Self::TranscribeAsset, Self::PlanCut];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::ProcessAsset => "process_asset",
             Self::ProcessAudioProxy => "process_audio_proxy",
             Self::TranscribeAsset => "transcribe_asset",
+            Self::PlanCut => "plan_cut",
         }
     }
 
@@ -203,6 +206,15 @@ pub enum AfterFailure {
     Stale,
 }
 
+/// How an attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure<'a> {
+    pub error_code: &'a str,
+    pub error_message: &'a str,
+    /// Another attempt may succeed.
+    pub retryable: bool,
+}
+
 /// Ends a failed `attempt` of `job`: retried with backoff while attempts remain and the failure is
 /// worth retrying, else failed.
 pub async fn fail_attempt(
@@ -210,13 +222,11 @@ pub async fn fail_attempt(
     queue: &dyn JobQueue,
     job: &JobRecord,
     attempt: u32,
-    error_code: &str,
-    error_message: &str,
-    retryable: bool,
+    failure: Failure<'_>,
     now: Timestamp,
 ) -> Result<AfterFailure, StoreError> {
-    let (error_code, error_message) = (error_code.to_owned(), error_message.to_owned());
-    let retry = retryable && attempt < job.max_attempts;
+    let (error_code, error_message) = (failure.error_code.to_owned(), failure.error_message.to_owned());
+    let retry = failure.retryable && attempt < job.max_attempts;
     let end = if retry {
         AttemptEnd::Retry { error_code, error_message }
     } else {

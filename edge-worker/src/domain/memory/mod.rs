@@ -1,6 +1,7 @@
 //! In-memory implementations of the ports, for native tests of the domain and HTTP layers. They
 //! keep the contracts of the D1 adapter (ordering, guards, tenant scoping), not its SQL.
 
+mod cuts;
 mod processing;
 
 use std::cell::{Cell, RefCell};
@@ -34,6 +35,8 @@ struct Tables {
     facts: Vec<(String, crate::domain::processing::ProcessingFacts)>,
     events: Vec<crate::domain::processing::EventRecord>,
     blobs: Vec<(String, Vec<u8>)>,
+    cuts: Vec<crate::domain::cuts::CutRecord>,
+    deleted_cuts: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -455,6 +458,7 @@ impl MemoryPlatform {
             jobs: &self.store,
             queue: &self.store,
             blobs: &self.store,
+            cuts: &self.store,
             clock: &self.clock,
             log: &self.log,
         }

@@ -219,6 +219,7 @@ pub struct ProcessingDeps<'a> {
     pub jobs: &'a dyn JobStore,
     pub queue: &'a dyn JobQueue,
     pub store: &'a dyn ProcessingStore,
+    pub cuts: &'a dyn crate::domain::cuts::CutStore,
     pub assets: &'a dyn AssetStore,
     pub ledger: &'a dyn LedgerStore,
     pub blobs: &'a dyn Blobs,

@@ -13,7 +13,7 @@ use super::{
     output_key,
 };
 use crate::domain::StoreError;
-use crate::domain::jobs::{AfterFailure, AttemptEnd, JobKind, JobRecord, JobState, fail_attempt, links};
+use crate::domain::jobs::{AfterFailure, AttemptEnd, Failure, JobKind, JobRecord, JobState, fail_attempt, links};
 use crate::domain::time::Timestamp;
 
 /// The job's payload, or a store error naming the job (a payload we wrote and cannot read is a
@@ -35,6 +35,7 @@ pub async fn start_attempt(deps: ProcessingDeps<'_>, job_id: &str) -> Result<(),
     match job.kind {
         JobKind::ProcessAsset | JobKind::ProcessAudioProxy => dispatch(deps, &job).await,
         JobKind::TranscribeAsset => transcribe::run(deps, &job).await,
+        JobKind::PlanCut => crate::domain::cuts::planning::run(deps, &job).await,
     }
 }
 
@@ -73,7 +74,8 @@ pub(super) async fn attempt_failed(
     retryable: bool,
 ) -> Result<AfterFailure, StoreError> {
     let now = deps.clock.now();
-    let after = fail_attempt(deps.jobs, deps.queue, job, attempt, error_code, error_message, retryable, now).await?;
+    let failure = Failure { error_code, error_message, retryable };
+    let after = fail_attempt(deps.jobs, deps.queue, job, attempt, failure, now).await?;
     if after == AfterFailure::Failed {
         subject_failed(deps, job, error_code, error_message).await?;
     }
@@ -92,6 +94,12 @@ async fn subject_failed(
         JobKind::ProcessAudioProxy => true,
         JobKind::ProcessAsset => false,
         JobKind::TranscribeAsset => payload::<TranscriptionInput>(job)?.proxy,
+        JobKind::PlanCut => {
+            let event_id = crate::domain::ids::new_id(crate::domain::ids::IdKind::Event, deps.clock.now());
+            let message = "The cut could not be planned.";
+            deps.cuts.fail_cut(&job.subject_id, error_code, message, &event_id, deps.clock.now()).await?;
+            return Ok(());
+        }
     };
     if proxy {
         deps.log.error(&job.id, &format!("audio proxy of {} not processed: {error_code}", job.subject_id));
@@ -126,7 +134,7 @@ pub async fn running_attempt(
 /// The object a running attempt reads.
 pub async fn input_of(deps: ProcessingDeps<'_>, job_id: &str, attempt: u32) -> Result<Option<MediaInput>, StoreError> {
     match running_attempt(deps, job_id, attempt).await? {
-        Some(job) if job.kind != JobKind::TranscribeAsset => Ok(Some(payload(&job)?)),
+        Some(job) if matches!(job.kind, JobKind::ProcessAsset | JobKind::ProcessAudioProxy) => Ok(Some(payload(&job)?)),
         _ => Ok(None),
     }
 }

@@ -90,6 +90,7 @@ impl World {
             jobs: store,
             queue: store,
             store,
+            cuts: store,
             assets: store,
             ledger: store,
             blobs: store,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod assets;
 pub mod credits;
+pub mod cuts;
 pub mod docs;
 pub mod projects;
 pub mod seed_assets;

@@ -1,0 +1,126 @@
+//! A completed cut for editors and players: an NLE timeline (OTIO, FCPXML, xmeml, EDL) whose media
+//! reference names the asset's file, and captions (SRT, WebVTT) of the words it keeps, re-timed to
+//! the cut — both written by the engine, as in the browser.
+
+use roughcut_engine::export::TimelineFormat;
+use roughcut_engine::export::subtitles::cut_cues;
+use roughcut_engine::plan::CutPlan;
+use roughcut_engine::time::Rational;
+use roughcut_engine::timeline::{AudioFormat, SourceMedia, Timeline};
+use roughcut_engine::transcript::{Transcript, json, srt, vtt};
+use roughcut_shared::cuts::CutState;
+
+use super::{CutRecord, get};
+use crate::domain::api_keys::Principal;
+use crate::domain::ports::{AssetRecord, Services};
+use crate::domain::{DomainError, StoreError};
+
+/// A file to send: its bytes, `Content-Type` and download name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub body: String,
+    pub content_type: &'static str,
+    pub filename: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptionFormat {
+    Srt,
+    Vtt,
+}
+
+impl CaptionFormat {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "srt" => Some(Self::Srt),
+            "vtt" => Some(Self::Vtt),
+            _ => None,
+        }
+    }
+}
+
+/// The cut, completed, with its plan in milliseconds and its asset.
+async fn completed(
+    services: &Services<'_>,
+    principal: &Principal,
+    cut_id: &str,
+) -> Result<(CutRecord, CutPlan, AssetRecord), DomainError> {
+    let cut = get(services, principal, cut_id).await?;
+    let plan = match (&cut.state, &cut.plan) {
+        (CutState::Completed, Some(plan)) => {
+            plan.clone().into_plan().map_err(|e| StoreError(format!("cut {cut_id}: {e}")))?
+        }
+        _ => {
+            return Err(DomainError::NotReady(format!(
+                "The cut is {}; exports need it completed.",
+                cut.state.as_str()
+            )));
+        }
+    };
+    let asset =
+        services.assets.asset(&principal.account_id, &cut.asset_id).await?.ok_or(DomainError::NotFound("cut"))?;
+    Ok((cut, plan, asset))
+}
+
+fn stem(asset: &AssetRecord) -> String {
+    let name = asset.filename.as_deref().unwrap_or(&asset.id);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned()
+}
+
+/// `GET /v1/cuts/{id}/export?format=…[&filename=…]`: `filename` replaces the media reference
+/// (the path or URL the editor should find the recording at), the asset's file name by default.
+pub async fn timeline(
+    services: &Services<'_>,
+    principal: &Principal,
+    cut_id: &str,
+    format: TimelineFormat,
+    media_reference: Option<&str>,
+) -> Result<ExportFile, DomainError> {
+    let (_, plan, asset) = completed(services, principal, cut_id).await?;
+    let reference =
+        media_reference.map(str::to_owned).or_else(|| asset.filename.clone()).unwrap_or_else(|| asset.id.clone());
+    let name = reference.rsplit(['/', '\\']).next().unwrap_or(&reference).to_owned();
+    let media = asset.media.as_ref();
+    let video = media.and_then(|m| m.video.as_ref()).and_then(|v| {
+        let (num, den) = v.frame_rate.split_once('/')?;
+        Some((v.width, v.height, Rational::new(num.parse().ok()?, den.parse().ok()?)))
+    });
+    let audio =
+        media.and_then(|m| m.audio.as_ref()).map(|a| AudioFormat { channels: a.channels, sample_rate: a.sample_rate });
+    let source = SourceMedia { name, url: reference, duration: plan.source_duration, video, audio };
+    let timeline = Timeline::new(&format!("{} (rough cut)", stem(&asset)), &plan, source);
+    Ok(ExportFile {
+        body: format.write(&timeline),
+        content_type: match format {
+            TimelineFormat::Otio => "application/json",
+            TimelineFormat::Fcpxml | TimelineFormat::Xmeml => "application/xml",
+            TimelineFormat::Edl => "text/plain; charset=utf-8",
+        },
+        filename: format!("{} (rough cut).{}", stem(&asset), format.extension()),
+    })
+}
+
+/// `GET /v1/cuts/{id}/subtitle/export?format=srt|vtt`: the kept words as captions on the cut's
+/// own timeline. A cut planned without a transcript has none to give.
+pub async fn captions(
+    services: &Services<'_>,
+    principal: &Principal,
+    cut_id: &str,
+    format: CaptionFormat,
+) -> Result<ExportFile, DomainError> {
+    let (cut, plan, asset) = completed(services, principal, cut_id).await?;
+    let no_words =
+        || DomainError::UnsupportedFormat("This cut was planned without a transcript: it has no captions.".into());
+    let key = cut.transcript_key.as_deref().ok_or_else(no_words)?;
+    let bytes = services.blobs.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
+    let words =
+        json::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
+    let transcript = Transcript::repaired(words, Some(plan.source_duration))
+        .map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
+    let cues = cut_cues(&plan, &transcript);
+    let (body, content_type, extension) = match format {
+        CaptionFormat::Srt => (srt::write(&cues), "application/x-subrip; charset=utf-8", "srt"),
+        CaptionFormat::Vtt => (vtt::write(&cues), "text/vtt; charset=utf-8", "vtt"),
+    };
+    Ok(ExportFile { body, content_type, filename: format!("{} (rough cut).{extension}", stem(&asset)) })
+}

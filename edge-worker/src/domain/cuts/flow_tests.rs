@@ -1,0 +1,228 @@
+//! Cuts against the in-memory ports: the gates of the asset's state, idempotency, validation,
+//! planning by the job, exports, captions and the `CUT_FILE` asset.
+
+use futures_executor::block_on;
+use roughcut_engine::analyze::{Analysis, Envelope};
+use roughcut_engine::export::TimelineFormat;
+use roughcut_engine::transcript::{Word, json};
+use roughcut_shared::assets::{AssetMedia, AssetState, AssetType, AudioMedia};
+use roughcut_shared::cuts::{CreateCut, CutOptions, CutState};
+
+use super::exports::{self, CaptionFormat};
+use super::*;
+use crate::domain::accounts::create_account;
+use crate::domain::jobs::JobStore;
+use crate::domain::memory::MemoryPlatform;
+use crate::domain::ports::Clock;
+use crate::domain::ports::{AssetStore, UploadPurpose, UploadRecord};
+use crate::domain::processing::{
+    Blobs, ProbeRecord, ProcessingConfig, ProcessingDeps, ProcessingStore, RateCard, TranscriptSource,
+};
+
+struct NoMedia;
+
+#[async_trait::async_trait(?Send)]
+impl crate::domain::processing::MediaDispatch for NoMedia {
+    async fn dispatch(
+        &self,
+        _: &roughcut_shared::jobs::MediaJob,
+    ) -> Result<(), crate::domain::processing::DispatchError> {
+        Err(crate::domain::processing::DispatchError::Failed("no media here".into()))
+    }
+}
+
+fn config() -> ProcessingConfig {
+    ProcessingConfig {
+        origin: "http://w".into(),
+        signing_secret: "s".into(),
+        lease_ms: 10_000,
+        rate_card: RateCard::default(),
+        speech: None,
+    }
+}
+
+fn deps<'a>(platform: &'a MemoryPlatform, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
+    let store = &platform.store;
+    ProcessingDeps {
+        jobs: store,
+        queue: store,
+        store,
+        cuts: store,
+        assets: store,
+        ledger: store,
+        blobs: store,
+        media: &NoMedia,
+        transcriber: None,
+        clock: &platform.clock,
+        log: &platform.log,
+        config,
+    }
+}
+
+/// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s.
+fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Principal, String) {
+    let services = platform.services();
+    let account = block_on(create_account(&services, "acme")).expect("account").account;
+    let id = "ast_talk".to_owned();
+    let record = AssetRecord {
+        id: id.clone(),
+        account_id: account.id.clone(),
+        project_id: None,
+        asset_type: Some(AssetType::Audio),
+        state: AssetState::Processing,
+        state_before_delete: None,
+        cuttable: false,
+        filename: Some("talk.m4a".into()),
+        extension: Some("m4a".into()),
+        content_type: None,
+        language: Some("en".into()),
+        size_bytes: Some(1),
+        duration_ms: None,
+        media: None,
+        object_key: Some("k".into()),
+        error_code: None,
+        error_message: None,
+        created_at: platform.clock.now(),
+        deleted_at: None,
+        open_upload_id: None,
+    };
+    let upload = UploadRecord {
+        id: "upl_1".into(),
+        account_id: account.id.clone(),
+        asset_id: id.clone(),
+        purpose: UploadPurpose::Source,
+        length: 1,
+        object_key: "k".into(),
+        created_at: platform.clock.now(),
+        expires_at: platform.clock.now(),
+    };
+    block_on(platform.store.insert_asset(&record, &upload)).expect("asset");
+    let levels: Vec<i16> = (0..1000)
+        .map(|hop| if (100..400).contains(&hop) || (600..900).contains(&hop) { -1500 } else { -7000 })
+        .collect();
+    let voice = levels.iter().map(|&l| l > -4000).collect();
+    let analysis = Analysis { envelope: Envelope { sample_rate: 48_000, levels }, noise_floor: -7000, voice };
+    block_on(platform.store.put("analysis", analysis.encode(), "x")).expect("analysis");
+    let media = AssetMedia {
+        container: "m4a".into(),
+        video: None,
+        audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 1, bitrate: None }),
+    };
+    let probe =
+        ProbeRecord { asset_type: AssetType::Audio, duration_ms: 10_000, media, analysis_key: Some("analysis".into()) };
+    block_on(platform.store.record_probe(&id, &probe, platform.clock.now())).expect("probe");
+    let word = |text: &str, start: u64, end: u64| Word { text: text.into(), start, end, confidence: None };
+    let words = vec![
+        word("hello", 1_100, 1_600),
+        word("um", 2_000, 2_400),
+        word("world", 2_900, 3_800),
+        word("goodbye", 6_200, 8_800),
+    ];
+    block_on(platform.store.put("words", json::write(&words).into_bytes(), "x")).expect("words");
+    block_on(platform.store.record_transcript(&id, "words", TranscriptSource::User, platform.clock.now())).expect("t");
+    let mut record = block_on(platform.store.asset(&account.id, &id)).expect("store").expect("asset");
+    record.state = state;
+    record.cuttable = cuttable;
+    platform.store.replace_asset(record);
+    (Principal { account_id: account.id, key_id: String::new() }, id)
+}
+
+fn request(asset_id: &str) -> CreateCut {
+    CreateCut { asset_id: asset_id.into(), script: None, options: None }
+}
+
+fn run_jobs(platform: &MemoryPlatform, config: &ProcessingConfig) {
+    for (job_id, _) in platform.store.sent_jobs() {
+        block_on(crate::domain::processing::run::start_attempt(deps(platform, config), &job_id)).expect("job");
+    }
+}
+
+#[test]
+fn the_assets_state_gates_cuts() {
+    for (state, cuttable, expected) in [
+        (AssetState::Processing, false, DomainError::AssetProcessing { retry_after_seconds: 5 }),
+        (AssetState::PendingPayment, false, DomainError::AssetPaymentRequired),
+        (AssetState::Failed, false, DomainError::AssetFailed),
+    ] {
+        let platform = MemoryPlatform::default();
+        let (principal, asset_id) = asset(&platform, state, cuttable);
+        let refused = block_on(create(&platform.services(), &principal, &request(&asset_id)));
+        assert_eq!(refused, Err(expected), "{state:?}");
+    }
+    // cuttable from its audio proxy while the video still uploads
+    let platform = MemoryPlatform::default();
+    let (principal, asset_id) = asset(&platform, AssetState::PendingUpload, true);
+    assert!(block_on(create(&platform.services(), &principal, &request(&asset_id))).is_ok());
+}
+
+#[test]
+fn requests_are_validated_and_idempotent() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
+    let field_of = |body: CreateCut| match block_on(create(&services, &principal, &body)) {
+        Err(DomainError::Invalid(fields)) => fields[0].field.clone(),
+        other => panic!("{other:?}"),
+    };
+    let long = CreateCut { script: Some("a".repeat(MAX_SCRIPT_CHARS + 1)), ..request(&asset_id) };
+    assert_eq!(field_of(long), "body.script");
+    let options = CutOptions { min_silence_seconds: 0.01, ..CutOptions::default() };
+    assert_eq!(
+        field_of(CreateCut { options: Some(options), ..request(&asset_id) }),
+        "body.options.min_silence_seconds"
+    );
+    let (first, created) = block_on(create(&services, &principal, &request(&asset_id))).expect("first");
+    assert!(created);
+    // the same asset, script and resolved options (defaults spelled out) are the same cut
+    let spelled = CreateCut { options: Some(CutOptions::default()), ..request(&asset_id) };
+    let (again, created) = block_on(create(&services, &principal, &spelled)).expect("again");
+    assert_eq!((again.id.as_str(), created), (first.id.as_str(), false));
+    let scripted = CreateCut { script: Some("Hello world.".into()), ..request(&asset_id) };
+    assert_ne!(block_on(create(&services, &principal, &scripted)).expect("other").0.id, first.id);
+    let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
+    assert_eq!(block_on(create(&services, &stranger, &request(&asset_id))), Err(DomainError::NotFound("asset")));
+    assert_eq!(block_on(get(&services, &stranger, &first.id)).err(), Some(DomainError::NotFound("cut")));
+}
+
+#[test]
+fn the_job_plans_the_cut_and_its_exports_follow_it() {
+    let platform = MemoryPlatform::default();
+    let config = config();
+    let services = platform.services();
+    let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
+    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
+    let early = block_on(exports::timeline(&services, &principal, &cut.id, TimelineFormat::Otio, None));
+    assert!(matches!(early, Err(DomainError::NotReady(_))), "{early:?}");
+    run_jobs(&platform, &config);
+    let planned = block_on(get(&services, &principal, &cut.id)).expect("cut");
+    assert_eq!(planned.state, CutState::Completed);
+    let dto = to_dto(&planned);
+    let reasons: Vec<&str> = dto.removed.iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons.contains(&"filler"), "{reasons:?}");
+    assert!(reasons.contains(&"silence"), "{reasons:?}");
+    let kept = |t: f64| dto.segments.iter().any(|s| s.start <= t && t <= s.end);
+    assert!(kept(1.3) && kept(3.3) && kept(7.0), "every word but the filler is kept: {:?}", dto.segments);
+    assert!(!kept(2.2), "the filler is gone");
+    assert_eq!(dto.source_duration_seconds.as_deref(), Some("10.000"));
+
+    let otio =
+        block_on(exports::timeline(&services, &principal, &cut.id, TimelineFormat::Otio, Some("/media/take 1.m4a")))
+            .expect("otio");
+    assert!(otio.body.contains("/media/take 1.m4a"), "the reference is the one asked for");
+    assert_eq!(otio.filename, "talk (rough cut).otio");
+    let srt = block_on(exports::captions(&services, &principal, &cut.id, CaptionFormat::Srt)).expect("srt");
+    assert!(srt.body.contains("hello") && srt.body.contains("goodbye") && !srt.body.contains("um"), "{}", srt.body);
+    // the captions asset (CUT_FILE) of the cut
+    let captions = planned.srt_asset_id.expect("a captions asset");
+    let file = block_on(platform.store.asset(&principal.account_id, &captions)).expect("store").expect("asset");
+    assert_eq!((file.asset_type, file.state), (Some(AssetType::CutFile), AssetState::Ready));
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    assert!(events.iter().any(|e| e.event_type == "cut.completed" && e.entity_id == cut.id));
+    // a second delivery of the job changes nothing
+    run_jobs(&platform, &config);
+    let jobs = block_on(platform.store.jobs_of(&cut.id)).expect("jobs");
+    assert_eq!(jobs.len(), 1);
+
+    block_on(delete(&services, &principal, &cut.id)).expect("delete");
+    assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
+}

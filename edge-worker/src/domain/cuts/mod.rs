@@ -1,0 +1,301 @@
+//! Cuts: a request for the kept-segment plan of one asset (idempotent on asset, script and
+//! resolved options), gated by the asset's state; the plan made by a job (`planning`) with the
+//! engine — the code the browser runs; then the plan as a timeline for editors and as captions.
+
+pub mod exports;
+pub mod planning;
+
+use async_trait::async_trait;
+use roughcut_engine::plan::CutOptions as EngineOptions;
+use roughcut_engine::plan::wire::WirePlan;
+use roughcut_shared::FieldError;
+use roughcut_shared::assets::{AssetState, AssetType};
+use roughcut_shared::cuts::{CreateCut, Cut, CutOptions, CutRemoval, CutSpan, CutState, MAX_SCRIPT_CHARS};
+use sha2::{Digest, Sha256};
+
+use super::api_keys::Principal;
+use super::ids::{IdKind, new_id};
+use super::jobs::{JobKind, JobRecord};
+use super::page::{Listed, Page};
+use super::ports::{AssetRecord, Services};
+use super::time::Timestamp;
+use super::{DomainError, StoreError};
+
+/// How long a client should wait before asking again about an asset still processing.
+pub const PROCESSING_RETRY_AFTER_SECONDS: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CutRecord {
+    pub id: String,
+    pub account_id: String,
+    pub asset_id: String,
+    pub signature: String,
+    pub state: CutState,
+    pub script: Option<String>,
+    pub options: CutOptions,
+    /// The plan, once completed, when its row holds it …
+    pub plan: Option<WirePlan>,
+    /// … or where in R2 it is (plans larger than `planning::INLINE_PLAN_BYTES`).
+    pub plan_key: Option<String>,
+    pub transcript_key: Option<String>,
+    pub srt_asset_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
+/// Which cuts a list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CutFilter {
+    pub asset_id: Option<String>,
+    pub project_id: Option<String>,
+    pub state: Option<CutState>,
+}
+
+/// A finished plan as the store keeps it, with the captions asset made from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletedCut {
+    pub plan: WirePlan,
+    /// Set when the plan is stored in R2 rather than in the row.
+    pub plan_key: Option<String>,
+    pub transcript_key: Option<String>,
+    /// The `CUT_FILE` asset (its SRT), when the cut has words.
+    pub srt_asset: Option<AssetRecord>,
+    pub event_id: String,
+    pub at: Timestamp,
+}
+
+#[async_trait(?Send)]
+pub trait CutStore {
+    async fn insert_cut(&self, cut: &CutRecord) -> Result<(), StoreError>;
+    /// The account's cut, unless deleted or its asset is.
+    async fn cut(&self, account_id: &str, cut_id: &str) -> Result<Option<CutRecord>, StoreError>;
+    /// Any account's live cut by id (for its job).
+    async fn cut_by_id(&self, cut_id: &str) -> Result<Option<CutRecord>, StoreError>;
+    /// The live, not failed cut of this asset with this signature.
+    async fn cut_by_signature(
+        &self,
+        account_id: &str,
+        asset_id: &str,
+        signature: &str,
+    ) -> Result<Option<CutRecord>, StoreError>;
+    /// Newest first.
+    async fn list_cuts(
+        &self,
+        account_id: &str,
+        filter: &CutFilter,
+        page: Page,
+    ) -> Result<Listed<CutRecord>, StoreError>;
+    /// `false` when there is no such live cut.
+    async fn delete_cut(&self, account_id: &str, cut_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// `pending` → `processing`; `false` when it was not pending.
+    async fn start_cut(&self, cut_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// `processing` → `completed` with its plan, its captions asset and its event, at once.
+    async fn complete_cut(&self, cut_id: &str, completed: &CompletedCut) -> Result<bool, StoreError>;
+    /// → `failed` with its event, unless already completed or failed.
+    async fn fail_cut(
+        &self,
+        cut_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The engine's options from the API's, or the first invalid field (`body.options.<name>`).
+pub fn engine_options(options: &CutOptions) -> Result<EngineOptions, DomainError> {
+    let json = serde_json::to_value(options).map_err(|e| DomainError::Store(StoreError(format!("options: {e}"))))?;
+    let parsed: EngineOptions =
+        serde_json::from_value(json).map_err(|e| DomainError::invalid("body.options", e.to_string()))?;
+    parsed.validated().map_err(|error| {
+        let field = error.field.as_deref().map_or_else(|| "body.options".to_owned(), |f| format!("body.{f}"));
+        DomainError::Invalid(vec![FieldError { field, message: error.message }])
+    })
+}
+
+/// The idempotency key: the same asset, script and resolved options are the same cut.
+fn signature(asset_id: &str, script: Option<&str>, options: &CutOptions) -> String {
+    let options = serde_json::to_string(options).unwrap_or_default();
+    let mut hash = Sha256::new();
+    for part in [asset_id, script.unwrap_or("\u{0}none"), &options] {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part.as_bytes());
+    }
+    hex::encode(hash.finalize())
+}
+
+/// Whether cuts may run on the asset now, else the 409 that says why.
+pub fn cuttable(asset: &AssetRecord) -> Result<(), DomainError> {
+    match (asset.state, asset.cuttable) {
+        (AssetState::Failed, _) => Err(DomainError::AssetFailed),
+        (AssetState::PendingPayment, _) => Err(DomainError::AssetPaymentRequired),
+        (_, true) => Ok(()),
+        _ => Err(DomainError::AssetProcessing { retry_after_seconds: PROCESSING_RETRY_AFTER_SECONDS }),
+    }
+}
+
+async fn live_asset(
+    services: &Services<'_>,
+    principal: &Principal,
+    asset_id: &str,
+) -> Result<AssetRecord, DomainError> {
+    let asset = services.assets.asset(&principal.account_id, asset_id).await?;
+    asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))
+}
+
+/// `POST /v1/cuts`: the cut and whether it is new (201) or the existing one (200).
+pub async fn create(
+    services: &Services<'_>,
+    principal: &Principal,
+    request: &CreateCut,
+) -> Result<(Cut, bool), DomainError> {
+    let script = request.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if script.is_some_and(|s| s.chars().count() > MAX_SCRIPT_CHARS) {
+        return Err(DomainError::invalid("body.script", format!("must be at most {MAX_SCRIPT_CHARS} characters")));
+    }
+    let options = request.options.clone().unwrap_or_default();
+    engine_options(&options)?;
+    let asset = live_asset(services, principal, &request.asset_id).await?;
+    if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
+        return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
+    }
+    cuttable(&asset)?;
+    let signature = signature(&asset.id, script, &options);
+    if let Some(existing) = services.cuts.cut_by_signature(&principal.account_id, &asset.id, &signature).await? {
+        return Ok((to_dto(&existing), false));
+    }
+    let now = services.clock.now();
+    let cut = CutRecord {
+        id: new_id(IdKind::Cut, now),
+        account_id: principal.account_id.clone(),
+        asset_id: asset.id.clone(),
+        signature,
+        state: CutState::Pending,
+        script: script.map(str::to_owned),
+        options,
+        plan: None,
+        plan_key: None,
+        transcript_key: None,
+        srt_asset_id: None,
+        error_code: None,
+        error_message: None,
+        created_at: now,
+        started_at: None,
+        completed_at: None,
+    };
+    // the job first: a job whose cut never got stored ends at once, a cut without its job would
+    // stay pending for ever
+    let job = JobRecord::new(JobKind::PlanCut, &principal.account_id, &cut.id, None, now);
+    services.queue.submit(&job).await?;
+    services.cuts.insert_cut(&cut).await?;
+    Ok((to_dto(&cut), true))
+}
+
+/// The account's cut with its plan, wherever the plan is stored.
+pub async fn get(services: &Services<'_>, principal: &Principal, cut_id: &str) -> Result<CutRecord, DomainError> {
+    let cut = services.cuts.cut(&principal.account_id, cut_id).await?.ok_or(DomainError::NotFound("cut"))?;
+    Ok(with_plan(services, cut).await?)
+}
+
+async fn with_plan(services: &Services<'_>, mut cut: CutRecord) -> Result<CutRecord, StoreError> {
+    if let (None, Some(key)) = (&cut.plan, &cut.plan_key) {
+        let bytes = services.blobs.get(key).await?.ok_or_else(|| StoreError(format!("plan {key} is missing")))?;
+        cut.plan = Some(serde_json::from_slice(&bytes).map_err(|e| StoreError(format!("plan {key}: {e}")))?);
+    }
+    Ok(cut)
+}
+
+pub async fn list(
+    services: &Services<'_>,
+    principal: &Principal,
+    filter: &CutFilter,
+    page: Page,
+) -> Result<Listed<Cut>, DomainError> {
+    let listed = services.cuts.list_cuts(&principal.account_id, filter, page).await?;
+    let mut items = Vec::with_capacity(listed.items.len());
+    for cut in listed.items {
+        items.push(to_dto(&with_plan(services, cut).await?));
+    }
+    Ok(Listed { items, total: listed.total })
+}
+
+pub async fn delete(services: &Services<'_>, principal: &Principal, cut_id: &str) -> Result<(), DomainError> {
+    let now = services.clock.now();
+    if services.cuts.delete_cut(&principal.account_id, cut_id, now).await? {
+        Ok(())
+    } else {
+        Err(DomainError::NotFound("cut"))
+    }
+}
+
+fn seconds(value: f64) -> String {
+    let millis = (value * 1000.0).round() as u64;
+    format!("{}.{:03}", millis / 1000, millis % 1000)
+}
+
+pub fn to_dto(cut: &CutRecord) -> Cut {
+    let plan = cut.plan.as_ref();
+    Cut {
+        id: cut.id.clone(),
+        asset_id: cut.asset_id.clone(),
+        state: cut.state,
+        script: cut.script.clone(),
+        options: cut.options.clone(),
+        segments: plan
+            .map_or_else(Vec::new, |p| p.segments.iter().map(|s| CutSpan { start: s.start, end: s.end }).collect()),
+        removed: plan.map_or_else(Vec::new, |p| {
+            p.removed
+                .iter()
+                .map(|r| CutRemoval {
+                    start: r.start,
+                    end: r.end,
+                    reason: serde_json::to_value(r.reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                })
+                .collect()
+        }),
+        kept_duration_seconds: plan.map(|p| seconds(p.kept_duration_seconds)),
+        source_duration_seconds: plan.map(|p| seconds(p.source_duration_seconds)),
+        error_code: cut.error_code.clone(),
+        error_message: cut.error_message.clone(),
+        created_at: cut.created_at.to_rfc3339(),
+        started_at: cut.started_at.map(Timestamp::to_rfc3339),
+        completed_at: cut.completed_at.map(Timestamp::to_rfc3339),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_options_are_the_engines() {
+        let ours = serde_json::to_value(CutOptions::default()).expect("ours");
+        let engine = serde_json::to_value(EngineOptions::default()).expect("engine");
+        assert_eq!(ours, engine, "the same fields and the same defaults");
+        let out_of_range = CutOptions { margin_seconds: 3.0, ..CutOptions::default() };
+        match engine_options(&out_of_range) {
+            Err(DomainError::Invalid(fields)) => assert_eq!(fields[0].field, "body.options.margin_seconds"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_signature_tells_requests_apart() {
+        let options = CutOptions::default();
+        let base = signature("ast_1", None, &options);
+        assert_eq!(base, signature("ast_1", None, &options));
+        assert_ne!(base, signature("ast_2", None, &options));
+        assert_ne!(base, signature("ast_1", Some("Hello."), &options));
+        let loose = CutOptions { remove_fillers: false, ..CutOptions::default() };
+        assert_ne!(base, signature("ast_1", None, &loose));
+    }
+}
+
+#[cfg(test)]
+mod flow_tests;

@@ -1,0 +1,160 @@
+//! The planning job of a cut, in the worker: the asset's stored analysis and transcript read from
+//! R2, the engine's planner run on them (a 3-hour recording plans in well under a second of CPU,
+//! see bench `plan-speed`), the plan stored — in its row, or in R2 when it outgrows one — with the
+//! cut's captions as a `CUT_FILE` asset, and the cut completed with its event.
+
+use roughcut_engine::analyze::Analysis;
+use roughcut_engine::export::subtitles::cut_cues;
+use roughcut_engine::plan::wire::WirePlan;
+use roughcut_engine::plan::{PlanInput, Script, plan};
+use roughcut_engine::transcript::{Transcript, json, srt};
+use roughcut_shared::assets::{AssetState, AssetType};
+use roughcut_shared::cuts::CutState;
+
+use super::{CompletedCut, CutRecord, engine_options};
+use crate::domain::StoreError;
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::jobs::{AttemptEnd, JobRecord};
+use crate::domain::ports::AssetRecord;
+use crate::domain::processing::{ProcessingDeps, output_key};
+
+/// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this
+/// large slow every list).
+pub const INLINE_PLAN_BYTES: usize = 256 * 1024;
+
+/// Why planning could not produce a plan (the cut fails with it).
+struct Unplannable(&'static str, String);
+
+/// Runs a planning attempt to its end.
+pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
+    let now = deps.clock.now();
+    let Some(cut) = deps.cuts.cut_by_id(&job.subject_id).await? else {
+        let end = AttemptEnd::Failed { error_code: "not_found".into(), error_message: "The cut is gone.".into() };
+        deps.jobs.end_attempt(&job.id, job.attempt, &end, now).await?;
+        return Ok(());
+    };
+    if matches!(cut.state, CutState::Completed | CutState::Failed) {
+        deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, now).await?;
+        return Ok(());
+    }
+    deps.cuts.start_cut(&cut.id, now).await?;
+    match planned(deps, &cut).await? {
+        Ok(completed) => {
+            deps.cuts.complete_cut(&cut.id, &completed).await?;
+        }
+        Err(Unplannable(code, message)) => {
+            deps.log.error(&job.id, &format!("cut {} not planned: {message}", cut.id));
+            let event_id = new_id(IdKind::Event, deps.clock.now());
+            let public = "The cut could not be planned from this asset.";
+            deps.cuts.fail_cut(&cut.id, code, public, &event_id, deps.clock.now()).await?;
+        }
+    }
+    deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, deps.clock.now()).await?;
+    Ok(())
+}
+
+async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<CompletedCut, Unplannable>, StoreError> {
+    let asset = deps.assets.asset(&cut.account_id, &cut.asset_id).await?;
+    let Some(asset) = asset.filter(|a| a.state != AssetState::Deleted) else {
+        return Ok(Err(Unplannable("asset_deleted", "the asset was deleted".into())));
+    };
+    let facts = deps.store.facts(&asset.id).await?;
+    let Some(duration) = asset.duration_ms.or(facts.proxy_duration_ms) else {
+        return Ok(Err(Unplannable("planning_failed", "the asset has no duration".into())));
+    };
+    let analysis = match &facts.analysis_key {
+        Some(key) => match deps.blobs.get(key).await?.map(|bytes| Analysis::decode(&bytes)) {
+            Some(Ok(analysis)) => Some(analysis),
+            Some(Err(error)) => return Ok(Err(Unplannable("planning_failed", format!("analysis {key}: {error}")))),
+            None => return Ok(Err(Unplannable("planning_failed", format!("analysis {key} is missing")))),
+        },
+        None => None,
+    };
+    let transcript = match &facts.transcript_key {
+        Some(key) => {
+            let Some(bytes) = deps.blobs.get(key).await? else {
+                return Ok(Err(Unplannable("planning_failed", format!("transcript {key} is missing"))));
+            };
+            let words = json::parse(&String::from_utf8_lossy(&bytes));
+            match words.and_then(|words| Transcript::repaired(words, Some(duration))) {
+                Ok(transcript) => Some(transcript),
+                Err(error) => return Ok(Err(Unplannable("planning_failed", format!("transcript {key}: {error}")))),
+            }
+        }
+        None => None,
+    };
+    let options = match engine_options(&cut.options) {
+        Ok(options) => options,
+        Err(error) => return Ok(Err(Unplannable("planning_failed", format!("options: {error:?}")))),
+    };
+    let script = cut.script.as_deref().map(Script::new);
+    let input = PlanInput {
+        duration,
+        analysis: analysis.as_ref(),
+        transcript: transcript.as_ref(),
+        script: script.as_ref(),
+        language: asset.language.as_deref(),
+    };
+    let plan = plan(&input, &options);
+    let at = deps.clock.now();
+    let srt_asset = match transcript.as_ref().filter(|t| !t.words().is_empty()) {
+        Some(transcript) => {
+            let captions = srt::write(&cut_cues(&plan, transcript));
+            Some(captions_asset(deps, cut, &asset, captions).await?)
+        }
+        None => None,
+    };
+    let wire = WirePlan::from(&plan);
+    let json = serde_json::to_string(&wire).map_err(|e| StoreError(format!("plan JSON: {e}")))?;
+    let plan_key = if json.len() > INLINE_PLAN_BYTES {
+        let key = output_key(&asset.id, &cut.id, "plan.json");
+        deps.blobs.put(&key, json.into_bytes(), "application/json").await?;
+        Some(key)
+    } else {
+        None
+    };
+    Ok(Ok(CompletedCut {
+        plan: wire,
+        plan_key,
+        transcript_key: facts.transcript_key,
+        srt_asset,
+        event_id: new_id(IdKind::Event, at),
+        at,
+    }))
+}
+
+/// The cut's captions stored as a `CUT_FILE` asset of the asset's project (seed 001).
+async fn captions_asset(
+    deps: ProcessingDeps<'_>,
+    cut: &CutRecord,
+    source: &AssetRecord,
+    captions: String,
+) -> Result<AssetRecord, StoreError> {
+    let at = deps.clock.now();
+    let key = output_key(&source.id, &cut.id, "captions.srt");
+    let size = captions.len() as u64;
+    deps.blobs.put(&key, captions.into_bytes(), "application/x-subrip").await?;
+    let stem = source.filename.as_deref().and_then(|f| f.rsplit_once('.').map(|(stem, _)| stem)).unwrap_or("cut");
+    Ok(AssetRecord {
+        id: new_id(IdKind::Asset, at),
+        account_id: cut.account_id.clone(),
+        project_id: source.project_id.clone(),
+        asset_type: Some(AssetType::CutFile),
+        state: AssetState::Ready,
+        state_before_delete: None,
+        cuttable: false,
+        filename: Some(format!("{stem} (rough cut).srt")),
+        extension: Some("srt".into()),
+        content_type: Some("application/x-subrip".into()),
+        language: source.language.clone(),
+        size_bytes: Some(size),
+        duration_ms: None,
+        media: None,
+        object_key: Some(key),
+        error_code: None,
+        error_message: None,
+        created_at: at,
+        deleted_at: None,
+        open_upload_id: None,
+    })
+}
