@@ -5,6 +5,7 @@
 mod accounts_and_keys;
 mod assets;
 mod credits;
+mod cuts;
 mod processing;
 mod projects;
 mod protocol;
@@ -29,6 +30,7 @@ fn main() {
         assets::tests(),
         uploads::tests(),
         processing::tests(),
+        cuts::tests(),
     ]
     .into_iter()
     .flatten()

@@ -2,5 +2,6 @@
 //! local stack once, call it as an operator or an account, stop it whatever happened.
 
 pub mod client;
+pub mod speech;
 pub mod stack;
 pub mod transcriber;

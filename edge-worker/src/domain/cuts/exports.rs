@@ -109,14 +109,18 @@ pub async fn captions(
     format: CaptionFormat,
 ) -> Result<ExportFile, DomainError> {
     let (cut, plan, asset) = completed(services, principal, cut_id).await?;
-    let no_words =
-        || DomainError::UnsupportedFormat("This cut was planned without a transcript: it has no captions.".into());
+    let no_words = || {
+        DomainError::UnsupportedFormat("This cut was planned without words (no transcript): it has no captions.".into())
+    };
     let key = cut.transcript_key.as_deref().ok_or_else(no_words)?;
     let bytes = services.blobs.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
     let words =
         json::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
     let transcript = Transcript::repaired(words, Some(plan.source_duration))
         .map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
+    if transcript.words().is_empty() {
+        return Err(no_words());
+    }
     let cues = cut_cues(&plan, &transcript);
     let (body, content_type, extension) = match format {
         CaptionFormat::Srt => (srt::write(&cues), "application/x-subrip; charset=utf-8", "srt"),
