@@ -196,28 +196,14 @@ impl CutStore for D1Store {
             None => Some(serde_json::to_string(&completed.plan).map_err(|e| StoreError(format!("plan JSON: {e}")))?),
         };
         let millis = |seconds: f64| number((seconds * 1000.0).round() as i64);
-        let mut statements = vec![self.statement(
-            "UPDATE cuts SET state = 'completed', plan_json = ?2, plan_object_key = ?3, kept_duration_ms = ?4, \
-             source_duration_ms = ?5, transcript_key = ?6, srt_asset_id = ?7, completed_at = ?8 \
-             WHERE id = ?1 AND state = 'processing'",
-            &[
-                text(cut_id),
-                optional_text(plan_json.as_deref()),
-                optional_text(completed.plan_key.as_deref()),
-                millis(completed.plan.kept_duration_seconds),
-                millis(completed.plan.source_duration_seconds),
-                optional_text(completed.transcript_key.as_deref()),
-                optional_text(completed.srt_asset.as_ref().map(|a| a.id.as_str())),
-                time(completed.at),
-            ],
-        )?];
+        let mut statements = Vec::new();
         if let Some(asset) = &completed.srt_asset {
-            // only with the completion it belongs to (a repeated completion adds no second file)
+            // first (the cut's row refers to it), and only with the completion it belongs to
             statements.push(self.statement(
                 "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, \
                  content_type, language, size_bytes, object_key, source_asset_id, created_at, updated_at) \
                  SELECT ?1, ?2, ?3, ?4, 'ready', 0, ?5, ?6, ?7, ?8, ?9, ?10, c.asset_id, ?11, ?11 \
-                 FROM cuts c WHERE c.id = ?12 AND c.srt_asset_id = ?1",
+                 FROM cuts c WHERE c.id = ?12 AND c.state = 'processing'",
                 &[
                     text(&asset.id),
                     text(&asset.account_id),
@@ -234,9 +220,25 @@ impl CutStore for D1Store {
                 ],
             )?);
         }
+        let completion = statements.len();
+        statements.push(self.statement(
+            "UPDATE cuts SET state = 'completed', plan_json = ?2, plan_object_key = ?3, kept_duration_ms = ?4, \
+             source_duration_ms = ?5, transcript_key = ?6, srt_asset_id = ?7, completed_at = ?8 \
+             WHERE id = ?1 AND state = 'processing'",
+            &[
+                text(cut_id),
+                optional_text(plan_json.as_deref()),
+                optional_text(completed.plan_key.as_deref()),
+                millis(completed.plan.kept_duration_seconds),
+                millis(completed.plan.source_duration_seconds),
+                optional_text(completed.transcript_key.as_deref()),
+                optional_text(completed.srt_asset.as_ref().map(|a| a.id.as_str())),
+                time(completed.at),
+            ],
+        )?);
         statements.push(self.cut_event(cut_id, &completed.event_id, completed.at)?);
         let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+        Ok(results.get(completion).map(changes).transpose()?.unwrap_or(0) > 0)
     }
 
     async fn fail_cut(

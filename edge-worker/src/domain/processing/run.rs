@@ -32,11 +32,18 @@ fn lease_until(deps: &ProcessingDeps<'_>, now: Timestamp) -> Timestamp {
 pub async fn start_attempt(deps: ProcessingDeps<'_>, job_id: &str) -> Result<(), StoreError> {
     let now = deps.clock.now();
     let Some(job) = deps.jobs.claim_job(job_id, now, lease_until(&deps, now)).await? else { return Ok(()) };
-    match job.kind {
+    let ran = match job.kind {
         JobKind::ProcessAsset | JobKind::ProcessAudioProxy => dispatch(deps, &job).await,
         JobKind::TranscribeAsset => transcribe::run(deps, &job).await,
         JobKind::PlanCut => crate::domain::cuts::planning::run(deps, &job).await,
+    };
+    // A storage failure mid-attempt (the claimed job would otherwise wait for its lease to run
+    // out): the attempt fails and is retried with backoff.
+    if let Err(error) = ran {
+        deps.log.error(&job.id, &format!("attempt {}: {error}", job.attempt));
+        attempt_failed(deps, &job, job.attempt, "internal", "The job could not be run.", true).await?;
     }
+    Ok(())
 }
 
 async fn dispatch(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
