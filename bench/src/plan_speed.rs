@@ -3,6 +3,11 @@
 //! in Node (the browser package, as the upload page runs it when a slider moves). Targets: under
 //! 50 ms native, under 100 ms in wasm, script parsing included. The two runs must agree on the
 //! plan, which the bench checks.
+//!
+//! Then a 3-hour talk as the Worker plans a cut (issue: does it fit the Worker's limits, 128 MB
+//! and the CPU time of a queue consumer?): the stored analysis decoded, the stored transcript
+//! parsed, the script and the plan — natively, and the plan in wasm with the wasm instance's
+//! memory after it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,8 +30,9 @@ struct Talk {
     duration: u64,
 }
 
-/// A vocabulary of 600 made-up words (syllable pairs), sentences of 4–14 of them.
-fn talk() -> Talk {
+/// A vocabulary of 600 made-up words (syllable pairs), `count` sentences of 4–14 of them (1,000
+/// make about an hour).
+fn talk(count: usize) -> Talk {
     const SYLLABLES: [&str; 25] = [
         "ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "da", "ve", "zo", "bu", "fe", "gi", "ha", "ju", "ko", "la",
         "mo", "nu", "pe", "qi", "ro", "si", "tu",
@@ -35,7 +41,7 @@ fn talk() -> Talk {
     let vocabulary: Vec<String> = (0..600)
         .map(|i| format!("{}{}{}", SYLLABLES[i % 25], SYLLABLES[(i / 25) % 25], SYLLABLES[(i * 7) % 25]))
         .collect();
-    let sentences: Vec<Vec<&str>> = (0..1_000)
+    let sentences: Vec<Vec<&str>> = (0..count)
         .map(|_| (0..4 + random.range(0, 10)).map(|_| vocabulary[random.range(0, 599) as usize].as_str()).collect())
         .collect();
     let script = sentences.iter().map(|s| s.join(" ") + ".").collect::<Vec<_>>().join("\n");
@@ -85,7 +91,13 @@ fn root() -> PathBuf {
 }
 
 fn main() {
-    let talk = talk();
+    hour();
+    println!();
+    three_hours();
+}
+
+fn hour() {
+    let talk = talk(1_000);
     let transcript = Transcript::new(talk.words.clone(), Some(talk.duration)).expect("valid words");
     let options = CutOptions::default();
     let run = || {
@@ -122,7 +134,7 @@ fn main() {
     println!("|---|---|---|---|");
     println!("| native | {native:.1} ms | 50 ms | {} |", if native < 50.0 { "yes" } else { "NO" });
     match wasm_plan(&talk) {
-        Some((wasm, kept)) => {
+        Some((wasm, kept, _)) => {
             println!("| wasm in Node | {wasm:.1} ms | 100 ms | {} |", if wasm < 100.0 { "yes" } else { "NO" });
             println!();
             println!("wasm / native: {:.2}x", wasm / native);
@@ -134,15 +146,64 @@ fn main() {
     }
 }
 
-/// Median milliseconds of `new Planner(…)` + `plan()` in Node, and the kept seconds it planned.
-fn wasm_plan(talk: &Talk) -> Option<(f64, f64)> {
+/// A 3-hour talk planned as the Worker's planning job does it, from the stored forms.
+fn three_hours() {
+    let talk = talk(3_000);
+    let stored_analysis = talk.analysis.encode();
+    let stored_words = json::write(&talk.words);
+    let options = CutOptions::default();
+    let run = || {
+        let analysis = Analysis::decode(&stored_analysis).expect("stored analysis");
+        let words = json::parse(&stored_words).expect("stored words");
+        let transcript = Transcript::repaired(words, Some(talk.duration)).expect("transcript");
+        let script = Script::new(&talk.script);
+        let input = PlanInput {
+            duration: talk.duration,
+            analysis: Some(&analysis),
+            transcript: Some(&transcript),
+            script: Some(&script),
+            language: None,
+        };
+        plan(&input, &options)
+    };
+    let native = median(
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(run());
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect(),
+    );
+    println!(
+        "3-hour talk: {:.1} min, {} words, {} script sentences; stored analysis {:.1} MB, transcript {:.1} MB",
+        talk.duration as f64 / 60_000.0,
+        talk.words.len(),
+        talk.script.lines().count(),
+        stored_analysis.len() as f64 / 1e6,
+        stored_words.len() as f64 / 1e6
+    );
+    println!();
+    println!("| 3-hour planning | time | memory |");
+    println!("|---|---|---|");
+    println!("| native: decode stored analysis + parse transcript + script + plan | {native:.1} ms | |");
+    if let Some((wasm, _, memory)) = wasm_plan(&talk) {
+        println!("| wasm in Node: script + plan | {wasm:.1} ms | {:.1} MB wasm memory after planning |", memory / 1e6);
+        println!();
+        println!("Worker limits: 128 MB memory, 30 s CPU for a queue consumer by default");
+    }
+}
+
+/// Median milliseconds of `new Planner(…)` + `plan()` in Node, the kept seconds it planned, and
+/// the size of the wasm instance's memory afterwards (bytes).
+fn wasm_plan(talk: &Talk) -> Option<(f64, f64, f64)> {
     let package = root().join("web-client/engine/roughcut_engine.js");
     if !package.exists() {
         return None;
     }
     let dir = root().join("target/bench-media");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let input = dir.join("plan-speed-input.json");
+    let input = dir.join(format!("plan-speed-input-{}.json", talk.words.len()));
     let document = format!(
         "{{\"durationSeconds\":{},\"script\":{},\"transcript\":{},\"levels\":{},\"voice\":{},\"noiseFloor\":{}}}",
         talk.duration as f64 / 1000.0,
@@ -158,7 +219,7 @@ fn wasm_plan(talk: &Talk) -> Option<(f64, f64)> {
         "const fs = require('node:fs');
          (async () => {{
            const engine = await import({package:?});
-           await engine.default({{ module_or_path: fs.readFileSync({wasm:?}) }});
+           const exports = await engine.default({{ module_or_path: fs.readFileSync({wasm:?}) }});
            const input = JSON.parse(fs.readFileSync({input:?}, 'utf8'));
            const analysis = {{ sampleRate: 48000, levels: Int16Array.from(input.levels), voice: Uint8Array.from(input.voice), noiseFloor: input.noiseFloor }};
            const run = () => new engine.Planner({{ durationSeconds: input.durationSeconds, analysis, transcript: input.transcript, script: input.script }}).plan();
@@ -166,7 +227,7 @@ fn wasm_plan(talk: &Talk) -> Option<(f64, f64)> {
            const times = [];
            for (let i = 0; i < {RUNS}; i++) {{ const t = performance.now(); cut = run(); times.push(performance.now() - t); }}
            times.sort((a, b) => a - b);
-           console.log(times[Math.floor(times.length / 2)], cut.kept_duration_seconds);
+           console.log(times[Math.floor(times.length / 2)], cut.kept_duration_seconds, exports.memory.buffer.byteLength);
          }})();",
         package = text(&package),
         wasm = text(&root().join("web-client/engine/roughcut_engine_bg.wasm")),
@@ -176,5 +237,5 @@ fn wasm_plan(talk: &Talk) -> Option<(f64, f64)> {
     assert!(output.status.success(), "node: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut fields = stdout.split_whitespace().map(|f| f.parse::<f64>().ok());
-    Some((fields.next()??, fields.next()??))
+    Some((fields.next()??, fields.next()??, fields.next()??))
 }
