@@ -13,7 +13,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod inputs;
+mod peak;
 use inputs::{SPEECH, ffmpeg, input, root, run, speech_m4a};
+use peak::peak_rss_mib;
 
 use roughcut_engine::analyze::{EnergyVad, analyse};
 use roughcut_engine::media::extract::extract_aac;
@@ -54,16 +56,6 @@ fn text(path: &Path) -> String {
 }
 
 /// Peak resident memory (VmHWM) of this process, in MiB.
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
-
 fn main() {
     // `media analyse-peak FILE`: analyse one file and print this process's peak memory.
     let args: Vec<String> = std::env::args().collect();

@@ -17,6 +17,7 @@ use roughcut_engine::analyze::{Analysis, EnergyVad, Envelope, VoiceActivityDetec
 use roughcut_engine::plan::{CutOptions, PlanInput, Script, plan};
 use roughcut_engine::transcript::{Transcript, Word, json};
 
+mod peak;
 mod random;
 
 use random::Rng;
@@ -91,9 +92,41 @@ fn root() -> PathBuf {
 }
 
 fn main() {
+    // `plan-speed worker-peak`: the 3-hour worker path in this process alone, its memory printed
+    if std::env::args().nth(1).as_deref() == Some("worker-peak") {
+        let (stored_analysis, stored_words, script, duration) = {
+            let talk = talk(3_000);
+            (talk.analysis.encode(), json::write(&talk.words), talk.script, talk.duration)
+        };
+        let inputs = peak::peak_rss_mib();
+        std::hint::black_box(worker_path(&stored_analysis, &stored_words, &script, duration));
+        println!("{inputs:.1} {:.1}", peak::peak_rss_mib());
+        return;
+    }
     hour();
     println!();
     three_hours();
+}
+
+/// What the Worker's planning job does with an asset's stored analysis and transcript.
+fn worker_path(
+    stored_analysis: &[u8],
+    stored_words: &str,
+    script: &str,
+    duration: u64,
+) -> roughcut_engine::plan::CutPlan {
+    let analysis = Analysis::decode(stored_analysis).expect("stored analysis");
+    let words = json::parse(stored_words).expect("stored words");
+    let transcript = Transcript::repaired(words, Some(duration)).expect("transcript");
+    let script = Script::new(script);
+    let input = PlanInput {
+        duration,
+        analysis: Some(&analysis),
+        transcript: Some(&transcript),
+        script: Some(&script),
+        language: None,
+    };
+    plan(&input, &CutOptions::default())
 }
 
 fn hour() {
@@ -151,21 +184,7 @@ fn three_hours() {
     let talk = talk(3_000);
     let stored_analysis = talk.analysis.encode();
     let stored_words = json::write(&talk.words);
-    let options = CutOptions::default();
-    let run = || {
-        let analysis = Analysis::decode(&stored_analysis).expect("stored analysis");
-        let words = json::parse(&stored_words).expect("stored words");
-        let transcript = Transcript::repaired(words, Some(talk.duration)).expect("transcript");
-        let script = Script::new(&talk.script);
-        let input = PlanInput {
-            duration: talk.duration,
-            analysis: Some(&analysis),
-            transcript: Some(&transcript),
-            script: Some(&script),
-            language: None,
-        };
-        plan(&input, &options)
-    };
+    let run = || worker_path(&stored_analysis, &stored_words, &talk.script, talk.duration);
     let native = median(
         (0..5)
             .map(|_| {
@@ -186,9 +205,19 @@ fn three_hours() {
     println!();
     println!("| 3-hour planning | time | memory |");
     println!("|---|---|---|");
-    println!("| native: decode stored analysis + parse transcript + script + plan | {native:.1} ms | |");
+    let peak = Command::new(std::env::current_exe().expect("this binary")).arg("worker-peak").output().expect("child");
+    let figures: Vec<f64> =
+        String::from_utf8_lossy(&peak.stdout).split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let memory = match figures.as_slice() {
+        [inputs, peak] => format!("{:.1} MiB peak RSS ({:.1} MiB over its inputs)", peak, peak - inputs),
+        _ => "not measured".to_owned(),
+    };
+    println!("| native: decode stored analysis + parse transcript + script + plan | {native:.1} ms | {memory} |");
     if let Some((wasm, _, memory)) = wasm_plan(&talk) {
-        println!("| wasm in Node: script + plan | {wasm:.1} ms | {:.1} MB wasm memory after planning |", memory / 1e6);
+        println!(
+            "| wasm in Node: script + plan (the browser facade) | {wasm:.1} ms | {:.1} MiB wasm memory after one plan |",
+            memory / 1048576.0
+        );
         println!();
         println!("Worker limits: 128 MB memory, 30 s CPU for a queue consumer by default");
     }
@@ -224,10 +253,11 @@ fn wasm_plan(talk: &Talk) -> Option<(f64, f64, f64)> {
            const analysis = {{ sampleRate: 48000, levels: Int16Array.from(input.levels), voice: Uint8Array.from(input.voice), noiseFloor: input.noiseFloor }};
            const run = () => new engine.Planner({{ durationSeconds: input.durationSeconds, analysis, transcript: input.transcript, script: input.script }}).plan();
            let cut = run();
+           const memory = exports.memory.buffer.byteLength;
            const times = [];
            for (let i = 0; i < {RUNS}; i++) {{ const t = performance.now(); cut = run(); times.push(performance.now() - t); }}
            times.sort((a, b) => a - b);
-           console.log(times[Math.floor(times.length / 2)], cut.kept_duration_seconds, exports.memory.buffer.byteLength);
+           console.log(times[Math.floor(times.length / 2)], cut.kept_duration_seconds, memory);
          }})();",
         package = text(&package),
         wasm = text(&root().join("web-client/engine/roughcut_engine_bg.wasm")),
