@@ -5,7 +5,7 @@
 //! editor exports are read back by OpenTimelineIO's adapters and its captions are re-timed.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -128,27 +128,6 @@ fn make_talk(name: &str) -> Talk {
     let seconds: f64 = String::from_utf8_lossy(&probed.stdout).trim().parse().expect("ffprobe duration");
     let speech_ms = ms(samples.len());
     Talk { video, words, duration_ms: (seconds * 1000.0).round() as u64, speech_ms }
-}
-
-fn funded(stack: &Stack, name: &str, credits: i64) -> (Account, String) {
-    let account = stack.new_account(name);
-    stack.grant(&account.id, credits, "topup").expect(201);
-    let project = account.api.post("/v1/projects", &json!({ "name": "cuts" })).expect(201).json();
-    (account, project["id"].as_str().expect("project id").to_owned())
-}
-
-fn upload(account: &Account, project: &str, path: &Path) -> String {
-    let bytes = std::fs::read(path).expect("media");
-    let filename = path.file_name().and_then(|n| n.to_str()).expect("name");
-    let created = account
-        .api
-        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": bytes.len(), "filename": filename }))
-        .expect(201);
-    let url = created.header("location").expect("Location").to_owned();
-    let headers =
-        [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
-    account.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
-    created.json()["id"].as_str().expect("id").to_owned()
 }
 
 fn wait_for(what: &str, mut check: impl FnMut() -> Option<Value>) -> Value {
@@ -315,9 +294,9 @@ fn transcript_json(talk: &Talk) -> Value {
 }
 
 fn with_users_transcript(stack: &Stack) {
-    let (account, project) = funded(stack, "cuts-user", 20);
+    let (account, project) = stack.funded_account("cuts-user", 20);
     let talk = talk();
-    let asset_id = upload(&account, &project, &talk.video);
+    let asset_id = account.upload_file(&project, &talk.video);
     assert_eq!(ready(&account, &asset_id)["state"], "ready");
     account.api.post(&format!("/v1/assets/{asset_id}/transcript"), &transcript_json(talk)).expect(200);
     let created = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201);
@@ -347,7 +326,7 @@ fn with_users_transcript(stack: &Stack) {
 }
 
 fn with_transcriber(stack: &Stack) {
-    let (account, project) = funded(stack, "cuts-asr", 20);
+    let (account, project) = stack.funded_account("cuts-asr", 20);
     let talk = talk();
     // the transcriber hears the whole talk as one chunk: it answers with the words where they are
     let spoken = talk
@@ -356,7 +335,7 @@ fn with_transcriber(stack: &Stack) {
         .map(|w| SpokenWord { text: w.text.to_owned(), start: w.start as f64 / 1000.0, end: w.end as f64 / 1000.0 })
         .collect();
     stack.transcriber.register(talk.speech_ms.min(talk.duration_ms), spoken);
-    let asset_id = upload(&account, &project, &talk.video);
+    let asset_id = account.upload_file(&project, &talk.video);
     assert_eq!(ready(&account, &asset_id)["state"], "ready");
     let id = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json()["id"]
         .as_str()
@@ -369,9 +348,9 @@ fn with_transcriber(stack: &Stack) {
 }
 
 fn idempotency_gates_validation_and_isolation(stack: &Stack) {
-    let (account, project) = funded(stack, "cuts-rules", 20);
+    let (account, project) = stack.funded_account("cuts-rules", 20);
     let talk = talk();
-    let asset_id = upload(&account, &project, &talk.video);
+    let asset_id = account.upload_file(&project, &talk.video);
     // not cuttable yet: 409 asset_processing with Retry-After (or, if processing was that quick,
     // the cut is made — the gate is asserted on an asset still uploading below)
     let pending = account
@@ -420,7 +399,7 @@ fn idempotency_gates_validation_and_isolation(stack: &Stack) {
     account.api.post("/v1/cuts", &json!({ "asset_id": "ast_nope" })).expect_error(404, "not_found");
 
     // an unpaid asset and a failed one
-    let (poor, poor_project) = funded(stack, "cuts-poor", 1);
+    let (poor, poor_project) = stack.funded_account("cuts-poor", 1);
     let minute = scratch("minute.m4a");
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300:duration=61", "-c:a", "aac"])
@@ -428,14 +407,14 @@ fn idempotency_gates_validation_and_isolation(stack: &Stack) {
         .status()
         .expect("ffmpeg");
     assert!(status.success());
-    let unpaid = upload(&poor, &poor_project, &minute);
+    let unpaid = poor.upload_file(&poor_project, &minute);
     assert_eq!(ready(&poor, &unpaid)["state"], "pending_payment");
     poor.api.post("/v1/cuts", &json!({ "asset_id": unpaid })).expect_error(409, "asset_payment_required");
     let garbage = scratch("garbage.mp4");
     let mut bytes = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
     bytes.extend((0..5_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     std::fs::write(&garbage, bytes).expect("garbage");
-    let failed = upload(&account, &project, &garbage);
+    let failed = account.upload_file(&project, &garbage);
     assert_eq!(ready(&account, &failed)["state"], "failed");
     account.api.post("/v1/cuts", &json!({ "asset_id": failed })).expect_error(409, "asset_failed");
 
@@ -460,7 +439,7 @@ fn idempotency_gates_validation_and_isolation(stack: &Stack) {
     stranger.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect_error(404, "not_found");
 
     // a sine tone has no words: no captions (the provider heard nothing)
-    let tone = upload(&account, &project, &minute);
+    let tone = account.upload_file(&project, &minute);
     assert_eq!(ready(&account, &tone)["state"], "ready");
     let wordless = account.api.post("/v1/cuts", &json!({ "asset_id": tone })).expect(201).json();
     let wordless_id = wordless["id"].as_str().expect("id");

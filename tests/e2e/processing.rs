@@ -63,28 +63,6 @@ fn ffprobe(path: &Path) -> Value {
     serde_json::from_slice(&output.stdout).expect("ffprobe JSON")
 }
 
-fn funded(stack: &Stack, name: &str, credits: i64) -> (Account, String) {
-    let account = stack.new_account(name);
-    stack.grant(&account.id, credits, "topup").expect(201);
-    let project = account.api.post("/v1/projects", &json!({ "name": "processing" })).expect(201).json();
-    (account, project["id"].as_str().expect("project id").to_owned())
-}
-
-/// Creates an asset for `path` and uploads its bytes in one PATCH; returns the asset id.
-fn upload(account: &Account, project: &str, path: &Path) -> String {
-    let bytes = std::fs::read(path).expect("media file");
-    let filename = path.file_name().and_then(|n| n.to_str()).expect("name");
-    let created = account
-        .api
-        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": bytes.len(), "filename": filename }))
-        .expect(201);
-    let url = created.header("location").expect("Location").to_owned();
-    let headers =
-        [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
-    account.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
-    created.json()["id"].as_str().expect("id").to_owned()
-}
-
 /// Polls the asset until it leaves `pending_upload`/`processing` (running the sweep meanwhile
 /// when `sweep` is set, as the cron would); panics after `patience`.
 fn settled(stack: &Stack, account: &Account, asset_id: &str, patience: Duration, sweep: bool) -> Value {
@@ -122,7 +100,7 @@ fn number(value: &Value) -> Option<u64> {
 }
 
 fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
-    let (account, project) = funded(stack, "formats", 100);
+    let (account, project) = stack.funded_account("formats", 100);
     let video = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-f", "lavfi", "-i"];
     let files = [
         ffmpeg(
@@ -154,7 +132,7 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
         ffmpeg("voice.mp3", &["-f", "lavfi", "-i", &sine(5), "-c:a", "libmp3lame", "-b:a", "128k"]),
         ffmpeg("voice.wav", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "pcm_s16le"]),
     ];
-    let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), upload(&account, &project, f))).collect();
+    let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), account.upload_file(&project, f))).collect();
     for (file, asset_id) in &assets {
         let asset = settled(stack, &account, asset_id, Duration::from_secs(90), false);
         let name = file.display();
@@ -203,13 +181,13 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
 }
 
 fn garbage_fails_uncharged(stack: &Stack) {
-    let (account, project) = funded(stack, "garbage", 10);
+    let (account, project) = stack.funded_account("garbage", 10);
     // an MP4 file type box (so the upload's sniff accepts it) and then nothing an MP4 holds
     let mut bytes = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
     bytes.extend((0..40_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     let path = scratch("garbage.mp4");
     std::fs::write(&path, bytes).expect("garbage file");
-    let asset_id = upload(&account, &project, &path);
+    let asset_id = account.upload_file(&project, &path);
     let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
     assert_eq!(
         (asset["state"].as_str(), asset["error_code"].as_str()),
@@ -225,7 +203,7 @@ fn garbage_fails_uncharged(stack: &Stack) {
 }
 
 fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
-    let (account, project) = funded(stack, "ninety", 10);
+    let (account, project) = stack.funded_account("ninety", 10);
     // 90 s of tone, the middle of it "spoken" (the fake transcriber answers for 90 s of audio)
     let file = ffmpeg("ninety.m4a", &["-f", "lavfi", "-i", &sine(90), "-ac", "1", "-c:a", "aac", "-b:a", "64k"]);
     let words = ["ninety", "seconds", "of", "tone"];
@@ -235,7 +213,7 @@ fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
         .map(|(i, w)| SpokenWord { text: (*w).to_owned(), start: 10.0 + i as f64, end: 10.6 + i as f64 })
         .collect();
     stack.transcriber.register(90_000, spoken);
-    let asset_id = upload(&account, &project, &file);
+    let asset_id = account.upload_file(&project, &file);
     // the job's message delivered again while it runs …
     let job = jobs_of(stack, &asset_id).into_iter().find(|j| j["kind"] == "process_asset").expect("processing job");
     let job_id = job["id"].as_str().expect("job id").to_owned();
@@ -267,13 +245,13 @@ fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
 }
 
 fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {
-    let (account, project) = funded(stack, "unpaid", 1);
+    let (account, project) = stack.funded_account("unpaid", 1);
     let older = ffmpeg("unpaid-a.m4a", &["-f", "lavfi", "-i", &sine(61), "-ac", "1", "-c:a", "aac", "-b:a", "32k"]);
     let newer = ffmpeg("unpaid-b.m4a", &["-f", "lavfi", "-i", &sine(62), "-ac", "1", "-c:a", "aac", "-b:a", "32k"]);
     // both created while one credit is available; each costs two
-    let first = upload(&account, &project, &older);
+    let first = account.upload_file(&project, &older);
     std::thread::sleep(Duration::from_millis(20));
-    let second = upload(&account, &project, &newer);
+    let second = account.upload_file(&project, &newer);
     for id in [&first, &second] {
         let asset = settled(stack, &account, id, Duration::from_secs(90), false);
         assert_eq!(
@@ -295,7 +273,7 @@ fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {
 }
 
 fn a_killed_container_is_retried(stack: &Stack) {
-    let (account, project) = funded(stack, "killed", 100);
+    let (account, project) = stack.funded_account("killed", 100);
     // long enough that the container is still at it when it is killed
     let file = ffmpeg(
         "long.m4a",
@@ -312,7 +290,7 @@ fn a_killed_container_is_retried(stack: &Stack) {
             "24k",
         ],
     );
-    let asset_id = upload(&account, &project, &file);
+    let asset_id = account.upload_file(&project, &file);
     let started = Instant::now();
     loop {
         let jobs = jobs_of(stack, &asset_id);
@@ -336,9 +314,9 @@ fn a_killed_container_is_retried(stack: &Stack) {
 }
 
 fn users_bring_their_own_transcript(stack: &Stack) {
-    let (account, project) = funded(stack, "own-transcript", 10);
+    let (account, project) = stack.funded_account("own-transcript", 10);
     let file = ffmpeg("own-transcript.wav", &["-f", "lavfi", "-i", &sine(4), "-ac", "1", "-c:a", "pcm_s16le"]);
-    let asset_id = upload(&account, &project, &file);
+    let asset_id = account.upload_file(&project, &file);
     let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
     assert_eq!(asset["state"], "ready");
     let path = format!("/v1/assets/{asset_id}/transcript");

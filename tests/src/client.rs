@@ -132,7 +132,32 @@ pub struct Account {
     pub api: Client,
 }
 
+impl Account {
+    /// Creates an asset in `project` for the file at `path` and uploads its bytes in one TUS
+    /// PATCH (files here are far below the 64 MiB chunk cap); returns the asset's id.
+    pub fn upload_file(&self, project: &str, path: &std::path::Path) -> String {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let filename = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name");
+        let body = serde_json::json!({ "project_id": project, "size_bytes": bytes.len(), "filename": filename });
+        let created = self.api.post("/v1/assets", &body).expect(201);
+        let url = created.header("location").expect("Location").to_owned();
+        let headers =
+            [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
+        self.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
+        created.json()["id"].as_str().expect("id").to_owned()
+    }
+}
+
 impl Stack {
+    /// A new account with `credits` and a project of its own; the project's id.
+    pub fn funded_account(&self, name: &str, credits: i64) -> (Account, String) {
+        let account = self.new_account(name);
+        self.grant(&account.id, credits, "topup").expect(201);
+        let project = account.api.post("/v1/projects", &serde_json::json!({ "name": name })).expect(201).json();
+        let project_id = project["id"].as_str().expect("project id").to_owned();
+        (account, project_id)
+    }
+
     pub fn admin(&self) -> Client {
         Client::new(self, Some(&self.admin_token))
     }

@@ -60,46 +60,16 @@ mod tests {
 
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::memory::MemoryPlatform;
-    use crate::domain::ports::{AssetRecord, AssetStore, UploadPurpose, UploadRecord};
+    use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+    use crate::domain::ports::AssetStore;
     use crate::domain::processing::{Blobs, ProcessingStore};
     use crate::domain::time::Timestamp;
 
     fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {
         let services = platform.services();
         let account = block_on(create_account(&services, "acme")).expect("account").account;
-        let asset = AssetRecord {
-            id: "ast_1".into(),
-            account_id: account.id.clone(),
-            project_id: None,
-            asset_type: Some(AssetType::Audio),
-            state: AssetState::Ready,
-            state_before_delete: None,
-            cuttable: true,
-            filename: None,
-            extension: None,
-            content_type: None,
-            language: None,
-            size_bytes: Some(10),
-            duration_ms,
-            media: None,
-            object_key: None,
-            error_code: None,
-            error_message: None,
-            created_at: Timestamp(0),
-            deleted_at: None,
-            open_upload_id: None,
-        };
-        let upload = UploadRecord {
-            id: "upl_1".into(),
-            account_id: account.id.clone(),
-            asset_id: "ast_1".into(),
-            purpose: UploadPurpose::Source,
-            length: 10,
-            object_key: "k".into(),
-            created_at: Timestamp(0),
-            expires_at: Timestamp(0),
-        };
+        let (mut asset, upload) = uploaded_asset(&account.id, "ast_1", AssetState::Ready, Timestamp(0));
+        asset.duration_ms = duration_ms;
         block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
         Principal { account_id: account.id, key_id: String::new() }
     }

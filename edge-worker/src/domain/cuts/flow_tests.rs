@@ -12,9 +12,9 @@ use super::exports::{self, CaptionFormat};
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::jobs::JobStore;
-use crate::domain::memory::MemoryPlatform;
+use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::ports::AssetStore;
 use crate::domain::ports::Clock;
-use crate::domain::ports::{AssetStore, UploadPurpose, UploadRecord};
 use crate::domain::processing::{
     Blobs, ProbeRecord, ProcessingConfig, ProcessingDeps, ProcessingStore, RateCard, TranscriptSource,
 };
@@ -64,38 +64,7 @@ fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Princ
     let services = platform.services();
     let account = block_on(create_account(&services, "acme")).expect("account").account;
     let id = "ast_talk".to_owned();
-    let record = AssetRecord {
-        id: id.clone(),
-        account_id: account.id.clone(),
-        project_id: None,
-        asset_type: Some(AssetType::Audio),
-        state: AssetState::Processing,
-        state_before_delete: None,
-        cuttable: false,
-        filename: Some("talk.m4a".into()),
-        extension: Some("m4a".into()),
-        content_type: None,
-        language: Some("en".into()),
-        size_bytes: Some(1),
-        duration_ms: None,
-        media: None,
-        object_key: Some("k".into()),
-        error_code: None,
-        error_message: None,
-        created_at: platform.clock.now(),
-        deleted_at: None,
-        open_upload_id: None,
-    };
-    let upload = UploadRecord {
-        id: "upl_1".into(),
-        account_id: account.id.clone(),
-        asset_id: id.clone(),
-        purpose: UploadPurpose::Source,
-        length: 1,
-        object_key: "k".into(),
-        created_at: platform.clock.now(),
-        expires_at: platform.clock.now(),
-    };
+    let (record, upload) = uploaded_asset(&account.id, &id, AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&record, &upload)).expect("asset");
     let levels: Vec<i16> = (0..1000)
         .map(|hop| if (100..400).contains(&hop) || (600..900).contains(&hop) { -1500 } else { -7000 })

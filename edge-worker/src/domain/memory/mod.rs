@@ -438,6 +438,43 @@ impl Log for CapturedLog {
     }
 }
 
+/// A fixture: an uploaded audio asset `id` of `account_id` in `state`, with its source upload.
+pub fn uploaded_asset(account_id: &str, id: &str, state: AssetState, at: Timestamp) -> (AssetRecord, UploadRecord) {
+    let asset = AssetRecord {
+        id: id.into(),
+        account_id: account_id.into(),
+        project_id: None,
+        asset_type: Some(roughcut_shared::assets::AssetType::Audio),
+        state,
+        state_before_delete: None,
+        cuttable: false,
+        filename: Some("talk.m4a".into()),
+        extension: Some("m4a".into()),
+        content_type: None,
+        language: Some("en".into()),
+        size_bytes: Some(1_000),
+        duration_ms: None,
+        media: None,
+        object_key: Some(format!("assets/{id}")),
+        error_code: None,
+        error_message: None,
+        created_at: at,
+        deleted_at: None,
+        open_upload_id: None,
+    };
+    let upload = UploadRecord {
+        id: format!("upl_{id}"),
+        account_id: account_id.into(),
+        asset_id: id.into(),
+        purpose: UploadPurpose::Source,
+        length: 1_000,
+        object_key: format!("assets/{id}"),
+        created_at: at,
+        expires_at: at,
+    };
+    (asset, upload)
+}
+
 /// A whole platform in memory.
 #[derive(Debug, Default)]
 pub struct MemoryPlatform {

@@ -19,8 +19,8 @@ use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::jobs::{JobKind, JobRecord, JobState, MAX_ATTEMPTS};
 use crate::domain::ledger;
-use crate::domain::memory::MemoryPlatform;
-use crate::domain::ports::{AssetRecord, AssetStore, UploadPurpose, UploadRecord};
+use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::ports::{AssetRecord, AssetStore};
 use crate::domain::time::Timestamp;
 
 #[derive(Default)]
@@ -115,38 +115,7 @@ impl World {
     /// An uploaded asset in `processing` and its queued job.
     fn uploaded(&self, account: &str, id: &str) -> String {
         let now = self.platform.clock.now();
-        let asset = AssetRecord {
-            id: id.into(),
-            account_id: account.into(),
-            project_id: None,
-            asset_type: Some(roughcut_shared::assets::AssetType::Audio),
-            state: AssetState::Processing,
-            state_before_delete: None,
-            cuttable: false,
-            filename: Some("talk.m4a".into()),
-            extension: Some("m4a".into()),
-            content_type: None,
-            language: Some("en".into()),
-            size_bytes: Some(1_000),
-            duration_ms: None,
-            media: None,
-            object_key: Some(format!("assets/{id}")),
-            error_code: None,
-            error_message: None,
-            created_at: now,
-            deleted_at: None,
-            open_upload_id: None,
-        };
-        let upload = UploadRecord {
-            id: format!("upl_{id}"),
-            account_id: account.into(),
-            asset_id: id.into(),
-            purpose: UploadPurpose::Source,
-            length: 1_000,
-            object_key: format!("assets/{id}"),
-            created_at: now,
-            expires_at: now,
-        };
+        let (asset, upload) = uploaded_asset(account, id, AssetState::Processing, now);
         block_on(self.platform.store.insert_asset(&asset, &upload)).expect("asset");
         let input = MediaInput { object_key: format!("assets/{id}"), size_bytes: 1_000 };
         let job = JobRecord::new(JobKind::ProcessAsset, account, id, serde_json::to_string(&input).ok(), now);
