@@ -65,7 +65,32 @@ pub enum MediaTask {
         input_size: u64,
         speech: Option<SpeechFormat>,
     },
+    /// Apply a cut (or none) to the input and encode the deliverable: the output is `render`.
+    Render {
+        /// `input` holds `input_size` bytes.
+        input_size: u64,
+        spec: RenderSpec,
+    },
 }
+
+/// What a render encodes, fully resolved by the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderSpec {
+    /// `mp4` or `mov` (H.264 + AAC), `m4a` (AAC) or `mp3`.
+    pub format: String,
+    /// Kept spans `[start, end)` in ms of the source, in order; empty for the whole source.
+    pub segments: Vec<(u64, u64)>,
+    /// Picture size (even numbers) for video formats.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub video_bitrate_kbps: Option<u32>,
+    pub audio_bitrate_kbps: u32,
+    /// The expected duration of the output, in ms (for progress and the check of the result).
+    pub duration_ms: u64,
+}
+
+/// The output name of a render.
+pub const RENDER_OUTPUT: &str = "render";
 
 /// How transcribers want their audio: 16-bit PCM WAV, mono, at `sample_rate`, in chunks of at
 /// most `max_chunk_seconds` (OpenAI-compatible servers take ≤ 25 MB a request: 10 minutes at
@@ -122,6 +147,15 @@ pub struct JobFailure {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobResult {
     ProcessAsset(ProcessedAsset),
+    Render(RenderedFile),
+}
+
+/// The file a render wrote (as the output `RENDER_OUTPUT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedFile {
+    pub size_bytes: u64,
+    /// As probed from the encoded file.
+    pub duration_ms: u64,
 }
 
 /// What processing found and wrote.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod jobs;
 pub mod list;
 pub mod projects;
+pub mod renders;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use list::List;

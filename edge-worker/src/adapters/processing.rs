@@ -122,6 +122,7 @@ impl ProcessingKit {
             queue,
             store: &self.store,
             cuts: &self.store,
+            renders: &self.store,
             assets: &self.store,
             ledger: &self.store,
             blobs: &self.objects,

@@ -52,6 +52,24 @@ impl Blobs for R2Objects {
         UploadObjects::get(self, key).await
     }
 
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
+        let mut cursor = None;
+        loop {
+            let mut list = self.bucket.list().prefix(prefix);
+            if let Some(cursor) = cursor.take() {
+                list = list.cursor(cursor);
+            }
+            let listed = list.execute().await.map_err(r2_error)?;
+            for object in listed.objects() {
+                self.bucket.delete(object.key()).await.map_err(r2_error)?;
+            }
+            match listed.cursor().filter(|_| listed.truncated()) {
+                Some(next) => cursor = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         let metadata = worker::HttpMetadata { content_type: Some(content_type.to_owned()), ..Default::default() };
         self.bucket.put(key, bytes).http_metadata(metadata).execute().await.map_err(r2_error)?;

@@ -35,6 +35,8 @@ pub enum DomainError {
     AssetPaymentRequired,
     /// The asset's processing failed.
     AssetFailed,
+    /// A video render needs the asset's video processed (`ready`).
+    AssetNotReady,
     /// What the request builds on (a cut) is not completed.
     NotReady(String),
     /// The format exists but this resource cannot give it (subtitles of a cut without words).

@@ -16,6 +16,7 @@ pub enum IdKind {
     Job,
     Event,
     Cut,
+    Render,
 }
 
 impl IdKind {
@@ -31,6 +32,7 @@ impl IdKind {
             Self::Job => "job",
             Self::Event => "evt",
             Self::Cut => "cut",
+            Self::Render => "rnd",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod page;
 pub mod ports;
 pub mod processing;
 pub mod projects;
+pub mod renders;
 pub mod time;
 pub mod transcripts;
 pub mod uploads;

@@ -280,6 +280,7 @@ pub struct Services<'a> {
     pub queue: &'a dyn crate::domain::jobs::JobQueue,
     pub blobs: &'a dyn crate::domain::processing::Blobs,
     pub cuts: &'a dyn crate::domain::cuts::CutStore,
+    pub renders: &'a dyn crate::domain::renders::RenderStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
 }

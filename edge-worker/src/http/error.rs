@@ -107,6 +107,10 @@ impl From<DomainError> for ApiError {
             DomainError::AssetFailed => {
                 Self::new(ErrorCode::AssetFailed, "The asset's processing failed; see its error_code.")
             }
+            DomainError::AssetNotReady => Self::new(
+                ErrorCode::AssetNotReady,
+                "A video render needs the asset's video processed (`ready`); audio renders need only `cuttable`.",
+            ),
             DomainError::NotReady(message) => Self::new(ErrorCode::ModifierNotReady, message),
             DomainError::UnsupportedFormat(message) => Self::new(ErrorCode::UnsupportedFormat, message),
             DomainError::Store(cause) => Self::internal(format!("store: {cause}")),

@@ -139,7 +139,7 @@ async fn authenticate(
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, assets, credits, cuts, docs, projects, seed_assets};
+    use handlers::{admin, api_keys, assets, credits, cuts, docs, projects, renders, seed_assets};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -169,6 +169,10 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::DeleteCut => cuts::delete(call).await,
         Endpoint::ExportCut => cuts::export(call).await,
         Endpoint::ExportCutSubtitles => cuts::subtitles(call).await,
+        Endpoint::CreateRender => renders::create(call).await,
+        Endpoint::ListRenders => renders::list(call).await,
+        Endpoint::GetRender => renders::get(call).await,
+        Endpoint::DeleteRender => renders::delete(call).await,
         Endpoint::ListSeedAssets => seed_assets::list(call).await,
         Endpoint::GetSeedAsset => seed_assets::get(call).await,
         Endpoint::DeleteSeedAsset => seed_assets::delete(call).await,

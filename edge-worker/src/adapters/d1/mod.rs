@@ -4,6 +4,7 @@
 
 mod cuts;
 mod processing;
+mod renders;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -49,6 +50,7 @@ impl D1Store {
             queue,
             blobs,
             cuts: self,
+            renders: self,
             clock: &WorkerClock,
             log,
         }

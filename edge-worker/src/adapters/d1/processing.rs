@@ -175,6 +175,17 @@ impl JobStore for D1Store {
         Ok(ended > 0)
     }
 
+    async fn cancel_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let cancelled = self
+            .execute(
+                "UPDATE jobs SET state = 'cancelled', lease_expires_at = NULL, updated_at = ?2 \
+                 WHERE id = ?1 AND state IN ('queued', 'running')",
+                &[text(job_id), time(now)],
+            )
+            .await?;
+        Ok(cancelled > 0)
+    }
+
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
         self.jobs_where("subject_id = ?1 ORDER BY created_at, id", &[text(subject_id)]).await
     }

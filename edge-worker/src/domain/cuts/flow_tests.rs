@@ -48,6 +48,7 @@ fn deps<'a>(platform: &'a MemoryPlatform, config: &'a ProcessingConfig) -> Proce
         queue: store,
         store,
         cuts: store,
+        renders: store,
         assets: store,
         ledger: store,
         blobs: store,

@@ -24,10 +24,13 @@ pub enum JobKind {
     TranscribeAsset,
     /// Plan a cut (in the worker).
     PlanCut,
+    /// Encode a render (media container).
+    Render,
 }
 
 impl JobKind {
-    const ALL: [Self; 4] = [Self::ProcessAsset, Self::ProcessAudioProxy, Self::TranscribeAsset, Self::PlanCut];
+    const ALL: [Self; 5] =
+        [Self::ProcessAsset, Self::ProcessAudioProxy, Self::TranscribeAsset, Self::PlanCut, Self::Render];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl JobKind {
             Self::ProcessAudioProxy => "process_audio_proxy",
             Self::TranscribeAsset => "transcribe_asset",
             Self::PlanCut => "plan_cut",
+            Self::Render => "render",
         }
     }
 
@@ -160,6 +164,8 @@ pub trait JobStore {
         end: &AttemptEnd,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// `queued`/`running` → `cancelled` (its links die with it); `false` when it had ended.
+    async fn cancel_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError>;
     /// The jobs about `subject_id`, oldest first.
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError>;
     /// Running jobs whose lease ran out before `now`, oldest first.
@@ -260,6 +266,6 @@ mod tests {
         for state in JobState::ALL {
             assert_eq!(JobState::parse(state.as_str()), Some(state));
         }
-        assert_eq!(JobKind::parse("render"), None);
+        assert_eq!(JobKind::parse("transcode"), None);
     }
 }

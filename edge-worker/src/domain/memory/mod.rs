@@ -3,6 +3,7 @@
 
 mod cuts;
 mod processing;
+mod renders;
 
 use std::cell::{Cell, RefCell};
 
@@ -37,6 +38,7 @@ struct Tables {
     blobs: Vec<(String, Vec<u8>)>,
     cuts: Vec<crate::domain::cuts::CutRecord>,
     deleted_cuts: Vec<String>,
+    renders: Vec<crate::domain::renders::RenderRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -496,6 +498,7 @@ impl MemoryPlatform {
             queue: &self.store,
             blobs: &self.store,
             cuts: &self.store,
+            renders: &self.store,
             clock: &self.clock,
             log: &self.log,
         }

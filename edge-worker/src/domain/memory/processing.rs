@@ -136,6 +136,16 @@ impl JobStore for MemoryStore {
         Ok(true)
     }
 
+    async fn cancel_job(&self, job_id: &str, _now: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let open = tables
+            .jobs
+            .iter_mut()
+            .find(|j| j.record.id == job_id && matches!(j.record.state, JobState::Queued | JobState::Running));
+        Ok(open.map(|row| row.record.state = JobState::Cancelled).is_some())
+    }
+
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
         self.check()?;
         Ok(self.tables.borrow().jobs.iter().map(|j| j.record.clone()).filter(|j| j.subject_id == subject_id).collect())
@@ -367,6 +377,12 @@ impl Blobs for MemoryStore {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.check()?;
         Ok(self.tables.borrow().blobs.iter().find(|(k, _)| k == key).map(|(_, bytes)| bytes.clone()))
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
+        self.check()?;
+        self.tables.borrow_mut().blobs.retain(|(k, _)| !k.starts_with(prefix));
+        Ok(())
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {

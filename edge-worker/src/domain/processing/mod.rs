@@ -194,6 +194,8 @@ pub trait ProcessingStore {
 pub trait Blobs {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    /// Removes every object whose key starts with `prefix`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError>;
 }
 
 /// Why a job could not be handed to the media container.
@@ -220,6 +222,7 @@ pub struct ProcessingDeps<'a> {
     pub queue: &'a dyn JobQueue,
     pub store: &'a dyn ProcessingStore,
     pub cuts: &'a dyn crate::domain::cuts::CutStore,
+    pub renders: &'a dyn crate::domain::renders::RenderStore,
     pub assets: &'a dyn AssetStore,
     pub ledger: &'a dyn LedgerStore,
     pub blobs: &'a dyn Blobs,

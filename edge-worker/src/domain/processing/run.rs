@@ -3,7 +3,11 @@
 //! of cancellation; its report is applied once; a lease that runs out is a failed attempt.
 
 use roughcut_shared::assets::AssetType;
-use roughcut_shared::jobs::{Heartbeat, HeartbeatReply, JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset};
+use roughcut_shared::jobs::{
+    Heartbeat, HeartbeatReply, JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, RENDER_OUTPUT,
+};
+
+use crate::domain::renders::RenderJobInput;
 use serde::de::DeserializeOwned;
 
 use super::settle;
@@ -33,7 +37,7 @@ pub async fn start_attempt(deps: ProcessingDeps<'_>, job_id: &str) -> Result<(),
     let now = deps.clock.now();
     let Some(job) = deps.jobs.claim_job(job_id, now, lease_until(&deps, now)).await? else { return Ok(()) };
     let ran = match job.kind {
-        JobKind::ProcessAsset | JobKind::ProcessAudioProxy => dispatch(deps, &job).await,
+        JobKind::ProcessAsset | JobKind::ProcessAudioProxy | JobKind::Render => dispatch(deps, &job).await,
         JobKind::TranscribeAsset => transcribe::run(deps, &job).await,
         JobKind::PlanCut => crate::domain::cuts::planning::run(deps, &job).await,
     };
@@ -46,13 +50,29 @@ pub async fn start_attempt(deps: ProcessingDeps<'_>, job_id: &str) -> Result<(),
     Ok(())
 }
 
+/// What the container is asked to do for a media job.
+fn media_task(deps: &ProcessingDeps<'_>, job: &JobRecord) -> Result<MediaTask, StoreError> {
+    Ok(if job.kind == JobKind::Render {
+        let input: RenderJobInput = payload(job)?;
+        MediaTask::Render { input_size: input.size_bytes, spec: input.spec }
+    } else {
+        let input: MediaInput = payload(job)?;
+        MediaTask::ProcessAsset { input_size: input.size_bytes, speech: deps.config.speech }
+    })
+}
+
 async fn dispatch(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
-    let input: MediaInput = payload(job)?;
     let now = deps.clock.now();
+    if job.kind == JobKind::Render && !deps.renders.start_render(&job.subject_id, now).await? {
+        // deleted meanwhile (its job is cancelled too): nothing to encode
+        let end = AttemptEnd::Failed { error_code: "not_found".into(), error_message: "The render is gone.".into() };
+        deps.jobs.end_attempt(&job.id, job.attempt, &end, now).await?;
+        return Ok(());
+    }
     let media_job = MediaJob {
         job_id: job.id.clone(),
         attempt: job.attempt,
-        task: MediaTask::ProcessAsset { input_size: input.size_bytes, speech: deps.config.speech },
+        task: media_task(&deps, job)?,
         links: links::links(&deps.config.signing_secret, &deps.config.origin, &job.id, job.attempt, now),
     };
     match deps.media.dispatch(&media_job).await {
@@ -107,6 +127,12 @@ async fn subject_failed(
             deps.cuts.fail_cut(&job.subject_id, error_code, message, &event_id, deps.clock.now()).await?;
             return Ok(());
         }
+        JobKind::Render => {
+            let event_id = crate::domain::ids::new_id(crate::domain::ids::IdKind::Event, deps.clock.now());
+            let message = if error_code == "unsupported_media" { error_message } else { "The render failed." };
+            deps.renders.fail_render(&job.subject_id, error_code, message, &event_id, deps.clock.now()).await?;
+            return Ok(());
+        }
     };
     if proxy {
         deps.log.error(&job.id, &format!("audio proxy of {} not processed: {error_code}", job.subject_id));
@@ -141,6 +167,10 @@ pub async fn running_attempt(
 /// The object a running attempt reads.
 pub async fn input_of(deps: ProcessingDeps<'_>, job_id: &str, attempt: u32) -> Result<Option<MediaInput>, StoreError> {
     match running_attempt(deps, job_id, attempt).await? {
+        Some(job) if job.kind == JobKind::Render => {
+            let input: RenderJobInput = payload(&job)?;
+            Ok(Some(MediaInput { object_key: input.object_key, size_bytes: input.size_bytes }))
+        }
         Some(job) if matches!(job.kind, JobKind::ProcessAsset | JobKind::ProcessAudioProxy) => Ok(Some(payload(&job)?)),
         _ => Ok(None),
     }
@@ -192,6 +222,15 @@ pub async fn report(
         JobOutcome::Succeeded { result: JobResult::ProcessAsset(processed) } => {
             processed_asset(deps, &job, processed).await?;
             deps.jobs.end_attempt(&job.id, attempt, &AttemptEnd::Succeeded, deps.clock.now()).await?;
+        }
+        JobOutcome::Succeeded { result: JobResult::Render(file) } => {
+            let now = deps.clock.now();
+            let key = output_key(&job.subject_id, &job.id, RENDER_OUTPUT);
+            let event_id = crate::domain::ids::new_id(crate::domain::ids::IdKind::Event, now);
+            deps.renders
+                .complete_render(&job.subject_id, &key, file.size_bytes, file.duration_ms, &event_id, now)
+                .await?;
+            deps.jobs.end_attempt(&job.id, attempt, &AttemptEnd::Succeeded, now).await?;
         }
         JobOutcome::Failed(failure) => {
             let after =

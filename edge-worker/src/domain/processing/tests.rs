@@ -91,6 +91,7 @@ impl World {
             queue: store,
             store,
             cuts: store,
+            renders: store,
             assets: store,
             ledger: store,
             blobs: store,

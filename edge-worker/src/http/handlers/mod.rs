@@ -8,6 +8,7 @@ pub mod credits;
 pub mod cuts;
 pub mod docs;
 pub mod projects;
+pub mod renders;
 pub mod seed_assets;
 
 use serde::Deserialize;

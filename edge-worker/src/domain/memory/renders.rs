@@ -1,0 +1,170 @@
+//! The render store in memory, with the D1 adapter's contract: renders of deleted assets are
+//! hidden, state changes only from the states they leave, one event per render and type.
+
+use async_trait::async_trait;
+use roughcut_shared::assets::AssetState;
+use roughcut_shared::renders::RenderState;
+
+use super::{MemoryStore, page_of};
+use crate::domain::StoreError;
+use crate::domain::page::{Listed, Page};
+use crate::domain::processing::EventRecord;
+use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
+use crate::domain::time::Timestamp;
+
+impl MemoryStore {
+    fn live_render(&self, render_id: &str) -> Option<RenderRecord> {
+        let tables = self.tables.borrow();
+        let render = tables.renders.iter().find(|r| r.id == render_id)?;
+        let live = tables.assets.iter().any(|a| a.id == render.asset_id && a.state != AssetState::Deleted);
+        live.then(|| render.clone())
+    }
+
+    fn render_event(&self, render: &RenderRecord, event_type: &str, event_id: &str, at: Timestamp) {
+        let mut tables = self.tables.borrow_mut();
+        if !tables.events.iter().any(|e| e.entity_id == render.id && e.event_type == event_type) {
+            tables.events.push(EventRecord {
+                id: event_id.to_owned(),
+                account_id: render.account_id.clone(),
+                event_type: event_type.to_owned(),
+                entity_id: render.id.clone(),
+                asset_id: Some(render.asset_id.clone()),
+                created_at: at,
+            });
+        }
+    }
+
+    fn change_render(&self, render_id: &str, change: impl FnOnce(&mut RenderRecord) -> bool) -> Option<RenderRecord> {
+        let mut tables = self.tables.borrow_mut();
+        let render = tables.renders.iter_mut().find(|r| r.id == render_id)?;
+        change(render).then(|| render.clone())
+    }
+}
+
+#[async_trait(?Send)]
+impl RenderStore for MemoryStore {
+    async fn insert_render(&self, render: &RenderRecord) -> Result<(), StoreError> {
+        self.check()?;
+        self.tables.borrow_mut().renders.push(render.clone());
+        Ok(())
+    }
+
+    async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError> {
+        self.check()?;
+        Ok(self.live_render(render_id).filter(|r| r.account_id == account_id))
+    }
+
+    async fn render_by_id(&self, render_id: &str) -> Result<Option<RenderRecord>, StoreError> {
+        self.check()?;
+        Ok(self.live_render(render_id))
+    }
+
+    async fn render_by_signature(&self, account_id: &str, signature: &str) -> Result<Option<RenderRecord>, StoreError> {
+        self.check()?;
+        let ids: Vec<String> = self.tables.borrow().renders.iter().map(|r| r.id.clone()).collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.live_render(id))
+            .find(|r| r.account_id == account_id && r.signature == signature))
+    }
+
+    async fn list_renders(
+        &self,
+        account_id: &str,
+        filter: &RenderFilter,
+        page: Page,
+    ) -> Result<Listed<RenderRecord>, StoreError> {
+        self.check()?;
+        let ids: Vec<String> = self.tables.borrow().renders.iter().map(|r| r.id.clone()).collect();
+        let mut rows: Vec<RenderRecord> = ids
+            .iter()
+            .filter_map(|id| self.live_render(id))
+            .filter(|r| r.account_id == account_id)
+            .filter(|r| filter.asset_id.as_ref().is_none_or(|a| *a == r.asset_id))
+            .filter(|r| filter.cut_id.is_none() || r.cut_id == filter.cut_id)
+            .filter(|r| filter.state.is_none_or(|s| s == r.state))
+            .collect();
+        rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        Ok(page_of(rows.iter().collect(), page))
+    }
+
+    async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let before = tables.renders.len();
+        tables.renders.retain(|r| r.id != render_id);
+        Ok(tables.renders.len() < before)
+    }
+
+    async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let started = self.change_render(render_id, |r| {
+            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            if r.state == RenderState::Pending {
+                r.state = RenderState::Processing;
+                r.started_at = Some(at);
+            }
+            open
+        });
+        Ok(started.is_some())
+    }
+
+    async fn complete_render(
+        &self,
+        render_id: &str,
+        object_key: &str,
+        size_bytes: u64,
+        duration_ms: u64,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let done = self.change_render(render_id, |r| {
+            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            if open {
+                r.state = RenderState::Completed;
+                r.object_key = Some(object_key.to_owned());
+                r.size_bytes = Some(size_bytes);
+                r.duration_ms = Some(duration_ms);
+                r.progress = 1.0;
+                r.completed_at = Some(at);
+            }
+            open
+        });
+        if let Some(render) = &done {
+            self.render_event(render, "render.completed", event_id, at);
+        }
+        Ok(done.is_some())
+    }
+
+    async fn fail_render(
+        &self,
+        render_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        let failed = self.change_render(render_id, |r| {
+            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            if open {
+                r.state = RenderState::Failed;
+                r.error_code = Some(error_code.to_owned());
+                r.error_message = Some(error_message.to_owned());
+                r.completed_at = Some(at);
+            }
+            open
+        });
+        if let Some(render) = &failed {
+            self.render_event(render, "render.failed", event_id, at);
+        }
+        Ok(failed.is_some())
+    }
+
+    async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.check()?;
+        self.render_event(render, "render.cancelled", event_id, at);
+        Ok(())
+    }
+}

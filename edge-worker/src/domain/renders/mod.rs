@@ -1,0 +1,274 @@
+//! Renders: a deliverable encoded from an asset, through one of its completed cuts or whole —
+//! validated and resolved against the source (`resolve`), idempotent on (asset, cut, output), run
+//! as a job in the media container, downloadable once completed; `DELETE` is a hard delete that
+//! stops an encode in flight (its job is cancelled, which the container learns at its next
+//! heartbeat) and removes every byte written.
+
+pub mod resolve;
+
+use async_trait::async_trait;
+use roughcut_shared::assets::{AssetState, AssetType};
+use roughcut_shared::cuts::CutState;
+use roughcut_shared::jobs::RenderSpec;
+use roughcut_shared::renders::{CreateRender, Render, RenderOutput, RenderState};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::api_keys::Principal;
+use super::assets::Links;
+use super::cuts;
+use super::ids::{IdKind, new_id};
+use super::jobs::{JobKind, JobRecord};
+use super::page::{Listed, Page};
+use super::ports::Services;
+use super::time::Timestamp;
+use super::{DomainError, StoreError};
+use crate::domain::downloads::Grant;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderRecord {
+    pub id: String,
+    pub account_id: String,
+    pub asset_id: String,
+    pub cut_id: Option<String>,
+    pub signature: String,
+    pub state: RenderState,
+    pub output: RenderOutput,
+    pub progress: f64,
+    pub size_bytes: Option<u64>,
+    pub duration_ms: Option<u64>,
+    pub object_key: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RenderFilter {
+    pub asset_id: Option<String>,
+    pub cut_id: Option<String>,
+    pub state: Option<RenderState>,
+}
+
+/// What a render job reads and makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderJobInput {
+    pub object_key: String,
+    pub size_bytes: u64,
+    pub spec: RenderSpec,
+}
+
+#[async_trait(?Send)]
+pub trait RenderStore {
+    async fn insert_render(&self, render: &RenderRecord) -> Result<(), StoreError>;
+    /// The account's render, unless its asset is deleted; its progress is its job's.
+    async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
+    async fn render_by_id(&self, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
+    async fn render_by_signature(&self, account_id: &str, signature: &str) -> Result<Option<RenderRecord>, StoreError>;
+    /// Newest first.
+    async fn list_renders(
+        &self,
+        account_id: &str,
+        filter: &RenderFilter,
+        page: Page,
+    ) -> Result<Listed<RenderRecord>, StoreError>;
+    /// Removes the row; `false` when there was none.
+    async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError>;
+    async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// → `completed` with its file and event; `false` when it is no longer open (deleted).
+    async fn complete_render(
+        &self,
+        render_id: &str,
+        object_key: &str,
+        size_bytes: u64,
+        duration_ms: u64,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn fail_render(
+        &self,
+        render_id: &str,
+        error_code: &str,
+        error_message: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Records `render.cancelled` for a render deleted while in flight.
+    async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError>;
+}
+
+fn signature(request: &CreateRender) -> String {
+    let canonical = serde_json::to_string(&(&request.asset_id, &request.cut_id, &request.output)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Where a render's files live: all under one prefix, so that a delete removes every byte.
+pub fn render_prefix(render_id: &str) -> String {
+    format!("derived/{render_id}/")
+}
+
+/// `POST /v1/renders`: the render and whether it is new (201) or the existing one (200).
+pub async fn create(
+    services: &Services<'_>,
+    principal: &Principal,
+    request: &CreateRender,
+) -> Result<(Render, bool), DomainError> {
+    let asset = services.assets.asset(&principal.account_id, &request.asset_id).await?;
+    let asset = asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))?;
+    if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
+        return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
+    }
+    let output = resolve::resolve(&request.output, asset.media.as_ref());
+    // the state gates: video needs the video processed; audio needs only what a cut needs
+    if request.output.format.is_video() {
+        if asset.state != AssetState::Ready {
+            return Err(DomainError::AssetNotReady);
+        }
+    } else {
+        cuts::cuttable(&asset)?;
+    }
+    let output = output.map_err(DomainError::Invalid)?;
+    let duration = asset.duration_ms.or(services.processing.facts(&asset.id).await?.proxy_duration_ms).unwrap_or(0);
+    let segments = match &request.cut_id {
+        Some(cut_id) => {
+            let cut = services.cuts.cut(&principal.account_id, cut_id).await?;
+            let cut = cut
+                .filter(|c| c.asset_id == asset.id)
+                .ok_or_else(|| DomainError::invalid("body.cut_id", "is not a cut of this asset"))?;
+            if cut.state != CutState::Completed {
+                return Err(DomainError::NotReady(format!(
+                    "The cut is {}; retry once it completes.",
+                    cut.state.as_str()
+                )));
+            }
+            let cut = cuts::get(services, principal, cut_id).await?;
+            let plan = cut.plan.ok_or_else(|| StoreError(format!("completed cut {cut_id} without a plan")))?;
+            let plan = plan.into_plan().map_err(|e| StoreError(format!("cut {cut_id}: {e}")))?;
+            plan.segments.iter().map(|s| (s.start, s.end)).collect()
+        }
+        None => Vec::new(),
+    };
+    let signature = signature(request);
+    if let Some(existing) = services.renders.render_by_signature(&principal.account_id, &signature).await? {
+        if existing.state != RenderState::Failed {
+            return Ok((to_dto(&existing, None), false));
+        }
+        // a failed render with the same signature is replaced
+        services.renders.delete_render(&existing.id).await?;
+    }
+    let object_key = asset.object_key.clone().ok_or_else(|| StoreError(format!("asset {} has no bytes", asset.id)))?;
+    let duration_ms =
+        if segments.is_empty() { duration } else { segments.iter().map(|(start, end)| end - start).sum() };
+    let spec = RenderSpec {
+        format: output.format.as_str().to_owned(),
+        segments,
+        width: output.width,
+        height: output.height,
+        video_bitrate_kbps: output.video_bitrate_kbps,
+        audio_bitrate_kbps: output.audio_bitrate_kbps,
+        duration_ms,
+    };
+    let now = services.clock.now();
+    let render = RenderRecord {
+        id: new_id(IdKind::Render, now),
+        account_id: principal.account_id.clone(),
+        asset_id: asset.id.clone(),
+        cut_id: request.cut_id.clone(),
+        signature,
+        state: RenderState::Pending,
+        output,
+        progress: 0.0,
+        size_bytes: None,
+        duration_ms: None,
+        object_key: None,
+        error_code: None,
+        error_message: None,
+        created_at: now,
+        started_at: None,
+        completed_at: None,
+    };
+    let input = RenderJobInput { object_key, size_bytes: asset.size_bytes.unwrap_or(0), spec };
+    let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("render payload: {e}")))?;
+    services.renders.insert_render(&render).await?;
+    services
+        .queue
+        .submit(&JobRecord::new(JobKind::Render, &principal.account_id, &render.id, Some(payload), now))
+        .await?;
+    Ok((to_dto(&render, None), true))
+}
+
+pub async fn get(
+    services: &Services<'_>,
+    principal: &Principal,
+    render_id: &str,
+    links: Links<'_>,
+) -> Result<Render, DomainError> {
+    let render =
+        services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
+    let download = match (&render.object_key, links.signer, render.state) {
+        (Some(key), Some(signer), RenderState::Completed) => {
+            let filename = format!("{}.{}", render.id, render.output.format.as_str());
+            let grant = Grant { object_key: key.clone(), filename, content_type: content_type(&render).to_owned() };
+            Some(signer.url(links.origin, &grant, links.now))
+        }
+        _ => None,
+    };
+    Ok(to_dto(&render, download))
+}
+
+fn content_type(render: &RenderRecord) -> &'static str {
+    match render.output.format.as_str() {
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "m4a" => "audio/mp4",
+        _ => "audio/mpeg",
+    }
+}
+
+pub async fn list(
+    services: &Services<'_>,
+    principal: &Principal,
+    filter: &RenderFilter,
+    page: Page,
+) -> Result<Listed<Render>, DomainError> {
+    Ok(services.renders.list_renders(&principal.account_id, filter, page).await?.map(|r| to_dto(&r, None)))
+}
+
+/// `DELETE`: the row goes at once; an encode in flight is cancelled (the container stops at its
+/// next heartbeat, its links refused from now on) and every byte under the render's prefix goes.
+pub async fn delete(services: &Services<'_>, principal: &Principal, render_id: &str) -> Result<(), DomainError> {
+    let render =
+        services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
+    let now = services.clock.now();
+    for job in services.jobs.jobs_of(&render.id).await? {
+        services.jobs.cancel_job(&job.id, now).await?;
+    }
+    if matches!(render.state, RenderState::Pending | RenderState::Processing) {
+        services.renders.record_cancelled(&render, &new_id(IdKind::Event, now), now).await?;
+    }
+    services.renders.delete_render(&render.id).await?;
+    services.blobs.delete_prefix(&render_prefix(&render.id)).await?;
+    Ok(())
+}
+
+pub fn to_dto(render: &RenderRecord, download_url: Option<String>) -> Render {
+    let millis = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
+    Render {
+        id: render.id.clone(),
+        asset_id: render.asset_id.clone(),
+        cut_id: render.cut_id.clone(),
+        state: render.state,
+        output: render.output.clone(),
+        progress: if render.state == RenderState::Completed { 1.0 } else { render.progress },
+        size_bytes: render.size_bytes,
+        duration_seconds: render.duration_ms.map(millis),
+        error_code: render.error_code.clone(),
+        error_message: render.error_message.clone(),
+        created_at: render.created_at.to_rfc3339(),
+        started_at: render.started_at.map(Timestamp::to_rfc3339),
+        completed_at: render.completed_at.map(Timestamp::to_rfc3339),
+        download_url,
+    }
+}

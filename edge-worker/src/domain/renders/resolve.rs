@@ -1,0 +1,182 @@
+//! A render's output resolved against its source (seed 002 as API.md reconciles it): the video
+//! formats need a video track; the resolution tier targets the shorter edge, keeps the aspect,
+//! never upscales and never pads (even dimensions, as H.264 in 4:2:0 needs); bitrates are a ladder
+//! with Auto defaults capped to the source. Pure, so every rule is tested natively.
+
+use roughcut_shared::FieldError;
+use roughcut_shared::assets::AssetMedia;
+use roughcut_shared::renders::{RenderOutput, RenderOutputRequest, Resolution};
+
+pub const VIDEO_BITRATES_MBPS: [u32; 4] = [5, 10, 20, 50];
+pub const AUDIO_BITRATES_KBPS: [u32; 4] = [128, 192, 256, 320];
+/// Auto audio: transparent for speech in AAC and MP3 alike.
+const AUTO_AUDIO_KBPS: u32 = 192;
+
+/// Auto video bitrate of a picture whose shorter edge is `edge`, in kbps.
+fn auto_video_kbps(edge: u32) -> u32 {
+    match edge {
+        0..=720 => 5_000,
+        721..=1080 => 10_000,
+        _ => 20_000,
+    }
+}
+
+fn field(name: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: format!("body.output.{name}"), message: message.into() }
+}
+
+/// Rounds down to an even number (at least 2).
+fn even(value: u64) -> u32 {
+    (u32::try_from(value).unwrap_or(u32::MAX) & !1).max(2)
+}
+
+/// The resolved output, or every field that is wrong for this source.
+pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Result<RenderOutput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let video = media.and_then(|m| m.video.as_ref());
+    let audio = media.and_then(|m| m.audio.as_ref());
+    let format = request.format;
+    if let Some(mbps) = request.video_bitrate.filter(|b| !VIDEO_BITRATES_MBPS.contains(b)) {
+        errors.push(field("video_bitrate", format!("{mbps} is not one of 5, 10, 20, 50 (Mbps)")));
+    }
+    if let Some(kbps) = request.audio_bitrate.filter(|b| !AUDIO_BITRATES_KBPS.contains(b)) {
+        errors.push(field("audio_bitrate", format!("{kbps} is not one of 128, 192, 256, 320 (kbps)")));
+    }
+    if !format.is_video() {
+        if request.resolution.is_some() {
+            errors.push(field("resolution", "applies to video formats (mp4, mov) only"));
+        }
+        if request.video_bitrate.is_some() {
+            errors.push(field("video_bitrate", "applies to video formats (mp4, mov) only"));
+        }
+    } else if video.is_none() {
+        errors.push(field("format", "this asset has no video: render m4a or mp3"));
+    }
+    if audio.is_none() {
+        errors.push(field("format", "this asset has no audio track to render"));
+    }
+    let mut resolved = RenderOutput {
+        format,
+        resolution: request.resolution,
+        video_bitrate: request.video_bitrate,
+        audio_bitrate: request.audio_bitrate,
+        width: None,
+        height: None,
+        video_bitrate_kbps: None,
+        audio_bitrate_kbps: AUTO_AUDIO_KBPS,
+        frame_rate: None,
+    };
+    if let (true, Some(video)) = (format.is_video(), video) {
+        let shorter = video.width.min(video.height);
+        let target = request.resolution.map_or(shorter, Resolution::shorter_edge);
+        if target > shorter {
+            errors.push(field("resolution", format!("above the source, whose shorter edge is {shorter} px")));
+        }
+        let target = target.min(shorter).max(2);
+        // scale so the shorter edge is `target`, the other in proportion, both even
+        let scale = |edge: u32| even(u64::from(edge) * u64::from(target) / u64::from(shorter.max(1)));
+        resolved.width = Some(scale(video.width));
+        resolved.height = Some(scale(video.height));
+        let source_kbps = video.bitrate.map(|b| u32::try_from(b / 1000).unwrap_or(u32::MAX));
+        resolved.video_bitrate_kbps = Some(match request.video_bitrate {
+            Some(mbps) => {
+                let asked = mbps * 1000;
+                if source_kbps.is_some_and(|source| asked > source) {
+                    errors
+                        .push(field("video_bitrate", format!("above the source's {} kbps", source_kbps.unwrap_or(0))));
+                }
+                asked
+            }
+            None => source_kbps.map_or(auto_video_kbps(target), |source| auto_video_kbps(target).min(source.max(1))),
+        });
+        resolved.frame_rate = Some(video.frame_rate.clone());
+    }
+    let source_audio_kbps = audio.and_then(|a| a.bitrate).map(|b| u32::try_from(b / 1000).unwrap_or(u32::MAX));
+    let asked_audio = request.audio_bitrate.unwrap_or(AUTO_AUDIO_KBPS);
+    // an audio bitrate above the source is capped, not refused (API.md)
+    resolved.audio_bitrate_kbps = source_audio_kbps.map_or(asked_audio, |source| asked_audio.min(source.max(32)));
+    if errors.is_empty() { Ok(resolved) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roughcut_shared::assets::{AudioMedia, VideoMedia};
+    use roughcut_shared::renders::RenderFormat;
+
+    fn media(width: u32, height: u32, video_kbps: u64, audio_kbps: u64) -> AssetMedia {
+        AssetMedia {
+            container: "mp4".into(),
+            video: Some(VideoMedia {
+                codec: "h264".into(),
+                width,
+                height,
+                frame_rate: "30000/1001".into(),
+                bitrate: Some(video_kbps * 1000),
+            }),
+            audio: Some(AudioMedia {
+                codec: "aac".into(),
+                sample_rate: 48_000,
+                channels: 2,
+                bitrate: Some(audio_kbps * 1000),
+            }),
+        }
+    }
+
+    fn request(format: RenderFormat) -> RenderOutputRequest {
+        RenderOutputRequest { format, resolution: None, video_bitrate: None, audio_bitrate: None }
+    }
+
+    fn fields(result: Result<RenderOutput, Vec<FieldError>>) -> Vec<String> {
+        result.expect_err("invalid").into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn tiers_scale_the_shorter_edge_and_keep_the_aspect() {
+        let landscape = media(3840, 2160, 40_000, 256);
+        let out = resolve(
+            &RenderOutputRequest { resolution: Some(Resolution::P720), ..request(RenderFormat::Mp4) },
+            Some(&landscape),
+        )
+        .expect("720p");
+        assert_eq!((out.width, out.height), (Some(1280), Some(720)));
+        let vertical = media(1080, 1920, 8_000, 128);
+        let out = resolve(
+            &RenderOutputRequest { resolution: Some(Resolution::P720), ..request(RenderFormat::Mov) },
+            Some(&vertical),
+        )
+        .expect("vertical");
+        assert_eq!((out.width, out.height), (Some(720), Some(1280)), "vertical stays vertical");
+        let odd = media(1366, 769, 8_000, 128);
+        let out = resolve(&request(RenderFormat::Mp4), Some(&odd)).expect("source size");
+        assert_eq!((out.width, out.height), (Some(1366), Some(768)), "even, never padded");
+    }
+
+    #[test]
+    fn nothing_is_upscaled_and_the_ladder_is_capped_to_the_source() {
+        let hd = media(1920, 1080, 8_000, 128);
+        let up = RenderOutputRequest { resolution: Some(Resolution::K4), ..request(RenderFormat::Mp4) };
+        assert_eq!(fields(resolve(&up, Some(&hd))), ["body.output.resolution"]);
+        let rich = RenderOutputRequest { video_bitrate: Some(20), ..request(RenderFormat::Mp4) };
+        assert_eq!(fields(resolve(&rich, Some(&hd))), ["body.output.video_bitrate"]);
+        let auto = resolve(&request(RenderFormat::Mp4), Some(&hd)).expect("auto");
+        assert_eq!(auto.video_bitrate_kbps, Some(8_000), "Auto is capped to the source");
+        let loud = RenderOutputRequest { audio_bitrate: Some(320), ..request(RenderFormat::M4a) };
+        assert_eq!(resolve(&loud, Some(&hd)).expect("audio").audio_bitrate_kbps, 128, "capped, not refused");
+    }
+
+    #[test]
+    fn video_options_belong_to_video_formats() {
+        let hd = media(1920, 1080, 8_000, 128);
+        let wrong = RenderOutputRequest {
+            resolution: Some(Resolution::P720),
+            video_bitrate: Some(5),
+            ..request(RenderFormat::Mp3)
+        };
+        assert_eq!(fields(resolve(&wrong, Some(&hd))), ["body.output.resolution", "body.output.video_bitrate"]);
+        let audio_only = AssetMedia { video: None, ..hd.clone() };
+        assert_eq!(fields(resolve(&request(RenderFormat::Mp4), Some(&audio_only))), ["body.output.format"]);
+        let off_ladder = RenderOutputRequest { audio_bitrate: Some(100), ..request(RenderFormat::M4a) };
+        assert_eq!(fields(resolve(&off_ladder, Some(&hd))), ["body.output.audio_bitrate"]);
+    }
+}
