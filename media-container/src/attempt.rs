@@ -12,7 +12,8 @@ use std::thread;
 
 use roughcut_engine::analyze::Analysis;
 use roughcut_shared::jobs::{
-    JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, SpeechChunk, SpeechFormat, is_output_name,
+    JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, RENDER_OUTPUT, RenderSpec, RenderedFile, SpeechChunk,
+    SpeechFormat, is_output_name,
 };
 
 use crate::config::Config;
@@ -21,6 +22,7 @@ use crate::download::download;
 use crate::halt::{Halt, internal_failure};
 use crate::heartbeat;
 use crate::media::{Input, analyse_input, probe_input};
+use crate::render;
 use crate::speech;
 use crate::worker::{Http, output_url};
 
@@ -34,10 +36,17 @@ const FFMPEG_LOG_TAIL: usize = 2_000;
 pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http) {
     control.log("started");
     let heartbeats = heartbeat::start(http.clone(), job.links.heartbeat.clone(), Arc::clone(control), config.heartbeat);
-    let ended = panic::catch_unwind(AssertUnwindSafe(|| process(job, control, config, http)));
+    let ended = panic::catch_unwind(AssertUnwindSafe(|| match &job.task {
+        MediaTask::ProcessAsset { input_size, speech } => {
+            process(job, *input_size, *speech, control, config, http).map(JobResult::ProcessAsset)
+        }
+        MediaTask::Render { input_size, spec } => {
+            render_job(job, *input_size, spec, control, config, http).map(JobResult::Render)
+        }
+    }));
     drop(heartbeats);
     let outcome = match ended {
-        Ok(Ok(asset)) => JobOutcome::Succeeded { result: JobResult::ProcessAsset(asset) },
+        Ok(Ok(result)) => JobOutcome::Succeeded { result },
         Ok(Err(Halt::Cancelled)) => return,
         Ok(Err(Halt::Failed(failure))) => JobOutcome::Failed(failure),
         Err(_) => {
@@ -93,11 +102,16 @@ struct Speech {
     samples: u64,
 }
 
-fn process(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http) -> Result<ProcessedAsset, Halt> {
-    let MediaTask::ProcessAsset { input_size, speech } = job.task;
+/// A work directory with the job's input downloaded into it (progress 0–0.3).
+fn fetch_input(
+    job: &MediaJob,
+    input_size: u64,
+    control: &Arc<Control>,
+    config: &Config,
+    http: &Http,
+) -> Result<(WorkDir, PathBuf), Halt> {
     let work = WorkDir::create(&config.work_dir, control)?;
     let input_path = work.path.join("input");
-
     control.set_progress(0.0, "downloading");
     let mut file =
         File::create(&input_path).map_err(|err| Halt::internal(control, "cannot create the input file", err))?;
@@ -105,6 +119,56 @@ fn process(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
     control
         .abandon_on_cancel(move || download(&agent, &url, &mut file, input_size, &step))
         .map_err(|abandoned| Halt::abandoned(control, "download", abandoned))??;
+    Ok((work, input_path))
+}
+
+/// A render: the input encoded by ffmpeg (progress 0.3–0.9), probed, uploaded.
+fn render_job(
+    job: &MediaJob,
+    input_size: u64,
+    spec: &RenderSpec,
+    control: &Arc<Control>,
+    config: &Config,
+    http: &Http,
+) -> Result<RenderedFile, Halt> {
+    let (work, input_path) = fetch_input(job, input_size, control, config, http)?;
+    control.set_progress(0.3, "encoding");
+    let output = work.path.join("render");
+    let log_path = work.path.join("ffmpeg.log");
+    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    let mut command = render::command(&config.ffmpeg, &input_path, &work.path.join("graph.txt"), &output, spec, log)
+        .map_err(|err| Halt::internal(control, "cannot prepare the render", err))?;
+    let status = control.run_child(&mut command).map_err(|err| child_halt(control, config, err))?;
+    if !status.success() {
+        control.log(format_args!("ffmpeg failed ({status}): {}", log_tail(&log_path)));
+        return Err(Halt::failed("render_failed", "The file could not be rendered.", false));
+    }
+    control.set_progress(0.9, "uploading");
+    let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "ffmpeg wrote no render", err))?.len();
+    let duration_ms = probe_input(&Input::open(&output, control)?, control)?.duration_ms;
+    let body = File::open(&output).map_err(|err| Halt::internal(control, "cannot read the render", err))?;
+    Uploads { job, control, http }.put(RENDER_OUTPUT, render::content_type(&spec.format), size_bytes, body)?;
+    Ok(RenderedFile { size_bytes, duration_ms })
+}
+
+/// How a failed child process ends the attempt.
+fn child_halt(control: &Control, config: &Config, err: ChildError) -> Halt {
+    match err {
+        ChildError::Cancelled => Halt::Cancelled,
+        ChildError::Spawn(err) => Halt::internal(control, &format!("cannot run {}", config.ffmpeg.display()), err),
+        ChildError::Wait(err) => Halt::internal(control, "lost the ffmpeg process", err),
+    }
+}
+
+fn process(
+    job: &MediaJob,
+    input_size: u64,
+    speech: Option<SpeechFormat>,
+    control: &Arc<Control>,
+    config: &Config,
+    http: &Http,
+) -> Result<ProcessedAsset, Halt> {
+    let (work, input_path) = fetch_input(job, input_size, control, config, http)?;
 
     control.set_progress(0.3, "probing");
     let input = Input::open(&input_path, control)?;
@@ -177,11 +241,7 @@ fn extract(
     let log_path = work.join("ffmpeg.log");
     let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
     let mut command = speech::extract_command(&config.ffmpeg, input, &pcm, format.sample_rate, log);
-    let status = control.run_child(&mut command).map_err(|err| match err {
-        ChildError::Cancelled => Halt::Cancelled,
-        ChildError::Spawn(err) => Halt::internal(control, &format!("cannot run {}", config.ffmpeg.display()), err),
-        ChildError::Wait(err) => Halt::internal(control, "lost the ffmpeg process", err),
-    })?;
+    let status = control.run_child(&mut command).map_err(|err| child_halt(control, config, err))?;
     if !status.success() {
         return Err(Halt::internal(control, &format!("ffmpeg failed ({status})"), log_tail(&log_path)));
     }

@@ -10,6 +10,7 @@ mod halt;
 mod heartbeat;
 mod media;
 mod registry;
+mod render;
 mod server;
 mod speech;
 mod worker;

@@ -59,8 +59,14 @@ fn check(job: &MediaJob) -> Result<(), &'static str> {
     if !job.links.output.contains(OUTPUT_NAME_PLACEHOLDER) {
         return Err("links.output must contain {name}");
     }
-    let MediaTask::ProcessAsset { speech, .. } = &job.task;
-    speech.as_ref().map_or(Ok(()), speech::validate)
+    match &job.task {
+        MediaTask::ProcessAsset { speech, .. } => speech.as_ref().map_or(Ok(()), speech::validate),
+        MediaTask::Render { spec, .. } => match spec.format.as_str() {
+            "mp4" | "mov" if spec.width.is_none() || spec.height.is_none() => Err("a video render needs its size"),
+            "mp4" | "mov" | "m4a" | "mp3" => Ok(()),
+            _ => Err("spec.format must be mp4, mov, m4a or mp3"),
+        },
+    }
 }
 
 async fn post_job(State(app): State<Arc<App>>, body: Bytes) -> Response {

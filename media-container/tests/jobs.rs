@@ -12,6 +12,7 @@ use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_
 fn succeeded(outcome: JobOutcome, container: &Container) -> ProcessedAsset {
     match outcome {
         JobOutcome::Succeeded { result: JobResult::ProcessAsset(asset) } => asset,
+        JobOutcome::Succeeded { result } => panic!("not a processing result: {result:?}"),
         JobOutcome::Failed(failure) => panic!("failed: {failure:?}; container log:\n{}", container.logs()),
     }
 }

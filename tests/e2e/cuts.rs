@@ -68,23 +68,24 @@ const TALK: &[(u64, &str, Label)] = &[
 ];
 const TAIL_MS: u64 = 900;
 
-struct Talk {
-    video: PathBuf,
+pub struct Talk {
+    pub video: PathBuf,
     words: Vec<TrueWord>,
     /// Of the mp4, as ffprobe reads it.
-    duration_ms: u64,
-    /// Of the speech alone (what the transcriber hears, give or take the AAC encoder's padding).
-    speech_ms: u64,
+    pub duration_ms: u64,
+    /// Of the speech alone (what the transcriber hears, give or take the AAC encoder's padding);
+    /// `-shortest` lets the picture run a little longer.
+    pub speech_ms: u64,
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("roughcut-e2e-cuts-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir.join(name)
 }
 
 /// The talk, made once for every test here (they run in parallel; espeak-ng's cache is shared).
-fn talk() -> &'static Talk {
+pub fn talk() -> &'static Talk {
     static TALK_MADE: std::sync::OnceLock<Talk> = std::sync::OnceLock::new();
     TALK_MADE.get_or_init(|| make_talk("talk"))
 }
@@ -130,7 +131,7 @@ fn make_talk(name: &str) -> Talk {
     Talk { video, words, duration_ms: (seconds * 1000.0).round() as u64, speech_ms }
 }
 
-fn wait_for(what: &str, mut check: impl FnMut() -> Option<Value>) -> Value {
+pub fn wait_for(what: &str, mut check: impl FnMut() -> Option<Value>) -> Value {
     let started = Instant::now();
     loop {
         if let Some(value) = check() {
@@ -141,14 +142,14 @@ fn wait_for(what: &str, mut check: impl FnMut() -> Option<Value>) -> Value {
     }
 }
 
-fn ready(account: &Account, asset_id: &str) -> Value {
+pub fn ready(account: &Account, asset_id: &str) -> Value {
     wait_for("processing", || {
         let asset = account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json();
         matches!(asset["state"].as_str(), Some("ready" | "failed" | "pending_payment")).then_some(asset)
     })
 }
 
-fn completed(account: &Account, cut_id: &str) -> Value {
+pub fn completed(account: &Account, cut_id: &str) -> Value {
     wait_for("planning", || {
         let cut = account.api.get(&format!("/v1/cuts/{cut_id}")).expect(200).json();
         matches!(cut["state"].as_str(), Some("completed" | "failed")).then_some(cut)
@@ -284,7 +285,7 @@ fn assert_captions_retimed(account: &Account, cut: &Value) {
     assert!(headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/vtt")));
 }
 
-fn transcript_json(talk: &Talk) -> Value {
+pub fn transcript_json(talk: &Talk) -> Value {
     let words: Vec<Value> = talk
         .words
         .iter()

@@ -9,6 +9,7 @@ mod cuts;
 mod processing;
 mod projects;
 mod protocol;
+mod renders;
 mod uploads;
 
 use std::sync::{Arc, RwLock};
@@ -31,6 +32,7 @@ fn main() {
         uploads::tests(),
         processing::tests(),
         cuts::tests(),
+        renders::tests(),
     ]
     .into_iter()
     .flatten()

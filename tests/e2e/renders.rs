@@ -1,0 +1,174 @@
+//! Renders through the real stack: the talk of the cuts tests, cut, rendered by the media
+//! container's ffmpeg as mp4, mov, m4a and mp3, each checked with ffprobe — codecs, container,
+//! size, duration against the cut's kept duration, audio and video starting together — and the
+//! request rules: the validation matrix, the state gates, idempotency, isolation, hard delete.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+use ureq::http::Method;
+
+use roughcut_tests::client::Account;
+use roughcut_tests::stack::Stack;
+
+use crate::Test;
+use crate::cuts::{completed, ready, scratch, talk, transcript_json, wait_for};
+
+pub fn tests() -> Vec<Test> {
+    vec![("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules)]
+}
+
+fn rendered(account: &Account, render_id: &str) -> Value {
+    wait_for("the render", || {
+        let render = account.api.get(&format!("/v1/renders/{render_id}")).expect(200).json();
+        matches!(render["state"].as_str(), Some("completed" | "failed")).then_some(render)
+    })
+}
+
+fn probe(stack: &Stack, render: &Value, name: &str) -> Value {
+    let url = render["download_url"].as_str().expect("a download URL once completed");
+    let (status, _, bytes) = stack.anonymous().send_for_bytes(Method::GET, url, &[]);
+    assert_eq!(status, 200);
+    let path = scratch(name);
+    std::fs::write(&path, bytes).expect("render file");
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-show_format", "-show_streams", "-of", "json"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe");
+    serde_json::from_slice(&output.stdout).expect("ffprobe JSON")
+}
+
+fn stream<'a>(probe: &'a Value, kind: &str) -> Option<&'a Value> {
+    probe["streams"].as_array()?.iter().find(|s| s["codec_type"] == kind)
+}
+
+fn seconds(value: &Value) -> f64 {
+    value.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not seconds: {value}"))
+}
+
+fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
+    let (account, project) = stack.funded_account("renders", 30);
+    let talk = talk();
+    let asset_id = account.upload_file(&project, &talk.video);
+    assert_eq!(ready(&account, &asset_id)["state"], "ready");
+    account.api.post(&format!("/v1/assets/{asset_id}/transcript"), &transcript_json(talk)).expect(200);
+    let cut = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+    let cut_id = cut["id"].as_str().expect("cut id").to_owned();
+    let cut = completed(&account, &cut_id);
+    let kept = seconds(&cut["kept_duration_seconds"]);
+    let frame = 1.0 / 30.0;
+
+    let render = |output: Value| {
+        account.api.post("/v1/renders", &json!({ "asset_id": asset_id, "cut_id": cut_id, "output": output }))
+    };
+    let mp4 = render(json!({ "format": "mp4" })).expect(201).json();
+    let again = render(json!({ "format": "mp4" })).expect(200).json();
+    assert_eq!(mp4["id"], again["id"], "the same asset, cut and output are the same render");
+    let mov = render(json!({ "format": "mov", "audio_bitrate": 128 })).expect(201).json();
+    let m4a = render(json!({ "format": "m4a" })).expect(201).json();
+    let mp3 = account
+        .api
+        .post("/v1/renders", &json!({ "asset_id": asset_id, "output": { "format": "mp3", "audio_bitrate": 192 } }))
+        .expect(201)
+        .json();
+    assert_eq!((mp4["output"]["width"].as_u64(), mp4["output"]["height"].as_u64()), (Some(320), Some(240)));
+
+    for (render, container, expected) in [(&mp4, "mp4", kept), (&mov, "mov", kept)] {
+        let id = render["id"].as_str().expect("id");
+        let done = rendered(&account, id);
+        assert_eq!((done["state"].as_str(), done["progress"].as_f64()), (Some("completed"), Some(1.0)), "{done}");
+        let probed = probe(stack, &done, &format!("{id}.{container}"));
+        assert!(probed["format"]["format_name"].as_str().is_some_and(|f| f.contains("mov")), "{container}: {probed}");
+        let video = stream(&probed, "video").expect("video");
+        let audio = stream(&probed, "audio").expect("audio");
+        assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+        assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(320), Some(240)));
+        let duration = seconds(&video["duration"]);
+        assert!(
+            (duration - expected).abs() <= frame + 1e-3,
+            "{container}: video {duration} s for a cut of {expected} s"
+        );
+        let starts = (seconds(&video["start_time"]), seconds(&audio["start_time"]));
+        assert!((starts.0 - starts.1).abs() <= frame, "{container}: audio and video start together: {starts:?}");
+        assert!(seconds(&done["duration_seconds"]) > 0.0);
+    }
+    for (render, name, codec, expected) in
+        [(&m4a, "m4a", "aac", kept), (&mp3, "mp3", "mp3", talk.speech_ms as f64 / 1000.0)]
+    {
+        let id = render["id"].as_str().expect("id");
+        let done = rendered(&account, id);
+        assert_eq!(done["state"], "completed", "{done}");
+        let probed = probe(stack, &done, &format!("{id}.{name}"));
+        assert!(stream(&probed, "video").is_none(), "{name} is audio only");
+        assert_eq!(stream(&probed, "audio").expect("audio")["codec_name"], codec);
+        let duration = seconds(&probed["format"]["duration"]);
+        assert!((duration - expected).abs() <= 0.06, "{name}: {duration} s for {expected} s");
+    }
+    // lists omit download URLs; filters
+    let listed = account.api.get(&format!("/v1/renders?asset_id={asset_id}&cut_id={cut_id}")).expect(200).json();
+    assert_eq!(listed["total"], 3);
+    assert!(listed["items"].as_array().expect("items").iter().all(|r| r["download_url"].is_null()));
+    assert_eq!(account.api.get("/v1/renders?state=completed").expect(200).json()["total"], 4);
+
+    // the validation matrix
+    let field_of = |body: Value| {
+        let error = account.api.post("/v1/renders", &body).expect_error(422, "validation_error");
+        error["error"]["fields"][0]["field"].as_str().unwrap_or_default().to_owned()
+    };
+    let on = |output: Value| json!({ "asset_id": asset_id, "output": output });
+    assert_eq!(
+        field_of(on(json!({ "format": "mp4", "resolution": "720p" }))),
+        "body.output.resolution",
+        "no upscaling"
+    );
+    assert_eq!(field_of(on(json!({ "format": "mp4", "video_bitrate": 50 }))), "body.output.video_bitrate");
+    assert_eq!(field_of(on(json!({ "format": "mp4", "video_bitrate": 7 }))), "body.output.video_bitrate");
+    assert_eq!(field_of(on(json!({ "format": "m4a", "resolution": "720p" }))), "body.output.resolution");
+    assert_eq!(field_of(on(json!({ "format": "mp3", "audio_bitrate": 100 }))), "body.output.audio_bitrate");
+    account.api.post("/v1/renders", &on(json!({ "format": "webm" }))).expect_error(422, "validation_error");
+    let tone = scratch("render-tone.m4a");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300:duration=5", "-c:a", "aac"])
+        .arg(&tone)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let audio_asset = account.upload_file(&project, &tone);
+    assert_eq!(ready(&account, &audio_asset)["state"], "ready");
+    let video_of_audio = json!({ "asset_id": audio_asset, "output": { "format": "mov" } });
+    assert_eq!(field_of(video_of_audio), "body.output.format");
+    let foreign_cut = json!({ "asset_id": audio_asset, "cut_id": cut_id, "output": { "format": "m4a" } });
+    assert_eq!(field_of(foreign_cut), "body.cut_id");
+
+    // the gates: a cut not completed; an asset still uploading
+    let fresh = account
+        .api
+        .post("/v1/cuts", &json!({ "asset_id": asset_id, "options": { "margin_seconds": 0.3 } }))
+        .expect(201)
+        .json();
+    let pending_cut = json!({ "asset_id": asset_id, "cut_id": fresh["id"], "output": { "format": "m4a" } });
+    account.api.post("/v1/renders", &pending_cut).expect_error(409, "modifier_not_ready");
+    let uploading = account
+        .api
+        .post("/v1/assets", &json!({ "project_id": project, "size_bytes": 5_000, "filename": "later.mp4" }))
+        .expect(201)
+        .json();
+    let video_early = json!({ "asset_id": uploading["id"], "output": { "format": "mp4" } });
+    account.api.post("/v1/renders", &video_early).expect_error(409, "asset_not_ready");
+    let audio_early = json!({ "asset_id": uploading["id"], "output": { "format": "m4a" } });
+    account.api.post("/v1/renders", &audio_early).expect_error(409, "asset_processing");
+
+    // isolation, and the hard delete
+    let id = mp4["id"].as_str().expect("id");
+    let stranger = stack.new_account("renders-stranger");
+    stranger.api.get(&format!("/v1/renders/{id}")).expect_error(404, "not_found");
+    stranger.api.delete(&format!("/v1/renders/{id}")).expect_error(404, "not_found");
+    let download = rendered(&account, id)["download_url"].as_str().expect("url").to_owned();
+    account.api.delete(&format!("/v1/renders/{id}")).expect(204);
+    account.api.get(&format!("/v1/renders/{id}")).expect_error(404, "not_found");
+    let (status, _, _) = stack.anonymous().send_for_bytes(Method::GET, &download, &[]);
+    assert_eq!(status, 404, "the file went with the render");
+    // rendering again after the delete is a new render
+    render(json!({ "format": "mp4" })).expect(201);
+}
