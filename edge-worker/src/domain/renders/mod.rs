@@ -272,3 +272,6 @@ pub fn to_dto(render: &RenderRecord, download_url: Option<String>) -> Render {
         download_url,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+//! Renders against the in-memory ports: idempotency with failed renders replaced, the gates, the
+//! job the container gets, completion and the hard delete that cancels an encode in flight.
+
+use futures_executor::block_on;
+use roughcut_shared::assets::{AssetMedia, AssetState, AudioMedia, VideoMedia};
+use roughcut_shared::jobs::{JobOutcome, JobResult, MediaTask, RenderedFile};
+use roughcut_shared::renders::{CreateRender, RenderFormat, RenderOutputRequest, RenderState};
+
+use super::*;
+use crate::domain::accounts::create_account;
+use crate::domain::assets::Links;
+use crate::domain::jobs::{JobState, JobStore};
+use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::ports::{AssetStore, Clock};
+use crate::domain::processing::{
+    Blobs, DispatchError, MediaDispatch, ProcessingConfig, ProcessingDeps, ProcessingStore, RateCard, run,
+};
+
+#[derive(Default)]
+struct Media(std::cell::RefCell<Vec<roughcut_shared::jobs::MediaJob>>);
+
+#[async_trait::async_trait(?Send)]
+impl MediaDispatch for Media {
+    async fn dispatch(&self, job: &roughcut_shared::jobs::MediaJob) -> Result<(), DispatchError> {
+        self.0.borrow_mut().push(job.clone());
+        Ok(())
+    }
+}
+
+const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
+
+fn config() -> ProcessingConfig {
+    ProcessingConfig {
+        origin: "http://w".into(),
+        signing_secret: "s".into(),
+        lease_ms: 10_000,
+        rate_card: RateCard::default(),
+        speech: None,
+    }
+}
+
+fn deps<'a>(platform: &'a MemoryPlatform, media: &'a Media, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
+    let store = &platform.store;
+    ProcessingDeps {
+        jobs: store,
+        queue: store,
+        store,
+        cuts: store,
+        renders: store,
+        assets: store,
+        ledger: store,
+        blobs: store,
+        media,
+        transcriber: None,
+        clock: &platform.clock,
+        log: &platform.log,
+        config,
+    }
+}
+
+/// A ready 1080p video asset of 60 s.
+fn video_asset(platform: &MemoryPlatform, state: AssetState) -> (Principal, String) {
+    let services = platform.services();
+    let account = block_on(create_account(&services, "acme")).expect("account").account;
+    let (mut asset, upload) = uploaded_asset(&account.id, "ast_video", AssetState::Processing, platform.clock.now());
+    block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
+    asset.state = state;
+    asset.cuttable = state == AssetState::Ready;
+    asset.duration_ms = Some(60_000);
+    asset.media = Some(AssetMedia {
+        container: "mp4".into(),
+        video: Some(VideoMedia {
+            codec: "h264".into(),
+            width: 1920,
+            height: 1080,
+            frame_rate: "30/1".into(),
+            bitrate: Some(12_000_000),
+        }),
+        audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 2, bitrate: Some(192_000) }),
+    });
+    platform.store.replace_asset(asset);
+    (Principal { account_id: account.id, key_id: String::new() }, "ast_video".into())
+}
+
+fn request(asset_id: &str, format: RenderFormat) -> CreateRender {
+    CreateRender {
+        asset_id: asset_id.into(),
+        cut_id: None,
+        output: RenderOutputRequest { format, resolution: None, video_bitrate: None, audio_bitrate: None },
+    }
+}
+
+#[test]
+fn renders_are_idempotent_and_run_in_the_container() {
+    let platform = MemoryPlatform::default();
+    let (media, config) = (Media::default(), config());
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let (render, created) =
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    assert!(created);
+    assert_eq!((render.output.width, render.output.video_bitrate_kbps), (Some(1920), Some(10_000)));
+    let (again, created) =
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
+    assert_eq!((again.id.as_str(), created), (render.id.as_str(), false));
+    let (job_id, _) = platform.store.sent_jobs()[0].clone();
+    block_on(run::start_attempt(deps(&platform, &media, &config), &job_id)).expect("dispatch");
+    let dispatched = media.0.borrow()[0].clone();
+    let MediaTask::Render { spec, .. } = &dispatched.task else { panic!("{dispatched:?}") };
+    assert_eq!((spec.format.as_str(), spec.duration_ms, spec.segments.len()), ("mp4", 60_000, 0));
+    let outcome =
+        JobOutcome::Succeeded { result: JobResult::Render(RenderedFile { size_bytes: 9, duration_ms: 60_000 }) };
+    block_on(run::report(deps(&platform, &media, &config), &job_id, 1, outcome)).expect("report");
+    let done = block_on(get(&services, &principal, &render.id, LINKS)).expect("get");
+    assert_eq!((done.state, done.progress, done.size_bytes), (RenderState::Completed, 1.0, Some(9)));
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    assert!(events.iter().any(|e| e.event_type == "render.completed" && e.entity_id == render.id));
+}
+
+#[test]
+fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::PendingUpload);
+    assert_eq!(
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mov))).err(),
+        Some(DomainError::AssetNotReady)
+    );
+    assert_eq!(
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).err(),
+        Some(DomainError::AssetProcessing { retry_after_seconds: 5 })
+    );
+    // cuttable from its audio proxy: audio renders run while the video uploads
+    let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
+    asset.cuttable = true;
+    platform.store.replace_asset(asset);
+    assert!(block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).is_ok());
+}
+
+#[test]
+fn a_delete_cancels_the_encode_and_removes_every_byte() {
+    let platform = MemoryPlatform::default();
+    let (media, config) = (Media::default(), config());
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let (job_id, _) = platform.store.sent_jobs()[0].clone();
+    block_on(run::start_attempt(deps(&platform, &media, &config), &job_id)).expect("dispatch");
+    // the container has written part of its output
+    let partial = crate::domain::processing::output_key(&render.id, &job_id, "render");
+    block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
+    block_on(delete(&services, &principal, &render.id)).expect("delete");
+    assert_eq!(block_on(get(&services, &principal, &render.id, LINKS)).err(), Some(DomainError::NotFound("render")));
+    let job = block_on(platform.store.job(&job_id)).expect("store").expect("job");
+    assert_eq!(job.state, JobState::Cancelled);
+    let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };
+    let reply = block_on(run::heartbeat(deps(&platform, &media, &config), &job_id, 1, &beat)).expect("beat");
+    assert!(reply.cancel, "the container is told to stop at its next heartbeat");
+    assert_eq!(block_on(platform.store.get(&partial)).expect("get"), None, "no byte left");
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
+    // a failed render with the same signature is replaced by a new one
+    let (fresh, created) =
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
+    assert!(created);
+    let event = new_id(IdKind::Event, platform.clock.now());
+    block_on(platform.store.fail_render(&fresh.id, "render_failed", "no", &event, platform.clock.now())).expect("fail");
+    let (replaced, created) =
+        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("retry");
+    assert!(created && replaced.id != fresh.id);
+}
