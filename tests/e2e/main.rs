@@ -41,7 +41,13 @@ fn main() {
     let tests: Vec<(Test, bool)> = tests
         .into_iter()
         .map(|test| (test, false))
-        .chain(uploads::exclusive_tests().into_iter().chain(processing::exclusive_tests()).map(|test| (test, true)))
+        .chain(
+            uploads::exclusive_tests()
+                .into_iter()
+                .chain(processing::exclusive_tests())
+                .chain(renders::exclusive_tests())
+                .map(|test| (test, true)),
+        )
         .collect();
 
     let wanted = tests.iter().any(|((name, _), _)| args.filter.as_deref().is_none_or(|f| name.contains(f)));

@@ -18,6 +18,11 @@ pub fn tests() -> Vec<Test> {
     vec![("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules)]
 }
 
+/// Tests that watch the media container's processes and files run alone.
+pub fn exclusive_tests() -> Vec<Test> {
+    vec![("renders::a_delete_stops_an_encode_and_leaves_nothing", a_delete_stops_an_encode_and_leaves_nothing)]
+}
+
 fn rendered(account: &Account, render_id: &str) -> Value {
     wait_for("the render", || {
         let render = account.api.get(&format!("/v1/renders/{render_id}")).expect(200).json();
@@ -171,4 +176,60 @@ fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
     assert_eq!(status, 404, "the file went with the render");
     // rendering again after the delete is a new render
     render(json!({ "format": "mp4" })).expect(201);
+}
+
+/// The attempts' directories the media container has now, and its ffmpeg processes.
+fn container_work(stack: &Stack) -> (usize, usize) {
+    let dirs = std::fs::read_dir(stack.media_work_dir()).map_or(0, |entries| entries.count());
+    let work = stack.media_work_dir();
+    let pattern = work.to_string_lossy();
+    let ffmpeg = Command::new("pgrep").args(["-f", &format!("ffmpeg.*{pattern}")]).output().expect("pgrep");
+    (dirs, String::from_utf8_lossy(&ffmpeg.stdout).lines().count())
+}
+
+fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
+    let (account, project) = stack.funded_account("renders-delete", 30);
+    // a minute of 1080p: long enough to encode that the DELETE lands mid-encode
+    let source = scratch("long-1080p.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi"])
+        .args([
+            "-i",
+            "sine=frequency=300:duration=60",
+            "-t",
+            "60",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "28",
+        ])
+        .args(["-c:a", "aac"])
+        .arg(&source)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let asset_id = account.upload_file(&project, &source);
+    assert_eq!(ready(&account, &asset_id)["state"], "ready");
+    let render = account
+        .api
+        .post("/v1/renders", &json!({ "asset_id": asset_id, "output": { "format": "mp4" } }))
+        .expect(201)
+        .json();
+    let id = render["id"].as_str().expect("id").to_owned();
+    wait_for("the encode to start", || {
+        let (dirs, encoders) = container_work(stack);
+        (dirs > 0 && encoders > 0).then_some(Value::Null)
+    });
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(account.api.get(&format!("/v1/renders/{id}")).expect(200).json()["state"], "processing");
+    let deleted_at = std::time::Instant::now();
+    account.api.delete(&format!("/v1/renders/{id}")).expect(204);
+    account.api.get(&format!("/v1/renders/{id}")).expect_error(404, "not_found");
+    wait_for("the container to stop", || (container_work(stack) == (0, 0)).then_some(Value::Null));
+    let stopped = deleted_at.elapsed();
+    assert!(stopped.as_secs_f64() <= 5.0, "the encode stopped {stopped:?} after the DELETE");
+    assert!(stack.log_text("media-container").contains("cancelled"), "the container says why it stopped");
+    assert_eq!(account.api.get(&format!("/v1/renders?asset_id={asset_id}")).expect(200).json()["total"], 0);
 }

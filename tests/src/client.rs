@@ -133,17 +133,25 @@ pub struct Account {
 }
 
 impl Account {
-    /// Creates an asset in `project` for the file at `path` and uploads its bytes in one TUS
-    /// PATCH (files here are far below the 64 MiB chunk cap); returns the asset's id.
+    /// Creates an asset in `project` for the file at `path` and uploads its bytes with TUS PATCHes
+    /// of 32 MiB; returns the asset's id.
     pub fn upload_file(&self, project: &str, path: &std::path::Path) -> String {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let filename = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name");
         let body = serde_json::json!({ "project_id": project, "size_bytes": bytes.len(), "filename": filename });
         let created = self.api.post("/v1/assets", &body).expect(201);
         let url = created.header("location").expect("Location").to_owned();
-        let headers =
-            [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
-        self.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
+        let mut offset = 0;
+        for chunk in bytes.chunks(32 << 20) {
+            let at = offset.to_string();
+            let headers = [
+                ("tus-resumable", "1.0.0"),
+                ("upload-offset", at.as_str()),
+                ("content-type", "application/offset+octet-stream"),
+            ];
+            self.api.send_with(Method::PATCH, &url, &headers, chunk.to_vec()).expect(204);
+            offset += chunk.len();
+        }
         created.json()["id"].as_str().expect("id").to_owned()
     }
 }

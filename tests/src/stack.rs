@@ -154,7 +154,10 @@ impl Stack {
 
     fn media_command(&self) -> Command {
         let mut media = Command::new(&self.media_bin);
-        media.env("PORT", self.media_port.to_string()).env("MEDIA_HEARTBEAT_MS", "1000");
+        media
+            .env("PORT", self.media_port.to_string())
+            .env("MEDIA_HEARTBEAT_MS", "1000")
+            .env("MEDIA_WORK_DIR", self.media_work_dir());
         media
     }
 
@@ -201,6 +204,11 @@ impl Stack {
         }
         self.spawn("wrangler", self.wrangler_command())?;
         self.wait_ready("wrangler", &format!("{}/v1/openapi.json", self.base_url))
+    }
+
+    /// Where the media container keeps its attempts' files (one directory each while they run).
+    pub fn media_work_dir(&self) -> PathBuf {
+        self.state_dir.join("media-work")
     }
 
     /// What a process of the stack has logged so far (`media-container`, `wrangler`).
