@@ -67,6 +67,22 @@ pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
     http.post_result(&job.links.result, &outcome, control);
 }
 
+/// Removes the directories of attempts whose process is gone (a container killed mid-job cannot
+/// clean up after itself; its successor on the same disk does, at start). Directories of live
+/// processes — another container sharing the default root — are left alone.
+pub fn remove_stale_attempts(root: &Path) {
+    let Ok(entries) = fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix("attempt-")).and_then(|rest| rest.split('-').next());
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let dead = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
+        if dead && let Err(err) = fs::remove_dir_all(entry.path()) {
+            eprintln!("media-container: cannot remove {}: {err}", entry.path().display());
+        }
+    }
+}
+
 /// The attempt's own directory, removed on drop (unwinding included).
 #[derive(Debug)]
 struct WorkDir {
@@ -310,5 +326,24 @@ impl Uploads<'_> {
             self.control.set_progress(0.8 + 0.2 * (index + 1) as f64 / ranges.len() as f64, "uploading");
         }
         Ok(chunks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_attempts_of_dead_processes_are_removed() {
+        let root = std::env::temp_dir().join(format!("roughcut-stale-{}", std::process::id()));
+        let dead = root.join("attempt-4000000000-1");
+        let ours = root.join(format!("attempt-{}-1", std::process::id()));
+        let other = root.join("notes");
+        for dir in [&dead, &ours, &other] {
+            fs::create_dir_all(dir).expect("dir");
+        }
+        remove_stale_attempts(&root);
+        assert!(!dead.exists() && ours.exists() && other.exists());
+        fs::remove_dir_all(&root).expect("cleanup");
     }
 }

@@ -48,6 +48,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    attempt::remove_stale_attempts(&config.work_dir);
     let address = config.address;
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
