@@ -178,12 +178,13 @@ fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
     render(json!({ "format": "mp4" })).expect(201);
 }
 
-/// The attempts' directories the media container has now, and its ffmpeg processes.
+/// The media container's render attempts now: their work directories (a render's holds its
+/// filter graph) and their ffmpeg processes. Processing jobs of other tests may run beside them.
 fn container_work(stack: &Stack) -> (usize, usize) {
-    let dirs = std::fs::read_dir(stack.media_work_dir()).map_or(0, |entries| entries.count());
-    let work = stack.media_work_dir();
-    let pattern = work.to_string_lossy();
-    let ffmpeg = Command::new("pgrep").args(["-f", &format!("ffmpeg.*{pattern}")]).output().expect("pgrep");
+    let dirs = std::fs::read_dir(stack.media_work_dir())
+        .map_or(0, |entries| entries.flatten().filter(|e| e.path().join("graph.txt").exists()).count());
+    let pattern = format!("ffmpeg.*{}.*filter_complex_script", stack.media_work_dir().to_string_lossy());
+    let ffmpeg = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
     (dirs, String::from_utf8_lossy(&ffmpeg.stdout).lines().count())
 }
 
