@@ -10,7 +10,6 @@ use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::page::{Listed, Page};
-use crate::domain::processing::EventRecord;
 use crate::domain::time::Timestamp;
 
 impl MemoryStore {
@@ -24,20 +23,6 @@ impl MemoryStore {
     fn change_cut(&self, cut_id: &str, change: impl FnOnce(&mut CutRecord) -> bool) -> bool {
         let mut tables = self.tables.borrow_mut();
         tables.cuts.iter_mut().find(|c| c.id == cut_id).is_some_and(change)
-    }
-
-    fn cut_event(&self, cut: &CutRecord, event_type: &str, event_id: &str, at: Timestamp) {
-        let mut tables = self.tables.borrow_mut();
-        if !tables.events.iter().any(|e| e.entity_id == cut.id && e.event_type == event_type) {
-            tables.events.push(EventRecord {
-                id: event_id.to_owned(),
-                account_id: cut.account_id.clone(),
-                event_type: event_type.to_owned(),
-                entity_id: cut.id.clone(),
-                asset_id: Some(cut.asset_id.clone()),
-                created_at: at,
-            });
-        }
     }
 }
 
@@ -138,7 +123,14 @@ impl CutStore for MemoryStore {
                 self.tables.borrow_mut().assets.push(asset.clone());
             }
             if let Some(cut) = self.live_cut(cut_id) {
-                self.cut_event(&cut, "cut.completed", &completed.event_id, completed.at);
+                self.record_event(Self::event(
+                    &cut.account_id,
+                    "cut.completed",
+                    &cut.id,
+                    &cut.asset_id,
+                    &completed.event_id,
+                    completed.at,
+                ));
             }
         }
         Ok(done)
@@ -164,7 +156,7 @@ impl CutStore for MemoryStore {
             open
         });
         if failed && let Some(cut) = self.live_cut(cut_id) {
-            self.cut_event(&cut, "cut.failed", event_id, at);
+            self.record_event(Self::event(&cut.account_id, "cut.failed", &cut.id, &cut.asset_id, event_id, at));
         }
         Ok(failed)
     }

@@ -46,17 +46,30 @@ impl MemoryStore {
         change(&mut tables.facts[index].1)
     }
 
-    fn record_event(&self, account_id: &str, event_id: &str, event_type: &str, asset_id: &str, at: Timestamp) {
+    /// Records an event unless its entity already has one of its type (D1's unique index).
+    pub(super) fn record_event(&self, event: EventRecord) {
         let mut tables = self.tables.borrow_mut();
-        if !tables.events.iter().any(|e| e.entity_id == asset_id && e.event_type == event_type) {
-            tables.events.push(EventRecord {
-                id: event_id.to_owned(),
-                account_id: account_id.to_owned(),
-                event_type: event_type.to_owned(),
-                entity_id: asset_id.to_owned(),
-                asset_id: Some(asset_id.to_owned()),
-                created_at: at,
-            });
+        if !tables.events.iter().any(|e| e.entity_id == event.entity_id && e.event_type == event.event_type) {
+            tables.events.push(event);
+        }
+    }
+
+    /// An event of `entity_id` (about `asset_id`).
+    pub(super) fn event(
+        account_id: &str,
+        event_type: &str,
+        entity_id: &str,
+        asset_id: &str,
+        event_id: &str,
+        at: Timestamp,
+    ) -> EventRecord {
+        EventRecord {
+            id: event_id.to_owned(),
+            account_id: account_id.to_owned(),
+            event_type: event_type.to_owned(),
+            entity_id: entity_id.to_owned(),
+            asset_id: Some(asset_id.to_owned()),
+            created_at: at,
         }
     }
 }
@@ -325,7 +338,8 @@ impl ProcessingStore for MemoryStore {
             Settlement::Cuttable | Settlement::Unchanged => None,
         };
         if let Some(event_type) = event_type {
-            self.record_event(&charge.account_id, &charge.event_id, event_type, &charge.asset_id, charge.at);
+            let asset = &charge.asset_id;
+            self.record_event(Self::event(&charge.account_id, event_type, asset, asset, &charge.event_id, charge.at));
         }
         Ok(settlement)
     }
@@ -350,7 +364,7 @@ impl ProcessingStore for MemoryStore {
             asset.error_message = Some(error_message.to_owned());
             asset.account_id.clone()
         };
-        self.record_event(&account_id, event_id, "asset.failed", asset_id, at);
+        self.record_event(Self::event(&account_id, "asset.failed", asset_id, asset_id, event_id, at));
         Ok(true)
     }
 

@@ -8,7 +8,6 @@ use roughcut_shared::renders::RenderState;
 use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
-use crate::domain::processing::EventRecord;
 use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
@@ -18,20 +17,6 @@ impl MemoryStore {
         let render = tables.renders.iter().find(|r| r.id == render_id)?;
         let live = tables.assets.iter().any(|a| a.id == render.asset_id && a.state != AssetState::Deleted);
         live.then(|| render.clone())
-    }
-
-    fn render_event(&self, render: &RenderRecord, event_type: &str, event_id: &str, at: Timestamp) {
-        let mut tables = self.tables.borrow_mut();
-        if !tables.events.iter().any(|e| e.entity_id == render.id && e.event_type == event_type) {
-            tables.events.push(EventRecord {
-                id: event_id.to_owned(),
-                account_id: render.account_id.clone(),
-                event_type: event_type.to_owned(),
-                entity_id: render.id.clone(),
-                asset_id: Some(render.asset_id.clone()),
-                created_at: at,
-            });
-        }
     }
 
     fn change_render(&self, render_id: &str, change: impl FnOnce(&mut RenderRecord) -> bool) -> Option<RenderRecord> {
@@ -132,7 +117,14 @@ impl RenderStore for MemoryStore {
             open
         });
         if let Some(render) = &done {
-            self.render_event(render, "render.completed", event_id, at);
+            self.record_event(Self::event(
+                &render.account_id,
+                "render.completed",
+                &render.id,
+                &render.asset_id,
+                event_id,
+                at,
+            ));
         }
         Ok(done.is_some())
     }
@@ -157,14 +149,28 @@ impl RenderStore for MemoryStore {
             open
         });
         if let Some(render) = &failed {
-            self.render_event(render, "render.failed", event_id, at);
+            self.record_event(Self::event(
+                &render.account_id,
+                "render.failed",
+                &render.id,
+                &render.asset_id,
+                event_id,
+                at,
+            ));
         }
         Ok(failed.is_some())
     }
 
     async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError> {
         self.check()?;
-        self.render_event(render, "render.cancelled", event_id, at);
+        self.record_event(Self::event(
+            &render.account_id,
+            "render.cancelled",
+            &render.id,
+            &render.asset_id,
+            event_id,
+            at,
+        ));
         Ok(())
     }
 }
