@@ -12,11 +12,11 @@ use super::exports::{self, CaptionFormat};
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::jobs::JobStore;
-use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::AssetStore;
 use crate::domain::ports::Clock;
 use crate::domain::processing::{
-    Blobs, ProbeRecord, ProcessingConfig, ProcessingDeps, ProcessingStore, RateCard, TranscriptSource,
+    Blobs, ProbeRecord, ProcessingConfig, ProcessingDeps, ProcessingStore, TranscriptSource,
 };
 
 struct NoMedia;
@@ -31,33 +31,8 @@ impl crate::domain::processing::MediaDispatch for NoMedia {
     }
 }
 
-fn config() -> ProcessingConfig {
-    ProcessingConfig {
-        origin: "http://w".into(),
-        signing_secret: "s".into(),
-        lease_ms: 10_000,
-        rate_card: RateCard::default(),
-        speech: None,
-    }
-}
-
 fn deps<'a>(platform: &'a MemoryPlatform, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
-    let store = &platform.store;
-    ProcessingDeps {
-        jobs: store,
-        queue: store,
-        store,
-        cuts: store,
-        renders: store,
-        assets: store,
-        ledger: store,
-        blobs: store,
-        media: &NoMedia,
-        transcriber: None,
-        clock: &platform.clock,
-        log: &platform.log,
-        config,
-    }
+    platform.processing(&NoMedia, None, config)
 }
 
 /// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s.
@@ -157,7 +132,7 @@ fn requests_are_validated_and_idempotent() {
 #[test]
 fn the_job_plans_the_cut_and_its_exports_follow_it() {
     let platform = MemoryPlatform::default();
-    let config = config();
+    let config = processing_config(None);
     let services = platform.services();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
     let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");

@@ -485,7 +485,45 @@ pub struct MemoryPlatform {
     pub log: CapturedLog,
 }
 
+/// A fixture: processing settings for tests (a 10-s lease, the default rate card).
+pub fn processing_config(
+    speech: Option<roughcut_shared::jobs::SpeechFormat>,
+) -> crate::domain::processing::ProcessingConfig {
+    crate::domain::processing::ProcessingConfig {
+        origin: "http://worker.test".into(),
+        signing_secret: "secret".into(),
+        lease_ms: 10_000,
+        rate_card: crate::domain::processing::RateCard::default(),
+        speech,
+    }
+}
+
 impl MemoryPlatform {
+    /// Processing over this platform's store, with `media` and `transcriber` as given.
+    pub fn processing<'a>(
+        &'a self,
+        media: &'a dyn crate::domain::processing::MediaDispatch,
+        transcriber: Option<&'a dyn crate::domain::processing::transcribe::Transcriber>,
+        config: &'a crate::domain::processing::ProcessingConfig,
+    ) -> crate::domain::processing::ProcessingDeps<'a> {
+        let store = &self.store;
+        crate::domain::processing::ProcessingDeps {
+            jobs: store,
+            queue: store,
+            store,
+            cuts: store,
+            renders: store,
+            assets: store,
+            ledger: store,
+            blobs: store,
+            media,
+            transcriber,
+            clock: &self.clock,
+            log: &self.log,
+            config,
+        }
+    }
+
     pub fn services(&self) -> Services<'_> {
         Services {
             accounts: &self.store,

@@ -19,7 +19,7 @@ use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::jobs::{JobKind, JobRecord, JobState, MAX_ATTEMPTS};
 use crate::domain::ledger;
-use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::{AssetRecord, AssetStore};
 use crate::domain::time::Timestamp;
 
@@ -68,13 +68,7 @@ struct World {
 
 impl World {
     fn new(transcribing: bool) -> Self {
-        let config = ProcessingConfig {
-            origin: "http://worker.test".into(),
-            signing_secret: "secret".into(),
-            lease_ms: 10_000,
-            rate_card: RateCard::default(),
-            speech: transcribing.then(SpeechFormat::default),
-        };
+        let config = processing_config(transcribing.then(SpeechFormat::default));
         Self {
             platform: MemoryPlatform::default(),
             media: Media::default(),
@@ -85,22 +79,8 @@ impl World {
     }
 
     fn deps(&self) -> ProcessingDeps<'_> {
-        let store = &self.platform.store;
-        ProcessingDeps {
-            jobs: store,
-            queue: store,
-            store,
-            cuts: store,
-            renders: store,
-            assets: store,
-            ledger: store,
-            blobs: store,
-            media: &self.media,
-            transcriber: if self.transcribing { Some(&self.echo) } else { None },
-            clock: &self.platform.clock,
-            log: &self.platform.log,
-            config: &self.config,
-        }
+        let transcriber: Option<&dyn Transcriber> = if self.transcribing { Some(&self.echo) } else { None };
+        self.platform.processing(&self.media, transcriber, &self.config)
     }
 
     fn account(&self, credits: i64) -> String {

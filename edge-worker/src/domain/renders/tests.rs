@@ -10,10 +10,10 @@ use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::Links;
 use crate::domain::jobs::{JobState, JobStore};
-use crate::domain::memory::{MemoryPlatform, uploaded_asset};
+use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::{AssetStore, Clock};
 use crate::domain::processing::{
-    Blobs, DispatchError, MediaDispatch, ProcessingConfig, ProcessingDeps, ProcessingStore, RateCard, run,
+    Blobs, DispatchError, MediaDispatch, ProcessingConfig, ProcessingDeps, ProcessingStore, run,
 };
 
 #[derive(Default)]
@@ -29,33 +29,8 @@ impl MediaDispatch for Media {
 
 const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
 
-fn config() -> ProcessingConfig {
-    ProcessingConfig {
-        origin: "http://w".into(),
-        signing_secret: "s".into(),
-        lease_ms: 10_000,
-        rate_card: RateCard::default(),
-        speech: None,
-    }
-}
-
 fn deps<'a>(platform: &'a MemoryPlatform, media: &'a Media, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
-    let store = &platform.store;
-    ProcessingDeps {
-        jobs: store,
-        queue: store,
-        store,
-        cuts: store,
-        renders: store,
-        assets: store,
-        ledger: store,
-        blobs: store,
-        media,
-        transcriber: None,
-        clock: &platform.clock,
-        log: &platform.log,
-        config,
-    }
+    platform.processing(media, None, config)
 }
 
 /// A ready 1080p video asset of 60 s.
@@ -93,7 +68,7 @@ fn request(asset_id: &str, format: RenderFormat) -> CreateRender {
 #[test]
 fn renders_are_idempotent_and_run_in_the_container() {
     let platform = MemoryPlatform::default();
-    let (media, config) = (Media::default(), config());
+    let (media, config) = (Media::default(), processing_config(None));
     let services = platform.services();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, created) =
@@ -140,7 +115,7 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
 #[test]
 fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let platform = MemoryPlatform::default();
-    let (media, config) = (Media::default(), config());
+    let (media, config) = (Media::default(), processing_config(None));
     let services = platform.services();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
