@@ -276,7 +276,7 @@ fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
         size_bytes: record.size_bytes,
         content_type: record.content_type.clone(),
         language: record.language.clone(),
-        duration_seconds: record.duration_ms.map(|ms| format!("{}.{:03}", ms / 1000, ms % 1000)),
+        duration_seconds: record.duration_ms.map(super::time::seconds_string),
         media: record.media.clone(),
         error_code: record.error_code.clone(),
         error_message: record.error_message.clone(),

@@ -23,6 +23,11 @@ impl Timestamp {
     }
 }
 
+/// API.md's `*_seconds` fields: decimal strings with millisecond precision ("324.412").
+pub fn seconds_string(millis: u64) -> String {
+    format!("{}.{:03}", millis / 1000, millis % 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

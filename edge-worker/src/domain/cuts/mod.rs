@@ -231,9 +231,9 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, cut_id: &str
     }
 }
 
+/// Plan times (seconds with millisecond precision) as API.md's `*_seconds` strings.
 fn seconds(value: f64) -> String {
-    let millis = (value * 1000.0).round() as u64;
-    format!("{}.{:03}", millis / 1000, millis % 1000)
+    super::time::seconds_string((value * 1000.0).round() as u64)
 }
 
 pub fn to_dto(cut: &CutRecord) -> Cut {

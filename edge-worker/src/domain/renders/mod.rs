@@ -254,7 +254,6 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, render_id: &
 }
 
 pub fn to_dto(render: &RenderRecord, download_url: Option<String>) -> Render {
-    let millis = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
     Render {
         id: render.id.clone(),
         asset_id: render.asset_id.clone(),
@@ -263,7 +262,7 @@ pub fn to_dto(render: &RenderRecord, download_url: Option<String>) -> Render {
         output: render.output.clone(),
         progress: if render.state == RenderState::Completed { 1.0 } else { render.progress },
         size_bytes: render.size_bytes,
-        duration_seconds: render.duration_ms.map(millis),
+        duration_seconds: render.duration_ms.map(super::time::seconds_string),
         error_code: render.error_code.clone(),
         error_message: render.error_message.clone(),
         created_at: render.created_at.to_rfc3339(),
