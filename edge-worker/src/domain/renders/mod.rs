@@ -133,17 +133,21 @@ pub async fn create(
     let duration = asset.duration_ms.or(services.processing.facts(&asset.id).await?.proxy_duration_ms).unwrap_or(0);
     let segments = match &request.cut_id {
         Some(cut_id) => {
-            let cut = services.cuts.cut(&principal.account_id, cut_id).await?;
-            let cut = cut
-                .filter(|c| c.asset_id == asset.id)
-                .ok_or_else(|| DomainError::invalid("body.cut_id", "is not a cut of this asset"))?;
+            // one read: the cut with its plan (a missing cut is no cut of this asset either)
+            let not_this_assets = || DomainError::invalid("body.cut_id", "is not a cut of this asset");
+            let cut = match cuts::get(services, principal, cut_id).await {
+                Err(DomainError::NotFound(_)) => return Err(not_this_assets()),
+                found => found?,
+            };
+            if cut.asset_id != asset.id {
+                return Err(not_this_assets());
+            }
             if cut.state != CutState::Completed {
                 return Err(DomainError::NotReady(format!(
                     "The cut is {}; retry once it completes.",
                     cut.state.as_str()
                 )));
             }
-            let cut = cuts::get(services, principal, cut_id).await?;
             let plan = cut.plan.ok_or_else(|| StoreError(format!("completed cut {cut_id} without a plan")))?;
             let plan = plan.into_plan().map_err(|e| StoreError(format!("cut {cut_id}: {e}")))?;
             plan.segments.iter().map(|s| (s.start, s.end)).collect()
