@@ -138,18 +138,8 @@ impl JobStore for D1Store {
         end: &AttemptEnd,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        if *end == AttemptEnd::Deferred {
-            let deferred = self
-                .execute(
-                    "UPDATE jobs SET state = 'queued', attempt = attempt - 1, lease_expires_at = NULL, updated_at = ?3 \
-                     WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
-                    &[text(job_id), number(i64::from(attempt)), time(now)],
-                )
-                .await?;
-            return Ok(deferred > 0);
-        }
         let (state, error_code, error_message) = match end {
-            AttemptEnd::Deferred | AttemptEnd::Succeeded => (JobState::Succeeded, None, None),
+            AttemptEnd::Succeeded => (JobState::Succeeded, None, None),
             AttemptEnd::Retry { error_code, error_message } => {
                 (JobState::Queued, Some(error_code), Some(error_message))
             }
@@ -173,6 +163,17 @@ impl JobStore for D1Store {
             )
             .await?;
         Ok(ended > 0)
+    }
+
+    async fn defer_attempt(&self, job_id: &str, attempt: u32, now: Timestamp) -> Result<bool, StoreError> {
+        let deferred = self
+            .execute(
+                "UPDATE jobs SET state = 'queued', attempt = attempt - 1, lease_expires_at = NULL, updated_at = ?3 \
+                 WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
+                &[text(job_id), number(i64::from(attempt)), time(now)],
+            )
+            .await?;
+        Ok(deferred > 0)
     }
 
     async fn cancel_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError> {

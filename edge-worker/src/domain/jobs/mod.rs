@@ -132,8 +132,6 @@ pub enum AttemptEnd {
         error_code: String,
         error_message: String,
     },
-    /// Back to `queued` as if the attempt had not started (the media container was busy).
-    Deferred,
 }
 
 #[async_trait(?Send)]
@@ -156,6 +154,9 @@ pub trait JobStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// Puts a running `attempt` back to `queued` as if it had not started (the media container was
+    /// busy: no attempt is spent); `false` when it is over already.
+    async fn defer_attempt(&self, job_id: &str, attempt: u32, now: Timestamp) -> Result<bool, StoreError>;
     /// Ends a running `attempt`; `false` (and no change) when it is over already.
     async fn end_attempt(
         &self,

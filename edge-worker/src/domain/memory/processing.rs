@@ -132,14 +132,8 @@ impl JobStore for MemoryStore {
         else {
             return Ok(false);
         };
-        if *end == AttemptEnd::Deferred {
-            row.record.state = JobState::Queued;
-            row.record.attempt -= 1;
-            row.record.lease_expires_at = None;
-            return Ok(true);
-        }
         let (state, error) = match end {
-            AttemptEnd::Deferred | AttemptEnd::Succeeded => (JobState::Succeeded, None),
+            AttemptEnd::Succeeded => (JobState::Succeeded, None),
             AttemptEnd::Retry { error_code, .. } => (JobState::Queued, Some(error_code.clone())),
             AttemptEnd::Failed { error_code, .. } => (JobState::Failed, Some(error_code.clone())),
         };
@@ -147,6 +141,22 @@ impl JobStore for MemoryStore {
         row.record.lease_expires_at = None;
         row.record.last_error = error;
         Ok(true)
+    }
+
+    async fn defer_attempt(&self, job_id: &str, attempt: u32, _now: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        let running = tables
+            .jobs
+            .iter_mut()
+            .find(|j| j.record.id == job_id && j.record.state == JobState::Running && j.record.attempt == attempt);
+        Ok(running
+            .map(|row| {
+                row.record.state = JobState::Queued;
+                row.record.attempt -= 1;
+                row.record.lease_expires_at = None;
+            })
+            .is_some())
     }
 
     async fn cancel_job(&self, job_id: &str, _now: Timestamp) -> Result<bool, StoreError> {

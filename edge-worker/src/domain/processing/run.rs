@@ -78,7 +78,7 @@ async fn dispatch(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), Store
     match deps.media.dispatch(&media_job).await {
         Ok(()) => {}
         Err(DispatchError::Busy { retry_after_seconds }) => {
-            if deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Deferred, deps.clock.now()).await? {
+            if deps.jobs.defer_attempt(&job.id, job.attempt, deps.clock.now()).await? {
                 deps.queue.resend(&job.id, retry_after_seconds).await?;
             }
         }
