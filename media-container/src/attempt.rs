@@ -1,4 +1,4 @@
-//! One attempt of a `ProcessAsset` job, start to end: heartbeats throughout; download (progress
+//! One attempt of a job, start to end: heartbeats throughout; download (progress
 //! 0–0.3); probe and analysis, with the speech extraction beside it (0.3–0.8); outputs (0.8–1);
 //! then the outcome. The attempt's work directory is removed however it ends, a panic included.
 
@@ -17,7 +17,7 @@ use roughcut_shared::jobs::{
 };
 
 use crate::config::Config;
-use crate::control::{ChildError, Control};
+use crate::control::Control;
 use crate::download::download;
 use crate::halt::{Halt, internal_failure};
 use crate::heartbeat;
@@ -138,7 +138,7 @@ fn fetch_input(
     Ok((work, input_path))
 }
 
-/// A render: the input encoded by ffmpeg (progress 0.3–0.9), probed, uploaded.
+/// A render (progress 0.3–0.9 while it encodes), probed, uploaded.
 fn render_job(
     job: &MediaJob,
     input_size: u64,
@@ -148,32 +148,13 @@ fn render_job(
     http: &Http,
 ) -> Result<RenderedFile, Halt> {
     let (work, input_path) = fetch_input(job, input_size, control, config, http)?;
-    control.set_progress(0.3, "encoding");
-    let output = work.path.join("render");
-    let log_path = work.path.join("ffmpeg.log");
-    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
-    let mut command = render::command(&config.ffmpeg, &input_path, &work.path.join("graph.txt"), &output, spec, log)
-        .map_err(|err| Halt::internal(control, "cannot prepare the render", err))?;
-    let status = control.run_child(&mut command).map_err(|err| child_halt(control, config, err))?;
-    if !status.success() {
-        control.log(format_args!("ffmpeg failed ({status}): {}", log_tail(&log_path)));
-        return Err(Halt::failed("render_failed", "The file could not be rendered.", false));
-    }
+    let output = render::render(spec, &input_path, &work.path, config, control)?;
     control.set_progress(0.9, "uploading");
-    let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "ffmpeg wrote no render", err))?.len();
+    let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "no render was written", err))?.len();
     let duration_ms = probe_input(&Input::open(&output, control)?, control)?.duration_ms;
     let body = File::open(&output).map_err(|err| Halt::internal(control, "cannot read the render", err))?;
     Uploads { job, control, http }.put(RENDER_OUTPUT, render::content_type(&spec.format), size_bytes, body)?;
     Ok(RenderedFile { size_bytes, duration_ms })
-}
-
-/// How a failed child process ends the attempt.
-fn child_halt(control: &Control, config: &Config, err: ChildError) -> Halt {
-    match err {
-        ChildError::Cancelled => Halt::Cancelled,
-        ChildError::Spawn(err) => Halt::internal(control, &format!("cannot run {}", config.ffmpeg.display()), err),
-        ChildError::Wait(err) => Halt::internal(control, "lost the ffmpeg process", err),
-    }
 }
 
 fn process(
@@ -257,7 +238,7 @@ fn extract(
     let log_path = work.join("ffmpeg.log");
     let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
     let mut command = speech::extract_command(&config.ffmpeg, input, &pcm, format.sample_rate, log);
-    let status = control.run_child(&mut command).map_err(|err| child_halt(control, config, err))?;
+    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
     if !status.success() {
         return Err(Halt::internal(control, &format!("ffmpeg failed ({status})"), log_tail(&log_path)));
     }
@@ -266,7 +247,7 @@ fn extract(
 }
 
 /// The end of ffmpeg's error output, for the log.
-fn log_tail(path: &Path) -> String {
+pub fn log_tail(path: &Path) -> String {
     let text = fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
     let start = text.len().saturating_sub(FFMPEG_LOG_TAIL);
     let start = (start..text.len()).find(|&at| text.is_char_boundary(at)).unwrap_or(text.len());

@@ -1,5 +1,5 @@
 //! The container's settings, read once from the environment at start: where it listens, how many
-//! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg.
+//! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg and ffprobe.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +17,8 @@ pub struct Config {
     pub work_dir: PathBuf,
     /// `FFMPEG` (default `ffmpeg` on the `PATH`).
     pub ffmpeg: PathBuf,
+    /// `FFPROBE` (default `ffprobe` on the `PATH`): lists a video's frames for renders.
+    pub ffprobe: PathBuf,
 }
 
 fn var_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -45,6 +47,7 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| std::env::temp_dir().join("roughcut-media"));
         let ffmpeg = std::env::var_os("FFMPEG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffmpeg"));
-        Ok(Self { address, max_jobs, heartbeat: Duration::from_millis(heartbeat_ms), work_dir, ffmpeg })
+        let ffprobe = std::env::var_os("FFPROBE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffprobe"));
+        Ok(Self { address, max_jobs, heartbeat: Duration::from_millis(heartbeat_ms), work_dir, ffmpeg, ffprobe })
     }
 }

@@ -5,7 +5,8 @@
 //! flag or can be abandoned.
 
 use std::fmt::Display;
-use std::process::{Child, Command, ExitStatus};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -108,6 +109,35 @@ impl Control {
             return Err(ChildError::Cancelled);
         }
         let child = command.spawn().map_err(ChildError::Spawn)?;
+        self.wait_child(child)
+    }
+
+    /// `run_child` for a child whose stdout is piped: each line it prints goes to `on_line` (on a
+    /// reader thread, which ends when the child closes its stdout).
+    pub fn run_child_reporting(
+        &self,
+        command: &mut Command,
+        mut on_line: impl FnMut(&str) + Send + 'static,
+    ) -> Result<ExitStatus, ChildError> {
+        if self.is_cancelled() {
+            return Err(ChildError::Cancelled);
+        }
+        let mut child = command.stdout(Stdio::piped()).spawn().map_err(ChildError::Spawn)?;
+        if let Some(stdout) = child.stdout.take() {
+            let reader = thread::Builder::new().name("media-child-output".into()).spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    on_line(&line);
+                }
+            });
+            if let Err(err) = reader {
+                // progress is a nicety: the child runs on without it (its pipe closes with the reader)
+                self.log(format_args!("cannot read the child's output: {err}"));
+            }
+        }
+        self.wait_child(child)
+    }
+
+    fn wait_child(&self, child: Child) -> Result<ExitStatus, ChildError> {
         *lock(&self.child) = Some(child);
         loop {
             {
@@ -195,6 +225,18 @@ mod tests {
         assert!(matches!(control.run_child(&mut Command::new("/nonexistent/ffmpeg")), Err(ChildError::Spawn(_))));
         control.cancel();
         assert!(matches!(control.run_child(Command::new("sleep").arg("30")), Err(ChildError::Cancelled)));
+    }
+
+    #[test]
+    fn a_reporting_child_hands_over_every_line() {
+        let control = Control::new("job_t", 1);
+        let (sender, receiver) = mpsc::channel();
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out_time_us=5; echo progress=end"]);
+        let status = control.run_child_reporting(&mut command, move |line| sender.send(line.to_owned()).expect("sent"));
+        assert!(status.expect("ran").success());
+        let lines: Vec<String> = receiver.iter().collect();
+        assert_eq!(lines, ["out_time_us=5", "progress=end"]);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::fmt::Display;
 
 use roughcut_shared::jobs::JobFailure;
 
-use crate::control::{Abandoned, Control};
+use std::path::Path;
+
+use crate::control::{Abandoned, ChildError, Control};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Halt {
@@ -48,6 +50,15 @@ impl Halt {
         match abandoned {
             Abandoned::Cancelled => Self::Cancelled,
             Abandoned::Lost => Self::internal(control, context, "the step's thread was lost"),
+        }
+    }
+
+    /// How a child process (`program`) that did not run to its end ends the attempt.
+    pub fn child(control: &Control, program: &Path, err: ChildError) -> Self {
+        match err {
+            ChildError::Cancelled => Self::Cancelled,
+            ChildError::Spawn(err) => Self::internal(control, &format!("cannot run {}", program.display()), err),
+            ChildError::Wait(err) => Self::internal(control, &format!("lost the {} process", program.display()), err),
         }
     }
 }

@@ -87,6 +87,14 @@ pub struct RenderSpec {
     pub audio_bitrate_kbps: u32,
     /// The expected duration of the output, in ms (for progress and the check of the result).
     pub duration_ms: u64,
+    /// The output may carry the source's own H.264 where whole GOPs are kept (smart rendering):
+    /// same codec, same picture size, and no bitrate below the source's was asked.
+    #[serde(default)]
+    pub copy_video: bool,
+    /// The output may carry the source's own AAC packets (M4A from an AAC source, no bitrate asked
+    /// below the source's).
+    #[serde(default)]
+    pub copy_audio: bool,
 }
 
 /// The output name of a render.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use roughcut_shared::jobs::{Heartbeat, JobLinks, JobOutcome, MediaJob, MediaTask, SpeechFormat};
+use roughcut_shared::jobs::{Heartbeat, JobLinks, JobOutcome, MediaJob, MediaTask, RenderSpec, SpeechFormat};
 
 /// A directory of its own for one test: removed when the test passes, kept (with the container's
 /// log) when it fails.
@@ -236,6 +236,15 @@ impl FakeWorker {
             job_id: job_id.to_owned(),
             attempt,
             task: MediaTask::ProcessAsset { input_size: self.shared.input.len() as u64, speech },
+            links: self.links(),
+        }
+    }
+
+    pub fn render_job(&self, job_id: &str, spec: RenderSpec) -> MediaJob {
+        MediaJob {
+            job_id: job_id.to_owned(),
+            attempt: 1,
+            task: MediaTask::Render { input_size: self.shared.input.len() as u64, spec },
             links: self.links(),
         }
     }

@@ -130,6 +130,7 @@ pub async fn create(
         cuts::cuttable(&asset)?;
     }
     let output = output.map_err(DomainError::Invalid)?;
+    let (copy_video, copy_audio) = resolve::source_copy(&request.output, &output, asset.media.as_ref());
     let duration = asset.duration_ms.or(services.processing.facts(&asset.id).await?.proxy_duration_ms).unwrap_or(0);
     let segments = match &request.cut_id {
         Some(cut_id) => {
@@ -173,6 +174,8 @@ pub async fn create(
         video_bitrate_kbps: output.video_bitrate_kbps,
         audio_bitrate_kbps: output.audio_bitrate_kbps,
         duration_ms,
+        copy_video,
+        copy_audio,
     };
     let now = services.clock.now();
     let render = RenderRecord {

@@ -5,7 +5,7 @@
 
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::AssetMedia;
-use roughcut_shared::renders::{RenderOutput, RenderOutputRequest, Resolution};
+use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderOutputRequest, Resolution};
 
 pub const VIDEO_BITRATES_MBPS: [u32; 4] = [5, 10, 20, 50];
 pub const AUDIO_BITRATES_KBPS: [u32; 4] = [128, 192, 256, 320];
@@ -98,11 +98,31 @@ pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Res
     if errors.is_empty() { Ok(resolved) } else { Err(errors) }
 }
 
+/// What of the source a resolved output may carry unchanged (`(video, audio)`): its H.264 when
+/// the picture keeps its size and no bitrate below the source's was asked (Auto never asks
+/// below: copied GOPs are the source's own quality), its AAC for an M4A under the same rule.
+/// The container still checks that the streams really allow it (closed GOPs, constant rate).
+pub fn source_copy(request: &RenderOutputRequest, output: &RenderOutput, media: Option<&AssetMedia>) -> (bool, bool) {
+    let kbps = |bitrate: Option<u64>| bitrate.map(|b| u32::try_from(b / 1000).unwrap_or(u32::MAX));
+    let video = media.and_then(|m| m.video.as_ref()).is_some_and(|video| {
+        output.format.is_video()
+            && video.codec == "h264"
+            && output.width == Some(video.width)
+            && output.height == Some(video.height)
+            && request.video_bitrate.is_none_or(|mbps| kbps(video.bitrate).is_some_and(|source| mbps * 1000 >= source))
+    });
+    let audio = media.and_then(|m| m.audio.as_ref()).is_some_and(|audio| {
+        output.format == RenderFormat::M4a
+            && audio.codec == "aac"
+            && request.audio_bitrate.is_none_or(|asked| kbps(audio.bitrate).is_some_and(|source| asked >= source))
+    });
+    (video, audio)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use roughcut_shared::assets::{AudioMedia, VideoMedia};
-    use roughcut_shared::renders::RenderFormat;
 
     fn media(width: u32, height: u32, video_kbps: u64, audio_kbps: u64) -> AssetMedia {
         AssetMedia {
@@ -178,5 +198,34 @@ mod tests {
         assert_eq!(fields(resolve(&request(RenderFormat::Mp4), Some(&audio_only))), ["body.output.format"]);
         let off_ladder = RenderOutputRequest { audio_bitrate: Some(100), ..request(RenderFormat::M4a) };
         assert_eq!(fields(resolve(&off_ladder, Some(&hd))), ["body.output.audio_bitrate"]);
+    }
+
+    #[test]
+    fn the_source_is_copied_only_when_the_output_keeps_its_codec_size_and_quality() {
+        let source = media(1920, 1080, 8_000, 128);
+        let copy = |request: RenderOutputRequest| {
+            let output = resolve(&request, Some(&source)).expect("valid");
+            source_copy(&request, &output, Some(&source))
+        };
+        assert_eq!(copy(request(RenderFormat::Mp4)), (true, false), "Auto keeps the source's picture");
+        let p720 = RenderOutputRequest { resolution: Some(Resolution::P720), ..request(RenderFormat::Mp4) };
+        assert_eq!(copy(p720), (false, false), "a smaller picture is encoded");
+        let p1080 = RenderOutputRequest { resolution: Some(Resolution::P1080), ..request(RenderFormat::Mov) };
+        assert_eq!(copy(p1080), (true, false), "the source's own tier");
+        let lower = RenderOutputRequest { video_bitrate: Some(5), ..request(RenderFormat::Mp4) };
+        assert_eq!(copy(lower), (false, false), "a bitrate below the source's is encoded");
+        assert_eq!(copy(request(RenderFormat::M4a)), (false, true), "AAC into M4A is copied");
+        let m4a_lower = RenderOutputRequest { audio_bitrate: Some(128), ..request(RenderFormat::M4a) };
+        assert_eq!(copy(m4a_lower), (false, true), "asking the source's own bitrate changes nothing");
+        let richer = media(1920, 1080, 8_000, 256);
+        let below = RenderOutputRequest { audio_bitrate: Some(128), ..request(RenderFormat::M4a) };
+        let output = resolve(&below, Some(&richer)).expect("valid");
+        assert_eq!(source_copy(&below, &output, Some(&richer)), (false, false), "a lower bitrate is encoded");
+        let mut hevc = source.clone();
+        hevc.video.as_mut().expect("video").codec = "hevc".into();
+        let mp4 = request(RenderFormat::Mp4);
+        let output = resolve(&mp4, Some(&hevc)).expect("valid");
+        assert_eq!(source_copy(&mp4, &output, Some(&hevc)), (false, false), "only H.264 is copied");
+        assert_eq!(copy(request(RenderFormat::Mp3)), (false, false), "MP3 is always encoded");
     }
 }

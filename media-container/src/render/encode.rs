@@ -1,0 +1,163 @@
+//! Full renders with ffmpeg: the kept spans cut on decoded frames (`trim`/`atrim`, timestamps
+//! restarted per span, then `concat`, so audio and video are joined span by span), scaled to the
+//! resolved size and encoded — H.264 + AAC in MP4/MOV with the index up front (`+faststart`), AAC
+//! in M4A, or MP3 — at the resolved bitrates. The filter graph goes through a script file: a cut of
+//! an hour has hundreds of spans.
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use roughcut_shared::jobs::RenderSpec;
+
+use super::frames::seconds;
+
+/// What a render keeps of its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keep {
+    Whole,
+    /// Spans snapped to the video's frames, in ticks of `1/timescale` s: the video is cut at
+    /// exactly these frames and the audio at exactly these times.
+    Frames {
+        spans: Vec<(i64, i64)>,
+        timescale: u64,
+    },
+    /// Spans in ms (audio-only renders, cut at samples).
+    Millis(Vec<(u64, u64)>),
+}
+
+/// The x264 settings every H.264 the renders encode shares (the smart renderer's boundary pieces
+/// add to them).
+pub fn h264_args(kbps: u32) -> Vec<String> {
+    ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([
+            "-b:v".to_owned(),
+            format!("{kbps}k"),
+            "-maxrate".to_owned(),
+            format!("{kbps}k"),
+            "-bufsize".to_owned(),
+            format!("{}k", kbps * 2),
+        ])
+        .collect()
+}
+
+/// The audio encoder of `format` at `kbps`: AAC, or LAME for MP3.
+pub fn audio_args(format: &str, kbps: u32) -> Vec<String> {
+    let codec = if format == "mp3" { "libmp3lame" } else { "aac" };
+    vec!["-c:a".into(), codec.into(), "-b:a".into(), format!("{kbps}k")]
+}
+
+/// The filter graph keeping `keep`: `[v]` (when `video`) and `[a]` for the encoders, the picture
+/// scaled by `scale` (an ffmpeg filter, `null` for none).
+pub fn filter_graph(keep: &Keep, video: bool, scale: &str) -> String {
+    let spans: Vec<(String, String, String)> = match keep {
+        Keep::Whole => {
+            let mut graph = String::new();
+            if video {
+                let _ = write!(graph, "[0:v:0]{scale}[v];");
+            }
+            graph.push_str("[0:a:0]anull[a]");
+            return graph;
+        }
+        Keep::Frames { spans, timescale } => spans
+            .iter()
+            .map(|(start, end)| {
+                (format!("start_pts={start}:end_pts={end}"), seconds(*start, *timescale), seconds(*end, *timescale))
+            })
+            .collect(),
+        Keep::Millis(spans) => spans
+            .iter()
+            .map(|(start, end)| {
+                let (start, end) = (millis_as_seconds(*start), millis_as_seconds(*end));
+                (format!("start={start}:end={end}"), start, end)
+            })
+            .collect(),
+    };
+    let mut graph = String::new();
+    let mut inputs = String::new();
+    for (index, (video_range, start, end)) in spans.iter().enumerate() {
+        if video {
+            let _ = write!(graph, "[0:v:0]trim={video_range},setpts=PTS-STARTPTS[v{index}];");
+            let _ = write!(inputs, "[v{index}]");
+        }
+        let _ = write!(graph, "[0:a:0]atrim=start={start}:end={end},asetpts=PTS-STARTPTS[a{index}];");
+        let _ = write!(inputs, "[a{index}]");
+    }
+    let count = spans.len();
+    if video {
+        let _ = write!(graph, "{inputs}concat=n={count}:v=1:a=1[vc][a];[vc]{scale}[v]");
+    } else {
+        let _ = write!(graph, "{inputs}concat=n={count}:v=0:a=1[a]");
+    }
+    graph
+}
+
+fn millis_as_seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// The scale filter of `spec` (`null` when it keeps the source's size).
+pub fn scale_filter(spec: &RenderSpec) -> String {
+    match (spec.width, spec.height) {
+        (Some(width), Some(height)) => format!("scale={width}:{height}:flags=bicubic,setsar=1"),
+        _ => "null".to_owned(),
+    }
+}
+
+/// The ffmpeg invocation that renders what `keep` says of `input` into `output` by `spec`, its
+/// graph in `graph_file`, reporting its progress on stdout (`-progress pipe:1`).
+pub fn command(
+    ffmpeg: &Path,
+    input: &Path,
+    keep: &Keep,
+    graph_file: &Path,
+    output: &Path,
+    spec: &RenderSpec,
+    log: File,
+) -> Result<Command, String> {
+    let video = super::is_video(&spec.format);
+    fs::write(graph_file, filter_graph(keep, video, &scale_filter(spec)))
+        .map_err(|e| format!("writing the filter graph: {e}"))?;
+    let mut command = Command::new(ffmpeg);
+    command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y", "-i"]).arg(input);
+    command.arg("-filter_complex_script").arg(graph_file);
+    match spec.format.as_str() {
+        "mp4" | "mov" => {
+            command.args(["-map", "[v]", "-map", "[a]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));
+        }
+        "m4a" | "mp3" => {
+            command.args(["-map", "[a]"]);
+        }
+        other => return Err(format!("no render format {other}")),
+    }
+    command.args(audio_args(&spec.format, spec.audio_bitrate_kbps)).args(super::muxer_args(&spec.format));
+    command.arg(output).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(log);
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_trimmed_at_frames_and_joined_audio_with_video() {
+        let keep = Keep::Frames { spans: vec![(15_360, 38_400), (61_440, 76_800)], timescale: 15_360 };
+        let graph = filter_graph(&keep, true, "scale=1280:720");
+        assert!(graph.contains("[0:v:0]trim=start_pts=15360:end_pts=38400,setpts=PTS-STARTPTS[v0]"), "{graph}");
+        assert!(graph.contains("[0:a:0]atrim=start=4.000000:end=5.000000,asetpts=PTS-STARTPTS[a1]"), "{graph}");
+        assert!(graph.contains("[v0][a0][v1][a1]concat=n=2:v=1:a=1[vc][a];[vc]scale=1280:720[v]"), "{graph}");
+        let audio = filter_graph(&Keep::Millis(vec![(0, 500)]), false, "null");
+        assert_eq!(audio, "[0:a:0]atrim=start=0.000:end=0.500,asetpts=PTS-STARTPTS[a0];[a0]concat=n=1:v=0:a=1[a]");
+    }
+
+    #[test]
+    fn the_whole_source_is_only_scaled() {
+        assert_eq!(
+            filter_graph(&Keep::Whole, true, "scale=1280:720:flags=bicubic,setsar=1"),
+            "[0:v:0]scale=1280:720:flags=bicubic,setsar=1[v];[0:a:0]anull[a]"
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Renders: audio formats through the engine where it can (`audio`); video through ffmpeg, the
+//! kept spans snapped to frames (`snap`) so that picture and sound keep exactly the same time,
+//! and either copied GOP by GOP where the source allows it (`smart`) or encoded fully (`encode`).
+
+mod audio;
+mod encode;
+mod frames;
+mod smart;
+mod snap;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use roughcut_shared::jobs::RenderSpec;
+
+use crate::config::Config;
+use crate::control::Control;
+use crate::halt::Halt;
+use encode::Keep;
+use smart::SmartError;
+
+/// Share of the attempt's progress before and after the encode (download before, upload after).
+const ENCODE_FROM: f64 = 0.3;
+const ENCODE_TO: f64 = 0.9;
+
+/// Whether `format` carries video.
+pub fn is_video(format: &str) -> bool {
+    matches!(format, "mp4" | "mov")
+}
+
+/// The `Content-Type` of a rendered file.
+pub fn content_type(format: &str) -> &'static str {
+    match format {
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "m4a" => "audio/mp4",
+        _ => "audio/mpeg",
+    }
+}
+
+/// The muxer of `format`: MP4-family files carry their index up front (`+faststart`).
+fn muxer_args(format: &str) -> Vec<String> {
+    let args: &[&str] = match format {
+        "mov" => &["-movflags", "+faststart", "-f", "mov"],
+        "mp3" => &["-f", "mp3"],
+        _ => &["-movflags", "+faststart", "-f", "mp4"],
+    };
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// What one render works with.
+#[derive(Clone, Copy)]
+struct RenderJob<'a> {
+    spec: &'a RenderSpec,
+    input: &'a Path,
+    /// The attempt's directory, for intermediate files.
+    work: &'a Path,
+    output: &'a Path,
+    config: &'a Config,
+    control: &'a Arc<Control>,
+}
+
+/// Renders `spec` from `input` into a file in `work`; its path.
+pub fn render(
+    spec: &RenderSpec,
+    input: &Path,
+    work: &Path,
+    config: &Config,
+    control: &Arc<Control>,
+) -> Result<PathBuf, Halt> {
+    let output = work.join("render");
+    let job = RenderJob { spec, input, work, output: &output, config, control };
+    control.set_progress(ENCODE_FROM, "encoding");
+    let keep = if is_video(&spec.format) {
+        let stream = frames::list(&config.ffprobe, input)
+            .map_err(|err| Halt::internal(control, "listing the video's frames", err))?
+            .ok_or_else(|| Halt::failed("render_failed", "The file has no video to render.", false))?;
+        let times = stream.frame_times();
+        let whole = 0..times.len().saturating_sub(1);
+        let snapped = snap::snap(&spec.segments, &times, stream.timescale);
+        let spans = if spec.segments.is_empty() { std::slice::from_ref(&whole) } else { &snapped[..] };
+        if spans.is_empty() {
+            return Err(Halt::failed("render_failed", "The cut keeps no frame of the video.", false));
+        }
+        if spec.copy_video {
+            match smart::plan(&stream, &times, spans) {
+                Ok(plan) => match smart::run(&plan, &stream, &times, &job) {
+                    Ok(()) => {
+                        control.log(format_args!(
+                            "smart render: {} of {} frames copied",
+                            plan.copied_frames(),
+                            plan.frames()
+                        ));
+                        return Ok(output);
+                    }
+                    Err(SmartError::Halt(err)) => return Err(Halt::child(control, &config.ffmpeg, err)),
+                    Err(SmartError::Fallback(reason)) => control.log(format_args!("encoding fully: {reason}")),
+                },
+                Err(reason) => control.log(format_args!("encoding fully: {reason}")),
+            }
+        }
+        if spec.segments.is_empty() {
+            Keep::Whole
+        } else {
+            let spans = snapped.iter().map(|r| (times[r.start], times[r.end])).collect();
+            Keep::Frames { spans, timescale: stream.timescale }
+        }
+    } else {
+        if audio::render(spec, input, &output, control)? {
+            return Ok(output);
+        }
+        if spec.segments.is_empty() { Keep::Whole } else { Keep::Millis(spec.segments.clone()) }
+    };
+    encode_fully(&keep, &job)?;
+    Ok(output)
+}
+
+/// One ffmpeg run over the whole render, its progress read from `-progress` as it goes.
+fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
+    let RenderJob { spec, input, work, output, config, control } = *job;
+    let log_path = work.join("ffmpeg.log");
+    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    let mut command = encode::command(&config.ffmpeg, input, keep, &work.join("graph.txt"), output, spec, log)
+        .map_err(|err| Halt::internal(control, "cannot prepare the render", err))?;
+    let (reporter, total_us) = (Arc::clone(control), spec.duration_ms.max(1) as f64 * 1000.0);
+    let status = control
+        .run_child_reporting(&mut command, move |line| {
+            if let Some(written) = line.strip_prefix("out_time_us=").and_then(|us| us.parse::<f64>().ok()) {
+                let done = (written / total_us).clamp(0.0, 1.0);
+                reporter.set_progress(ENCODE_FROM + (ENCODE_TO - ENCODE_FROM) * done, "encoding");
+            }
+        })
+        .map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
+    if !status.success() {
+        control.log(format_args!("ffmpeg failed ({status}): {}", crate::attempt::log_tail(&log_path)));
+        return Err(Halt::failed("render_failed", "The file could not be rendered.", false));
+    }
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! Smart rendering: where a kept span holds whole GOPs of the source's H.264, those GOPs are copied
+//! as they are and only the frames before the first and after the last whole GOP are encoded. The
+//! pieces are joined by ffmpeg's concat demuxer (which turns each piece's parameter sets in-band,
+//! so copied and encoded pieces decode in one stream), beside the audio encoded over exactly the
+//! same spans.
+//!
+//! Only streams where this is exact are copied: constant frame rate, closed GOPs (no frame of a
+//! GOP is shown before its key frame), and a decode delay of 0–2 frames, which x264 reproduces
+//! for the encoded pieces (`-bf 0`, `-bf 1`, or its default B-pyramid) so that decode times stay
+//! in order across every join. Every piece and the result are counted; any surprise falls back to
+//! a full encode.
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::ops::Range;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::encode::{Keep, audio_args, filter_graph, h264_args};
+use super::frames::{self, VideoStream, seconds};
+use super::{ENCODE_FROM, ENCODE_TO, RenderJob, muxer_args};
+use crate::control::ChildError;
+
+/// A run of frames (presentation order) of the output, and how it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Encode(Range<usize>),
+    Copy(Range<usize>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmartPlan {
+    pub pieces: Vec<Piece>,
+    /// Ticks per frame.
+    pub step: i64,
+    /// Frames between a frame's decode and its presentation, as x264 must reproduce it.
+    pub delay: i64,
+}
+
+impl SmartPlan {
+    pub fn frames(&self) -> usize {
+        self.pieces.iter().map(|p| p.range().len()).sum()
+    }
+
+    pub fn copied_frames(&self) -> usize {
+        self.pieces.iter().filter(|p| matches!(p, Piece::Copy(_))).map(|p| p.range().len()).sum()
+    }
+}
+
+impl Piece {
+    fn range(&self) -> &Range<usize> {
+        match self {
+            Self::Encode(range) | Self::Copy(range) => range,
+        }
+    }
+}
+
+/// How the smart render of `spans` (frame ranges of `stream`, whose frame starts are `times`)
+/// goes, or why the stream must be encoded fully.
+pub fn plan(stream: &VideoStream, times: &[i64], spans: &[Range<usize>]) -> Result<SmartPlan, String> {
+    if stream.codec != "h264" || stream.pix_fmt != "yuv420p" {
+        return Err(format!("{} {} is not copied", stream.codec, stream.pix_fmt));
+    }
+    if stream.hidden > 0 {
+        return Err("an edit list hides frames".into());
+    }
+    let step = match times {
+        [first, second, ..] if second > first => second - first,
+        _ => return Err("too few frames".into()),
+    };
+    if times.windows(2).any(|w| w[1] - w[0] != step) {
+        return Err("the frame rate varies".into());
+    }
+    let first = stream.packets.first().filter(|p| p.key).ok_or("the stream does not start with a key frame")?;
+    let delay = (times[0] - first.dts) / step;
+    if !(0..=2).contains(&delay) || stream.packets.iter().enumerate().any(|(i, p)| p.dts != times[i] - delay * step) {
+        return Err("decode times that x264 does not reproduce".into());
+    }
+    // closed GOPs: every frame is shown inside the GOP it is decoded in (from its key frame to
+    // the next), so a GOP's packets in decode order are exactly its frames
+    let frame_of = |pts: i64| usize::try_from((pts - times[0]) / step).unwrap_or(usize::MAX);
+    let keys: Vec<usize> = stream.packets.iter().filter(|p| p.key).map(|p| frame_of(p.pts)).collect();
+    if keys.windows(2).any(|w| w[1] <= w[0]) {
+        return Err("key frames out of order".into());
+    }
+    let frame_count = times.len() - 1;
+    let mut gop = 0;
+    for packet in stream.packets.iter().skip(1) {
+        if packet.key {
+            gop += 1;
+        }
+        let next_key = keys.get(gop + 1).copied().unwrap_or(frame_count);
+        if !(keys[gop]..next_key).contains(&frame_of(packet.pts)) {
+            return Err("open GOPs".into());
+        }
+    }
+    let mut pieces = Vec::new();
+    for span in spans {
+        // the whole GOPs inside the span: from its first key frame to its last GOP boundary
+        let first_key = keys.iter().copied().find(|key| *key >= span.start);
+        let last_boundary = keys.iter().copied().chain([frame_count]).filter(|b| *b <= span.end).max();
+        match (first_key, last_boundary) {
+            (Some(from), Some(to)) if from < to => {
+                if span.start < from {
+                    pieces.push(Piece::Encode(span.start..from));
+                }
+                pieces.push(Piece::Copy(from..to));
+                if to < span.end {
+                    pieces.push(Piece::Encode(to..span.end));
+                }
+            }
+            _ => pieces.push(Piece::Encode(span.clone())),
+        }
+    }
+    let plan = SmartPlan { pieces, step, delay };
+    // many short encodes cost more than one long one
+    if plan.copied_frames() * 2 < plan.frames() {
+        return Err(format!("only {} of {} frames are in whole GOPs", plan.copied_frames(), plan.frames()));
+    }
+    Ok(plan)
+}
+
+/// Why a smart render did not produce the output.
+#[derive(Debug)]
+pub enum SmartError {
+    /// The attempt is over (cancelled, or a failure of ours).
+    Halt(ChildError),
+    /// This input is better encoded fully; the reason is for the log.
+    Fallback(String),
+}
+
+/// Runs `plan` for `job`, reporting progress as the pieces are made.
+pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJob<'_>) -> Result<(), SmartError> {
+    let RenderJob { spec, input, work, output, config, control } = *job;
+    let pieces_dir = work.join("pieces");
+    fs::create_dir_all(&pieces_dir).map_err(|e| SmartError::Fallback(format!("creating {e}")))?;
+    let ffmpeg = |log_name: &str| -> Result<Command, SmartError> {
+        let log = File::create(work.join(log_name)).map_err(|e| SmartError::Fallback(format!("log: {e}")))?;
+        let mut command = Command::new(&config.ffmpeg);
+        command.args(["-nostdin", "-v", "error", "-y"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+        Ok(command)
+    };
+    let run = |command: &mut Command, what: &str| -> Result<(), SmartError> {
+        let status = control.run_child(command).map_err(SmartError::Halt)?;
+        if status.success() { Ok(()) } else { Err(SmartError::Fallback(format!("ffmpeg failed on {what} ({status})"))) }
+    };
+    let spans: Vec<(i64, i64)> = plan_spans(plan).iter().map(|r| (times[r.start], times[r.end])).collect();
+    let keep = Keep::Frames { spans, timescale: stream.timescale };
+
+    // the audio of exactly the kept frames
+    let audio = work.join("audio.m4a");
+    let graph = work.join("audio-graph.txt");
+    fs::write(&graph, filter_graph(&keep, false, "null")).map_err(|e| SmartError::Fallback(format!("graph: {e}")))?;
+    let mut command = ffmpeg("audio.log")?;
+    command.arg("-i").arg(input).arg("-filter_complex_script").arg(&graph).args(["-map", "[a]"]);
+    command.args(audio_args("m4a", spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
+    run(&mut command, "the audio")?;
+
+    let costs: Vec<f64> = plan.pieces.iter().map(cost).collect();
+    let total: f64 = costs.iter().sum::<f64>().max(1.0);
+    let mut done = 0.0;
+    let mut list = String::from("ffconcat version 1.0\n");
+    let half_frame = plan.step / 2;
+    for (index, piece) in plan.pieces.iter().enumerate() {
+        let path = pieces_dir.join(format!("{index:05}.mp4"));
+        let range = piece.range();
+        // a seek half a frame early lands on the frame itself, whatever the rounding
+        let from = seconds((times[range.start] - half_frame).max(0), stream.timescale);
+        let mut command = ffmpeg("piece.log")?;
+        command.args(["-ss", &from]).arg("-i").arg(input).args(["-map", "0:v:0", "-an"]);
+        command.args(["-frames:v", &range.len().to_string()]);
+        match piece {
+            Piece::Copy(_) => {
+                // without `-copypriorss 0` ffmpeg would copy from the key frame before the seek
+                // and hide the extra frames with an edit list
+                command.args(["-c", "copy", "-copypriorss", "0"]);
+            }
+            Piece::Encode(_) => {
+                command.args(["-vf", "setpts=PTS-STARTPTS", "-fps_mode", "passthrough"]);
+                command.args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000))).args(bframes(plan.delay));
+                command.args(["-video_track_timescale", &stream.timescale.to_string()]);
+            }
+        }
+        command.args(["-f", "mp4"]).arg(&path);
+        run(&mut command, &format!("piece {index}"))?;
+        check_piece(&config.ffprobe, &path, range.len(), plan.delay)?;
+        let duration = seconds(times[range.end] - times[range.start], stream.timescale);
+        let _ = writeln!(list, "file '{}'\nduration {duration}", path.display());
+        done += costs[index];
+        control.set_progress(ENCODE_FROM + (ENCODE_TO - ENCODE_FROM) * done / total, "encoding");
+    }
+    let list_path = work.join("pieces.ffconcat");
+    fs::write(&list_path, list).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
+    let mut command = ffmpeg("join.log")?;
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path).arg("-i").arg(&audio);
+    command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(&spec.format)).arg(output);
+    run(&mut command, "the join")?;
+    let joined = frames::list(&config.ffprobe, output).map_err(SmartError::Fallback)?;
+    let count = joined.map_or(0, |stream| stream.packets.len());
+    if count != plan.frames() {
+        return Err(SmartError::Fallback(format!("the join has {count} frames, not {}", plan.frames())));
+    }
+    Ok(())
+}
+
+/// The kept spans the pieces make up (adjacent pieces joined), for the audio.
+fn plan_spans(plan: &SmartPlan) -> Vec<Range<usize>> {
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    for piece in &plan.pieces {
+        let range = piece.range().clone();
+        match spans.last_mut() {
+            Some(last) if last.end == range.start => last.end = range.end,
+            _ => spans.push(range),
+        }
+    }
+    spans
+}
+
+/// Relative time a piece takes: an encoded frame against a copied one.
+fn cost(piece: &Piece) -> f64 {
+    match piece {
+        Piece::Encode(range) => range.len() as f64,
+        Piece::Copy(range) => range.len() as f64 / 50.0,
+    }
+}
+
+/// x264 settings whose decode delay is `delay` frames (its default B-pyramid delays by two).
+fn bframes(delay: i64) -> Vec<String> {
+    let args: &[&str] = match delay {
+        0 => &["-bf", "0"],
+        1 => &["-bf", "1"],
+        _ => &["-bf", "3", "-x264-params", "b-pyramid=normal"],
+    };
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// A piece must hold `frames` frames decoded `delay` frames ahead, or the join would not be exact.
+fn check_piece(ffprobe: &Path, path: &Path, frames: usize, delay: i64) -> Result<(), SmartError> {
+    let stream = frames::list(ffprobe, path).map_err(SmartError::Fallback)?;
+    let stream = stream.ok_or_else(|| SmartError::Fallback("a piece without video".into()))?;
+    let times = stream.frame_times();
+    let step = times.get(1).zip(times.first()).map_or(0, |(b, a)| b - a).max(1);
+    let piece_delay = stream.packets.first().map_or(0, |first| (times[0] - first.dts) / step);
+    if stream.packets.len() != frames || stream.hidden > 0 || piece_delay != delay {
+        return Err(SmartError::Fallback(format!(
+            "a piece of {} frames delayed {piece_delay}, not {frames} delayed {delay}",
+            stream.packets.len()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::frames::Packet;
+
+    /// A CFR stream of `count` frames of 512 ticks, key frames every `gop`, decoded as x264 with
+    /// B-pyramid orders them (delay 2; within a GOP, presentation order shuffled but closed).
+    fn stream(count: usize, gop: usize) -> VideoStream {
+        let packets = (0..count)
+            .map(|i| {
+                let in_gop = i % gop;
+                // decode order I P B B … : show the 2nd packet of each pair of non-key frames first
+                let shown = if in_gop == 0 || in_gop + 1 >= gop {
+                    i
+                } else if in_gop % 2 == 1 {
+                    i + 1
+                } else {
+                    i - 1
+                };
+                Packet { pts: shown as i64 * 512, dts: (i as i64 - 2) * 512, duration: 512, key: in_gop == 0 }
+            })
+            .collect();
+        VideoStream {
+            codec: "h264".into(),
+            pix_fmt: "yuv420p".into(),
+            width: 1920,
+            height: 1080,
+            timescale: 15_360,
+            packets,
+            hidden: 0,
+        }
+    }
+
+    #[test]
+    fn whole_gops_are_copied_and_the_edges_encoded() {
+        let stream = stream(600, 60);
+        let times = stream.frame_times();
+        let plan = plan(&stream, &times, &[105..456, 470..479, 480..600]).expect("copyable");
+        assert_eq!((plan.step, plan.delay), (512, 2));
+        assert_eq!(
+            plan.pieces,
+            vec![
+                Piece::Encode(105..120),
+                Piece::Copy(120..420),
+                Piece::Encode(420..456),
+                Piece::Encode(470..479),
+                Piece::Copy(480..600),
+            ]
+        );
+        assert_eq!((plan.frames(), plan.copied_frames()), (351 + 9 + 120, 420));
+        assert_eq!(plan_spans(&plan), vec![105..456, 470..479, 480..600]);
+    }
+
+    #[test]
+    fn streams_that_cannot_be_joined_exactly_are_encoded_fully() {
+        let good = stream(600, 60);
+        let times = good.frame_times();
+        let mut hevc = good.clone();
+        hevc.codec = "hevc".into();
+        assert!(plan(&hevc, &times, std::slice::from_ref(&(0..600))).is_err());
+        let mut open = good.clone();
+        open.packets[62].pts = 59 * 512; // shown before its GOP's key frame, one of the GOP before after it
+        open.packets[59].pts = 61 * 512;
+        assert_eq!(plan(&open, &open.frame_times(), std::slice::from_ref(&(0..600))), Err("open GOPs".into()));
+        let mut vfr = good.clone();
+        vfr.packets.iter_mut().skip(300).for_each(|p| p.pts += 100);
+        assert!(plan(&vfr, &vfr.frame_times(), std::slice::from_ref(&(0..600))).is_err(), "a variable frame rate");
+        assert!(plan(&good, &times, &[10..50, 130..170]).is_err(), "no whole GOP worth copying");
+    }
+}

@@ -1,0 +1,182 @@
+//! Renders by the real container binary, dispatched by a fake worker and checked frame by frame:
+//! smart rendering copies whole GOPs and encodes only the edges, the full encode keeps the same
+//! frames, and audio renders go through the engine.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use roughcut_shared::jobs::{JobOutcome, JobResult, RenderSpec, RenderedFile};
+use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream};
+
+/// Each frame's picture, shrunk to 64×36 grey, for comparisons that survive re-encoding.
+fn thumbnails(path: &Path) -> Vec<Vec<u8>> {
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-vf", "scale=64:36,format=gray", "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout.chunks(64 * 36).map(<[u8]>::to_vec).collect()
+}
+
+/// Each decoded frame's MD5, as ffmpeg's `framemd5` prints it.
+fn frame_hashes(path: &Path) -> Vec<String> {
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit(',').next().map(|hash| hash.trim().to_owned()))
+        .collect()
+}
+
+fn difference(a: &[u8], b: &[u8]) -> u64 {
+    a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum()
+}
+
+fn rendered(worker: &FakeWorker, container: &Container, output: &Path) -> RenderedFile {
+    match worker.wait_for_result(container) {
+        JobOutcome::Succeeded { result: JobResult::Render(file) } => {
+            std::fs::write(output, &worker.seen().outputs["render"].bytes).expect("write the render");
+            file
+        }
+        other => panic!("not a render: {other:?}; container log:\n{}", container.logs()),
+    }
+}
+
+fn spec(format: &str, segments: Vec<(u64, u64)>, copy_video: bool) -> RenderSpec {
+    let duration_ms = segments.iter().map(|(start, end)| end - start).sum();
+    RenderSpec {
+        format: format.into(),
+        segments,
+        width: Some(640),
+        height: Some(360),
+        video_bitrate_kbps: Some(2_000),
+        audio_bitrate_kbps: 128,
+        duration_ms,
+        copy_video,
+        copy_audio: false,
+    }
+}
+
+/// A 12-s 640×360 recording at 30 fps with a key frame every second (x264's B-pyramid).
+fn source(dir: &TestDir) -> std::path::PathBuf {
+    let media = dir.path().join("source.mp4");
+    let path = media.to_str().expect("path");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30:duration=12",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=12:sample_rate=48000",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        "2M",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        path,
+    ]);
+    media
+}
+
+#[test]
+fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
+    let dir = TestDir::new("smart");
+    let media = source(&dir);
+    let source_frames = thumbnails(&media);
+    let source_hashes = frame_hashes(&media);
+    assert_eq!(source_frames.len(), 360);
+    // 1.5–6.2 s and 7.0–11.8 s: frames 45..186 and 210..354 at 30 fps
+    let segments = vec![(1_500, 6_200), (7_000, 11_800)];
+    let expected: Vec<usize> = (45..186).chain(210..354).collect();
+
+    for copy_video in [true, false] {
+        let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+        let container = Container::start(dir.path(), &[]);
+        let job = worker
+            .render_job(if copy_video { "job_smart" } else { "job_full" }, spec("mp4", segments.clone(), copy_video));
+        assert_eq!(container.post(&job).0, 202);
+        let output = dir.path().join(format!("render-{copy_video}.mp4"));
+        let file = rendered(&worker, &container, &output);
+        let logs = container.logs();
+        assert_eq!(logs.contains("smart render:"), copy_video, "{logs}");
+
+        let frames = thumbnails(&output);
+        assert_eq!(frames.len(), expected.len(), "frames kept (copy_video {copy_video})");
+        // frame-accurate: each output frame is its source frame, not a neighbour
+        for (index, (frame, source_index)) in frames.iter().zip(&expected).enumerate() {
+            let nearest = (source_index.saturating_sub(2)..(source_index + 3).min(360))
+                .min_by_key(|candidate| difference(frame, &source_frames[*candidate]))
+                .expect("candidates");
+            assert_eq!(nearest, *source_index, "output frame {index} (copy_video {copy_video})");
+        }
+        let hashes = frame_hashes(&output);
+        let identical = hashes.iter().zip(&expected).filter(|(hash, index)| **hash == source_hashes[**index]).count();
+        if copy_video {
+            // whole GOPs: 60..180 and 210..330 are copied, bit for bit
+            assert!(identical >= 240, "{identical} frames identical to the source's");
+        } else {
+            assert_eq!(identical, 0, "a full encode copies nothing");
+        }
+        let probe = ffprobe(&output);
+        let (video, audio) = (ffprobe_stream(&probe, "video"), ffprobe_stream(&probe, "audio"));
+        assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+        let seconds = |stream: &serde_json::Value, key: &str| {
+            stream[key].as_str().and_then(|s| s.parse::<f64>().ok()).expect("a time")
+        };
+        let frame = 1.0 / 30.0;
+        assert!((seconds(video, "duration") - 9.5).abs() <= frame, "video {}", seconds(video, "duration"));
+        assert!((seconds(audio, "duration") - 9.5).abs() <= frame, "audio {}", seconds(audio, "duration"));
+        assert!((seconds(video, "start_time") - seconds(audio, "start_time")).abs() <= frame, "starts together");
+        assert!(ffprobe_duration_ms(&probe).abs_diff(file.duration_ms) <= 40, "reported {} ms", file.duration_ms);
+    }
+}
+
+#[test]
+fn audio_renders_go_through_the_engine() {
+    let dir = TestDir::new("audio");
+    let media = source(&dir);
+    let segments = vec![(1_000, 4_000), (6_000, 9_500)];
+    for (format, copy_audio, says) in
+        [("m4a", true, "rendered by AAC packet copy"), ("mp3", false, "rendered by the engine's MP3 encoder")]
+    {
+        let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+        let container = Container::start(dir.path(), &[]);
+        let spec = RenderSpec {
+            width: None,
+            height: None,
+            video_bitrate_kbps: None,
+            copy_audio,
+            ..spec(format, segments.clone(), false)
+        };
+        assert_eq!(container.post(&worker.render_job(&format!("job_{format}"), spec)).0, 202);
+        let output = dir.path().join(format!("render.{format}"));
+        rendered(&worker, &container, &output);
+        assert!(container.logs().contains(says), "{}", container.logs());
+        let probe = ffprobe(&output);
+        let codec = if format == "mp3" { "mp3" } else { "aac" };
+        assert_eq!(ffprobe_stream(&probe, "audio")["codec_name"].as_str(), Some(codec));
+        // AAC copy cuts at frames (≤ 21 ms each way at 48 kHz); MP3 at samples
+        assert!(ffprobe_duration_ms(&probe).abs_diff(6_500) <= 50, "{format}: {} ms", ffprobe_duration_ms(&probe));
+    }
+}
