@@ -6,9 +6,10 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use roughcut_shared::jobs::{JobOutcome, JobResult, RenderSpec, RenderedFile};
-use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream};
+use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream, wait_until};
 
 /// Each frame's picture, shrunk to 64×36 grey, for comparisons that survive re-encoding.
 fn thumbnails(path: &Path) -> Vec<Vec<u8>> {
@@ -45,7 +46,16 @@ fn difference(a: &[u8], b: &[u8]) -> u64 {
 fn rendered(worker: &FakeWorker, container: &Container, output: &Path) -> RenderedFile {
     match worker.wait_for_result(container) {
         JobOutcome::Succeeded { result: JobResult::Render(file) } => {
-            std::fs::write(output, &worker.seen().outputs["render"].bytes).expect("write the render");
+            let seen = worker.seen();
+            let render = &seen.outputs["render"];
+            let extension = output.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            let expected_type = match extension {
+                "mp4" => "video/mp4",
+                "m4a" => "audio/mp4",
+                _ => "audio/mpeg",
+            };
+            assert_eq!(render.content_type, expected_type);
+            std::fs::write(output, &render.bytes).expect("write the render");
             file
         }
         other => panic!("not a render: {other:?}; container log:\n{}", container.logs()),
@@ -120,6 +130,8 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
         let file = rendered(&worker, &container, &output);
         let logs = container.logs();
         assert_eq!(logs.contains("smart render:"), copy_video, "{logs}");
+        let cleaned = wait_until(Duration::from_secs(5), || container.attempt_dirs() == 0);
+        assert!(cleaned, "the pieces were left behind");
 
         let frames = thumbnails(&output);
         assert_eq!(frames.len(), expected.len(), "frames kept (copy_video {copy_video})");

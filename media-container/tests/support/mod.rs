@@ -2,6 +2,8 @@
 //! on threads) that serves an attempt's input and records its heartbeats, outputs and outcome,
 //! and test media generated with ffmpeg and measured with ffprobe.
 
+#![allow(dead_code, reason = "each test binary uses a part of this module")]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
