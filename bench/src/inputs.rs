@@ -1,6 +1,8 @@
 //! Bench inputs generated once with ffmpeg into `target/bench-media/` (shared by the benchmarks
 //! that read the same files).
 
+#![allow(dead_code, reason = "each benchmark uses a part of this module")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

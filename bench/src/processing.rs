@@ -5,33 +5,18 @@
 //! to `ready`. Target: under 15 s. Where the time goes comes from the container's stage log; the
 //! peer for scale is ffmpeg decoding the same file to nothing, in the same run.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use roughcut_tests::stack::{Stack, repo_root};
+use roughcut_tests::stack::Stack;
 use serde_json::{Value, json};
 use ureq::http::Method;
 
+mod container;
 mod inputs;
 
 fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
-}
-
-/// The container as its image builds it (media-container/Dockerfile: release at opt-level 3), in
-/// a target directory of its own so that the workspace's size-optimised release builds stay cached.
-fn release_container() -> PathBuf {
-    let target = repo_root().join("target/container");
-    let status = Command::new("cargo")
-        .args(["build", "--quiet", "--release", "-p", "media-container", "--target-dir"])
-        .arg(&target)
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
-        .current_dir(repo_root())
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "building the release media container");
-    target.join("release/media-container")
 }
 
 /// `(stage, ms from the attempt's start)` of the attempt that succeeded, from the container log.
@@ -55,7 +40,7 @@ fn main() {
     let audio_seconds = std::env::var("BENCH_AUDIO_SECONDS").unwrap_or_else(|_| "3600".into());
     let audio = inputs::speech_m4a(&audio_seconds);
     let bytes = std::fs::read(&audio).expect("input");
-    let stack = Stack::start_with_media(release_container()).unwrap_or_else(|e| panic!("the local stack: {e}"));
+    let stack = Stack::start_with_media(container::release_build()).unwrap_or_else(|e| panic!("the local stack: {e}"));
     let account = stack.new_account("bench");
     stack.grant(&account.id, 10_000, "topup").expect(201);
     let project: Value = account.api.post("/v1/projects", &json!({ "name": "bench" })).expect(201).json();

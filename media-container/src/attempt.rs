@@ -85,12 +85,12 @@ pub fn remove_stale_attempts(root: &Path) {
 
 /// The attempt's own directory, removed on drop (unwinding included).
 #[derive(Debug)]
-struct WorkDir {
-    path: PathBuf,
+pub struct WorkDir {
+    pub path: PathBuf,
 }
 
 impl WorkDir {
-    fn create(root: &Path, control: &Control) -> Result<Self, Halt> {
+    pub fn create(root: &Path, control: &Control) -> Result<Self, Halt> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         // Named by process and sequence, never by the job's id (it comes off the wire), and
         // created exclusively: two processes sharing the default root cannot share a directory.

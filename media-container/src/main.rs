@@ -1,6 +1,7 @@
 //! The media container: a native HTTP job server the worker dispatches media jobs to
 //! (`roughcut_shared::jobs`). Each attempt reads its input and writes its outputs only through the
-//! job's signed worker links, and is cancelled through its heartbeats.
+//! job's signed worker links, and is cancelled through its heartbeats. `media-container render`
+//! runs one render on local files instead (`local`).
 
 mod attempt;
 mod config;
@@ -8,6 +9,7 @@ mod control;
 mod download;
 mod halt;
 mod heartbeat;
+mod local;
 mod media;
 mod registry;
 mod render;
@@ -39,8 +41,7 @@ async fn shutdown_signal() {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(message) => {
@@ -48,6 +49,26 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("render") => std::process::exit(local::render(&config, &args[1..])),
+        Some(other) => {
+            eprintln!("media-container: unknown command {other:?} (none serves jobs; `render SPEC INPUT OUTPUT`)");
+            std::process::exit(2);
+        }
+        None => {}
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("media-container: cannot start the runtime: {err}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(serve(config));
+}
+
+async fn serve(config: Config) {
     attempt::remove_stale_attempts(&config.work_dir);
     let address = config.address;
     let listener = match tokio::net::TcpListener::bind(address).await {

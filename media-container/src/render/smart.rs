@@ -178,6 +178,8 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
             Piece::Encode(_) => {
                 command.args(["-vf", "setpts=PTS-STARTPTS", "-fps_mode", "passthrough"]);
                 command.args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000))).args(bframes(plan.delay));
+                // a piece is a GOP or less: x264's default frame threads cost more to start than they save
+                command.args(["-threads", "2"]);
                 command.args(["-video_track_timescale", &stream.timescale.to_string()]);
             }
         }
