@@ -40,3 +40,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
 	@cargo run --quiet --release -p roughcut-bench --bin processing
+	@cargo run --quiet --release -p roughcut-bench --bin renders

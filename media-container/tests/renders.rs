@@ -192,3 +192,98 @@ fn audio_renders_go_through_the_engine() {
         assert!(ffprobe_duration_ms(&probe).abs_diff(6_500) <= 50, "{format}: {} ms", ffprobe_duration_ms(&probe));
     }
 }
+
+/// Times (s) of the frames of `path` that flash white, from its decoded frames at 29.97 fps.
+fn flashes(path: &Path) -> Vec<f64> {
+    thumbnails(path)
+        .iter()
+        .enumerate()
+        .filter(|(_, frame)| frame.iter().map(|p| u64::from(*p)).sum::<u64>() / frame.len() as u64 > 128)
+        .map(|(index, _)| index as f64 * 1001.0 / 30_000.0)
+        .collect()
+}
+
+/// Times (s) at which a beep starts in the audio of `path`, after at least half a second of quiet.
+fn beeps(path: &Path) -> Vec<f64> {
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let samples: Vec<i16> = output.stdout.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let mut onsets = Vec::new();
+    let mut quiet = 0usize;
+    for (index, sample) in samples.iter().enumerate() {
+        if sample.unsigned_abs() > 3_000 {
+            if quiet >= 4_000 {
+                onsets.push(index as f64 / 8_000.0);
+            }
+            quiet = 0;
+        } else {
+            quiet += 1;
+        }
+    }
+    onsets
+}
+
+/// An hour at 29.97 fps whose picture flashes white on every 150th frame while a 20-ms beep
+/// starts: cut into 600 spans at arbitrary milliseconds, each flash must still sound within one
+/// frame of its beep at the end as at the start — by the smart render and the full encode alike.
+#[test]
+fn an_hour_at_29_97_fps_cut_600_times_stays_in_sync() {
+    let dir = TestDir::new("sync");
+    let media = dir.path().join("hour.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=32x32:r=30000/1001:d=3600,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,150)\\,0)'",
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t\\,5.005)\\,0.02)':s=48000:d=3600",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        media.to_str().expect("path"),
+    ]);
+    let segments: Vec<(u64, u64)> = (0..600).map(|i| (i * 6_000 + 7, i * 6_000 + 4_017)).collect();
+    for copy_video in [true, false] {
+        let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+        let container = Container::start(dir.path(), &[]);
+        let spec = RenderSpec {
+            width: Some(32),
+            height: Some(32),
+            video_bitrate_kbps: Some(200),
+            ..spec("mp4", segments.clone(), copy_video)
+        };
+        assert_eq!(container.post(&worker.render_job("job_hour", spec)).0, 202);
+        let output = dir.path().join(format!("hour-{copy_video}.mp4"));
+        rendered(&worker, &container, &output);
+        assert_eq!(container.logs().contains("smart render:"), copy_video, "{}", container.logs());
+        let (flashes, beeps) = (flashes(&output), beeps(&output));
+        assert!(flashes.len() >= 300, "{} flashes kept", flashes.len());
+        let frame = 1001.0 / 30_000.0;
+        for flash in &flashes {
+            let nearest = beeps.iter().map(|beep| beep - flash).min_by(|a, b| a.abs().total_cmp(&b.abs()));
+            let offset = nearest.expect("beeps");
+            assert!(
+                offset.abs() <= frame,
+                "the flash at {flash:.3} s sounds {offset:.4} s off (copy_video {copy_video})"
+            );
+        }
+        let probe = ffprobe(&output);
+        let kept = 600.0 * 4.010;
+        let video = ffprobe_stream(&probe, "video")["duration"].as_str().and_then(|d| d.parse::<f64>().ok());
+        assert!(video.is_some_and(|d| (d - kept).abs() <= frame), "video {video:?} s for {kept} s");
+    }
+}

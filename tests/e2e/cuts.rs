@@ -116,7 +116,8 @@ fn make_talk(name: &str) -> Talk {
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-i"])
         .arg(&wav)
-        .args(["-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000"])
+        // a key frame every half second, as cameras do, so that renders of its cuts copy GOPs
+        .args(["-shortest", "-c:v", "libx264", "-g", "15", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000"])
         .arg(&video)
         .status()
         .expect("ffmpeg");

@@ -1,7 +1,8 @@
 //! Renders through the real stack: the talk of the cuts tests, cut, rendered by the media
-//! container's ffmpeg as mp4, mov, m4a and mp3, each checked with ffprobe — codecs, container,
-//! size, duration against the cut's kept duration, audio and video starting together — and the
-//! request rules: the validation matrix, the state gates, idempotency, isolation, hard delete.
+//! container as mp4 and mov (smart: its whole GOPs copied), m4a (AAC packet copy) and mp3, each
+//! checked with ffprobe — codecs, container, size, duration against the cut's kept duration, audio
+//! and video starting together; 4K, 1080p and vertical sources at every tier; and the request
+//! rules: the validation matrix, the state gates, idempotency, isolation, hard delete.
 
 use std::process::Command;
 
@@ -15,7 +16,10 @@ use crate::Test;
 use crate::cuts::{completed, ready, scratch, talk, transcript_json, wait_for};
 
 pub fn tests() -> Vec<Test> {
-    vec![("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules)]
+    vec![
+        ("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules),
+        ("renders::every_tier_of_landscape_4k_1080p_and_vertical_sources", every_tier_of_4k_1080p_and_vertical_sources),
+    ]
 }
 
 /// Tests that watch the media container's processes and files run alone.
@@ -98,6 +102,8 @@ fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
         assert!((starts.0 - starts.1).abs() <= frame, "{container}: audio and video start together: {starts:?}");
         assert!(seconds(&done["duration_seconds"]) > 0.0);
     }
+    let log = stack.log_text("media-container");
+    assert!(log.contains("smart render:"), "the cut's whole GOPs were copied:\n{log}");
     for (render, name, codec, expected) in
         [(&m4a, "m4a", "aac", kept), (&mp3, "mp3", "mp3", talk.speech_ms as f64 / 1000.0)]
     {
@@ -180,6 +186,80 @@ fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
 
 /// The media container's render attempts now: their work directories (a render's holds its
 /// filter graph) and their ffmpeg processes. Processing jobs of other tests may run beside them.
+/// A 2-s recording of `width`×`height` at 30 fps with a tone, a key frame a second.
+fn recording(name: &str, width: u32, height: u32) -> std::path::PathBuf {
+    let path = scratch(name);
+    let picture = format!("testsrc2=size={width}x{height}:rate=30:duration=2");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", &picture, "-f", "lavfi", "-i"])
+        .args(["sine=frequency=440:duration=2:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast"])
+        .args(["-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success(), "generating {name}");
+    path
+}
+
+fn every_tier_of_4k_1080p_and_vertical_sources(stack: &Stack) {
+    let (account, project) = stack.funded_account("render-tiers", 10);
+    let sources = [
+        (
+            "4k.mp4",
+            3840,
+            2160,
+            vec![("mp4", "4k", (3840, 2160)), ("mov", "1080p", (1920, 1080)), ("mp4", "720p", (1280, 720))],
+        ),
+        ("1080p.mp4", 1920, 1080, vec![("mov", "1080p", (1920, 1080)), ("mp4", "720p", (1280, 720))]),
+        ("vertical.mp4", 1080, 1920, vec![("mp4", "1080p", (1080, 1920)), ("mov", "720p", (720, 1280))]),
+    ];
+    let frame = 1.0 / 30.0;
+    for (name, width, height, renders) in sources {
+        let asset_id = account.upload_file(&project, &recording(name, width, height));
+        let asset = ready(&account, &asset_id);
+        assert_eq!(asset["state"], "ready", "{asset}");
+        let source_seconds = seconds(&asset["duration_seconds"]);
+        if height.min(width) < 2160 {
+            let error = account
+                .api
+                .post(
+                    "/v1/renders",
+                    &json!({ "asset_id": asset_id, "output": { "format": "mp4", "resolution": "4k" } }),
+                )
+                .expect_error(422, "validation_error");
+            assert_eq!(error["error"]["fields"][0]["field"], "body.output.resolution", "{name}: no upscaling");
+        }
+        let posted: Vec<(Value, &str, (u64, u64))> = renders
+            .iter()
+            .map(|(format, tier, size)| {
+                let output = json!({ "format": format, "resolution": tier });
+                let render = account.api.post("/v1/renders", &json!({ "asset_id": asset_id, "output": output }));
+                (render.expect(201).json(), *format, (size.0, size.1))
+            })
+            .collect();
+        for (render, format, (width, height)) in posted {
+            let id = render["id"].as_str().expect("id");
+            let done = rendered(&account, id);
+            assert_eq!(done["state"], "completed", "{name} {format}: {done}");
+            assert_eq!(
+                (done["output"]["width"].as_u64(), done["output"]["height"].as_u64()),
+                (Some(width), Some(height))
+            );
+            let probed = probe(stack, &done, &format!("{id}.{format}"));
+            assert!(probed["format"]["format_name"].as_str().is_some_and(|f| f.contains("mov")), "{probed}");
+            let video = stream(&probed, "video").expect("video");
+            let audio = stream(&probed, "audio").expect("audio");
+            assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+            let size = (video["width"].as_u64(), video["height"].as_u64());
+            assert_eq!(size, (Some(width), Some(height)), "{name} as {format} {width}x{height}");
+            let duration = seconds(&video["duration"]);
+            assert!((duration - source_seconds).abs() <= frame + 1e-3, "{name} {format}: {duration} s");
+            let starts = (seconds(&video["start_time"]), seconds(&audio["start_time"]));
+            assert!((starts.0 - starts.1).abs() <= frame, "{name} {format}: starts {starts:?}");
+        }
+    }
+}
+
 fn container_work(stack: &Stack) -> (usize, usize) {
     let dirs = std::fs::read_dir(stack.media_work_dir())
         .map_or(0, |entries| entries.flatten().filter(|e| e.path().join("graph.txt").exists()).count());
@@ -215,7 +295,8 @@ fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
     assert_eq!(ready(&account, &asset_id)["state"], "ready");
     let render = account
         .api
-        .post("/v1/renders", &json!({ "asset_id": asset_id, "output": { "format": "mp4" } }))
+        // a smaller tier, so that the picture is encoded rather than copied
+        .post("/v1/renders", &json!({ "asset_id": asset_id, "output": { "format": "mp4", "resolution": "720p" } }))
         .expect(201)
         .json();
     let id = render["id"].as_str().expect("id").to_owned();

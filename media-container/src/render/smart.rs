@@ -94,12 +94,21 @@ pub fn plan(stream: &VideoStream, times: &[i64], spans: &[Range<usize>]) -> Resu
             return Err("open GOPs".into());
         }
     }
+    // x264 settles its decode delay only over delay + 1 frames: a shorter edge takes in a GOP
+    let shortest = usize::try_from(delay).unwrap_or(0) + 1;
+    let boundaries: Vec<usize> = keys.iter().copied().chain([frame_count]).collect();
     let mut pieces = Vec::new();
     for span in spans {
         // the whole GOPs inside the span: from its first key frame to its last GOP boundary
-        let first_key = keys.iter().copied().find(|key| *key >= span.start);
-        let last_boundary = keys.iter().copied().chain([frame_count]).filter(|b| *b <= span.end).max();
-        match (first_key, last_boundary) {
+        let mut from = keys.iter().copied().find(|key| *key >= span.start);
+        if let Some(key) = from.filter(|key| (1..shortest).contains(&(key - span.start))) {
+            from = keys.iter().copied().find(|next| *next > key);
+        }
+        let mut to = boundaries.iter().copied().filter(|b| *b <= span.end).max();
+        if let Some(boundary) = to.filter(|b| (1..shortest).contains(&(span.end - b))) {
+            to = boundaries.iter().copied().filter(|b| *b < boundary).max();
+        }
+        match (from, to) {
             (Some(from), Some(to)) if from < to => {
                 if span.start < from {
                     pieces.push(Piece::Encode(span.start..from));
@@ -303,6 +312,17 @@ mod tests {
         );
         assert_eq!((plan.frames(), plan.copied_frames()), (351 + 9 + 120, 420));
         assert_eq!(plan_spans(&plan), vec![105..456, 470..479, 480..600]);
+    }
+
+    #[test]
+    fn an_edge_shorter_than_the_decode_delay_takes_in_a_gop() {
+        let stream = stream(600, 60);
+        let times = stream.frame_times();
+        // one frame before the key frame at 120, two after the boundary at 420
+        let short = plan(&stream, &times, &[119..422]).expect("copyable");
+        assert_eq!(short.pieces, vec![Piece::Encode(119..180), Piece::Copy(180..360), Piece::Encode(360..422)]);
+        let long_enough = plan(&stream, &times, &[117..423]).expect("copyable");
+        assert_eq!(long_enough.pieces, vec![Piece::Encode(117..120), Piece::Copy(120..420), Piece::Encode(420..423)]);
     }
 
     #[test]
