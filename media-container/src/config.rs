@@ -1,5 +1,6 @@
 //! The container's settings, read once from the environment at start: where it listens, how many
-//! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg and ffprobe.
+//! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg and
+//! ffprobe, and when renders copy GOPs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +20,32 @@ pub struct Config {
     pub ffmpeg: PathBuf,
     /// `FFPROBE` (default `ffprobe` on the `PATH`): lists a video's frames for renders.
     pub ffprobe: PathBuf,
+    /// `MEDIA_SMART_RENDER` (default `auto`): when renders copy the source's GOPs.
+    pub smart_render: SmartRender,
+}
+
+/// When a render that may copy the source's video does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmartRender {
+    /// When it is estimated faster than encoding fully (many short pieces of a small picture are not).
+    Auto,
+    /// Whenever the stream allows it (tests use it on small pictures).
+    Always,
+    /// Never (an operator's way out).
+    Never,
+}
+
+impl FromStr for SmartRender {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "auto" => Ok(Self::Auto),
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            _ => Err(()),
+        }
+    }
 }
 
 fn var_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -48,6 +75,8 @@ impl Config {
             .unwrap_or_else(|| std::env::temp_dir().join("roughcut-media"));
         let ffmpeg = std::env::var_os("FFMPEG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffmpeg"));
         let ffprobe = std::env::var_os("FFPROBE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffprobe"));
-        Ok(Self { address, max_jobs, heartbeat: Duration::from_millis(heartbeat_ms), work_dir, ffmpeg, ffprobe })
+        let smart_render = var_or("MEDIA_SMART_RENDER", SmartRender::Auto)?;
+        let heartbeat = Duration::from_millis(heartbeat_ms);
+        Ok(Self { address, max_jobs, heartbeat, work_dir, ffmpeg, ffprobe, smart_render })
     }
 }

@@ -1,5 +1,5 @@
 //! One attempt's control block, shared by the attempt, its heartbeat thread and the job server:
-//! the cancel flag, the ffmpeg child it may have to kill, and the progress the heartbeats report.
+//! the cancel flag, the ffmpeg children it may have to kill, and the progress the heartbeats report.
 //! Cancelling must take effect within seconds (DESIGN.md: "cancelling a render is seen by the
 //! container at its next heartbeat and it kills ffmpeg"), so every blocking step either polls the
 //! flag or can be abandoned.
@@ -21,7 +21,8 @@ pub struct Control {
     /// "job_… attempt N", for logs.
     label: String,
     cancelled: AtomicBool,
-    child: Mutex<Option<Child>>,
+    /// The running children (a smart render runs several at once).
+    children: Mutex<Vec<Child>>,
     progress: Mutex<(f64, &'static str)>,
     /// When the attempt started: each stage is logged with the time it began, so that the log
     /// tells where an attempt's time went.
@@ -59,7 +60,7 @@ impl Control {
         Self {
             label: format!("job {job_id} attempt {attempt}"),
             cancelled: AtomicBool::new(false),
-            child: Mutex::new(None),
+            children: Mutex::new(Vec::new()),
             progress: Mutex::new((0.0, "starting")),
             started: std::time::Instant::now(),
         }
@@ -74,7 +75,7 @@ impl Control {
         self.cancelled.load(Ordering::SeqCst)
     }
 
-    /// Stops the attempt: raises the flag and kills the running child, if any, at once.
+    /// Stops the attempt: raises the flag and kills the running children, if any, at once.
     pub fn cancel(&self) {
         if !self.cancelled.swap(true, Ordering::SeqCst) {
             self.log("cancelled");
@@ -82,10 +83,10 @@ impl Control {
         self.kill_child();
     }
 
-    /// Kills the running child, if any, without cancelling the attempt: its output is no longer
-    /// wanted (the step it ran beside has already failed).
+    /// Kills the running children, if any, without cancelling the attempt: their output is no
+    /// longer wanted (the step they ran beside has already failed).
     pub fn kill_child(&self) {
-        if let Some(child) = lock(&self.child).as_mut() {
+        for child in lock(&self.children).iter_mut() {
             // An error means it has already exited: nothing to kill.
             let _ = child.kill();
         }
@@ -138,27 +139,29 @@ impl Control {
     }
 
     fn wait_child(&self, child: Child) -> Result<ExitStatus, ChildError> {
-        *lock(&self.child) = Some(child);
+        let pid = child.id();
+        lock(&self.children).push(child);
         loop {
             {
-                let mut slot = lock(&self.child);
-                let Some(child) = slot.as_mut() else {
+                let mut children = lock(&self.children);
+                let Some(index) = children.iter().position(|c| c.id() == pid) else {
                     return Err(ChildError::Wait(std::io::Error::other("child handle lost")));
                 };
-                // `cancel` may have found the slot still empty while the child started.
+                let child = &mut children[index];
+                // `cancel` may have run while the child was starting, before it was listed.
                 if self.is_cancelled() {
                     let _ = child.kill();
                 }
                 match child.try_wait() {
                     Ok(Some(status)) => {
-                        slot.take();
+                        // reaped by `try_wait`: this `wait` returns the status it kept
+                        let _ = children.swap_remove(index).wait();
                         return if self.is_cancelled() { Err(ChildError::Cancelled) } else { Ok(status) };
                     }
                     Ok(None) => {}
                     Err(err) => {
                         let _ = child.kill();
-                        let _ = child.wait();
-                        slot.take();
+                        let _ = children.swap_remove(index).wait();
                         return Err(ChildError::Wait(err));
                     }
                 }
@@ -214,7 +217,23 @@ mod tests {
         assert!(matches!(outcome, Err(ChildError::Cancelled)), "{outcome:?}");
         assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
         cancel.join().expect("canceller");
-        assert!(control.child.lock().expect("slot").is_none());
+        assert!(control.children.lock().expect("children").is_empty());
+    }
+
+    #[test]
+    fn cancelling_kills_every_child_running_at_once() {
+        let control = Arc::new(Control::new("job_t", 1));
+        let started = Instant::now();
+        let outcomes: Vec<_> = thread::scope(|scope| {
+            let runs: Vec<_> =
+                (0..2).map(|_| scope.spawn(|| control.run_child(Command::new("sleep").arg("30")))).collect();
+            thread::sleep(Duration::from_millis(300));
+            control.cancel();
+            runs.into_iter().map(|run| run.join().expect("run")).collect()
+        });
+        assert!(outcomes.iter().all(|o| matches!(o, Err(ChildError::Cancelled))), "{outcomes:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+        assert!(control.children.lock().expect("children").is_empty());
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
 
     for copy_video in [true, false] {
         let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
-        let container = Container::start(dir.path(), &[]);
+        let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
         let job = worker
             .render_job(if copy_video { "job_smart" } else { "job_full" }, spec("mp4", segments.clone(), copy_video));
         assert_eq!(container.post(&job).0, 202);
@@ -214,7 +214,8 @@ fn beeps(path: &Path) -> Vec<f64> {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let samples: Vec<i16> = output.stdout.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
     let mut onsets = Vec::new();
-    let mut quiet = 0usize;
+    // the start counts as quiet: a beep can open the output
+    let mut quiet = usize::MAX;
     for (index, sample) in samples.iter().enumerate() {
         if sample.unsigned_abs() > 3_000 {
             if quiet >= 4_000 {
@@ -222,68 +223,77 @@ fn beeps(path: &Path) -> Vec<f64> {
             }
             quiet = 0;
         } else {
-            quiet += 1;
+            quiet = quiet.saturating_add(1);
         }
     }
     onsets
 }
 
-/// An hour at 29.97 fps whose picture flashes white on every 150th frame while a 20-ms beep
-/// starts: cut into 600 spans at arbitrary milliseconds, each flash must still sound within one
-/// frame of its beep at the end as at the start — by the smart render and the full encode alike.
+/// `seconds` at 29.97 fps whose picture flashes white on every 150th frame (1-s GOPs) while a
+/// 20-ms beep starts.
+fn flashes_and_beeps(dir: &TestDir, seconds: u32, size: &str) -> std::path::PathBuf {
+    let media = dir.path().join(format!("flashes-{seconds}.mp4"));
+    let picture = format!(
+        "color=c=black:s={size}:r=30000/1001:d={seconds},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,150)\\,0)'"
+    );
+    let sound = format!("aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t\\,5.005)\\,0.02)':s=48000:d={seconds}");
+    let path = media.to_str().expect("path");
+    ffmpeg(
+        &["-f", "lavfi", "-i", &picture, "-f", "lavfi", "-i", &sound, "-c:v", "libx264", "-preset", "ultrafast"]
+            .into_iter()
+            .chain(["-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", path])
+            .collect::<Vec<_>>(),
+    );
+    media
+}
+
+/// Renders `segments` of `media` and checks that every flash kept sounds within one frame of its
+/// beep, and that the video lasts the kept time within a frame.
+fn stays_in_sync(dir: &TestDir, media: &Path, segments: Vec<(u64, u64)>, width: u32, height: u32, smart: bool) {
+    let worker = FakeWorker::start(std::fs::read(media).expect("media"));
+    let mode = if smart { "always" } else { "never" };
+    let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", mode)]);
+    let kept: u64 = segments.iter().map(|(start, end)| end - start).sum();
+    let spec = RenderSpec {
+        width: Some(width),
+        height: Some(height),
+        video_bitrate_kbps: Some(200),
+        ..spec("mp4", segments, true)
+    };
+    assert_eq!(container.post(&worker.render_job("job_sync", spec)).0, 202);
+    let output = dir.path().join(format!("sync-{smart}.mp4"));
+    rendered(&worker, &container, &output);
+    assert_eq!(container.logs().contains("smart render:"), smart, "{}", container.logs());
+    let (flashes, beeps) = (flashes(&output), beeps(&output));
+    let expected_flashes = kept / 5_005 / 2;
+    assert!(flashes.len() as u64 >= expected_flashes, "{} flashes kept", flashes.len());
+    let frame = 1001.0 / 30_000.0;
+    for flash in &flashes {
+        let nearest = beeps.iter().map(|beep| beep - flash).min_by(|a, b| a.abs().total_cmp(&b.abs()));
+        let offset = nearest.expect("beeps");
+        assert!(offset.abs() <= frame, "the flash at {flash:.3} s sounds {offset:.4} s off (smart {smart})");
+    }
+    let probe = ffprobe(&output);
+    let video = ffprobe_stream(&probe, "video")["duration"].as_str().and_then(|d| d.parse::<f64>().ok());
+    let kept = kept as f64 / 1000.0;
+    assert!(video.is_some_and(|d| (d - kept).abs() <= frame), "video {video:?} s for {kept} s");
+}
+
+/// An hour at 29.97 fps cut 600 times at arbitrary milliseconds, encoded fully: every flash still
+/// sounds within one frame of its beep, at the end as at the start.
 #[test]
 fn an_hour_at_29_97_fps_cut_600_times_stays_in_sync() {
-    let dir = TestDir::new("sync");
-    let media = dir.path().join("hour.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:s=32x32:r=30000/1001:d=3600,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,150)\\,0)'",
-        "-f",
-        "lavfi",
-        "-i",
-        "aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t\\,5.005)\\,0.02)':s=48000:d=3600",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        media.to_str().expect("path"),
-    ]);
-    let segments: Vec<(u64, u64)> = (0..600).map(|i| (i * 6_000 + 7, i * 6_000 + 4_017)).collect();
-    for copy_video in [true, false] {
-        let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
-        let container = Container::start(dir.path(), &[]);
-        let spec = RenderSpec {
-            width: Some(32),
-            height: Some(32),
-            video_bitrate_kbps: Some(200),
-            ..spec("mp4", segments.clone(), copy_video)
-        };
-        assert_eq!(container.post(&worker.render_job("job_hour", spec)).0, 202);
-        let output = dir.path().join(format!("hour-{copy_video}.mp4"));
-        rendered(&worker, &container, &output);
-        assert_eq!(container.logs().contains("smart render:"), copy_video, "{}", container.logs());
-        let (flashes, beeps) = (flashes(&output), beeps(&output));
-        assert!(flashes.len() >= 300, "{} flashes kept", flashes.len());
-        let frame = 1001.0 / 30_000.0;
-        for flash in &flashes {
-            let nearest = beeps.iter().map(|beep| beep - flash).min_by(|a, b| a.abs().total_cmp(&b.abs()));
-            let offset = nearest.expect("beeps");
-            assert!(
-                offset.abs() <= frame,
-                "the flash at {flash:.3} s sounds {offset:.4} s off (copy_video {copy_video})"
-            );
-        }
-        let probe = ffprobe(&output);
-        let kept = 600.0 * 4.010;
-        let video = ffprobe_stream(&probe, "video")["duration"].as_str().and_then(|d| d.parse::<f64>().ok());
-        assert!(video.is_some_and(|d| (d - kept).abs() <= frame), "video {video:?} s for {kept} s");
-    }
+    let dir = TestDir::new("sync-hour");
+    let media = flashes_and_beeps(&dir, 3_600, "32x32");
+    let segments = (0..600).map(|i| (i * 6_000 + 7, i * 6_000 + 4_017)).collect();
+    stays_in_sync(&dir, &media, segments, 32, 32, false);
+}
+
+/// The same by smart rendering: two minutes cut 20 times, whole GOPs copied, the edges encoded.
+#[test]
+fn a_smart_render_at_29_97_fps_stays_in_sync() {
+    let dir = TestDir::new("sync-smart");
+    let media = flashes_and_beeps(&dir, 120, "160x96");
+    let segments = (0..20).map(|i| (i * 6_000 + 7, i * 6_000 + 4_517)).collect();
+    stays_in_sync(&dir, &media, segments, 160, 96, true);
 }

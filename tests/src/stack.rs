@@ -157,6 +157,9 @@ impl Stack {
         media
             .env("PORT", self.media_port.to_string())
             .env("MEDIA_HEARTBEAT_MS", "1000")
+            // renders copy GOPs whenever the stream allows, so that the smart path runs on the
+            // tests' small pictures (by default it is chosen only when estimated faster)
+            .env("MEDIA_SMART_RENDER", "always")
             .env("MEDIA_WORK_DIR", self.media_work_dir());
         media
     }

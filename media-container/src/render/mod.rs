@@ -5,16 +5,18 @@
 mod audio;
 mod encode;
 mod frames;
+mod groups;
 mod smart;
 mod snap;
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use roughcut_shared::jobs::RenderSpec;
 
-use crate::config::Config;
+use crate::config::{Config, SmartRender};
 use crate::control::Control;
 use crate::halt::Halt;
 use encode::Keep;
@@ -83,8 +85,13 @@ pub fn render(
         if spans.is_empty() {
             return Err(Halt::failed("render_failed", "The cut keeps no frame of the video.", false));
         }
-        if spec.copy_video {
-            match smart::plan(&stream, &times, spans) {
+        if spec.copy_video && config.smart_render != SmartRender::Never {
+            let pixels = u64::from(stream.width) * u64::from(stream.height);
+            let planned = smart::plan(&stream, &times, spans).and_then(|plan| {
+                let worth_it = config.smart_render == SmartRender::Always || plan.pays_off(pixels);
+                if worth_it { Ok(plan) } else { Err("encoding is estimated faster than the pieces".into()) }
+            });
+            match planned {
                 Ok(plan) => match smart::run(&plan, &stream, &times, &job) {
                     Ok(()) => {
                         control.log(format_args!(
@@ -118,6 +125,11 @@ pub fn render(
 
 /// One ffmpeg run over the whole render, its progress read from `-progress` as it goes.
 fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
+    if let Keep::Frames { spans, timescale } = keep
+        && spans.len() > groups::SPANS_PER_GROUP
+    {
+        return encode_in_groups(spans, *timescale, job);
+    }
     let RenderJob { spec, input, work, output, config, control } = *job;
     let log_path = work.join("ffmpeg.log");
     let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
@@ -137,4 +149,53 @@ fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
         return Err(Halt::failed("render_failed", "The file could not be rendered.", false));
     }
     Ok(())
+}
+
+/// A full encode of a cut of many spans, group by group (`groups`), then joined.
+fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -> Result<(), Halt> {
+    let RenderJob { spec, input, work, output, config, control } = *job;
+    let dir = work.join("groups");
+    fs::create_dir_all(&dir).map_err(|err| Halt::internal(control, "cannot create the groups' directory", err))?;
+    let groups = groups::groups(spans, timescale, &dir, true);
+    let video_args = encode::h264_args(spec.video_bitrate_kbps.unwrap_or(5_000));
+    let scale = encode::scale_filter(spec);
+    let run = |command: &mut Command, log_path: &Path| -> Result<(), Halt> {
+        let status = control.run_child(command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
+        if status.success() {
+            return Ok(());
+        }
+        control.log(format_args!("ffmpeg failed ({status}): {}", crate::attempt::log_tail(log_path)));
+        Err(Halt::failed("render_failed", "The file could not be rendered.", false))
+    };
+    let log = |path: &Path| File::create(path).map_err(|err| Halt::internal(control, "cannot create a log", err));
+    for (index, group) in groups.iter().enumerate() {
+        let log_path = dir.join(format!("group-{index:04}.log"));
+        let graph = dir.join(format!("group-{index:04}.txt"));
+        let mut command = group.command(&config.ffmpeg, input, &graph, &scale, &video_args);
+        command.stderr(log(&log_path)?);
+        run(&mut command, &log_path)?;
+        let done = (index + 1) as f64 / groups.len() as f64;
+        control.set_progress(ENCODE_FROM + (ENCODE_TO - ENCODE_FROM) * 0.95 * done, "encoding");
+    }
+    let write = |name: &str, list: String| {
+        let path = dir.join(name);
+        fs::write(&path, list).map(|()| path).map_err(|err| Halt::internal(control, "cannot write a list", err))
+    };
+    let videos = groups.iter().filter_map(|g| g.video.as_deref().map(|video| (video, g)));
+    let video_list = write("video.ffconcat", groups::concat_list(videos))?;
+    let audio_list = write("audio.ffconcat", groups::concat_list(groups.iter().map(|g| (g.audio.as_path(), g))))?;
+    let log_path = dir.join("join.log");
+    let mut command = Command::new(&config.ffmpeg);
+    command.args(["-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i"]).arg(&video_list);
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
+    command
+        .args(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"])
+        .args(encode::audio_args(&spec.format, spec.audio_bitrate_kbps));
+    command
+        .args(muxer_args(&spec.format))
+        .arg(output)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log(&log_path)?);
+    run(&mut command, &log_path)
 }

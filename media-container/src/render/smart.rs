@@ -1,8 +1,8 @@
 //! Smart rendering: where a kept span holds whole GOPs of the source's H.264, those GOPs are copied
 //! as they are and only the frames before the first and after the last whole GOP are encoded. The
-//! pieces are joined by ffmpeg's concat demuxer (which turns each piece's parameter sets in-band,
-//! so copied and encoded pieces decode in one stream), beside the audio encoded over exactly the
-//! same spans.
+//! pieces (made two at a time) are joined by ffmpeg's concat demuxer (which turns each piece's
+//! parameter sets in-band, so copied and encoded pieces decode in one stream) with the audio of
+//! exactly the same spans, extracted beside them and encoded in the join.
 //!
 //! Only streams where this is exact are copied: constant frame rate, closed GOPs (no frame of a
 //! GOP is shown before its key frame), and a decode delay of 0–2 frames, which x264 reproduces
@@ -13,11 +13,16 @@
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+use std::time::Instant;
 
-use super::encode::{Keep, audio_args, filter_graph, h264_args};
+use super::encode::{audio_args, h264_args};
 use super::frames::{self, VideoStream, seconds};
+use super::groups;
 use super::{ENCODE_FROM, ENCODE_TO, RenderJob, muxer_args};
 use crate::control::ChildError;
 
@@ -35,9 +40,36 @@ pub struct SmartPlan {
     pub step: i64,
     /// Frames between a frame's decode and its presentation, as x264 must reproduce it.
     pub delay: i64,
+    /// The source's mean GOP, in frames.
+    pub gop: usize,
 }
 
+/// Seconds to decode and encode one frame of 1080p with libx264 veryfast on one of this
+/// machine's cores (the full 10-min bench runs at 66 fps on two), and what starting an ffmpeg
+/// for a piece costs beyond its frames: the estimate compares paths, so only ratios matter.
+const FRAME_1080P_SECONDS: f64 = 0.03;
+const PIECE_START_SECONDS: f64 = 0.15;
+const COPY_FRAME_SECONDS: f64 = 0.000_1;
+
 impl SmartPlan {
+    /// Whether copying is estimated faster than encoding all `frames()` (on all cores): each
+    /// encoded piece also decodes from the key frame before it (half a GOP on average) and
+    /// starts an ffmpeg; `pixels` is the size of the picture.
+    pub fn pays_off(&self, pixels: u64) -> bool {
+        let frame = FRAME_1080P_SECONDS * pixels as f64 / (1920.0 * 1080.0);
+        let full = self.frames() as f64 * frame / PARALLEL_PIECES as f64;
+        let smart: f64 = self
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Encode(range) => PIECE_START_SECONDS + (range.len() + self.gop / 2) as f64 * frame,
+                Piece::Copy(range) => PIECE_START_SECONDS + range.len() as f64 * COPY_FRAME_SECONDS,
+            })
+            .sum::<f64>()
+            / PARALLEL_PIECES as f64;
+        smart < full
+    }
+
     pub fn frames(&self) -> usize {
         self.pieces.iter().map(|p| p.range().len()).sum()
     }
@@ -121,10 +153,9 @@ pub fn plan(stream: &VideoStream, times: &[i64], spans: &[Range<usize>]) -> Resu
             _ => pieces.push(Piece::Encode(span.clone())),
         }
     }
-    let plan = SmartPlan { pieces, step, delay };
-    // many short encodes cost more than one long one
-    if plan.copied_frames() * 2 < plan.frames() {
-        return Err(format!("only {} of {} frames are in whole GOPs", plan.copied_frames(), plan.frames()));
+    let plan = SmartPlan { pieces, step, delay, gop: frame_count / keys.len().max(1) };
+    if plan.copied_frames() == 0 {
+        return Err("no whole GOP is kept".into());
     }
     Ok(plan)
 }
@@ -138,45 +169,136 @@ pub enum SmartError {
     Fallback(String),
 }
 
-/// Runs `plan` for `job`, reporting progress as the pieces are made.
+/// Pieces made at once: each ffmpeg decodes on one core, and the pieces are a GOP or two.
+const PARALLEL_PIECES: usize = 2;
+
+/// What making the pieces needs, shared by the threads that make them.
+struct Pieces<'a> {
+    plan: &'a SmartPlan,
+    stream: &'a VideoStream,
+    times: &'a [i64],
+    job: &'a RenderJob<'a>,
+    dir: PathBuf,
+}
+
+/// Runs `plan` for `job`: the audio extracted beside the pieces (two at a time), then the join.
+/// Logs where the time went.
 pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJob<'_>) -> Result<(), SmartError> {
-    let RenderJob { spec, input, work, output, config, control } = *job;
-    let pieces_dir = work.join("pieces");
-    fs::create_dir_all(&pieces_dir).map_err(|e| SmartError::Fallback(format!("creating {e}")))?;
-    let ffmpeg = |log_name: &str| -> Result<Command, SmartError> {
-        let log = File::create(work.join(log_name)).map_err(|e| SmartError::Fallback(format!("log: {e}")))?;
-        let mut command = Command::new(&config.ffmpeg);
-        command.args(["-nostdin", "-v", "error", "-y"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
-        Ok(command)
-    };
-    let run = |command: &mut Command, what: &str| -> Result<(), SmartError> {
-        let status = control.run_child(command).map_err(SmartError::Halt)?;
-        if status.success() { Ok(()) } else { Err(SmartError::Fallback(format!("ffmpeg failed on {what} ({status})"))) }
-    };
-    let spans: Vec<(i64, i64)> = plan_spans(plan).iter().map(|r| (times[r.start], times[r.end])).collect();
-    let keep = Keep::Frames { spans, timescale: stream.timescale };
+    let RenderJob { spec, work, output, config, control, .. } = *job;
+    let started = Instant::now();
+    let dir = work.join("pieces");
+    fs::create_dir_all(&dir).map_err(|e| SmartError::Fallback(format!("creating {e}")))?;
+    let pieces = Pieces { plan, stream, times, job, dir };
+    let (made, audio) = thread::scope(|scope| {
+        let audio_run = scope.spawn(|| {
+            let audio_started = Instant::now();
+            extract_audio(&pieces).map(|list| (list, audio_started.elapsed().as_millis()))
+        });
+        let made = pieces.make_all();
+        let audio = audio_run.join().unwrap_or_else(|_| Err(SmartError::Fallback("the audio thread panicked".into())));
+        (made, audio)
+    });
+    made?;
+    let (audio_list, audio_ms) = audio?;
+    let pieces_ms = started.elapsed().as_millis();
 
-    // the audio of exactly the kept frames
-    let audio = work.join("audio.m4a");
-    let graph = work.join("audio-graph.txt");
-    fs::write(&graph, filter_graph(&keep, false, "null")).map_err(|e| SmartError::Fallback(format!("graph: {e}")))?;
-    let mut command = ffmpeg("audio.log")?;
-    command.arg("-i").arg(input).arg("-filter_complex_script").arg(&graph).args(["-map", "[a]"]);
-    command.args(audio_args("m4a", spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
-    run(&mut command, "the audio")?;
-
-    let costs: Vec<f64> = plan.pieces.iter().map(cost).collect();
-    let total: f64 = costs.iter().sum::<f64>().max(1.0);
-    let mut done = 0.0;
     let mut list = String::from("ffconcat version 1.0\n");
-    let half_frame = plan.step / 2;
     for (index, piece) in plan.pieces.iter().enumerate() {
-        let path = pieces_dir.join(format!("{index:05}.mp4"));
+        let range = piece.range();
+        let duration = seconds(times[range.end] - times[range.start], stream.timescale);
+        let _ = writeln!(list, "file '{}'\nduration {duration}", pieces.path(index).display());
+    }
+    let list_path = work.join("pieces.ffconcat");
+    fs::write(&list_path, list).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
+    let mut command = ffmpeg(job, &work.join("join.log"))?;
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path);
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
+    command
+        .args(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"])
+        .args(audio_args(&spec.format, spec.audio_bitrate_kbps));
+    command.args(muxer_args(&spec.format)).arg(output);
+    run_ffmpeg(job, &mut command, "the join")?;
+    let joined = frames::list(&config.ffprobe, output).map_err(SmartError::Fallback)?;
+    let count = joined.map_or(0, |stream| stream.packets.len());
+    if count != plan.frames() {
+        return Err(SmartError::Fallback(format!("the join has {count} frames, not {}", plan.frames())));
+    }
+    control.log(format_args!(
+        "smart render timings: pieces {pieces_ms} ms (the audio beside them {audio_ms} ms), join and audio encode {} ms",
+        started.elapsed().as_millis() - pieces_ms
+    ));
+    Ok(())
+}
+
+/// The PCM audio of exactly the kept frames, group by group (`groups`); the concat list of it.
+fn extract_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
+    let job = pieces.job;
+    let spans: Vec<(i64, i64)> =
+        plan_spans(pieces.plan).iter().map(|r| (pieces.times[r.start], pieces.times[r.end])).collect();
+    let dir = job.work.join("audio");
+    fs::create_dir_all(&dir).map_err(|e| SmartError::Fallback(format!("creating {e}")))?;
+    let groups = groups::groups(&spans, pieces.stream.timescale, &dir, false);
+    for (index, group) in groups.iter().enumerate() {
+        let graph = dir.join(format!("group-{index:04}.txt"));
+        let mut command = group.command(&job.config.ffmpeg, job.input, &graph, "null", &[]);
+        let log = File::create(dir.join(format!("group-{index:04}.log")));
+        command.stderr(log.map_err(|e| SmartError::Fallback(format!("log: {e}")))?);
+        run_ffmpeg(job, &mut command, "the audio")?;
+    }
+    let list = dir.join("audio.ffconcat");
+    fs::write(&list, groups::concat_list(groups.iter().map(|g| (g.audio.as_path(), g))))
+        .map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
+    Ok(list)
+}
+
+impl Pieces<'_> {
+    fn path(&self, index: usize) -> PathBuf {
+        self.dir.join(format!("{index:05}.mp4"))
+    }
+
+    /// Makes every piece, `PARALLEL_PIECES` at a time; the first error stops the rest.
+    fn make_all(&self) -> Result<(), SmartError> {
+        let costs: Vec<f64> = self.plan.pieces.iter().map(cost).collect();
+        let total = costs.iter().sum::<f64>().max(1.0);
+        let next = AtomicUsize::new(0);
+        let state = Mutex::new((0.0, None::<SmartError>));
+        thread::scope(|scope| {
+            for _ in 0..PARALLEL_PIECES {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        if index >= self.plan.pieces.len() || lock(&state).1.is_some() {
+                            return;
+                        }
+                        let made = self.make(index);
+                        let mut state = lock(&state);
+                        match made {
+                            Ok(()) => {
+                                state.0 += costs[index];
+                                let done = ENCODE_FROM + (ENCODE_TO - ENCODE_FROM) * state.0 / total;
+                                self.job.control.set_progress(done, "encoding");
+                            }
+                            Err(err) => {
+                                state.1.get_or_insert(err);
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let (_, failed) = state.into_inner().unwrap_or_else(PoisonError::into_inner);
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Makes piece `index` and checks it.
+    fn make(&self, index: usize) -> Result<(), SmartError> {
+        let (job, piece, path) = (self.job, &self.plan.pieces[index], self.path(index));
         let range = piece.range();
         // a seek half a frame early lands on the frame itself, whatever the rounding
-        let from = seconds((times[range.start] - half_frame).max(0), stream.timescale);
-        let mut command = ffmpeg("piece.log")?;
-        command.args(["-ss", &from]).arg("-i").arg(input).args(["-map", "0:v:0", "-an"]);
+        let from = seconds((self.times[range.start] - self.plan.step / 2).max(0), self.stream.timescale);
+        let mut command = ffmpeg(job, &self.dir.join(format!("{index:05}.log")))?;
+        command.args(["-ss", &from]).arg("-i").arg(job.input).args(["-map", "0:v:0", "-an"]);
         command.args(["-frames:v", &range.len().to_string()]);
         match piece {
             Piece::Copy(_) => {
@@ -186,32 +308,33 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
             }
             Piece::Encode(_) => {
                 command.args(["-vf", "setpts=PTS-STARTPTS", "-fps_mode", "passthrough"]);
-                command.args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000))).args(bframes(plan.delay));
-                // a piece is a GOP or less: x264's default frame threads cost more to start than they save
+                command.args(h264_args(job.spec.video_bitrate_kbps.unwrap_or(5_000))).args(bframes(self.plan.delay));
+                // a piece is a GOP or two: x264's default frame threads cost more to start than they save
                 command.args(["-threads", "2"]);
-                command.args(["-video_track_timescale", &stream.timescale.to_string()]);
+                command.args(["-video_track_timescale", &self.stream.timescale.to_string()]);
             }
         }
         command.args(["-f", "mp4"]).arg(&path);
-        run(&mut command, &format!("piece {index}"))?;
-        check_piece(&config.ffprobe, &path, range.len(), plan.delay)?;
-        let duration = seconds(times[range.end] - times[range.start], stream.timescale);
-        let _ = writeln!(list, "file '{}'\nduration {duration}", path.display());
-        done += costs[index];
-        control.set_progress(ENCODE_FROM + (ENCODE_TO - ENCODE_FROM) * done / total, "encoding");
+        run_ffmpeg(job, &mut command, &format!("piece {index}"))?;
+        check_piece(&job.config.ffprobe, &path, range.len(), self.plan.delay)
     }
-    let list_path = work.join("pieces.ffconcat");
-    fs::write(&list_path, list).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
-    let mut command = ffmpeg("join.log")?;
-    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path).arg("-i").arg(&audio);
-    command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(&spec.format)).arg(output);
-    run(&mut command, "the join")?;
-    let joined = frames::list(&config.ffprobe, output).map_err(SmartError::Fallback)?;
-    let count = joined.map_or(0, |stream| stream.packets.len());
-    if count != plan.frames() {
-        return Err(SmartError::Fallback(format!("the join has {count} frames, not {}", plan.frames())));
-    }
-    Ok(())
+}
+
+/// An ffmpeg command writing its errors to `log`.
+fn ffmpeg(job: &RenderJob<'_>, log: &Path) -> Result<Command, SmartError> {
+    let log = File::create(log).map_err(|e| SmartError::Fallback(format!("log: {e}")))?;
+    let mut command = Command::new(&job.config.ffmpeg);
+    command.args(["-nostdin", "-v", "error", "-y"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    Ok(command)
+}
+
+fn run_ffmpeg(job: &RenderJob<'_>, command: &mut Command, what: &str) -> Result<(), SmartError> {
+    let status = job.control.run_child(command).map_err(SmartError::Halt)?;
+    if status.success() { Ok(()) } else { Err(SmartError::Fallback(format!("ffmpeg failed on {what} ({status})"))) }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The kept spans the pieces make up (adjacent pieces joined), for the audio.
@@ -299,7 +422,9 @@ mod tests {
         let stream = stream(600, 60);
         let times = stream.frame_times();
         let plan = plan(&stream, &times, &[105..456, 470..479, 480..600]).expect("copyable");
-        assert_eq!((plan.step, plan.delay), (512, 2));
+        assert_eq!((plan.step, plan.delay, plan.gop), (512, 2, 60));
+        assert!(plan.pays_off(1920 * 1080), "at 1080p, 420 copied frames outweigh 5 pieces");
+        assert!(!plan.pays_off(64 * 36), "a thumbnail encodes faster than ffmpeg starts");
         assert_eq!(
             plan.pieces,
             vec![
@@ -319,9 +444,9 @@ mod tests {
         let stream = stream(600, 60);
         let times = stream.frame_times();
         // one frame before the key frame at 120, two after the boundary at 420
-        let short = plan(&stream, &times, &[119..422]).expect("copyable");
+        let short = plan(&stream, &times, std::slice::from_ref(&(119..422))).expect("copyable");
         assert_eq!(short.pieces, vec![Piece::Encode(119..180), Piece::Copy(180..360), Piece::Encode(360..422)]);
-        let long_enough = plan(&stream, &times, &[117..423]).expect("copyable");
+        let long_enough = plan(&stream, &times, std::slice::from_ref(&(117..423))).expect("copyable");
         assert_eq!(long_enough.pieces, vec![Piece::Encode(117..120), Piece::Copy(120..420), Piece::Encode(420..423)]);
     }
 
@@ -339,6 +464,6 @@ mod tests {
         let mut vfr = good.clone();
         vfr.packets.iter_mut().skip(300).for_each(|p| p.pts += 100);
         assert!(plan(&vfr, &vfr.frame_times(), std::slice::from_ref(&(0..600))).is_err(), "a variable frame rate");
-        assert!(plan(&good, &times, &[10..50, 130..170]).is_err(), "no whole GOP worth copying");
+        assert!(plan(&good, &times, &[10..50, 130..170]).is_err(), "no whole GOP");
     }
 }

@@ -20,7 +20,8 @@ use super::cuts;
 use super::ids::{IdKind, new_id};
 use super::jobs::{JobKind, JobRecord};
 use super::page::{Listed, Page};
-use super::ports::Services;
+use super::ports::{AssetRecord, Services};
+use super::processing::MediaInput;
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::downloads::Grant;
@@ -109,6 +110,21 @@ pub fn render_prefix(render_id: &str) -> String {
     format!("derived/{render_id}/")
 }
 
+/// The bytes a render reads: the uploaded file once it is all stored, else (an audio render while
+/// the video is still uploading) the audio proxy its processing job read.
+async fn render_source(services: &Services<'_>, asset: &AssetRecord) -> Result<MediaInput, StoreError> {
+    let stored = matches!(asset.state, AssetState::Processing | AssetState::PendingPayment | AssetState::Ready);
+    if let (true, Some(object_key)) = (stored, &asset.object_key) {
+        return Ok(MediaInput { object_key: object_key.clone(), size_bytes: asset.size_bytes.unwrap_or(0) });
+    }
+    let jobs = services.jobs.jobs_of(&asset.id).await?;
+    let proxy = jobs.iter().rev().find(|job| job.kind == JobKind::ProcessAudioProxy);
+    let payload = proxy.and_then(|job| job.payload.as_deref());
+    payload
+        .and_then(|payload| serde_json::from_str(payload).ok())
+        .ok_or_else(|| StoreError(format!("asset {} is cuttable without stored bytes or an audio proxy", asset.id)))
+}
+
 /// `POST /v1/renders`: the render and whether it is new (201) or the existing one (200).
 pub async fn create(
     services: &Services<'_>,
@@ -163,7 +179,7 @@ pub async fn create(
         // a failed render with the same signature is replaced
         services.renders.delete_render(&existing.id).await?;
     }
-    let object_key = asset.object_key.clone().ok_or_else(|| StoreError(format!("asset {} has no bytes", asset.id)))?;
+    let source = render_source(services, &asset).await?;
     let duration_ms =
         if segments.is_empty() { duration } else { segments.iter().map(|(start, end)| end - start).sum() };
     let spec = RenderSpec {
@@ -196,7 +212,7 @@ pub async fn create(
         started_at: None,
         completed_at: None,
     };
-    let input = RenderJobInput { object_key, size_bytes: asset.size_bytes.unwrap_or(0), spec };
+    let input = RenderJobInput { object_key: source.object_key, size_bytes: source.size_bytes, spec };
     let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("render payload: {e}")))?;
     services.renders.insert_render(&render).await?;
     services

@@ -9,7 +9,7 @@ use roughcut_shared::renders::{CreateRender, RenderFormat, RenderOutputRequest, 
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::Links;
-use crate::domain::jobs::{JobState, JobStore};
+use crate::domain::jobs::{JobQueue, JobState, JobStore};
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::{AssetStore, Clock};
 use crate::domain::processing::{
@@ -105,11 +105,25 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
         block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).err(),
         Some(DomainError::AssetProcessing { retry_after_seconds: 5 })
     );
-    // cuttable from its audio proxy: audio renders run while the video uploads
+    // cuttable from its audio proxy: audio renders run while the video uploads, off the proxy
     let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
     asset.cuttable = true;
     platform.store.replace_asset(asset);
-    assert!(block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).is_ok());
+    let proxy = MediaInput { object_key: format!("assets/{asset_id}/audio-proxy"), size_bytes: 4_321 };
+    let now = platform.clock.now();
+    let proxy_job = JobRecord::new(
+        JobKind::ProcessAudioProxy,
+        &principal.account_id,
+        &asset_id,
+        serde_json::to_string(&proxy).ok(),
+        now,
+    );
+    block_on(platform.store.submit(&proxy_job)).expect("proxy job");
+    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
+    let jobs = block_on(platform.store.jobs_of(&render.id)).expect("jobs");
+    let input: RenderJobInput = serde_json::from_str(jobs[0].payload.as_deref().expect("payload")).expect("input");
+    assert_eq!((input.object_key, input.size_bytes), (proxy.object_key, proxy.size_bytes));
+    assert!(input.spec.copy_audio, "AAC into M4A at Auto is a packet copy");
 }
 
 #[test]

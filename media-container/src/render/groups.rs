@@ -1,0 +1,111 @@
+//! Cuts of many spans, in groups. ffmpeg's filter graph costs every frame time in proportion to
+//! its filters (an hour cut 600 times did not finish in five minutes as one graph), so spans are
+//! rendered `SPANS_PER_GROUP` at a time, each group by an ffmpeg that seeks to it, into pieces:
+//! the group's PCM audio, and its H.264 for full encodes. The concat demuxer joins the pieces and
+//! the audio is encoded once, over the whole, so no encoder priming lands between groups.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::encode::{Keep, filter_graph};
+use super::frames::seconds;
+
+/// Spans per ffmpeg: few enough that its graph stays cheap per frame, many enough that short
+/// cuts take one ffmpeg.
+pub const SPANS_PER_GROUP: usize = 25;
+
+/// Seek this far before a group's first frame: enough for the seek to land before it, however
+/// the key frames fall (ffmpeg decodes from the key frame before the seek point, and `trim` on
+/// the untouched timestamps picks the exact frames).
+const SEEK_MARGIN_SECONDS: i64 = 1;
+
+/// One group of spans (ticks of `1/timescale` s) and where its pieces go.
+pub struct Group<'a> {
+    pub spans: &'a [(i64, i64)],
+    pub timescale: u64,
+    pub audio: PathBuf,
+    /// The group's H.264, for full encodes (`None`: audio only, for smart renders).
+    pub video: Option<PathBuf>,
+}
+
+/// The groups of `spans`, their pieces named in `dir`.
+pub fn groups<'a>(spans: &'a [(i64, i64)], timescale: u64, dir: &Path, video: bool) -> Vec<Group<'a>> {
+    spans
+        .chunks(SPANS_PER_GROUP)
+        .enumerate()
+        .map(|(index, spans)| Group {
+            spans,
+            timescale,
+            audio: dir.join(format!("group-{index:04}.wav")),
+            video: video.then(|| dir.join(format!("group-{index:04}.mp4"))),
+        })
+        .collect()
+}
+
+impl Group<'_> {
+    /// The ffmpeg that renders this group of `input`, its graph in `graph_file`: `video_args`
+    /// encode the picture (scaled by `scale`).
+    pub fn command(
+        &self,
+        ffmpeg: &Path,
+        input: &Path,
+        graph_file: &Path,
+        scale: &str,
+        video_args: &[String],
+    ) -> Command {
+        let first = self.spans.first().map_or(0, |span| span.0);
+        let seek = seconds((first - SEEK_MARGIN_SECONDS * self.timescale as i64).max(0), self.timescale);
+        let keep = Keep::Frames { spans: self.spans.to_vec(), timescale: self.timescale };
+        let _ = std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale));
+        let mut command = Command::new(ffmpeg);
+        // `-copyts`: the seek leaves timestamps as they are, so the graph's times stay the source's
+        command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts", "-i"]).arg(input);
+        command.arg("-filter_complex_script").arg(graph_file);
+        if let Some(video) = &self.video {
+            command.args(["-map", "[v]", "-an"]).args(video_args).args(["-f", "mp4"]).arg(video);
+        }
+        command.args(["-map", "[a]", "-vn", "-c:a", "pcm_s16le", "-f", "wav"]).arg(&self.audio);
+        command.stdin(Stdio::null()).stdout(Stdio::null());
+        command
+    }
+
+    fn seconds(&self) -> String {
+        seconds(self.spans.iter().map(|(start, end)| end - start).sum(), self.timescale)
+    }
+}
+
+/// The concat demuxer's list of `pieces`, each lasting its group's kept time.
+pub fn concat_list<'a>(pieces: impl Iterator<Item = (&'a Path, &'a Group<'a>)>) -> String {
+    let mut list = String::from("ffconcat version 1.0\n");
+    for (path, group) in pieces {
+        let _ = writeln!(list, "file '{}'\nduration {}", path.display(), group.seconds());
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_rendered_in_groups_that_seek_to_their_first_span() {
+        let spans: Vec<(i64, i64)> = (0..60).map(|i| (i * 6_000 + 30_000, i * 6_000 + 34_000)).collect();
+        let dir = std::env::temp_dir().join(format!("groups-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let groups = groups(&spans, 1_000, &dir, true);
+        assert_eq!(groups.iter().map(|g| g.spans.len()).collect::<Vec<_>>(), vec![25, 25, 10]);
+        let command = groups[1].command(Path::new("ffmpeg"), Path::new("in.mp4"), &dir.join("g.txt"), "null", &[]);
+        let args: Vec<String> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        // the second group starts at 25 × 6 s + 30 s = 180 s; it seeks a second before
+        assert_eq!(args[4..7], ["-ss", "179.000000", "-copyts"]);
+        assert!(
+            args.iter().any(|a| a.ends_with("group-0001.mp4")) && args.iter().any(|a| a.ends_with("group-0001.wav"))
+        );
+        let graph = std::fs::read_to_string(dir.join("g.txt")).expect("graph");
+        assert!(graph.starts_with("[0:v:0]trim=start_pts=180000:end_pts=184000"), "{graph}");
+        let list = concat_list(groups.iter().map(|g| (g.audio.as_path(), g)));
+        assert!(list.contains("group-0002.wav'\nduration 40.000000\n"), "{list}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
