@@ -70,16 +70,17 @@ impl Group<'_> {
         command
     }
 
-    fn seconds(&self) -> String {
+    /// How long the group's kept time lasts, as the concat demuxer reads it.
+    pub fn seconds(&self) -> String {
         seconds(self.spans.iter().map(|(start, end)| end - start).sum(), self.timescale)
     }
 }
 
-/// The concat demuxer's list of `pieces`, each lasting its group's kept time.
-pub fn concat_list<'a>(pieces: impl Iterator<Item = (&'a Path, &'a Group<'a>)>) -> String {
+/// The concat demuxer's list of `pieces`: each file and how long it lasts.
+pub fn concat_list<P: AsRef<Path>>(pieces: impl IntoIterator<Item = (P, String)>) -> String {
     let mut list = String::from("ffconcat version 1.0\n");
-    for (path, group) in pieces {
-        let _ = writeln!(list, "file '{}'\nduration {}", path.display(), group.seconds());
+    for (path, duration) in pieces {
+        let _ = writeln!(list, "file '{}'\nduration {duration}", path.as_ref().display());
     }
     list
 }
@@ -104,7 +105,7 @@ mod tests {
         );
         let graph = std::fs::read_to_string(dir.join("g.txt")).expect("graph");
         assert!(graph.starts_with("[0:v:0]trim=start_pts=180000:end_pts=184000"), "{graph}");
-        let list = concat_list(groups.iter().map(|g| (g.audio.as_path(), g)));
+        let list = concat_list(groups.iter().map(|g| (&g.audio, g.seconds())));
         assert!(list.contains("group-0002.wav'\nduration 40.000000\n"), "{list}");
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -181,9 +181,9 @@ fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -
         let path = dir.join(name);
         fs::write(&path, list).map(|()| path).map_err(|err| Halt::internal(control, "cannot write a list", err))
     };
-    let videos = groups.iter().filter_map(|g| g.video.as_deref().map(|video| (video, g)));
+    let videos = groups.iter().filter_map(|g| g.video.as_ref().map(|video| (video, g.seconds())));
     let video_list = write("video.ffconcat", groups::concat_list(videos))?;
-    let audio_list = write("audio.ffconcat", groups::concat_list(groups.iter().map(|g| (g.audio.as_path(), g))))?;
+    let audio_list = write("audio.ffconcat", groups::concat_list(groups.iter().map(|g| (&g.audio, g.seconds()))))?;
     let log_path = dir.join("join.log");
     let mut command = Command::new(&config.ffmpeg);
     command.args(["-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i"]).arg(&video_list);

@@ -2,7 +2,7 @@
 //! as they are and only the frames before the first and after the last whole GOP are encoded. The
 //! pieces (made two at a time) are joined by ffmpeg's concat demuxer (which turns each piece's
 //! parameter sets in-band, so copied and encoded pieces decode in one stream) with the audio of
-//! exactly the same spans, extracted beside them and encoded in the join.
+//! exactly the same spans, made beside them.
 //!
 //! Only streams where this is exact are copied: constant frame rate, closed GOPs (no frame of a
 //! GOP is shown before its key frame), and a decode delay of 0–2 frames, which x264 reproduces
@@ -10,7 +10,6 @@
 //! in order across every join. Every piece and the result are counted; any surprise falls back to
 //! a full encode.
 
-use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -181,7 +180,7 @@ struct Pieces<'a> {
     dir: PathBuf,
 }
 
-/// Runs `plan` for `job`: the audio extracted beside the pieces (two at a time), then the join.
+/// Runs `plan` for `job`: the audio made beside the pieces (two at a time), then the join.
 /// Logs where the time went.
 pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJob<'_>) -> Result<(), SmartError> {
     let RenderJob { spec, work, output, config, control, .. } = *job;
@@ -192,31 +191,26 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
     let (made, audio) = thread::scope(|scope| {
         let audio_run = scope.spawn(|| {
             let audio_started = Instant::now();
-            extract_audio(&pieces).map(|list| (list, audio_started.elapsed().as_millis()))
+            encode_audio(&pieces).map(|audio| (audio, audio_started.elapsed().as_millis()))
         });
         let made = pieces.make_all();
         let audio = audio_run.join().unwrap_or_else(|_| Err(SmartError::Fallback("the audio thread panicked".into())));
         (made, audio)
     });
     made?;
-    let (audio_list, audio_ms) = audio?;
+    let (audio, audio_ms) = audio?;
     let pieces_ms = started.elapsed().as_millis();
 
-    let mut list = String::from("ffconcat version 1.0\n");
-    for (index, piece) in plan.pieces.iter().enumerate() {
+    let durations = plan.pieces.iter().map(|piece| {
         let range = piece.range();
-        let duration = seconds(times[range.end] - times[range.start], stream.timescale);
-        let _ = writeln!(list, "file '{}'\nduration {duration}", pieces.path(index).display());
-    }
+        seconds(times[range.end] - times[range.start], stream.timescale)
+    });
+    let list = groups::concat_list((0..plan.pieces.len()).map(|index| pieces.path(index)).zip(durations));
     let list_path = work.join("pieces.ffconcat");
     fs::write(&list_path, list).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
     let mut command = ffmpeg(job, &work.join("join.log"))?;
-    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path);
-    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
-    command
-        .args(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"])
-        .args(audio_args(&spec.format, spec.audio_bitrate_kbps));
-    command.args(muxer_args(&spec.format)).arg(output);
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path).arg("-i").arg(&audio);
+    command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(&spec.format)).arg(output);
     run_ffmpeg(job, &mut command, "the join")?;
     let joined = frames::list(&config.ffprobe, output).map_err(SmartError::Fallback)?;
     let count = joined.map_or(0, |stream| stream.packets.len());
@@ -224,14 +218,15 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
         return Err(SmartError::Fallback(format!("the join has {count} frames, not {}", plan.frames())));
     }
     control.log(format_args!(
-        "smart render timings: pieces {pieces_ms} ms (the audio beside them {audio_ms} ms), join and audio encode {} ms",
+        "smart render timings: pieces {pieces_ms} ms (the audio beside them {audio_ms} ms), join {} ms",
         started.elapsed().as_millis() - pieces_ms
     ));
     Ok(())
 }
 
-/// The PCM audio of exactly the kept frames, group by group (`groups`); the concat list of it.
-fn extract_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
+/// The audio of exactly the kept frames: extracted as PCM group by group (`groups`), then
+/// encoded in one piece (one encoder priming, at the start); its path.
+fn encode_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
     let job = pieces.job;
     let spans: Vec<(i64, i64)> =
         plan_spans(pieces.plan).iter().map(|r| (pieces.times[r.start], pieces.times[r.end])).collect();
@@ -246,9 +241,14 @@ fn extract_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
         run_ffmpeg(job, &mut command, "the audio")?;
     }
     let list = dir.join("audio.ffconcat");
-    fs::write(&list, groups::concat_list(groups.iter().map(|g| (g.audio.as_path(), g))))
+    fs::write(&list, groups::concat_list(groups.iter().map(|g| (&g.audio, g.seconds()))))
         .map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
-    Ok(list)
+    let audio = dir.join("audio.m4a");
+    let mut command = ffmpeg(job, &dir.join("encode.log"))?;
+    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
+    command.args(audio_args(&job.spec.format, job.spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
+    run_ffmpeg(job, &mut command, "the audio encode")?;
+    Ok(audio)
 }
 
 impl Pieces<'_> {
