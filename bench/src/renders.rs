@@ -130,6 +130,9 @@ fn main() {
 
     let smart = render(&container, &spec(&segments, true, kept_ms), &input, "smart");
     let copied = smart.log.lines().find_map(|l| l.split_once("smart render: ").map(|(_, r)| r.to_owned()));
+    if let Some(timings) = smart.log.lines().find_map(|l| l.split_once("smart render timings: ").map(|(_, r)| r)) {
+        println!("smart render timings: {timings}");
+    }
     if copied.is_none() {
         let reason = smart.log.lines().find(|l| l.contains("encoding fully"));
         println!("the smart render fell back: {}", reason.unwrap_or("no reason logged"));

@@ -11,28 +11,24 @@ use std::time::Duration;
 use roughcut_shared::jobs::{JobOutcome, JobResult, RenderSpec, RenderedFile};
 use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream, wait_until};
 
+/// What ffmpeg writes to stdout decoding `path` with `args` (which end with the output format).
+fn decoded(path: &Path, args: &[&str]) -> Vec<u8> {
+    let output = Command::new("ffmpeg").args(["-nostdin", "-v", "error", "-i"]).arg(path).args(args).arg("-").output();
+    let output = output.expect("ffmpeg");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
 /// Each frame's picture, shrunk to 64×36 grey, for comparisons that survive re-encoding.
 fn thumbnails(path: &Path) -> Vec<Vec<u8>> {
-    let output = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:v:0", "-vf", "scale=64:36,format=gray", "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
-        .output()
-        .expect("ffmpeg");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    output.stdout.chunks(64 * 36).map(<[u8]>::to_vec).collect()
+    let args = ["-map", "0:v:0", "-vf", "scale=64:36,format=gray", "-fps_mode", "passthrough", "-f", "rawvideo"];
+    decoded(path, &args).chunks(64 * 36).map(<[u8]>::to_vec).collect()
 }
 
 /// Each decoded frame's MD5, as ffmpeg's `framemd5` prints it.
 fn frame_hashes(path: &Path) -> Vec<String> {
-    let output = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"])
-        .output()
-        .expect("ffmpeg");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout)
+    let listing = decoded(path, &["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5"]);
+    String::from_utf8_lossy(&listing)
         .lines()
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| line.rsplit(',').next().map(|hash| hash.trim().to_owned()))
@@ -205,14 +201,8 @@ fn flashes(path: &Path) -> Vec<f64> {
 
 /// Times (s) at which a beep starts in the audio of `path`, after at least half a second of quiet.
 fn beeps(path: &Path) -> Vec<f64> {
-    let output = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le", "-"])
-        .output()
-        .expect("ffmpeg");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let samples: Vec<i16> = output.stdout.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let pcm = decoded(path, &["-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le"]);
+    let samples: Vec<i16> = pcm.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
     let mut onsets = Vec::new();
     // the start counts as quiet: a beep can open the output
     let mut quiet = usize::MAX;
