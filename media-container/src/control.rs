@@ -6,6 +6,7 @@
 
 use std::fmt::Display;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -53,6 +54,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not turn cancellation into a second panic: the data (a child handle,
     // a progress pair) stays meaningful.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Has the kernel kill the child when the thread that started it dies: a container killed
+/// mid-encode (SIGKILL runs no cleanup) must not leave its ffmpeg running. The starting thread
+/// is the one that waits on the child (`run_child`), so the child never outlives it otherwise.
+fn die_with_parent(command: &mut Command) -> &mut Command {
+    #[allow(unsafe_code, reason = "prctl between fork and exec; it only sets a flag of the new process")]
+    // SAFETY: the closure runs in the forked child before exec and calls only prctl, which is
+    // async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
 }
 
 impl Control {
@@ -109,7 +127,7 @@ impl Control {
         if self.is_cancelled() {
             return Err(ChildError::Cancelled);
         }
-        let child = command.spawn().map_err(ChildError::Spawn)?;
+        let child = die_with_parent(command).spawn().map_err(ChildError::Spawn)?;
         self.wait_child(child)
     }
 
@@ -123,7 +141,7 @@ impl Control {
         if self.is_cancelled() {
             return Err(ChildError::Cancelled);
         }
-        let mut child = command.stdout(Stdio::piped()).spawn().map_err(ChildError::Spawn)?;
+        let mut child = die_with_parent(command).stdout(Stdio::piped()).spawn().map_err(ChildError::Spawn)?;
         if let Some(stdout) = child.stdout.take() {
             let reader = thread::Builder::new().name("media-child-output".into()).spawn(move || {
                 for line in BufReader::new(stdout).lines().map_while(Result::ok) {

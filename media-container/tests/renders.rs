@@ -287,3 +287,43 @@ fn a_smart_render_at_29_97_fps_stays_in_sync() {
     let segments = (0..20).map(|i| (i * 6_000 + 7, i * 6_000 + 4_517)).collect();
     stays_in_sync(&dir, &media, segments, 160, 96, true);
 }
+
+/// The ffmpeg processes working in `dir`.
+fn ffmpegs_in(dir: &Path) -> usize {
+    let pattern = format!("ffmpeg.*{}", dir.display());
+    let found = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+    String::from_utf8_lossy(&found.stdout).lines().count()
+}
+
+/// A container killed outright (SIGKILL: no cleanup runs) takes its ffmpeg with it.
+#[test]
+fn a_killed_container_leaves_no_ffmpeg_running() {
+    let dir = TestDir::new("killed");
+    let media = dir.path().join("minute.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=30:duration=60",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=60",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        media.to_str().expect("path"),
+    ]);
+    let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+    let container = Container::start(dir.path(), &[]);
+    let spec = RenderSpec { width: Some(640), height: Some(360), ..spec("mp4", vec![(0, 59_000)], false) };
+    assert_eq!(container.post(&worker.render_job("job_killed", spec)).0, 202);
+    let work = dir.path().join("work");
+    assert!(wait_until(Duration::from_secs(20), || ffmpegs_in(&work) > 0), "the encode never started");
+    drop(container);
+    let gone = wait_until(Duration::from_secs(3), || ffmpegs_in(&work) == 0);
+    assert!(gone, "ffmpeg outlived its container");
+}
