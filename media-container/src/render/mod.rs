@@ -10,6 +10,7 @@ mod smart;
 mod snap;
 
 use std::fs::{self, File};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::config::{Config, SmartRender};
 use crate::control::Control;
 use crate::halt::Halt;
 use encode::Keep;
+use frames::VideoStream;
 use smart::SmartError;
 
 /// Share of the attempt's progress before and after the encode (download before, upload after).
@@ -85,27 +87,8 @@ pub fn render(
         if spans.is_empty() {
             return Err(Halt::failed("render_failed", "The cut keeps no frame of the video.", false));
         }
-        if spec.copy_video && config.smart_render != SmartRender::Never {
-            let pixels = u64::from(stream.width) * u64::from(stream.height);
-            let planned = smart::plan(&stream, &times, spans).and_then(|plan| {
-                let worth_it = config.smart_render == SmartRender::Always || plan.pays_off(pixels);
-                if worth_it { Ok(plan) } else { Err("encoding is estimated faster than the pieces".into()) }
-            });
-            match planned {
-                Ok(plan) => match smart::run(&plan, &stream, &times, &job) {
-                    Ok(()) => {
-                        control.log(format_args!(
-                            "smart render: {} of {} frames copied",
-                            plan.copied_frames(),
-                            plan.frames()
-                        ));
-                        return Ok(output);
-                    }
-                    Err(SmartError::Halt(err)) => return Err(Halt::child(control, &config.ffmpeg, err)),
-                    Err(SmartError::Fallback(reason)) => control.log(format_args!("encoding fully: {reason}")),
-                },
-                Err(reason) => control.log(format_args!("encoding fully: {reason}")),
-            }
+        if spec.copy_video && smart_render(&stream, &times, spans, &job)? {
+            return Ok(output);
         }
         if spec.segments.is_empty() {
             Keep::Whole
@@ -121,6 +104,43 @@ pub fn render(
     };
     encode_fully(&keep, &job)?;
     Ok(output)
+}
+
+/// Renders `spans` (frame ranges of `stream`) by copying its GOPs, when the stream allows it and
+/// it is worth it (`SmartRender`); `false` when the render is to be encoded fully instead.
+fn smart_render(
+    stream: &VideoStream,
+    times: &[i64],
+    spans: &[Range<usize>],
+    job: &RenderJob<'_>,
+) -> Result<bool, Halt> {
+    let RenderJob { config, control, .. } = *job;
+    if config.smart_render == SmartRender::Never {
+        return Ok(false);
+    }
+    let pixels = u64::from(stream.width) * u64::from(stream.height);
+    let planned = smart::plan(stream, times, spans).and_then(|plan| {
+        let worth_it = config.smart_render == SmartRender::Always || plan.pays_off(pixels);
+        if worth_it { Ok(plan) } else { Err("encoding is estimated faster than the pieces".into()) }
+    });
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(reason) => {
+            control.log(format_args!("encoding fully: {reason}"));
+            return Ok(false);
+        }
+    };
+    match smart::run(&plan, stream, times, job) {
+        Ok(()) => {
+            control.log(format_args!("smart render: {} of {} frames copied", plan.copied_frames(), plan.frames()));
+            Ok(true)
+        }
+        Err(SmartError::Halt(err)) => Err(Halt::child(control, &config.ffmpeg, err)),
+        Err(SmartError::Fallback(reason)) => {
+            control.log(format_args!("encoding fully: {reason}"));
+            Ok(false)
+        }
+    }
 }
 
 /// One ffmpeg run over the whole render, its progress read from `-progress` as it goes.
