@@ -186,8 +186,6 @@ impl Stack {
         command
     }
 
-    /// Stops `wrangler dev` and starts it again on the same port and state, as an operator's
-    /// restart (or a crash) would: whatever survives must be in D1, R2 or Durable Object storage.
     /// Runs the scheduled sweep now (`wrangler dev --test-scheduled`), as the cron would.
     pub fn run_cron(&self) -> Result<(), String> {
         let url = format!("{}/__scheduled?cron=*/10+*+*+*+*", self.base_url);
@@ -198,6 +196,8 @@ impl Stack {
         }
     }
 
+    /// Stops `wrangler dev` and starts it again on the same port and state, as an operator's
+    /// restart (or a crash) would: whatever survives must be in D1, R2 or Durable Object storage.
     pub fn restart_wrangler(&self) -> Result<(), String> {
         {
             let mut children = self.children.lock().map_err(|_| "stack lock poisoned".to_owned())?;
