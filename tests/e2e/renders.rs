@@ -16,15 +16,16 @@ use crate::Test;
 use crate::cuts::{completed, ready, scratch, talk, transcript_json, wait_for};
 
 pub fn tests() -> Vec<Test> {
-    vec![
-        ("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules),
-        ("renders::every_tier_of_landscape_4k_1080p_and_vertical_sources", every_tier_of_4k_1080p_and_vertical_sources),
-    ]
+    vec![("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules)]
 }
 
-/// Tests that watch the media container's processes and files run alone.
+/// Tests that watch the media container's processes and files, or load the machine with 4K
+/// encodes (which starve the tests running beside them on two cores), run alone.
 pub fn exclusive_tests() -> Vec<Test> {
-    vec![("renders::a_delete_stops_an_encode_and_leaves_nothing", a_delete_stops_an_encode_and_leaves_nothing)]
+    vec![
+        ("renders::a_delete_stops_an_encode_and_leaves_nothing", a_delete_stops_an_encode_and_leaves_nothing),
+        ("renders::every_tier_of_landscape_4k_1080p_and_vertical_sources", every_tier_of_4k_1080p_and_vertical_sources),
+    ]
 }
 
 fn rendered(account: &Account, render_id: &str) -> Value {
