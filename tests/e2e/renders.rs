@@ -187,14 +187,15 @@ fn every_format_of_a_cut_and_the_rules(stack: &Stack) {
 
 /// The media container's render attempts now: their work directories (a render's holds its
 /// filter graph) and their ffmpeg processes. Processing jobs of other tests may run beside them.
-/// A 2-s recording of `width`×`height` at 30 fps with a tone, a key frame a second.
+/// A 1-s recording of `width`×`height` at 30 fps with a tone, a key frame every half second,
+/// small in bytes (the local stack handles 4K files slowly enough to stall under load).
 fn recording(name: &str, width: u32, height: u32) -> std::path::PathBuf {
     let path = scratch(name);
-    let picture = format!("testsrc2=size={width}x{height}:rate=30:duration=2");
+    let picture = format!("testsrc2=size={width}x{height}:rate=30:duration=1");
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", &picture, "-f", "lavfi", "-i"])
-        .args(["sine=frequency=440:duration=2:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast"])
-        .args(["-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .args(["sine=frequency=440:duration=1:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast"])
+        .args(["-crf", "40", "-g", "15", "-pix_fmt", "yuv420p", "-c:a", "aac"])
         .arg(&path)
         .status()
         .expect("ffmpeg");
