@@ -50,7 +50,7 @@ pub enum Abandoned {
     Lost,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not turn cancellation into a second panic: the data (a child handle,
     // a progress pair) stays meaningful.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

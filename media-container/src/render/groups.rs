@@ -5,6 +5,7 @@
 //! the audio is encoded once, over the whole, so no encoder priming lands between groups.
 
 use std::fmt::Write as _;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -44,8 +45,8 @@ pub fn groups<'a>(spans: &'a [(i64, i64)], timescale: u64, dir: &Path, video: bo
 }
 
 impl Group<'_> {
-    /// The ffmpeg that renders this group of `input`, its graph in `graph_file`: `video_args`
-    /// encode the picture (scaled by `scale`).
+    /// The ffmpeg that renders this group of `input`, its graph written to `graph_file`:
+    /// `video_args` encode the picture (scaled by `scale`).
     pub fn command(
         &self,
         ffmpeg: &Path,
@@ -53,11 +54,11 @@ impl Group<'_> {
         graph_file: &Path,
         scale: &str,
         video_args: &[String],
-    ) -> Command {
+    ) -> io::Result<Command> {
         let first = self.spans.first().map_or(0, |span| span.0);
         let seek = seconds((first - SEEK_MARGIN_SECONDS * self.timescale as i64).max(0), self.timescale);
         let keep = Keep::Frames { spans: self.spans.to_vec(), timescale: self.timescale };
-        let _ = std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale));
+        std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale))?;
         let mut command = Command::new(ffmpeg);
         // `-copyts`: the seek leaves timestamps as they are, so the graph's times stay the source's
         command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts", "-i"]).arg(input);
@@ -67,7 +68,7 @@ impl Group<'_> {
         }
         command.args(["-map", "[a]", "-vn", "-c:a", "pcm_s16le", "-f", "wav"]).arg(&self.audio);
         command.stdin(Stdio::null()).stdout(Stdio::null());
-        command
+        Ok(command)
     }
 
     /// How long the group's kept time lasts, as the concat demuxer reads it.
@@ -97,6 +98,7 @@ mod tests {
         let groups = groups(&spans, 1_000, &dir, true);
         assert_eq!(groups.iter().map(|g| g.spans.len()).collect::<Vec<_>>(), vec![25, 25, 10]);
         let command = groups[1].command(Path::new("ffmpeg"), Path::new("in.mp4"), &dir.join("g.txt"), "null", &[]);
+        let command = command.expect("graph written");
         let args: Vec<String> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         // the second group starts at 25 × 6 s + 30 s = 180 s; it seeks a second before
         assert_eq!(args[4..7], ["-ss", "179.000000", "-copyts"]);

@@ -12,7 +12,7 @@ mod snap;
 use std::fs::{self, File};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
 use roughcut_shared::jobs::RenderSpec;
@@ -164,11 +164,16 @@ fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
             }
         })
         .map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-    if !status.success() {
-        control.log(format_args!("ffmpeg failed ({status}): {}", crate::attempt::log_tail(&log_path)));
-        return Err(Halt::failed("render_failed", "The file could not be rendered.", false));
+    ffmpeg_outcome(control, status, &log_path)
+}
+
+/// An ffmpeg that ended: a failure is the render's (its log's tail goes to ours).
+fn ffmpeg_outcome(control: &Control, status: ExitStatus, log_path: &Path) -> Result<(), Halt> {
+    if status.success() {
+        return Ok(());
     }
-    Ok(())
+    control.log(format_args!("ffmpeg failed ({status}): {}", crate::attempt::log_tail(log_path)));
+    Err(Halt::failed("render_failed", "The file could not be rendered.", false))
 }
 
 /// A full encode of a cut of many spans, group by group (`groups`), then joined.
@@ -181,17 +186,15 @@ fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -
     let scale = encode::scale_filter(spec);
     let run = |command: &mut Command, log_path: &Path| -> Result<(), Halt> {
         let status = control.run_child(command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-        if status.success() {
-            return Ok(());
-        }
-        control.log(format_args!("ffmpeg failed ({status}): {}", crate::attempt::log_tail(log_path)));
-        Err(Halt::failed("render_failed", "The file could not be rendered.", false))
+        ffmpeg_outcome(control, status, log_path)
     };
     let log = |path: &Path| File::create(path).map_err(|err| Halt::internal(control, "cannot create a log", err));
     for (index, group) in groups.iter().enumerate() {
         let log_path = dir.join(format!("group-{index:04}.log"));
         let graph = dir.join(format!("group-{index:04}.txt"));
-        let mut command = group.command(&config.ffmpeg, input, &graph, &scale, &video_args);
+        let mut command = group
+            .command(&config.ffmpeg, input, &graph, &scale, &video_args)
+            .map_err(|err| Halt::internal(control, "cannot write a group's filter graph", err))?;
         command.stderr(log(&log_path)?);
         run(&mut command, &log_path)?;
         let done = (index + 1) as f64 / groups.len() as f64;

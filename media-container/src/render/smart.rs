@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
+
+use crate::control::lock;
 use std::thread;
 use std::time::Instant;
 
@@ -235,7 +237,8 @@ fn encode_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
     let groups = groups::groups(&spans, pieces.stream.timescale, &dir, false);
     for (index, group) in groups.iter().enumerate() {
         let graph = dir.join(format!("group-{index:04}.txt"));
-        let mut command = group.command(&job.config.ffmpeg, job.input, &graph, "null", &[]);
+        let command = group.command(&job.config.ffmpeg, job.input, &graph, "null", &[]);
+        let mut command = command.map_err(|e| SmartError::Fallback(format!("graph: {e}")))?;
         let log = File::create(dir.join(format!("group-{index:04}.log")));
         command.stderr(log.map_err(|e| SmartError::Fallback(format!("log: {e}")))?);
         run_ffmpeg(job, &mut command, "the audio")?;
@@ -331,10 +334,6 @@ fn ffmpeg(job: &RenderJob<'_>, log: &Path) -> Result<Command, SmartError> {
 fn run_ffmpeg(job: &RenderJob<'_>, command: &mut Command, what: &str) -> Result<(), SmartError> {
     let status = job.control.run_child(command).map_err(SmartError::Halt)?;
     if status.success() { Ok(()) } else { Err(SmartError::Fallback(format!("ffmpeg failed on {what} ({status})"))) }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The kept spans the pieces make up (adjacent pieces joined), for the audio.
