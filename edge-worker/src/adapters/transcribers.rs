@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use base64::Engine as _;
 use roughcut_engine::transcript::Word;
-use roughcut_engine::transcript::providers::parse_whisper;
+use roughcut_engine::transcript::providers::{parse_whisper, verbatim_prompt};
 use worker::js_sys::Uint8Array;
 use worker::{Ai, Fetch, Headers, Method, Request, RequestInit};
 
@@ -55,8 +55,8 @@ impl Transcriber for OpenAiCompatible {
     }
 }
 
-/// Workers AI's `@cf/openai/whisper-large-v3-turbo` (base64 audio in, word timings in its
-/// segments; https://developers.cloudflare.com/workers-ai/models/whisper-large-v3-turbo/).
+/// Workers AI's `@cf/openai/whisper-large-v3-turbo` (base64 audio and `initial_prompt` in, word
+/// timings in its segments; https://developers.cloudflare.com/workers-ai/models/whisper-large-v3-turbo/).
 pub struct WorkersAi {
     pub ai: Ai,
     pub model: String,
@@ -73,12 +73,19 @@ struct WorkersAiInput<'a> {
     audio: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
+    /// The verbatim prompt: without it Whisper drops fillers and collapses stutters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_prompt: Option<&'static str>,
 }
 
 #[async_trait(?Send)]
 impl Transcriber for WorkersAi {
     async fn transcribe(&self, wav: Vec<u8>, language: Option<&str>) -> Result<Vec<Word>, TranscribeError> {
-        let input = WorkersAiInput { audio: base64::engine::general_purpose::STANDARD.encode(wav), language };
+        let input = WorkersAiInput {
+            audio: base64::engine::general_purpose::STANDARD.encode(wav),
+            language,
+            initial_prompt: verbatim_prompt(language),
+        };
         let output: serde_json::Value =
             self.ai.run(&self.model, input).await.map_err(|e| retryable(format!("Workers AI: {e}")))?;
         parse_whisper(&output.to_string())

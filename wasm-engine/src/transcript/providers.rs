@@ -12,6 +12,26 @@ use serde::Deserialize;
 use super::{Word, seconds_to_millis};
 use crate::error::{EngineError, Result};
 
+/// What to send Whisper as its prompt (OpenAI's `prompt`, Workers AI's `initial_prompt`) so that
+/// it writes what was said rather than what was meant: it is trained on cleaned-up transcripts and
+/// drops fillers and collapses stutters unless the text before the audio is itself disfluent
+/// (https://platform.openai.com/docs/guides/speech-to-text#prompting). One per language, with the
+/// fillers of `plan::fillers::default_fillers`, a hesitation and a stutter. No language (the engine
+/// assumes English, as for fillers) gets the English one; a language without a prompt here gets
+/// none, since text in another language pulls Whisper towards that language.
+pub fn verbatim_prompt(language: Option<&str>) -> Option<&'static str> {
+    Some(match language.unwrap_or("en") {
+        "en" => "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking. Uh, I- I mean, you know...",
+        "de" => "Ähm, also, lass mich mal überlegen, hm... Okay, äh, ich- ich meine, öhm, das ist so, mhm...",
+        "fr" => "Euh, bah, laisse-moi réfléchir, hum... Bon, euh, je- je veux dire, tu vois, c'est, heu...",
+        "es" => "Eh, em, déjame pensar, mm... Vale, o sea, yo- yo creo que, ehm, es como...",
+        "it" => "Ehm, allora, fammi pensare, mm... Ok, cioè, io- io direi, eh, che è tipo...",
+        "pt" => "Hã, ahn, deixa eu pensar, hum... Tá, éh, eu- eu acho que, tipo, hum...",
+        "nl" => "Eh, ehm, even denken, uh... Oké, weet je, ik- ik bedoel, eh, het is zo...",
+        _ => return None,
+    })
+}
+
 #[derive(Deserialize)]
 struct TimedWord {
     /// OpenAI and Workers AI call the text `word`; some servers `text`.
@@ -106,6 +126,21 @@ mod tests {
         let turbo = r#"{"transcription_info":{"language":"en"},"text":"One","word_count":1,
             "segments":[{"start":0,"end":1,"text":"One","words":[{"word":"One","start":0.2,"end":0.6}]}],"vtt":""}"#;
         assert_eq!(summary(&parse_whisper(turbo).expect("parsed")), [("One", 200, 600)]);
+    }
+
+    #[test]
+    fn verbatim_prompts_speak_the_languages_fillers() {
+        use crate::plan::fillers::default_fillers;
+        for language in [None, Some("en"), Some("de"), Some("fr"), Some("es"), Some("it"), Some("pt"), Some("nl")] {
+            let prompt = verbatim_prompt(language).expect("a prompt").to_lowercase();
+            let words: Vec<&str> = prompt.split(|c: char| !c.is_alphabetic()).collect();
+            let fillers = default_fillers(language).iter().filter(|f| !f.contains(' ') && words.contains(f)).count();
+            assert!(fillers >= 2, "{language:?}: {prompt}");
+            // a stutter: a word cut off by a hyphen, then said again
+            let stutter = prompt.split(' ').collect::<Vec<_>>().windows(2).any(|w| w[0] == format!("{}-", w[1]));
+            assert!(stutter, "{language:?}: {prompt}");
+        }
+        assert_eq!(verbatim_prompt(Some("ja")), None, "no English prompt for Japanese speech");
     }
 
     #[test]

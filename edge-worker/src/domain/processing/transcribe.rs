@@ -5,6 +5,7 @@
 //! that it is tested natively; the adapters only send it.
 
 use async_trait::async_trait;
+use roughcut_engine::transcript::providers::verbatim_prompt;
 use roughcut_engine::transcript::{Transcript, Word, json};
 
 use super::run::{attempt_failed, payload};
@@ -95,7 +96,8 @@ async fn transcribe_chunks(
 }
 
 /// An OpenAI-compatible `POST /v1/audio/transcriptions` body: `multipart/form-data` with the WAV,
-/// `verbose_json` and word timestamps (https://platform.openai.com/docs/api-reference/audio).
+/// `verbose_json`, word timestamps and the language's verbatim prompt, without which Whisper drops
+/// the fillers a rough cut is for (https://platform.openai.com/docs/api-reference/audio).
 /// Returns the body and its `Content-Type`.
 pub fn openai_request(wav: &[u8], model: &str, language: Option<&str>, boundary: &str) -> (Vec<u8>, String) {
     let mut body = Vec::with_capacity(wav.len() + 1024);
@@ -110,6 +112,9 @@ pub fn openai_request(wav: &[u8], model: &str, language: Option<&str>, boundary:
     field("timestamp_granularities[]", "segment");
     if let Some(language) = language {
         field("language", language);
+    }
+    if let Some(prompt) = verbatim_prompt(language) {
+        field("prompt", prompt);
     }
     body.extend_from_slice(
         format!(
@@ -150,9 +155,16 @@ mod tests {
         assert!(text.contains("name=\"response_format\"\r\n\r\nverbose_json\r\n"));
         assert!(text.contains("name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"));
         assert!(text.contains("name=\"language\"\r\n\r\nde\r\n"));
+        let german = verbatim_prompt(Some("de")).expect("a German prompt");
+        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{german}\r\n")));
         assert!(text.contains("filename=\"speech.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--xyz--\r\n"));
         let (body, _) = openai_request(b"", "m", None, "b");
-        assert!(!String::from_utf8_lossy(&body).contains("language"));
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("language"));
+        let english = verbatim_prompt(None).expect("the English prompt");
+        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{english}\r\n")), "{text}");
+        let (body, _) = openai_request(b"", "m", Some("ja"), "b");
+        assert!(!String::from_utf8_lossy(&body).contains("name=\"prompt\""), "no English prompt for Japanese");
     }
 
     #[test]
