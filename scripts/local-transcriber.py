@@ -247,7 +247,7 @@ def main():
     parser.add_argument("--port", type=int, default=int(os.environ.get("TRANSCRIBER_PORT", "8789")))
     parser.add_argument("--threads", type=int, default=2)
     # A beam of 5 (faster-whisper's default): greedy decoding was a fifth faster on 2 cores, but on
-    # a 10-min talk it lost whole 30-s windows to loops and to the prompt's words said back.
+    # 10-min talks it lost whole 30-s windows to repeated phrases and to the prompt said back.
     parser.add_argument("--beam-size", type=int, default=5)
     args = parser.parse_args()
     if not args.model_dir or not os.path.isfile(os.path.join(args.model_dir, "model.bin")):

@@ -10,6 +10,7 @@ mod processing;
 mod projects;
 mod protocol;
 mod renders;
+mod transcription;
 mod uploads;
 
 use std::sync::{Arc, RwLock};
@@ -46,6 +47,7 @@ fn main() {
                 .into_iter()
                 .chain(processing::exclusive_tests())
                 .chain(renders::exclusive_tests())
+                .chain(transcription::exclusive_tests())
                 .map(|test| (test, true)),
         )
         .collect();

@@ -236,12 +236,14 @@ fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
     );
     let transcription = jobs.iter().find(|j| j["kind"] == "transcribe_asset").expect("transcription job");
     assert_eq!(transcription["state"], "succeeded", "{jobs:?}");
-    // the speech went to the transcriber once, as 16 kHz WAV, with the model configured
+    // the speech went to the transcriber once, as 16 kHz WAV, with the model configured and the
+    // verbatim prompt (the asset has no language: English)
     let requests: Vec<_> =
         stack.transcriber.requests().into_iter().filter(|r| r.duration_ms.abs_diff(90_000) <= 50).collect();
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!((requests[0].model.as_str(), requests[0].response_format.as_str()), ("whisper-test", "verbose_json"));
     assert_eq!(requests[0].sample_rate, 16_000);
+    assert!(requests[0].prompt.as_deref().is_some_and(|p| p.starts_with("Umm,")), "{requests:?}");
 }
 
 fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {

@@ -1,6 +1,7 @@
 //! The local stack under test: migrations applied to a fresh state directory, then the media
-//! container and `wrangler dev --local` on free loopback ports, each in its own process group so
-//! that everything they spawned (workerd) stops with them.
+//! container, `wrangler dev --local` and, when asked for, the local Whisper transcriber on free
+//! loopback ports, each in its own process group so that everything they spawned (workerd) stops
+//! with them.
 
 use std::fs;
 use std::io::Read;
@@ -21,12 +22,23 @@ pub const UPLOAD_TTL: Duration = Duration::from_secs(40);
 /// production), so that a killed media container is noticed within the tests' patience.
 pub const JOB_LEASE: Duration = Duration::from_secs(6);
 
+/// The OpenAI-compatible transcription server the worker calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transcription {
+    /// `FakeTranscriber`: the words a test registered, exactly.
+    Fake,
+    /// scripts/local-transcriber.py: faster-whisper with Whisper base, as `make dev` runs it
+    /// (its venv and model from scripts/env.sh's `LOCAL_TRANSCRIBER_PYTHON`, `WHISPER_MODEL_DIR`).
+    LocalWhisper,
+}
+
 #[derive(Debug)]
 pub struct Stack {
     pub base_url: String,
     pub media_url: String,
     pub admin_token: String,
-    /// The OpenAI-compatible transcription server the stack is configured with.
+    /// The fake OpenAI-compatible transcription server; the worker calls it unless the stack was
+    /// started with `Transcription::LocalWhisper`.
     pub transcriber: FakeTranscriber,
     state_dir: PathBuf,
     media_bin: PathBuf,
@@ -71,6 +83,18 @@ impl Stack {
 
     /// The stack with the media container binary `media_bin` (the benchmarks run a release build).
     pub fn start_with_media(media_bin: PathBuf) -> Result<Self, String> {
+        Self::start_with(media_bin, Transcription::Fake)
+    }
+
+    /// The stack whose worker transcribes through the local Whisper server, started here too.
+    pub fn start_with_local_whisper() -> Result<Self, String> {
+        let media_bin = std::env::var("MEDIA_CONTAINER_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| repo_root().join("target/debug/media-container"));
+        Self::start_with(media_bin, Transcription::LocalWhisper)
+    }
+
+    fn start_with(media_bin: PathBuf, transcription: Transcription) -> Result<Self, String> {
         let root = repo_root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         for artifact in [root.join("edge-worker/build/index.js"), media_bin.clone(), wrangler.clone()] {
@@ -109,6 +133,16 @@ impl Stack {
         stack.media_url = format!("http://127.0.0.1:{}", stack.media_port);
         stack.spawn("media-container", stack.media_command())?;
 
+        let transcriber_url = match transcription {
+            Transcription::Fake => stack.transcriber.url.clone(),
+            Transcription::LocalWhisper => {
+                let (command, url) = local_whisper_command()?;
+                stack.spawn("transcriber", command)?;
+                stack.wait_ready("transcriber", &format!("{url}/health"))?;
+                format!("{url}/v1")
+            }
+        };
+
         let port = free_port()?;
         stack.base_url = format!("http://127.0.0.1:{port}");
         stack.wrangler_args = [
@@ -139,7 +173,7 @@ impl Stack {
             "--var",
             "TRANSCRIBER:openai",
             "--var",
-            &format!("TRANSCRIBER_URL:{}", stack.transcriber.url),
+            &format!("TRANSCRIBER_URL:{transcriber_url}"),
             "--var",
             "TRANSCRIBER_MODEL:whisper-test",
         ]
@@ -258,6 +292,28 @@ impl Stack {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+}
+
+/// scripts/local-transcriber.py on a free port, from the venv and model bootstrap installed; and
+/// its origin (`/health`, `/v1/audio/transcriptions`). The stack and the transcription bench start
+/// it with this.
+pub fn local_whisper_command() -> Result<(Command, String), String> {
+    let setting = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.exists())
+            .ok_or_else(|| format!("{name} is unset or missing: run the tests through `make test` (scripts/env.sh)"))
+    };
+    let python = setting("LOCAL_TRANSCRIBER_PYTHON")?;
+    let model_dir = setting("WHISPER_MODEL_DIR")?;
+    let port = free_port()?;
+    let mut command = Command::new(python);
+    command
+        .arg(repo_root().join("scripts/local-transcriber.py"))
+        .arg("--model-dir")
+        .arg(model_dir)
+        .args(["--port", &port.to_string()]);
+    Ok((command, format!("http://127.0.0.1:{port}")))
 }
 
 fn log_file(path: &Path) -> Result<fs::File, String> {

@@ -22,6 +22,8 @@ pub struct TranscriptionRequest {
     pub model: String,
     pub language: Option<String>,
     pub response_format: String,
+    /// The verbatim prompt, when one was sent.
+    pub prompt: Option<String>,
     /// Of the WAV file sent (16-bit PCM), from its size and header.
     pub duration_ms: u64,
     pub sample_rate: u32,
@@ -155,6 +157,7 @@ fn answer(content_type: &str, body: &[u8], state: &Mutex<State>) -> Result<(u16,
         model: field("model").unwrap_or_default(),
         language: field("language"),
         response_format: field("response_format").unwrap_or_default(),
+        prompt: field("prompt"),
         duration_ms,
         sample_rate,
     };
