@@ -41,3 +41,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders
+	@cargo run --quiet --release -p roughcut-bench --bin transcription
