@@ -112,9 +112,10 @@ fn judge_words(words: &[Word], input: &PlanInput, options: &CutOptions) -> Vec<O
     let is_filler = fillers::find(words, &filler_list);
     let structural: Vec<Option<Reason>> = match input.script.filter(|s| !s.is_empty()) {
         Some(script) => script::judge(words, &tokens, &is_filler, script, options.script_mode, options.remove_restarts),
-        None if options.remove_restarts => {
-            restarts::find(words, &tokens, &is_filler).into_iter().map(|r| r.then_some(Reason::Restart)).collect()
-        }
+        None if options.remove_restarts => restarts::find(words, &tokens, &is_filler, input.language)
+            .into_iter()
+            .map(|r| r.then_some(Reason::Restart))
+            .collect(),
         None => vec![None; words.len()],
     };
     structural
