@@ -37,6 +37,7 @@ bench: build
 	@scripts/build-engine-js.sh
 	@cargo run --quiet --release -p roughcut-bench --bin media
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
+	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh)" cargo run --quiet --release -p roughcut-bench --bin disfluency
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
 	@cargo run --quiet --release -p roughcut-bench --bin processing

@@ -36,6 +36,10 @@ pub struct CutOptions {
     /// Remove abandoned takes (restarts).
     #[schema(default = true)]
     pub remove_restarts: bool,
+    /// Remove voiced sounds between kept words that no transcript word covers (0.12–1.5 s within
+    /// a pause): hesitations, stutters and fillers the recogniser left out. Removed as `filler`.
+    #[schema(default = true)]
+    pub remove_untranscribed_speech: bool,
     /// With a script: `strict` drops every off-script span, `loose` only those of 3 s or more.
     #[schema(default = "strict")]
     pub script_mode: ScriptMode,
@@ -52,6 +56,7 @@ impl Default for CutOptions {
             remove_fillers: true,
             filler_words: None,
             remove_restarts: true,
+            remove_untranscribed_speech: true,
             script_mode: ScriptMode::Strict,
         }
     }

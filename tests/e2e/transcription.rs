@@ -178,7 +178,7 @@ fn real_whisper(_shared: &Stack) {
 
     // The stored transcript, read back as the captions of a cut that removes nothing (API.md has no
     // GET of a transcript): its times are the source's.
-    let everything = json!({ "remove_silence": false, "remove_fillers": false, "remove_restarts": false });
+    let everything = json!({ "remove_silence": false, "remove_fillers": false, "remove_restarts": false, "remove_untranscribed_speech": false });
     let whole = cut(&account, &asset_id, everything);
     let source = duration_ms as f64 / 1000.0;
     assert_eq!(segments(&whole).len(), 1, "{whole}");

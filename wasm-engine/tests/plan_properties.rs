@@ -86,6 +86,7 @@ fn case(random: &mut Random) -> Case {
         remove_fillers: random.chance(80),
         filler_words: None,
         remove_restarts: random.chance(80),
+        remove_untranscribed_speech: random.chance(80),
         script_mode: if random.chance(50) { ScriptMode::Strict } else { ScriptMode::Loose },
     }
     .validated()

@@ -11,6 +11,7 @@ pub mod restarts;
 pub mod script;
 pub mod silence;
 pub mod text;
+pub mod unworded;
 pub mod wire;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,11 @@ pub use script::Script;
 const MIN_REMOVAL: Millis = 1000 / HOPS_PER_SECOND as Millis;
 /// How far a word-removal's cut may reach into the removed word itself to find a quiet point.
 const INTO_REMOVED_WORD: Millis = 30;
+
+/// Padding around an untranscribed sound's removal: its edges are the first and last hop that
+/// sound, so a cut exactly there could keep a soft onset or tail; the stretch is at least
+/// `Unworded::guard` (100 ms) from any kept word, so this never reaches one.
+const UNWORDED_PAD: Millis = 40;
 
 /// Why a span was removed; the order is the priority when removals overlap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -81,6 +87,18 @@ pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
     let words = input.transcript.map_or(&[][..], Transcript::words);
     let reasons = judge_words(words, input, options);
     let mut removals = word_removals(words, &reasons, levels, input.duration);
+    if options.remove_untranscribed_speech
+        && let Some(analysis) = input.analysis
+    {
+        let kept_words = words.iter().zip(&reasons).filter(|(_, r)| r.is_none()).map(|(w, _)| w);
+        removals.extend(unworded::stretches(analysis, kept_words, &unworded::Unworded::default()).into_iter().map(
+            |(start, end)| Removal {
+                start: start.saturating_sub(UNWORDED_PAD),
+                end: end + UNWORDED_PAD,
+                reason: Reason::Filler,
+            },
+        ));
+    }
     if options.remove_silence
         && let Some(analysis) = input.analysis
     {

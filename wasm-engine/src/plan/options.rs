@@ -44,6 +44,10 @@ pub struct CutOptions {
     pub filler_words: Option<Vec<String>>,
     /// Remove abandoned takes. Default true.
     pub remove_restarts: bool,
+    /// Remove voiced sounds between kept words that no transcript word covers (0.12–1.5 s in a
+    /// gap): the hesitations, stutters and fillers a recogniser leaves out. Needs a transcript and
+    /// the audio analysis. Default true.
+    pub remove_untranscribed_speech: bool,
     /// With a script: `strict` (default) or `loose`.
     pub script_mode: ScriptMode,
 }
@@ -59,6 +63,7 @@ impl Default for CutOptions {
             remove_fillers: true,
             filler_words: None,
             remove_restarts: true,
+            remove_untranscribed_speech: true,
             script_mode: ScriptMode::Strict,
         }
     }
