@@ -24,7 +24,7 @@ const REMOVED_SHARE: f64 = 0.8;
 const WORD_EDGE: Millis = 10;
 /// The generated corpus's seed; `DISFLUENCY_SEED` picks another corpus of the same recipe.
 const SEED: u64 = 0xd15f_1e0c_0e55_2026;
-/// How many misses of each kind are printed.
+/// How many misses of each kind are printed; `DISFLUENCY_EXAMPLES` asks for another number.
 const EXAMPLES: usize = 12;
 
 fn main() {
@@ -264,8 +264,9 @@ impl Score {
 
     fn print_examples(&self) {
         // spread over the corpus, not the first talks only
+        let count = std::env::var("DISFLUENCY_EXAMPLES").ok().and_then(|n| n.parse().ok()).unwrap_or(EXAMPLES).max(1);
         let print_spread = |list: &[String]| {
-            list.iter().step_by((list.len() / EXAMPLES).max(1)).take(EXAMPLES).for_each(|m| println!("  {m}"));
+            list.iter().step_by((list.len() / count).max(1)).take(count).for_each(|m| println!("  {m}"));
         };
         println!(
             "\nmissed (kept but should go; ~~removed~~, /r repetition /v revision /s fresh start /f filler /i interregnum):"

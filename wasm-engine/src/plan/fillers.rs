@@ -34,8 +34,14 @@ fn collapsed(text: &str) -> String {
 
 /// One flag per word: true for the words that are fillers.
 pub fn find(words: &[Word], fillers: &[String]) -> Vec<bool> {
-    let single: Vec<String> =
-        fillers.iter().map(|f| normalised(f)).filter(|f| !f.contains(' ')).map(|f| collapsed(&f)).collect();
+    // (collapsed, as listed): a word is the filler when it collapses alike and is at least as long
+    // as the listed form, so "ummm" is "um" but the letter "m" (of "I B M") is not "mm"
+    let single: Vec<(String, usize)> = fillers
+        .iter()
+        .map(|f| normalised(f))
+        .filter(|f| !f.contains(' '))
+        .map(|f| (collapsed(&f), f.chars().count()))
+        .collect();
     let phrases: Vec<Vec<String>> = fillers
         .iter()
         .map(|f| normalised(f))
@@ -43,7 +49,11 @@ pub fn find(words: &[Word], fillers: &[String]) -> Vec<bool> {
         .map(|f| f.split(' ').map(str::to_owned).collect())
         .collect();
     let normal: Vec<String> = words.iter().map(|w| normalised(&w.text)).collect();
-    let mut flags: Vec<bool> = normal.iter().map(|n| !n.is_empty() && single.contains(&collapsed(n))).collect();
+    let is_filler = |n: &String| {
+        let (short, length) = (collapsed(n), n.chars().count());
+        single.iter().any(|(filler, listed)| *filler == short && length >= *listed)
+    };
+    let mut flags: Vec<bool> = normal.iter().map(|n| !n.is_empty() && is_filler(n)).collect();
     for phrase in &phrases {
         for start in 0..words.len().saturating_sub(phrase.len() - 1) {
             let end = start + phrase.len() - 1;
@@ -101,6 +111,8 @@ mod tests {
     fn languages_have_their_own_lists() {
         assert!(default_fillers(Some("de")).contains(&"ähm"));
         assert!(default_fillers(Some("xx")).contains(&"um"));
+        let letters = words(&[("I", 0, 100), ("B", 100, 200), ("M", 200, 300), ("Mmm", 400, 600)]);
+        assert_eq!(find(&letters, &english()), [false, false, false, true], "a letter is no filler");
         let german = words(&[("Ähm", 0, 100), ("ja", 200, 300)]);
         let fillers: Vec<String> = default_fillers(Some("de")).iter().map(|s| (*s).to_owned()).collect();
         assert_eq!(find(&german, &fillers), [true, false]);

@@ -45,8 +45,11 @@ struct Lexicon {
     /// Discourse markers that may stand between a take and its repair ("well", "you know") but
     /// say nothing of a correction: in Switchboard they sit as often between fluent words.
     discourse: &'static [&'static [&'static str]],
-    /// Words that people double on purpose: answers, back-channels, intensifiers.
+    /// Words that people double on purpose: answers, back-channels (as tokens: "uh-huh" is "uh"
+    /// "huh"), intensifiers.
     doubling: &'static [&'static str],
+    /// Words of one letter; any other letter alone is spelled out.
+    letter_words: &'static [&'static str],
 }
 
 fn lexicon(language: Option<&str>) -> Lexicon {
@@ -55,31 +58,37 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             editing: &[&["ich", "meine"], &["sorry"], &["quatsch"], &["oder", "besser"], &["nein"]],
             discourse: &[&["also"], &["na", "ja"], &["weißt", "du"]],
             doubling: &["ja", "nein", "genau", "gut", "okay", "sehr", "tschüss", "danke", "na"],
+            letter_words: &[],
         },
         "fr" => Lexicon {
             editing: &[&["pardon"], &["je", "veux", "dire"], &["plutôt"], &["non"]],
             discourse: &[&["enfin"], &["bon"], &["tu", "vois"], &["tu", "sais"]],
             doubling: &["oui", "non", "si", "très", "ok", "merci", "bon", "voilà", "allez"],
+            letter_words: &["a", "à", "y"],
         },
         "es" => Lexicon {
             editing: &[&["perdón"], &["quiero", "decir"], &["mejor", "dicho"], &["no"]],
             discourse: &[&["bueno"], &["o", "sea"], &["sabes"]],
             doubling: &["sí", "no", "muy", "vale", "bueno", "gracias", "adiós", "claro"],
+            letter_words: &["a", "e", "o", "u", "y"],
         },
         "it" => Lexicon {
             editing: &[&["scusa"], &["voglio", "dire"], &["anzi"], &["no"]],
             discourse: &[&["cioè"], &["insomma"], &["sai"]],
             doubling: &["sì", "no", "molto", "ok", "grazie", "ciao", "bene", "piano"],
+            letter_words: &["a", "e", "è", "i", "o"],
         },
         "pt" => Lexicon {
             editing: &[&["quer", "dizer"], &["desculpa"], &["ou", "melhor"], &["não"]],
             discourse: &[&["bem"], &["tipo"], &["sabe"]],
             doubling: &["sim", "não", "muito", "ok", "obrigado", "tchau", "claro"],
+            letter_words: &["a", "à", "e", "o"],
         },
         "nl" => Lexicon {
             editing: &[&["ik", "bedoel"], &["sorry"], &["of", "eigenlijk"], &["nee"]],
             discourse: &[&["nou"], &["weet", "je"]],
             doubling: &["ja", "nee", "heel", "oké", "dank", "doei", "goed"],
+            letter_words: &[],
         },
         _ => Lexicon {
             editing: &[
@@ -98,9 +107,10 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["you", "know"], &["well"], &["oh"], &["no"]],
             doubling: &[
                 "yeah", "yes", "no", "okay", "ok", "right", "oh", "bye", "huh", "exactly", "sure", "hm", "uh-huh",
-                "mhm", "very", "really", "wow", "hi", "hey", "ha", "true", "please", "thanks", "thank", "far", "many",
-                "much", "more", "again", "knock", "ho", "yep", "nope", "go",
+                "mhm", "uh", "um", "hum", "mm", "hmm", "very", "really", "wow", "hi", "hey", "ha", "true", "please",
+                "thanks", "thank", "far", "many", "much", "more", "again", "knock", "ho", "yep", "nope", "go",
             ],
+            letter_words: &["a", "i"],
         },
     }
 }
@@ -188,8 +198,10 @@ fn abandoned(
     let marked = broken_off(&words[last_word]);
     let stumbled = marked || fillers[between.clone()].iter().any(|&f| f) || words[between.clone()].iter().any(fragment);
     let hesitated = stumbled || words[repair_word].start.saturating_sub(words[last_word].end) >= BREAK_PAUSE;
-    // "yeah yeah", "no, no, no": doubled on purpose unless the speaker stumbled between
-    let doubled = !stumbled && take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()));
+    // "yeah yeah", "no, no, no", "uh-huh uh-huh": doubled on purpose unless the speaker stumbled
+    // between; so are the letters of a spelled name ("C N N"), but for the one-letter words
+    let spelled = |t: &Token| t.text.chars().count() == 1 && !lexicon.letter_words.contains(&t.text.as_str());
+    let doubled = !stumbled && take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t));
     let repeated = same_prefix == length && !doubled;
     let open = !ends_sentence(&words[last_word]);
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
@@ -324,6 +336,8 @@ mod tests {
         assert!(restarts("yeah yeah that's right").is_empty());
         assert!(restarts("it was very very good").is_empty());
         assert!(restarts("no no no").is_empty());
+        assert!(restarts("watch C N N a lot").is_empty());
+        assert_eq!(restarts("a a lot"), ["a"]);
         assert!(restarts("I think I know").is_empty(), "a repair that only starts like the take needs a mark");
         let later = "the answer is yes | | | the answer is yes";
         assert_eq!(restarts(later), ["the", "answer", "is", "yes"], "1.25 s apart is still a restart");

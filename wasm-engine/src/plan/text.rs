@@ -68,7 +68,50 @@ pub fn normalised(word: &str) -> String {
     parts.join(" ")
 }
 
+/// Contractions as transcripts write them without the apostrophe (Switchboard's conventions,
+/// typed transcripts): only spellings that are no other English word ("were", "its", "ill", "id"
+/// and "wont" are, so they stay as written).
+const WITHOUT_APOSTROPHE: [(&str, &str); 36] = [
+    ("im", "i'm"),
+    ("ive", "i've"),
+    ("youre", "you're"),
+    ("theyre", "they're"),
+    ("youve", "you've"),
+    ("weve", "we've"),
+    ("theyve", "they've"),
+    ("youll", "you'll"),
+    ("theyll", "they'll"),
+    ("itll", "it'll"),
+    ("thatll", "that'll"),
+    ("youd", "you'd"),
+    ("theyd", "they'd"),
+    ("dont", "don't"),
+    ("doesnt", "doesn't"),
+    ("didnt", "didn't"),
+    ("cant", "can't"),
+    ("isnt", "isn't"),
+    ("wasnt", "wasn't"),
+    ("arent", "aren't"),
+    ("werent", "weren't"),
+    ("havent", "haven't"),
+    ("hasnt", "hasn't"),
+    ("hadnt", "hadn't"),
+    ("wouldnt", "wouldn't"),
+    ("couldnt", "couldn't"),
+    ("shouldnt", "shouldn't"),
+    ("thats", "that's"),
+    ("whats", "what's"),
+    ("theres", "there's"),
+    ("heres", "here's"),
+    ("hes", "he's"),
+    ("shes", "she's"),
+    ("whos", "who's"),
+    ("hows", "how's"),
+    ("wheres", "where's"),
+];
+
 fn expand_contraction(word: &str, into: &mut Vec<String>) {
+    let word = WITHOUT_APOSTROPHE.iter().find(|(bare, _)| *bare == word).map_or(word, |(_, written)| written);
     const WHOLE: [(&str, &[&str]); 6] = [
         ("won't", &["will", "not"]),
         ("can't", &["can", "not"]),
@@ -202,6 +245,7 @@ mod tests {
             "i am twenty first it is three point five and one thousand two hundred fifty rock and roll"
         );
         assert_eq!(all("Won't, can't. U.S. don’t"), "will not can not us do not");
+        assert_eq!(all("im sure thats whats there its"), "i am sure that is what is there its");
         assert_eq!(all("twenty-six ... !"), "twenty six");
         assert_eq!(normalised("Um,"), "um");
         assert_eq!(
