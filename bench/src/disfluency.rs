@@ -76,23 +76,35 @@ fn switchboard(dir: &Path) -> Vec<Talk> {
                     Some((seconds(start)?, seconds(end)?, gold_word.to_owned(), tags.split('@').next()?.to_owned()))
                 })
                 .collect();
-            let kinds = repair_kinds(lines.iter().map(|l| l.3.as_str()));
             let mut words = Vec::with_capacity(lines.len());
             let mut previous_end = 0;
-            for (start, end, text, tags) in lines {
-                let start = start.max(previous_end);
-                let end = end.max(start);
-                previous_end = end;
-                words.push(LabelledWord {
-                    word: Word { text: text.clone(), start, end, confidence: None },
-                    truth: switchboard_truth(&text, &tags, &kinds),
-                });
+            for utterance in utterances(&lines) {
+                let kinds = repair_kinds(utterance.iter().map(|l| l.3.as_str()));
+                for (start, end, text, tags) in utterance.iter().cloned() {
+                    let start = start.max(previous_end);
+                    let end = end.max(start);
+                    previous_end = end;
+                    words.push(LabelledWord {
+                        word: Word { text: text.clone(), start, end, confidence: None },
+                        truth: switchboard_truth(&text, &tags, &kinds),
+                    });
+                }
             }
             let duration = previous_end + 1_000;
             talks.push(Talk { name: format!("{set}/{speaker}"), words, duration });
         }
     }
     talks
+}
+
+/// A speaker's lines cut into utterances: repair ids are word positions within an utterance, so
+/// the same id names different repairs in different utterances. The utterance-segmentation tags
+/// end one on `<ct/>` (continuing, then ends) or `<tt/>` (a one-word utterance).
+fn utterances<T>(lines: &[(Millis, Millis, String, T)]) -> impl Iterator<Item = &[(Millis, Millis, String, T)]>
+where
+    T: AsRef<str>,
+{
+    lines.split_inclusive(|l| l.3.as_ref().contains("<ct/>") || l.3.as_ref().contains("<tt/>"))
 }
 
 /// The ids of `tag` in a tag string such as `<rps id="5"/><rm id="7"/>`.

@@ -102,7 +102,6 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 &["or", "rather"],
                 &["i", "am", "sorry"],
                 &["sorry"],
-                &["rather"],
             ],
             discourse: &[&["you", "know"], &["well"], &["oh"], &["no"]],
             doubling: &[
@@ -206,6 +205,7 @@ fn abandoned(
     let open = !ends_sentence(&words[last_word]);
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
     let said_again = hesitated
+        && !doubled
         && open
         && in_place * 10 >= length * 6
         && in_place >= 2
@@ -336,6 +336,9 @@ mod tests {
         assert!(restarts("yeah yeah that's right").is_empty());
         assert!(restarts("it was very very good").is_empty());
         assert!(restarts("no no no").is_empty());
+        assert!(restarts("uh-huh | uh-huh | uh-huh").is_empty(), "a back-channel said again after a pause");
+        assert!(restarts("other than | that we agree").is_empty(), "'than' and 'that' are two words");
+        assert!(restarts("do it that way rather than this way").is_empty());
         assert!(restarts("watch C N N a lot").is_empty());
         assert_eq!(restarts("a a lot"), ["a"]);
         assert!(restarts("I think I know").is_empty(), "a repair that only starts like the take needs a mark");
