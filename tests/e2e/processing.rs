@@ -20,6 +20,7 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("processing::formats_reach_ready_with_ffprobes_figures", formats_reach_ready_with_ffprobes_figures),
         ("processing::garbage_fails_uncharged", garbage_fails_uncharged),
+        ("processing::the_type_is_known_from_the_first_chunk", the_type_is_known_from_the_first_chunk),
         ("processing::ninety_seconds_cost_two_credits_once", ninety_seconds_cost_two_credits_once),
         ("processing::unpaid_assets_wait_for_a_top_up_oldest_first", unpaid_assets_wait_for_a_top_up_oldest_first),
         ("processing::users_bring_their_own_transcript", users_bring_their_own_transcript),
@@ -97,6 +98,30 @@ fn stream<'a>(probe: &'a Value, kind: &str) -> Option<&'a Value> {
 
 fn number(value: &Value) -> Option<u64> {
     value.as_u64().or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// API.md: an asset's `type` is known from its first chunk, long before the upload ends.
+fn the_type_is_known_from_the_first_chunk(stack: &Stack) {
+    let (account, project) = stack.funded_account("first chunk", 10);
+    let video = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "2", "-c:v", "libx264", "-pix_fmt"];
+    let bytes = std::fs::read(ffmpeg("first-chunk.mp4", &[&video[..], &["yuv420p"]].concat())).expect("mp4");
+    let body = json!({ "project_id": project, "size_bytes": bytes.len(), "filename": "first-chunk.mp4" });
+    let created = account.api.post("/v1/assets", &body).expect(201);
+    let (url, id) = (created.header("location").expect("Location").to_owned(), created.json()["id"].clone());
+    let id = id.as_str().expect("id");
+    assert_eq!(account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["type"], Value::Null);
+    let half = bytes.len() / 2;
+    for (offset, chunk) in [(0, &bytes[..half]), (half, &bytes[half..])] {
+        let at = offset.to_string();
+        let headers = [
+            ("tus-resumable", "1.0.0"),
+            ("upload-offset", at.as_str()),
+            ("content-type", "application/offset+octet-stream"),
+        ];
+        account.api.send_with(Method::PATCH, &url, &headers, chunk.to_vec()).expect(204);
+        let asset = account.api.get(&format!("/v1/assets/{id}")).expect(200).json();
+        assert_eq!(asset["type"], "video", "after the chunk at {offset}: {asset}");
+    }
 }
 
 fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {

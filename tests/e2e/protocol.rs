@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Test> {
         ("protocol::non_json_bodies_are_415", non_json_bodies_are_415),
         ("protocol::oversized_bodies_are_413", oversized_bodies_are_413),
         ("protocol::invalid_bodies_are_422_with_fields", invalid_bodies_are_422_with_fields),
+        ("protocol::missing_fields_are_named", missing_fields_are_named),
         ("protocol::bad_query_values_are_400", bad_query_values_are_400),
         ("protocol::every_response_has_a_request_id", every_response_has_a_request_id),
         ("protocol::head_answers_like_get_without_a_body", head_answers_like_get_without_a_body),
@@ -75,7 +76,7 @@ fn oversized_bodies_are_413(stack: &Stack) {
 fn invalid_bodies_are_422_with_fields(stack: &Stack) {
     let account = stack.new_account("validation");
     let cases = [
-        (json!({}), "body"),
+        (json!({}), "body.name"),
         (json!({ "name": 42 }), "body.name"),
         (json!({ "name": "   " }), "body.name"),
         (json!({ "name": "x".repeat(201) }), "body.name"),
@@ -84,6 +85,23 @@ fn invalid_bodies_are_422_with_fields(stack: &Stack) {
     for (body, field) in cases {
         let error = account.api.post("/v1/projects", &body).expect_error(422, "validation_error");
         assert_eq!(error["error"]["fields"][0]["field"], field, "{body}");
+    }
+}
+
+/// A missing field is named itself, nested ones with their path, on every body.
+fn missing_fields_are_named(stack: &Stack) {
+    let (account, project) = stack.funded_account("missing fields", 1);
+    let cases = [
+        ("/v1/assets", json!({}), "body.project_id"),
+        ("/v1/assets", json!({ "project_id": project }), "body.size_bytes"),
+        ("/v1/api-keys", json!({}), "body.name"),
+        ("/v1/cuts", json!({}), "body.asset_id"),
+        ("/v1/renders", json!({ "asset_id": "ast_x" }), "body.output"),
+        ("/v1/renders", json!({ "asset_id": "ast_x", "output": {} }), "body.output.format"),
+    ];
+    for (path, body, field) in cases {
+        let error = account.api.post(path, &body).expect_error(422, "validation_error");
+        assert_eq!(error["error"]["fields"][0]["field"], field, "{path} {body}");
     }
 }
 
@@ -131,6 +149,17 @@ fn openapi_is_public_and_complete(stack: &Stack) {
     }
     assert!(doc["paths"]["/v1/uploads/{id}"]["patch"]["security"].to_string().contains("api_key"));
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    // and it is valid OpenAPI 3.1 to a real validator
+    let python = std::env::var("TEST_PYTHON").expect("TEST_PYTHON (scripts/env.sh)");
+    let mut child = std::process::Command::new(python)
+        .args(["-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(sys.stdin))"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), doc.to_string().as_bytes()).expect("write");
+    let output = child.wait_with_output().expect("validator");
+    assert!(output.status.success(), "invalid OpenAPI: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 fn media_container_is_up(stack: &Stack) {

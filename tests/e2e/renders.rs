@@ -16,7 +16,11 @@ use crate::Test;
 use crate::cuts::{completed, ready, scratch, talk, transcript_json, wait_for};
 
 pub fn tests() -> Vec<Test> {
-    vec![("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules)]
+    vec![
+        ("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules),
+        ("renders::audio_of_a_video_still_uploading", audio_of_a_video_still_uploading),
+        ("renders::an_mp3_renders_to_its_end_then_its_project_goes", an_mp3_renders_to_its_end_then_its_project_goes),
+    ]
 }
 
 /// Tests that watch the media container's processes and files, or load the machine with 4K
@@ -316,4 +320,94 @@ fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
     assert!(stopped.as_secs_f64() <= 5.0, "the encode stopped {stopped:?} after the DELETE");
     assert!(stack.log_text("media-container").contains("cancelled"), "the container says why it stopped");
     assert_eq!(account.api.get(&format!("/v1/renders?asset_id={asset_id}")).expect(200).json()["total"], 0);
+}
+
+fn ffmpeg(name: &str, args: &[&str]) -> std::path::PathBuf {
+    let path = scratch(name);
+    let status =
+        Command::new("ffmpeg").args(["-nostdin", "-v", "error", "-y"]).args(args).arg(&path).status().expect("ffmpeg");
+    assert!(status.success(), "ffmpeg {args:?}");
+    path
+}
+
+/// The browser's path: the audio track goes up first as a proxy and makes the asset cuttable; an
+/// audio render then runs off the proxy while the video is still on its way.
+fn audio_of_a_video_still_uploading(stack: &Stack) {
+    let (account, project) = stack.funded_account("render from a proxy", 10);
+    let talk = talk();
+    let size = std::fs::metadata(&talk.video).expect("talk").len();
+    let body = json!({ "project_id": project, "size_bytes": size, "filename": "talk.mp4" });
+    let asset_id = account.api.post("/v1/assets", &body).expect(201).json()["id"].as_str().expect("id").to_owned();
+    let proxy = std::fs::read(ffmpeg("proxy.m4a", &["-i", &talk.video.to_string_lossy(), "-vn", "-c:a", "copy"]))
+        .expect("proxy");
+    let created =
+        account.api.post(&format!("/v1/assets/{asset_id}/audio-proxy"), &json!({ "size_bytes": proxy.len() }));
+    let url = created.expect(201).header("location").expect("Location").to_owned();
+    let headers =
+        [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
+    account.api.send_with(Method::PATCH, &url, &headers, proxy).expect(204);
+    let asset = wait_for("the proxy to make the asset cuttable", || {
+        let asset = account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json();
+        (asset["cuttable"] == true).then_some(asset)
+    });
+    assert_eq!(asset["state"], "pending_upload", "the video is still on its way: {asset}");
+    let output = json!({ "asset_id": asset_id, "output": { "format": "m4a" } });
+    let render = account.api.post("/v1/renders", &output).expect(201).json();
+    let done = rendered(&account, render["id"].as_str().expect("id"));
+    assert_eq!(done["state"], "completed", "{done}");
+    let probed = probe(stack, &done, "from-proxy.m4a");
+    assert!(stream(&probed, "video").is_none());
+    assert_eq!(stream(&probed, "audio").expect("audio")["codec_name"], "aac");
+    let duration = seconds(&probed["format"]["duration"]);
+    assert!((duration - talk.speech_ms as f64 / 1000.0).abs() <= 0.1, "{duration} s of {} ms", talk.speech_ms);
+}
+
+/// An MP3's probe counts neither the encoder's delay nor its padding, and its render reaches its
+/// very end in one attempt. Then its project is deleted with everything under it: asset, cut,
+/// render and its bytes.
+fn an_mp3_renders_to_its_end_then_its_project_goes(stack: &Stack) {
+    let (account, project) = stack.funded_account("mp3 source", 10);
+    let lavfi = "sine=frequency=500:sample_rate=44100";
+    let source = ffmpeg("eight.mp3", &["-f", "lavfi", "-i", lavfi, "-t", "8", "-c:a", "libmp3lame", "-b:a", "128k"]);
+    let asset_id = account.upload_file(&project, &source);
+    let asset = ready(&account, &asset_id);
+    assert_eq!(asset["state"], "ready");
+    let cut = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+    let cut = completed(&account, cut["id"].as_str().expect("cut id"));
+    assert_eq!(cut["state"], "completed", "{cut}");
+    let mut downloads = Vec::new();
+    let whole = seconds(&asset["duration_seconds"]);
+    for (cut_id, name, expected) in [(Value::Null, "whole.mp3", whole)] {
+        let body = json!({ "asset_id": asset_id, "cut_id": cut_id, "output": { "format": "mp3" } });
+        let render = account.api.post("/v1/renders", &body).expect(201).json();
+        let done = rendered(&account, render["id"].as_str().expect("id"));
+        assert_eq!(done["state"], "completed", "{name}: {done}");
+        let jobs = stack
+            .admin()
+            .get(&format!("/admin/v1/jobs?subject_id={}", done["id"].as_str().unwrap_or("")))
+            .expect(200)
+            .json();
+        assert!(
+            jobs.as_array().is_some_and(|jobs| jobs.iter().all(|j| j["attempt"] == 1)),
+            "{name}: one attempt: {jobs}"
+        );
+        let probed = probe(stack, &done, name);
+        assert_eq!(stream(&probed, "audio").expect("audio")["codec_name"], "mp3");
+        let duration = seconds(&probed["format"]["duration"]);
+        assert!((duration - expected).abs() <= 0.06, "{name}: {duration} s for {expected} s");
+        downloads.push((
+            done["id"].as_str().expect("id").to_owned(),
+            done["download_url"].as_str().expect("url").to_owned(),
+        ));
+    }
+    account.api.delete(&format!("/v1/projects/{project}")).expect(204);
+    account.api.get(&format!("/v1/projects/{project}")).expect_error(404, "not_found");
+    account.api.get(&format!("/v1/assets/{asset_id}")).expect_error(404, "not_found");
+    account.api.get(&format!("/v1/cuts/{}", cut["id"].as_str().unwrap_or_default())).expect_error(404, "not_found");
+    for (render_id, url) in downloads {
+        account.api.get(&format!("/v1/renders/{render_id}")).expect_error(404, "not_found");
+        let (status, _, _) = stack.anonymous().send_for_bytes(Method::GET, &url, &[]);
+        assert_eq!(status, 404, "the render's bytes are gone: {url}");
+    }
+    account.api.delete(&format!("/v1/projects/{project}")).expect_error(404, "not_found");
 }

@@ -151,3 +151,23 @@ fn mp3_refuses_what_it_cannot_encode() {
         assert_eq!(error.code, ErrorCode::InvalidArgument, "{spans:?}");
     }
 }
+
+/// The whole of an MP3 source, as its probe measures it, renders: the probe and the decoder agree
+/// on where the source ends (the LAME tag's encoder delay and padding are not audio).
+#[test]
+fn an_mp3_source_renders_to_its_probed_end() {
+    let scratch = Scratch::new("render-mp3-source");
+    for (name, rate) in [("eight.mp3", "44100"), ("eight-48k.mp3", "48000"), ("eight-22k.mp3", "22050")] {
+        let lavfi = format!("sine=frequency=500:sample_rate={rate}");
+        let input = generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "8", "-c:a", "libmp3lame"]);
+        let source = FileSource::open(&input).expect("open");
+        let info = roughcut_engine::media::probe::probe(&source, &Limits::default()).expect("probe");
+        let end = info.duration.expect("duration").millis();
+        for spans in [vec![span(0, end)], vec![span(1000, 2000), span(7000, end)]] {
+            let rendered = render_mp3(&source, &spans, 128, &mut Vec::new(), &Limits::default());
+            assert!(rendered.is_ok(), "{name} probed at {end} ms: {spans:?}: {:?}", rendered.err());
+        }
+        let past = render_mp3(&source, &[span(0, end + 500)], 128, &mut Vec::new(), &Limits::default());
+        assert_eq!(past.expect_err("half a second past the end").code, ErrorCode::InvalidArgument);
+    }
+}

@@ -37,9 +37,7 @@ pub async fn run(env: &Env) -> Result<(), String> {
     let purgeable = store.purgeable_assets(grace_start, BATCH).await.map_err(|e| e.to_string())?;
     let blobs = R2Objects::new(bucket);
     for (asset_id, object_key) in purgeable {
-        // the upload, its audio proxy, and all that processing derived from them (analysis,
-        // speech chunks, transcript)
-        for prefix in [format!("assets/{asset_id}/"), format!("derived/{asset_id}/")] {
+        for prefix in crate::domain::assets::byte_prefixes(&asset_id) {
             blobs.delete_prefix(&prefix).await.map_err(|e| format!("purging {asset_id}: {e}"))?;
         }
         UploadObjects::delete(&blobs, &object_key).await.map_err(|e| format!("purging {asset_id}: {e}"))?;

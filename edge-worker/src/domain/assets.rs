@@ -350,6 +350,13 @@ fn download_url(record: &AssetRecord, links: Links<'_>) -> Option<String> {
     Some(signer.url(links.origin, &Grant { object_key: object_key.clone(), filename, content_type }, links.now))
 }
 
+/// Where an asset's bytes live in R2: its upload and audio proxy (`assets/{id}/`), and all that
+/// processing and planning derived from them (`derived/{id}/`: analysis, speech, transcript,
+/// captions).
+pub fn byte_prefixes(asset_id: &str) -> [String; 2] {
+    [format!("assets/{asset_id}/"), format!("derived/{asset_id}/")]
+}
+
 /// The asset type a sniffed container implies before probing: containers that carry video are
 /// `video` (probing corrects an audio-only MP4), the rest `audio`.
 pub fn type_of_container(container: &str) -> AssetType {

@@ -209,6 +209,8 @@ pub trait AssetStore {
     ) -> Result<Listed<AssetRecord>, StoreError>;
     /// Marks the asset deleted (remembering its state); `false` when there is no such live asset.
     async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// The ids of every asset of the project, deleted ones included.
+    async fn project_assets(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError>;
     /// Brings back an asset deleted after `deleted_since`; `false` when there is none.
     async fn restore_asset(
         &self,
@@ -233,6 +235,9 @@ pub trait AssetStore {
         size_bytes: u64,
         at: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Records the type of a still-uploading asset, as its first bytes showed it (API.md: known
+    /// from the first chunk). An asset past `pending_upload` keeps what it has.
+    async fn record_asset_type(&self, asset_id: &str, asset_type: AssetType) -> Result<(), StoreError>;
     /// Records an open upload's progress: its offset and its new expiry.
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError>;
     /// Open uploads whose `expires_at` is before `now`, oldest first, at most `limit`.

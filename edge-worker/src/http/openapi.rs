@@ -52,7 +52,7 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::seed_assets::delete,
     ),
     components(schemas(ErrorEnvelope, ErrorCode)),
-    modifiers(&SecuritySchemes, &StreamedRoutes, &ErrorResponses, &SeedAliases),
+    modifiers(&SecuritySchemes, &StreamedRoutes, &ErrorResponses, &SeedAliases, &OperationIds),
 )]
 struct ApiDoc;
 
@@ -92,7 +92,11 @@ impl Modify for StreamedRoutes {
             }
             if let Some(name) = route.path.split('{').nth(1).and_then(|rest| rest.split('}').next()) {
                 operation = operation.parameter(
-                    ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True),
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True)
+                        .schema(Some(String::schema())),
                 );
             }
             let method = match route.method.as_str() {
@@ -126,26 +130,26 @@ impl Modify for ErrorResponses {
             .content("application/json", ContentBuilder::new().schema(Some(ErrorEnvelope::schema())).build())
             .build();
         for item in openapi.paths.paths.values_mut() {
-            for operation in operations(item) {
+            for (_, operation) in operations(item) {
                 operation.responses.responses.entry("default".to_owned()).or_insert_with(|| RefOr::T(envelope.clone()));
             }
         }
     }
 }
 
-fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
-    [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.options,
-        &mut item.head,
-        &mut item.patch,
-        &mut item.trace,
-    ]
-    .into_iter()
-    .filter_map(Option::as_mut)
+/// Each operation of a path item with its method, lower case.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    let slots = [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("options", &mut item.options),
+        ("head", &mut item.head),
+        ("patch", &mut item.patch),
+        ("trace", &mut item.trace),
+    ];
+    slots.into_iter().filter_map(|(method, slot)| slot.as_mut().map(|operation| (method, operation)))
 }
 
 /// The seed surface (`/api/v1/…`) serves some canonical paths verbatim.
@@ -156,6 +160,22 @@ impl Modify for SeedAliases {
         for (alias, target) in ALIASES {
             if let Some(item) = openapi.paths.paths.get(*target).cloned() {
                 openapi.paths.paths.insert((*alias).to_owned(), item);
+            }
+        }
+    }
+}
+
+/// OpenAPI wants every `operationId` unique; handlers are named `create`, `list`… per module and
+/// the seed aliases serve the same operations twice, so each is named by its method and path
+/// (`get /v1/assets/{id}` is `get_v1_assets_id`).
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut Document) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in operations(item) {
+                let words = path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+                operation.operation_id = Some(std::iter::once(method).chain(words).collect::<Vec<_>>().join("_"));
             }
         }
     }

@@ -76,8 +76,8 @@ impl ApiRequest {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
         serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { format!("body.{path}") };
-            ApiError::validation(vec![FieldError { field, message: strip_position(&err.into_inner().to_string()) }])
+            let message = strip_position(&err.into_inner().to_string());
+            ApiError::validation(vec![FieldError { field: field_name(&path, &message), message }])
         })
     }
 
@@ -101,6 +101,18 @@ impl ApiRequest {
         let essence = value.split(';').next().unwrap_or("").trim();
         essence.eq_ignore_ascii_case("application/json")
     }
+}
+
+/// The field a shape error is about, as `body.a.b`. serde reports a missing field at the path of
+/// the object that lacks it, so its name is taken from the message ("missing field `format`").
+fn field_name(path: &str, message: &str) -> String {
+    let mut field = if path == "." { "body".to_owned() } else { format!("body.{path}") };
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')).map(|(name, _)| name);
+    if let Some(name) = missing {
+        field.push('.');
+        field.push_str(name);
+    }
+    field
 }
 
 fn malformed(error: &serde_json::Error) -> ApiError {
@@ -169,6 +181,34 @@ mod tests {
         let response = error.into_response("req", &crate::domain::memory::CapturedLog::default());
         let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
         assert_eq!(json["error"]["fields"][0]["field"], "body.name");
+    }
+
+    #[test]
+    fn missing_fields_are_named_with_their_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)] // only the failures are looked at
+        struct Output {
+            format: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Render {
+            asset_id: String,
+            output: Output,
+        }
+        let field = |body: &[u8]| {
+            let error = request(Some("application/json"), body).json::<Render>().expect_err("invalid");
+            let response = error.into_response("req", &crate::domain::memory::CapturedLog::default());
+            let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
+            json["error"]["fields"][0]["field"].as_str().expect("a field").to_owned()
+        };
+        assert_eq!(field(b"{}"), "body.asset_id");
+        assert_eq!(field(br#"{"asset_id":"a"}"#), "body.output");
+        assert_eq!(field(br#"{"asset_id":"a","output":{}}"#), "body.output.format");
+        assert_eq!(field(br#"{"asset_id":"a","output":{"format":1}}"#), "body.output.format");
+        assert_eq!(field(br#"{"asset_id":"a","output":{"format":"mp4","x":1}}"#), "body.output.x");
     }
 
     #[test]

@@ -64,21 +64,28 @@ fn kept_spans(segments: &[(u64, u64)], audio_ms: u64) -> Vec<KeptSpan> {
         .collect()
 }
 
-/// An engine error: input it does not read goes to ffmpeg; damaged input fails the render; the
-/// rest is ours.
+/// An engine error: input it does not read goes to ffmpeg; damaged input fails the render; a
+/// spec the source cannot satisfy or an encoder refusal fails it too, at once, since another
+/// attempt on the same bytes fails the same way; only I/O is worth retrying.
 fn engine_outcome(control: &Control, err: &EngineError) -> Result<bool, Halt> {
+    control.log(format_args!("engine render: {err}"));
     match err.code {
         ErrorCode::Unsupported => {
-            control.log(format_args!("the engine passes the render to ffmpeg: {err}"));
+            control.log("the engine passes the render to ffmpeg");
             Ok(false)
         }
         ErrorCode::Truncated | ErrorCode::Malformed | ErrorCode::LimitExceeded => {
-            control.log(format_args!("render: {err}"));
             Err(Halt::failed("render_failed", "The file's audio could not be rendered: it is damaged.", false))
         }
-        ErrorCode::Io | ErrorCode::InvalidArgument | ErrorCode::EncodeFailed => {
-            Err(Halt::internal(control, "engine render", err))
+        ErrorCode::InvalidArgument => Err(Halt::failed(
+            "render_failed",
+            "The cut does not fit the source's audio (a kept span lies past its end).",
+            false,
+        )),
+        ErrorCode::EncodeFailed => {
+            Err(Halt::failed("render_failed", "The audio could not be encoded in the requested format.", false))
         }
+        ErrorCode::Io => Err(Halt::internal(control, "engine render", err)),
     }
 }
 
@@ -103,5 +110,19 @@ mod tests {
             vec![span(0, 1_000), span(9_000, 9_980)],
             "a video longer than its audio"
         );
+    }
+
+    #[test]
+    fn deterministic_engine_failures_fail_at_once_and_io_is_retried() {
+        let control = Control::new("job", 1);
+        let failure = |err: EngineError| match engine_outcome(&control, &err) {
+            Err(Halt::Failed(failure)) => (failure.error_code, failure.retryable),
+            other => panic!("{err}: {other:?}"),
+        };
+        let past_the_end = EngineError::invalid_argument("span ends at 8000 ms, after the source");
+        assert_eq!(failure(past_the_end), ("render_failed".to_owned(), false));
+        assert_eq!(failure(EngineError::malformed("bad frame")), ("render_failed".to_owned(), false));
+        assert_eq!(failure(EngineError::io("disk full")), ("internal".to_owned(), true));
+        assert_eq!(engine_outcome(&control, &EngineError::unsupported("opus")).ok(), Some(false));
     }
 }

@@ -48,7 +48,7 @@ pub fn decode(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink)
     }
 }
 
-fn emit_silence(sink: &mut dyn PcmSink, spec: PcmSpec, mut frames: u64) {
+pub(super) fn emit_silence(sink: &mut dyn PcmSink, spec: PcmSpec, mut frames: u64) {
     let block = vec![0.0f32; SILENCE_FRAMES * spec.channels];
     while frames > 0 {
         let now = frames.min(SILENCE_FRAMES as u64) as usize;

@@ -13,7 +13,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptio
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::TimeBase;
 
-use super::decode::{PcmSink, PcmSpec};
+use super::decode::{PcmSink, PcmSpec, emit_silence};
 use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
@@ -203,7 +203,7 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
         .iter()
         .find(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
         .ok_or_else(|| EngineError::unsupported("no audio track to decode"))?;
-    let track_id = track.id;
+    let (track_id, promised_frames) = (track.id, track.num_frames);
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
         return Err(EngineError::unsupported("no audio track to decode"));
     };
@@ -219,6 +219,7 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
     sink.start(spec)?;
     let mut interleaved: Vec<f32> = Vec::new();
     let mut decoded_any = false;
+    let mut decoded_frames = 0u64;
     loop {
         let packet = match reader.next_packet() {
             Ok(Some(packet)) => packet,
@@ -239,6 +240,7 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
                 let start = (packet.trim_start.get() as usize).min(frames);
                 let end = frames - (packet.trim_end.get() as usize).min(frames - start);
                 sink.samples(&interleaved[start * channels..end * channels]);
+                decoded_frames += (end - start) as u64;
             }
             // A damaged packet is skipped; decoding continues with the next (Symphonia's contract).
             Err(symphonia::core::errors::Error::DecodeError(_)) => {}
@@ -248,5 +250,17 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
     if !decoded_any {
         return Err(EngineError::malformed("no packet of the audio track could be decoded"));
     }
+    // The probe's duration is the frame count the stream's header promises (an MP3's Info tag,
+    // without the encoder's delay and padding), and cuts are planned against it; the decoder can
+    // end a little short of it (288 of 352,800 frames for an 8-s libmp3lame file). Short by at
+    // most two MPEG frames, the end is filled with silence so that the two agree; a file cut off
+    // earlier ends where its data ends.
+    let missing = promised_frames.map_or(0, |promised| promised.saturating_sub(decoded_frames));
+    if missing <= MAX_FILLED_FRAMES {
+        emit_silence(sink, spec, missing);
+    }
     Ok(spec)
 }
+
+/// Two MPEG-1 Layer III frames: the most a decoder's end may differ from the promised length.
+const MAX_FILLED_FRAMES: u64 = 2 * 1152;

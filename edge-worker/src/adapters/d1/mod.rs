@@ -309,11 +309,12 @@ impl ProjectStore for D1Store {
     /// The project and everything under it, in one transaction (the bytes are purged later).
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
         let binds = [text(project_id), text(account_id)];
+        // children before parents, as the foreign keys want; one batch, so all or nothing
+        let of_assets = "asset_id IN (SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2)";
         let statements = vec![
-            self.statement(
-                "DELETE FROM uploads WHERE asset_id IN (SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2)",
-                &binds,
-            )?,
+            self.statement(&format!("DELETE FROM renders WHERE {of_assets}"), &binds)?,
+            self.statement(&format!("DELETE FROM cuts WHERE {of_assets}"), &binds)?,
+            self.statement(&format!("DELETE FROM uploads WHERE {of_assets}"), &binds)?,
             self.statement("DELETE FROM assets WHERE project_id = ?1 AND account_id = ?2", &binds)?,
             self.statement("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &binds)?,
         ];
@@ -507,6 +508,19 @@ impl AssetStore for D1Store {
         self.page::<AssetRow>(&rows_sql, &count_sql, &binds, page).await?.try_map(TryInto::try_into)
     }
 
+    async fn project_assets(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+        }
+        let statement = self.statement(
+            "SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2",
+            &[text(project_id), text(account_id)],
+        )?;
+        let rows = statement.all().await.map_err(store_error)?.results::<Row>().map_err(store_error)?;
+        Ok(rows.into_iter().map(|row| row.id).collect())
+    }
+
     async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError> {
         let changed = self
             .execute(
@@ -618,6 +632,15 @@ impl AssetStore for D1Store {
         ];
         let results = self.db.batch(statements).await.map_err(store_error)?;
         Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+    }
+
+    async fn record_asset_type(&self, asset_id: &str, asset_type: AssetType) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE assets SET type = ?2 WHERE id = ?1 AND state = 'pending_upload'",
+            &[text(asset_id), text(asset_type.as_str())],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError> {

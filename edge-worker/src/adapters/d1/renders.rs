@@ -68,7 +68,12 @@ impl TryFrom<RenderRow> for RenderRecord {
 
 impl D1Store {
     async fn renders_where(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<RenderRecord>, StoreError> {
-        let sql = format!("{RENDER_SELECT} WHERE {LIVE} AND {condition}");
+        self.renders_matching(&format!("{LIVE} AND {condition}"), binds).await
+    }
+
+    /// Renders whatever their asset's state.
+    async fn renders_matching(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<RenderRecord>, StoreError> {
+        let sql = format!("{RENDER_SELECT} WHERE {condition}");
         let result = self.statement(&sql, binds)?.all().await.map_err(store_error)?;
         result.results::<RenderRow>().map_err(store_error)?.into_iter().map(TryInto::try_into).collect()
     }
@@ -173,6 +178,10 @@ impl RenderStore for D1Store {
             )
             .await?;
         listed.try_map(TryInto::try_into)
+    }
+
+    async fn project_renders(&self, account_id: &str, project_id: &str) -> Result<Vec<RenderRecord>, StoreError> {
+        self.renders_matching("a.project_id = ?1 AND r.account_id = ?2", &[text(project_id), text(account_id)]).await
     }
 
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {

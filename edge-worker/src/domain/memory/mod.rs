@@ -18,7 +18,7 @@ use super::ports::{
     UploadPurpose, UploadRecord,
 };
 use super::time::Timestamp;
-use roughcut_shared::assets::AssetState;
+use roughcut_shared::assets::{AssetState, AssetType};
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -39,6 +39,20 @@ struct Tables {
     cuts: Vec<crate::domain::cuts::CutRecord>,
     deleted_cuts: Vec<String>,
     renders: Vec<crate::domain::renders::RenderRecord>,
+}
+
+impl Tables {
+    /// D1's foreign keys on assets: no cut, render or upload may point at an asset being removed
+    /// (the statement fails with "FOREIGN KEY constraint failed" there).
+    fn check_asset_references(&self, removed: &[String]) -> Result<(), StoreError> {
+        let cut_refs = self.cuts.iter().flat_map(|c| [Some(&c.asset_id), c.srt_asset_id.as_ref()]);
+        let render_refs = self.renders.iter().map(|r| Some(&r.asset_id));
+        let upload_refs = self.uploads.iter().map(|u| Some(&u.asset_id));
+        if cut_refs.chain(render_refs).chain(upload_refs).flatten().any(|id| removed.contains(id)) {
+            return Err(StoreError("FOREIGN KEY constraint failed".into()));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -184,20 +198,23 @@ impl ProjectStore for MemoryStore {
     async fn delete_project(&self, account_id: &str, project_id: &str) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
-        let before = tables.projects.len();
-        tables.projects.retain(|p| !(p.id == project_id && p.account_id == account_id));
-        let deleted = tables.projects.len() < before;
-        if deleted {
-            let gone: Vec<String> = tables
-                .assets
-                .iter()
-                .filter(|a| a.project_id.as_deref() == Some(project_id))
-                .map(|a| a.id.clone())
-                .collect();
-            tables.uploads.retain(|u| !gone.contains(&u.asset_id));
-            tables.assets.retain(|a| !gone.contains(&a.id));
+        if !tables.projects.iter().any(|p| p.id == project_id && p.account_id == account_id) {
+            return Ok(false);
         }
-        Ok(deleted)
+        // as the D1 batch: renders, cuts and uploads of the project's assets, the assets, the project
+        let gone: Vec<String> = tables
+            .assets
+            .iter()
+            .filter(|a| a.project_id.as_deref() == Some(project_id))
+            .map(|a| a.id.clone())
+            .collect();
+        tables.renders.retain(|r| !gone.contains(&r.asset_id));
+        tables.cuts.retain(|c| !gone.contains(&c.asset_id));
+        tables.uploads.retain(|u| !gone.contains(&u.asset_id));
+        tables.check_asset_references(&gone)?;
+        tables.assets.retain(|a| !gone.contains(&a.id));
+        tables.projects.retain(|p| !(p.id == project_id && p.account_id == account_id));
+        Ok(true)
     }
 }
 
@@ -237,6 +254,14 @@ impl AssetStore for MemoryStore {
             .filter(|a| filter.asset_type.is_none_or(|t| a.asset_type == Some(t)))
             .collect();
         Ok(page_of(rows, page))
+    }
+
+    async fn project_assets(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let in_project =
+            tables.assets.iter().filter(|a| a.account_id == account_id && a.project_id.as_deref() == Some(project_id));
+        Ok(in_project.map(|a| a.id.clone()).collect())
     }
 
     async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError> {
@@ -334,6 +359,16 @@ impl AssetStore for MemoryStore {
             }
         }
         tables.open_uploads.retain(|id| id != upload_id);
+        Ok(())
+    }
+
+    async fn record_asset_type(&self, asset_id: &str, asset_type: AssetType) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.tables.borrow_mut();
+        if let Some(asset) = tables.assets.iter_mut().find(|a| a.id == asset_id && a.state == AssetState::PendingUpload)
+        {
+            asset.asset_type = Some(asset_type);
+        }
         Ok(())
     }
 
@@ -540,5 +575,22 @@ impl MemoryPlatform {
             clock: &self.clock,
             log: &self.log,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_a_referenced_asset_is_refused_as_d1_refuses_it() {
+        let (asset, upload) = uploaded_asset("acc_1", "ast_1", AssetState::Ready, Timestamp(0));
+        let mut tables = Tables::default();
+        tables.assets.push(asset);
+        tables.uploads.push(upload);
+        let removed = ["ast_1".to_owned()];
+        assert_eq!(tables.check_asset_references(&removed), Err(StoreError("FOREIGN KEY constraint failed".into())));
+        tables.uploads.clear();
+        assert_eq!(tables.check_asset_references(&removed), Ok(()));
     }
 }

@@ -73,6 +73,15 @@ impl RenderStore for MemoryStore {
         Ok(page_of(rows.iter().collect(), page))
     }
 
+    async fn project_renders(&self, account_id: &str, project_id: &str) -> Result<Vec<RenderRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let in_project = |asset_id: &str| {
+            tables.assets.iter().any(|a| a.id == asset_id && a.project_id.as_deref() == Some(project_id))
+        };
+        Ok(tables.renders.iter().filter(|r| r.account_id == account_id && in_project(&r.asset_id)).cloned().collect())
+    }
+
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();

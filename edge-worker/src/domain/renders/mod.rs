@@ -75,6 +75,8 @@ pub trait RenderStore {
         filter: &RenderFilter,
         page: Page,
     ) -> Result<Listed<RenderRecord>, StoreError>;
+    /// Every render of the project's assets, whatever their state or their asset's.
+    async fn project_renders(&self, account_id: &str, project_id: &str) -> Result<Vec<RenderRecord>, StoreError>;
     /// Removes the row; `false` when there was none.
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError>;
     async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError>;
@@ -264,12 +266,18 @@ pub async fn list(
 pub async fn delete(services: &Services<'_>, principal: &Principal, render_id: &str) -> Result<(), DomainError> {
     let render =
         services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
+    remove(services, &render).await
+}
+
+/// Removes a render for good: its encode stopped (an in-flight one reports `render.cancelled`),
+/// its row and every byte it wrote.
+pub async fn remove(services: &Services<'_>, render: &RenderRecord) -> Result<(), DomainError> {
     let now = services.clock.now();
     for job in services.jobs.jobs_of(&render.id).await? {
         services.jobs.cancel_job(&job.id, now).await?;
     }
     if matches!(render.state, RenderState::Pending | RenderState::Processing) {
-        services.renders.record_cancelled(&render, &new_id(IdKind::Event, now), now).await?;
+        services.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
     services.renders.delete_render(&render.id).await?;
     services.blobs.delete_prefix(&render_prefix(&render.id)).await?;

@@ -52,7 +52,9 @@ pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Res
     } else if video.is_none() {
         errors.push(field("format", "this asset has no video: render m4a or mp3"));
     }
-    if audio.is_none() {
+    // no media yet is a video still uploading whose audio proxy made it cuttable: the proxy is
+    // its audio (the state gate is the caller's)
+    if media.is_some() && audio.is_none() {
         errors.push(field("format", "this asset has no audio track to render"));
     }
     let mut resolved = RenderOutput {

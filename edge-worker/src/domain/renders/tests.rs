@@ -106,8 +106,10 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
         Some(DomainError::AssetProcessing { retry_after_seconds: 5 })
     );
     // cuttable from its audio proxy: audio renders run while the video uploads, off the proxy
+    // (its media are the video's probe, which only runs once the video is in)
     let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
     asset.cuttable = true;
+    asset.media = None;
     platform.store.replace_asset(asset);
     let proxy = MediaInput { object_key: format!("assets/{asset_id}/audio-proxy"), size_bytes: 4_321 };
     let now = platform.clock.now();
@@ -123,7 +125,7 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
     let jobs = block_on(platform.store.jobs_of(&render.id)).expect("jobs");
     let input: RenderJobInput = serde_json::from_str(jobs[0].payload.as_deref().expect("payload")).expect("input");
     assert_eq!((input.object_key, input.size_bytes), (proxy.object_key, proxy.size_bytes));
-    assert!(input.spec.copy_audio, "AAC into M4A at Auto is a packet copy");
+    assert!(!input.spec.copy_audio, "the proxy's codec is no probed fact: it is encoded");
 }
 
 #[test]
@@ -157,4 +159,36 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let (replaced, created) =
         block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("retry");
     assert!(created && replaced.id != fresh.id);
+}
+
+#[test]
+fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let project = block_on(crate::domain::projects::create(&services, &principal, "p")).expect("project");
+    let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
+    asset.project_id = Some(project.id.clone());
+    platform.store.replace_asset(asset);
+    let cut = roughcut_shared::cuts::CreateCut { asset_id: asset_id.clone(), script: None, options: None };
+    let (cut, _) = block_on(crate::domain::cuts::create(&services, &principal, &cut)).expect("cut");
+    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let keys = [
+        format!("assets/{asset_id}/source"),
+        crate::domain::processing::output_key(&asset_id, "job_1", "analysis.bin"),
+        crate::domain::processing::output_key(&render.id, "job_2", "render"),
+    ];
+    for key in &keys {
+        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
+    }
+    block_on(crate::domain::projects::delete(&services, &principal, &project.id)).expect("delete");
+    for key in &keys {
+        assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
+    }
+    assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none());
+    let listed = block_on(crate::domain::cuts::get(&services, &principal, &cut.id));
+    assert!(matches!(listed, Err(DomainError::NotFound(_))), "{listed:?}");
+    assert!(block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").is_none());
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
 }

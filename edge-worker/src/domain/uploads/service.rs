@@ -124,6 +124,10 @@ pub async fn patch(
         session.recorded_expires_at = session.expires_at;
     }
     deps.sessions.save(&session).await?;
+    if let Some(container) = patched.sniffed.filter(|_| session.purpose == UploadPurpose::Source && !patched.completed)
+    {
+        deps.assets.record_asset_type(&session.asset_id, type_of_container(container.as_str())).await?;
+    }
     if record {
         deps.assets.touch_upload(&session.id, session.offset, session.expires_at).await?;
     }
@@ -265,7 +269,8 @@ mod tests {
         let half = block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(&source[..1_500], 500)))
             .expect("half");
         assert_eq!(half.offset, 1_500);
-        assert_eq!(asset_state(&world, &account, &asset), (AssetState::PendingUpload, None));
+        let first_chunk = asset_state(&world, &account, &asset);
+        assert_eq!(first_chunk, (AssetState::PendingUpload, Some(AssetType::Audio)), "the type is known from it");
         assert!(world.jobs.0.borrow().is_empty());
         let done =
             block_on(patch(world.deps(), &account, &upload, 1_500, None, None, &mut body(&source[1_500..], 700)))
