@@ -23,6 +23,10 @@ pub fn tests() -> Vec<Test> {
         ("processing::the_type_is_known_from_the_first_chunk", the_type_is_known_from_the_first_chunk),
         ("processing::ninety_seconds_cost_two_credits_once", ninety_seconds_cost_two_credits_once),
         ("processing::unpaid_assets_wait_for_a_top_up_oldest_first", unpaid_assets_wait_for_a_top_up_oldest_first),
+        (
+            "processing::a_video_longer_than_its_proxy_waits_for_the_difference",
+            a_video_longer_than_its_proxy_waits_for_the_difference,
+        ),
         ("processing::users_bring_their_own_transcript", users_bring_their_own_transcript),
     ]
 }
@@ -297,6 +301,83 @@ fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {
     let balance = account.api.get("/v1/credits/balance").expect(200).json();
     assert_eq!(balance["balance"], 0, "{balance}");
     assert_eq!(consumed(&account).len(), 2);
+}
+
+/// The proxy's 61 s were charged 2 credits; the video is 125 s and costs 3. With no credit left
+/// the video is not `ready` on the proxy's payment: it waits for the third credit. One proxy only.
+fn a_video_longer_than_its_proxy_waits_for_the_difference(stack: &Stack) {
+    let (account, project) = stack.funded_account("proxy correction", 2);
+    let video = ffmpeg(
+        "longer.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=5:duration=125",
+            "-f",
+            "lavfi",
+            "-i",
+            &sine(125),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "24k",
+            "-shortest",
+        ],
+    );
+    let proxy = ffmpeg("shorter.m4a", &["-f", "lavfi", "-i", &sine(61), "-ac", "1", "-c:a", "aac", "-b:a", "24k"]);
+    let (video, proxy) = (std::fs::read(video).expect("video"), std::fs::read(proxy).expect("proxy"));
+    let body = json!({ "project_id": project, "size_bytes": video.len(), "filename": "longer.mp4" });
+    let created = account.api.post("/v1/assets", &body).expect(201);
+    let video_url = created.header("location").expect("Location").to_owned();
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    let proxy_path = format!("/v1/assets/{id}/audio-proxy");
+    let proxy_url = account
+        .api
+        .post(&proxy_path, &json!({ "size_bytes": proxy.len() }))
+        .expect(201)
+        .header("location")
+        .expect("Location")
+        .to_owned();
+    let patch = |url: &str, bytes: Vec<u8>| {
+        let headers =
+            [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
+        account.api.send_with(Method::PATCH, url, &headers, bytes).expect(204);
+    };
+    patch(&proxy_url, proxy);
+    let started = Instant::now();
+    while account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["cuttable"] != true {
+        assert!(started.elapsed() < Duration::from_secs(60), "the proxy never made {id} cuttable");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(account.api.get("/v1/credits/balance").expect(200).json()["balance"], 0, "the proxy's 2 credits");
+    account.api.post(&proxy_path, &json!({ "size_bytes": 3_000 })).expect_error(409, "conflict");
+
+    patch(&video_url, video);
+    let asset = settled(stack, &account, &id, Duration::from_secs(120), false);
+    assert_eq!(asset["state"], "pending_payment", "the video's third minute is unpaid: {asset}");
+    stack.grant(&account.id, 1, "topup").expect(201);
+    let asset = account.api.get(&format!("/v1/assets/{id}")).expect(200).json();
+    assert_eq!(
+        (
+            asset["state"].as_str(),
+            asset["duration_seconds"].as_str().and_then(|d| d.parse::<f64>().ok()).map(f64::round)
+        ),
+        (Some("ready"), Some(125.0))
+    );
+    let history = account.api.get("/v1/credits/history?limit=100").expect(200).json();
+    let adjustments: Vec<_> =
+        history["items"].as_array().expect("items").iter().filter(|e| e["type"] == "adjustment").collect();
+    assert_eq!(adjustments.len(), 1, "{history}");
+    assert_eq!(adjustments[0]["delta"], -1);
+    assert_eq!(
+        (consumed(&account).len(), account.api.get("/v1/credits/balance").expect(200).json()["balance"].clone()),
+        (1, json!(0))
+    );
 }
 
 fn a_killed_container_is_retried(stack: &Stack) {

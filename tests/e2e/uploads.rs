@@ -561,17 +561,22 @@ fn audio_proxy(stack: &Stack) {
         .expect_error(409, "conflict");
     account.api.post("/v1/assets/ast_nope/audio-proxy", &json!({ "size_bytes": 3_000 })).expect_error(404, "not_found");
 
+    // bytes that are no audio are refused, and a refused proxy may be sent again
+    let html = b"<!doctype html><html><head><title>not audio</title></head><body>x</body></html>".repeat(2);
+    tus_body(&account, Method::PATCH, &proxy_url, &[("upload-offset", "0"), OCTETS], html)
+        .expect_error(415, "unsupported_media_type");
+    assert_eq!(account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["state"], "pending_upload");
+    let again = account.api.post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 })).expect(201);
+    let proxy_url = again.header("location").expect("Location").to_owned();
+
     tus_body(&account, Method::PATCH, &proxy_url, &[("upload-offset", "0"), OCTETS], media(3_000, 61)).expect(204);
     let asset = account.api.get(&format!("/v1/assets/{id}")).expect(200).json();
     assert_eq!(asset["state"], "pending_upload", "the video goes on uploading");
     assert_eq!(asset["upload_url"].as_str(), Some(video_upload.as_str()));
     assert_eq!(tus(&account, Method::HEAD, &video_upload, &[]).expect(200).header("upload-offset"), Some("0"));
-
-    // a second proxy may start once the first is done; bytes that are no audio are refused
-    let second = account.api.post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 })).expect(201);
-    let second_url = second.header("location").expect("Location").to_owned();
-    let html = b"<!doctype html><html><head><title>not audio</title></head><body>x</body></html>".repeat(2);
-    tus_body(&account, Method::PATCH, &second_url, &[("upload-offset", "0"), OCTETS], html)
-        .expect_error(415, "unsupported_media_type");
-    assert_eq!(account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["state"], "pending_upload");
+    // the completed proxy is charged for its duration: another would replace it for free
+    account
+        .api
+        .post(&format!("/v1/assets/{id}/audio-proxy"), &json!({ "size_bytes": 3_000 }))
+        .expect_error(409, "conflict");
 }

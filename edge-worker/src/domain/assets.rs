@@ -171,7 +171,9 @@ pub async fn create_audio_proxy(
         expires_at: Timestamp(now.0 + upload_ttl_ms),
     };
     if !services.assets.insert_proxy_upload(&upload).await? {
-        return Err(DomainError::Conflict("This asset already has an audio proxy upload.".into()));
+        return Err(DomainError::Conflict(
+            "This asset already has an audio proxy; another would replace one that was charged.".into(),
+        ));
     }
     Ok(AudioProxyUpload { asset_id: asset.id, upload_url: links.upload_url(&upload.id) })
 }

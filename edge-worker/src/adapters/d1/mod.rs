@@ -608,13 +608,14 @@ impl AssetStore for D1Store {
         Ok(())
     }
 
-    /// One guarded statement: the insert happens only while the asset has no open proxy upload.
+    /// One guarded statement: the insert happens only while the asset has no proxy upload open or
+    /// completed (a completed proxy was charged for its duration; a second one would replace it free).
     async fn insert_proxy_upload(&self, upload: &UploadRecord) -> Result<bool, StoreError> {
         let statements = vec![
             self.statement(
                 "INSERT INTO uploads (id, account_id, asset_id, purpose, state, upload_length, object_key, created_at, \
                  expires_at) SELECT ?1, ?2, ?3, 'audio_proxy', 'open', ?4, ?5, ?6, ?7 WHERE NOT EXISTS \
-                 (SELECT 1 FROM uploads WHERE asset_id = ?3 AND purpose = 'audio_proxy' AND state = 'open')",
+                 (SELECT 1 FROM uploads WHERE asset_id = ?3 AND purpose = 'audio_proxy' AND state IN ('open', 'completed'))",
                 &[
                     text(&upload.id),
                     text(&upload.account_id),

@@ -326,7 +326,7 @@ impl ProcessingStore for D1Store {
         );
         // ?1 the asset, ?2 the time
         let paid = "EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?1 AND type = 'consume_asset')";
-        let activate_sql = if charge.proxy {
+        let mut activate_sql = if charge.proxy {
             format!(
                 "UPDATE assets SET cuttable = 1, updated_at = ?2 WHERE id = ?1 AND state IN {states}{uncut} AND {paid}"
             )
@@ -343,8 +343,30 @@ impl ProcessingStore for D1Store {
             time(charge.at),
         ];
         let asset_binds = [text(&charge.asset_id), time(charge.at)];
-        let mut statements =
-            vec![self.statement(&charge_sql, &charge_binds)?, self.statement(&activate_sql, &asset_binds)?];
+        let mut statements = vec![self.statement(&charge_sql, &charge_binds)?];
+        if let Some(correction) = &charge.correction {
+            // booked at most once per asset, and a debit only while the account covers it
+            let correction_sql = format!(
+                "INSERT INTO ledger_entries (id, account_id, type, delta, asset_id, memo, created_at) \
+                 SELECT ?1, ?2, 'adjustment', ?3, ?4, ?5, ?6 \
+                 WHERE EXISTS (SELECT 1 FROM assets WHERE id = ?4 AND account_id = ?2 AND state IN {states}) \
+                   AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?4 AND type = 'adjustment') \
+                   AND (?3 >= 0 OR (SELECT COALESCE(SUM(delta), 0) FROM ledger_entries WHERE account_id = ?2) + ?3 >= 0)"
+            );
+            let binds = [
+                text(&correction.entry_id),
+                text(&charge.account_id),
+                number(correction.delta),
+                text(&charge.asset_id),
+                text(&correction.memo),
+                time(charge.at),
+            ];
+            statements.push(self.statement(&correction_sql, &binds)?);
+            activate_sql
+                .push_str(" AND EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?1 AND type = 'adjustment')");
+        }
+        let activated_at = statements.len();
+        statements.push(self.statement(&activate_sql, &asset_binds)?);
         if !charge.proxy {
             let unpaid =
                 "UPDATE assets SET state = 'pending_payment', updated_at = ?2 WHERE id = ?1 AND state = 'processing'";
@@ -355,7 +377,7 @@ impl ProcessingStore for D1Store {
         }
         statements.push(self.statement("SELECT state FROM assets WHERE id = ?1", &[text(&charge.asset_id)])?);
         let results = self.db.batch(statements).await.map_err(store_error)?;
-        let activated = results.get(1).map(changes).transpose()?.unwrap_or(0) > 0;
+        let activated = results.get(activated_at).map(changes).transpose()?.unwrap_or(0) > 0;
         let state = results
             .last()
             .map(|r| r.results::<StateRow>().map_err(store_error))

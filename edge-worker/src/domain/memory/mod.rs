@@ -30,6 +30,8 @@ struct Tables {
     uploads: Vec<UploadRecord>,
     /// Ids of the uploads still open.
     open_uploads: Vec<String>,
+    /// Ids of the uploads whose last byte arrived.
+    completed_uploads: Vec<String>,
     jobs: Vec<processing::JobRow>,
     /// Job ids sent to the queue, with their delays, in order.
     sent: Vec<(String, u32)>,
@@ -307,12 +309,12 @@ impl AssetStore for MemoryStore {
     async fn insert_proxy_upload(&self, upload: &UploadRecord) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
-        let open_proxy = tables.uploads.iter().any(|u| {
+        let open_or_completed_proxy = tables.uploads.iter().any(|u| {
             u.asset_id == upload.asset_id
                 && u.purpose == UploadPurpose::AudioProxy
-                && tables.open_uploads.contains(&u.id)
+                && (tables.open_uploads.contains(&u.id) || tables.completed_uploads.contains(&u.id))
         });
-        if open_proxy {
+        if open_or_completed_proxy {
             return Ok(false);
         }
         tables.uploads.push(upload.clone());
@@ -331,6 +333,9 @@ impl AssetStore for MemoryStore {
     ) -> Result<(), StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
+        if matches!(end, UploadEnd::Completed { .. }) && tables.open_uploads.contains(&upload_id.to_owned()) {
+            tables.completed_uploads.push(upload_id.to_owned());
+        }
         if purpose == UploadPurpose::AudioProxy {
             tables.open_uploads.retain(|id| id != upload_id);
             return Ok(());

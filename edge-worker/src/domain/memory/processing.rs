@@ -9,7 +9,7 @@ use roughcut_shared::credits::LedgerEntryType;
 use super::MemoryStore;
 use crate::domain::StoreError;
 use crate::domain::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
-use crate::domain::ports::LedgerRecord;
+use crate::domain::ports::{AppendOutcome, LedgerRecord, LedgerStore};
 use crate::domain::processing::{
     Blobs, Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
@@ -44,6 +44,30 @@ impl MemoryStore {
             }
         };
         change(&mut tables.facts[index].1)
+    }
+
+    /// Books a settlement's correction as D1 does: once per asset, a debit only while the account
+    /// covers it. True when nothing is due or it is booked.
+    async fn book_correction(&self, charge: &Charge) -> Result<bool, StoreError> {
+        let Some(correction) = &charge.correction else { return Ok(true) };
+        let booked = self.tables.borrow().ledger.iter().any(|e| {
+            e.asset_id.as_deref() == Some(charge.asset_id.as_str()) && e.entry_type == LedgerEntryType::Adjustment
+        });
+        if booked {
+            return Ok(true);
+        }
+        let entry = LedgerRecord {
+            id: correction.entry_id.clone(),
+            account_id: charge.account_id.clone(),
+            entry_type: LedgerEntryType::Adjustment,
+            delta: correction.delta,
+            asset_id: Some(charge.asset_id.clone()),
+            pipeline_id: None,
+            hold_id: None,
+            memo: Some(correction.memo.clone()),
+            created_at: charge.at,
+        };
+        Ok(LedgerStore::append_entry(self, &entry).await? == AppendOutcome::Appended)
     }
 
     /// Records an event unless its entity already has one of its type (D1's unique index).
@@ -319,9 +343,9 @@ impl ProcessingStore for MemoryStore {
                 memo: None,
                 created_at: charge.at,
             };
-            crate::domain::ports::LedgerStore::append_entry(self, &entry).await?
-                == crate::domain::ports::AppendOutcome::Appended
+            LedgerStore::append_entry(self, &entry).await? == AppendOutcome::Appended
         };
+        let paid = paid && self.book_correction(charge).await?;
         let settlement = match (paid, charge.proxy) {
             (true, true) => Settlement::Cuttable,
             (true, false) => Settlement::Ready,

@@ -137,7 +137,20 @@ pub struct Charge {
     pub event_id: String,
     /// Settle an audio proxy: cuttable without leaving the upload's states.
     pub proxy: bool,
+    /// For a video whose proxy was charged: the difference its own duration makes. The asset is
+    /// `ready` only once this is booked too; a debit the account cannot cover leaves it
+    /// `pending_payment` like any unpaid charge.
+    pub correction: Option<Correction>,
     pub at: Timestamp,
+}
+
+/// An `adjustment` of a charge already booked, at most one per asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub entry_id: String,
+    /// Credits to the account (negative: a debit).
+    pub delta: i64,
+    pub memo: String,
 }
 
 /// A recorded terminal event.

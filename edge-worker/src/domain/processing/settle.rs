@@ -2,25 +2,38 @@
 //! transaction as the state it leads to (`ready`, or cuttable for an audio proxy), or
 //! `pending_payment` when the account is short — activated oldest first by a top-up. When a video
 //! lands after its proxy was charged, a duration that differs by more than a second corrects the
-//! charge with an `adjustment`.
+//! charge with an `adjustment` booked in the same transaction: the asset is `ready` only once it
+//! is paid, and a repeated settlement books nothing twice.
 
-use super::{Charge, ProcessingDeps, ProcessingStore, RateCard, Settlement};
+use super::{Charge, Correction, ProcessingDeps, ProcessingStore, RateCard, Settlement};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::ports::{AppendOutcome, Clock, LedgerRecord};
-use roughcut_shared::credits::LedgerEntryType;
+use crate::domain::ports::Clock;
 
-fn charge(account_id: &str, asset_id: &str, credits: i64, proxy: bool, clock: &dyn Clock) -> Charge {
+/// What settling an asset of this duration charges: its started minutes, and for a video whose
+/// proxy was charged, the correction to the video's own duration.
+pub(super) async fn charge(
+    store: &dyn ProcessingStore,
+    clock: &dyn Clock,
+    rate_card: RateCard,
+    account_id: &str,
+    asset_id: &str,
+    duration_ms: u64,
+    proxy: bool,
+) -> Result<Charge, StoreError> {
+    let credits = rate_card.credits_for(duration_ms);
     let at = clock.now();
-    Charge {
+    let correction = if proxy { None } else { proxy_correction(store, clock, asset_id, duration_ms, credits).await? };
+    Ok(Charge {
         account_id: account_id.to_owned(),
         asset_id: asset_id.to_owned(),
         credits,
         entry_id: new_id(IdKind::LedgerEntry, at),
         event_id: new_id(IdKind::Event, at),
         proxy,
+        correction,
         at,
-    }
+    })
 }
 
 /// Settles an asset (or its audio proxy) whose processing, transcription included, succeeded.
@@ -31,44 +44,30 @@ pub async fn after_processing(
     duration_ms: u64,
     proxy: bool,
 ) -> Result<Settlement, StoreError> {
-    let due = deps.config.rate_card.credits_for(duration_ms);
-    if !proxy {
-        correct_proxy_charge(deps, account_id, asset_id, duration_ms, due).await?;
-    }
-    deps.store.settle(&charge(account_id, asset_id, due, proxy, deps.clock)).await
+    let charge = charge(deps.store, deps.clock, deps.config.rate_card, account_id, asset_id, duration_ms, proxy);
+    deps.store.settle(&charge.await?).await
 }
 
 /// The proxy's charge stands unless the video's duration differs from the proxy's by more than a
-/// second and its price differs too; then the difference is booked as an adjustment.
-async fn correct_proxy_charge(
-    deps: ProcessingDeps<'_>,
-    account_id: &str,
+/// second and its price differs too; then the difference is due as an adjustment. Once booked,
+/// `charged` equals the price, so a repeated settlement asks for nothing more.
+async fn proxy_correction(
+    store: &dyn ProcessingStore,
+    clock: &dyn Clock,
     asset_id: &str,
     duration_ms: u64,
     due: i64,
-) -> Result<(), StoreError> {
-    let facts = deps.store.facts(asset_id).await?;
-    let (Some(charged), Some(proxy_ms)) = (facts.charged, facts.proxy_duration_ms) else { return Ok(()) };
+) -> Result<Option<Correction>, StoreError> {
+    let facts = store.facts(asset_id).await?;
+    let (Some(charged), Some(proxy_ms)) = (facts.charged, facts.proxy_duration_ms) else { return Ok(None) };
     if proxy_ms.abs_diff(duration_ms) <= 1000 || charged == due {
-        return Ok(());
+        return Ok(None);
     }
-    let now = deps.clock.now();
-    let entry = LedgerRecord {
-        id: new_id(IdKind::LedgerEntry, now),
-        account_id: account_id.to_owned(),
-        entry_type: LedgerEntryType::Adjustment,
+    Ok(Some(Correction {
+        entry_id: new_id(IdKind::LedgerEntry, clock.now()),
         delta: charged - due,
-        asset_id: Some(asset_id.to_owned()),
-        pipeline_id: None,
-        hold_id: None,
-        memo: Some(format!("Charge corrected to the video's duration: {due} credits instead of {charged}.")),
-        created_at: now,
-    };
-    if deps.ledger.append_entry(&entry).await? != AppendOutcome::Appended {
-        // a debit the account cannot cover: the asset stays usable, the operator sees the log
-        deps.log.error(asset_id, &format!("charge correction of {} credits not booked", entry.delta));
-    }
-    Ok(())
+        memo: format!("Charge corrected to the video's duration: {due} credits instead of {charged}."),
+    }))
 }
 
 /// After a top-up: the account's `pending_payment` assets settle oldest first, until one does not
@@ -82,8 +81,8 @@ pub async fn activate_unpaid(
 ) -> Result<u32, StoreError> {
     let mut activated = 0;
     for (asset_id, duration_ms) in store.unpaid_assets(account_id, 100).await? {
-        let credits = rate_card.credits_for(duration_ms);
-        match store.settle(&charge(account_id, &asset_id, credits, false, clock)).await? {
+        let charge = charge(store, clock, rate_card, account_id, &asset_id, duration_ms, false).await?;
+        match store.settle(&charge).await? {
             Settlement::Ready => activated += 1,
             Settlement::PendingPayment => break,
             Settlement::Cuttable | Settlement::Unchanged => {}

@@ -287,36 +287,94 @@ fn unpaid_assets_are_activated_oldest_first() {
     );
 }
 
+impl World {
+    /// A video still uploading whose audio proxy of `proxy_ms` landed and was settled; then the
+    /// video lands and is queued. Returns the video's job.
+    fn proxy_then_video(&self, account: &str, proxy_ms: u64) -> String {
+        let video_job = self.uploaded(account, "ast_1");
+        let mut asset = self.asset(account, "ast_1");
+        asset.state = AssetState::PendingUpload;
+        self.platform.store.replace_asset(asset);
+        let input = MediaInput { object_key: "proxy".into(), size_bytes: 100 };
+        let now = self.platform.clock.now();
+        let proxy =
+            JobRecord::new(JobKind::ProcessAudioProxy, account, "ast_1", serde_json::to_string(&input).ok(), now);
+        block_on(self.platform.store.submit(&proxy)).expect("proxy job");
+        block_on(run::start_attempt(self.deps(), &proxy.id)).expect("start");
+        block_on(run::report(self.deps(), &proxy.id, 1, processed(proxy_ms, 0))).expect("report");
+        let asset = self.asset(account, "ast_1");
+        assert_eq!((asset.state, asset.cuttable), (AssetState::PendingUpload, true), "cuttable before the video lands");
+        let mut asset = self.asset(account, "ast_1");
+        asset.state = AssetState::Processing;
+        self.platform.store.replace_asset(asset);
+        video_job
+    }
+
+    fn adjustments(&self, account: &str) -> Vec<i64> {
+        let page = crate::domain::page::Page::parse(Some(100), None).expect("page");
+        let history = block_on(crate::domain::ports::LedgerStore::history(&self.platform.store, account, page));
+        history
+            .expect("history")
+            .items
+            .iter()
+            .filter(|e| e.entry_type.as_str() == "adjustment")
+            .map(|e| e.delta)
+            .collect()
+    }
+}
+
 #[test]
 fn an_audio_proxy_makes_the_asset_cuttable_and_the_video_corrects_the_charge() {
     let world = World::new(false);
     let account = world.account(10);
-    let video_job = world.uploaded(&account, "ast_1");
-    // the video is still uploading while its proxy lands: back to pending_upload, a proxy job
-    {
-        let store = &world.platform.store;
-        let mut asset = world.asset(&account, "ast_1");
-        asset.state = AssetState::PendingUpload;
-        store.replace_asset(asset);
-    }
-    let input = MediaInput { object_key: "proxy".into(), size_bytes: 100 };
-    let now = world.platform.clock.now();
-    let proxy = JobRecord::new(JobKind::ProcessAudioProxy, &account, "ast_1", serde_json::to_string(&input).ok(), now);
-    block_on(world.platform.store.submit(&proxy)).expect("proxy job");
-    block_on(run::start_attempt(world.deps(), &proxy.id)).expect("start");
-    block_on(run::report(world.deps(), &proxy.id, 1, processed(61_000, 0))).expect("report");
-    let asset = world.asset(&account, "ast_1");
-    assert_eq!((asset.state, asset.cuttable), (AssetState::PendingUpload, true), "cuttable before the video lands");
+    let video_job = world.proxy_then_video(&account, 61_000);
     assert_eq!(world.balance(&account), 8, "61 s cost 2 credits");
-
-    // the video lands and is 125 s long (the proxy said 61 s): its price, 3, corrects the charge
-    let mut asset = world.asset(&account, "ast_1");
-    asset.state = AssetState::Processing;
-    world.platform.store.replace_asset(asset);
+    // the video is 125 s long (the proxy said 61 s): its price, 3, corrects the charge
     block_on(run::start_attempt(world.deps(), &video_job)).expect("start");
     block_on(run::report(world.deps(), &video_job, 1, processed(125_000, 0))).expect("report");
     let asset = world.asset(&account, "ast_1");
     assert_eq!((asset.state, asset.duration_ms), (AssetState::Ready, Some(125_000)));
     assert_eq!(world.consumed(&account), 1, "one consume_asset for the proxy and the video together");
     assert_eq!(world.balance(&account), 7, "the video's 125 s cost 3: one more credit as an adjustment");
+    assert_eq!(world.adjustments(&account), [-1]);
+}
+
+#[test]
+fn a_correction_the_account_cannot_cover_leaves_the_video_unpaid_until_a_top_up() {
+    let world = World::new(false);
+    let account = world.account(2);
+    let video_job = world.proxy_then_video(&account, 61_000);
+    assert_eq!(world.balance(&account), 0, "the proxy took both credits");
+    block_on(run::start_attempt(world.deps(), &video_job)).expect("start");
+    block_on(run::report(world.deps(), &video_job, 1, processed(125_000, 0))).expect("report");
+    let asset = world.asset(&account, "ast_1");
+    assert_eq!(asset.state, AssetState::PendingPayment, "a third minute nobody paid for is not ready");
+    assert!(world.adjustments(&account).is_empty());
+    let store = &world.platform.store;
+    let grant = GrantCredits { delta: 1, entry_type: GrantType::Topup, memo: None };
+    block_on(ledger::grant(&world.platform.services(), &account, &grant)).expect("topup");
+    assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
+    assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
+    assert_eq!((world.balance(&account), world.adjustments(&account)), (0, vec![-1]));
+    let events = block_on(store.events(&account)).expect("events");
+    let kinds: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(kinds, ["asset.pending_payment", "asset.ready"]);
+}
+
+#[test]
+fn racing_settlements_book_a_correction_once() {
+    let world = World::new(false);
+    let account = world.account(10);
+    world.proxy_then_video(&account, 61_000);
+    // two reports of the video read the same facts before either settles
+    let store = &world.platform.store;
+    let (clock, rates) = (&world.platform.clock, RateCard::default());
+    let first =
+        block_on(super::settle::charge(store, clock, rates, &account, "ast_1", 185_000, false)).expect("charge");
+    let second =
+        block_on(super::settle::charge(store, clock, rates, &account, "ast_1", 185_000, false)).expect("charge");
+    assert!(first.correction.is_some() && second.correction.is_some());
+    assert_eq!(block_on(store.settle(&first)), Ok(Settlement::Ready));
+    assert_eq!(block_on(store.settle(&second)), Ok(Settlement::Unchanged));
+    assert_eq!((world.balance(&account), world.adjustments(&account)), (6, vec![-2]), "185 s cost 4 credits");
 }

@@ -355,6 +355,40 @@ mod tests {
             "the video goes on uploading"
         );
         assert_eq!(world.jobs.0.borrow().last().map(|j| j.kind.as_str()), Some("process_audio_proxy"));
+        assert!(
+            matches!(
+                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
+                Err(crate::domain::DomainError::Conflict(_))
+            ),
+            "a completed proxy was charged for its duration: a second one would replace it for free"
+        );
+    }
+
+    #[test]
+    fn a_refused_audio_proxy_may_be_sent_again() {
+        let (world, account, asset, _) = new_world(30_000);
+        let services = world.platform.services();
+        let principal = Principal { account_id: account.clone(), key_id: String::new() };
+        let links = Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
+        let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
+        let project_id = block_on(services.assets.asset(&account, &asset)).expect("store").expect("asset").project_id;
+        let request = CreateAsset {
+            project_id: project_id.expect("project"),
+            size_bytes: 30_000,
+            filename: Some("talk.mov".into()),
+            content_type: None,
+            language: None,
+        };
+        let (video, _) = block_on(assets::create(&services, &principal, &request, links, ttl)).expect("video");
+        let proxy =
+            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)).expect("proxy");
+        let proxy_id = proxy.upload_url.rsplit('/').next().expect("id").to_owned();
+        let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";
+        let refused = block_on(patch(world.deps(), &account, &proxy_id, 0, None, None, &mut body(html, 100)));
+        assert_eq!(refused, Err(UploadError::UnsupportedMedia));
+        assert_eq!(asset_state(&world, &account, &video.id).0, AssetState::PendingUpload, "the video goes on");
+        block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl))
+            .expect("a proxy that was refused was never charged: another may replace it");
     }
 
     #[test]
