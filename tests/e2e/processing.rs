@@ -28,6 +28,7 @@ pub fn tests() -> Vec<Test> {
             a_video_longer_than_its_proxy_waits_for_the_difference,
         ),
         ("processing::users_bring_their_own_transcript", users_bring_their_own_transcript),
+        ("processing::deleted_while_processed_then_restored", deleted_while_processed_then_restored_reaches_ready),
     ]
 }
 
@@ -378,6 +379,25 @@ fn a_video_longer_than_its_proxy_waits_for_the_difference(stack: &Stack) {
         (consumed(&account).len(), account.api.get("/v1/credits/balance").expect(200).json()["balance"].clone()),
         (1, json!(0))
     );
+}
+
+/// Deleted the moment its last byte lands, while it is processed: its results are refused while it
+/// is deleted. Restored, it is processed (again, if its job had ended) and becomes `ready`.
+fn deleted_while_processed_then_restored_reaches_ready(stack: &Stack) {
+    let (account, project) = stack.funded_account("deleted while processed", 10);
+    let file = ffmpeg("deleted.m4a", &["-f", "lavfi", "-i", &sine(90), "-ac", "1", "-c:a", "aac", "-b:a", "32k"]);
+    let id = account.upload_file(&project, &file);
+    account.api.delete(&format!("/v1/assets/{id}")).expect(204);
+    let started = Instant::now();
+    while jobs_of(stack, &id).iter().any(|j| j["state"] == "queued" || j["state"] == "running") {
+        assert!(started.elapsed() < Duration::from_secs(60), "the job never ended: {:?}", jobs_of(stack, &id));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let restored = account.api.post(&format!("/v1/assets/{id}/restore"), &json!({})).expect(200).json();
+    assert_eq!(restored["state"], "processing", "{restored}");
+    let asset = settled(stack, &account, &id, Duration::from_secs(60), false);
+    assert_eq!(asset["state"], "ready", "{asset}");
+    assert_eq!(consumed(&account).len(), 1, "charged once");
 }
 
 fn a_killed_container_is_retried(stack: &Stack) {

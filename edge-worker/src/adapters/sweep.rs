@@ -1,18 +1,17 @@
 //! The scheduled sweep: expired uploads ended by their Durable Objects (which hold their
-//! multipart uploads), and the bytes of assets deleted longer than the grace — the upload, its
-//! audio proxy and what processing derived from them — purged from R2.
+//! multipart uploads), and what assets deleted longer than the grace left behind purged (see
+//! `assets::purge_deleted`).
 
 use worker::{Env, Request, RequestInit};
 
 use super::d1::D1Store;
-use super::platform::WorkerClock;
+use super::jobs::QueueJobs;
+use super::platform::{ConsoleLog, WorkerClock};
 use super::r2::R2Objects;
 use super::upload_object::EXPIRE_SUFFIX;
-use crate::domain::assets::RESTORE_GRACE_MS;
+use crate::domain::assets::{self, RESTORE_GRACE_MS};
 use crate::domain::ports::{AssetStore, Clock};
-use crate::domain::processing::Blobs;
 use crate::domain::time::Timestamp;
-use crate::domain::uploads::session::UploadObjects;
 
 /// Per run: a cron firing every few minutes catches up with any backlog.
 const BATCH: u32 = 100;
@@ -33,15 +32,10 @@ pub async fn run(env: &Env) -> Result<(), String> {
         }
     }
     let bucket = env.bucket("MEDIA").map_err(|e| format!("R2 binding MEDIA: {e}"))?;
+    let queue = env.queue("JOBS").map_err(|e| format!("queue binding JOBS: {e}"))?;
+    let (blobs, queue) = (R2Objects::new(bucket), QueueJobs::new(&store, queue));
+    let services = store.services(&queue, &blobs, &ConsoleLog);
     let grace_start = Timestamp(now.0 - RESTORE_GRACE_MS);
-    let purgeable = store.purgeable_assets(grace_start, BATCH).await.map_err(|e| e.to_string())?;
-    let blobs = R2Objects::new(bucket);
-    for (asset_id, object_key) in purgeable {
-        for prefix in crate::domain::assets::byte_prefixes(&asset_id) {
-            blobs.delete_prefix(&prefix).await.map_err(|e| format!("purging {asset_id}: {e}"))?;
-        }
-        UploadObjects::delete(&blobs, &object_key).await.map_err(|e| format!("purging {asset_id}: {e}"))?;
-        store.mark_purged(&asset_id).await.map_err(|e| e.to_string())?;
-    }
+    assets::purge_deleted(&services, grace_start, BATCH).await.map_err(|e| format!("purging: {e:?}"))?;
     Ok(())
 }

@@ -8,8 +8,10 @@ use roughcut_shared::assets::{
 use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
+use super::jobs::{JobKind, JobState};
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
+use super::processing::MediaInput;
 use super::time::Timestamp;
 use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
@@ -216,7 +218,26 @@ pub async fn restore(
     if !services.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
         return Err(NOT_FOUND);
     }
-    get(services, principal, asset_id, links).await
+    let record = services.assets.asset(&principal.account_id, asset_id).await?.ok_or(NOT_FOUND)?;
+    if record.state == AssetState::Processing {
+        resume_processing(services, &record).await?;
+    }
+    Ok(to_dto(&record, links))
+}
+
+/// Processing results are recorded only on a `processing` asset, so those of an asset deleted
+/// while it was processed were refused. Restored, it is processed again, unless a job of its own
+/// is still open and will record its results now.
+async fn resume_processing(services: &Services<'_>, record: &AssetRecord) -> Result<(), DomainError> {
+    let jobs = services.jobs.jobs_of(&record.id).await?;
+    let Some(object_key) = record.object_key.clone() else { return Ok(()) };
+    if jobs.iter().any(|job| matches!(job.state, JobState::Queued | JobState::Running)) {
+        return Ok(());
+    }
+    let input = MediaInput { object_key, size_bytes: record.size_bytes.unwrap_or(0) };
+    let job = input.job(JobKind::ProcessAsset, &record.account_id, &record.id, services.clock.now())?;
+    services.queue.submit(&job).await?;
+    Ok(())
 }
 
 /// An upload's size: 64 bytes (less is no media) to 50 GiB (413 above).
@@ -350,6 +371,27 @@ fn download_url(record: &AssetRecord, links: Links<'_>) -> Option<String> {
     });
     let content_type = record.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
     Some(signer.url(links.origin, &Grant { object_key: object_key.clone(), filename, content_type }, links.now))
+}
+
+/// Purges what assets deleted before `deleted_before` (restorable no more) left behind: their
+/// renders (rows and outputs), their upload and audio proxy, and what processing derived from
+/// them. Their rows stay, `deleted`. Returns how many it purged.
+pub async fn purge_deleted(
+    services: &Services<'_>,
+    deleted_before: Timestamp,
+    limit: u32,
+) -> Result<usize, DomainError> {
+    let purgeable = services.assets.purgeable_assets(deleted_before, limit).await?;
+    for asset_id in &purgeable {
+        for render in services.renders.asset_renders(asset_id).await? {
+            super::renders::remove(services, &render).await?;
+        }
+        for prefix in byte_prefixes(asset_id) {
+            services.blobs.delete_prefix(&prefix).await?;
+        }
+        services.assets.mark_purged(asset_id).await?;
+    }
+    Ok(purgeable.len())
 }
 
 /// Where an asset's bytes live in R2: its upload and audio proxy (`assets/{id}/`), and all that

@@ -242,12 +242,8 @@ pub trait AssetStore {
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError>;
     /// Open uploads whose `expires_at` is before `now`, oldest first, at most `limit`.
     async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
-    /// `(asset id, object key)` of assets deleted before `deleted_before` whose bytes remain.
-    async fn purgeable_assets(
-        &self,
-        deleted_before: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError>;
+    /// The ids of assets deleted before `deleted_before` whose bytes remain.
+    async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
     /// Records that an asset's bytes are gone (it can no longer be restored).
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError>;
 }

@@ -198,12 +198,13 @@ impl CutStore for D1Store {
         let millis = |seconds: f64| number((seconds * 1000.0).round() as i64);
         let mut statements = Vec::new();
         if let Some(asset) = &completed.srt_asset {
-            // first (the cut's row refers to it), and only with the completion it belongs to
+            // first (the cut's row refers to it), and only with the completion it belongs to: a cut
+            // deleted while it was planned makes no captions asset
             statements.push(self.statement(
                 "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, \
                  content_type, language, size_bytes, object_key, source_asset_id, created_at, updated_at) \
                  SELECT ?1, ?2, ?3, ?4, 'ready', 0, ?5, ?6, ?7, ?8, ?9, ?10, c.asset_id, ?11, ?11 \
-                 FROM cuts c WHERE c.id = ?12 AND c.state = 'processing'",
+                 FROM cuts c WHERE c.id = ?12 AND c.state = 'processing' AND c.deleted_at IS NULL",
                 &[
                     text(&asset.id),
                     text(&asset.account_id),
@@ -224,7 +225,7 @@ impl CutStore for D1Store {
         statements.push(self.statement(
             "UPDATE cuts SET state = 'completed', plan_json = ?2, plan_object_key = ?3, kept_duration_ms = ?4, \
              source_duration_ms = ?5, transcript_key = ?6, srt_asset_id = ?7, completed_at = ?8 \
-             WHERE id = ?1 AND state = 'processing'",
+             WHERE id = ?1 AND state = 'processing' AND deleted_at IS NULL",
             &[
                 text(cut_id),
                 optional_text(plan_json.as_deref()),

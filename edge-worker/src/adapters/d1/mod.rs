@@ -653,19 +653,14 @@ impl AssetStore for D1Store {
         Ok(())
     }
 
-    async fn purgeable_assets(
-        &self,
-        deleted_before: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             id: String,
-            object_key: String,
         }
         let rows = self
             .statement(
-                "SELECT id, object_key FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
+                "SELECT id FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
                  AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
                 &[time(deleted_before), JsValue::from_f64(f64::from(limit))],
             )?
@@ -674,7 +669,7 @@ impl AssetStore for D1Store {
             .map_err(store_error)?
             .results::<Row>()
             .map_err(store_error)?;
-        Ok(rows.into_iter().map(|row| (row.id, row.object_key)).collect())
+        Ok(rows.into_iter().map(|row| row.id).collect())
     }
 
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {

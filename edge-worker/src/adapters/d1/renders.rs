@@ -184,6 +184,10 @@ impl RenderStore for D1Store {
         self.renders_matching("a.project_id = ?1 AND r.account_id = ?2", &[text(project_id), text(account_id)]).await
     }
 
+    async fn asset_renders(&self, asset_id: &str) -> Result<Vec<RenderRecord>, StoreError> {
+        self.renders_matching("r.asset_id = ?1", &[text(asset_id)]).await
+    }
+
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {
         Ok(self.execute("DELETE FROM renders WHERE id = ?1", &[text(render_id)]).await? > 0)
     }

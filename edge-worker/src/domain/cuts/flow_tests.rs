@@ -171,3 +171,52 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     block_on(delete(&services, &principal, &cut.id)).expect("delete");
     assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
 }
+
+/// Blobs that delete the cut while its captions are written: the user's `DELETE` landing while
+/// the planner runs.
+struct DeletedMidway<'a> {
+    platform: &'a MemoryPlatform,
+    principal: &'a Principal,
+    cut_id: &'a str,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Blobs for DeletedMidway<'_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::domain::StoreError> {
+        self.platform.store.get(key).await
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), crate::domain::StoreError> {
+        if key.ends_with("captions.srt") {
+            delete(&self.platform.services(), self.principal, self.cut_id).await.expect("delete");
+        }
+        self.platform.store.put(key, bytes, content_type).await
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), crate::domain::StoreError> {
+        self.platform.store.delete_prefix(prefix).await
+    }
+}
+
+#[test]
+fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
+    let platform = MemoryPlatform::default();
+    let config = processing_config(None);
+    let services = platform.services();
+    let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
+    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
+    let blobs = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
+    for (job_id, _) in platform.store.sent_jobs() {
+        let deps = ProcessingDeps { blobs: &blobs, ..deps(&platform, &config) };
+        block_on(crate::domain::processing::run::start_attempt(deps, &job_id)).expect("job");
+    }
+    assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
+    let page = crate::domain::page::Page::parse(Some(100), None).expect("page");
+    let listed = block_on(platform.store.list_assets(&principal.account_id, &Default::default(), page)).expect("list");
+    let types: Vec<_> = listed.items.iter().map(|a| a.asset_type).collect();
+    assert_eq!(types, [Some(AssetType::Audio)], "no CUT_FILE asset for a deleted cut");
+    let prefix = crate::domain::processing::output_prefix(&asset_id, &cut.id);
+    assert!(!platform.store.blob_keys().iter().any(|k| k.starts_with(&prefix)), "its captions are gone");
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    assert!(!events.iter().any(|e| e.entity_id == cut.id), "no event of a deleted cut");
+}

@@ -16,7 +16,7 @@ use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::{AttemptEnd, JobRecord};
 use crate::domain::ports::AssetRecord;
-use crate::domain::processing::{ProcessingDeps, output_key};
+use crate::domain::processing::{ProcessingDeps, output_key, output_prefix};
 
 /// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this
 /// large slow every list).
@@ -40,7 +40,10 @@ pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreE
     deps.cuts.start_cut(&cut.id, now).await?;
     match planned(deps, &cut).await? {
         Ok(completed) => {
-            deps.cuts.complete_cut(&cut.id, &completed).await?;
+            if !deps.cuts.complete_cut(&cut.id, &completed).await? {
+                // deleted while it was planned: the captions and plan written for it go too
+                deps.blobs.delete_prefix(&output_prefix(&cut.asset_id, &cut.id)).await?;
+            }
         }
         Err(Unplannable(code, message)) => {
             deps.log.error(&job.id, &format!("cut {} not planned: {message}", cut.id));

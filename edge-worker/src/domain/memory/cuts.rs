@@ -106,18 +106,20 @@ impl CutStore for MemoryStore {
 
     async fn complete_cut(&self, cut_id: &str, completed: &CompletedCut) -> Result<bool, StoreError> {
         self.check()?;
-        let done = self.change_cut(cut_id, |cut| {
-            let running = cut.state == CutState::Processing;
-            if running {
-                cut.state = CutState::Completed;
-                cut.plan = if completed.plan_key.is_some() { None } else { Some(completed.plan.clone()) };
-                cut.plan_key = completed.plan_key.clone();
-                cut.transcript_key = completed.transcript_key.clone();
-                cut.srt_asset_id = completed.srt_asset.as_ref().map(|a| a.id.clone());
-                cut.completed_at = Some(completed.at);
-            }
-            running
-        });
+        let deleted = self.tables.borrow().deleted_cuts.iter().any(|id| id == cut_id);
+        let done = !deleted
+            && self.change_cut(cut_id, |cut| {
+                let running = cut.state == CutState::Processing;
+                if running {
+                    cut.state = CutState::Completed;
+                    cut.plan = if completed.plan_key.is_some() { None } else { Some(completed.plan.clone()) };
+                    cut.plan_key = completed.plan_key.clone();
+                    cut.transcript_key = completed.transcript_key.clone();
+                    cut.srt_asset_id = completed.srt_asset.as_ref().map(|a| a.id.clone());
+                    cut.completed_at = Some(completed.at);
+                }
+                running
+            });
         if done {
             if let Some(asset) = &completed.srt_asset {
                 self.tables.borrow_mut().assets.push(asset.clone());

@@ -26,6 +26,11 @@ impl MemoryStore {
         self.tables.borrow().sent.clone()
     }
 
+    /// The keys of every stored object.
+    pub fn blob_keys(&self) -> Vec<String> {
+        self.tables.borrow().blobs.iter().map(|(key, _)| key.clone()).collect()
+    }
+
     /// Overwrites an asset's record (tests put assets in the states other flows would).
     pub fn replace_asset(&self, asset: crate::domain::ports::AssetRecord) {
         let mut tables = self.tables.borrow_mut();

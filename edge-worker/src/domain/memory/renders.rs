@@ -82,6 +82,11 @@ impl RenderStore for MemoryStore {
         Ok(tables.renders.iter().filter(|r| r.account_id == account_id && in_project(&r.asset_id)).cloned().collect())
     }
 
+    async fn asset_renders(&self, asset_id: &str) -> Result<Vec<RenderRecord>, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().renders.iter().filter(|r| r.asset_id == asset_id).cloned().collect())
+    }
+
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();

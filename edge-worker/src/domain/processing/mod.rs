@@ -15,7 +15,7 @@ use roughcut_shared::jobs::{MediaJob, SpeechFormat};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use super::jobs::{JobQueue, JobStore};
+use super::jobs::{JobKind, JobQueue, JobRecord, JobStore};
 use super::ports::{AssetStore, Clock, LedgerStore, Log};
 use super::time::Timestamp;
 use transcribe::Transcriber;
@@ -58,6 +58,20 @@ pub struct ProcessingConfig {
 pub struct MediaInput {
     pub object_key: String,
     pub size_bytes: u64,
+}
+
+impl MediaInput {
+    /// The job of `kind` that processes these bytes of `asset_id`.
+    pub fn job(
+        &self,
+        kind: JobKind,
+        account_id: &str,
+        asset_id: &str,
+        now: Timestamp,
+    ) -> Result<JobRecord, StoreError> {
+        let payload = serde_json::to_string(self).map_err(|e| StoreError(format!("job payload: {e}")))?;
+        Ok(JobRecord::new(kind, account_id, asset_id, Some(payload), now))
+    }
 }
 
 /// A speech chunk the container wrote, where it lies in R2 and in the source.
@@ -255,7 +269,12 @@ impl std::fmt::Debug for ProcessingDeps<'_> {
 /// Where a job's output named `name` is stored: beside its subject, per job, so that a retry or a
 /// later job never mixes its files with another's.
 pub fn output_key(subject_id: &str, job_id: &str, name: &str) -> String {
-    format!("derived/{subject_id}/{job_id}/{name}")
+    format!("{}{name}", output_prefix(subject_id, job_id))
+}
+
+/// Where all of one job's outputs are stored.
+pub fn output_prefix(subject_id: &str, job_id: &str) -> String {
+    format!("derived/{subject_id}/{job_id}/")
 }
 
 #[cfg(test)]

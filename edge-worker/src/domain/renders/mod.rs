@@ -77,6 +77,8 @@ pub trait RenderStore {
     ) -> Result<Listed<RenderRecord>, StoreError>;
     /// Every render of the project's assets, whatever their state or their asset's.
     async fn project_renders(&self, account_id: &str, project_id: &str) -> Result<Vec<RenderRecord>, StoreError>;
+    /// Every render of the asset, whatever its state or the asset's.
+    async fn asset_renders(&self, asset_id: &str) -> Result<Vec<RenderRecord>, StoreError>;
     /// Removes the row; `false` when there was none.
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError>;
     async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError>;

@@ -192,3 +192,31 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
 }
+
+#[test]
+fn a_purged_asset_takes_its_renders_outputs_with_it() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let keys = [
+        format!("assets/{asset_id}/source"),
+        crate::domain::processing::output_key(&asset_id, "job_1", "analysis.bin"),
+        crate::domain::processing::output_key(&render.id, "job_2", "render"),
+    ];
+    for key in &keys {
+        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
+    }
+    block_on(crate::domain::assets::delete(&services, &principal, &asset_id)).expect("delete");
+    let deleted_at = platform.clock.now();
+    // within the grace everything stays, for a restore
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, deleted_at, 10)), Ok(0));
+    assert!(keys.iter().all(|key| block_on(platform.store.get(key)).expect("get").is_some()));
+    let after_grace = Timestamp(deleted_at.0 + 1);
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, after_grace, 10)), Ok(1));
+    for key in &keys {
+        assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
+    }
+    assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none(), "the render's row too");
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, after_grace, 10)), Ok(0), "once");
+}

@@ -10,7 +10,7 @@ use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::assets::type_of_container;
-use crate::domain::jobs::{JobKind, JobQueue, JobRecord};
+use crate::domain::jobs::{JobKind, JobQueue};
 use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
 use crate::domain::processing::MediaInput;
 use roughcut_engine::Container;
@@ -142,9 +142,7 @@ pub async fn patch(
             UploadPurpose::AudioProxy => JobKind::ProcessAudioProxy,
         };
         let input = MediaInput { object_key: session.object_key.clone(), size_bytes: session.length };
-        let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("job payload: {e}")))?;
-        let job = JobRecord::new(kind, &session.account_id, &session.asset_id, Some(payload), now);
-        deps.jobs.submit(&job).await?;
+        deps.jobs.submit(&input.job(kind, &session.account_id, &session.asset_id, now)?).await?;
     }
     Ok(session)
 }
