@@ -24,6 +24,7 @@ pub fn tests() -> Vec<Test> {
         ("cuts::a_users_transcript_cuts_pauses_fillers_and_the_abandoned_take", with_users_transcript),
         ("cuts::a_transcribed_recording_cuts_the_same", with_transcriber),
         ("cuts::idempotency_gates_validation_and_isolation", idempotency_gates_validation_and_isolation),
+        ("cuts::identical_requests_racing_make_one_cut_and_one_render", identical_requests_racing_make_one),
     ]
 }
 
@@ -458,4 +459,58 @@ fn idempotency_gates_validation_and_isolation(stack: &Stack) {
     account.api.get(&format!("/v1/cuts/{scripted_id}")).expect_error(404, "not_found");
     account.api.post(&format!("/v1/assets/{asset_id}/restore"), &json!({})).expect(200);
     account.api.get(&format!("/v1/cuts/{scripted_id}")).expect(200);
+}
+
+/// Twenty identical `POST /v1/cuts` (and `/v1/renders`) at once make one resource. The local stack
+/// runs D1 one statement at a time, so the schema's own guarantee is checked too: a second live
+/// row with the same signature is refused by D1 itself, as production D1 (which gives concurrent
+/// requests no order) must refuse it.
+fn identical_requests_racing_make_one(stack: &Stack) {
+    let (account, project) = stack.funded_account("racing requests", 5);
+    let file = scratch("racing.m4a");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300:duration=5", "-c:a", "aac"])
+        .arg(&file)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let asset_id = account.upload_file(&project, &file);
+    assert_eq!(ready(&account, &asset_id)["state"], "ready");
+    let race = |path: &str, body: &Value| -> BTreeSet<(u16, String)> {
+        std::thread::scope(|scope| {
+            let requests: Vec<_> = (0..20)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let reply = account.api.post(path, body);
+                        (reply.status, reply.json()["id"].as_str().unwrap_or_default().to_owned())
+                    })
+                })
+                .collect();
+            requests.into_iter().map(|r| r.join().expect("request")).collect()
+        })
+    };
+    for (path, body, table) in [
+        ("/v1/cuts", json!({ "asset_id": asset_id }), "cuts"),
+        ("/v1/renders", json!({ "asset_id": asset_id, "output": { "format": "m4a" } }), "renders"),
+    ] {
+        let replies = race(path, &body);
+        let ids: BTreeSet<&str> = replies.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(ids.len(), 1, "{path}: one resource for twenty identical requests: {replies:?}");
+        assert!(replies.iter().all(|(status, _)| *status == 200 || *status == 201), "{replies:?}");
+        let id = ids.into_iter().next().unwrap_or_default();
+        let twin = match table {
+            "cuts" => format!(
+                "INSERT INTO cuts (id, account_id, asset_id, signature, state, options_json, created_at) \
+                 SELECT 'cut_twin', account_id, asset_id, signature, 'pending', options_json, created_at \
+                 FROM cuts WHERE id = '{id}'"
+            ),
+            _ => format!(
+                "INSERT INTO renders (id, account_id, asset_id, signature, state, output_json, created_at) \
+                 SELECT 'rnd_twin', account_id, asset_id, signature, 'pending', output_json, created_at \
+                 FROM renders WHERE id = '{id}'"
+            ),
+        };
+        let refused = stack.d1_execute(&twin).expect_err("D1 refuses a second live row with the signature");
+        assert!(refused.contains("UNIQUE constraint failed"), "{table}: {refused}");
+    }
 }

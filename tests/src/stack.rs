@@ -220,6 +220,35 @@ impl Stack {
         command
     }
 
+    /// Runs `sql` on the stack's local D1 database with `wrangler d1 execute`, beside the running
+    /// worker (as an operator would), to test what the schema itself enforces. The error is
+    /// wrangler's output.
+    pub fn d1_execute(&self, sql: &str) -> Result<String, String> {
+        let root = repo_root();
+        let mut attempts = 0;
+        loop {
+            let output = Command::new(root.join("node_modules/.bin/wrangler"))
+                .current_dir(&root)
+                .args(["d1", "execute", "DB", "--local", "--persist-to"])
+                .arg(&self.state_dir)
+                .args(["--command", sql])
+                .env("CI", "1")
+                .output()
+                .map_err(|e| format!("wrangler: {e}"))?;
+            let text =
+                format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            if output.status.success() {
+                return Ok(text);
+            }
+            // the running worker may hold SQLite's lock for a moment
+            attempts += 1;
+            if attempts == 5 || !(text.contains("SQLITE_BUSY") || text.contains("database is locked")) {
+                return Err(text);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     /// Runs the scheduled sweep now (`wrangler dev --test-scheduled`), as the cron would.
     pub fn run_cron(&self) -> Result<(), String> {
         let url = format!("{}/__scheduled?cron=*/10+*+*+*+*", self.base_url);

@@ -98,10 +98,10 @@ impl D1Store {
 
 #[async_trait(?Send)]
 impl CutStore for D1Store {
-    async fn insert_cut(&self, cut: &CutRecord) -> Result<(), StoreError> {
+    async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError> {
         let options = serde_json::to_string(&cut.options).map_err(|e| StoreError(format!("options JSON: {e}")))?;
-        self.execute(
-            "INSERT INTO cuts (id, account_id, asset_id, signature, state, script, options_json, created_at) \
+        let inserted = self.execute(
+            "INSERT OR IGNORE INTO cuts (id, account_id, asset_id, signature, state, script, options_json, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[
                 text(&cut.id),
@@ -115,7 +115,7 @@ impl CutStore for D1Store {
             ],
         )
         .await?;
-        Ok(())
+        Ok(inserted > 0)
     }
 
     async fn cut(&self, account_id: &str, cut_id: &str) -> Result<Option<CutRecord>, StoreError> {

@@ -115,10 +115,10 @@ impl D1Store {
 
 #[async_trait(?Send)]
 impl RenderStore for D1Store {
-    async fn insert_render(&self, render: &RenderRecord) -> Result<(), StoreError> {
+    async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError> {
         let output = serde_json::to_string(&render.output).map_err(|e| StoreError(format!("output JSON: {e}")))?;
-        self.execute(
-            "INSERT INTO renders (id, account_id, asset_id, cut_id, signature, state, output_json, progress, created_at) \
+        let inserted = self.execute(
+            "INSERT OR IGNORE INTO renders (id, account_id, asset_id, cut_id, signature, state, output_json, progress, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
             &[
                 text(&render.id),
@@ -132,7 +132,7 @@ impl RenderStore for D1Store {
             ],
         )
         .await?;
-        Ok(())
+        Ok(inserted > 0)
     }
 
     async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError> {

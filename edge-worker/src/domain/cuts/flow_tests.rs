@@ -220,3 +220,16 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(!events.iter().any(|e| e.entity_id == cut.id), "no event of a deleted cut");
 }
+
+#[test]
+fn the_store_keeps_one_live_cut_per_asset_and_signature() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
+    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
+    let stored = block_on(platform.store.cut_by_id(&cut.id)).expect("store").expect("cut");
+    let twin = CutRecord { id: "cut_twin".into(), ..stored.clone() };
+    assert_eq!(block_on(platform.store.insert_cut(&twin)), Ok(false), "a racing identical request inserts nothing");
+    block_on(delete(&services, &principal, &cut.id)).expect("delete");
+    assert_eq!(block_on(platform.store.insert_cut(&twin)), Ok(true), "a deleted cut's signature is free again");
+}

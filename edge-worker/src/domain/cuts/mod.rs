@@ -69,7 +69,9 @@ pub struct CompletedCut {
 
 #[async_trait(?Send)]
 pub trait CutStore {
-    async fn insert_cut(&self, cut: &CutRecord) -> Result<(), StoreError>;
+    /// `false` when a live cut of the asset has the same signature (a unique index in D1: two
+    /// identical requests racing make one cut).
+    async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError>;
     /// The account's cut, unless deleted or its asset is.
     async fn cut(&self, account_id: &str, cut_id: &str) -> Result<Option<CutRecord>, StoreError>;
     /// Any account's live cut by id (for its job).
@@ -190,7 +192,12 @@ pub async fn create(
     // stay pending for ever
     let job = JobRecord::new(JobKind::PlanCut, &principal.account_id, &cut.id, None, now);
     services.queue.submit(&job).await?;
-    services.cuts.insert_cut(&cut).await?;
+    if !services.cuts.insert_cut(&cut).await? {
+        // an identical request won the race (this job ends at once, finding no cut); the winner is
+        // out of sight only if the asset was deleted meanwhile
+        let winner = services.cuts.cut_by_signature(&principal.account_id, &asset.id, &cut.signature).await?;
+        return winner.map(|c| (to_dto(&c), false)).ok_or(DomainError::NotFound("asset"));
+    }
     Ok((to_dto(&cut), true))
 }
 

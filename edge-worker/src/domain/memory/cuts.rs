@@ -28,10 +28,20 @@ impl MemoryStore {
 
 #[async_trait(?Send)]
 impl CutStore for MemoryStore {
-    async fn insert_cut(&self, cut: &CutRecord) -> Result<(), StoreError> {
+    async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError> {
         self.check()?;
-        self.tables.borrow_mut().cuts.push(cut.clone());
-        Ok(())
+        let mut tables = self.tables.borrow_mut();
+        // D1's cuts_one_live_per_signature, which knows nothing of the asset's state
+        let taken = tables.cuts.iter().any(|c| {
+            c.asset_id == cut.asset_id
+                && c.signature == cut.signature
+                && c.state != CutState::Failed
+                && !tables.deleted_cuts.contains(&c.id)
+        });
+        if !taken {
+            tables.cuts.push(cut.clone());
+        }
+        Ok(!taken)
     }
 
     async fn cut(&self, account_id: &str, cut_id: &str) -> Result<Option<CutRecord>, StoreError> {

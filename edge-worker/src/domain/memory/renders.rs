@@ -28,10 +28,17 @@ impl MemoryStore {
 
 #[async_trait(?Send)]
 impl RenderStore for MemoryStore {
-    async fn insert_render(&self, render: &RenderRecord) -> Result<(), StoreError> {
+    async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError> {
         self.check()?;
-        self.tables.borrow_mut().renders.push(render.clone());
-        Ok(())
+        let mut tables = self.tables.borrow_mut();
+        // D1's renders_one_live_per_signature
+        let taken = tables.renders.iter().any(|r| {
+            r.account_id == render.account_id && r.signature == render.signature && r.state != RenderState::Failed
+        });
+        if !taken {
+            tables.renders.push(render.clone());
+        }
+        Ok(!taken)
     }
 
     async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError> {

@@ -63,7 +63,9 @@ pub struct RenderJobInput {
 
 #[async_trait(?Send)]
 pub trait RenderStore {
-    async fn insert_render(&self, render: &RenderRecord) -> Result<(), StoreError>;
+    /// `false` when a render of the account that has not failed has the same signature (a unique
+    /// index in D1: two identical requests racing make one render).
+    async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError>;
     /// The account's render, unless its asset is deleted; its progress is its job's.
     async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
     async fn render_by_id(&self, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
@@ -218,7 +220,12 @@ pub async fn create(
     };
     let input = RenderJobInput { object_key: source.object_key, size_bytes: source.size_bytes, spec };
     let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("render payload: {e}")))?;
-    services.renders.insert_render(&render).await?;
+    if !services.renders.insert_render(&render).await? {
+        // an identical request won the race; the winner is out of sight only if the asset was
+        // deleted meanwhile
+        let winner = services.renders.render_by_signature(&principal.account_id, &render.signature).await?;
+        return winner.map(|r| (to_dto(&r, None), false)).ok_or(DomainError::NotFound("asset"));
+    }
     services
         .queue
         .submit(&JobRecord::new(JobKind::Render, &principal.account_id, &render.id, Some(payload), now))

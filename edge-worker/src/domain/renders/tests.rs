@@ -220,3 +220,17 @@ fn a_purged_asset_takes_its_renders_outputs_with_it() {
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none(), "the render's row too");
     assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, after_grace, 10)), Ok(0), "once");
 }
+
+#[test]
+fn the_store_keeps_one_render_per_signature_until_it_fails() {
+    let platform = MemoryPlatform::default();
+    let services = platform.services();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let stored = block_on(platform.store.render_by_id(&render.id)).expect("store").expect("render");
+    let twin = RenderRecord { id: "rnd_twin".into(), ..stored };
+    assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(false), "a racing identical request inserts nothing");
+    let at = platform.clock.now();
+    block_on(platform.store.fail_render(&render.id, "render_failed", "x", "evt_1", at)).expect("fail");
+    assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(true), "a failed render may be tried again");
+}
