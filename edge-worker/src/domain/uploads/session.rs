@@ -268,12 +268,14 @@ impl UploadSession {
     }
 }
 
-/// The part size an upload keeps: its first chunk's size when that is a valid part size (so a
-/// client sending equal chunks has each streamed as one part), else `PART_SIZE`.
+/// The part size an upload keeps: its first chunk's size when that is a valid part size whose
+/// 10,000 parts hold the whole upload (so a client sending equal chunks has each streamed as one
+/// part), else `PART_SIZE` (or more, should 10,000 of those not hold it).
 fn part_size_for(first_chunk: Option<u64>, length: u64) -> u64 {
+    let smallest = length.div_ceil(MAX_PARTS);
     match first_chunk {
-        Some(size) if (MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) && size < length => size,
-        _ => PART_SIZE,
+        Some(size) if (MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) && size < length && size >= smallest => size,
+        _ => PART_SIZE.max(smallest),
     }
 }
 
@@ -297,7 +299,7 @@ mod tests {
 
     use super::*;
     use crate::domain::uploads::testing::{Objects, body, media};
-    use crate::domain::uploads::tus::UPLOAD_TTL_MS;
+    use crate::domain::uploads::tus::{MAX_UPLOAD_BYTES, UPLOAD_TTL_MS};
 
     fn session(length: u64) -> UploadSession {
         UploadSession {
@@ -427,6 +429,23 @@ mod tests {
         }
         assert_eq!((current.part_size, odd.whole_parts.get()), (PART_SIZE, 0));
         assert!(odd.objects.borrow().get("assets/ast_1/source") == Some(&source));
+    }
+
+    #[test]
+    fn every_upload_up_to_the_cap_fits_in_ten_thousand_parts() {
+        let mib = 1 << 20;
+        let lengths = [MAX_UPLOAD_BYTES, MAX_UPLOAD_BYTES - 1, 49 << 30, 48 << 30, 40 << 30, 1 << 30, 3 * mib];
+        let first_chunks = [None, Some(MIN_PART_SIZE), Some(5 * mib + 1), Some(6 * mib), Some(MAX_PART_SIZE), Some(1)];
+        for length in lengths {
+            for first in first_chunks {
+                let size = part_size_for(first, length);
+                assert!(size * MAX_PARTS >= length, "{length} bytes in parts of {size} after a first chunk {first:?}");
+                assert!(size >= MIN_PART_SIZE, "{size}");
+            }
+        }
+        // 5 MiB chunks still stream whole where their 10,000 parts hold the upload
+        assert_eq!(part_size_for(Some(MIN_PART_SIZE), 40 << 30), MIN_PART_SIZE);
+        assert_eq!(part_size_for(Some(MIN_PART_SIZE), MAX_UPLOAD_BYTES), PART_SIZE);
     }
 
     #[test]
