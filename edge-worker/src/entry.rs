@@ -12,23 +12,34 @@ use crate::domain::downloads::FILES_PREFIX;
 use crate::domain::jobs::JobMessage;
 use crate::domain::jobs::links::JobPath;
 use crate::domain::ports::Log;
+use crate::http::edge::CorsPolicy;
 use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
 
 #[event(fetch)]
-async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let cors = CorsPolicy::parse(env.var("CORS_ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref());
+    let origin = request.headers().get("origin").ok().flatten();
+    let response = match cors.preflight(&web::method_of(&request), &web::headers_of(&request)) {
+        Some(preflight) => web::write_response(preflight)?,
+        None => route(request, &env).await?,
+    };
+    web::finish(response, &cors.response_headers(origin.as_deref()))
+}
+
+async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
     // Uploads stream their bodies (up to 64 MiB a chunk) to a Durable Object; everything else is
     // small JSON handled by the HTTP layer.
     if let Some(path) = request.url().ok().and_then(|url| UploadPath::parse(url.path())) {
-        return adapters::uploads::handle(request, &env, path).await;
+        return adapters::uploads::handle(request, env, path).await;
     }
     // The media container's calls about a job attempt (signed URLs; bodies streamed to R2).
     if let Some(path) = request.url().ok().and_then(|url| JobPath::parse(url.path())) {
-        return adapters::processing::handle(request, &env, path).await;
+        return adapters::processing::handle(request, env, path).await;
     }
     // Signed downloads stream from R2 and need no API key.
     if request.path().starts_with(FILES_PREFIX) {
-        return adapters::downloads::handle(request, &env).await;
+        return adapters::downloads::handle(request, env).await;
     }
     let log = ConsoleLog;
     let bindings = (env.d1("DB"), env.queue("JOBS"), env.bucket("MEDIA"));
@@ -47,8 +58,8 @@ async fn fetch(mut request: Request, env: Env, _ctx: Context) -> worker::Result<
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),
-                upload_ttl_ms: upload_ttl_ms(&env),
-                rate_card: adapters::processing::rate_card(&env),
+                upload_ttl_ms: upload_ttl_ms(env),
+                rate_card: adapters::processing::rate_card(env),
             };
             http::handle(services, &config, api_request).await
         }

@@ -4,7 +4,7 @@ use serde_json::json;
 use ureq::http::Method;
 
 use crate::Test;
-use roughcut_tests::stack::Stack;
+use roughcut_tests::stack::{Stack, repo_root};
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -17,6 +17,11 @@ pub fn tests() -> Vec<Test> {
         ("protocol::missing_fields_are_named", missing_fields_are_named),
         ("protocol::bad_query_values_are_400", bad_query_values_are_400),
         ("protocol::every_response_has_a_request_id", every_response_has_a_request_id),
+        ("protocol::keys_are_never_cached_and_downloads_never_run", keys_are_never_cached_and_downloads_never_run),
+        (
+            "protocol::browsers_on_other_origins_call_the_api_and_upload",
+            browsers_on_other_origins_call_the_api_and_upload,
+        ),
         ("protocol::head_answers_like_get_without_a_body", head_answers_like_get_without_a_body),
         ("protocol::openapi_is_public_and_complete", openapi_is_public_and_complete),
         ("protocol::media_container_is_up", media_container_is_up),
@@ -114,12 +119,102 @@ fn bad_query_values_are_400(stack: &Stack) {
 }
 
 fn every_response_has_a_request_id(stack: &Stack) {
-    let account = stack.new_account("request ids");
+    let (account, project) = stack.funded_account("request ids", 1);
     let ok = account.api.get("/v1/credits/balance").expect(200);
     let missing = stack.anonymous().get("/v1/nope");
-    for reply in [ok, missing] {
+    let body = json!({ "project_id": project, "size_bytes": 3_000, "filename": "a.wav" });
+    let upload_url = account.api.post("/v1/assets", &body).expect(201).header("location").expect("Location").to_owned();
+    let tus_head = account.api.send_with(Method::HEAD, &upload_url, &[("tus-resumable", "1.0.0")], Vec::new());
+    let tus_missing =
+        account.api.send_with(Method::HEAD, "/v1/uploads/upl_nope", &[("tus-resumable", "1.0.0")], Vec::new());
+    for reply in [ok, missing, tus_head.expect(200), tus_missing] {
         assert!(reply.header("request-id").is_some_and(|id| id.starts_with("req_")), "{:?}", reply.headers);
     }
+    // the signed paths: a tampered download, a job link nobody signed, a browser's preflight
+    let anonymous = stack.anonymous();
+    let preflight = [("origin", "http://127.0.0.1:9"), ("access-control-request-method", "POST")];
+    for (method, path, headers, status) in [
+        (Method::GET, "/v1/files/assets/ast_x/source?exp=1&sig=00", &[][..], 403),
+        (Method::POST, "/internal/jobs/job_x/result?attempt=1&exp=1&sig=00", &[][..], 403),
+        (Method::OPTIONS, "/v1/projects", &preflight[..], 204),
+    ] {
+        let (got, headers, _) = anonymous.send_for_bytes(method.clone(), path, headers);
+        assert_eq!(got, status, "{method} {path}");
+        let id = headers.get("request-id").and_then(|v| v.to_str().ok());
+        assert!(id.is_some_and(|id| id.starts_with("req_")), "{method} {path}: {headers:?}");
+    }
+    let (_, headers, _) = anonymous.send_for_bytes(Method::OPTIONS, "/v1/projects", &preflight);
+    let allowed: Vec<_> = headers.get_all("access-control-allow-origin").iter().collect();
+    assert_eq!(allowed, ["http://127.0.0.1:9"], "one origin, the caller's");
+}
+
+/// A key's plaintext is never kept by a cache, and a download is never something a browser runs:
+/// a recording declared `text/html` is served as bytes to save.
+fn keys_are_never_cached_and_downloads_never_run(stack: &Stack) {
+    let (account, project) = stack.funded_account("headers", 2);
+    let key = account.api.post("/v1/api-keys", &json!({ "name": "ci" })).expect(201);
+    assert_eq!(key.header("cache-control"), Some("no-store"));
+    let admin = stack.admin().post("/admin/v1/accounts", &json!({ "name": "cached?" })).expect(201);
+    assert_eq!(admin.header("cache-control"), Some("no-store"));
+
+    let wav = std::env::temp_dir().join(format!("roughcut-e2e-{}-html.wav", std::process::id()));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=1"])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let bytes = std::fs::read(&wav).expect("wav");
+    let body = json!({ "project_id": project, "size_bytes": bytes.len(), "filename": "page.html", "content_type": "text/html" });
+    let created = account.api.post("/v1/assets", &body).expect(201);
+    let url = created.header("location").expect("Location").to_owned();
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    let headers =
+        [("tus-resumable", "1.0.0"), ("upload-offset", "0"), ("content-type", "application/offset+octet-stream")];
+    account.api.send_with(Method::PATCH, &url, &headers, bytes).expect(204);
+    let download = account.api.get(&format!("/v1/assets/{id}")).expect(200).json()["download_url"].clone();
+    let download = download.as_str().expect("a download URL once the bytes are stored");
+    let (status, headers, _) = stack.anonymous().send_for_bytes(Method::GET, download, &[]);
+    assert_eq!(status, 200);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("content-type").as_deref(), Some("application/octet-stream"), "never served as text/html");
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert!(header("content-disposition").is_some_and(|d| d.starts_with("attachment")));
+    assert!(header("request-id").is_some_and(|id| id.starts_with("req_")));
+}
+
+/// A page on another origin, in headless Chromium: reads, a preflighted create, and a TUS upload
+/// with tus-js-client's browser build (which reads `Location` and `Upload-Offset`).
+fn browsers_on_other_origins_call_the_api_and_upload(stack: &Stack) {
+    let (account, project) = stack.funded_account("cors", 2);
+    let wav = std::env::temp_dir().join(format!("roughcut-e2e-{}-cors.wav", std::process::id()));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2"])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let size = std::fs::metadata(&wav).expect("wav").len();
+    let output = std::process::Command::new("node")
+        .arg(repo_root().join("tests/clients/cors-browser.mjs"))
+        .args([&stack.base_url, &account.key, &project, &wav.to_string_lossy().into_owned()])
+        .current_dir(repo_root())
+        .output()
+        .expect("node");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the page's JSON");
+    assert!(seen["error"].is_null(), "{seen}");
+    assert_ne!(seen["origin"].as_str(), Some(stack.base_url.as_str()), "another origin");
+    assert_eq!(seen["list"]["status"], 200, "{seen}");
+    assert!(seen["list"]["requestId"].as_str().is_some_and(|id| id.starts_with("req_")), "{seen}");
+    assert_eq!(seen["create"]["status"], 201, "{seen}");
+    assert!(seen["create"]["location"].as_str().is_some_and(|l| l.contains("/v1/uploads/")), "{seen}");
+    assert_eq!((seen["head"]["offset"].as_str(), seen["head"]["tusResumable"].as_str()), (Some("0"), Some("1.0.0")));
+    assert_eq!(seen["head"]["length"].as_str(), Some(size.to_string().as_str()));
+    assert_eq!(seen["uploaded"], true, "{seen}");
+    let asset =
+        account.api.get(&format!("/v1/assets/{}", seen["create"]["id"].as_str().unwrap_or(""))).expect(200).json();
+    assert_ne!(asset["state"], "pending_upload", "{asset}");
 }
 
 fn head_answers_like_get_without_a_body(stack: &Stack) {

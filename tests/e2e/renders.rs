@@ -376,8 +376,8 @@ fn an_mp3_renders_to_its_end_then_its_project_goes(stack: &Stack) {
     let cut = completed(&account, cut["id"].as_str().expect("cut id"));
     assert_eq!(cut["state"], "completed", "{cut}");
     let mut downloads = Vec::new();
-    let whole = seconds(&asset["duration_seconds"]);
-    for (cut_id, name, expected) in [(Value::Null, "whole.mp3", whole)] {
+    let (cut_id, name, expected) = (Value::Null, "whole.mp3", seconds(&asset["duration_seconds"]));
+    {
         let body = json!({ "asset_id": asset_id, "cut_id": cut_id, "output": { "format": "mp3" } });
         let render = account.api.post("/v1/renders", &body).expect(201).json();
         let done = rendered(&account, render["id"].as_str().expect("id"));

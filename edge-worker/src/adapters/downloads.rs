@@ -17,7 +17,7 @@ pub async fn handle(request: Request, env: &Env) -> worker::Result<Response> {
         Ok(response) => Ok(response),
         Err(error) => {
             let request_id = new_id(IdKind::Request, WorkerClock.now());
-            web::write_response(error.into_response(&request_id, &ConsoleLog))
+            web::write_response(error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id))
         }
     }
 }
@@ -78,7 +78,8 @@ pub async fn serve(request: &Request, env: &Env, grant: &Grant) -> Result<Respon
 
 fn response_headers(grant: &Grant, size: u64, range: Option<(u64, u64)>) -> worker::Result<Headers> {
     let headers = Headers::new();
-    headers.set("content-type", &grant.content_type)?;
+    headers.set("content-type", downloads::served_content_type(&grant.content_type))?;
+    headers.set("x-content-type-options", "nosniff")?;
     headers.set("content-disposition", &content_disposition(&grant.filename))?;
     headers.set("accept-ranges", "bytes")?;
     headers.set("cache-control", "private, max-age=900")?;

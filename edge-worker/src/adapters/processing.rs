@@ -188,7 +188,10 @@ pub async fn handle(mut request: Request, env: &Env, path: JobPath) -> worker::R
     let response = match answer(&mut request, env, &path).await {
         Ok(Answer::Streamed(response)) => return Ok(response),
         Ok(Answer::Api(response)) => response,
-        Err(error) => error.into_response(&new_id(IdKind::Request, WorkerClock.now()), &ConsoleLog),
+        Err(error) => {
+            let request_id = new_id(IdKind::Request, WorkerClock.now());
+            error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id)
+        }
     };
     web::write_response(response)
 }

@@ -56,7 +56,7 @@ impl worker::DurableObject for UploadObject {
             Ok(response) => response,
             Err(error) => {
                 let request_id = new_id(IdKind::Request, WorkerClock.now());
-                tus::finish(error.into_response(&request_id, &ConsoleLog))
+                tus::finish(error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id))
             }
         };
         web::write_response(response)

@@ -28,7 +28,8 @@ pub async fn handle(mut request: Request, env: &Env, path: UploadPath) -> worker
         Ok(Answer::Forwarded(response)) => Ok(response),
         Err(error) => {
             let request_id = new_id(IdKind::Request, WorkerClock.now());
-            web::write_response(tus::finish(error.into_response(&request_id, &ConsoleLog)))
+            let response = error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id);
+            web::write_response(tus::finish(response))
         }
     }
 }

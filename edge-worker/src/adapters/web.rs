@@ -4,6 +4,9 @@ use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use worker::{Headers, Request, Response};
 
+use super::platform::WorkerClock;
+use crate::domain::ids::{IdKind, new_id};
+use crate::domain::ports::Clock;
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{ApiRequest, ApiResponse, RequestBody};
 
@@ -58,6 +61,24 @@ async fn read_body(request: &mut Request, headers: &HeaderMap) -> worker::Result
         body.extend_from_slice(&chunk);
     }
     Ok(RequestBody::Bytes(body))
+}
+
+/// Sets what every response carries: `extra` headers (CORS), and a `request-id` unless the path
+/// that made the response set one (the API's, which its error body may name too). The headers are
+/// copied, as those of a response from a Durable Object cannot be changed.
+pub fn finish(response: Response, extra: &[(&'static str, String)]) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    for (name, value) in extra {
+        // replaced, not added: a preflight's answer carries them already
+        headers.set(name, value)?;
+    }
+    if !headers.has("request-id")? {
+        headers.set("request-id", &new_id(IdKind::Request, WorkerClock.now()))?;
+    }
+    Ok(response.with_headers(headers))
 }
 
 pub fn write_response(response: ApiResponse) -> worker::Result<Response> {

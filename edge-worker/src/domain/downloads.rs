@@ -181,6 +181,19 @@ pub fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, Unsa
     if size == 0 || first >= size { Err(Unsatisfiable) } else { Ok(Some((first, last))) }
 }
 
+/// The type a download is served as: the declared one when browsers only play or save it
+/// (audio, video, captions), else `application/octet-stream`. A user declares an asset's type, and
+/// `text/html` (or SVG, XML, JavaScript) served from the API's origin would run there.
+pub fn served_content_type(declared: &str) -> &str {
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = essence.starts_with("audio/") || essence.starts_with("video/");
+    if media || matches!(essence.as_str(), "application/mp4" | "application/x-subrip" | "text/vtt") {
+        declared
+    } else {
+        "application/octet-stream"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +250,16 @@ mod tests {
         assert_eq!(range(Some("bytes=100-"), 100), Err(Unsatisfiable));
         assert_eq!(range(Some("bytes=0-1,5-6"), 100), Ok(None));
         assert_eq!(range(Some("items=0-1"), 100), Ok(None));
+    }
+}
+
+#[test]
+fn only_media_and_captions_are_served_as_declared() {
+    for declared in ["video/mp4", "audio/mpeg", "video/quicktime", "application/x-subrip", "text/vtt"] {
+        assert_eq!(served_content_type(declared), declared);
+    }
+    for declared in ["text/html", "TEXT/HTML; charset=utf-8", "image/svg+xml", "application/javascript", "text/xml", ""]
+    {
+        assert_eq!(served_content_type(declared), "application/octet-stream", "{declared}");
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer, over plain `http` types so that it runs natively in tests: routing, auth,
 //! request parsing, and the one mapping from errors to responses.
 
+pub mod edge;
 pub mod error;
 mod handlers;
 pub mod openapi;
@@ -92,7 +93,8 @@ pub async fn handle(services: Services<'_>, config: &Config, request: ApiRequest
     if request.method == http::Method::HEAD {
         response.body.clear();
     }
-    response.with_header("request-id", request_id)
+    // API answers are per caller and some show a key's plaintext: no cache may keep them
+    response.with_header("cache-control", "no-store").with_header("request-id", request_id)
 }
 
 /// The response to a request that failed before it could be handled (a missing binding, an
