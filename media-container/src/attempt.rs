@@ -24,6 +24,7 @@ use crate::heartbeat;
 use crate::media::{Input, analyse_input, probe_input};
 use crate::render;
 use crate::speech;
+use crate::untrusted::UntrustedInput;
 use crate::worker::{Http, output_url};
 
 const ANALYSIS_OUTPUT: &str = "analysis.bin";
@@ -118,14 +119,15 @@ struct Speech {
     samples: u64,
 }
 
-/// A work directory with the job's input downloaded into it (progress 0–0.3).
+/// A work directory with the job's input downloaded into it (progress 0–0.3), and what ffmpeg
+/// may read it as.
 fn fetch_input(
     job: &MediaJob,
     input_size: u64,
     control: &Arc<Control>,
     config: &Config,
     http: &Http,
-) -> Result<(WorkDir, PathBuf), Halt> {
+) -> Result<(WorkDir, UntrustedInput), Halt> {
     let work = WorkDir::create(&config.work_dir, control)?;
     let input_path = work.path.join("input");
     control.set_progress(0.0, "downloading");
@@ -135,7 +137,10 @@ fn fetch_input(
     control
         .abandon_on_cancel(move || download(&agent, &url, &mut file, input_size, &step))
         .map_err(|abandoned| Halt::abandoned(control, "download", abandoned))??;
-    Ok((work, input_path))
+    let input = UntrustedInput::sniff(&input_path)
+        .map_err(|err| Halt::internal(control, "cannot read the input", err))?
+        .ok_or_else(|| Halt::failed("unsupported_media", "The file is not in a media format we can read.", false))?;
+    Ok((work, input))
 }
 
 /// A render (progress 0.3–0.9 while it encodes), probed, uploaded.
@@ -147,8 +152,8 @@ fn render_job(
     config: &Config,
     http: &Http,
 ) -> Result<RenderedFile, Halt> {
-    let (work, input_path) = fetch_input(job, input_size, control, config, http)?;
-    let output = render::render(spec, &input_path, &work.path, config, control)?;
+    let (work, input) = fetch_input(job, input_size, control, config, http)?;
+    let output = render::render(spec, &input, &work.path, config, control)?;
     control.set_progress(0.9, "uploading");
     let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "no render was written", err))?.len();
     let duration_ms = probe_input(&Input::open(&output, control)?, control)?.duration_ms;
@@ -165,17 +170,17 @@ fn process(
     config: &Config,
     http: &Http,
 ) -> Result<ProcessedAsset, Halt> {
-    let (work, input_path) = fetch_input(job, input_size, control, config, http)?;
+    let (work, untrusted) = fetch_input(job, input_size, control, config, http)?;
 
     control.set_progress(0.3, "probing");
-    let input = Input::open(&input_path, control)?;
+    let input = Input::open(untrusted.path(), control)?;
     let probed = probe_input(&input, control)?;
 
     let mut analysis = None;
     let mut speech_audio = None;
     if probed.has_audio {
         control.set_progress(0.35, "analysing");
-        let (found, extracted) = analyse_and_extract(&input, &input_path, &work.path, speech, control, config)?;
+        let (found, extracted) = analyse_and_extract(&input, &untrusted, &work.path, speech, control, config)?;
         analysis = Some(found);
         speech_audio = extracted;
     }
@@ -207,14 +212,14 @@ fn process(
 /// asked for: both read the whole input, so together they take about as long as the longer one.
 fn analyse_and_extract(
     input: &Input<'_>,
-    input_path: &Path,
+    untrusted: &UntrustedInput,
     work: &Path,
     format: Option<SpeechFormat>,
     control: &Control,
     config: &Config,
 ) -> Result<(Analysis, Option<Speech>), Halt> {
     thread::scope(|scope| {
-        let extraction = format.map(|format| scope.spawn(move || extract(input_path, work, format, control, config)));
+        let extraction = format.map(|format| scope.spawn(move || extract(untrusted, work, format, control, config)));
         let analysis = analyse_input(input, control);
         if analysis.is_err() {
             control.kill_child();
@@ -228,7 +233,7 @@ fn analyse_and_extract(
 }
 
 fn extract(
-    input: &Path,
+    input: &UntrustedInput,
     work: &Path,
     format: SpeechFormat,
     control: &Control,

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::control::Control;
 use crate::halt::Halt;
 use crate::render;
+use crate::untrusted::UntrustedInput;
 
 /// Runs the command; its exit status.
 pub fn render(config: &Config, args: &[String]) -> i32 {
@@ -31,8 +32,19 @@ pub fn render(config: &Config, args: &[String]) -> i32 {
         }
     };
     let control = Arc::new(Control::new("local", 1));
+    let input = match UntrustedInput::sniff(Path::new(input)) {
+        Ok(Some(input)) => input,
+        Ok(None) => {
+            eprintln!("media-container: {input}: not a media format we read");
+            return 2;
+        }
+        Err(err) => {
+            eprintln!("media-container: {input}: {err}");
+            return 2;
+        }
+    };
     let rendered = WorkDir::create(&config.work_dir, &control).and_then(|work| {
-        let path = render::render(&spec, Path::new(input), &work.path, config, &control)?;
+        let path = render::render(&spec, &input, &work.path, config, &control)?;
         fs::copy(&path, output).map_err(|err| Halt::internal(&control, "cannot write the output", err))
     });
     match rendered {

@@ -15,6 +15,7 @@ mod registry;
 mod render;
 mod server;
 mod speech;
+mod untrusted;
 mod worker;
 
 use std::sync::Arc;

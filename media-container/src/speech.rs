@@ -13,6 +13,8 @@ use std::process::{Command, Stdio};
 use roughcut_engine::analyze::{HOPS_PER_SECOND, Level};
 use roughcut_shared::jobs::SpeechFormat;
 
+use crate::untrusted::UntrustedInput;
+
 const BYTES_PER_SAMPLE: u64 = 2;
 pub const WAV_HEADER_BYTES: u64 = 44;
 
@@ -35,11 +37,11 @@ pub fn validate(format: &SpeechFormat) -> Result<(), &'static str> {
 /// ffmpeg writing the first audio track of `input` to `output` as raw mono s16le at `sample_rate`.
 /// Raw rather than WAV: ffmpeg's WAV header varies in length (it may add a LIST chunk), while raw
 /// samples make every cut plain arithmetic; the chunks get their own canonical headers.
-pub fn extract_command(ffmpeg: &Path, input: &Path, output: &Path, sample_rate: u32, log: File) -> Command {
+pub fn extract_command(ffmpeg: &Path, input: &UntrustedInput, output: &Path, sample_rate: u32, log: File) -> Command {
     let mut command = Command::new(ffmpeg);
     command
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(input)
+        .args(["-nostdin", "-v", "error"])
+        .args(input.input_args())
         .args(["-map", "0:a:0", "-ac", "1", "-ar"])
         .arg(sample_rate.to_string())
         .args(["-c:a", "pcm_s16le", "-f", "s16le"])

@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use roughcut_shared::jobs::RenderSpec;
 
 use super::frames::seconds;
+use crate::untrusted::UntrustedInput;
 
 /// What a render keeps of its input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +112,7 @@ pub fn scale_filter(spec: &RenderSpec) -> String {
 /// graph in `graph_file`, reporting its progress on stdout (`-progress pipe:1`).
 pub fn command(
     ffmpeg: &Path,
-    input: &Path,
+    input: &UntrustedInput,
     keep: &Keep,
     graph_file: &Path,
     output: &Path,
@@ -122,7 +123,7 @@ pub fn command(
     fs::write(graph_file, filter_graph(keep, video, &scale_filter(spec)))
         .map_err(|e| format!("writing the filter graph: {e}"))?;
     let mut command = Command::new(ffmpeg);
-    command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y", "-i"]).arg(input);
+    command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y"]).args(input.input_args());
     command.arg("-filter_complex_script").arg(graph_file);
     match spec.format.as_str() {
         "mp4" | "mov" => {

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::untrusted::UntrustedInput;
+
 /// The first video stream; times are ticks of `1/timescale` seconds on the input's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoStream {
@@ -55,12 +57,12 @@ fn typical_step(times: &[i64]) -> i64 {
 }
 
 /// Lists the first video stream of `input` with `ffprobe`; `None` when it has none.
-pub fn list(ffprobe: &Path, input: &Path) -> Result<Option<VideoStream>, String> {
+pub fn list(ffprobe: &Path, input: &UntrustedInput) -> Result<Option<VideoStream>, String> {
     let output = Command::new(ffprobe)
         .args(["-v", "error", "-select_streams", "v:0"])
         .args(["-show_entries", "stream=codec_name,pix_fmt,width,height,time_base:packet=pts,dts,duration,flags"])
         .args(["-of", "compact=p=1:nk=0"])
-        .arg(input)
+        .args(input.input_args())
         .stdin(Stdio::null())
         .output()
         .map_err(|err| format!("cannot run {}: {err}", ffprobe.display()))?;

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 
 use super::encode::{Keep, filter_graph};
 use super::frames::seconds;
+use crate::untrusted::UntrustedInput;
 
 /// Spans per ffmpeg: few enough that its graph stays cheap per frame, many enough that short
 /// cuts take one ffmpeg.
@@ -50,7 +51,7 @@ impl Group<'_> {
     pub fn command(
         &self,
         ffmpeg: &Path,
-        input: &Path,
+        input: &UntrustedInput,
         graph_file: &Path,
         scale: &str,
         video_args: &[String],
@@ -61,7 +62,7 @@ impl Group<'_> {
         std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale))?;
         let mut command = Command::new(ffmpeg);
         // `-copyts`: the seek leaves timestamps as they are, so the graph's times stay the source's
-        command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts", "-i"]).arg(input);
+        command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts"]).args(input.input_args());
         command.arg("-filter_complex_script").arg(graph_file);
         if let Some(video) = &self.video {
             command.args(["-map", "[v]", "-an"]).args(video_args).args(["-f", "mp4"]).arg(video);
@@ -97,7 +98,8 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let groups = groups(&spans, 1_000, &dir, true);
         assert_eq!(groups.iter().map(|g| g.spans.len()).collect::<Vec<_>>(), vec![25, 25, 10]);
-        let command = groups[1].command(Path::new("ffmpeg"), Path::new("in.mp4"), &dir.join("g.txt"), "null", &[]);
+        let input = UntrustedInput::new(Path::new("in.mp4"), roughcut_engine::Container::Mp4);
+        let command = groups[1].command(Path::new("ffmpeg"), &input, &dir.join("g.txt"), "null", &[]);
         let command = command.expect("graph written");
         let args: Vec<String> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         // the second group starts at 25 × 6 s + 30 s = 180 s; it seeks a second before

@@ -20,6 +20,7 @@ use roughcut_shared::jobs::RenderSpec;
 use crate::config::{Config, SmartRender};
 use crate::control::Control;
 use crate::halt::Halt;
+use crate::untrusted::UntrustedInput;
 use encode::Keep;
 use frames::VideoStream;
 use smart::SmartError;
@@ -57,7 +58,7 @@ fn muxer_args(format: &str) -> Vec<String> {
 #[derive(Clone, Copy)]
 struct RenderJob<'a> {
     spec: &'a RenderSpec,
-    input: &'a Path,
+    input: &'a UntrustedInput,
     /// The attempt's directory, for intermediate files.
     work: &'a Path,
     output: &'a Path,
@@ -68,7 +69,7 @@ struct RenderJob<'a> {
 /// Renders `spec` from `input` into a file in `work`; its path.
 pub fn render(
     spec: &RenderSpec,
-    input: &Path,
+    input: &UntrustedInput,
     work: &Path,
     config: &Config,
     control: &Arc<Control>,
@@ -97,7 +98,7 @@ pub fn render(
             Keep::Frames { spans, timescale: stream.timescale }
         }
     } else {
-        if audio::render(spec, input, &output, control)? {
+        if audio::render(spec, input.path(), &output, control)? {
             return Ok(output);
         }
         if spec.segments.is_empty() { Keep::Whole } else { Keep::Millis(spec.segments.clone()) }

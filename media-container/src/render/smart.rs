@@ -21,11 +21,14 @@ use crate::control::lock;
 use std::thread;
 use std::time::Instant;
 
+use roughcut_engine::Container;
+
 use super::encode::{audio_args, h264_args};
 use super::frames::{self, VideoStream, seconds};
 use super::groups;
 use super::{ENCODE_FROM, ENCODE_TO, RenderJob, muxer_args};
 use crate::control::ChildError;
+use crate::untrusted::UntrustedInput;
 
 /// A run of frames (presentation order) of the output, and how it is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +217,9 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
     command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path).arg("-i").arg(&audio);
     command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(&spec.format)).arg(output);
     run_ffmpeg(job, &mut command, "the join")?;
-    let joined = frames::list(&config.ffprobe, output).map_err(SmartError::Fallback)?;
+    // our own file, read the same way (the MP4 demuxer reads MOV too)
+    let joined = frames::list(&config.ffprobe, &UntrustedInput::new(output, Container::Mp4));
+    let joined = joined.map_err(SmartError::Fallback)?;
     let count = joined.map_or(0, |stream| stream.packets.len());
     if count != plan.frames() {
         return Err(SmartError::Fallback(format!("the join has {count} frames, not {}", plan.frames())));
@@ -301,7 +306,7 @@ impl Pieces<'_> {
         // a seek half a frame early lands on the frame itself, whatever the rounding
         let from = seconds((self.times[range.start] - self.plan.step / 2).max(0), self.stream.timescale);
         let mut command = ffmpeg(job, &self.dir.join(format!("{index:05}.log")))?;
-        command.args(["-ss", &from]).arg("-i").arg(job.input).args(["-map", "0:v:0", "-an"]);
+        command.args(["-ss", &from]).args(job.input.input_args()).args(["-map", "0:v:0", "-an"]);
         command.args(["-frames:v", &range.len().to_string()]);
         match piece {
             Piece::Copy(_) => {
@@ -369,7 +374,7 @@ fn bframes(delay: i64) -> Vec<String> {
 
 /// A piece must hold `frames` frames decoded `delay` frames ahead, or the join would not be exact.
 fn check_piece(ffprobe: &Path, path: &Path, frames: usize, delay: i64) -> Result<(), SmartError> {
-    let stream = frames::list(ffprobe, path).map_err(SmartError::Fallback)?;
+    let stream = frames::list(ffprobe, &UntrustedInput::new(path, Container::Mp4)).map_err(SmartError::Fallback)?;
     let stream = stream.ok_or_else(|| SmartError::Fallback("a piece without video".into()))?;
     let times = stream.frame_times();
     let step = times.get(1).zip(times.first()).map_or(0, |(b, a)| b - a).max(1);
