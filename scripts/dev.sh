@@ -18,7 +18,10 @@ touch .dev.vars
 grep -q '^ADMIN_TOKEN=' .dev.vars || echo "ADMIN_TOKEN=$(random_hex 24)" >>.dev.vars
 grep -q '^DEV_API_KEY=' .dev.vars || echo "DEV_API_KEY=sk_$(random_hex 24)" >>.dev.vars
 grep -q '^SIGNING_SECRET=' .dev.vars || echo "SIGNING_SECRET=$(random_hex 32)" >>.dev.vars
+# The worker signs the media container's jobs with it; the container runs no job it did not sign.
+grep -q '^MEDIA_JOB_SECRET=' .dev.vars || echo "MEDIA_JOB_SECRET=$(random_hex 32)" >>.dev.vars
 DEV_API_KEY=$(sed -n 's/^DEV_API_KEY=//p' .dev.vars)
+MEDIA_JOB_SECRET=$(sed -n 's/^MEDIA_JOB_SECRET=//p' .dev.vars)
 
 "$WRANGLER_BIN" d1 migrations apply DB --local --persist-to "$STATE_DIR" >/dev/null
 
@@ -47,7 +50,7 @@ trap stop EXIT
 
 # Each in its own session (setsid), so that Ctrl-C reaches only this script, which then stops
 # each whole process group (wrangler's workerd included).
-PORT=$MEDIA_PORT setsid "$MEDIA_CONTAINER_BIN" &
+PORT=$MEDIA_PORT MEDIA_JOB_SECRET=$MEDIA_JOB_SECRET setsid "$MEDIA_CONTAINER_BIN" &
 pids+=($!)
 # Transcription: the local Whisper server (scripts/local-transcriber.py, installed by bootstrap)
 # unless TRANSCRIBER says otherwise: `none` turns it off, `openai` with a TRANSCRIBER_URL points at

@@ -8,16 +8,19 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
+use std::time::Duration;
 
 use roughcut_engine::analyze::Analysis;
 use roughcut_shared::jobs::{
-    JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, RENDER_OUTPUT, RenderSpec, RenderedFile, SpeechChunk,
-    SpeechFormat, is_output_name,
+    JobFailure, JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, RENDER_OUTPUT, RenderSpec, RenderedFile,
+    SpeechChunk, SpeechFormat, is_output_name,
 };
 
 use crate::config::Config;
 use crate::control::Control;
+use crate::disk;
 use crate::download::download;
 use crate::halt::{Halt, internal_failure};
 use crate::heartbeat;
@@ -37,6 +40,7 @@ const FFMPEG_LOG_TAIL: usize = 2_000;
 pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http) {
     control.log("started");
     let heartbeats = heartbeat::start(http.clone(), job.links.heartbeat.clone(), Arc::clone(control), config.heartbeat);
+    let watchdog = watchdog(Arc::clone(control), config.job_timeout);
     let ended = panic::catch_unwind(AssertUnwindSafe(|| match &job.task {
         MediaTask::ProcessAsset { input_size, speech } => {
             process(job, *input_size, *speech, control, config, http).map(JobResult::ProcessAsset)
@@ -45,8 +49,13 @@ pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
             render_job(job, *input_size, spec, control, config, http).map(JobResult::Render)
         }
     }));
-    drop(heartbeats);
+    drop((heartbeats, watchdog));
     let outcome = match ended {
+        _ if control.has_timed_out() => JobOutcome::Failed(JobFailure {
+            error_code: "timeout".to_owned(),
+            error_message: "The job ran longer than we allow and was stopped.".to_owned(),
+            retryable: false,
+        }),
         Ok(Ok(result)) => JobOutcome::Succeeded { result },
         Ok(Err(Halt::Cancelled)) => return,
         Ok(Err(Halt::Failed(failure))) => JobOutcome::Failed(failure),
@@ -57,7 +66,7 @@ pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
         }
     };
     // A cancel during the last step: the worker has moved on and would refuse the outcome.
-    if control.is_cancelled() {
+    if control.is_cancelled() && !control.has_timed_out() {
         return;
     }
     match &outcome {
@@ -66,6 +75,21 @@ pub fn run(job: &MediaJob, control: &Arc<Control>, config: &Config, http: &Http)
     }
     control.set_progress(1.0, "reporting");
     http.post_result(&job.links.result, &outcome, control);
+}
+
+/// Times the attempt out after `limit`, unless the returned sender is dropped first (the attempt
+/// ended), which wakes the watchdog to end too.
+fn watchdog(control: Arc<Control>, limit: Duration) -> mpsc::Sender<()> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let spawned = thread::Builder::new().name("media-watchdog".into()).spawn(move || {
+        if stopped.recv_timeout(limit) == Err(RecvTimeoutError::Timeout) {
+            control.time_out();
+        }
+    });
+    if let Err(err) = spawned {
+        eprintln!("media-container: no watchdog thread ({err}); the attempt runs without a time limit");
+    }
+    stop
 }
 
 /// Removes the directories of attempts whose process is gone (a container killed mid-job cannot
@@ -129,6 +153,7 @@ fn fetch_input(
     http: &Http,
 ) -> Result<(WorkDir, UntrustedInput), Halt> {
     let work = WorkDir::create(&config.work_dir, control)?;
+    check_room(&work.path, input_size, control)?;
     let input_path = work.path.join("input");
     control.set_progress(0.0, "downloading");
     let mut file =
@@ -141,6 +166,21 @@ fn fetch_input(
         .map_err(|err| Halt::internal(control, "cannot read the input", err))?
         .ok_or_else(|| Halt::failed("unsupported_media", "The file is not in a media format we can read.", false))?;
     Ok((work, input))
+}
+
+/// Refuses a job whose input and output cannot fit on the disk: for good when they never can,
+/// for a retry when other attempts hold the room now.
+fn check_room(work: &Path, input_size: u64, control: &Control) -> Result<(), Halt> {
+    let (available, total) = disk::space(work).map_err(|err| Halt::internal(control, "reading the free space", err))?;
+    let needed = disk::needed_for(input_size);
+    match disk::fits(needed, available, total) {
+        Ok(()) => Ok(()),
+        Err(true) => {
+            control.log(format_args!("needs {needed} bytes of a {total}-byte disk"));
+            Err(Halt::failed("input_too_large", "The file is too large for us to process.", false))
+        }
+        Err(false) => Err(Halt::internal(control, "no room", format_args!("{needed} bytes needed, {available} free"))),
+    }
 }
 
 /// A render (progress 0.3–0.9 while it encodes), probed, uploaded.

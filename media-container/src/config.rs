@@ -1,11 +1,14 @@
 //! The container's settings, read once from the environment at start: where it listens, how many
 //! attempts it runs at once, how often they send heartbeats, where they work, which ffmpeg and
-//! ffprobe, and when renders copy GOPs.
+//! ffprobe, when renders copy GOPs, the secret of the worker's signature, and how long an attempt
+//! may run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+use roughcut_shared::job_signature::MIN_SECRET_CHARS;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -22,6 +25,11 @@ pub struct Config {
     pub ffprobe: PathBuf,
     /// `MEDIA_SMART_RENDER` (default `auto`): when renders copy the source's GOPs.
     pub smart_render: SmartRender,
+    /// `MEDIA_JOB_SECRET` (at least 32 characters; serving jobs needs it): only jobs the worker
+    /// signed with it run.
+    pub job_secret: Option<String>,
+    /// `MEDIA_JOB_TIMEOUT_SECONDS` (default 6 hours): an attempt still running then fails.
+    pub job_timeout: Duration,
 }
 
 /// When a render that may copy the source's video does.
@@ -77,6 +85,15 @@ impl Config {
         let ffprobe = std::env::var_os("FFPROBE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("ffprobe"));
         let smart_render = var_or("MEDIA_SMART_RENDER", SmartRender::Auto)?;
         let heartbeat = Duration::from_millis(heartbeat_ms);
-        Ok(Self { address, max_jobs, heartbeat, work_dir, ffmpeg, ffprobe, smart_render })
+        let job_secret = std::env::var("MEDIA_JOB_SECRET").ok();
+        if job_secret.as_ref().is_some_and(|secret| secret.chars().count() < MIN_SECRET_CHARS) {
+            return Err(format!("MEDIA_JOB_SECRET must have at least {MIN_SECRET_CHARS} characters"));
+        }
+        let timeout_seconds: u64 = var_or("MEDIA_JOB_TIMEOUT_SECONDS", 6 * 3600)?;
+        if timeout_seconds == 0 {
+            return Err("MEDIA_JOB_TIMEOUT_SECONDS must be at least 1".to_owned());
+        }
+        let job_timeout = Duration::from_secs(timeout_seconds);
+        Ok(Self { address, max_jobs, heartbeat, work_dir, ffmpeg, ffprobe, smart_render, job_secret, job_timeout })
     }
 }

@@ -22,6 +22,8 @@ pub struct Control {
     /// "job_… attempt N", for logs.
     label: String,
     cancelled: AtomicBool,
+    /// Cancelled by its wall-clock limit rather than by the worker: a failure to report.
+    timed_out: AtomicBool,
     /// The running children (a smart render runs several at once).
     children: Mutex<Vec<Child>>,
     progress: Mutex<(f64, &'static str)>,
@@ -78,6 +80,7 @@ impl Control {
         Self {
             label: format!("job {job_id} attempt {attempt}"),
             cancelled: AtomicBool::new(false),
+            timed_out: AtomicBool::new(false),
             children: Mutex::new(Vec::new()),
             progress: Mutex::new((0.0, "starting")),
             started: std::time::Instant::now(),
@@ -91,6 +94,18 @@ impl Control {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Stops an attempt that ran past its wall-clock limit, as a cancel does, but remembered as a
+    /// failure to report.
+    pub fn time_out(&self) {
+        self.timed_out.store(true, Ordering::SeqCst);
+        self.log("timed out");
+        self.cancel();
+    }
+
+    pub fn has_timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::SeqCst)
     }
 
     /// Stops the attempt: raises the flag and kills the running children, if any, at once.

@@ -6,6 +6,7 @@
 mod attempt;
 mod config;
 mod control;
+mod disk;
 mod download;
 mod halt;
 mod heartbeat;
@@ -70,6 +71,10 @@ fn main() {
 }
 
 async fn serve(config: Config) {
+    let Some(job_secret) = config.job_secret.clone() else {
+        eprintln!("media-container: MEDIA_JOB_SECRET must be set to serve jobs (the worker signs them with it)");
+        std::process::exit(2);
+    };
     attempt::remove_stale_attempts(&config.work_dir);
     let address = config.address;
     let listener = match tokio::net::TcpListener::bind(address).await {
@@ -79,7 +84,7 @@ async fn serve(config: Config) {
             std::process::exit(1);
         }
     };
-    let app = Arc::new(App { registry: Registry::new(config.max_jobs), config, http: Http::new() });
+    let app = Arc::new(App { registry: Registry::new(config.max_jobs), config, http: Http::new(), job_secret });
     eprintln!("media-container: listening on http://{address}");
     let served =
         axum::serve(listener, server::router(Arc::clone(&app))).with_graceful_shutdown(shutdown_signal()).await;

@@ -1,15 +1,16 @@
-//! The job server's routes: `GET /health`, and `POST /jobs`, which admits an attempt and runs it
-//! in the background on a blocking thread (the engine and ureq are synchronous). Error answers
+//! The job server's routes: `GET /health`, and `POST /jobs`, which admits an attempt the worker
+//! signed and runs it in the background on a blocking thread (the engine and ureq are synchronous). Error answers
 //! are `{"error":{"code","message"}}`, one code per status, as on the public API.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use roughcut_shared::job_signature::{self, SIGNATURE_HEADER};
 use roughcut_shared::jobs::{MediaJob, MediaTask, OUTPUT_NAME_PLACEHOLDER};
 use serde::Serialize;
 use serde_json::json;
@@ -28,6 +29,8 @@ pub struct App {
     pub config: Config,
     pub registry: Registry,
     pub http: Http,
+    /// The secret of the worker's signature on jobs.
+    pub job_secret: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,7 +72,14 @@ fn check(job: &MediaJob) -> Result<(), &'static str> {
     }
 }
 
-async fn post_job(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn post_job(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    // before the body is even parsed: nobody but the worker may have this container fetch or send
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|value| value.to_str().ok());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    if let Err(refusal) = job_signature::verify(&app.job_secret, signature, &body, now) {
+        eprintln!("media-container: refused a job: signature {refusal:?}");
+        return error(StatusCode::UNAUTHORIZED, "unauthenticated", "the job is not signed by the worker");
+    }
     let job: MediaJob = match serde_json::from_slice(&body) {
         Ok(job) => job,
         // serde's message is about the caller's own JSON (a field, a line and column).

@@ -6,8 +6,11 @@ mod support;
 use std::time::Duration;
 
 use roughcut_engine::analyze::Analysis;
+use roughcut_shared::job_signature::{TOLERANCE_SECONDS, sign};
 use roughcut_shared::jobs::{JobOutcome, JobResult, ProcessedAsset, SpeechFormat};
-use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream, wait_until};
+use support::{
+    Container, FakeWorker, JOB_SECRET, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream, wait_until,
+};
 
 fn succeeded(outcome: JobOutcome, container: &Container) -> ProcessedAsset {
     match outcome {
@@ -282,4 +285,60 @@ fn an_interrupted_download_resumes_where_it_stopped_and_sizes_are_held_to_the_an
         }
     }
     assert!(wait_until(Duration::from_secs(5), || container.attempt_dirs() == 0), "work directory left behind");
+}
+
+#[test]
+fn only_jobs_the_worker_signed_run() {
+    let dir = TestDir::new("signed");
+    let worker = FakeWorker::start(vec![7; 1 << 16]);
+    let container = Container::start(dir.path(), &[]);
+    let body = serde_json::to_string(&worker.job("job_forged", 1, None)).expect("json");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let other_secret = "someone-elses-secret-0123456789abcdef";
+    let tampered = body.replace("job_forged", "job_tampered");
+    for (what, body, signature) in [
+        ("unsigned", body.clone(), None),
+        ("signed with another secret", body.clone(), Some(sign(other_secret, now, body.as_bytes()))),
+        ("signed too long ago", body.clone(), Some(sign(JOB_SECRET, now - TOLERANCE_SECONDS - 60, body.as_bytes()))),
+        ("changed after signing", tampered, Some(sign(JOB_SECRET, now, body.as_bytes()))),
+        ("malformed signature", body.clone(), Some("v1=zz".to_owned())),
+    ] {
+        let (status, _, answer) = container.post_signed(&body, signature.as_deref());
+        assert_eq!((status, &answer["error"]["code"]), (401, &serde_json::json!("unauthenticated")), "{what}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(worker.seen().input_requests.is_empty(), "a forged job made the container fetch its URL");
+    assert_eq!(container.attempt_dirs(), 0);
+}
+
+#[test]
+fn a_job_past_its_time_limit_fails_for_good() {
+    let dir = TestDir::new("timeout");
+    let worker = FakeWorker::start(vec![7; 1 << 20]);
+    worker.stall_input();
+    let container = Container::start(dir.path(), &[("MEDIA_JOB_TIMEOUT_SECONDS", "1")]);
+    assert_eq!(container.post(&worker.job("job_slow", 1, None)).0, 202);
+    match worker.wait_for_result(&container) {
+        JobOutcome::Failed(failure) => {
+            assert_eq!((failure.error_code.as_str(), failure.retryable), ("timeout", false), "{failure:?}");
+        }
+        other => panic!("a stalled job ended {other:?}"),
+    }
+    assert!(wait_until(Duration::from_secs(5), || container.attempt_dirs() == 0), "{}", container.logs());
+}
+
+#[test]
+fn a_job_larger_than_the_disk_is_refused_before_its_download() {
+    let dir = TestDir::new("disk");
+    let worker = FakeWorker::start(vec![7; 1 << 16]);
+    let container = Container::start(dir.path(), &[]);
+    // a petabyte: no disk here holds it
+    assert_eq!(container.post(&worker.job_of_size("job_huge", 1 << 50)).0, 202);
+    match worker.wait_for_result(&container) {
+        JobOutcome::Failed(failure) => {
+            assert_eq!((failure.error_code.as_str(), failure.retryable), ("input_too_large", false), "{failure:?}");
+        }
+        other => panic!("a petabyte job ended {other:?}"),
+    }
+    assert!(worker.seen().input_requests.is_empty(), "nothing was downloaded");
 }

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod credits;
 pub mod cuts;
 pub mod error;
+pub mod job_signature;
 pub mod jobs;
 pub mod list;
 pub mod projects;

@@ -24,7 +24,7 @@ pub fn tests() -> Vec<Test> {
         ),
         ("protocol::head_answers_like_get_without_a_body", head_answers_like_get_without_a_body),
         ("protocol::openapi_is_public_and_complete", openapi_is_public_and_complete),
-        ("protocol::media_container_is_up", media_container_is_up),
+        ("protocol::media_container_is_up_and_runs_only_signed_jobs", media_container_is_up),
     ]
 }
 
@@ -264,4 +264,8 @@ fn media_container_is_up(stack: &Stack) {
     let body: serde_json::Value =
         serde_json::from_str(&reply.body_mut().read_to_string().expect("body")).expect("json");
     assert_eq!(body["status"], "ok");
+    // it runs only the worker's signed jobs, so a job posted by anyone else is refused unread
+    let forged = serde_json::json!({ "job_id": "job_forged", "attempt": 1 }).to_string();
+    let reply = agent.post(format!("{}/jobs", stack.media_url)).content_type("application/json").send(forged);
+    assert_eq!(reply.expect("media container answers").status(), 401);
 }

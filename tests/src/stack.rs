@@ -37,6 +37,8 @@ pub struct Stack {
     pub base_url: String,
     pub media_url: String,
     pub admin_token: String,
+    /// What the worker signs the media container's jobs with.
+    job_secret: String,
     /// The fake OpenAI-compatible transcription server; the worker calls it unless the stack was
     /// started with `Transcription::LocalWhisper`.
     pub transcriber: FakeTranscriber,
@@ -108,6 +110,7 @@ impl Stack {
             base_url: String::new(),
             media_url: String::new(),
             admin_token: random_hex(24)?,
+            job_secret: random_hex(24)?,
             transcriber: FakeTranscriber::start()?,
             state_dir,
             media_bin,
@@ -163,6 +166,8 @@ impl Stack {
             "--var",
             &format!("SIGNING_SECRET:{}", random_hex(32)?),
             "--var",
+            &format!("MEDIA_JOB_SECRET:{}", stack.job_secret),
+            "--var",
             &format!("UPLOAD_TTL_SECONDS:{}", UPLOAD_TTL.as_secs()),
             "--var",
             &format!("PUBLIC_URL:{}", stack.base_url),
@@ -194,7 +199,8 @@ impl Stack {
             // renders copy GOPs whenever the stream allows, so that the smart path runs on the
             // tests' small pictures (by default it is chosen only when estimated faster)
             .env("MEDIA_SMART_RENDER", "always")
-            .env("MEDIA_WORK_DIR", self.media_work_dir());
+            .env("MEDIA_WORK_DIR", self.media_work_dir())
+            .env("MEDIA_JOB_SECRET", &self.job_secret);
         media
     }
 

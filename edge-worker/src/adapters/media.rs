@@ -1,32 +1,45 @@
 //! The media container behind `MediaDispatch`, over either transport: HTTP to `MEDIA_URL` (the
 //! local process in development and tests) or the Containers binding (`MEDIA_CONTAINER`, a
 //! Durable Object per job that starts its container; production). Both send the same
-//! `POST /jobs`, so the container cannot tell them apart.
+//! `POST /jobs`, signed with `MEDIA_JOB_SECRET`, so the container cannot tell them apart and runs
+//! nobody else's jobs.
 
 use async_trait::async_trait;
+use roughcut_shared::job_signature::{self, SIGNATURE_HEADER};
 use roughcut_shared::jobs::MediaJob;
 use worker::{Fetch, Headers, Method, ObjectNamespace, Request, RequestInit, Response};
 
 use crate::domain::processing::{DispatchError, MediaDispatch};
 
-pub enum MediaTransport {
+/// The secret's name, in the worker's secrets and the container's environment.
+pub const MEDIA_JOB_SECRET: &str = "MEDIA_JOB_SECRET";
+
+pub struct MediaTransport {
+    pub route: MediaRoute,
+    /// `MEDIA_JOB_SECRET`, which the container holds too.
+    pub job_secret: String,
+}
+
+pub enum MediaRoute {
     Http { base_url: String },
     Containers(ObjectNamespace),
 }
 
 impl std::fmt::Debug for MediaTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Http { base_url } => write!(f, "MediaTransport::Http({base_url})"),
-            Self::Containers(_) => f.write_str("MediaTransport::Containers"),
+        match &self.route {
+            MediaRoute::Http { base_url } => write!(f, "MediaTransport::Http({base_url})"),
+            MediaRoute::Containers(_) => f.write_str("MediaTransport::Containers"),
         }
     }
 }
 
-fn job_request(url: &str, job: &MediaJob) -> worker::Result<Request> {
+fn job_request(url: &str, job: &MediaJob, job_secret: &str) -> worker::Result<Request> {
     let body = serde_json::to_string(job).map_err(|e| worker::Error::RustError(format!("job JSON: {e}")))?;
+    let now = (worker::Date::now().as_millis() / 1000) as i64;
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
+    headers.set(SIGNATURE_HEADER, &job_signature::sign(job_secret, now, body.as_bytes()))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     Request::new_with_init(url, &init)
@@ -54,18 +67,19 @@ async fn accepted(response: worker::Result<Response>) -> Result<(), DispatchErro
 impl MediaDispatch for MediaTransport {
     async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError> {
         let refused = |e: worker::Error| DispatchError::Failed(format!("building the request: {e}"));
-        match self {
-            Self::Http { base_url } => {
-                let request = job_request(&format!("{}/jobs", base_url.trim_end_matches('/')), job).map_err(refused)?;
+        match &self.route {
+            MediaRoute::Http { base_url } => {
+                let url = format!("{}/jobs", base_url.trim_end_matches('/'));
+                let request = job_request(&url, job, &self.job_secret).map_err(refused)?;
                 accepted(Fetch::Request(request).send().await).await
             }
-            Self::Containers(namespace) => {
+            MediaRoute::Containers(namespace) => {
                 // one container per job: attempts of a job meet the same instance
                 let stub = namespace
                     .id_from_name(&job.job_id)
                     .and_then(|id| id.get_stub())
                     .map_err(|e| DispatchError::Failed(format!("container stub: {e}")))?;
-                let request = job_request("http://container/jobs", job).map_err(refused)?;
+                let request = job_request("http://container/jobs", job, &self.job_secret).map_err(refused)?;
                 accepted(stub.fetch_with_request(request).await).await
             }
         }

@@ -3,7 +3,9 @@
 //! forwards requests to its port. `wrangler dev` runs without containers (no Docker here): the
 //! local stack reaches the same binary over `MEDIA_URL` instead, and this object answers 503.
 
-use worker::{Delay, Env, Request, Response, State, durable_object};
+use worker::{ContainerStartupOptions, Delay, Env, Request, Response, State, durable_object};
+
+use super::media::MEDIA_JOB_SECRET;
 
 /// The port the image listens on (`PORT` in media-container/Dockerfile).
 const CONTAINER_PORT: u16 = 8080;
@@ -13,6 +15,7 @@ const START_ATTEMPTS: u32 = 40;
 #[durable_object]
 pub struct MediaContainer {
     state: State,
+    env: Env,
 }
 
 impl std::fmt::Debug for MediaContainer {
@@ -22,8 +25,8 @@ impl std::fmt::Debug for MediaContainer {
 }
 
 impl worker::DurableObject for MediaContainer {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
     }
 
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
@@ -31,7 +34,10 @@ impl worker::DurableObject for MediaContainer {
             return Response::error("this deployment has no media containers", 503);
         };
         if !container.running() {
-            container.start(None)?;
+            // the container checks the worker's signature on every job with the same secret
+            let mut options = ContainerStartupOptions::new();
+            options.add_env(MEDIA_JOB_SECRET, &self.env.secret(MEDIA_JOB_SECRET)?.to_string());
+            container.start(Some(options))?;
         }
         let port = container.get_tcp_port(CONTAINER_PORT)?;
         let mut last_error = None;

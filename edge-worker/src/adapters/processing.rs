@@ -4,13 +4,14 @@
 //! `domain::processing::run`.
 
 use roughcut_shared::ErrorCode;
+use roughcut_shared::job_signature::MIN_SECRET_CHARS;
 use roughcut_shared::jobs::{Heartbeat, JobOutcome, SpeechFormat};
 use worker::{Env, MessageBatch, MessageExt, Request, Response};
 
 use super::d1::D1Store;
 use super::downloads;
 use super::jobs::QueueJobs;
-use super::media::MediaTransport;
+use super::media::{MEDIA_JOB_SECRET, MediaRoute, MediaTransport};
 use super::platform::{ConsoleLog, WorkerClock};
 use super::r2::R2Objects;
 use super::transcribers::{OpenAiCompatible, WorkersAi};
@@ -64,14 +65,20 @@ fn transcriber(env: &Env) -> Result<Option<Box<dyn Transcriber>>, String> {
     }
 }
 
-/// `MEDIA_URL` (a media container process, local) or else the `MEDIA_CONTAINER` binding.
+/// `MEDIA_URL` (a media container process, local) or else the `MEDIA_CONTAINER` binding, and the
+/// secret jobs are signed with.
 fn media(env: &Env) -> Result<MediaTransport, String> {
-    if let Some(base_url) = var(env, "MEDIA_URL") {
-        return Ok(MediaTransport::Http { base_url });
-    }
-    env.durable_object("MEDIA_CONTAINER")
-        .map(MediaTransport::Containers)
-        .map_err(|e| format!("neither MEDIA_URL nor the MEDIA_CONTAINER binding is configured: {e}"))
+    let job_secret = secret(env, MEDIA_JOB_SECRET)
+        .filter(|secret| secret.chars().count() >= MIN_SECRET_CHARS)
+        .ok_or_else(|| format!("{MEDIA_JOB_SECRET} must be set, with at least {MIN_SECRET_CHARS} characters"))?;
+    let route = match var(env, "MEDIA_URL") {
+        Some(base_url) => MediaRoute::Http { base_url },
+        None => env
+            .durable_object("MEDIA_CONTAINER")
+            .map(MediaRoute::Containers)
+            .map_err(|e| format!("neither MEDIA_URL nor the MEDIA_CONTAINER binding is configured: {e}"))?,
+    };
+    Ok(MediaTransport { route, job_secret })
 }
 
 /// Everything processing needs, owned, built once per invocation.

@@ -99,6 +99,13 @@ pub fn client() -> ureq::Agent {
         .into()
 }
 
+/// The secret the fake worker signs jobs with, as the real worker does with `MEDIA_JOB_SECRET`.
+pub const JOB_SECRET: &str = "media-container-tests-job-secret-0123456789";
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
 /// The media-container binary, killed on drop.
 pub struct Container {
     child: Child,
@@ -119,6 +126,7 @@ impl Container {
             .env("PORT", port.to_string())
             .env("MEDIA_WORK_DIR", &work_dir)
             .env("MEDIA_HEARTBEAT_MS", "100")
+            .env("MEDIA_JOB_SECRET", JOB_SECRET)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"));
@@ -139,13 +147,20 @@ impl Container {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// POSTs a raw body to `/jobs`: (status, headers' Retry-After, JSON body).
+    /// POSTs a raw body to `/jobs`, signed as the worker signs it: (status, headers' Retry-After,
+    /// JSON body).
     pub fn post_raw(&self, body: &str) -> (u16, Option<String>, serde_json::Value) {
-        let mut response = client()
-            .post(format!("{}/jobs", self.base))
-            .header("Content-Type", "application/json")
-            .send(body)
-            .expect("POST /jobs");
+        let signature = roughcut_shared::job_signature::sign(JOB_SECRET, unix_now(), body.as_bytes());
+        self.post_signed(body, Some(&signature))
+    }
+
+    /// POSTs a raw body with this signature header, or none.
+    pub fn post_signed(&self, body: &str, signature: Option<&str>) -> (u16, Option<String>, serde_json::Value) {
+        let mut request = client().post(format!("{}/jobs", self.base)).header("Content-Type", "application/json");
+        if let Some(signature) = signature {
+            request = request.header(roughcut_shared::job_signature::SIGNATURE_HEADER, signature);
+        }
+        let mut response = request.send(body).expect("POST /jobs");
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let json = response.body_mut().read_json().unwrap_or(serde_json::Value::Null);
         (response.status().as_u16(), retry_after, json)
@@ -240,6 +255,11 @@ impl FakeWorker {
             task: MediaTask::ProcessAsset { input_size: self.shared.input.len() as u64, speech },
             links: self.links(),
         }
+    }
+
+    /// A processing job whose input is announced as `input_size` bytes.
+    pub fn job_of_size(&self, job_id: &str, input_size: u64) -> MediaJob {
+        MediaJob { task: MediaTask::ProcessAsset { input_size, speech: None }, ..self.job(job_id, 1, None) }
     }
 
     pub fn render_job(&self, job_id: &str, spec: RenderSpec) -> MediaJob {
