@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the workspace's native tests (engine, domain, HTTP layer); the engine as wasm — its
+# Every test: the workspace's native tests (engine, domain, HTTP layer); wrangler.toml's production
+# deployment as a dry run; the engine as wasm — its
 # JS facade in Node and in a Web Worker of headless Chromium, and the browser package as
 # web-client imports it; then the end-to-end suite against the real stack, whose summary is the
 # last line of the run.
@@ -8,6 +9,7 @@ set -euo pipefail
 cd "$ROOT"
 cargo fmt --all --check
 cargo test --workspace --exclude roughcut-tests --quiet
+scripts/deploy-dry-run.sh
 # No --quiet (wasm-bindgen-test-runner refuses it), so the log is shown whole only on failure.
 # Run from the crate, where the runner finds webdriver.json.
 log=$(mktemp)
