@@ -13,6 +13,7 @@ use crate::domain::jobs::JobMessage;
 use crate::domain::jobs::links::JobPath;
 use crate::domain::ports::Log;
 use crate::http::edge::CorsPolicy;
+use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
 use crate::http::tus::UploadPath;
 use crate::http::{self, ApiError, Config};
 
@@ -20,11 +21,33 @@ use crate::http::{self, ApiError, Config};
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let cors = CorsPolicy::parse(env.var("CORS_ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref());
     let origin = request.headers().get("origin").ok().flatten();
-    let response = match cors.preflight(&web::method_of(&request), &web::headers_of(&request)) {
+    let (method, headers) = (web::method_of(&request), web::headers_of(&request));
+    let response = match cors.preflight(&method, &headers) {
         Some(preflight) => web::write_response(preflight)?,
-        None => route(request, &env).await?,
+        None => match Budget::of(&method, request.path().as_str(), &headers) {
+            Some(budget) if !within_budget(&env, &budget).await => {
+                let limited =
+                    http::handle_failure(&WorkerClock, &ConsoleLog, ApiError::rate_limited(RETRY_AFTER_SECONDS));
+                web::write_response(limited)?
+            }
+            _ => route(request, &env).await?,
+        },
     };
     web::finish(response, &cors.response_headers(origin.as_deref()))
+}
+
+/// Whether the request fits its budget. A deployment without the limiter bindings, or a limiter
+/// that fails, limits nothing: rate limiting protects the service, it must not take it down.
+async fn within_budget(env: &Env, budget: &Budget) -> bool {
+    let (binding, key) = budget.limiter_and_key();
+    let Ok(limiter) = env.rate_limiter(binding) else { return true };
+    match limiter.limit(key.to_owned()).await {
+        Ok(outcome) => outcome.success,
+        Err(error) => {
+            ConsoleLog.error("rate-limit", &format!("{binding}: {error}"));
+            true
+        }
+    }
 }
 
 async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {

@@ -48,6 +48,7 @@ fn main() {
                 .chain(processing::exclusive_tests())
                 .chain(renders::exclusive_tests())
                 .chain(transcription::exclusive_tests())
+                .chain(protocol::exclusive_tests())
                 .map(|test| (test, true)),
         )
         .collect();

@@ -4,6 +4,7 @@ use serde_json::json;
 use ureq::http::Method;
 
 use crate::Test;
+use roughcut_tests::client::Reply;
 use roughcut_tests::stack::{Stack, repo_root};
 
 pub fn tests() -> Vec<Test> {
@@ -22,10 +23,61 @@ pub fn tests() -> Vec<Test> {
             "protocol::browsers_on_other_origins_call_the_api_and_upload",
             browsers_on_other_origins_call_the_api_and_upload,
         ),
+        ("protocol::a_key_over_its_rate_is_429_and_others_go_on", a_key_over_its_rate_is_429_and_others_go_on),
         ("protocol::head_answers_like_get_without_a_body", head_answers_like_get_without_a_body),
         ("protocol::openapi_is_public_and_complete", openapi_is_public_and_complete),
         ("protocol::media_container_is_up_and_runs_only_signed_jobs", media_container_is_up),
     ]
+}
+
+/// Tests that spend the budget of the stack's one client address run alone.
+pub fn exclusive_tests() -> Vec<Test> {
+    vec![("protocol::anonymous_callers_over_their_rate_are_429", anonymous_callers_over_their_rate_are_429)]
+}
+
+/// Sends `count` requests from 16 threads; the statuses and the first 429's reply.
+fn burst(count: usize, request: impl Fn() -> Reply + Sync) -> (Vec<u16>, Option<Reply>) {
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..16)
+            .map(|worker| {
+                let request = &request;
+                scope.spawn(move || (worker..count).step_by(16).map(|_| request()).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("worker")).collect()
+    });
+    let statuses = replies.iter().map(|r| r.status).collect();
+    (statuses, replies.into_iter().find(|r| r.status == 429))
+}
+
+fn assert_limited(statuses: &[u16], limited: Option<Reply>, what: &str) {
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused > 0, "{what}: none of {} requests was limited", statuses.len());
+    let limited = limited.expect("a 429");
+    assert_eq!(limited.header("retry-after"), Some("10"), "{what}");
+    assert!(limited.header("request-id").is_some());
+    assert_eq!(limited.json()["error"]["code"], "rate_limited", "{what}");
+}
+
+/// wrangler.toml allows a key 1,000 requests per 10 s: more are refused with 429 and Retry-After,
+/// while another key goes on.
+fn a_key_over_its_rate_is_429_and_others_go_on(stack: &Stack) {
+    let busy = stack.new_account("busy key");
+    let (statuses, limited) = burst(1_200, || busy.api.get("/v1/credits/balance"));
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert_limited(&statuses, limited, "one key");
+    stack.new_account("calm key").api.get("/v1/credits/balance").expect(200);
+}
+
+/// Requests without a key spend their client address's budget: 300 per 10 s.
+fn anonymous_callers_over_their_rate_are_429(stack: &Stack) {
+    let anonymous = stack.anonymous();
+    let (statuses, limited) = burst(400, || anonymous.get("/v1/nope"));
+    assert!(statuses.iter().all(|s| *s == 404 || *s == 429), "{statuses:?}");
+    assert_limited(&statuses, limited, "one address");
+    // the window passes
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    anonymous.get("/v1/nope").expect_error(404, "not_found");
 }
 
 fn unknown_routes_are_404_envelopes(stack: &Stack) {

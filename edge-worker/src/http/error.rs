@@ -46,6 +46,14 @@ impl ApiError {
         }
     }
 
+    /// 429: the caller spent its budget; it may try again after `retry_after` seconds.
+    pub fn rate_limited(retry_after: u32) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(ErrorCode::RateLimited, format!("Too many requests; try again in {retry_after} seconds."))
+        }
+    }
+
     pub fn validation(fields: Vec<FieldError>) -> Self {
         Self {
             fields,

@@ -5,6 +5,7 @@ pub mod edge;
 pub mod error;
 mod handlers;
 pub mod openapi;
+pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod routes;
