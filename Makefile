@@ -43,3 +43,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders
 	@cargo run --quiet --release -p roughcut-bench --bin transcription
+	@cargo run --quiet --release -p roughcut-bench --bin auth-reads

@@ -1,5 +1,5 @@
 //! API keys: minting (`sk_` + 192 random bits), storing only their SHA-256, authenticating a
-//! bearer token, listing and revoking.
+//! bearer token (through the isolate's `KeyCache`), listing and revoking.
 
 use roughcut_shared::api_keys::ApiKey;
 use sha2::{Digest, Sha256};
@@ -56,15 +56,25 @@ pub async fn authenticate(services: &Services<'_>, token: &str) -> Result<Princi
     if !well_formed {
         return Err(DomainError::Unauthenticated);
     }
-    let key = services.keys.key_by_hash(&hash_key(token)).await?;
+    let (key_hash, now) = (hash_key(token), services.clock.now());
+    let key = match services.key_cache.get(&key_hash, now) {
+        Some(key) => Some(key),
+        None => {
+            let key = services.keys.key_by_hash(&key_hash).await?;
+            if let Some(key) = &key {
+                services.key_cache.put(key, now);
+            }
+            key
+        }
+    };
     let Some(key) = key.filter(|key| key.revoked_at.is_none()) else {
         return Err(DomainError::Unauthenticated);
     };
-    let now = services.clock.now();
     let stale = now.minus_millis(LAST_USED_RESOLUTION_MS);
-    // Skip the write when the row just read is fresh; the store's own guard settles races.
+    // Skip the write when the row read is fresh; the store's own guard settles races.
     if key.last_used_at.is_none_or(|used| used <= stale) {
         services.keys.mark_key_used(&key.id, now, stale).await?;
+        services.key_cache.used(&key_hash, now);
     }
     Ok(Principal { account_id: key.account_id, key_id: key.id })
 }
@@ -89,6 +99,7 @@ pub async fn list_keys(
 pub async fn revoke_key(services: &Services<'_>, principal: &Principal, key_id: &str) -> Result<(), DomainError> {
     let now = services.clock.now();
     if services.keys.revoke_key(&principal.account_id, key_id, now).await? {
+        services.key_cache.forget(key_id);
         Ok(())
     } else {
         Err(DomainError::NotFound("api key"))
@@ -176,5 +187,39 @@ mod tests {
         platform.clock.set(Timestamp(1_061_000));
         block_on(authenticate(&services, &plaintext)).expect("auth");
         assert_eq!(last_used(), Some(Timestamp(1_061_000).to_rfc3339()));
+    }
+
+    #[test]
+    fn a_looked_up_key_is_trusted_for_seconds_and_a_revocation_here_ends_it_at_once() {
+        let platform = MemoryPlatform::default();
+        let services = platform.services();
+        let owner = principal("acc_a");
+        let key = block_on(create_key(&services, &owner, "ci")).expect("create");
+        let plaintext = key.plaintext.expect("plaintext");
+        platform.clock.set(Timestamp(1_000_000));
+        block_on(authenticate(&services, &plaintext)).expect("read from the store");
+        // the store is down: a key read moments ago still authenticates, without a read
+        platform.store.fail_with("D1 is down");
+        platform.clock.set(Timestamp(1_000_000 + crate::domain::key_cache::TTL_MS - 1));
+        assert_eq!(block_on(authenticate(&services, &plaintext)).map(|p| p.key_id), Ok(key.id.clone()));
+        platform.clock.set(Timestamp(1_000_000 + crate::domain::key_cache::TTL_MS));
+        assert!(block_on(authenticate(&services, &plaintext)).is_err(), "past the TTL it is read again");
+        platform.store.recover();
+
+        // revoked by another isolate (straight in the store): refused once the TTL has passed
+        let at = Timestamp(2_000_000);
+        platform.clock.set(at);
+        block_on(authenticate(&services, &plaintext)).expect("cached again");
+        block_on(services.keys.revoke_key("acc_a", &key.id, at)).expect("revoked elsewhere");
+        assert!(block_on(authenticate(&services, &plaintext)).is_ok(), "within the TTL");
+        platform.clock.set(Timestamp(at.0 + crate::domain::key_cache::TTL_MS));
+        assert_eq!(block_on(authenticate(&services, &plaintext)), Err(DomainError::Unauthenticated));
+
+        // revoked here: refused at once
+        let other = block_on(create_key(&services, &owner, "ci 2")).expect("create");
+        let other_plaintext = other.plaintext.expect("plaintext");
+        block_on(authenticate(&services, &other_plaintext)).expect("cached");
+        block_on(revoke_key(&services, &owner, &other.id)).expect("revoke");
+        assert_eq!(block_on(authenticate(&services, &other_plaintext)), Err(DomainError::Unauthenticated));
     }
 }

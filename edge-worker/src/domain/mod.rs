@@ -9,6 +9,7 @@ pub mod downloads;
 pub mod error;
 pub mod ids;
 pub mod jobs;
+pub mod key_cache;
 pub mod ledger;
 pub mod page;
 pub mod ports;

@@ -284,6 +284,8 @@ pub struct Services<'a> {
     pub renders: &'a dyn crate::domain::renders::RenderStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
+    /// Keys recently looked up (the isolate's, in the Worker).
+    pub key_cache: &'a crate::domain::key_cache::KeyCache,
 }
 
 impl std::fmt::Debug for Services<'_> {

@@ -18,6 +18,7 @@ use worker::{D1Database, D1PreparedStatement, D1Result};
 use super::platform::WorkerClock;
 use crate::domain::StoreError;
 use crate::domain::jobs::JobQueue;
+use crate::domain::key_cache::KeyCache;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
@@ -26,6 +27,15 @@ use crate::domain::ports::{
 };
 use crate::domain::processing::Blobs;
 use crate::domain::time::Timestamp;
+
+thread_local! {
+    /// One per isolate, living as long as it: requests of the isolate share it.
+    static KEY_CACHE: &'static KeyCache = Box::leak(Box::default());
+}
+
+fn isolate_key_cache() -> &'static KeyCache {
+    KEY_CACHE.with(|cache| *cache)
+}
 
 #[derive(Debug)]
 pub struct D1Store {
@@ -53,6 +63,7 @@ impl D1Store {
             renders: self,
             clock: &WorkerClock,
             log,
+            key_cache: isolate_key_cache(),
         }
     }
 

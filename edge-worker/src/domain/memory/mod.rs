@@ -74,6 +74,11 @@ impl MemoryStore {
         *self.failure.borrow_mut() = Some(cause.to_owned());
     }
 
+    /// Ends `fail_with`: the store answers again.
+    pub fn recover(&self) {
+        *self.failure.borrow_mut() = None;
+    }
+
     fn check(&self) -> Result<(), StoreError> {
         match &*self.failure.borrow() {
             Some(cause) => Err(StoreError(cause.clone())),
@@ -519,6 +524,7 @@ pub struct MemoryPlatform {
     pub store: MemoryStore,
     pub clock: FakeClock,
     pub log: CapturedLog,
+    pub key_cache: crate::domain::key_cache::KeyCache,
 }
 
 /// A fixture: processing settings for tests (a 10-s lease, the default rate card).
@@ -575,6 +581,7 @@ impl MemoryPlatform {
             renders: &self.store,
             clock: &self.clock,
             log: &self.log,
+            key_cache: &self.key_cache,
         }
     }
 }
