@@ -107,6 +107,44 @@ fn source(seconds: &str) -> PathBuf {
     )
 }
 
+/// An MP3 render of a cut of `seconds` of speech (40 spans) by the container against ffmpeg doing
+/// the same alone: the container encodes MP3 with ffmpeg's libmp3lame, so at least as fast (1x).
+fn mp3_render(container: &Path, seconds: u64) {
+    let audio = inputs::speech_m4a(&seconds.to_string());
+    let step = seconds * 1000 / 40;
+    let spans: Vec<(u64, u64)> = (0..40).map(|i| (i * step + 300, i * step + step * 4 / 5)).collect();
+    let kept_ms: u64 = spans.iter().map(|(start, end)| end - start).sum();
+    let spec = json!({
+        "format": "mp3", "segments": spans, "audio_bitrate_kbps": 192, "duration_ms": kept_ms,
+        "copy_video": false, "copy_audio": false,
+    });
+    let ours = render(container, &spec, &audio, "mp3");
+    let select: Vec<String> = spans
+        .iter()
+        .map(|(start, end)| format!("between(t,{:.3},{:.3})", *start as f64 / 1000.0, *end as f64 / 1000.0))
+        .collect();
+    let filter = format!("aselect='{}',asetpts=N/SR/TB", select.join("+"));
+    let out = inputs::root().join("target/bench-media/out/ffmpeg-render.mp3");
+    let started = Instant::now();
+    inputs::ffmpeg(&[
+        "-i",
+        &audio.to_string_lossy(),
+        "-af",
+        &filter,
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "192k",
+        &out.to_string_lossy(),
+    ]);
+    let peer = started.elapsed().as_secs_f64();
+    println!(
+        "mp3 render of {seconds} s of speech, 40 spans, 192 kbps: container {:.2} s, ffmpeg aselect + libmp3lame {peer:.2} s: {:.2}x ffmpeg's speed (target >= 1x)",
+        ours.seconds,
+        peer / ours.seconds
+    );
+}
+
 fn main() {
     let seconds: u64 = std::env::var("BENCH_RENDER_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
     let input = source(&seconds.to_string());
@@ -150,6 +188,8 @@ fn main() {
             println!("{name}: {} frames, expected {expected_frames}: WRONG", run.frames);
         }
     }
+
+    mp3_render(&container, seconds);
 
     let whole = render(&container, &spec(&[], false, total_ms), &input, "whole");
     println!(

@@ -1,14 +1,13 @@
 //! Audio renders with the engine: M4A by AAC packet copy when the spec allows it (no generation
-//! loss, no encode at all), MP3 by the engine's encoder. Here rather than in the Worker because
-//! an hour of MP3 encoding is more CPU than a queue consumer's budget, and the input is already
-//! on this disk. What the engine cannot do (an AAC encode, a source it cannot read) falls to
-//! ffmpeg.
+//! loss, no encode at all). Every encode falls to ffmpeg: MP3 too, since libmp3lame encodes about
+//! twice as fast as the engine's own encoder (bench `renders`), which stays for the browser, where
+//! there is no ffmpeg. A source the engine cannot read falls to ffmpeg as well.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use roughcut_engine::media::render::{KeptSpan, render_aac_copy, render_mp3};
+use roughcut_engine::media::render::{KeptSpan, render_aac_copy};
 use roughcut_engine::source::ByteSink;
 use roughcut_engine::{EngineError, ErrorCode, Limits, probe};
 use roughcut_shared::jobs::RenderSpec;
@@ -20,8 +19,7 @@ use crate::media::Input;
 /// Renders `spec` from `input` into `output` with the engine; `false` when the engine cannot
 /// (so ffmpeg should), having written nothing that matters.
 pub fn render(spec: &RenderSpec, input: &Path, output: &Path, control: &Control) -> Result<bool, Halt> {
-    let copy = spec.format == "m4a" && spec.copy_audio;
-    if !copy && spec.format != "mp3" {
+    if !(spec.format == "m4a" && spec.copy_audio) {
         return Ok(false);
     }
     let source = Input::open(input, control)?;
@@ -39,14 +37,10 @@ pub fn render(spec: &RenderSpec, input: &Path, output: &Path, control: &Control)
     }
     let file = File::create(output).map_err(|err| Halt::internal(control, "cannot create the render", err))?;
     let mut sink = FileSink(BufWriter::new(file));
-    let rendered = if copy {
-        render_aac_copy(&source, &spans, &mut sink, &limits).map(|_| ())
-    } else {
-        render_mp3(&source, &spans, spec.audio_bitrate_kbps, &mut sink, &limits).map(|_| ())
-    };
+    let rendered = render_aac_copy(&source, &spans, &mut sink, &limits).map(|_| ());
     match rendered.and_then(|()| sink.0.flush().map_err(|e| EngineError::io(e.to_string()))) {
         Ok(()) => {
-            control.log(if copy { "rendered by AAC packet copy" } else { "rendered by the engine's MP3 encoder" });
+            control.log("rendered by AAC packet copy");
             Ok(true)
         }
         Err(err) => engine_outcome(control, &err),
