@@ -25,6 +25,7 @@ use crate::download::download;
 use crate::halt::{Halt, internal_failure};
 use crate::heartbeat;
 use crate::media::{Input, analyse_input, probe_input};
+use crate::output::{self, PutError};
 use crate::render;
 use crate::speech;
 use crate::untrusted::UntrustedInput;
@@ -197,8 +198,7 @@ fn render_job(
     control.set_progress(0.9, "uploading");
     let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "no render was written", err))?.len();
     let duration_ms = probe_input(&Input::open(&output, control)?, control)?.duration_ms;
-    let body = File::open(&output).map_err(|err| Halt::internal(control, "cannot read the render", err))?;
-    Uploads { job, control, http }.put(RENDER_OUTPUT, render::content_type(&spec.format), size_bytes, body)?;
+    Uploads { job, control, http }.put_file(RENDER_OUTPUT, render::content_type(&spec.format), &output, size_bytes)?;
     Ok(RenderedFile { size_bytes, duration_ms })
 }
 
@@ -315,22 +315,46 @@ impl Uploads<'_> {
         len: u64,
         body: impl Read + Send + 'static,
     ) -> Result<(), Halt> {
+        self.send(name, move |agent, url| output::put(agent, url, content_type, len, body))
+    }
+
+    /// The file at `path`, in parts when it is large.
+    fn put_file(&self, name: &str, content_type: &'static str, path: &Path, len: u64) -> Result<(), Halt> {
+        let path = path.to_owned();
+        self.send(name, move |agent, url| output::put_file(agent, url, content_type, &path, len))
+    }
+
+    /// Runs `upload` of output `name`, abandoned on cancel like the download (a stalled upload
+    /// must not hold up the stop). A refused output fails the attempt for good: sent again, it
+    /// would be refused again.
+    fn send(
+        &self,
+        name: &str,
+        upload: impl FnOnce(&ureq::Agent, &str) -> Result<(), PutError> + Send + 'static,
+    ) -> Result<(), Halt> {
         debug_assert!(is_output_name(name), "{name}");
         if self.control.is_cancelled() {
             return Err(Halt::Cancelled);
         }
         let (http, url) = (self.http.clone(), output_url(&self.job.links.output, name));
-        // Abandoned on cancel like the download: a stalled upload must not hold up the stop.
         let sent = self
             .control
-            .abandon_on_cancel(move || http.put(&url, content_type, len, body))
+            .abandon_on_cancel(move || upload(http.transfer(), &url))
             .map_err(|abandoned| Halt::abandoned(self.control, "upload", abandoned))?;
-        sent.map_err(|detail| {
+        sent.map_err(|error| {
             if self.control.is_cancelled() {
                 return Halt::Cancelled;
             }
-            self.control.log(format_args!("output {name}: {detail}"));
-            Halt::failed("output_rejected", "A processing result could not be stored.", true)
+            self.control.log(format_args!("output {name}: {error:?}"));
+            match error {
+                PutError::Refused(409 | 410) => Halt::Cancelled,
+                PutError::Refused(_) => {
+                    Halt::failed("output_rejected", "A processing result could not be stored.", false)
+                }
+                PutError::Failed(_) => {
+                    Halt::failed("output_rejected", "A processing result could not be stored.", true)
+                }
+            }
         })
     }
 

@@ -12,6 +12,7 @@ mod halt;
 mod heartbeat;
 mod local;
 mod media;
+mod output;
 mod registry;
 mod render;
 mod server;

@@ -1,13 +1,12 @@
-//! The container's side of an attempt's links (`roughcut_shared::jobs::JobLinks`): heartbeats,
-//! output uploads and the outcome. ureq is synchronous, so all of this runs on blocking threads,
-//! never on the server's async workers.
+//! The container's side of an attempt's links (`roughcut_shared::jobs::JobLinks`): the HTTP
+//! clients, heartbeats and the outcome (outputs are `output`'s). ureq is synchronous, so all of
+//! this runs on blocking threads, never on the server's async workers.
 
-use std::io::Read;
 use std::thread;
 use std::time::Duration;
 
 use roughcut_shared::jobs::{Heartbeat, HeartbeatReply, JobOutcome, OUTPUT_NAME_PLACEHOLDER};
-use ureq::{Agent, SendBody};
+use ureq::Agent;
 
 use crate::control::Control;
 
@@ -90,21 +89,6 @@ impl Http {
             Ok(HeartbeatReply { cancel: true }) => HeartbeatAnswer::Cancel,
             Ok(HeartbeatReply { cancel: false }) => HeartbeatAnswer::Continue,
             Err(err) => HeartbeatAnswer::Unanswered(format!("unreadable heartbeat reply: {err}")),
-        }
-    }
-
-    /// PUTs the `len` bytes of `body` to `url`; `Err` carries a detail for the log.
-    pub fn put(&self, url: &str, content_type: &str, len: u64, body: impl Read + 'static) -> Result<(), String> {
-        let response = self
-            .transfer
-            .put(url)
-            .header("Content-Type", content_type)
-            .header("Content-Length", len.to_string())
-            .send(SendBody::from_owned_reader(body))
-            .map_err(|err| format!("upload failed: {err}"))?;
-        match response.status() {
-            status if status.is_success() => Ok(()),
-            status => Err(format!("upload answered {status}")),
         }
     }
 

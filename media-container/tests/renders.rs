@@ -1,6 +1,7 @@
 //! Renders by the real container binary, dispatched by a fake worker and checked frame by frame:
 //! smart rendering copies whole GOPs and encodes only the edges, the full encode keeps the same
-//! frames, and audio renders go through the engine.
+//! frames, AAC is copied by the engine and MP3 encoded by ffmpeg, and outputs larger than a
+//! request go up in parts.
 
 mod support;
 
@@ -161,12 +162,12 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
 }
 
 #[test]
-fn audio_renders_go_through_the_engine() {
+fn aac_is_copied_by_the_engine_and_mp3_encoded_by_ffmpeg() {
     let dir = TestDir::new("audio");
     let media = source(&dir);
     let segments = vec![(1_000, 4_000), (6_000, 9_500)];
     for (format, copy_audio, says) in
-        [("m4a", true, "rendered by AAC packet copy"), ("mp3", false, "rendered by the engine's MP3 encoder")]
+        [("m4a", true, "rendered by AAC packet copy"), ("mp3", false, "encoded by ffmpeg as mp3")]
     {
         let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
         let container = Container::start(dir.path(), &[]);
@@ -326,4 +327,79 @@ fn a_killed_container_leaves_no_ffmpeg_running() {
     drop(container);
     let gone = wait_until(Duration::from_secs(3), || ffmpegs_in(&work) == 0);
     assert!(gone, "ffmpeg outlived its container");
+}
+
+/// A render of 320 MB, more than a request to the worker may carry: it goes up in parts of
+/// `OUTPUT_PART_BYTES`, no request over Cloudflare's 100 MB, and arrives whole.
+#[test]
+fn a_render_larger_than_a_request_goes_up_in_parts() {
+    let dir = TestDir::new("large-output");
+    let media = dir.path().join("noise.mp4");
+    // noise barely compresses: 35 s of it at 640×360 is over 300 MB
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=gray:s=640x360:r=30,noise=alls=100:allf=t+u",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=35",
+        "-t",
+        "35",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "12",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+        media.to_str().expect("path"),
+    ]);
+    let source = std::fs::read(&media).expect("media");
+    assert!(source.len() > 300_000_000, "{} bytes", source.len());
+    let worker = FakeWorker::start(source);
+    let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
+    // the whole recording with its video copied: the render is about as large as the source
+    let job = worker.render_job("job_large", spec("mp4", Vec::new(), true));
+    assert_eq!(container.post(&job).0, 202);
+    let file = match worker.wait_for_result(&container) {
+        JobOutcome::Succeeded { result: JobResult::Render(file) } => file,
+        other => panic!("not a render: {other:?}; container log:\n{}", container.logs()),
+    };
+    let seen = worker.seen();
+    let render = &seen.outputs["render"];
+    assert_eq!(render.bytes.len() as u64, file.size_bytes);
+    assert!(file.size_bytes > 300_000_000, "{}", file.size_bytes);
+    let parts = file.size_bytes.div_ceil(roughcut_shared::jobs::OUTPUT_PART_BYTES) as usize;
+    assert_eq!(seen.output_requests.len(), parts, "one request per part: {:?}", seen.output_requests);
+    assert!(seen.output_requests.iter().all(|size| *size <= support::MAX_REQUEST_BODY));
+    let output = dir.path().join("render.mp4");
+    std::fs::write(&output, &render.bytes).expect("write");
+    assert!(ffprobe_duration_ms(&ffprobe(&output)).abs_diff(35_000) < 100, "the whole recording");
+}
+
+/// An output the worker refuses (4xx) would be refused again: the render fails for good.
+#[test]
+fn a_refused_output_fails_the_render_for_good() {
+    let dir = TestDir::new("refused-output");
+    let media = source(&dir);
+    let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+    worker.refuse_outputs(413);
+    let container = Container::start(dir.path(), &[]);
+    assert_eq!(container.post(&worker.render_job("job_refused", spec("m4a", vec![(0, 5_000)], false))).0, 202);
+    match worker.wait_for_result(&container) {
+        JobOutcome::Failed(failure) => {
+            assert_eq!((failure.error_code.as_str(), failure.retryable), ("output_rejected", false), "{failure:?}");
+        }
+        other => panic!("a refused output ended {other:?}"),
+    }
+    assert_eq!(worker.seen().output_requests.len(), 1, "sent once, not again");
 }

@@ -226,3 +226,32 @@ mod tests {
         assert_eq!(back, failed);
     }
 }
+
+/// Outputs larger than this go up in parts of this size, each one request: well under the
+/// request bodies Cloudflare accepts (100 MB), and one of R2's equal multipart parts.
+pub const OUTPUT_PART_BYTES: u64 = 64 << 20;
+
+/// An output in parts, through its own output URL: `POST` with `MULTIPART_HEADER: start` begins
+/// it (answered `MultipartStarted`); each part is a `PUT` with `UPLOAD_ID_HEADER` and
+/// `PART_HEADER` (answered `UploadedPart`); `POST` with `MULTIPART_HEADER: complete`, the upload
+/// id and a `CompleteOutput` body ends it. A `PUT` without these headers is a whole output.
+pub const MULTIPART_HEADER: &str = "roughcut-multipart";
+pub const UPLOAD_ID_HEADER: &str = "roughcut-upload-id";
+/// The part's number, 1 to 10,000.
+pub const PART_HEADER: &str = "roughcut-part";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultipartStarted {
+    pub upload_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedPart {
+    pub part: u16,
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteOutput {
+    pub parts: Vec<UploadedPart>,
+}

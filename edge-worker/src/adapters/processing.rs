@@ -5,7 +5,10 @@
 
 use roughcut_shared::ErrorCode;
 use roughcut_shared::job_signature::MIN_SECRET_CHARS;
-use roughcut_shared::jobs::{Heartbeat, JobOutcome, SpeechFormat};
+use roughcut_shared::jobs::{
+    CompleteOutput, Heartbeat, JobOutcome, MULTIPART_HEADER, MultipartStarted, PART_HEADER, SpeechFormat,
+    UPLOAD_ID_HEADER, UploadedPart,
+};
 use worker::{Env, MessageBatch, MessageExt, Request, Response};
 
 use super::d1::D1Store;
@@ -25,6 +28,7 @@ use crate::domain::processing::run::{self, Reported};
 use crate::domain::processing::transcribe::Transcriber;
 use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard};
 use crate::domain::time::Timestamp;
+use crate::domain::uploads::session::{StoredPart, UploadObjects};
 use crate::http::{ApiError, ApiResponse};
 
 const DEFAULT_LEASE_SECONDS: i64 = 60;
@@ -235,21 +239,12 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
             };
             Ok(Answer::Streamed(downloads::serve(request, env, &grant).await?))
         }
-        (JobEndpoint::Output(name), http::Method::PUT) => {
+        (JobEndpoint::Output(name), method @ (http::Method::PUT | http::Method::POST)) => {
             let key = run::output_of(deps, &path.job_id, attempt, name)
                 .await
                 .map_err(store_error)?
                 .ok_or_else(attempt_over)?;
-            let length = request
-                .headers()
-                .get("content-length")
-                .ok()
-                .flatten()
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| ApiError::bad_request("An output needs a Content-Length."))?;
-            let body = request.inner().body().ok_or_else(|| ApiError::bad_request("An output needs a body."))?;
-            kit.objects.put_stream(&key, body, length).await.map_err(store_error)?;
-            Ok(Answer::Api(ApiResponse::no_content()))
+            output(request, &kit.objects, &key, &method).await.map(Answer::Api)
         }
         (JobEndpoint::Heartbeat, http::Method::POST) => {
             let beat: Heartbeat = read_json(request).await?;
@@ -264,9 +259,70 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
             }
         }
         (JobEndpoint::Input, _) => Err(ApiError::method_not_allowed("GET, HEAD")),
-        (JobEndpoint::Output(_), _) => Err(ApiError::method_not_allowed("PUT")),
+        (JobEndpoint::Output(_), _) => Err(ApiError::method_not_allowed("PUT, POST")),
         (JobEndpoint::Heartbeat | JobEndpoint::Result, _) => Err(ApiError::method_not_allowed("POST")),
     }
+}
+
+/// An output stored as `key`: whole in one `PUT`, or in parts as an R2 multipart upload (the
+/// protocol of `roughcut_shared::jobs::MULTIPART_HEADER`), for outputs larger than a request may be.
+/// Bodies stream from the container to R2 without entering wasm.
+async fn output(
+    request: &mut Request,
+    objects: &R2Objects,
+    key: &str,
+    method: &http::Method,
+) -> Result<ApiResponse, ApiError> {
+    let store_error = |e: crate::domain::StoreError| ApiError::internal(e.0);
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let (step, upload_id) = (header(MULTIPART_HEADER), header(UPLOAD_ID_HEADER));
+    match (method, step.as_deref(), upload_id) {
+        (&http::Method::PUT, None, None) => {
+            let (body, length) = body_of(request)?;
+            objects.put_stream(key, body, length).await.map_err(store_error)?;
+            Ok(ApiResponse::no_content())
+        }
+        (&http::Method::POST, Some("start"), None) => {
+            let upload_id = objects.begin_multipart(key).await.map_err(store_error)?;
+            Ok(ApiResponse::json(200, &MultipartStarted { upload_id }))
+        }
+        (&http::Method::PUT, None, Some(upload_id)) => {
+            let part = header(PART_HEADER)
+                .and_then(|value| value.parse::<u16>().ok())
+                .filter(|part| (1..=10_000).contains(part))
+                .ok_or_else(|| ApiError::bad_request(format!("A part needs {PART_HEADER}: 1 to 10000.")))?;
+            let (body, length) = body_of(request)?;
+            let etag =
+                objects.put_part_whole(key, &upload_id, part, Box::new(body), length).await.map_err(store_error)?;
+            Ok(ApiResponse::json(200, &UploadedPart { part, etag }))
+        }
+        (&http::Method::POST, Some("complete"), Some(upload_id)) => {
+            let complete: CompleteOutput = read_json(request).await?;
+            if complete.parts.is_empty() {
+                return Err(ApiError::bad_request("A multipart output needs its parts."));
+            }
+            let parts: Vec<StoredPart> =
+                complete.parts.into_iter().map(|p| StoredPart { number: p.part, etag: p.etag }).collect();
+            objects.complete_multipart(key, &upload_id, &parts).await.map_err(store_error)?;
+            Ok(ApiResponse::no_content())
+        }
+        _ => Err(ApiError::bad_request(format!(
+            "An output is a PUT, or a multipart upload driven by {MULTIPART_HEADER} and {UPLOAD_ID_HEADER}."
+        ))),
+    }
+}
+
+/// A request's body and its declared length.
+fn body_of(request: &Request) -> Result<(worker::web_sys::ReadableStream, u64), ApiError> {
+    let length = request
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::bad_request("An output needs a Content-Length."))?;
+    let body = request.inner().body().ok_or_else(|| ApiError::bad_request("An output needs a body."))?;
+    Ok((body, length))
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(request: &mut Request) -> Result<T, ApiError> {

@@ -165,7 +165,9 @@ fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
             }
         })
         .map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-    ffmpeg_outcome(control, status, &log_path)
+    ffmpeg_outcome(control, status, &log_path)?;
+    control.log(format_args!("encoded by ffmpeg as {}", spec.format));
+    Ok(())
 }
 
 /// An ffmpeg that ended: a failure is the render's (its log's tail goes to ours).

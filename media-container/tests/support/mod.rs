@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use roughcut_shared::jobs::{Heartbeat, JobLinks, JobOutcome, MediaJob, MediaTask, RenderSpec, SpeechFormat};
+use roughcut_shared::jobs::{
+    CompleteOutput, Heartbeat, JobLinks, JobOutcome, MULTIPART_HEADER, MediaJob, MediaTask, PART_HEADER, RenderSpec,
+    SpeechFormat, UPLOAD_ID_HEADER,
+};
 
 /// A directory of its own for one test: removed when the test passes, kept (with the container's
 /// log) when it fails.
@@ -196,6 +199,8 @@ pub struct Seen {
     pub input_requests: Vec<Option<String>>,
     pub heartbeats: Vec<Heartbeat>,
     pub outputs: HashMap<String, Output>,
+    /// The size of every output request's body (a whole output, or a part).
+    pub output_requests: Vec<usize>,
     pub results: Vec<JobOutcome>,
 }
 
@@ -211,8 +216,18 @@ struct Shared {
     stall_input: AtomicBool,
     /// The first input request is cut off halfway (a dropped connection).
     cut_first_input: AtomicBool,
+    /// Output requests are answered with this status (0: they are taken).
+    output_refusal: AtomicU16,
+    /// Multipart outputs in progress, by upload id.
+    multiparts: Mutex<HashMap<String, Multipart>>,
     closed: AtomicBool,
 }
+
+/// A multipart output in progress: its output name, and its parts by number.
+type Multipart = (String, HashMap<u16, Vec<u8>>);
+
+/// The largest request body the fake worker takes, as Cloudflare's (100 MB).
+pub const MAX_REQUEST_BODY: usize = 100_000_000;
 
 /// The worker side of job links, on `127.0.0.1`.
 pub struct FakeWorker {
@@ -286,6 +301,10 @@ impl FakeWorker {
 
     pub fn stall_input(&self) {
         self.shared.stall_input.store(true, Ordering::SeqCst);
+    }
+
+    pub fn refuse_outputs(&self, status: u16) {
+        self.shared.output_refusal.store(status, Ordering::SeqCst);
     }
 
     pub fn cut_first_input(&self) {
@@ -371,13 +390,65 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             }
             respond(&mut stream, "204 No Content", &[], b"");
         }
-        ("PUT", path) if path.starts_with("/outputs/") => {
-            let name = path.trim_start_matches("/outputs/").to_owned();
-            let content_type = request.headers.get("content-type").cloned().unwrap_or_default();
-            lock(&shared.seen).outputs.insert(name, Output { content_type, bytes: request.body });
-            respond(&mut stream, "201 Created", &[], b"");
-        }
+        (_, path) if path.starts_with("/outputs/") => output(&mut stream, shared, request),
         _ => respond(&mut stream, "404 Not Found", &[], b""),
+    }
+}
+
+/// An output whole (`PUT`) or in parts (the worker's multipart protocol), refused like
+/// Cloudflare refuses a request body over 100 MB.
+fn output(stream: &mut TcpStream, shared: &Shared, request: Request) {
+    let name = request.path.trim_start_matches("/outputs/").to_owned();
+    let header = |name: &str| request.headers.get(name).cloned();
+    let json = [("Content-Type", "application/json".to_owned())];
+    if request.method == "PUT" {
+        lock(&shared.seen).output_requests.push(request.body.len());
+    }
+    match shared.output_refusal.load(Ordering::SeqCst) {
+        0 => {}
+        status => return respond(stream, &format!("{status} Refused"), &[], b""),
+    }
+    if request.body.len() > MAX_REQUEST_BODY {
+        return respond(stream, "413 Payload Too Large", &[], b"");
+    }
+    match (request.method.as_str(), header(MULTIPART_HEADER).as_deref(), header(UPLOAD_ID_HEADER)) {
+        ("PUT", None, None) => {
+            let content_type = header("content-type").unwrap_or_default();
+            lock(&shared.seen).outputs.insert(name, Output { content_type, bytes: request.body });
+            respond(stream, "201 Created", &[], b"");
+        }
+        ("POST", Some("start"), None) => {
+            let mut multiparts = lock(&shared.multiparts);
+            let upload_id = format!("upload-{}", multiparts.len() + 1);
+            multiparts.insert(upload_id.clone(), (name, HashMap::new()));
+            respond(stream, "200 OK", &json, format!(r#"{{"upload_id":"{upload_id}"}}"#).as_bytes());
+        }
+        ("PUT", None, Some(upload_id)) => {
+            let Some(part) = header(PART_HEADER).and_then(|p| p.parse::<u16>().ok()) else {
+                return respond(stream, "400 Bad Request", &[], b"");
+            };
+            let mut multiparts = lock(&shared.multiparts);
+            let Some((_, parts)) = multiparts.get_mut(&upload_id) else {
+                return respond(stream, "404 Not Found", &[], b"");
+            };
+            parts.insert(part, request.body);
+            respond(stream, "200 OK", &json, format!(r#"{{"part":{part},"etag":"etag-{part}"}}"#).as_bytes());
+        }
+        ("POST", Some("complete"), Some(upload_id)) => {
+            let complete: CompleteOutput = serde_json::from_slice(&request.body).expect("a CompleteOutput");
+            let Some((name, mut parts)) = lock(&shared.multiparts).remove(&upload_id) else {
+                return respond(stream, "404 Not Found", &[], b"");
+            };
+            let mut bytes = Vec::new();
+            for listed in &complete.parts {
+                assert_eq!(listed.etag, format!("etag-{}", listed.part), "the part's etag");
+                bytes.extend(parts.remove(&listed.part).expect("an uploaded part"));
+            }
+            assert!(parts.is_empty(), "every uploaded part is in the output");
+            lock(&shared.seen).outputs.insert(name, Output { content_type: String::new(), bytes });
+            respond(stream, "204 No Content", &[], b"");
+        }
+        _ => respond(stream, "400 Bad Request", &[], b""),
     }
 }
 
