@@ -161,6 +161,19 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     assert!(created && replaced.id != fresh.id);
 }
 
+/// Puts bytes where an asset's upload, its analysis and a render's output live; their keys.
+fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [String; 3] {
+    let keys = [
+        format!("assets/{asset_id}/source"),
+        crate::domain::processing::output_key(asset_id, "job_1", "analysis.bin"),
+        crate::domain::processing::output_key(render_id, "job_2", "render"),
+    ];
+    for key in &keys {
+        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
+    }
+    keys
+}
+
 #[test]
 fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     let platform = MemoryPlatform::default();
@@ -173,14 +186,7 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     let cut = roughcut_shared::cuts::CreateCut { asset_id: asset_id.clone(), script: None, options: None };
     let (cut, _) = block_on(crate::domain::cuts::create(&services, &principal, &cut)).expect("cut");
     let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
-    let keys = [
-        format!("assets/{asset_id}/source"),
-        crate::domain::processing::output_key(&asset_id, "job_1", "analysis.bin"),
-        crate::domain::processing::output_key(&render.id, "job_2", "render"),
-    ];
-    for key in &keys {
-        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
-    }
+    let keys = stored_bytes(&platform, &asset_id, &render.id);
     block_on(crate::domain::projects::delete(&services, &principal, &project.id)).expect("delete");
     for key in &keys {
         assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
@@ -199,14 +205,7 @@ fn a_purged_asset_takes_its_renders_outputs_with_it() {
     let services = platform.services();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
-    let keys = [
-        format!("assets/{asset_id}/source"),
-        crate::domain::processing::output_key(&asset_id, "job_1", "analysis.bin"),
-        crate::domain::processing::output_key(&render.id, "job_2", "render"),
-    ];
-    for key in &keys {
-        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
-    }
+    let keys = stored_bytes(&platform, &asset_id, &render.id);
     block_on(crate::domain::assets::delete(&services, &principal, &asset_id)).expect("delete");
     let deleted_at = platform.clock.now();
     // within the grace everything stays, for a restore
