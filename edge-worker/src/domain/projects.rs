@@ -75,6 +75,13 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, project_id: 
         super::renders::remove(services, &render).await?;
     }
     let now = services.clock.now();
+    // the planning of its cuts and the processing of its assets stop (a job that ended stays)
+    let cut_ids = services.cuts.project_cut_ids(account_id, project_id).await?;
+    for cut_id in cut_ids {
+        for job in services.jobs.jobs_of(&cut_id).await? {
+            services.jobs.cancel_job(&job.id, now).await?;
+        }
+    }
     for asset_id in services.assets.project_assets(account_id, project_id).await? {
         for job in services.jobs.jobs_of(&asset_id).await? {
             services.jobs.cancel_job(&job.id, now).await?;

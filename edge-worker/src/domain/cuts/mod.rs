@@ -90,6 +90,8 @@ pub trait CutStore {
         filter: &CutFilter,
         page: Page,
     ) -> Result<Listed<CutRecord>, StoreError>;
+    /// The ids of every cut of the project's assets, deleted ones included.
+    async fn project_cut_ids(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError>;
     /// `false` when there is no such live cut.
     async fn delete_cut(&self, account_id: &str, cut_id: &str, at: Timestamp) -> Result<bool, StoreError>;
     /// `pending` → `processing`; `false` when it was not pending.

@@ -93,6 +93,20 @@ impl CutStore for MemoryStore {
         Ok(page_of(rows.iter().collect(), page))
     }
 
+    async fn project_cut_ids(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let in_project = |asset_id: &str| {
+            tables.assets.iter().any(|a| a.id == asset_id && a.project_id.as_deref() == Some(project_id))
+        };
+        Ok(tables
+            .cuts
+            .iter()
+            .filter(|c| c.account_id == account_id && in_project(&c.asset_id))
+            .map(|c| c.id.clone())
+            .collect())
+    }
+
     async fn delete_cut(&self, account_id: &str, cut_id: &str, _at: Timestamp) -> Result<bool, StoreError> {
         self.check()?;
         if self.live_cut(cut_id).is_none_or(|c| c.account_id != account_id) {

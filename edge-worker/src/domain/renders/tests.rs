@@ -194,6 +194,11 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none());
     let listed = block_on(crate::domain::cuts::get(&services, &principal, &cut.id));
     assert!(matches!(listed, Err(DomainError::NotFound(_))), "{listed:?}");
+    let planning = block_on(crate::domain::jobs::JobStore::jobs_of(&platform.store, &cut.id)).expect("jobs");
+    assert!(
+        planning.iter().all(|job| job.state == crate::domain::jobs::JobState::Cancelled),
+        "the cut's planning stops: {planning:?}"
+    );
     assert!(block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").is_none());
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
