@@ -3,10 +3,9 @@
 use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 use crate::adapters;
-use crate::adapters::d1::D1Store;
+use crate::adapters::bindings::{API_KEY_RATE_LIMITER, CLIENT_RATE_LIMITER, Stores};
 use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
-use crate::adapters::r2::R2Objects;
 use crate::adapters::web;
 use crate::domain::downloads::FILES_PREFIX;
 use crate::domain::jobs::JobMessage;
@@ -39,9 +38,12 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 /// Whether the request fits its budget. A deployment without the limiter bindings, or a limiter
 /// that fails, limits nothing: rate limiting protects the service, it must not take it down.
 async fn within_budget(env: &Env, budget: &Budget) -> bool {
-    let (binding, key) = budget.limiter_and_key();
+    let binding = match budget {
+        Budget::ApiKey(_) => API_KEY_RATE_LIMITER,
+        Budget::Client(_) => CLIENT_RATE_LIMITER,
+    };
     let Ok(limiter) = env.rate_limiter(binding) else { return true };
-    match limiter.limit(key.to_owned()).await {
+    match limiter.limit(budget.key().to_owned()).await {
         Ok(outcome) => outcome.success,
         Err(error) => {
             ConsoleLog.error("rate-limit", &format!("{binding}: {error}"));
@@ -65,19 +67,15 @@ async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
         return adapters::downloads::handle(request, env).await;
     }
     let log = ConsoleLog;
-    let bindings = (env.d1("DB"), env.queue("JOBS"), env.bucket("MEDIA"));
-    let prepared = match (web::read_request(&mut request).await, bindings) {
-        (Ok(api_request), (Ok(db), Ok(queue), Ok(bucket))) => Ok((api_request, D1Store::new(db), queue, bucket)),
+    let prepared = match (web::read_request(&mut request).await, Stores::open(env)) {
+        (Ok(api_request), Ok(storage)) => Ok((api_request, storage)),
         (Err(err), _) => Err(format!("reading request: {err}")),
-        (_, (Err(err), _, _)) => Err(format!("D1 binding DB: {err}")),
-        (_, (_, Err(err), _)) => Err(format!("queue binding JOBS: {err}")),
-        (_, (_, _, Err(err))) => Err(format!("R2 binding MEDIA: {err}")),
+        (_, Err(err)) => Err(err),
     };
     let response = match prepared {
-        Ok((api_request, store, queue, bucket)) => {
-            let queue = QueueJobs::new(&store, queue);
-            let blobs = R2Objects::new(bucket);
-            let services = store.services(&queue, &blobs, &log);
+        Ok((api_request, storage)) => {
+            let queue = QueueJobs::new(&storage.store, storage.queue.clone());
+            let services = storage.store.services(&queue, &storage.objects, &log);
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),

@@ -4,6 +4,7 @@
 
 use worker::{Env, Headers, Range, Request, Response};
 
+use super::bindings::MEDIA;
 use super::platform::{ConsoleLog, WorkerClock};
 use super::web;
 use crate::domain::downloads::{self, Grant, Refusal, Signer, content_disposition};
@@ -51,7 +52,7 @@ async fn answer(request: &Request, env: &Env) -> Result<Response, ApiError> {
 /// container reads a job's input).
 pub async fn serve(request: &Request, env: &Env, grant: &Grant) -> Result<Response, ApiError> {
     let method = web::method_of(request);
-    let bucket = env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?;
+    let bucket = env.bucket(MEDIA).map_err(|e| internal(&format!("R2 binding {MEDIA}"), e))?;
     let head = bucket.head(&grant.object_key).await.map_err(|e| internal("R2 head", e))?;
     let size = head.ok_or_else(|| ApiError::not_found("file"))?.size();
     let range_header = request.headers().get("range").ok().flatten();

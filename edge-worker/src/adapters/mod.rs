@@ -2,6 +2,7 @@
 //! platform's clock and log, the upload Durable Object and the TUS entry, and the translation
 //! between workerd's requests/responses and the HTTP layer's.
 
+pub mod bindings;
 pub mod d1;
 pub mod downloads;
 pub mod jobs;

@@ -11,6 +11,7 @@ use roughcut_shared::jobs::{
 };
 use worker::{Env, MessageBatch, MessageExt, Request, Response};
 
+use super::bindings::{AI, MEDIA_CONTAINER, Stores};
 use super::d1::D1Store;
 use super::downloads;
 use super::jobs::QueueJobs;
@@ -61,7 +62,7 @@ fn transcriber(env: &Env) -> Result<Option<Box<dyn Transcriber>>, String> {
             Ok(Some(Box::new(OpenAiCompatible { base_url, api_key: secret(env, "TRANSCRIBER_API_KEY"), model })))
         }
         Some("workers-ai") => {
-            let ai = env.ai("AI").map_err(|e| format!("TRANSCRIBER=workers-ai needs the AI binding: {e}"))?;
+            let ai = env.ai(AI).map_err(|e| format!("TRANSCRIBER=workers-ai needs the {AI} binding: {e}"))?;
             let model = var(env, "TRANSCRIBER_MODEL").unwrap_or_else(|| DEFAULT_WORKERS_AI_MODEL.to_owned());
             Ok(Some(Box::new(WorkersAi { ai, model })))
         }
@@ -78,7 +79,7 @@ fn media(env: &Env) -> Result<MediaTransport, String> {
     let route = match var(env, "MEDIA_URL") {
         Some(base_url) => MediaRoute::Http { base_url },
         None => env
-            .durable_object("MEDIA_CONTAINER")
+            .durable_object(MEDIA_CONTAINER)
             .map(MediaRoute::Containers)
             .map_err(|e| format!("neither MEDIA_URL nor the MEDIA_CONTAINER binding is configured: {e}"))?,
     };
@@ -116,14 +117,8 @@ impl ProcessingKit {
             rate_card: rate_card(env),
             speech: transcriber.as_ref().map(|_| SpeechFormat::default()),
         };
-        Ok(Self {
-            store: D1Store::new(env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?),
-            queue: env.queue("JOBS").map_err(|e| format!("queue binding JOBS: {e}"))?,
-            objects: R2Objects::new(env.bucket("MEDIA").map_err(|e| format!("R2 binding MEDIA: {e}"))?),
-            media: media(env)?,
-            transcriber,
-            config,
-        })
+        let Stores { store, queue, objects } = Stores::open(env)?;
+        Ok(Self { store, queue, objects, media: media(env)?, transcriber, config })
     }
 
     /// The domain's view of the kit, with `queue` as the job queue.

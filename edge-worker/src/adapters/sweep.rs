@@ -4,10 +4,9 @@
 
 use worker::{Env, Request, RequestInit};
 
-use super::d1::D1Store;
+use super::bindings::{Stores, UPLOADS};
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock};
-use super::r2::R2Objects;
 use super::upload_object::EXPIRE_SUFFIX;
 use crate::domain::assets::{self, RESTORE_GRACE_MS};
 use crate::domain::ports::{AssetStore, Clock};
@@ -17,9 +16,10 @@ use crate::domain::time::Timestamp;
 const BATCH: u32 = 100;
 
 pub async fn run(env: &Env) -> Result<(), String> {
-    let store = D1Store::new(env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?);
+    let storage = Stores::open(env)?;
+    let store = &storage.store;
     let now = WorkerClock.now();
-    let namespace = env.durable_object("UPLOADS").map_err(|e| format!("DO binding UPLOADS: {e}"))?;
+    let namespace = env.durable_object(UPLOADS).map_err(|e| format!("DO binding {UPLOADS}: {e}"))?;
     for upload_id in store.expiring_uploads(now, BATCH).await.map_err(|e| e.to_string())? {
         let stub = namespace.id_from_name(&upload_id).and_then(|id| id.get_stub()).map_err(|e| e.to_string())?;
         let mut init = RequestInit::new();
@@ -31,10 +31,8 @@ pub async fn run(env: &Env) -> Result<(), String> {
             return Err(format!("expiring {upload_id}: status {}", response.status_code()));
         }
     }
-    let bucket = env.bucket("MEDIA").map_err(|e| format!("R2 binding MEDIA: {e}"))?;
-    let queue = env.queue("JOBS").map_err(|e| format!("queue binding JOBS: {e}"))?;
-    let (blobs, queue) = (R2Objects::new(bucket), QueueJobs::new(&store, queue));
-    let services = store.services(&queue, &blobs, &ConsoleLog);
+    let queue = QueueJobs::new(store, storage.queue.clone());
+    let services = store.services(&queue, &storage.objects, &ConsoleLog);
     let grace_start = Timestamp(now.0 - RESTORE_GRACE_MS);
     assets::purge_deleted(&services, grace_start, BATCH).await.map_err(|e| format!("purging: {e:?}"))?;
     Ok(())

@@ -11,10 +11,9 @@ use futures_util::StreamExt;
 use http::Method;
 use worker::{ByteStream, Env, Request, Response, State, Storage, durable_object};
 
-use super::d1::D1Store;
+use super::bindings::Stores;
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock};
-use super::r2::R2Objects;
 use super::web;
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
@@ -88,9 +87,8 @@ impl UploadObject {
             Some(id) => (id.to_owned(), true),
             None => (path.to_owned(), false),
         };
-        let store = D1Store::new(self.env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
-        let objects = R2Objects::new(self.env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
-        let jobs = QueueJobs::new(&store, self.env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
+        let Stores { store, queue, objects } = Stores::open(&self.env).map_err(ApiError::internal)?;
+        let jobs = QueueJobs::new(&store, queue);
         let sessions = DoSessions(self.state.storage());
         let deps =
             UploadDeps { sessions: &sessions, objects: &objects, assets: &store, jobs: &jobs, clock: &WorkerClock };

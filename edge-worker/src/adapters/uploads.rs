@@ -5,10 +5,9 @@
 use http::Method;
 use worker::{Env, Request, RequestInit, Response};
 
-use super::d1::D1Store;
+use super::bindings::{Stores, UPLOADS};
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
-use super::r2::R2Objects;
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
@@ -52,11 +51,10 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     protocol::check_resumable(header("tus-resumable").as_deref())?;
-    let store = D1Store::new(env.d1("DB").map_err(|e| internal("D1 binding DB", e))?);
+    let Stores { store, queue, objects } = Stores::open(env).map_err(ApiError::internal)?;
     let log = ConsoleLog;
-    let queue = QueueJobs::new(&store, env.queue("JOBS").map_err(|e| internal("queue binding JOBS", e))?);
-    let blobs = R2Objects::new(env.bucket("MEDIA").map_err(|e| internal("R2 binding MEDIA", e))?);
-    let services = store.services(&queue, &blobs, &log);
+    let queue = QueueJobs::new(&store, queue);
+    let services = store.services(&queue, &objects, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
@@ -146,7 +144,7 @@ async fn forward(
     method: &Method,
     creation: bool,
 ) -> Result<Response, ApiError> {
-    let namespace = env.durable_object("UPLOADS").map_err(|e| internal("DO binding UPLOADS", e))?;
+    let namespace = env.durable_object(UPLOADS).map_err(|e| internal(&format!("DO binding {UPLOADS}"), e))?;
     let stub =
         namespace.id_from_name(upload_id).and_then(|id| id.get_stub()).map_err(|e| internal("upload object", e))?;
     let headers = request.headers().clone();

@@ -2,7 +2,7 @@
 //! bearer token: the limiter never sees a key), the others their client address's. The media
 //! container's signed job links and CORS preflights spend none. The limits themselves are
 //! configuration: wrangler.toml's `[[ratelimits]]`, Cloudflare's rate limiting of Workers (which
-//! `wrangler dev` runs too).
+//! `wrangler dev` runs too), one binding per kind of budget (`adapters::bindings`).
 
 use http::{HeaderMap, Method};
 use sha2::{Digest, Sha256};
@@ -12,16 +12,11 @@ use crate::domain::jobs::links::JOBS_PREFIX;
 /// Seconds a limited caller waits: the period of both `[[ratelimits]]` in wrangler.toml.
 pub const RETRY_AFTER_SECONDS: u32 = 10;
 
-/// The limiter binding per API key.
-pub const KEY_LIMITER: &str = "API_KEY_RATE_LIMITER";
-/// The limiter binding per client address, for requests without a key.
-pub const CLIENT_LIMITER: &str = "CLIENT_RATE_LIMITER";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Budget {
-    /// `KEY_LIMITER`, keyed by the token's digest.
+    /// An API key's, by the digest of its token.
     ApiKey(String),
-    /// `CLIENT_LIMITER`, keyed by the client's address.
+    /// A client address's, for requests without a key.
     Client(String),
 }
 
@@ -46,11 +41,11 @@ impl Budget {
         })
     }
 
-    /// The limiter binding and the key within it.
-    pub fn limiter_and_key(&self) -> (&'static str, &str) {
+    /// What the limiter counts under.
+    pub fn key(&self) -> &str {
         match self {
-            Self::ApiKey(digest) => (KEY_LIMITER, digest),
-            Self::Client(address) => (CLIENT_LIMITER, address),
+            Self::ApiKey(digest) => digest,
+            Self::Client(address) => address,
         }
     }
 }

@@ -1,0 +1,36 @@
+//! The Worker's bindings by their names in wrangler.toml, and the storage every entry point opens
+//! from them: D1, the jobs queue and R2, opened the same way everywhere.
+
+use worker::{Env, Queue};
+
+use super::d1::D1Store;
+use super::r2::R2Objects;
+
+pub const DB: &str = "DB";
+pub const JOBS: &str = "JOBS";
+pub const MEDIA: &str = "MEDIA";
+pub const UPLOADS: &str = "UPLOADS";
+pub const MEDIA_CONTAINER: &str = "MEDIA_CONTAINER";
+pub const AI: &str = "AI";
+/// Rate limiting per API key, and per client address for requests without a key.
+pub const API_KEY_RATE_LIMITER: &str = "API_KEY_RATE_LIMITER";
+pub const CLIENT_RATE_LIMITER: &str = "CLIENT_RATE_LIMITER";
+
+/// D1, the jobs queue and R2, as the adapters use them.
+#[derive(Debug)]
+pub struct Stores {
+    pub store: D1Store,
+    pub queue: Queue,
+    pub objects: R2Objects,
+}
+
+impl Stores {
+    /// The three bindings; the error names the one missing.
+    pub fn open(env: &Env) -> Result<Self, String> {
+        Ok(Self {
+            store: D1Store::new(env.d1(DB).map_err(|e| format!("D1 binding {DB}: {e}"))?),
+            queue: env.queue(JOBS).map_err(|e| format!("queue binding {JOBS}: {e}"))?,
+            objects: R2Objects::new(env.bucket(MEDIA).map_err(|e| format!("R2 binding {MEDIA}: {e}"))?),
+        })
+    }
+}
