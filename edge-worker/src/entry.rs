@@ -4,13 +4,14 @@ use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, Sch
 
 use crate::adapters;
 use crate::adapters::bindings::{API_KEY_RATE_LIMITER, CLIENT_RATE_LIMITER, Stores};
+use crate::adapters::d1::isolate_key_cache;
 use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
 use crate::domain::downloads::FILES_PREFIX;
 use crate::domain::jobs::JobMessage;
 use crate::domain::jobs::links::JobPath;
-use crate::domain::ports::Log;
+use crate::domain::ports::{Clock, Log};
 use crate::http::edge::CorsPolicy;
 use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
 use crate::http::tus::UploadPath;
@@ -23,33 +24,33 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let (method, headers) = (web::method_of(&request), web::headers_of(&request));
     let response = match cors.preflight(&method, &headers) {
         Some(preflight) => web::write_response(preflight)?,
-        None => match Budget::of(&method, request.path().as_str(), &headers) {
-            Some(budget) if !within_budget(&env, &budget).await => {
-                let limited =
-                    http::handle_failure(&WorkerClock, &ConsoleLog, ApiError::rate_limited(RETRY_AFTER_SECONDS));
-                web::write_response(limited)?
-            }
-            _ => route(request, &env).await?,
-        },
+        None if within_budgets(&env, &method, request.path().as_str(), &headers).await => route(request, &env).await?,
+        None => {
+            let limited = http::handle_failure(&WorkerClock, &ConsoleLog, ApiError::rate_limited(RETRY_AFTER_SECONDS));
+            web::write_response(limited)?
+        }
     };
     web::finish(response, &cors.response_headers(origin.as_deref()))
 }
 
-/// Whether the request fits its budget. A deployment without the limiter bindings, or a limiter
+/// Whether the request fits its budgets. A deployment without the limiter bindings, or a limiter
 /// that fails, limits nothing: rate limiting protects the service, it must not take it down.
-async fn within_budget(env: &Env, budget: &Budget) -> bool {
-    let binding = match budget {
-        Budget::ApiKey(_) => API_KEY_RATE_LIMITER,
-        Budget::Client(_) => CLIENT_RATE_LIMITER,
-    };
-    let Ok(limiter) = env.rate_limiter(binding) else { return true };
-    match limiter.limit(budget.key().to_owned()).await {
-        Ok(outcome) => outcome.success,
-        Err(error) => {
-            ConsoleLog.error("rate-limit", &format!("{binding}: {error}"));
-            true
+async fn within_budgets(env: &Env, method: &::http::Method, path: &str, headers: &::http::HeaderMap) -> bool {
+    let now = WorkerClock.now();
+    let verified = |digest: &str| isolate_key_cache().knows(digest, now);
+    for budget in Budget::of(method, path, headers, verified) {
+        let binding = match budget {
+            Budget::ApiKey(_) => API_KEY_RATE_LIMITER,
+            Budget::Client(_) => CLIENT_RATE_LIMITER,
+        };
+        let Ok(limiter) = env.rate_limiter(binding) else { continue };
+        match limiter.limit(budget.key().to_owned()).await {
+            Ok(outcome) if !outcome.success => return false,
+            Ok(_) => {}
+            Err(error) => ConsoleLog.error("rate-limit", &format!("{binding}: {error}")),
         }
     }
+    true
 }
 
 async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {

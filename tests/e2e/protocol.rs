@@ -90,7 +90,9 @@ fn a_key_over_its_rate_is_429_and_others_go_on(stack: &Stack) {
     stack.new_account("calm key").api.get("/v1/credits/balance").expect(200);
 }
 
-/// Requests without a key spend their client address's budget: 300 per 10 s.
+/// Requests without a key spend their client address's budget: 300 per 10 s. So do requests
+/// with keys this isolate has not verified (each costs a D1 read). The budget is spent for the
+/// next 10 s when it ends, so it waits them out.
 fn anonymous_callers_over_their_rate_are_429(stack: &Stack) {
     let anonymous = stack.anonymous();
     let (statuses, limited) = burst(5_000, || anonymous.get("/v1/nope"));
@@ -99,6 +101,23 @@ fn anonymous_callers_over_their_rate_are_429(stack: &Stack) {
     // the window passes
     std::thread::sleep(std::time::Duration::from_secs(11));
     anonymous.get("/v1/nope").expect_error(404, "not_found");
+    // keys nobody verified cost a D1 read each: made-up ones spend the address's budget too,
+    // so they are limited like requests without a key rather than each getting a budget
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    let guesses = std::sync::atomic::AtomicU64::new(0);
+    let (statuses, limited) = burst(5_000, || {
+        let guess = guesses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let key = format!("sk_{guess:048x}");
+        anonymous.send_with(
+            Method::GET,
+            "/v1/credits/balance",
+            &[("authorization", &format!("Bearer {key}"))],
+            Vec::new(),
+        )
+    });
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert_limited(&statuses, limited, "made-up keys from one address");
+    std::thread::sleep(std::time::Duration::from_secs(11));
 }
 
 fn unknown_routes_are_404_envelopes(stack: &Stack) {

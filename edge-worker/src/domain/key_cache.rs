@@ -27,6 +27,12 @@ impl KeyCache {
         (now.0 - read_at.0 < TTL_MS).then(|| record.clone())
     }
 
+    /// Whether the key of `key_hash` was read less than `TTL_MS` before `now` (a request with it
+    /// costs no D1 read).
+    pub fn knows(&self, key_hash: &str, now: Timestamp) -> bool {
+        self.entries.borrow().get(key_hash).is_some_and(|(_, read_at)| now.0 - read_at.0 < TTL_MS)
+    }
+
     pub fn put(&self, record: &ApiKeyRecord, now: Timestamp) {
         let mut entries = self.entries.borrow_mut();
         if entries.len() >= MAX_ENTRIES {

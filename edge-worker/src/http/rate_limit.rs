@@ -1,12 +1,14 @@
-//! Whose budget a request spends. Requests with an API key spend that key's (a digest of the
-//! bearer token: the limiter never sees a key), the others their client address's. The media
-//! container's signed job links and CORS preflights spend none. The limits themselves are
-//! configuration: wrangler.toml's `[[ratelimits]]`, Cloudflare's rate limiting of Workers (which
-//! `wrangler dev` runs too), one binding per kind of budget (`adapters::bindings`).
+//! Whose budgets a request spends. Requests with an API key spend that key's (by the digest the
+//! key is stored under: the limiter never sees a key), the others their client address's. A key
+//! this isolate has not verified in the last seconds costs a D1 read to check, so such a request
+//! spends its address's budget too: random keys would otherwise each get a budget of their own.
+//! The media container's signed job links and CORS preflights spend none. The limits themselves
+//! are configuration: wrangler.toml's `[[ratelimits]]`, Cloudflare's rate limiting of Workers
+//! (which `wrangler dev` runs too), one binding per kind of budget (`adapters::bindings`).
 
 use http::{HeaderMap, Method};
-use sha2::{Digest, Sha256};
 
+use crate::domain::api_keys::hash_key;
 use crate::domain::jobs::links::JOBS_PREFIX;
 
 /// Seconds a limited caller waits: the period of both `[[ratelimits]]` in wrangler.toml.
@@ -14,31 +16,35 @@ pub const RETRY_AFTER_SECONDS: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Budget {
-    /// An API key's, by the digest of its token.
+    /// An API key's, by the digest it is stored under.
     ApiKey(String),
-    /// A client address's, for requests without a key.
+    /// A client address's.
     Client(String),
 }
 
 impl Budget {
-    /// The request's budget; `None` for requests that spend none.
-    pub fn of(method: &Method, path: &str, headers: &HeaderMap) -> Option<Self> {
+    /// The budgets the request spends (none for job links and preflights). `verified` says
+    /// whether this isolate verified the key with this digest in the last seconds.
+    pub fn of(method: &Method, path: &str, headers: &HeaderMap, verified: impl Fn(&str) -> bool) -> Vec<Self> {
         if path.starts_with(JOBS_PREFIX) || method == Method::OPTIONS {
-            return None;
+            return Vec::new();
         }
+        // Cloudflare sets the client's address; without it (never in production) all share one
+        let address = headers.get("cf-connecting-ip").and_then(|value| value.to_str().ok()).unwrap_or("unknown");
+        let client = Self::Client(address.to_owned());
         let bearer = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty());
-        Some(match bearer {
-            Some(token) => Self::ApiKey(hex::encode(&Sha256::digest(token.as_bytes())[..16])),
-            // Cloudflare sets the client's address; without it (never in production) all share one
-            None => Self::Client(
-                headers.get("cf-connecting-ip").and_then(|value| value.to_str().ok()).unwrap_or("unknown").to_owned(),
-            ),
-        })
+        // the operator's token is compared, never looked up
+        let operator = path.starts_with("/admin/");
+        match bearer.map(hash_key) {
+            Some(digest) if operator || verified(&digest) => vec![Self::ApiKey(digest)],
+            Some(digest) => vec![Self::ApiKey(digest), client],
+            None => vec![client],
+        }
     }
 
     /// What the limiter counts under.
@@ -67,21 +73,39 @@ mod tests {
     #[test]
     fn keys_spend_their_own_budget_and_the_rest_their_address() {
         let keyed = headers(&[("authorization", "Bearer sk_live_1"), ("cf-connecting-ip", "203.0.113.7")]);
-        let Some(Budget::ApiKey(digest)) = Budget::of(&Method::GET, "/v1/assets", &keyed) else {
-            panic!("a key's request spends the key's budget");
-        };
-        assert_eq!(digest.len(), 32);
+        let digest = hash_key("sk_live_1");
+        let verified = |d: &str| d == digest;
+        assert_eq!(Budget::of(&Method::GET, "/v1/assets", &keyed, verified), [Budget::ApiKey(digest.clone())]);
         assert!(!digest.contains("sk_live_1"), "the limiter never sees the key");
-        let other = headers(&[("authorization", "Bearer sk_live_2")]);
-        assert_ne!(Budget::of(&Method::GET, "/v1/assets", &other), Some(Budget::ApiKey(digest)));
         let anonymous = headers(&[("cf-connecting-ip", "203.0.113.7")]);
-        assert_eq!(Budget::of(&Method::GET, "/v1/files/x", &anonymous), Some(Budget::Client("203.0.113.7".into())));
+        assert_eq!(
+            Budget::of(&Method::GET, "/v1/files/x", &anonymous, verified),
+            [Budget::Client("203.0.113.7".into())]
+        );
+    }
+
+    #[test]
+    fn a_key_to_look_up_spends_its_address_budget_too() {
+        let unknown = headers(&[("authorization", "Bearer sk_guess"), ("cf-connecting-ip", "203.0.113.7")]);
+        assert_eq!(
+            Budget::of(&Method::GET, "/v1/assets", &unknown, |_| false),
+            [Budget::ApiKey(hash_key("sk_guess")), Budget::Client("203.0.113.7".into())]
+        );
+    }
+
+    #[test]
+    fn the_operators_token_costs_no_lookup() {
+        let admin = headers(&[("authorization", "Bearer operator-token"), ("cf-connecting-ip", "203.0.113.7")]);
+        assert_eq!(
+            Budget::of(&Method::POST, "/admin/v1/accounts", &admin, |_| false),
+            [Budget::ApiKey(hash_key("operator-token"))]
+        );
     }
 
     #[test]
     fn job_links_and_preflights_spend_nothing() {
         let none = headers(&[]);
-        assert_eq!(Budget::of(&Method::POST, "/internal/jobs/job_1/result", &none), None);
-        assert_eq!(Budget::of(&Method::OPTIONS, "/v1/assets", &none), None);
+        assert!(Budget::of(&Method::POST, "/internal/jobs/job_1/result", &none, |_| false).is_empty());
+        assert!(Budget::of(&Method::OPTIONS, "/v1/assets", &none, |_| false).is_empty());
     }
 }

@@ -33,7 +33,8 @@ thread_local! {
     static KEY_CACHE: &'static KeyCache = Box::leak(Box::default());
 }
 
-fn isolate_key_cache() -> &'static KeyCache {
+/// This isolate's cache of verified keys.
+pub fn isolate_key_cache() -> &'static KeyCache {
     KEY_CACHE.with(|cache| *cache)
 }
 
