@@ -1,7 +1,8 @@
 //! Whose budgets a request spends. Requests with an API key spend that key's (by the digest the
-//! key is stored under: the limiter never sees a key), the others their client address's. A key
-//! this isolate has not verified in the last seconds costs a D1 read to check, so such a request
-//! spends its address's budget too: random keys would otherwise each get a budget of their own.
+//! key is stored under: the limiter never sees a key), the others their client address's. A request
+//! whose key is read from D1 (an API route or a TUS upload) with a key this isolate has not
+//! verified in the last seconds spends its address's budget too: made-up keys would otherwise each
+//! get a budget of their own, and cost a D1 read each.
 //! The media container's signed job links and CORS preflights spend none. The limits themselves
 //! are configuration: wrangler.toml's `[[ratelimits]]`, Cloudflare's rate limiting of Workers
 //! (which `wrangler dev` runs too), one binding per kind of budget (`adapters::bindings`).
@@ -38,10 +39,8 @@ impl Budget {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty());
-        // the operator's token is compared, never looked up
-        let operator = path.starts_with("/admin/");
         match bearer.map(hash_key) {
-            Some(digest) if operator || verified(&digest) => vec![Self::ApiKey(digest)],
+            Some(digest) if verified(&digest) || !looks_up_key(method, path) => vec![Self::ApiKey(digest)],
             Some(digest) => vec![Self::ApiKey(digest), client],
             None => vec![client],
         }
@@ -53,6 +52,15 @@ impl Budget {
             Self::ApiKey(digest) => digest,
             Self::Client(address) => address,
         }
+    }
+}
+
+/// Whether answering the request reads its key from D1: the API's keyed routes and TUS uploads
+/// (an unknown path is answered before any key is read; the operator's token is compared).
+fn looks_up_key(method: &Method, path: &str) -> bool {
+    match super::routes::resolve(method, path) {
+        super::routes::Resolved::Found(route, _) => route.auth == super::routes::Auth::ApiKey,
+        _ => super::tus::UploadPath::parse(path).is_some(),
     }
 }
 
@@ -94,12 +102,12 @@ mod tests {
     }
 
     #[test]
-    fn the_operators_token_costs_no_lookup() {
-        let admin = headers(&[("authorization", "Bearer operator-token"), ("cf-connecting-ip", "203.0.113.7")]);
-        assert_eq!(
-            Budget::of(&Method::POST, "/admin/v1/accounts", &admin, |_| false),
-            [Budget::ApiKey(hash_key("operator-token"))]
-        );
+    fn requests_that_read_no_key_spend_only_its_budget() {
+        let token = headers(&[("authorization", "Bearer operator-token"), ("cf-connecting-ip", "203.0.113.7")]);
+        let only_the_key = [Budget::ApiKey(hash_key("operator-token"))];
+        assert_eq!(Budget::of(&Method::POST, "/admin/v1/accounts", &token, |_| false), only_the_key);
+        assert_eq!(Budget::of(&Method::GET, "/v1/nope", &token, |_| false), only_the_key);
+        assert_eq!(Budget::of(&Method::PATCH, "/v1/uploads/upl_1", &token, |_| false).len(), 2, "TUS reads the key");
     }
 
     #[test]
