@@ -29,7 +29,6 @@ pub fn exclusive_tests() -> Vec<Test> {
     vec![
         ("renders::a_delete_stops_an_encode_and_leaves_nothing", a_delete_stops_an_encode_and_leaves_nothing),
         ("renders::every_tier_of_landscape_4k_1080p_and_vertical_sources", every_tier_of_4k_1080p_and_vertical_sources),
-        ("renders::a_render_over_300_mb_goes_up_in_parts", a_render_over_300_mb_goes_up_in_parts),
     ]
 }
 
@@ -421,60 +420,4 @@ fn an_mp3_renders_to_its_end_then_its_project_goes(stack: &Stack) {
         assert_eq!(status, 404, "the render's bytes are gone: {url}");
     }
     account.api.delete(&format!("/v1/projects/{project}")).expect_error(404, "not_found");
-}
-
-/// A 320-MB render, more than a request to the worker may carry (Cloudflare takes 100 MB): the
-/// container sends it in parts, the worker assembles them as an R2 multipart upload, and the
-/// download is the whole file.
-fn a_render_over_300_mb_goes_up_in_parts(stack: &Stack) {
-    let (account, project) = stack.funded_account("large render", 10);
-    // noise barely compresses: 35 s of it at 640x360 is over 300 MB
-    let source = ffmpeg(
-        "noise.mp4",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "color=gray:s=640x360:r=30,noise=alls=100:allf=t+u",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=35",
-            "-t",
-            "35",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-qp",
-            "12",
-            "-g",
-            "30",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-        ],
-    );
-    let size = std::fs::metadata(&source).expect("source").len();
-    assert!(size > 300_000_000, "{size} bytes");
-    let asset_id = account.upload_file(&project, &source);
-    std::fs::remove_file(&source).ok();
-    assert_eq!(ready(&account, &asset_id)["state"], "ready");
-    // the whole recording, its video copied: about as large as the source
-    let render = account.api.post("/v1/renders", &json!({ "asset_id": asset_id, "output": { "format": "mp4" } }));
-    let done = rendered(&account, render.expect(201).json()["id"].as_str().expect("id"));
-    assert_eq!(done["state"], "completed", "{done}");
-    let rendered_size = done["size_bytes"].as_u64().expect("size");
-    assert!(rendered_size > 300_000_000, "{done}");
-    let url = done["download_url"].as_str().expect("a download URL");
-    let (status, headers, _) = stack.anonymous().send_for_bytes(Method::HEAD, url, &[]);
-    assert_eq!(status, 200);
-    let length = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    assert_eq!(length, Some(rendered_size), "the stored render is the whole file");
-    let (status, _, tail) =
-        stack.anonymous().send_for_bytes(Method::GET, url, &[("range", &format!("bytes={}-", rendered_size - 1_000))]);
-    assert_eq!((status, tail.len()), (206, 1_000), "its last part is there");
 }
