@@ -170,21 +170,11 @@ impl CutStore for D1Store {
     }
 
     async fn project_cut_ids(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Id {
-            id: String,
-        }
-        let rows = self
-            .statement(
-                "SELECT c.id FROM cuts c JOIN assets a ON a.id = c.asset_id WHERE a.project_id = ?1 AND c.account_id = ?2",
-                &[text(project_id), text(account_id)],
-            )?
-            .all()
-            .await
-            .map_err(store_error)?
-            .results::<Id>()
-            .map_err(store_error)?;
-        Ok(rows.into_iter().map(|row| row.id).collect())
+        self.ids(
+            "SELECT c.id FROM cuts c JOIN assets a ON a.id = c.asset_id WHERE a.project_id = ?1 AND c.account_id = ?2",
+            &[text(project_id), text(account_id)],
+        )
+        .await
     }
 
     async fn delete_cut(&self, account_id: &str, cut_id: &str, at: Timestamp) -> Result<bool, StoreError> {

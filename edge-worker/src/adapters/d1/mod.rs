@@ -82,6 +82,16 @@ impl D1Store {
     }
 
     /// A page of rows and the count of all matches, read in one batch (one snapshot).
+    /// The `id` column of every row `sql` selects.
+    async fn ids(&self, sql: &str, binds: &[JsValue]) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let result = self.statement(sql, binds)?.all().await.map_err(store_error)?;
+        Ok(result.results::<Id>().map_err(store_error)?.into_iter().map(|row| row.id).collect())
+    }
+
     async fn page<T: DeserializeOwned>(
         &self,
         rows_sql: &str,
@@ -521,16 +531,11 @@ impl AssetStore for D1Store {
     }
 
     async fn project_assets(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: String,
-        }
-        let statement = self.statement(
+        self.ids(
             "SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2",
             &[text(project_id), text(account_id)],
-        )?;
-        let rows = statement.all().await.map_err(store_error)?.results::<Row>().map_err(store_error)?;
-        Ok(rows.into_iter().map(|row| row.id).collect())
+        )
+        .await
     }
 
     async fn delete_asset(&self, account_id: &str, asset_id: &str, at: Timestamp) -> Result<bool, StoreError> {
@@ -666,22 +671,12 @@ impl AssetStore for D1Store {
     }
 
     async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: String,
-        }
-        let rows = self
-            .statement(
-                "SELECT id FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
-                 AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
-                &[time(deleted_before), JsValue::from_f64(f64::from(limit))],
-            )?
-            .all()
-            .await
-            .map_err(store_error)?
-            .results::<Row>()
-            .map_err(store_error)?;
-        Ok(rows.into_iter().map(|row| row.id).collect())
+        self.ids(
+            "SELECT id FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
+             AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
+            &[time(deleted_before), JsValue::from_f64(f64::from(limit))],
+        )
+        .await
     }
 
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {
@@ -691,21 +686,11 @@ impl AssetStore for D1Store {
     }
 
     async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Id {
-            id: String,
-        }
-        let rows = self
-            .statement(
-                "SELECT id FROM uploads WHERE state = 'open' AND expires_at < ?1 ORDER BY expires_at LIMIT ?2",
-                &[time(now), JsValue::from_f64(f64::from(limit))],
-            )?
-            .all()
-            .await
-            .map_err(store_error)?
-            .results::<Id>()
-            .map_err(store_error)?;
-        Ok(rows.into_iter().map(|row| row.id).collect())
+        self.ids(
+            "SELECT id FROM uploads WHERE state = 'open' AND expires_at < ?1 ORDER BY expires_at LIMIT ?2",
+            &[time(now), JsValue::from_f64(f64::from(limit))],
+        )
+        .await
     }
 }
 
