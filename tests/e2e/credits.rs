@@ -76,7 +76,7 @@ fn parallel_debits_never_overdraw(stack: &Stack) {
     let statuses: Vec<u16> = thread::scope(|scope| {
         let debits: Vec<_> =
             (0..50).map(|_| scope.spawn(|| stack.grant(&account.id, -1, "adjustment").status)).collect();
-        debits.into_iter().map(|debit| debit.join().expect("debit thread")).collect()
+        debits.into_iter().map(|debit| debit.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 10, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|&&s| s == 402).count(), 40, "{statuses:?}");

@@ -486,7 +486,7 @@ fn identical_requests_racing_make_one(stack: &Stack) {
                     })
                 })
                 .collect();
-            requests.into_iter().map(|r| r.join().expect("request")).collect()
+            requests.into_iter().map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         })
     };
     for (path, body, table) in [

@@ -84,7 +84,8 @@ fn main() {
                             .downcast_ref::<String>()
                             .cloned()
                             .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                        Failed::from(message.unwrap_or_else(|| "panicked".to_owned()))
+                        let message = message.unwrap_or_else(|| "panicked".to_owned());
+                        Failed::from(format!("{message}\n{}", stack.post_mortem("wrangler")))
                     })
                 }
                 None => Err(Failed::from("stack not started")),

@@ -63,7 +63,7 @@ fn burst(most: usize, request: impl Fn() -> Reply + Sync) -> (Vec<u16>, Option<R
                 })
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("worker")).collect()
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     let statuses = replies.iter().map(|r| r.status).collect();
     (statuses, replies.into_iter().find(|r| r.status == 429))

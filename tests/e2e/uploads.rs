@@ -369,7 +369,10 @@ fn concurrent_patches(stack: &Stack) {
                     })
                 })
                 .collect();
-            racers.into_iter().map(|racer| racer.join().expect("racer")).collect()
+            racers
+                .into_iter()
+                .map(|racer| racer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
         });
         let mut sorted = statuses.clone();
         sorted.sort_unstable();

@@ -288,6 +288,24 @@ impl Stack {
         fs::read_to_string(self.log_path(name)).unwrap_or_default()
     }
 
+    /// The last lines a process of the stack logged, and whether it is still running: what a
+    /// failed test shows, since a CI run's state directory is gone by the time anyone looks.
+    pub fn post_mortem(&self, name: &str) -> String {
+        let running = self
+            .children
+            .lock()
+            .ok()
+            .and_then(|mut children| {
+                children.iter_mut().find(|(n, _)| *n == name).map(|(_, c)| matches!(c.try_wait(), Ok(None)))
+            })
+            .unwrap_or(false);
+        format!(
+            "{name} is {}; its log ends:\n{}",
+            if running { "running" } else { "not running" },
+            tail(&self.log_path(name))
+        )
+    }
+
     fn log_path(&self, name: &str) -> PathBuf {
         self.state_dir.join(format!("{name}.log"))
     }
