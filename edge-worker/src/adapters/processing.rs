@@ -1,7 +1,7 @@
 //! Processing on workerd: the settings and bindings it needs gathered from `Env` (`ProcessingKit`),
 //! the queue consumer that starts job attempts, the job URLs the media container calls
-//! (`/internal/jobs/{id}/…`), and the sweep's lease check. Each is a shim over
-//! `domain::processing::run`.
+//! (`/internal/jobs/{id}/…`), and the sweep's lease check. Each is a shim over the domain's job
+//! runner (`domain::work::runner`).
 
 use roughcut_shared::ErrorCode;
 use roughcut_shared::job_signature::MIN_SECRET_CHARS;
@@ -23,13 +23,14 @@ use super::web;
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::links::{self, JobEndpoint, JobPath};
+use crate::domain::jobs::runner::{Reported, RunnerConfig};
 use crate::domain::jobs::{JobMessage, JobQueue};
 use crate::domain::ports::{Clock, Log};
-use crate::domain::processing::run::{self, Reported};
 use crate::domain::processing::transcribe::Transcriber;
-use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard};
+use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard, output_key};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::session::{StoredPart, UploadObjects};
+use crate::domain::work;
 use crate::http::{ApiError, ApiResponse};
 
 const DEFAULT_LEASE_SECONDS: i64 = 60;
@@ -110,10 +111,12 @@ impl ProcessingKit {
             .filter(|s: &i64| *s > 0)
             .unwrap_or(DEFAULT_LEASE_SECONDS);
         let config = ProcessingConfig {
-            origin: var(env, "PUBLIC_URL")
-                .ok_or("PUBLIC_URL (where the media container reaches this worker) is not set")?,
-            signing_secret: secret(env, "SIGNING_SECRET").ok_or("SIGNING_SECRET is not set")?,
-            lease_ms: lease_seconds * 1000,
+            jobs: RunnerConfig {
+                origin: var(env, "PUBLIC_URL")
+                    .ok_or("PUBLIC_URL (where the media container reaches this worker) is not set")?,
+                signing_secret: secret(env, "SIGNING_SECRET").ok_or("SIGNING_SECRET is not set")?,
+                lease_ms: lease_seconds * 1000,
+            },
             rate_card: rate_card(env),
             speech: transcriber.as_ref().map(|_| SpeechFormat::default()),
         };
@@ -166,7 +169,7 @@ pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
         }
     };
     for message in messages {
-        match run::start_attempt(kit.deps(&jobs), &message.body().job_id).await {
+        match work::runner(kit.deps(&jobs)).start_attempt(&message.body().job_id).await {
             Ok(()) => message.ack(),
             Err(error) => {
                 ConsoleLog.error(&message.body().job_id, &format!("starting an attempt: {error}"));
@@ -181,7 +184,7 @@ pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
 pub async fn sweep(env: &Env) -> Result<(), String> {
     let kit = ProcessingKit::from_env(env)?;
     let jobs = kit.jobs();
-    run::expire_leases(kit.deps(&jobs)).await.map_err(|e| e.to_string())?;
+    work::runner(kit.deps(&jobs)).expire_leases().await.map_err(|e| e.to_string())?;
     let stalled_before = Timestamp(WorkerClock.now().0 - 30 * 60 * 1000);
     for job in kit.store.stalled_jobs(stalled_before, 100).await.map_err(|e| e.to_string())? {
         jobs.resend(&job.id, 0).await.map_err(|e| e.to_string())?;
@@ -217,16 +220,15 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
     let kit = ProcessingKit::from_env(env).map_err(|e| internal("processing", e))?;
     let url = request.url().map_err(|e| internal("url", e.to_string()))?;
     let now = WorkerClock.now();
-    let attempt = links::verify(&kit.config.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
+    let attempt = links::verify(&kit.config.jobs.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
         .map_err(|_| ApiError::new(ErrorCode::Forbidden, "This job URL is not valid."))?;
     let jobs = kit.jobs();
-    let deps = kit.deps(&jobs);
+    let runner = work::runner(kit.deps(&jobs));
     let store_error = |e: crate::domain::StoreError| ApiError::internal(e.0);
     let method = web::method_of(request);
     match (&path.endpoint, method) {
         (JobEndpoint::Input, http::Method::GET | http::Method::HEAD) => {
-            let input =
-                run::input_of(deps, &path.job_id, attempt).await.map_err(store_error)?.ok_or_else(attempt_over)?;
+            let input = runner.input_of(&path.job_id, attempt).await.map_err(store_error)?.ok_or_else(attempt_over)?;
             let grant = Grant {
                 object_key: input.object_key,
                 filename: "input".into(),
@@ -235,20 +237,18 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
             Ok(Answer::Streamed(downloads::serve(request, env, &grant).await?))
         }
         (JobEndpoint::Output(name), method @ (http::Method::PUT | http::Method::POST)) => {
-            let key = run::output_of(deps, &path.job_id, attempt, name)
-                .await
-                .map_err(store_error)?
-                .ok_or_else(attempt_over)?;
+            let job = runner.running_attempt(&path.job_id, attempt).await.map_err(store_error)?;
+            let key = job.map(|job| output_key(&job.subject_id, &job.id, name)).ok_or_else(attempt_over)?;
             output(request, &kit.objects, &key, &method).await.map(Answer::Api)
         }
         (JobEndpoint::Heartbeat, http::Method::POST) => {
             let beat: Heartbeat = read_json(request).await?;
-            let reply = run::heartbeat(deps, &path.job_id, attempt, &beat).await.map_err(store_error)?;
+            let reply = runner.heartbeat(&path.job_id, attempt, &beat).await.map_err(store_error)?;
             Ok(Answer::Api(ApiResponse::json(200, &reply)))
         }
         (JobEndpoint::Result, http::Method::POST) => {
             let outcome: JobOutcome = read_json(request).await?;
-            match run::report(deps, &path.job_id, attempt, outcome).await.map_err(store_error)? {
+            match runner.report(&path.job_id, attempt, outcome).await.map_err(store_error)? {
                 Reported::Applied => Ok(Answer::Api(ApiResponse::no_content())),
                 Reported::Stale => Err(attempt_over()),
             }

@@ -8,10 +8,10 @@ use roughcut_shared::assets::{
 use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
-use super::jobs::{JobKind, JobState};
+use super::jobs::payload::MediaInput;
+use super::jobs::{JobPayload, JobRecord, JobState};
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
-use super::processing::MediaInput;
 use super::time::Timestamp;
 use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
@@ -235,7 +235,7 @@ async fn resume_processing(services: &Services<'_>, record: &AssetRecord) -> Res
         return Ok(());
     }
     let input = MediaInput { object_key, size_bytes: record.size_bytes.unwrap_or(0) };
-    let job = input.job(JobKind::ProcessAsset, &record.account_id, &record.id, services.clock.now())?;
+    let job = JobRecord::new(&record.account_id, &record.id, JobPayload::ProcessAsset(input), services.clock.now());
     services.queue.submit(&job).await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod time;
 pub mod transcripts;
 pub mod uploads;
 pub mod validate;
+pub mod work;
 
 #[cfg(test)]
 pub mod memory;

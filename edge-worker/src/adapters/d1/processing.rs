@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::{D1Store, changes, number, optional_text, store_error, text, time};
 use crate::domain::StoreError;
-use crate::domain::jobs::{AttemptEnd, JobKind, JobRecord, JobState, JobStore};
+use crate::domain::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
 use crate::domain::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
@@ -37,8 +37,9 @@ impl TryFrom<JobRow> for JobRecord {
 
     fn try_from(row: JobRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| StoreError(format!("job {} has {what}", row.id));
+        let kind = JobKind::parse(&row.kind).ok_or_else(|| corrupt("an unknown kind"))?;
+        let payload = JobPayload::from_stored(kind, row.payload_json.as_deref()).map_err(|e| corrupt(&e))?;
         Ok(Self {
-            kind: JobKind::parse(&row.kind).ok_or_else(|| corrupt("an unknown kind"))?,
             state: JobState::parse(&row.state).ok_or_else(|| corrupt("an unknown state"))?,
             id: row.id,
             account_id: row.account_id,
@@ -46,7 +47,7 @@ impl TryFrom<JobRow> for JobRecord {
             attempt: row.attempt,
             max_attempts: row.max_attempts,
             lease_expires_at: row.lease_expires_at.map(Timestamp),
-            payload: row.payload_json,
+            payload,
             last_error: row.error_code,
             created_at: Timestamp(row.created_at),
         })
@@ -63,10 +64,10 @@ impl D1Store {
                 &[
                     text(&job.id),
                     text(&job.account_id),
-                    text(job.kind.as_str()),
+                    text(job.kind().as_str()),
                     text(&job.subject_id),
                     number(i64::from(job.max_attempts)),
-                    optional_text(job.payload.as_deref()),
+                    optional_text(job.payload.to_json()?.as_deref()),
                     time(job.created_at),
                 ],
             )

@@ -22,12 +22,12 @@ use crate::domain::processing::{
 struct NoMedia;
 
 #[async_trait::async_trait(?Send)]
-impl crate::domain::processing::MediaDispatch for NoMedia {
+impl crate::domain::jobs::runner::MediaDispatch for NoMedia {
     async fn dispatch(
         &self,
         _: &roughcut_shared::jobs::MediaJob,
-    ) -> Result<(), crate::domain::processing::DispatchError> {
-        Err(crate::domain::processing::DispatchError::Failed("no media here".into()))
+    ) -> Result<(), crate::domain::jobs::runner::DispatchError> {
+        Err(crate::domain::jobs::runner::DispatchError::Failed("no media here".into()))
     }
 }
 
@@ -78,7 +78,7 @@ fn request(asset_id: &str) -> CreateCut {
 
 fn run_jobs(platform: &MemoryPlatform, config: &ProcessingConfig) {
     for (job_id, _) in platform.store.sent_jobs() {
-        block_on(crate::domain::processing::run::start_attempt(deps(platform, config), &job_id)).expect("job");
+        block_on(crate::domain::work::runner(deps(platform, config)).start_attempt(&job_id)).expect("job");
     }
 }
 
@@ -208,7 +208,7 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let blobs = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
     for (job_id, _) in platform.store.sent_jobs() {
         let deps = ProcessingDeps { blobs: &blobs, ..deps(&platform, &config) };
-        block_on(crate::domain::processing::run::start_attempt(deps, &job_id)).expect("job");
+        block_on(crate::domain::work::runner(deps).start_attempt(&job_id)).expect("job");
     }
     assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
     let page = crate::domain::page::Page::parse(Some(100), None).expect("page");

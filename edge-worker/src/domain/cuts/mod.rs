@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::api_keys::Principal;
 use super::ids::{IdKind, new_id};
-use super::jobs::{JobKind, JobRecord};
+use super::jobs::{JobPayload, JobRecord};
 use super::page::{Listed, Page};
 use super::ports::{AssetRecord, Services};
 use super::time::Timestamp;
@@ -192,7 +192,7 @@ pub async fn create(
     };
     // the job first: a job whose cut never got stored ends at once, a cut without its job would
     // stay pending for ever
-    let job = JobRecord::new(JobKind::PlanCut, &principal.account_id, &cut.id, None, now);
+    let job = JobRecord::new(&principal.account_id, &cut.id, JobPayload::PlanCut, now);
     services.queue.submit(&job).await?;
     if !services.cuts.insert_cut(&cut).await? {
         // an identical request won the race (this job ends at once, finding no cut); the winner is

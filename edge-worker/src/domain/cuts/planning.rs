@@ -10,12 +10,15 @@ use roughcut_engine::plan::{PlanInput, Script, plan};
 use roughcut_engine::transcript::{Transcript, json, srt};
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
+use roughcut_shared::jobs::JobResult;
 
 use super::{CompletedCut, CutRecord, engine_options};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::jobs::{AttemptEnd, JobRecord};
+use crate::domain::jobs::JobRecord;
+use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::ports::AssetRecord;
+use crate::domain::processing::media_job::wrong_job;
 use crate::domain::processing::{ProcessingDeps, output_key, output_prefix};
 
 /// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this
@@ -25,17 +28,36 @@ pub const INLINE_PLAN_BYTES: usize = 256 * 1024;
 /// Why planning could not produce a plan (the cut fails with it).
 struct Unplannable(&'static str, String);
 
-/// Runs a planning attempt to its end.
-pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
+/// The handler of `plan_cut` jobs, which run in the worker.
+#[derive(Debug, Clone, Copy)]
+pub struct CutPlanning<'a>(pub ProcessingDeps<'a>);
+
+#[async_trait::async_trait(?Send)]
+impl JobHandler for CutPlanning<'_> {
+    async fn begin(&self, job: &JobRecord) -> Result<Begun, StoreError> {
+        run(self.0, job).await.map(Begun::Ended)
+    }
+
+    async fn succeeded(&self, job: &JobRecord, _: JobResult) -> Result<(), StoreError> {
+        Err(wrong_job(job))
+    }
+
+    async fn failed(&self, job: &JobRecord, error_code: &str, _: &str) -> Result<(), StoreError> {
+        let event_id = new_id(IdKind::Event, self.0.clock.now());
+        let message = "The cut could not be planned.";
+        self.0.cuts.fail_cut(&job.subject_id, error_code, message, &event_id, self.0.clock.now()).await?;
+        Ok(())
+    }
+}
+
+/// Plans the cut and completes it, or fails it when it cannot be planned from its asset.
+async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<Ended, StoreError> {
     let now = deps.clock.now();
     let Some(cut) = deps.cuts.cut_by_id(&job.subject_id).await? else {
-        let end = AttemptEnd::Failed { error_code: "not_found".into(), error_message: "The cut is gone.".into() };
-        deps.jobs.end_attempt(&job.id, job.attempt, &end, now).await?;
-        return Ok(());
+        return Ok(Ended::SubjectGone { error_message: "The cut is gone.".into() });
     };
     if matches!(cut.state, CutState::Completed | CutState::Failed) {
-        deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, now).await?;
-        return Ok(());
+        return Ok(Ended::Succeeded);
     }
     deps.cuts.start_cut(&cut.id, now).await?;
     match planned(deps, &cut).await? {
@@ -52,8 +74,7 @@ pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreE
             deps.cuts.fail_cut(&cut.id, code, public, &event_id, deps.clock.now()).await?;
         }
     }
-    deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, deps.clock.now()).await?;
-    Ok(())
+    Ok(Ended::Succeeded)
 }
 
 async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<CompletedCut, Unplannable>, StoreError> {

@@ -5,6 +5,8 @@
 //! the job's limit, then the job fails.
 
 pub mod links;
+pub mod payload;
+pub mod runner;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use super::ids::{IdKind, new_id};
 use super::time::Timestamp;
+pub use payload::JobPayload;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,15 +81,14 @@ impl JobState {
 pub struct JobRecord {
     pub id: String,
     pub account_id: String,
-    pub kind: JobKind,
     pub subject_id: String,
     pub state: JobState,
     /// Attempts started so far (the running one included).
     pub attempt: u32,
     pub max_attempts: u32,
     pub lease_expires_at: Option<Timestamp>,
-    /// What the job needs beyond its subject, as JSON (see `processing`).
-    pub payload: Option<String>,
+    /// What the job is and needs beyond its subject.
+    pub payload: JobPayload,
     /// The code of the last failed attempt.
     pub last_error: Option<String>,
     pub created_at: Timestamp,
@@ -96,11 +98,10 @@ pub struct JobRecord {
 pub const MAX_ATTEMPTS: u32 = 5;
 
 impl JobRecord {
-    pub fn new(kind: JobKind, account_id: &str, subject_id: &str, payload: Option<String>, now: Timestamp) -> Self {
+    pub fn new(account_id: &str, subject_id: &str, payload: JobPayload, now: Timestamp) -> Self {
         Self {
             id: new_id(IdKind::Job, now),
             account_id: account_id.to_owned(),
-            kind,
             subject_id: subject_id.to_owned(),
             state: JobState::Queued,
             attempt: 0,
@@ -110,6 +111,10 @@ impl JobRecord {
             last_error: None,
             created_at: now,
         }
+    }
+
+    pub const fn kind(&self) -> JobKind {
+        self.payload.kind()
     }
 }
 
@@ -184,7 +189,7 @@ impl JobRecord {
     pub fn to_info(&self) -> roughcut_shared::jobs::JobInfo {
         roughcut_shared::jobs::JobInfo {
             id: self.id.clone(),
-            kind: self.kind.as_str().to_owned(),
+            kind: self.kind().as_str().to_owned(),
             subject_id: self.subject_id.clone(),
             state: self.state.as_str().to_owned(),
             attempt: self.attempt,
@@ -200,53 +205,6 @@ impl JobRecord {
 pub fn backoff_seconds(attempt: u32) -> u32 {
     let exponent = attempt.saturating_sub(1).min(8);
     (5u32 << (2 * exponent)).min(900)
-}
-
-/// What became of an attempt that did not succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterFailure {
-    /// Another attempt is queued.
-    Retrying,
-    /// The job has failed for good: its subject fails too.
-    Failed,
-    /// The attempt was over already (a late report): nothing changed.
-    Stale,
-}
-
-/// How an attempt failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Failure<'a> {
-    pub error_code: &'a str,
-    pub error_message: &'a str,
-    /// Another attempt may succeed.
-    pub retryable: bool,
-}
-
-/// Ends a failed `attempt` of `job`: retried with backoff while attempts remain and the failure is
-/// worth retrying, else failed.
-pub async fn fail_attempt(
-    store: &dyn JobStore,
-    queue: &dyn JobQueue,
-    job: &JobRecord,
-    attempt: u32,
-    failure: Failure<'_>,
-    now: Timestamp,
-) -> Result<AfterFailure, StoreError> {
-    let (error_code, error_message) = (failure.error_code.to_owned(), failure.error_message.to_owned());
-    let retry = failure.retryable && attempt < job.max_attempts;
-    let end = if retry {
-        AttemptEnd::Retry { error_code, error_message }
-    } else {
-        AttemptEnd::Failed { error_code, error_message }
-    };
-    if !store.end_attempt(&job.id, attempt, &end, now).await? {
-        return Ok(AfterFailure::Stale);
-    }
-    if retry {
-        queue.resend(&job.id, backoff_seconds(attempt)).await?;
-        return Ok(AfterFailure::Retrying);
-    }
-    Ok(AfterFailure::Failed)
 }
 
 #[cfg(test)]

@@ -532,9 +532,11 @@ pub fn processing_config(
     speech: Option<roughcut_shared::jobs::SpeechFormat>,
 ) -> crate::domain::processing::ProcessingConfig {
     crate::domain::processing::ProcessingConfig {
-        origin: "http://worker.test".into(),
-        signing_secret: "secret".into(),
-        lease_ms: 10_000,
+        jobs: crate::domain::jobs::runner::RunnerConfig {
+            origin: "http://worker.test".into(),
+            signing_secret: "secret".into(),
+            lease_ms: 10_000,
+        },
         rate_card: crate::domain::processing::RateCard::default(),
         speech,
     }
@@ -544,7 +546,7 @@ impl MemoryPlatform {
     /// Processing over this platform's store, with `media` and `transcriber` as given.
     pub fn processing<'a>(
         &'a self,
-        media: &'a dyn crate::domain::processing::MediaDispatch,
+        media: &'a dyn crate::domain::jobs::runner::MediaDispatch,
         transcriber: Option<&'a dyn crate::domain::processing::transcribe::Transcriber>,
         config: &'a crate::domain::processing::ProcessingConfig,
     ) -> crate::domain::processing::ProcessingDeps<'a> {

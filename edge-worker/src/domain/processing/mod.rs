@@ -3,19 +3,20 @@
 //! chunks, then the asset is charged once — `ready`, or `pending_payment` until a top-up — or
 //! fails uncharged. An audio proxy goes the same way and makes its video asset cuttable early.
 //!
-//! `run` drives job attempts, `settle` charges and decides states, `transcribe` reads speech.
+//! `media_job` is the container's part and what follows it, `transcribe` reads speech, `settle`
+//! charges and decides states; the job runner (`jobs::runner`) drives their attempts.
 
-pub mod run;
+pub mod media_job;
 pub mod settle;
 pub mod transcribe;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetMedia, AssetType};
-use roughcut_shared::jobs::{MediaJob, SpeechFormat};
-use serde::{Deserialize, Serialize};
+use roughcut_shared::jobs::SpeechFormat;
 
 use super::StoreError;
-use super::jobs::{JobKind, JobQueue, JobRecord, JobStore};
+use super::jobs::runner::{MediaDispatch, RunnerConfig};
+use super::jobs::{JobQueue, JobStore};
 use super::ports::{AssetStore, Clock, LedgerStore, Log};
 use super::time::Timestamp;
 use transcribe::Transcriber;
@@ -43,52 +44,10 @@ impl RateCard {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessingConfig {
-    /// Where the media container reaches the worker (the origin of job links).
-    pub origin: String,
-    pub signing_secret: String,
-    /// How long an attempt may go without a heartbeat before it is presumed dead.
-    pub lease_ms: i64,
+    pub jobs: RunnerConfig,
     pub rate_card: RateCard,
     /// Asked of the container when a transcriber is configured.
     pub speech: Option<SpeechFormat>,
-}
-
-/// What a media job reads: the object of its subject (the asset's file or its audio proxy).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MediaInput {
-    pub object_key: String,
-    pub size_bytes: u64,
-}
-
-impl MediaInput {
-    /// The job of `kind` that processes these bytes of `asset_id`.
-    pub fn job(
-        &self,
-        kind: JobKind,
-        account_id: &str,
-        asset_id: &str,
-        now: Timestamp,
-    ) -> Result<JobRecord, StoreError> {
-        let payload = serde_json::to_string(self).map_err(|e| StoreError(format!("job payload: {e}")))?;
-        Ok(JobRecord::new(kind, account_id, asset_id, Some(payload), now))
-    }
-}
-
-/// A speech chunk the container wrote, where it lies in R2 and in the source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredChunk {
-    pub key: String,
-    pub start_ms: u64,
-    pub duration_ms: u64,
-}
-
-/// What a transcription job reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TranscriptionInput {
-    pub chunks: Vec<StoredChunk>,
-    pub duration_ms: u64,
-    /// The speech is an audio proxy's: settling makes the asset cuttable, not ready.
-    pub proxy: bool,
 }
 
 /// Which of an asset's files a transcript came from.
@@ -223,23 +182,6 @@ pub trait Blobs {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
     /// Removes every object whose key starts with `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError>;
-}
-
-/// Why a job could not be handed to the media container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DispatchError {
-    /// The container is at capacity and asks to be called again after this many seconds: the
-    /// job waits its turn without spending an attempt.
-    Busy { retry_after_seconds: u32 },
-    /// Unreachable, or it refused the job: a failed attempt.
-    Failed(String),
-}
-
-/// The media container, over whichever transport the deployment has (`MEDIA_URL` locally, the
-/// Containers binding in production).
-#[async_trait(?Send)]
-pub trait MediaDispatch {
-    async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError>;
 }
 
 /// Everything processing uses.

@@ -12,16 +12,18 @@ use roughcut_shared::jobs::{
     Heartbeat, JobFailure, JobOutcome, JobResult, MediaJob, ProcessedAsset, SpeechChunk, SpeechFormat,
 };
 
-use super::run::{self, Reported};
 use super::settle::activate_unpaid;
 use super::transcribe::{TranscribeError, Transcriber};
 use super::*;
 use crate::domain::accounts::create_account;
-use crate::domain::jobs::{JobKind, JobRecord, JobState, MAX_ATTEMPTS};
+use crate::domain::jobs::payload::MediaInput;
+use crate::domain::jobs::runner::{DispatchError, MediaDispatch, Reported};
+use crate::domain::jobs::{JobKind, JobPayload, JobRecord, JobState, MAX_ATTEMPTS};
 use crate::domain::ledger;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::{AssetRecord, AssetStore};
 use crate::domain::time::Timestamp;
+use crate::domain::work;
 
 #[derive(Default)]
 struct Media {
@@ -99,7 +101,7 @@ impl World {
         let (asset, upload) = uploaded_asset(account, id, AssetState::Processing, now);
         block_on(self.platform.store.insert_asset(&asset, &upload)).expect("asset");
         let input = MediaInput { object_key: format!("assets/{id}"), size_bytes: 1_000 };
-        let job = JobRecord::new(JobKind::ProcessAsset, account, id, serde_json::to_string(&input).ok(), now);
+        let job = JobRecord::new(account, id, JobPayload::ProcessAsset(input), now);
         block_on(self.platform.store.submit(&job)).expect("job");
         self.platform.clock.set(Timestamp(now.0 + 1));
         job.id
@@ -149,19 +151,22 @@ fn a_duplicate_message_starts_nothing_and_a_repeated_report_charges_nothing() {
     let world = World::new(false);
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
-    block_on(run::start_attempt(world.deps(), &job)).expect("first delivery");
-    block_on(run::start_attempt(world.deps(), &job)).expect("second delivery");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("first delivery");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("second delivery");
     assert_eq!(world.media.dispatched.borrow().len(), 1, "one attempt for two messages");
     let attempt = world.media.dispatched.borrow()[0].attempt;
-    assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(90_000, 0))), Ok(Reported::Applied));
-    assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(90_000, 0))), Ok(Reported::Stale));
+    assert_eq!(block_on(work::runner(world.deps()).report(&job, attempt, processed(90_000, 0))), Ok(Reported::Applied));
+    assert_eq!(block_on(work::runner(world.deps()).report(&job, attempt, processed(90_000, 0))), Ok(Reported::Stale));
     let asset = world.asset(&account, "ast_1");
     assert_eq!((asset.state, asset.cuttable, asset.duration_ms), (AssetState::Ready, true, Some(90_000)));
     assert_eq!((world.balance(&account), world.consumed(&account)), (8, 1), "90 s cost 2 credits, once");
     let events = block_on(world.platform.store.events(&account)).expect("events");
     assert_eq!(events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(), ["asset.ready"]);
     let beat = Heartbeat { progress: 0.5, stage: "late".into() };
-    assert!(block_on(run::heartbeat(world.deps(), &job, attempt, &beat)).expect("beat").cancel, "the attempt is over");
+    assert!(
+        block_on(work::runner(world.deps()).heartbeat(&job, attempt, &beat)).expect("beat").cancel,
+        "the attempt is over"
+    );
 }
 
 #[test]
@@ -169,13 +174,13 @@ fn bad_input_fails_at_once_and_uncharged() {
     let world = World::new(false);
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
-    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     let failure = JobOutcome::Failed(JobFailure {
         error_code: "unsupported_media".into(),
         error_message: "The file is no media we read.".into(),
         retryable: false,
     });
-    block_on(run::report(world.deps(), &job, 1, failure)).expect("report");
+    block_on(work::runner(world.deps()).report(&job, 1, failure)).expect("report");
     let asset = world.asset(&account, "ast_1");
     assert_eq!((asset.state, asset.error_code.as_deref()), (AssetState::Failed, Some("unsupported_media")));
     assert_eq!((world.balance(&account), world.consumed(&account)), (10, 0));
@@ -190,13 +195,16 @@ fn lost_attempts_are_retried_with_backoff_then_fail_the_asset() {
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
     for attempt in 1..=MAX_ATTEMPTS {
-        block_on(run::start_attempt(world.deps(), &job)).expect("start");
+        block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
         assert_eq!(world.job(&job).attempt, attempt);
         let now = world.platform.clock.now();
-        world.platform.clock.set(Timestamp(now.0 + world.config.lease_ms + 1));
-        assert_eq!(block_on(run::expire_leases(world.deps())), Ok(1));
+        world.platform.clock.set(Timestamp(now.0 + world.config.jobs.lease_ms + 1));
+        assert_eq!(block_on(work::runner(world.deps()).expire_leases()), Ok(1));
         // the old attempt's report is refused: its links are dead
-        assert_eq!(block_on(run::report(world.deps(), &job, attempt, processed(1_000, 0))), Ok(Reported::Stale));
+        assert_eq!(
+            block_on(work::runner(world.deps()).report(&job, attempt, processed(1_000, 0))),
+            Ok(Reported::Stale)
+        );
     }
     let delays: Vec<u32> = world.platform.store.sent_jobs().iter().skip(1).map(|(_, delay)| *delay).collect();
     assert_eq!(delays, [5, 20, 80, 320], "four retries with growing delays");
@@ -212,7 +220,7 @@ fn an_unreachable_container_is_a_failed_attempt() {
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
     *world.media.down.borrow_mut() = true;
-    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     let job = world.job(&job);
     assert_eq!((job.state, job.attempt, job.last_error.as_deref()), (JobState::Queued, 1, Some("media_unavailable")));
     assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.id.clone(), 5)));
@@ -225,13 +233,13 @@ fn a_busy_container_defers_the_job_without_spending_an_attempt() {
     let job = world.uploaded(&account, "ast_1");
     *world.media.busy.borrow_mut() = true;
     for _ in 0..(MAX_ATTEMPTS + 2) {
-        block_on(run::start_attempt(world.deps(), &job)).expect("start");
+        block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     }
     let record = world.job(&job);
     assert_eq!((record.state, record.attempt), (JobState::Queued, 0), "waiting, no attempt spent");
     assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.clone(), 7)), "again after Retry-After");
     *world.media.busy.borrow_mut() = false;
-    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     assert_eq!((world.job(&job).state, world.media.dispatched.borrow()[0].attempt), (JobState::Running, 1));
 }
 
@@ -240,16 +248,16 @@ fn speech_is_transcribed_in_the_worker_then_the_asset_settles() {
     let world = World::new(true);
     let account = world.account(50);
     let job = world.uploaded(&account, "ast_1");
-    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     // two chunks of ten minutes, written by the container
     for i in 0..2 {
         let key = output_key("ast_1", &job, &format!("speech-{i:03}.wav"));
         block_on(world.platform.store.put(&key, b"RIFF".to_vec(), "audio/wav")).expect("chunk");
     }
-    block_on(run::report(world.deps(), &job, 1, processed(1_200_000, 2))).expect("report");
+    block_on(work::runner(world.deps()).report(&job, 1, processed(1_200_000, 2))).expect("report");
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Processing, "transcription first");
     let transcription = format!("{job}_t");
-    block_on(run::start_attempt(world.deps(), &transcription)).expect("transcribe");
+    block_on(work::runner(world.deps()).start_attempt(&transcription)).expect("transcribe");
     assert_eq!(*world.echo.calls.borrow(), 2);
     assert_eq!(world.job(&transcription).state, JobState::Succeeded);
     let facts = block_on(world.platform.store.facts("ast_1")).expect("facts");
@@ -268,8 +276,8 @@ fn unpaid_assets_are_activated_oldest_first() {
     let account = world.account(1);
     let (first, second) = (world.uploaded(&account, "ast_1"), world.uploaded(&account, "ast_2"));
     for job in [&first, &second] {
-        block_on(run::start_attempt(world.deps(), job)).expect("start");
-        block_on(run::report(world.deps(), job, 1, processed(61_000, 0))).expect("report");
+        block_on(work::runner(world.deps()).start_attempt(job)).expect("start");
+        block_on(work::runner(world.deps()).report(job, 1, processed(61_000, 0))).expect("report");
     }
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::PendingPayment);
     assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment);
@@ -297,11 +305,10 @@ impl World {
         self.platform.store.replace_asset(asset);
         let input = MediaInput { object_key: "proxy".into(), size_bytes: 100 };
         let now = self.platform.clock.now();
-        let proxy =
-            JobRecord::new(JobKind::ProcessAudioProxy, account, "ast_1", serde_json::to_string(&input).ok(), now);
+        let proxy = JobRecord::new(account, "ast_1", JobPayload::ProcessAudioProxy(input), now);
         block_on(self.platform.store.submit(&proxy)).expect("proxy job");
-        block_on(run::start_attempt(self.deps(), &proxy.id)).expect("start");
-        block_on(run::report(self.deps(), &proxy.id, 1, processed(proxy_ms, 0))).expect("report");
+        block_on(work::runner(self.deps()).start_attempt(&proxy.id)).expect("start");
+        block_on(work::runner(self.deps()).report(&proxy.id, 1, processed(proxy_ms, 0))).expect("report");
         let asset = self.asset(account, "ast_1");
         assert_eq!((asset.state, asset.cuttable), (AssetState::PendingUpload, true), "cuttable before the video lands");
         let mut asset = self.asset(account, "ast_1");
@@ -330,8 +337,8 @@ fn an_audio_proxy_makes_the_asset_cuttable_and_the_video_corrects_the_charge() {
     let video_job = world.proxy_then_video(&account, 61_000);
     assert_eq!(world.balance(&account), 8, "61 s cost 2 credits");
     // the video is 125 s long (the proxy said 61 s): its price, 3, corrects the charge
-    block_on(run::start_attempt(world.deps(), &video_job)).expect("start");
-    block_on(run::report(world.deps(), &video_job, 1, processed(125_000, 0))).expect("report");
+    block_on(work::runner(world.deps()).start_attempt(&video_job)).expect("start");
+    block_on(work::runner(world.deps()).report(&video_job, 1, processed(125_000, 0))).expect("report");
     let asset = world.asset(&account, "ast_1");
     assert_eq!((asset.state, asset.duration_ms), (AssetState::Ready, Some(125_000)));
     assert_eq!(world.consumed(&account), 1, "one consume_asset for the proxy and the video together");
@@ -345,8 +352,8 @@ fn a_correction_the_account_cannot_cover_leaves_the_video_unpaid_until_a_top_up(
     let account = world.account(2);
     let video_job = world.proxy_then_video(&account, 61_000);
     assert_eq!(world.balance(&account), 0, "the proxy took both credits");
-    block_on(run::start_attempt(world.deps(), &video_job)).expect("start");
-    block_on(run::report(world.deps(), &video_job, 1, processed(125_000, 0))).expect("report");
+    block_on(work::runner(world.deps()).start_attempt(&video_job)).expect("start");
+    block_on(work::runner(world.deps()).report(&video_job, 1, processed(125_000, 0))).expect("report");
     let asset = world.asset(&account, "ast_1");
     assert_eq!(asset.state, AssetState::PendingPayment, "a third minute nobody paid for is not ready");
     assert!(world.adjustments(&account).is_empty());
@@ -389,18 +396,18 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     let (services, principal) =
         (world.platform.services(), Principal { account_id: account.clone(), key_id: String::new() });
     let links = Links { origin: "", signer: None, now: Timestamp(0) };
-    block_on(run::start_attempt(world.deps(), &job)).expect("start");
+    block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     block_on(assets::delete(&services, &principal, "ast_1")).expect("delete");
     // its results arrive while it is deleted: refused, the attempt is over
-    block_on(run::report(world.deps(), &job, 1, processed(61_000, 0))).expect("report");
+    block_on(work::runner(world.deps()).report(&job, 1, processed(61_000, 0))).expect("report");
     assert_eq!(world.job(&job).state, JobState::Succeeded);
     let restored = block_on(assets::restore(&services, &principal, "ast_1", links)).expect("restore");
     assert_eq!(restored.state, AssetState::Processing);
     let jobs = block_on(crate::domain::jobs::JobStore::jobs_of(&world.platform.store, "ast_1")).expect("jobs");
-    let again = jobs.iter().find(|j| j.id != job && j.kind == JobKind::ProcessAsset).expect("processed again");
+    let again = jobs.iter().find(|j| j.id != job && j.kind() == JobKind::ProcessAsset).expect("processed again");
     assert_eq!(again.state, JobState::Queued);
-    block_on(run::start_attempt(world.deps(), &again.id)).expect("start");
-    block_on(run::report(world.deps(), &again.id, 1, processed(61_000, 0))).expect("report");
+    block_on(work::runner(world.deps()).start_attempt(&again.id)).expect("start");
+    block_on(work::runner(world.deps()).report(&again.id, 1, processed(61_000, 0))).expect("report");
     assert_eq!((world.asset(&account, "ast_1").state, world.balance(&account)), (AssetState::Ready, 8));
     // restoring an asset whose job is still open starts no second one
     let other = world.uploaded(&account, "ast_2");

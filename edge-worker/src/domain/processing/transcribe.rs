@@ -8,12 +8,15 @@ use async_trait::async_trait;
 use roughcut_engine::transcript::providers::verbatim_prompt;
 use roughcut_engine::transcript::{Transcript, Word, json};
 
-use super::run::{attempt_failed, payload};
+use roughcut_shared::jobs::JobResult;
+
+use super::media_job::{asset_failed, wrong_job};
 use super::settle;
-use super::{ProcessingDeps, TranscriptSource, TranscriptionInput, output_key};
+use super::{ProcessingDeps, TranscriptSource, output_key};
 use crate::domain::StoreError;
-use crate::domain::jobs::{AttemptEnd, JobRecord};
-use crate::domain::time::Timestamp;
+use crate::domain::jobs::payload::TranscriptionInput;
+use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
+use crate::domain::jobs::{JobPayload, JobRecord};
 
 /// Why a chunk was not transcribed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,22 +33,41 @@ pub trait Transcriber {
     async fn transcribe(&self, wav: Vec<u8>, language: Option<&str>) -> Result<Vec<Word>, TranscribeError>;
 }
 
-/// Runs a transcription job's attempt to its end (success, retry or failure).
-pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreError> {
-    let input: TranscriptionInput = payload(job)?;
+/// The handler of `transcribe_asset` jobs, which run in the worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Transcription<'a>(pub ProcessingDeps<'a>);
+
+#[async_trait(?Send)]
+impl JobHandler for Transcription<'_> {
+    async fn begin(&self, job: &JobRecord) -> Result<Begun, StoreError> {
+        let JobPayload::TranscribeAsset(input) = &job.payload else { return Err(wrong_job(job)) };
+        run(self.0, job, input).await.map(Begun::Ended)
+    }
+
+    async fn succeeded(&self, job: &JobRecord, _: JobResult) -> Result<(), StoreError> {
+        Err(wrong_job(job))
+    }
+
+    async fn failed(&self, job: &JobRecord, error_code: &str, error_message: &str) -> Result<(), StoreError> {
+        let JobPayload::TranscribeAsset(input) = &job.payload else { return Err(wrong_job(job)) };
+        asset_failed(self.0, job, input.proxy, error_code, error_message).await
+    }
+}
+
+/// Transcribes every chunk, stores the words and settles the asset.
+async fn run(deps: ProcessingDeps<'_>, job: &JobRecord, input: &TranscriptionInput) -> Result<Ended, StoreError> {
     let Some(asset) = deps.assets.asset(&job.account_id, &job.subject_id).await? else {
-        // deleted meanwhile: nothing to transcribe for
-        let end = AttemptEnd::Failed { error_code: "not_found".into(), error_message: "The asset is gone.".into() };
-        deps.jobs.end_attempt(&job.id, job.attempt, &end, deps.clock.now()).await?;
-        return Ok(());
+        return Ok(Ended::SubjectGone { error_message: "The asset is gone.".into() });
     };
-    let words = match transcribe_chunks(deps, job, &input, asset.language.as_deref()).await? {
+    let words = match transcribe_chunks(deps, job, input, asset.language.as_deref()).await? {
         Ok(words) => words,
         Err(error) => {
             deps.log.error(&job.id, &format!("transcription attempt {}: {}", job.attempt, error.message));
-            let message = "The speech could not be transcribed; the file was not charged.";
-            attempt_failed(deps, job, job.attempt, "transcription_failed", message, error.retryable).await?;
-            return Ok(());
+            return Ok(Ended::Failed {
+                error_code: "transcription_failed".into(),
+                error_message: "The speech could not be transcribed; the file was not charged.".into(),
+                retryable: error.retryable,
+            });
         }
     };
     let transcript = Transcript::repaired(words, Some(input.duration_ms))
@@ -55,8 +77,7 @@ pub async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<(), StoreE
     let now = deps.clock.now();
     deps.store.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;
     settle::after_processing(deps, &job.account_id, &job.subject_id, input.duration_ms, input.proxy).await?;
-    deps.jobs.end_attempt(&job.id, job.attempt, &AttemptEnd::Succeeded, deps.clock.now()).await?;
-    Ok(())
+    Ok(Ended::Succeeded)
 }
 
 /// Every chunk in order; the lease is renewed after each (a long recording takes minutes).
@@ -86,7 +107,7 @@ async fn transcribe_chunks(
             ..word
         }));
         let now = deps.clock.now();
-        let lease_until = Timestamp(now.0 + deps.config.lease_ms);
+        let lease_until = deps.config.jobs.lease_until(now);
         let progress = (chunk_end as f64 / input.duration_ms.max(1) as f64).min(1.0);
         if !deps.jobs.renew_lease(&job.id, job.attempt, progress, now, lease_until).await? {
             return Ok(Err(TranscribeError { message: "the attempt was ended meanwhile".into(), retryable: false }));

@@ -4,6 +4,7 @@
 //! stops an encode in flight (its job is cancelled, which the container learns at its next
 //! heartbeat) and removes every byte written.
 
+pub mod job;
 pub mod resolve;
 
 use async_trait::async_trait;
@@ -11,17 +12,16 @@ use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
 use roughcut_shared::jobs::RenderSpec;
 use roughcut_shared::renders::{CreateRender, Render, RenderOutput, RenderState};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::api_keys::Principal;
 use super::assets::Links;
 use super::cuts;
 use super::ids::{IdKind, new_id};
-use super::jobs::{JobKind, JobRecord};
+use super::jobs::payload::{MediaInput, RenderJobInput};
+use super::jobs::{JobPayload, JobRecord};
 use super::page::{Listed, Page};
 use super::ports::{AssetRecord, Services};
-use super::processing::MediaInput;
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::downloads::Grant;
@@ -51,14 +51,6 @@ pub struct RenderFilter {
     pub asset_id: Option<String>,
     pub cut_id: Option<String>,
     pub state: Option<RenderState>,
-}
-
-/// What a render job reads and makes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenderJobInput {
-    pub object_key: String,
-    pub size_bytes: u64,
-    pub spec: RenderSpec,
 }
 
 #[async_trait(?Send)]
@@ -124,11 +116,11 @@ async fn render_source(services: &Services<'_>, asset: &AssetRecord) -> Result<M
         return Ok(MediaInput { object_key: object_key.clone(), size_bytes: asset.size_bytes.unwrap_or(0) });
     }
     let jobs = services.jobs.jobs_of(&asset.id).await?;
-    let proxy = jobs.iter().rev().find(|job| job.kind == JobKind::ProcessAudioProxy);
-    let payload = proxy.and_then(|job| job.payload.as_deref());
-    payload
-        .and_then(|payload| serde_json::from_str(payload).ok())
-        .ok_or_else(|| StoreError(format!("asset {} is cuttable without stored bytes or an audio proxy", asset.id)))
+    let proxy = jobs.iter().rev().find_map(|job| match &job.payload {
+        JobPayload::ProcessAudioProxy(input) => Some(input.clone()),
+        _ => None,
+    });
+    proxy.ok_or_else(|| StoreError(format!("asset {} is cuttable without stored bytes or an audio proxy", asset.id)))
 }
 
 /// `POST /v1/renders`: the render and whether it is new (201) or the existing one (200).
@@ -219,17 +211,13 @@ pub async fn create(
         completed_at: None,
     };
     let input = RenderJobInput { object_key: source.object_key, size_bytes: source.size_bytes, spec };
-    let payload = serde_json::to_string(&input).map_err(|e| StoreError(format!("render payload: {e}")))?;
     if !services.renders.insert_render(&render).await? {
         // an identical request won the race; the winner is out of sight only if the asset was
         // deleted meanwhile
         let winner = services.renders.render_by_signature(&principal.account_id, &render.signature).await?;
         return winner.map(|r| (to_dto(&r, None), false)).ok_or(DomainError::NotFound("asset"));
     }
-    services
-        .queue
-        .submit(&JobRecord::new(JobKind::Render, &principal.account_id, &render.id, Some(payload), now))
-        .await?;
+    services.queue.submit(&JobRecord::new(&principal.account_id, &render.id, JobPayload::Render(input), now)).await?;
     Ok((to_dto(&render, None), true))
 }
 

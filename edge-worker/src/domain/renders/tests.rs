@@ -9,12 +9,12 @@ use roughcut_shared::renders::{CreateRender, RenderFormat, RenderOutputRequest, 
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::Links;
+use crate::domain::jobs::runner::{DispatchError, MediaDispatch};
 use crate::domain::jobs::{JobQueue, JobState, JobStore};
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::{AssetStore, Clock};
-use crate::domain::processing::{
-    Blobs, DispatchError, MediaDispatch, ProcessingConfig, ProcessingDeps, ProcessingStore, run,
-};
+use crate::domain::processing::{Blobs, ProcessingConfig, ProcessingDeps, ProcessingStore};
+use crate::domain::work;
 
 #[derive(Default)]
 struct Media(std::cell::RefCell<Vec<roughcut_shared::jobs::MediaJob>>);
@@ -79,13 +79,13 @@ fn renders_are_idempotent_and_run_in_the_container() {
         block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
     assert_eq!((again.id.as_str(), created), (render.id.as_str(), false));
     let (job_id, _) = platform.store.sent_jobs()[0].clone();
-    block_on(run::start_attempt(deps(&platform, &media, &config), &job_id)).expect("dispatch");
+    block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     let dispatched = media.0.borrow()[0].clone();
     let MediaTask::Render { spec, .. } = &dispatched.task else { panic!("{dispatched:?}") };
     assert_eq!((spec.format.as_str(), spec.duration_ms, spec.segments.len()), ("mp4", 60_000, 0));
     let outcome =
         JobOutcome::Succeeded { result: JobResult::Render(RenderedFile { size_bytes: 9, duration_ms: 60_000 }) };
-    block_on(run::report(deps(&platform, &media, &config), &job_id, 1, outcome)).expect("report");
+    block_on(work::runner(deps(&platform, &media, &config)).report(&job_id, 1, outcome)).expect("report");
     let done = block_on(get(&services, &principal, &render.id, LINKS)).expect("get");
     assert_eq!((done.state, done.progress, done.size_bytes), (RenderState::Completed, 1.0, Some(9)));
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
@@ -113,18 +113,12 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
     platform.store.replace_asset(asset);
     let proxy = MediaInput { object_key: format!("assets/{asset_id}/audio-proxy"), size_bytes: 4_321 };
     let now = platform.clock.now();
-    let proxy_job = JobRecord::new(
-        JobKind::ProcessAudioProxy,
-        &principal.account_id,
-        &asset_id,
-        serde_json::to_string(&proxy).ok(),
-        now,
-    );
+    let proxy_job = JobRecord::new(&principal.account_id, &asset_id, JobPayload::ProcessAudioProxy(proxy.clone()), now);
     block_on(platform.store.submit(&proxy_job)).expect("proxy job");
     let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
     let jobs = block_on(platform.store.jobs_of(&render.id)).expect("jobs");
-    let input: RenderJobInput = serde_json::from_str(jobs[0].payload.as_deref().expect("payload")).expect("input");
-    assert_eq!((input.object_key, input.size_bytes), (proxy.object_key, proxy.size_bytes));
+    let JobPayload::Render(input) = &jobs[0].payload else { panic!("a render job: {:?}", jobs[0]) };
+    assert_eq!((&input.object_key, input.size_bytes), (&proxy.object_key, proxy.size_bytes));
     assert!(!input.spec.copy_audio, "the proxy's codec is no probed fact: it is encoded");
 }
 
@@ -136,7 +130,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let (job_id, _) = platform.store.sent_jobs()[0].clone();
-    block_on(run::start_attempt(deps(&platform, &media, &config), &job_id)).expect("dispatch");
+    block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     // the container has written part of its output
     let partial = crate::domain::processing::output_key(&render.id, &job_id, "render");
     block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
@@ -145,7 +139,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let job = block_on(platform.store.job(&job_id)).expect("store").expect("job");
     assert_eq!(job.state, JobState::Cancelled);
     let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };
-    let reply = block_on(run::heartbeat(deps(&platform, &media, &config), &job_id, 1, &beat)).expect("beat");
+    let reply = block_on(work::runner(deps(&platform, &media, &config)).heartbeat(&job_id, 1, &beat)).expect("beat");
     assert!(reply.cancel, "the container is told to stop at its next heartbeat");
     assert_eq!(block_on(platform.store.get(&partial)).expect("get"), None, "no byte left");
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");

@@ -10,9 +10,9 @@ use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::assets::type_of_container;
-use crate::domain::jobs::{JobKind, JobQueue};
+use crate::domain::jobs::payload::MediaInput;
+use crate::domain::jobs::{JobPayload, JobQueue, JobRecord};
 use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
-use crate::domain::processing::MediaInput;
 use roughcut_engine::Container;
 
 /// Where the session lives between requests (the Durable Object's storage).
@@ -137,12 +137,12 @@ pub async fn patch(
         deps.assets
             .end_upload(&session.id, &session.asset_id, session.purpose, &completed, session.length, now)
             .await?;
-        let kind = match session.purpose {
-            UploadPurpose::Source => JobKind::ProcessAsset,
-            UploadPurpose::AudioProxy => JobKind::ProcessAudioProxy,
-        };
         let input = MediaInput { object_key: session.object_key.clone(), size_bytes: session.length };
-        deps.jobs.submit(&input.job(kind, &session.account_id, &session.asset_id, now)?).await?;
+        let payload = match session.purpose {
+            UploadPurpose::Source => JobPayload::ProcessAsset(input),
+            UploadPurpose::AudioProxy => JobPayload::ProcessAudioProxy(input),
+        };
+        deps.jobs.submit(&JobRecord::new(&session.account_id, &session.asset_id, payload, now)).await?;
     }
     Ok(session)
 }
@@ -277,11 +277,8 @@ mod tests {
         assert_eq!(asset_state(&world, &account, &asset), (AssetState::Processing, Some(AssetType::Audio)));
         let jobs = world.jobs.0.borrow().clone();
         let [job] = jobs.as_slice() else { panic!("one job, got {jobs:?}") };
-        assert_eq!(
-            (job.kind, job.account_id.as_str(), job.subject_id.as_str()),
-            (JobKind::ProcessAsset, account.as_str(), asset.as_str())
-        );
-        let input: MediaInput = serde_json::from_str(job.payload.as_deref().expect("payload")).expect("input");
+        assert_eq!((job.account_id.as_str(), job.subject_id.as_str()), (account.as_str(), asset.as_str()));
+        let JobPayload::ProcessAsset(input) = &job.payload else { panic!("a processing job: {job:?}") };
         assert_eq!(input.size_bytes, 3_000);
         let again = block_on(patch(world.deps(), &account, &upload, 3_000, None, None, &mut body(&[], 1)));
         assert_eq!(again, Err(UploadError::NotFound), "a completed upload takes no more bytes");
@@ -352,7 +349,7 @@ mod tests {
             (AssetState::PendingUpload, None),
             "the video goes on uploading"
         );
-        assert_eq!(world.jobs.0.borrow().last().map(|j| j.kind.as_str()), Some("process_audio_proxy"));
+        assert_eq!(world.jobs.0.borrow().last().map(|j| j.kind().as_str()), Some("process_audio_proxy"));
         assert!(
             matches!(
                 block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
