@@ -198,7 +198,7 @@ fn render_job(
     control.set_progress(0.9, "uploading");
     let size_bytes = fs::metadata(&output).map_err(|err| Halt::internal(control, "no render was written", err))?.len();
     let duration_ms = probe_input(&Input::open(&output, control)?, control)?.duration_ms;
-    Uploads { job, control, http }.put_file(RENDER_OUTPUT, render::content_type(&spec.format), &output, size_bytes)?;
+    Uploads { job, control, http }.put_file(RENDER_OUTPUT, spec.format.content_type(), &output, size_bytes)?;
     Ok(RenderedFile { size_bytes, duration_ms })
 }
 

@@ -64,11 +64,10 @@ fn check(job: &MediaJob) -> Result<(), &'static str> {
     }
     match &job.task {
         MediaTask::ProcessAsset { speech, .. } => speech.as_ref().map_or(Ok(()), speech::validate),
-        MediaTask::Render { spec, .. } => match spec.format.as_str() {
-            "mp4" | "mov" if spec.width.is_none() || spec.height.is_none() => Err("a video render needs its size"),
-            "mp4" | "mov" | "m4a" | "mp3" => Ok(()),
-            _ => Err("spec.format must be mp4, mov, m4a or mp3"),
-        },
+        MediaTask::Render { spec, .. } if spec.format.is_video() && (spec.width.is_none() || spec.height.is_none()) => {
+            Err("a video render needs its size")
+        }
+        MediaTask::Render { .. } => Ok(()),
     }
 }
 

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use roughcut_shared::jobs::{JobOutcome, JobResult, RenderSpec, RenderedFile};
+use roughcut_shared::renders::RenderFormat;
 use support::{Container, FakeWorker, TestDir, ffmpeg, ffprobe, ffprobe_duration_ms, ffprobe_stream, wait_until};
 
 /// What ffmpeg writes to stdout decoding `path` with `args` (which end with the output format).
@@ -59,10 +60,10 @@ fn rendered(worker: &FakeWorker, container: &Container, output: &Path) -> Render
     }
 }
 
-fn spec(format: &str, segments: Vec<(u64, u64)>, copy_video: bool) -> RenderSpec {
+fn spec(format: RenderFormat, segments: Vec<(u64, u64)>, copy_video: bool) -> RenderSpec {
     let duration_ms = segments.iter().map(|(start, end)| end - start).sum();
     RenderSpec {
-        format: format.into(),
+        format,
         segments,
         width: Some(640),
         height: Some(360),
@@ -120,8 +121,10 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
     for copy_video in [true, false] {
         let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
         let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
-        let job = worker
-            .render_job(if copy_video { "job_smart" } else { "job_full" }, spec("mp4", segments.clone(), copy_video));
+        let job = worker.render_job(
+            if copy_video { "job_smart" } else { "job_full" },
+            spec(RenderFormat::Mp4, segments.clone(), copy_video),
+        );
         assert_eq!(container.post(&job).0, 202);
         let output = dir.path().join(format!("render-{copy_video}.mp4"));
         let file = rendered(&worker, &container, &output);
@@ -166,9 +169,11 @@ fn aac_is_copied_by_the_engine_and_mp3_encoded_by_ffmpeg() {
     let dir = TestDir::new("audio");
     let media = source(&dir);
     let segments = vec![(1_000, 4_000), (6_000, 9_500)];
-    for (format, copy_audio, says) in
-        [("m4a", true, "rendered by AAC packet copy"), ("mp3", false, "encoded by ffmpeg as mp3")]
-    {
+    for (format, copy_audio, says) in [
+        (RenderFormat::M4a, true, "rendered by AAC packet copy"),
+        (RenderFormat::Mp3, false, "encoded by ffmpeg as mp3"),
+    ] {
+        let format_name = format.as_str();
         let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
         let container = Container::start(dir.path(), &[]);
         let spec = RenderSpec {
@@ -178,15 +183,15 @@ fn aac_is_copied_by_the_engine_and_mp3_encoded_by_ffmpeg() {
             copy_audio,
             ..spec(format, segments.clone(), false)
         };
-        assert_eq!(container.post(&worker.render_job(&format!("job_{format}"), spec)).0, 202);
-        let output = dir.path().join(format!("render.{format}"));
+        assert_eq!(container.post(&worker.render_job(&format!("job_{format_name}"), spec)).0, 202);
+        let output = dir.path().join(format!("render.{format_name}"));
         rendered(&worker, &container, &output);
         assert!(container.logs().contains(says), "{}", container.logs());
         let probe = ffprobe(&output);
-        let codec = if format == "mp3" { "mp3" } else { "aac" };
+        let codec = if format == RenderFormat::Mp3 { "mp3" } else { "aac" };
         assert_eq!(ffprobe_stream(&probe, "audio")["codec_name"].as_str(), Some(codec));
         // both cut at the source's AAC frames (≤ 21 ms at each of the 4 span edges at 48 kHz)
-        assert!(ffprobe_duration_ms(&probe).abs_diff(6_500) <= 85, "{format}: {} ms", ffprobe_duration_ms(&probe));
+        assert!(ffprobe_duration_ms(&probe).abs_diff(6_500) <= 85, "{format_name}: {} ms", ffprobe_duration_ms(&probe));
     }
 }
 
@@ -249,7 +254,7 @@ fn stays_in_sync(dir: &TestDir, media: &Path, segments: Vec<(u64, u64)>, width: 
         width: Some(width),
         height: Some(height),
         video_bitrate_kbps: Some(200),
-        ..spec("mp4", segments, true)
+        ..spec(RenderFormat::Mp4, segments, true)
     };
     assert_eq!(container.post(&worker.render_job("job_sync", spec)).0, 202);
     let output = dir.path().join(format!("sync-{smart}.mp4"));
@@ -320,7 +325,7 @@ fn a_killed_container_leaves_no_ffmpeg_running() {
     ]);
     let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
     let container = Container::start(dir.path(), &[]);
-    let spec = RenderSpec { width: Some(640), height: Some(360), ..spec("mp4", vec![(0, 59_000)], false) };
+    let spec = RenderSpec { width: Some(640), height: Some(360), ..spec(RenderFormat::Mp4, vec![(0, 59_000)], false) };
     assert_eq!(container.post(&worker.render_job("job_killed", spec)).0, 202);
     let work = dir.path().join("work");
     assert!(wait_until(Duration::from_secs(20), || ffmpegs_in(&work) > 0), "the encode never started");
@@ -368,7 +373,7 @@ fn a_render_larger_than_a_request_goes_up_in_parts() {
     let worker = FakeWorker::start(source);
     let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
     // the whole recording with its video copied: the render is about as large as the source
-    let job = worker.render_job("job_large", spec("mp4", Vec::new(), true));
+    let job = worker.render_job("job_large", spec(RenderFormat::Mp4, Vec::new(), true));
     assert_eq!(container.post(&job).0, 202);
     let file = match worker.wait_for_result(&container) {
         JobOutcome::Succeeded { result: JobResult::Render(file) } => file,
@@ -394,7 +399,10 @@ fn a_refused_output_fails_the_render_for_good() {
     let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
     worker.refuse_outputs(413);
     let container = Container::start(dir.path(), &[]);
-    assert_eq!(container.post(&worker.render_job("job_refused", spec("m4a", vec![(0, 5_000)], false))).0, 202);
+    assert_eq!(
+        container.post(&worker.render_job("job_refused", spec(RenderFormat::M4a, vec![(0, 5_000)], false))).0,
+        202
+    );
     match worker.wait_for_result(&container) {
         JobOutcome::Failed(failure) => {
             assert_eq!((failure.error_code.as_str(), failure.retryable), ("output_rejected", false), "{failure:?}");

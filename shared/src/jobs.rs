@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::assets::AssetMedia;
+use crate::renders::RenderFormat;
 
 /// A job as operators see it (`GET /admin/v1/jobs?subject_id=`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -76,8 +77,7 @@ pub enum MediaTask {
 /// What a render encodes, fully resolved by the worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderSpec {
-    /// `mp4` or `mov` (H.264 + AAC), `m4a` (AAC) or `mp3`.
-    pub format: String,
+    pub format: RenderFormat,
     /// Kept spans `[start, end)` in ms of the source, in order; empty for the whole source.
     pub segments: Vec<(u64, u64)>,
     /// Picture size (even numbers) for video formats.

@@ -29,6 +29,16 @@ impl RenderFormat {
             Self::Mp3 => "mp3",
         }
     }
+
+    /// The `Content-Type` of a file of this format.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Self::Mp4 => "video/mp4",
+            Self::Mov => "video/quicktime",
+            Self::M4a => "audio/mp4",
+            Self::Mp3 => "audio/mpeg",
+        }
+    }
 }
 
 /// A tier of the picture's shorter edge.

@@ -11,6 +11,7 @@ use roughcut_engine::media::render::{KeptSpan, render_aac_copy};
 use roughcut_engine::source::ByteSink;
 use roughcut_engine::{EngineError, ErrorCode, Limits, probe};
 use roughcut_shared::jobs::RenderSpec;
+use roughcut_shared::renders::RenderFormat;
 
 use crate::control::Control;
 use crate::halt::Halt;
@@ -19,7 +20,7 @@ use crate::media::Input;
 /// Renders `spec` from `input` into `output` with the engine; `false` when the engine cannot
 /// (so ffmpeg should), having written nothing that matters.
 pub fn render(spec: &RenderSpec, input: &Path, output: &Path, control: &Control) -> Result<bool, Halt> {
-    if !(spec.format == "m4a" && spec.copy_audio) {
+    if !(spec.format == RenderFormat::M4a && spec.copy_audio) {
         return Ok(false);
     }
     let source = Input::open(input, control)?;

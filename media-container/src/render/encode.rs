@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use roughcut_shared::jobs::RenderSpec;
+use roughcut_shared::renders::RenderFormat;
 
 use super::frames::seconds;
 use crate::untrusted::UntrustedInput;
@@ -48,8 +49,8 @@ pub fn h264_args(kbps: u32) -> Vec<String> {
 }
 
 /// The audio encoder of `format` at `kbps`: AAC, or LAME for MP3.
-pub fn audio_args(format: &str, kbps: u32) -> Vec<String> {
-    let codec = if format == "mp3" { "libmp3lame" } else { "aac" };
+pub fn audio_args(format: RenderFormat, kbps: u32) -> Vec<String> {
+    let codec = if format == RenderFormat::Mp3 { "libmp3lame" } else { "aac" };
     vec!["-c:a".into(), codec.into(), "-b:a".into(), format!("{kbps}k")]
 }
 
@@ -121,22 +122,18 @@ pub fn command(
     spec: &RenderSpec,
     log: File,
 ) -> Result<Command, String> {
-    let video = super::is_video(&spec.format);
+    let video = spec.format.is_video();
     fs::write(graph_file, filter_graph(keep, video, &scale_filter(spec)))
         .map_err(|e| format!("writing the filter graph: {e}"))?;
     let mut command = Command::new(ffmpeg);
     command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y"]).args(input.input_args());
     command.arg("-filter_complex_script").arg(graph_file);
-    match spec.format.as_str() {
-        "mp4" | "mov" => {
-            command.args(["-map", "[v]", "-map", "[a]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));
-        }
-        "m4a" | "mp3" => {
-            command.args(["-map", "[a]"]);
-        }
-        other => return Err(format!("no render format {other}")),
+    if video {
+        command.args(["-map", "[v]", "-map", "[a]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));
+    } else {
+        command.args(["-map", "[a]"]);
     }
-    command.args(audio_args(&spec.format, spec.audio_bitrate_kbps)).args(super::muxer_args(&spec.format));
+    command.args(audio_args(spec.format, spec.audio_bitrate_kbps)).args(super::muxer_args(spec.format));
     command.arg(output).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(log);
     Ok(command)
 }

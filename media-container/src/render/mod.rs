@@ -16,6 +16,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
 use roughcut_shared::jobs::RenderSpec;
+use roughcut_shared::renders::RenderFormat;
 
 use crate::config::{Config, SmartRender};
 use crate::control::Control;
@@ -30,26 +31,12 @@ const ENCODE_FROM: f64 = 0.3;
 const ENCODE_TO: f64 = 0.9;
 
 /// Whether `format` carries video.
-pub fn is_video(format: &str) -> bool {
-    matches!(format, "mp4" | "mov")
-}
-
-/// The `Content-Type` of a rendered file.
-pub fn content_type(format: &str) -> &'static str {
-    match format {
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "m4a" => "audio/mp4",
-        _ => "audio/mpeg",
-    }
-}
-
 /// The muxer of `format`: MP4-family files carry their index up front (`+faststart`).
-fn muxer_args(format: &str) -> Vec<String> {
+fn muxer_args(format: RenderFormat) -> Vec<String> {
     let args: &[&str] = match format {
-        "mov" => &["-movflags", "+faststart", "-f", "mov"],
-        "mp3" => &["-f", "mp3"],
-        _ => &["-movflags", "+faststart", "-f", "mp4"],
+        RenderFormat::Mov => &["-movflags", "+faststart", "-f", "mov"],
+        RenderFormat::Mp3 => &["-f", "mp3"],
+        RenderFormat::Mp4 | RenderFormat::M4a => &["-movflags", "+faststart", "-f", "mp4"],
     };
     args.iter().map(|a| (*a).to_owned()).collect()
 }
@@ -77,7 +64,7 @@ pub fn render(
     let output = work.join("render");
     let job = RenderJob { spec, input, work, output: &output, config, control };
     control.set_progress(ENCODE_FROM, "encoding");
-    let keep = if is_video(&spec.format) {
+    let keep = if spec.format.is_video() {
         let stream = frames::list(&config.ffprobe, input)
             .map_err(|err| Halt::internal(control, "listing the video's frames", err))?
             .ok_or_else(|| Halt::failed("render_failed", "The file has no video to render.", false))?;
@@ -166,7 +153,7 @@ fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
         })
         .map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
     ffmpeg_outcome(control, status, &log_path)?;
-    control.log(format_args!("encoded by ffmpeg as {}", spec.format));
+    control.log(format_args!("encoded by ffmpeg as {}", spec.format.as_str()));
     Ok(())
 }
 
@@ -216,9 +203,9 @@ fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -
     command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
     command
         .args(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"])
-        .args(encode::audio_args(&spec.format, spec.audio_bitrate_kbps));
+        .args(encode::audio_args(spec.format, spec.audio_bitrate_kbps));
     command
-        .args(muxer_args(&spec.format))
+        .args(muxer_args(spec.format))
         .arg(output)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

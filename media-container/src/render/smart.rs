@@ -215,7 +215,7 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
     fs::write(&list_path, list).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
     let mut command = ffmpeg(job, &work.join("join.log"))?;
     command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list_path).arg("-i").arg(&audio);
-    command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(&spec.format)).arg(output);
+    command.args(["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]).args(muxer_args(spec.format)).arg(output);
     run_ffmpeg(job, &mut command, "the join")?;
     // our own file, read the same way (the MP4 demuxer reads MOV too)
     let joined = frames::list(&config.ffprobe, &UntrustedInput::new(output, Container::Mp4));
@@ -254,7 +254,7 @@ fn encode_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
     let audio = dir.join("audio.m4a");
     let mut command = ffmpeg(job, &dir.join("encode.log"))?;
     command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
-    command.args(audio_args(&job.spec.format, job.spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
+    command.args(audio_args(job.spec.format, job.spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
     run_ffmpeg(job, &mut command, "the audio encode")?;
     Ok(audio)
 }

@@ -112,7 +112,7 @@ mod tests {
         let media = MediaInput { object_key: "assets/ast_1/source".into(), size_bytes: 9 };
         let chunk = StoredChunk { key: "derived/ast_1/job_1/speech-000.wav".into(), start_ms: 0, duration_ms: 600_000 };
         let spec = RenderSpec {
-            format: "mp3".into(),
+            format: roughcut_shared::renders::RenderFormat::Mp3,
             segments: vec![(0, 1_500), (2_000, 90_000)],
             width: None,
             height: None,

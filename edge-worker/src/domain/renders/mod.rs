@@ -181,7 +181,7 @@ pub async fn create(
     let duration_ms =
         if segments.is_empty() { duration } else { segments.iter().map(|(start, end)| end - start).sum() };
     let spec = RenderSpec {
-        format: output.format.as_str().to_owned(),
+        format: output.format,
         segments,
         width: output.width,
         height: output.height,
@@ -232,21 +232,16 @@ pub async fn get(
     let download = match (&render.object_key, links.signer, render.state) {
         (Some(key), Some(signer), RenderState::Completed) => {
             let filename = format!("{}.{}", render.id, render.output.format.as_str());
-            let grant = Grant { object_key: key.clone(), filename, content_type: content_type(&render).to_owned() };
+            let grant = Grant {
+                object_key: key.clone(),
+                filename,
+                content_type: render.output.format.content_type().to_owned(),
+            };
             Some(signer.url(links.origin, &grant, links.now))
         }
         _ => None,
     };
     Ok(to_dto(&render, download))
-}
-
-fn content_type(render: &RenderRecord) -> &'static str {
-    match render.output.format.as_str() {
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "m4a" => "audio/mp4",
-        _ => "audio/mpeg",
-    }
 }
 
 pub async fn list(
