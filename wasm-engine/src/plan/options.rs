@@ -8,6 +8,7 @@ use crate::transcript::Millis;
 
 /// What to do with speech that is not in the reference script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScriptMode {
     /// Drop every off-script span.
@@ -23,32 +24,44 @@ pub const LOOSE_OFF_SCRIPT_MILLIS: Millis = 3_000;
 /// Most filler words or phrases one cut may list.
 pub const MAX_FILLER_WORDS: usize = 200;
 
+/// The cut options with their defaults (API.md "Cuts"): the API, the browser and the tests all
+/// resolve options here, and the API's OpenAPI document describes them from these comments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CutOptions {
-    /// Remove dead air. Default true.
+    /// Remove dead air.
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub remove_silence: bool,
-    /// Hops quieter than this (dBFS, −100…0) are silence; `None` (the default) means relative to
-    /// the recording's measured noise floor, as the voice-activity detector decides.
+    /// −100…0 dBFS: quieter is silence. `null`: relative to the recording's measured noise floor,
+    /// as the voice-activity detector decides.
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub silence_threshold_db: Option<f64>,
-    /// Silences at least this long are dead air (0.1…30 s). Default 0.5.
+    /// 0.1…30: silences at least this long are dead air.
+    #[cfg_attr(feature = "openapi", schema(default = 0.5))]
     pub min_silence_seconds: f64,
-    /// Kept each side of a removed silence, so words keep their breath (0…2 s). Default 0.15.
+    /// 0…2: kept each side of a removed silence, so words keep their breath.
+    #[cfg_attr(feature = "openapi", schema(default = 0.15))]
     pub margin_seconds: f64,
-    /// Kept clips shorter than this are dropped as `too_short` (0…10 s). Default 0.2.
+    /// 0…10: kept clips shorter than this are dropped (`too_short`).
+    #[cfg_attr(feature = "openapi", schema(default = 0.2))]
     pub min_clip_seconds: f64,
-    /// Remove filler words. Default true.
+    /// Remove filler words.
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub remove_fillers: bool,
-    /// Fillers (words or phrases) to remove; `None` (the default) means the asset language's
-    /// list (`default_fillers`).
+    /// Up to 200 words or phrases; `null`: the asset language's list (`default_fillers`).
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub filler_words: Option<Vec<String>>,
-    /// Remove abandoned takes. Default true.
+    /// Remove abandoned takes (restarts).
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub remove_restarts: bool,
-    /// Remove voiced sounds between kept words that no transcript word covers (0.12–1.5 s in a
-    /// gap): the hesitations, stutters and fillers a recogniser leaves out. Needs a transcript and
-    /// the audio analysis. Default true.
+    /// Remove voiced sounds between kept words that no transcript word covers (0.12–1.5 s within
+    /// a pause): hesitations, stutters and fillers the recogniser left out. Removed as `filler`.
+    /// Needs a transcript and the audio analysis.
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub remove_untranscribed_speech: bool,
-    /// With a script: `strict` (default) or `loose`.
+    /// With a script: `strict` drops every off-script span, `loose` only those of 3 s or more.
+    #[cfg_attr(feature = "openapi", schema(default = "strict"))]
     pub script_mode: ScriptMode,
 }
 

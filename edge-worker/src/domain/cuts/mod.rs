@@ -6,7 +6,6 @@ pub mod exports;
 pub mod planning;
 
 use async_trait::async_trait;
-use roughcut_engine::plan::CutOptions as EngineOptions;
 use roughcut_engine::plan::wire::WirePlan;
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -109,12 +108,9 @@ pub trait CutStore {
     ) -> Result<bool, StoreError>;
 }
 
-/// The engine's options from the API's, or the first invalid field (`body.options.<name>`).
-pub fn engine_options(options: &CutOptions) -> Result<EngineOptions, DomainError> {
-    let json = serde_json::to_value(options).map_err(|e| DomainError::Store(StoreError(format!("options: {e}"))))?;
-    let parsed: EngineOptions =
-        serde_json::from_value(json).map_err(|e| DomainError::invalid("body.options", e.to_string()))?;
-    parsed.validated().map_err(|error| {
+/// The options if every value is in range, else the first invalid field (`body.options.<name>`).
+pub fn validated_options(options: CutOptions) -> Result<CutOptions, DomainError> {
+    options.validated().map_err(|error| {
         let field = error.field.as_deref().map_or_else(|| "body.options".to_owned(), |f| format!("body.{f}"));
         DomainError::Invalid(vec![FieldError { field, message: error.message }])
     })
@@ -160,8 +156,7 @@ pub async fn create(
     if script.is_some_and(|s| s.chars().count() > MAX_SCRIPT_CHARS) {
         return Err(DomainError::invalid("body.script", format!("must be at most {MAX_SCRIPT_CHARS} characters")));
     }
-    let options = request.options.clone().unwrap_or_default();
-    engine_options(&options)?;
+    let options = validated_options(request.options.clone().unwrap_or_default())?;
     let asset = live_asset(services, principal, &request.asset_id).await?;
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
         return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
@@ -283,12 +278,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_api_options_are_the_engines() {
-        let ours = serde_json::to_value(CutOptions::default()).expect("ours");
-        let engine = serde_json::to_value(EngineOptions::default()).expect("engine");
-        assert_eq!(ours, engine, "the same fields and the same defaults");
+    fn options_out_of_range_name_their_field() {
         let out_of_range = CutOptions { margin_seconds: 3.0, ..CutOptions::default() };
-        match engine_options(&out_of_range) {
+        match validated_options(out_of_range) {
             Err(DomainError::Invalid(fields)) => assert_eq!(fields[0].field, "body.options.margin_seconds"),
             other => panic!("{other:?}"),
         }

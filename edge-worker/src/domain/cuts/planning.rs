@@ -12,7 +12,7 @@ use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
 use roughcut_shared::jobs::JobResult;
 
-use super::{CompletedCut, CutRecord, engine_options};
+use super::{CompletedCut, CutRecord};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::JobRecord;
@@ -107,9 +107,10 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         }
         None => None,
     };
-    let options = match engine_options(&cut.options) {
+    // validated when the cut was made; a stored row out of range is a bug, and fails the cut
+    let options = match cut.options.clone().validated() {
         Ok(options) => options,
-        Err(error) => return Ok(Err(Unplannable("planning_failed", format!("options: {error:?}")))),
+        Err(error) => return Ok(Err(Unplannable("planning_failed", format!("options: {error}")))),
     };
     let script = cut.script.as_deref().map(Script::new);
     let input = PlanInput {
