@@ -4,7 +4,7 @@ use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, Sch
 
 use crate::adapters;
 use crate::adapters::bindings::{API_KEY_RATE_LIMITER, CLIENT_RATE_LIMITER, Stores};
-use crate::adapters::d1::isolate_key_cache;
+use crate::adapters::d1::{self, isolate_key_cache};
 use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
@@ -76,7 +76,7 @@ async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
     let response = match prepared {
         Ok((api_request, storage)) => {
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
-            let services = storage.store.services(&queue, &storage.objects, &log);
+            let services = d1::services(&storage.store, &queue, &storage.objects, &log);
             let config = Config {
                 admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
                 signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),

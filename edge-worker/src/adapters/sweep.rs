@@ -5,6 +5,7 @@
 use worker::{Env, Request, RequestInit};
 
 use super::bindings::{Stores, UPLOADS};
+use super::d1;
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock};
 use super::upload_object::EXPIRE_SUFFIX;
@@ -32,7 +33,7 @@ pub async fn run(env: &Env) -> Result<(), String> {
         }
     }
     let queue = QueueJobs::new(store, storage.queue.clone());
-    let services = store.services(&queue, &storage.objects, &ConsoleLog);
+    let services = d1::services(&store, &queue, &storage.objects, &ConsoleLog);
     let grace_start = Timestamp(now.0 - RESTORE_GRACE_MS);
     assets::purge_deleted(&services, grace_start, BATCH).await.map_err(|e| format!("purging: {e:?}"))?;
     Ok(())

@@ -6,6 +6,7 @@ use http::Method;
 use worker::{Env, Request, RequestInit, Response};
 
 use super::bindings::{Stores, UPLOADS};
+use super::d1;
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use super::upload_object::ACCOUNT_HEADER;
@@ -54,7 +55,7 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     let Stores { store, queue, objects } = Stores::open(env).map_err(ApiError::internal)?;
     let log = ConsoleLog;
     let queue = QueueJobs::new(&store, queue);
-    let services = store.services(&queue, &objects, &log);
+    let services = d1::services(&store, &queue, &objects, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();

@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
-use super::{D1Store, changes, number, optional_text, store_error, text, time};
+use super::SqlStore;
+use super::sql::{Sql, SqlValue, number, optional_text, real, text, time};
 use crate::domain::StoreError;
 use crate::domain::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
 use crate::domain::processing::{
@@ -54,7 +54,7 @@ impl TryFrom<JobRow> for JobRecord {
     }
 }
 
-impl D1Store {
+impl<S: Sql> SqlStore<S> {
     /// Stores a job unless one with its id exists; `true` when it was new.
     pub async fn insert_job(&self, job: &JobRecord) -> Result<bool, StoreError> {
         let inserted = self
@@ -75,10 +75,10 @@ impl D1Store {
         Ok(inserted > 0)
     }
 
-    async fn jobs_where(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<JobRecord>, StoreError> {
+    async fn jobs_where(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {condition}");
-        let result = self.statement(&sql, binds)?.all().await.map_err(store_error)?;
-        result.results::<JobRow>().map_err(store_error)?.into_iter().map(TryInto::try_into).collect()
+        let result = self.sql.run(self.statement(&sql, binds)).await?;
+        result.rows::<JobRow>()?.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Queued jobs untouched since `before`: their message may have been lost (a send that failed
@@ -93,7 +93,7 @@ impl D1Store {
 }
 
 #[async_trait(?Send)]
-impl JobStore for D1Store {
+impl<S: Sql> JobStore for SqlStore<S> {
     async fn job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
         Ok(self.jobs_where("id = ?1", &[text(job_id)]).await?.pop())
     }
@@ -126,7 +126,7 @@ impl JobStore for D1Store {
             .execute(
                 "UPDATE jobs SET lease_expires_at = ?3, heartbeat_at = ?4, progress = ?5, updated_at = ?4 \
                  WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
-                &[text(job_id), number(i64::from(attempt)), time(lease_until), time(now), JsValue::from_f64(progress)],
+                &[text(job_id), number(i64::from(attempt)), time(lease_until), time(now), real(progress)],
             )
             .await?;
         Ok(renewed > 0)
@@ -239,7 +239,7 @@ const ASSET_EVENT_SQL: &str = "INSERT OR IGNORE INTO events (id, account_id, typ
      FROM assets WHERE id = ?3 AND state IN ('ready', 'pending_payment', 'failed')";
 
 #[async_trait(?Send)]
-impl ProcessingStore for D1Store {
+impl<S: Sql> ProcessingStore for SqlStore<S> {
     async fn facts(&self, asset_id: &str) -> Result<ProcessingFacts, StoreError> {
         let row = self
             .first::<FactsRow>(
@@ -344,7 +344,7 @@ impl ProcessingStore for D1Store {
             time(charge.at),
         ];
         let asset_binds = [text(&charge.asset_id), time(charge.at)];
-        let mut statements = vec![self.statement(&charge_sql, &charge_binds)?];
+        let mut statements = vec![self.statement(&charge_sql, &charge_binds)];
         if let Some(correction) = &charge.correction {
             // booked at most once per asset, and a debit only while the account covers it
             let correction_sql = format!(
@@ -362,26 +362,26 @@ impl ProcessingStore for D1Store {
                 text(&correction.memo),
                 time(charge.at),
             ];
-            statements.push(self.statement(&correction_sql, &binds)?);
+            statements.push(self.statement(&correction_sql, &binds));
             activate_sql
                 .push_str(" AND EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?1 AND type = 'adjustment')");
         }
         let activated_at = statements.len();
-        statements.push(self.statement(&activate_sql, &asset_binds)?);
+        statements.push(self.statement(&activate_sql, &asset_binds));
         if !charge.proxy {
             let unpaid =
                 "UPDATE assets SET state = 'pending_payment', updated_at = ?2 WHERE id = ?1 AND state = 'processing'";
-            statements.push(self.statement(unpaid, &asset_binds)?);
+            statements.push(self.statement(unpaid, &asset_binds));
             statements.push(
-                self.statement(ASSET_EVENT_SQL, &[text(&charge.event_id), time(charge.at), text(&charge.asset_id)])?,
+                self.statement(ASSET_EVENT_SQL, &[text(&charge.event_id), time(charge.at), text(&charge.asset_id)]),
             );
         }
-        statements.push(self.statement("SELECT state FROM assets WHERE id = ?1", &[text(&charge.asset_id)])?);
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        let activated = results.get(activated_at).map(changes).transpose()?.unwrap_or(0) > 0;
+        statements.push(self.statement("SELECT state FROM assets WHERE id = ?1", &[text(&charge.asset_id)]));
+        let results = self.sql.batch(statements).await?;
+        let activated = results.get(activated_at).map(|answer| answer.changes).unwrap_or(0) > 0;
         let state = results
             .last()
-            .map(|r| r.results::<StateRow>().map_err(store_error))
+            .map(|r| r.rows::<StateRow>())
             .transpose()?
             .and_then(|rows| rows.into_iter().next())
             .map(|row| row.state);
@@ -406,38 +406,36 @@ impl ProcessingStore for D1Store {
                 "UPDATE assets SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 \
                  WHERE id = ?1 AND state = 'processing'",
                 &[text(asset_id), text(error_code), text(error_message), time(at)],
-            )?,
-            self.statement(ASSET_EVENT_SQL, &[text(event_id), time(at), text(asset_id)])?,
+            ),
+            self.statement(ASSET_EVENT_SQL, &[text(event_id), time(at), text(asset_id)]),
         ];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+        let results = self.sql.batch(statements).await?;
+        Ok(results.first().map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 
     async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError> {
         let result = self
-            .statement(
+            .sql
+            .run(self.statement(
                 "SELECT id, duration_ms FROM assets WHERE account_id = ?1 AND state = 'pending_payment' \
                  ORDER BY created_at, id LIMIT ?2",
                 &[text(account_id), number(i64::from(limit))],
-            )?
-            .all()
-            .await
-            .map_err(store_error)?;
-        let rows = result.results::<UnpaidRow>().map_err(store_error)?;
+            ))
+            .await?;
+        let rows = result.rows::<UnpaidRow>()?;
         Ok(rows.into_iter().map(|row| (row.id, row.duration_ms.unwrap_or(0))).collect())
     }
 
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError> {
         let result = self
-            .statement(
+            .sql
+            .run(self.statement(
                 "SELECT id, account_id, type, entity_id, asset_id, created_at FROM events WHERE account_id = ?1 \
                  ORDER BY created_at, id",
                 &[text(account_id)],
-            )?
-            .all()
-            .await
-            .map_err(store_error)?;
-        let rows = result.results::<EventRow>().map_err(store_error)?;
+            ))
+            .await?;
+        let rows = result.rows::<EventRow>()?;
         Ok(rows
             .into_iter()
             .map(|row| EventRecord {

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use roughcut_shared::renders::{RenderOutput, RenderState};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
-use super::{D1Store, changes, number, optional_text, store_error, text, time};
+use super::SqlStore;
+use super::sql::{Sql, SqlValue, Statement, number, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
@@ -66,16 +66,16 @@ impl TryFrom<RenderRow> for RenderRecord {
     }
 }
 
-impl D1Store {
-    async fn renders_where(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<RenderRecord>, StoreError> {
+impl<S: Sql> SqlStore<S> {
+    async fn renders_where(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<RenderRecord>, StoreError> {
         self.renders_matching(&format!("{LIVE} AND {condition}"), binds).await
     }
 
     /// Renders whatever their asset's state.
-    async fn renders_matching(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<RenderRecord>, StoreError> {
+    async fn renders_matching(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<RenderRecord>, StoreError> {
         let sql = format!("{RENDER_SELECT} WHERE {condition}");
-        let result = self.statement(&sql, binds)?.all().await.map_err(store_error)?;
-        result.results::<RenderRow>().map_err(store_error)?.into_iter().map(TryInto::try_into).collect()
+        let result = self.sql.run(self.statement(&sql, binds)).await?;
+        result.rows::<RenderRow>()?.into_iter().map(TryInto::try_into).collect()
     }
 
     /// The event `event_type` of a render in one of `states` (SQL list), recorded once.
@@ -86,7 +86,7 @@ impl D1Store {
         states: &str,
         event_id: &str,
         at: Timestamp,
-    ) -> Result<worker::D1PreparedStatement, StoreError> {
+    ) -> Statement {
         let sql = format!(
             "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
              SELECT ?1, account_id, ?2, id, asset_id, json_object('entity_id', id, 'asset_id', asset_id), ?3 \
@@ -100,21 +100,21 @@ impl D1Store {
         &self,
         render_id: &str,
         update: &str,
-        binds: &[JsValue],
+        binds: &[SqlValue],
         event_type: &str,
         event_id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
         let state = if event_type == "render.completed" { "('completed')" } else { "('failed')" };
         let statements =
-            vec![self.statement(update, binds)?, self.render_event(render_id, event_type, state, event_id, at)?];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+            vec![self.statement(update, binds), self.render_event(render_id, event_type, state, event_id, at)];
+        let results = self.sql.batch(statements).await?;
+        Ok(results.first().map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 }
 
 #[async_trait(?Send)]
-impl RenderStore for D1Store {
+impl<S: Sql> RenderStore for SqlStore<S> {
     async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError> {
         let output = serde_json::to_string(&render.output).map_err(|e| StoreError(format!("output JSON: {e}")))?;
         let inserted = self.execute(
@@ -197,16 +197,16 @@ impl RenderStore for D1Store {
             self.statement(
                 "UPDATE renders SET state = 'processing', started_at = ?2 WHERE id = ?1 AND state = 'pending'",
                 &[text(render_id), time(at)],
-            )?,
+            ),
             self.statement(
                 "SELECT COUNT(*) AS total FROM renders WHERE id = ?1 AND state = 'processing'",
                 &[text(render_id)],
-            )?,
+            ),
         ];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
+        let results = self.sql.batch(statements).await?;
         let open = results
             .last()
-            .map(|r| r.results::<super::CountRow>().map_err(store_error))
+            .map(|r| r.rows::<super::CountRow>())
             .transpose()?
             .and_then(|rows| rows.into_iter().next())
             .is_some_and(|row| row.total > 0);
@@ -256,7 +256,7 @@ impl RenderStore for D1Store {
 
     async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError> {
         let open = "('pending', 'processing')";
-        self.render_event(&render.id, "render.cancelled", open, event_id, at)?.run().await.map_err(store_error)?;
+        self.sql.run(self.render_event(&render.id, "render.cancelled", open, event_id, at)).await?;
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
-//! D1 behind the store ports. All SQL of the worker lives here; every statement is scoped by
-//! `account_id`, and every guarded write is a single statement (SQLite runs it atomically) or one
-//! `batch()` (a transaction), since D1 has no interactive transactions.
+//! The store ports over a SQL database: D1 in the Worker (`adapters::d1`), SQLite in the native
+//! tests, both with the schema of `migrations/`. All SQL of the worker lives here; every statement
+//! is scoped by `account_id`, and every guarded write is a single statement (SQLite runs it
+//! atomically) or one batch (a transaction), since D1 has no interactive transactions.
 
 mod cuts;
 mod processing;
 mod renders;
+pub mod sql;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -12,130 +14,70 @@ use roughcut_shared::credits::{Balance, LedgerEntryType};
 use roughcut_shared::projects::ProjectState;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
 
-use super::platform::WorkerClock;
 use crate::domain::StoreError;
-use crate::domain::jobs::JobQueue;
-use crate::domain::key_cache::KeyCache;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
-    LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
-    UploadPurpose, UploadRecord,
+    LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
+    UploadRecord,
 };
-use crate::domain::processing::Blobs;
 use crate::domain::time::Timestamp;
+use sql::{Sql, SqlValue, Statement, number, optional_text, size, text, time};
 
-thread_local! {
-    /// One per isolate, living as long as it: requests of the isolate share it.
-    static KEY_CACHE: &'static KeyCache = Box::leak(Box::default());
-}
-
-/// This isolate's cache of verified keys.
-pub fn isolate_key_cache() -> &'static KeyCache {
-    KEY_CACHE.with(|cache| *cache)
-}
-
+/// The stores over a SQL database: D1 in the Worker, SQLite in the native tests.
 #[derive(Debug)]
-pub struct D1Store {
-    db: D1Database,
+pub struct SqlStore<S> {
+    sql: S,
 }
 
-impl D1Store {
-    pub fn new(db: D1Database) -> Self {
-        Self { db }
+impl<S: Sql> SqlStore<S> {
+    pub const fn new(sql: S) -> Self {
+        Self { sql }
     }
 
-    /// The domain's services over this store, `queue`, `blobs`, the Worker's clock and `log`.
-    pub fn services<'a>(&'a self, queue: &'a dyn JobQueue, blobs: &'a dyn Blobs, log: &'a dyn Log) -> Services<'a> {
-        Services {
-            accounts: self,
-            keys: self,
-            projects: self,
-            ledger: self,
-            assets: self,
-            processing: self,
-            jobs: self,
-            queue,
-            blobs,
-            cuts: self,
-            renders: self,
-            clock: &WorkerClock,
-            log,
-            key_cache: isolate_key_cache(),
-        }
+    fn statement(&self, sql: &str, binds: &[SqlValue]) -> Statement {
+        Statement::new(sql, binds)
     }
 
-    fn statement(&self, sql: &str, binds: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
-        self.db.prepare(sql).bind(binds).map_err(store_error)
+    async fn execute(&self, sql: &str, binds: &[SqlValue]) -> Result<usize, StoreError> {
+        Ok(self.sql.run(Statement::new(sql, binds)).await?.changes)
     }
 
-    async fn execute(&self, sql: &str, binds: &[JsValue]) -> Result<usize, StoreError> {
-        let result = self.statement(sql, binds)?.run().await.map_err(store_error)?;
-        changes(&result)
+    async fn first<T: DeserializeOwned>(&self, sql: &str, binds: &[SqlValue]) -> Result<Option<T>, StoreError> {
+        self.sql.run(Statement::new(sql, binds)).await?.first()
     }
 
-    async fn first<T: DeserializeOwned>(&self, sql: &str, binds: &[JsValue]) -> Result<Option<T>, StoreError> {
-        self.statement(sql, binds)?.first::<T>(None).await.map_err(store_error)
-    }
-
-    /// A page of rows and the count of all matches, read in one batch (one snapshot).
     /// The `id` column of every row `sql` selects.
-    async fn ids(&self, sql: &str, binds: &[JsValue]) -> Result<Vec<String>, StoreError> {
+    async fn ids(&self, sql: &str, binds: &[SqlValue]) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Id {
             id: String,
         }
-        let result = self.statement(sql, binds)?.all().await.map_err(store_error)?;
-        Ok(result.results::<Id>().map_err(store_error)?.into_iter().map(|row| row.id).collect())
+        let rows = self.sql.run(Statement::new(sql, binds)).await?.rows::<Id>()?;
+        Ok(rows.into_iter().map(|row| row.id).collect())
     }
 
+    /// A page of rows and the count of all matches, read in one batch (one snapshot).
     async fn page<T: DeserializeOwned>(
         &self,
         rows_sql: &str,
         count_sql: &str,
-        binds: &[JsValue],
+        binds: &[SqlValue],
         page: Page,
     ) -> Result<Listed<T>, StoreError> {
         let mut row_binds = binds.to_vec();
-        row_binds.push(JsValue::from_f64(f64::from(page.limit)));
-        row_binds.push(JsValue::from_f64(page.offset as f64));
-        let statements = vec![self.statement(rows_sql, &row_binds)?, self.statement(count_sql, binds)?];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        let [rows, count] = results.as_slice() else {
-            return Err(StoreError(format!("batch returned {} results for 2 statements", results.len())));
+        row_binds.push(number(i64::from(page.limit)));
+        row_binds.push(number(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+        let statements = vec![Statement::new(rows_sql, &row_binds), Statement::new(count_sql, binds)];
+        let answers = self.sql.batch(statements).await?;
+        let [rows, count] = answers.as_slice() else {
+            return Err(StoreError(format!("batch returned {} results for 2 statements", answers.len())));
         };
-        let items = rows.results::<T>().map_err(store_error)?;
-        let total = count.results::<CountRow>().map_err(store_error)?.first().map_or(0, |row| row.total);
+        let items = rows.rows::<T>()?;
+        let total = count.first::<CountRow>()?.map_or(0, |row| row.total);
         Ok(Listed { items, total })
     }
-}
-
-fn store_error(error: worker::Error) -> StoreError {
-    StoreError(format!("D1: {error}"))
-}
-
-fn changes(result: &D1Result) -> Result<usize, StoreError> {
-    Ok(result.meta().map_err(store_error)?.and_then(|meta| meta.changes).unwrap_or(0))
-}
-
-fn text(value: &str) -> JsValue {
-    JsValue::from_str(value)
-}
-
-fn optional_text(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from_str)
-}
-
-/// Exact for every value below 2^53, which covers our millisecond times, counts and credits.
-fn number(value: i64) -> JsValue {
-    JsValue::from_f64(value as f64)
-}
-
-fn time(value: Timestamp) -> JsValue {
-    number(value.0)
 }
 
 #[derive(Deserialize)]
@@ -172,7 +114,7 @@ impl From<ApiKeyRow> for ApiKeyRecord {
 
 const API_KEY_COLUMNS: &str = "id, account_id, name, prefix, key_hash, created_at, last_used_at, revoked_at";
 
-fn insert_key_statement(store: &D1Store, key: &ApiKeyRecord) -> Result<D1PreparedStatement, StoreError> {
+fn insert_key_statement<S: Sql>(store: &SqlStore<S>, key: &ApiKeyRecord) -> Statement {
     store.statement(
         "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[
@@ -187,24 +129,24 @@ fn insert_key_statement(store: &D1Store, key: &ApiKeyRecord) -> Result<D1Prepare
 }
 
 #[async_trait(?Send)]
-impl AccountStore for D1Store {
+impl<S: Sql> AccountStore for SqlStore<S> {
     async fn create_account(&self, account: &AccountRecord, first_key: &ApiKeyRecord) -> Result<(), StoreError> {
         let statements = vec![
             self.statement(
                 "INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)",
                 &[text(&account.id), text(&account.name), time(account.created_at)],
-            )?,
-            insert_key_statement(self, first_key)?,
+            ),
+            insert_key_statement(self, first_key),
         ];
-        self.db.batch(statements).await.map_err(store_error)?;
+        self.sql.batch(statements).await?;
         Ok(())
     }
 }
 
 #[async_trait(?Send)]
-impl ApiKeyStore for D1Store {
+impl<S: Sql> ApiKeyStore for SqlStore<S> {
     async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
-        insert_key_statement(self, key)?.run().await.map_err(store_error)?;
+        self.sql.run(insert_key_statement(self, key)).await?;
         Ok(())
     }
 
@@ -283,7 +225,7 @@ const PROJECT_SELECT: &str = "SELECT p.id, p.account_id, p.name, p.state, p.crea
      FROM projects p";
 
 #[async_trait(?Send)]
-impl ProjectStore for D1Store {
+impl<S: Sql> ProjectStore for SqlStore<S> {
     async fn insert_project(&self, project: &ProjectRecord) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO projects (id, account_id, name, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -334,14 +276,14 @@ impl ProjectStore for D1Store {
         // children before parents, as the foreign keys want; one batch, so all or nothing
         let of_assets = "asset_id IN (SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2)";
         let statements = vec![
-            self.statement(&format!("DELETE FROM renders WHERE {of_assets}"), &binds)?,
-            self.statement(&format!("DELETE FROM cuts WHERE {of_assets}"), &binds)?,
-            self.statement(&format!("DELETE FROM uploads WHERE {of_assets}"), &binds)?,
-            self.statement("DELETE FROM assets WHERE project_id = ?1 AND account_id = ?2", &binds)?,
-            self.statement("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &binds)?,
+            self.statement(&format!("DELETE FROM renders WHERE {of_assets}"), &binds),
+            self.statement(&format!("DELETE FROM cuts WHERE {of_assets}"), &binds),
+            self.statement(&format!("DELETE FROM uploads WHERE {of_assets}"), &binds),
+            self.statement("DELETE FROM assets WHERE project_id = ?1 AND account_id = ?2", &binds),
+            self.statement("DELETE FROM projects WHERE id = ?1 AND account_id = ?2", &binds),
         ];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.last().map(changes).transpose()?.unwrap_or(0) > 0)
+        let results = self.sql.batch(statements).await?;
+        Ok(results.last().map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 }
 
@@ -458,9 +400,9 @@ impl TryFrom<UploadRow> for UploadRecord {
 }
 
 #[async_trait(?Send)]
-impl AssetStore for D1Store {
+impl<S: Sql> AssetStore for SqlStore<S> {
     async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError> {
-        let size = asset.size_bytes.map_or(JsValue::NULL, |s| JsValue::from_f64(s as f64));
+        let size_bytes = asset.size_bytes.map_or(SqlValue::Null, size);
         let statements = vec![
             self.statement(
                 "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, content_type, \
@@ -476,11 +418,11 @@ impl AssetStore for D1Store {
                     optional_text(asset.extension.as_deref()),
                     optional_text(asset.content_type.as_deref()),
                     optional_text(asset.language.as_deref()),
-                    size,
+                    size_bytes,
                     optional_text(asset.object_key.as_deref()),
                     time(asset.created_at),
                 ],
-            )?,
+            ),
             self.statement(
                 "INSERT INTO uploads (id, account_id, asset_id, purpose, state, upload_length, object_key, created_at, \
                  expires_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8)",
@@ -489,14 +431,14 @@ impl AssetStore for D1Store {
                     text(&upload.account_id),
                     text(&upload.asset_id),
                     text(upload.purpose.as_str()),
-                    JsValue::from_f64(upload.length as f64),
+                    size(upload.length),
                     text(&upload.object_key),
                     time(upload.created_at),
                     time(upload.expires_at),
                 ],
-            )?,
+            ),
         ];
-        self.db.batch(statements).await.map_err(store_error)?;
+        self.sql.batch(statements).await?;
         Ok(())
     }
 
@@ -521,7 +463,7 @@ impl AssetStore for D1Store {
             text(account_id),
             optional_text(filter.project_id.as_deref()),
             if filter.states.is_empty() {
-                JsValue::NULL
+                SqlValue::Null
             } else {
                 text(&serde_json::to_string(&filter.states).map_err(|e| StoreError(format!("states: {e}")))?)
             },
@@ -586,12 +528,12 @@ impl AssetStore for D1Store {
         size_bytes: u64,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (upload_state, asset_sql, asset_binds): (&str, &str, Vec<JsValue>) = match end {
+        let (upload_state, asset_sql, asset_binds): (&str, &str, Vec<SqlValue>) = match end {
             UploadEnd::Completed { asset_type, .. } => (
                 "completed",
                 "UPDATE assets SET state = 'processing', type = ?2, size_bytes = ?3, updated_at = ?4 \
                  WHERE id = ?1 AND state = 'pending_upload'",
-                vec![text(asset_id), text(asset_type.as_str()), JsValue::from_f64(size_bytes as f64), time(at)],
+                vec![text(asset_id), text(asset_type.as_str()), size(size_bytes), time(at)],
             ),
             UploadEnd::Rejected { error_code, error_message } => (
                 "terminated",
@@ -615,13 +557,13 @@ impl AssetStore for D1Store {
         };
         let mut statements = vec![self.statement(
             "UPDATE uploads SET state = ?2, upload_offset = ?3, completed_at = ?4 WHERE id = ?1 AND state = 'open'",
-            &[text(upload_id), text(upload_state), JsValue::from_f64(size_bytes as f64), time(at)],
-        )?];
+            &[text(upload_id), text(upload_state), size(size_bytes), time(at)],
+        )];
         // an audio proxy's end leaves its asset alone: the video upload goes on
         if purpose == UploadPurpose::Source {
-            statements.push(self.statement(asset_sql, &asset_binds)?);
+            statements.push(self.statement(asset_sql, &asset_binds));
         }
-        self.db.batch(statements).await.map_err(store_error)?;
+        self.sql.batch(statements).await?;
         Ok(())
     }
 
@@ -637,19 +579,19 @@ impl AssetStore for D1Store {
                     text(&upload.id),
                     text(&upload.account_id),
                     text(&upload.asset_id),
-                    JsValue::from_f64(upload.length as f64),
+                    size(upload.length),
                     text(&upload.object_key),
                     time(upload.created_at),
                     time(upload.expires_at),
                 ],
-            )?,
+            ),
             self.statement(
                 "UPDATE assets SET proxy_upload_id = ?1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM uploads WHERE id = ?1)",
                 &[text(&upload.id), text(&upload.asset_id)],
-            )?,
+            ),
         ];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+        let results = self.sql.batch(statements).await?;
+        Ok(results.first().map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 
     async fn record_asset_type(&self, asset_id: &str, asset_type: AssetType) -> Result<(), StoreError> {
@@ -664,7 +606,7 @@ impl AssetStore for D1Store {
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError> {
         self.execute(
             "UPDATE uploads SET upload_offset = ?2, expires_at = ?3 WHERE id = ?1 AND state = 'open'",
-            &[text(upload_id), JsValue::from_f64(offset as f64), time(expires_at)],
+            &[text(upload_id), size(offset), time(expires_at)],
         )
         .await?;
         Ok(())
@@ -674,7 +616,7 @@ impl AssetStore for D1Store {
         self.ids(
             "SELECT id FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
              AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
-            &[time(deleted_before), JsValue::from_f64(f64::from(limit))],
+            &[time(deleted_before), number(i64::from(limit))],
         )
         .await
     }
@@ -688,7 +630,7 @@ impl AssetStore for D1Store {
     async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
         self.ids(
             "SELECT id FROM uploads WHERE state = 'open' AND expires_at < ?1 ORDER BY expires_at LIMIT ?2",
-            &[time(now), JsValue::from_f64(f64::from(limit))],
+            &[time(now), number(i64::from(limit))],
         )
         .await
     }
@@ -735,7 +677,7 @@ struct BalanceRow {
 }
 
 #[async_trait(?Send)]
-impl LedgerStore for D1Store {
+impl<S: Sql> LedgerStore for SqlStore<S> {
     async fn append_entry(&self, entry: &LedgerRecord) -> Result<AppendOutcome, StoreError> {
         // One INSERT … SELECT … WHERE: the guard and the write are one SQLite statement, so no
         // concurrent append can slip between the check and the insert.

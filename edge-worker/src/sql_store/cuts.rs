@@ -6,9 +6,9 @@ use roughcut_engine::plan::wire::WirePlan;
 use roughcut_shared::assets::AssetType;
 use roughcut_shared::cuts::{CutOptions, CutState};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
-use super::{D1Store, changes, number, optional_text, store_error, text, time};
+use super::SqlStore;
+use super::sql::{Sql, SqlValue, Statement, number, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::page::{Listed, Page};
@@ -73,20 +73,15 @@ impl TryFrom<CutRow> for CutRecord {
     }
 }
 
-impl D1Store {
-    async fn cuts_where(&self, condition: &str, binds: &[JsValue]) -> Result<Vec<CutRecord>, StoreError> {
+impl<S: Sql> SqlStore<S> {
+    async fn cuts_where(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<CutRecord>, StoreError> {
         let sql = format!("{CUT_SELECT} WHERE {LIVE} AND {condition}");
-        let result = self.statement(&sql, binds)?.all().await.map_err(store_error)?;
-        result.results::<CutRow>().map_err(store_error)?.into_iter().map(TryInto::try_into).collect()
+        let result = self.sql.run(self.statement(&sql, binds)).await?;
+        result.rows::<CutRow>()?.into_iter().map(TryInto::try_into).collect()
     }
 
     /// The event of a cut's terminal state, recorded once.
-    fn cut_event(
-        &self,
-        cut_id: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<worker::D1PreparedStatement, StoreError> {
+    fn cut_event(&self, cut_id: &str, event_id: &str, at: Timestamp) -> Statement {
         self.statement(
             "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
              SELECT ?1, account_id, 'cut.' || state, id, asset_id, json_object('entity_id', id, 'asset_id', asset_id), ?2 \
@@ -97,7 +92,7 @@ impl D1Store {
 }
 
 #[async_trait(?Send)]
-impl CutStore for D1Store {
+impl<S: Sql> CutStore for SqlStore<S> {
     async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError> {
         let options = serde_json::to_string(&cut.options).map_err(|e| StoreError(format!("options JSON: {e}")))?;
         let inserted = self.execute(
@@ -227,7 +222,7 @@ impl CutStore for D1Store {
                     time(asset.created_at),
                     text(cut_id),
                 ],
-            )?);
+            ));
         }
         let completion = statements.len();
         statements.push(self.statement(
@@ -244,10 +239,10 @@ impl CutStore for D1Store {
                 optional_text(completed.srt_asset.as_ref().map(|a| a.id.as_str())),
                 time(completed.at),
             ],
-        )?);
-        statements.push(self.cut_event(cut_id, &completed.event_id, completed.at)?);
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.get(completion).map(changes).transpose()?.unwrap_or(0) > 0)
+        ));
+        statements.push(self.cut_event(cut_id, &completed.event_id, completed.at));
+        let results = self.sql.batch(statements).await?;
+        Ok(results.get(completion).map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 
     async fn fail_cut(
@@ -263,10 +258,10 @@ impl CutStore for D1Store {
                 "UPDATE cuts SET state = 'failed', error_code = ?2, error_message = ?3, completed_at = ?4 \
                  WHERE id = ?1 AND state IN ('pending', 'processing')",
                 &[text(cut_id), text(error_code), text(error_message), time(at)],
-            )?,
-            self.cut_event(cut_id, event_id, at)?,
+            ),
+            self.cut_event(cut_id, event_id, at),
         ];
-        let results = self.db.batch(statements).await.map_err(store_error)?;
-        Ok(results.first().map(changes).transpose()?.unwrap_or(0) > 0)
+        let results = self.sql.batch(statements).await?;
+        Ok(results.first().map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 }

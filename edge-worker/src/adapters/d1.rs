@@ -1,0 +1,92 @@
+//! The Worker's D1 binding as a `Sql` database (binds become JavaScript values, a batch is D1's
+//! `batch()`, a transaction, and rows come back by column name), and the stores over it.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+
+use super::platform::WorkerClock;
+use crate::domain::StoreError;
+use crate::domain::jobs::JobQueue;
+use crate::domain::key_cache::KeyCache;
+use crate::domain::ports::{Log, Services};
+use crate::domain::processing::Blobs;
+use crate::sql_store::SqlStore;
+use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
+
+/// The stores over the Worker's D1 binding.
+pub type D1Store = SqlStore<D1Database>;
+
+thread_local! {
+    /// One per isolate, living as long as it: requests of the isolate share it.
+    static KEY_CACHE: &'static KeyCache = Box::leak(Box::default());
+}
+
+/// This isolate's cache of verified keys.
+pub fn isolate_key_cache() -> &'static KeyCache {
+    KEY_CACHE.with(|cache| *cache)
+}
+
+/// The domain's services over `store`, `queue`, `blobs`, the Worker's clock and `log`.
+pub fn services<'a>(
+    store: &'a D1Store,
+    queue: &'a dyn JobQueue,
+    blobs: &'a dyn Blobs,
+    log: &'a dyn Log,
+) -> Services<'a> {
+    Services {
+        accounts: store,
+        keys: store,
+        projects: store,
+        ledger: store,
+        assets: store,
+        processing: store,
+        jobs: store,
+        queue,
+        blobs,
+        cuts: store,
+        renders: store,
+        clock: &WorkerClock,
+        log,
+        key_cache: isolate_key_cache(),
+    }
+}
+
+fn d1_error(error: worker::Error) -> StoreError {
+    StoreError(format!("D1: {error}"))
+}
+
+fn js(value: &SqlValue) -> JsValue {
+    match value {
+        SqlValue::Null => JsValue::NULL,
+        SqlValue::Text(text) => JsValue::from_str(text),
+        // exact below 2^53 (see `SqlValue`)
+        SqlValue::Integer(number) => JsValue::from_f64(*number as f64),
+        SqlValue::Real(number) => JsValue::from_f64(*number),
+    }
+}
+
+fn prepared(db: &D1Database, statement: &Statement) -> Result<D1PreparedStatement, StoreError> {
+    let binds: Vec<JsValue> = statement.binds.iter().map(js).collect();
+    db.prepare(&statement.sql).bind(&binds).map_err(d1_error)
+}
+
+fn answer(result: &D1Result) -> Result<Answer, StoreError> {
+    let rows = result.results::<Map<String, Value>>().map_err(d1_error)?;
+    let changes = result.meta().map_err(d1_error)?.and_then(|meta| meta.changes).unwrap_or(0);
+    Ok(Answer { rows, changes })
+}
+
+#[async_trait(?Send)]
+impl Sql for D1Database {
+    async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Answer>, StoreError> {
+        let prepared = statements.iter().map(|s| prepared(self, s)).collect::<Result<Vec<_>, _>>()?;
+        let results = D1Database::batch(self, prepared).await.map_err(d1_error)?;
+        results.iter().map(answer).collect()
+    }
+
+    async fn run(&self, statement: Statement) -> Result<Answer, StoreError> {
+        answer(&prepared(self, &statement)?.all().await.map_err(d1_error)?)
+    }
+}
