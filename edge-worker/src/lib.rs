@@ -7,6 +7,9 @@ pub mod domain;
 pub mod http;
 pub mod sql_store;
 
+#[cfg(test)]
+mod store_contract;
+
 #[cfg(target_arch = "wasm32")]
 mod adapters;
 #[cfg(target_arch = "wasm32")]

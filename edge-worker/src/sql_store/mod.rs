@@ -7,6 +7,8 @@ mod cuts;
 mod processing;
 mod renders;
 pub mod sql;
+#[cfg(test)]
+pub mod sqlite;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetState, AssetType};

@@ -31,6 +31,7 @@ impl CutStore for MemoryStore {
     async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
+        tables.check_references(&cut.account_id, Some(&cut.asset_id), None)?;
         // D1's cuts_one_live_per_signature, which knows nothing of the asset's state
         let taken = tables.cuts.iter().any(|c| {
             c.asset_id == cut.asset_id

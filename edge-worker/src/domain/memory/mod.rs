@@ -43,7 +43,25 @@ struct Tables {
     renders: Vec<crate::domain::renders::RenderRecord>,
 }
 
+/// The error D1 (SQLite) answers for a row whose reference is missing.
+fn foreign_key_failed() -> StoreError {
+    StoreError("FOREIGN KEY constraint failed".into())
+}
+
 impl Tables {
+    /// D1's foreign keys of a new row: its account, and the asset (or project) it belongs to.
+    fn check_references(
+        &self,
+        account_id: &str,
+        asset_id: Option<&str>,
+        project_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let account = self.accounts.iter().any(|a| a.id == account_id);
+        let asset = asset_id.is_none_or(|id| self.assets.iter().any(|a| a.id == id));
+        let project = project_id.is_none_or(|id| self.projects.iter().any(|p| p.id == id));
+        if account && asset && project { Ok(()) } else { Err(foreign_key_failed()) }
+    }
+
     /// D1's foreign keys on assets: no cut, render or upload may point at an asset being removed
     /// (the statement fails with "FOREIGN KEY constraint failed" there).
     fn check_asset_references(&self, removed: &[String]) -> Result<(), StoreError> {
@@ -51,7 +69,7 @@ impl Tables {
         let render_refs = self.renders.iter().map(|r| Some(&r.asset_id));
         let upload_refs = self.uploads.iter().map(|u| Some(&u.asset_id));
         if cut_refs.chain(render_refs).chain(upload_refs).flatten().any(|id| removed.contains(id)) {
-            return Err(StoreError("FOREIGN KEY constraint failed".into()));
+            return Err(foreign_key_failed());
         }
         Ok(())
     }
@@ -230,6 +248,7 @@ impl AssetStore for MemoryStore {
     async fn insert_asset(&self, asset: &AssetRecord, upload: &UploadRecord) -> Result<(), StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
+        tables.check_references(&asset.account_id, None, asset.project_id.as_deref())?;
         tables.assets.push(asset.clone());
         tables.uploads.push(upload.clone());
         tables.open_uploads.push(upload.id.clone());

@@ -18,6 +18,8 @@ use crate::domain::time::Timestamp;
 #[derive(Debug, Clone)]
 pub struct JobRow {
     pub record: JobRecord,
+    /// The running attempt's, as its heartbeats report it (D1's `jobs.progress`).
+    pub progress: f64,
 }
 
 impl MemoryStore {
@@ -125,6 +127,7 @@ impl JobStore for MemoryStore {
         row.record.state = JobState::Running;
         row.record.attempt += 1;
         row.record.lease_expires_at = Some(lease_until);
+        row.progress = 0.0;
         Ok(Some(row.record.clone()))
     }
 
@@ -132,7 +135,7 @@ impl JobStore for MemoryStore {
         &self,
         job_id: &str,
         attempt: u32,
-        _progress: f64,
+        progress: f64,
         _now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<bool, StoreError> {
@@ -142,7 +145,12 @@ impl JobStore for MemoryStore {
             .jobs
             .iter_mut()
             .find(|j| j.record.id == job_id && j.record.state == JobState::Running && j.record.attempt == attempt);
-        Ok(running.map(|row| row.record.lease_expires_at = Some(lease_until)).is_some())
+        Ok(running
+            .map(|row| {
+                row.record.lease_expires_at = Some(lease_until);
+                row.progress = progress;
+            })
+            .is_some())
     }
 
     async fn end_attempt(
@@ -166,6 +174,9 @@ impl JobStore for MemoryStore {
             AttemptEnd::Retry { error_code, .. } => (JobState::Queued, Some(error_code.clone())),
             AttemptEnd::Failed { error_code, .. } => (JobState::Failed, Some(error_code.clone())),
         };
+        if state == JobState::Succeeded {
+            row.progress = 1.0;
+        }
         row.record.state = state;
         row.record.lease_expires_at = None;
         row.record.last_error = error;
@@ -200,7 +211,11 @@ impl JobStore for MemoryStore {
 
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
         self.check()?;
-        Ok(self.tables.borrow().jobs.iter().map(|j| j.record.clone()).filter(|j| j.subject_id == subject_id).collect())
+        let mut jobs: Vec<JobRecord> =
+            self.tables.borrow().jobs.iter().map(|j| j.record.clone()).filter(|j| j.subject_id == subject_id).collect();
+        // D1's ORDER BY created_at, id
+        jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(jobs)
     }
 
     async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
@@ -222,7 +237,7 @@ impl JobQueue for MemoryStore {
         let mut tables = self.tables.borrow_mut();
         // the id is the job's identity: a second submit of it (a repeated report) adds nothing
         if !tables.jobs.iter().any(|j| j.record.id == job.id) {
-            tables.jobs.push(JobRow { record: job.clone() });
+            tables.jobs.push(JobRow { record: job.clone(), progress: 0.0 });
             tables.sent.push((job.id.clone(), 0));
         }
         Ok(())

@@ -16,7 +16,7 @@ impl MemoryStore {
         let tables = self.tables.borrow();
         let render = tables.renders.iter().find(|r| r.id == render_id)?;
         let live = tables.assets.iter().any(|a| a.id == render.asset_id && a.state != AssetState::Deleted);
-        live.then(|| render.clone())
+        live.then(|| as_read(&tables, render))
     }
 
     fn change_render(&self, render_id: &str, change: impl FnOnce(&mut RenderRecord) -> bool) -> Option<RenderRecord> {
@@ -26,11 +26,19 @@ impl MemoryStore {
     }
 }
 
+/// A render as D1 reads it: its progress is its newest job's.
+fn as_read(tables: &super::Tables, render: &RenderRecord) -> RenderRecord {
+    let newest_job =
+        tables.jobs.iter().filter(|j| j.record.subject_id == render.id).max_by_key(|j| j.record.created_at);
+    RenderRecord { progress: newest_job.map_or(render.progress, |j| j.progress), ..render.clone() }
+}
+
 #[async_trait(?Send)]
 impl RenderStore for MemoryStore {
     async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
+        tables.check_references(&render.account_id, Some(&render.asset_id), None)?;
         // D1's renders_one_live_per_signature
         let taken = tables.renders.iter().any(|r| {
             r.account_id == render.account_id && r.signature == render.signature && r.state != RenderState::Failed
@@ -86,12 +94,14 @@ impl RenderStore for MemoryStore {
         let in_project = |asset_id: &str| {
             tables.assets.iter().any(|a| a.id == asset_id && a.project_id.as_deref() == Some(project_id))
         };
-        Ok(tables.renders.iter().filter(|r| r.account_id == account_id && in_project(&r.asset_id)).cloned().collect())
+        let renders = tables.renders.iter().filter(|r| r.account_id == account_id && in_project(&r.asset_id));
+        Ok(renders.map(|r| as_read(&tables, r)).collect())
     }
 
     async fn asset_renders(&self, asset_id: &str) -> Result<Vec<RenderRecord>, StoreError> {
         self.check()?;
-        Ok(self.tables.borrow().renders.iter().filter(|r| r.asset_id == asset_id).cloned().collect())
+        let tables = self.tables.borrow();
+        Ok(tables.renders.iter().filter(|r| r.asset_id == asset_id).map(|r| as_read(&tables, r)).collect())
     }
 
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError> {

@@ -1,0 +1,348 @@
+//! The store contract: one set of tests run against the memory fake and against the SQL stores
+//! over SQLite with the migrations' schema (foreign keys on), so that the two cannot drift. Each
+//! test is written once, as a function of the stores, and `contract!` runs it on both.
+
+use futures_executor::block_on;
+use roughcut_shared::assets::{AssetMedia, AssetState, AssetType, AudioMedia};
+use roughcut_shared::credits::LedgerEntryType;
+use roughcut_shared::cuts::{CutOptions, CutState};
+use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
+
+use crate::domain::StoreError;
+use crate::domain::cuts::{CutRecord, CutStore};
+use crate::domain::jobs::payload::MediaInput;
+use crate::domain::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore};
+use crate::domain::memory::{MemoryStore, uploaded_asset};
+use crate::domain::ports::{
+    AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
+    ProjectStore,
+};
+use crate::domain::processing::{Charge, ProbeRecord, ProcessingStore, Settlement};
+use crate::domain::renders::{RenderRecord, RenderStore};
+use crate::domain::time::Timestamp;
+use crate::sql_store::SqlStore;
+use crate::sql_store::sqlite::Sqlite;
+
+/// Every store port the contract covers, and a way to add a job row (the fake's queue adds it
+/// with its message; the SQL store inserts the row the Worker's queue adapter inserts).
+trait Stores:
+    AccountStore + ProjectStore + AssetStore + LedgerStore + ProcessingStore + JobStore + CutStore + RenderStore
+{
+    fn add_job(&self, job: &JobRecord);
+}
+
+impl Stores for MemoryStore {
+    fn add_job(&self, job: &JobRecord) {
+        block_on(JobQueue::submit(self, job)).expect("job");
+    }
+}
+
+impl Stores for SqlStore<Sqlite> {
+    fn add_job(&self, job: &JobRecord) {
+        assert!(block_on(self.insert_job(job)).expect("job"), "a new job");
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[test] fn $name() { super::$name(&crate::domain::memory::MemoryStore::default()) })*
+        }
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&crate::sql_store::SqlStore::new(crate::sql_store::sqlite::Sqlite::migrated())) })*
+        }
+    };
+}
+
+contract!(
+    a_job_is_claimed_once_and_ended_once,
+    a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none,
+    leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed,
+    a_render_ends_once_and_shows_its_jobs_progress,
+    a_cut_ends_once_with_one_event,
+    a_processed_asset_is_charged_once,
+    an_asset_the_account_cannot_pay_waits,
+    rows_need_what_they_refer_to,
+);
+
+const T0: Timestamp = Timestamp(1_000_000);
+const ACCOUNT: &str = "acc_1";
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp(T0.0 + ms)
+}
+
+/// An account (with its first key) and a `processing` asset of it.
+fn account_with_asset(stores: &dyn Stores, asset_id: &str) {
+    let account = AccountRecord { id: ACCOUNT.into(), name: "acme".into(), created_at: T0 };
+    let key = ApiKeyRecord {
+        id: "key_1".into(),
+        account_id: ACCOUNT.into(),
+        name: "default".into(),
+        prefix: "rc_live_abcd".into(),
+        key_hash: "0".repeat(64),
+        created_at: T0,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    block_on(stores.create_account(&account, &key)).expect("account");
+    add_asset(stores, asset_id);
+}
+
+fn add_asset(stores: &dyn Stores, asset_id: &str) {
+    let (asset, upload) = uploaded_asset(ACCOUNT, asset_id, AssetState::Processing, T0);
+    block_on(stores.insert_asset(&asset, &upload)).expect("asset");
+}
+
+fn job_of(stores: &dyn Stores, subject_id: &str, payload: JobPayload) -> String {
+    let job = JobRecord::new(ACCOUNT, subject_id, payload, T0);
+    stores.add_job(&job);
+    job.id
+}
+
+fn processing_job(stores: &dyn Stores, asset_id: &str) -> String {
+    let input = MediaInput { object_key: format!("assets/{asset_id}"), size_bytes: 1_000 };
+    job_of(stores, asset_id, JobPayload::ProcessAsset(input))
+}
+
+fn job(stores: &dyn Stores, job_id: &str) -> JobRecord {
+    block_on(stores.job(job_id)).expect("store").expect("the job")
+}
+
+fn claim(stores: &dyn Stores, job_id: &str, now: Timestamp) -> Option<u32> {
+    block_on(stores.claim_job(job_id, now, at(now.0 - T0.0 + 10_000))).expect("claim").map(|job| job.attempt)
+}
+
+fn a_job_is_claimed_once_and_ended_once(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let job_id = processing_job(stores, "ast_1");
+    assert_eq!(job(stores, &job_id).state, JobState::Queued);
+    assert_eq!(claim(stores, &job_id, at(1)), Some(1));
+    assert_eq!(claim(stores, &job_id, at(2)), None, "a duplicate message claims nothing");
+    assert_eq!(job(stores, &job_id).state, JobState::Running);
+    assert!(block_on(stores.renew_lease(&job_id, 1, 0.25, at(3), at(20_000))).expect("renew"));
+    assert!(!block_on(stores.renew_lease(&job_id, 2, 0.25, at(3), at(20_000))).expect("renew"), "not its attempt");
+    assert!(block_on(stores.end_attempt(&job_id, 1, &AttemptEnd::Succeeded, at(4))).expect("end"));
+    assert!(!block_on(stores.end_attempt(&job_id, 1, &AttemptEnd::Succeeded, at(5))).expect("end"), "ended once");
+    assert!(!block_on(stores.renew_lease(&job_id, 1, 0.5, at(6), at(20_000))).expect("renew"), "over");
+    assert_eq!(job(stores, &job_id).state, JobState::Succeeded);
+}
+
+fn a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let job_id = processing_job(stores, "ast_1");
+    assert_eq!(claim(stores, &job_id, at(1)), Some(1));
+    let retry = AttemptEnd::Retry { error_code: "media_unavailable".into(), error_message: "down".into() };
+    assert!(block_on(stores.end_attempt(&job_id, 1, &retry, at(2))).expect("end"));
+    let retried = job(stores, &job_id);
+    assert_eq!((retried.state, retried.last_error.as_deref()), (JobState::Queued, Some("media_unavailable")));
+    assert_eq!(claim(stores, &job_id, at(3)), Some(2));
+    assert!(block_on(stores.defer_attempt(&job_id, 2, at(4))).expect("defer"));
+    assert_eq!(job(stores, &job_id).state, JobState::Queued);
+    assert!(!block_on(stores.defer_attempt(&job_id, 2, at(5))).expect("defer"), "deferred once");
+    assert_eq!(claim(stores, &job_id, at(6)), Some(2), "a deferred attempt is not spent");
+    let failed = AttemptEnd::Failed { error_code: "unsupported_media".into(), error_message: "no".into() };
+    assert!(block_on(stores.end_attempt(&job_id, 2, &failed, at(7))).expect("end"));
+    assert_eq!(job(stores, &job_id).state, JobState::Failed);
+    assert_eq!(claim(stores, &job_id, at(8)), None);
+}
+
+fn leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let running = processing_job(stores, "ast_1");
+    let queued = processing_job(stores, "ast_1");
+    assert_eq!(claim(stores, &running, at(0)), Some(1));
+    assert!(block_on(stores.expired_leases(at(9_999), 10)).expect("expired").is_empty());
+    let expired = block_on(stores.expired_leases(at(10_001), 10)).expect("expired");
+    assert_eq!(expired.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), [running.as_str()]);
+    assert!(block_on(stores.cancel_job(&queued, at(1))).expect("cancel"));
+    assert!(!block_on(stores.cancel_job(&queued, at(2))).expect("cancel"), "cancelled once");
+    assert_eq!(claim(stores, &queued, at(3)), None);
+    assert_eq!(job(stores, &queued).state, JobState::Cancelled);
+    let ids: Vec<String> = block_on(stores.jobs_of("ast_1")).expect("jobs").into_iter().map(|j| j.id).collect();
+    let mut oldest_first = [running, queued];
+    oldest_first.sort(); // made in the same millisecond: by id
+    assert_eq!(ids, oldest_first);
+}
+
+fn render(id: &str) -> RenderRecord {
+    RenderRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        asset_id: "ast_1".into(),
+        cut_id: None,
+        signature: format!("sig-{id}"),
+        state: RenderState::Pending,
+        output: RenderOutput {
+            format: RenderFormat::M4a,
+            resolution: None,
+            video_bitrate: None,
+            audio_bitrate: None,
+            width: None,
+            height: None,
+            video_bitrate_kbps: None,
+            audio_bitrate_kbps: 128,
+            frame_rate: None,
+        },
+        progress: 0.0,
+        size_bytes: None,
+        duration_ms: None,
+        object_key: None,
+        error_code: None,
+        error_message: None,
+        created_at: T0,
+        started_at: None,
+        completed_at: None,
+    }
+}
+
+fn events_of(stores: &dyn Stores, entity_id: &str) -> Vec<String> {
+    let events = block_on(stores.events(ACCOUNT)).expect("events");
+    events.into_iter().filter(|e| e.entity_id == entity_id).map(|e| e.event_type).collect()
+}
+
+fn a_render_ends_once_and_shows_its_jobs_progress(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    assert!(block_on(stores.insert_render(&render("rnd_1"))).expect("render"));
+    let twin = RenderRecord { signature: "sig-rnd_1".into(), ..render("rnd_2") };
+    assert!(!block_on(stores.insert_render(&twin)).expect("render"), "one live render per signature");
+    let spec_input = MediaInput { object_key: "assets/ast_1".into(), size_bytes: 1_000 };
+    let job_id = job_of(stores, "rnd_1", JobPayload::ProcessAsset(spec_input));
+    assert!(block_on(stores.start_render("rnd_1", at(1))).expect("start"));
+    assert_eq!(claim(stores, &job_id, at(2)), Some(1));
+    assert!(block_on(stores.renew_lease(&job_id, 1, 0.5, at(3), at(20_000))).expect("renew"));
+    let seen = block_on(stores.render(ACCOUNT, "rnd_1")).expect("store").expect("render");
+    assert_eq!((seen.state, seen.progress), (RenderState::Processing, 0.5), "its job's progress");
+    let key = "derived/rnd_1/job/render";
+    assert!(block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_1", at(4))).expect("complete"));
+    assert!(!block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_2", at(5))).expect("complete"));
+    assert!(!block_on(stores.fail_render("rnd_1", "internal", "no", "evt_3", at(6))).expect("fail"), "ended");
+    let done = block_on(stores.render(ACCOUNT, "rnd_1")).expect("store").expect("render");
+    assert_eq!(
+        (done.state, done.size_bytes, done.object_key.as_deref()),
+        (RenderState::Completed, Some(4_096), Some(key))
+    );
+    assert_eq!(events_of(stores, "rnd_1"), ["render.completed"]);
+}
+
+fn cut(id: &str) -> CutRecord {
+    CutRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        asset_id: "ast_1".into(),
+        signature: format!("sig-{id}"),
+        state: CutState::Pending,
+        script: None,
+        options: CutOptions::default(),
+        plan: None,
+        plan_key: None,
+        transcript_key: None,
+        srt_asset_id: None,
+        error_code: None,
+        error_message: None,
+        created_at: T0,
+        started_at: None,
+        completed_at: None,
+    }
+}
+
+fn a_cut_ends_once_with_one_event(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    assert!(block_on(stores.insert_cut(&cut("cut_1"))).expect("cut"));
+    assert!(block_on(stores.start_cut("cut_1", at(1))).expect("start"));
+    assert!(!block_on(stores.start_cut("cut_1", at(2))).expect("start"), "started once");
+    assert!(block_on(stores.fail_cut("cut_1", "planning_failed", "no", "evt_1", at(3))).expect("fail"));
+    assert!(!block_on(stores.fail_cut("cut_1", "planning_failed", "no", "evt_2", at(4))).expect("fail"));
+    let failed = block_on(stores.cut(ACCOUNT, "cut_1")).expect("store").expect("cut");
+    assert_eq!((failed.state, failed.error_code.as_deref()), (CutState::Failed, Some("planning_failed")));
+    assert_eq!(events_of(stores, "cut_1"), ["cut.failed"]);
+}
+
+fn topup(stores: &dyn Stores, id: &str, credits: i64) {
+    let entry = LedgerRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        entry_type: LedgerEntryType::Topup,
+        delta: credits,
+        asset_id: None,
+        pipeline_id: None,
+        hold_id: None,
+        memo: None,
+        created_at: T0,
+    };
+    assert_eq!(block_on(stores.append_entry(&entry)).expect("topup"), AppendOutcome::Appended);
+}
+
+fn probed(stores: &dyn Stores, asset_id: &str, duration_ms: u64) {
+    let media = AssetMedia {
+        container: "m4a".into(),
+        video: None,
+        audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 1, bitrate: Some(128_000) }),
+    };
+    let probe = ProbeRecord { asset_type: AssetType::Audio, duration_ms, media, analysis_key: None };
+    assert!(block_on(stores.record_probe(asset_id, &probe, at(1))).expect("probe"));
+}
+
+fn charge(asset_id: &str, credits: i64, n: u32) -> Charge {
+    Charge {
+        account_id: ACCOUNT.into(),
+        asset_id: asset_id.into(),
+        credits,
+        entry_id: format!("led_{asset_id}_{n}"),
+        event_id: format!("evt_{asset_id}_{n}"),
+        proxy: false,
+        correction: None,
+        at: at(2),
+    }
+}
+
+fn a_processed_asset_is_charged_once(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    topup(stores, "led_top", 5);
+    probed(stores, "ast_1", 90_000);
+    assert_eq!(block_on(stores.settle(&charge("ast_1", 2, 1))).expect("settle"), Settlement::Ready);
+    assert_eq!(block_on(stores.settle(&charge("ast_1", 2, 2))).expect("settle"), Settlement::Unchanged);
+    assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 3, "charged once");
+    let asset = block_on(stores.asset(ACCOUNT, "ast_1")).expect("store").expect("asset");
+    assert_eq!((asset.state, asset.duration_ms), (AssetState::Ready, Some(90_000)));
+    assert_eq!(events_of(stores, "ast_1"), ["asset.ready"]);
+}
+
+fn an_asset_the_account_cannot_pay_waits(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    topup(stores, "led_top", 1);
+    probed(stores, "ast_1", 90_000);
+    assert_eq!(block_on(stores.settle(&charge("ast_1", 2, 1))).expect("settle"), Settlement::PendingPayment);
+    assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 1, "nothing charged");
+    let unpaid = block_on(stores.unpaid_assets(ACCOUNT, 10)).expect("unpaid");
+    assert_eq!(unpaid, [("ast_1".to_owned(), 90_000)]);
+    topup(stores, "led_top_2", 1);
+    assert_eq!(block_on(stores.settle(&charge("ast_1", 2, 2))).expect("settle"), Settlement::Ready);
+    assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0);
+}
+
+fn rows_need_what_they_refer_to(stores: &dyn Stores) {
+    let foreign_key = |result: Result<(), StoreError>| {
+        let error = result.expect_err("refused");
+        assert!(error.0.contains("FOREIGN KEY constraint failed"), "{error:?}");
+    };
+    let (orphan, upload) = uploaded_asset("acc_nobody", "ast_orphan", AssetState::Processing, T0);
+    foreign_key(block_on(stores.insert_asset(&orphan, &upload)));
+    account_with_asset(stores, "ast_1");
+    let project = ProjectRecord {
+        id: "prj_1".into(),
+        account_id: ACCOUNT.into(),
+        name: "talks".into(),
+        state: roughcut_shared::projects::ProjectState::Active,
+        created_at: T0,
+        asset_count: 0,
+    };
+    block_on(stores.insert_project(&project)).expect("project");
+    let (mut in_project, upload) = uploaded_asset(ACCOUNT, "ast_2", AssetState::Processing, T0);
+    in_project.project_id = Some("prj_1".into());
+    block_on(stores.insert_asset(&in_project, &upload)).expect("asset in the project");
+    foreign_key(block_on(stores.insert_cut(&CutRecord { asset_id: "ast_missing".into(), ..cut("cut_1") })).map(drop));
+    foreign_key(
+        block_on(stores.insert_render(&RenderRecord { asset_id: "ast_missing".into(), ..render("rnd_1") })).map(drop),
+    );
+}
