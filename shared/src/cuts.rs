@@ -31,6 +31,14 @@ pub enum CutState {
 
 impl CutState {
     pub const ALL: [Self; 4] = [Self::Pending, Self::Processing, Self::Completed, Self::Failed];
+    /// Not ended yet: planning may still run or start; only these may complete or fail.
+    pub const OPEN: [Self; 2] = [Self::Pending, Self::Processing];
+    /// Ended, with their one terminal event.
+    pub const ENDED: [Self; 2] = [Self::Completed, Self::Failed];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
 
     pub const fn as_str(self) -> &'static str {
         match self {

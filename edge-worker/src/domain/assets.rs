@@ -9,7 +9,7 @@ use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
 use super::jobs::payload::MediaInput;
-use super::jobs::{JobPayload, JobRecord, JobState};
+use super::jobs::{JobPayload, JobRecord};
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
@@ -231,7 +231,7 @@ pub async fn restore(
 async fn resume_processing(services: &Services<'_>, record: &AssetRecord) -> Result<(), DomainError> {
     let jobs = services.jobs.jobs_of(&record.id).await?;
     let Some(object_key) = record.object_key.clone() else { return Ok(()) };
-    if jobs.iter().any(|job| matches!(job.state, JobState::Queued | JobState::Running)) {
+    if jobs.iter().any(|job| job.state.is_open()) {
         return Ok(());
     }
     let input = MediaInput { object_key, size_bytes: record.size_bytes.unwrap_or(0) };

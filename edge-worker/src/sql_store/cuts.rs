@@ -8,7 +8,7 @@ use roughcut_shared::cuts::{CutOptions, CutState};
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, Statement, number, optional_text, text, time};
+use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::page::{Listed, Page};
@@ -82,12 +82,13 @@ impl<S: Sql> SqlStore<S> {
 
     /// The event of a cut's terminal state, recorded once.
     fn cut_event(&self, cut_id: &str, event_id: &str, at: Timestamp) -> Statement {
-        self.statement(
+        let sql = format!(
             "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
              SELECT ?1, account_id, 'cut.' || state, id, asset_id, json_object('entity_id', id, 'asset_id', asset_id), ?2 \
-             FROM cuts WHERE id = ?3 AND state IN ('completed', 'failed')",
-            &[text(event_id), time(at), text(cut_id)],
-        )
+             FROM cuts WHERE id = ?3 AND state IN {}",
+            one_of(CutState::ENDED.map(CutState::as_str))
+        );
+        self.statement(&sql, &[text(event_id), time(at), text(cut_id)])
     }
 }
 
@@ -255,8 +256,11 @@ impl<S: Sql> CutStore for SqlStore<S> {
     ) -> Result<bool, StoreError> {
         let statements = vec![
             self.statement(
-                "UPDATE cuts SET state = 'failed', error_code = ?2, error_message = ?3, completed_at = ?4 \
-                 WHERE id = ?1 AND state IN ('pending', 'processing')",
+                &format!(
+                    "UPDATE cuts SET state = 'failed', error_code = ?2, error_message = ?3, completed_at = ?4 \
+                     WHERE id = ?1 AND state IN {}",
+                    one_of(CutState::OPEN.map(CutState::as_str))
+                ),
                 &[text(cut_id), text(error_code), text(error_message), time(at)],
             ),
             self.cut_event(cut_id, event_id, at),

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, number, optional_text, real, text, time};
+use super::sql::{Sql, SqlValue, number, one_of, optional_text, real, text, time};
 use crate::domain::StoreError;
 use crate::domain::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
 use crate::domain::processing::{
@@ -178,13 +178,11 @@ impl<S: Sql> JobStore for SqlStore<S> {
     }
 
     async fn cancel_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let cancelled = self
-            .execute(
-                "UPDATE jobs SET state = 'cancelled', lease_expires_at = NULL, updated_at = ?2 \
-                 WHERE id = ?1 AND state IN ('queued', 'running')",
-                &[text(job_id), time(now)],
-            )
-            .await?;
+        let sql = format!(
+            "UPDATE jobs SET state = 'cancelled', lease_expires_at = NULL, updated_at = ?2 WHERE id = ?1 AND state IN {}",
+            one_of(JobState::OPEN.map(JobState::as_str))
+        );
+        let cancelled = self.execute(&sql, &[text(job_id), time(now)]).await?;
         Ok(cancelled > 0)
     }
 

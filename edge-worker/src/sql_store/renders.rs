@@ -6,7 +6,7 @@ use roughcut_shared::renders::{RenderOutput, RenderState};
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, Statement, number, optional_text, text, time};
+use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
@@ -64,6 +64,10 @@ impl TryFrom<RenderRow> for RenderRecord {
             completed_at: row.completed_at.map(Timestamp),
         })
     }
+}
+
+fn open_renders() -> String {
+    one_of(RenderState::OPEN.map(RenderState::as_str))
 }
 
 impl<S: Sql> SqlStore<S> {
@@ -224,8 +228,11 @@ impl<S: Sql> RenderStore for SqlStore<S> {
     ) -> Result<bool, StoreError> {
         self.end_render(
             render_id,
-            "UPDATE renders SET state = 'completed', object_key = ?2, size_bytes = ?3, duration_ms = ?4, progress = 1, \
-             completed_at = ?5 WHERE id = ?1 AND state IN ('pending', 'processing')",
+            &format!(
+                "UPDATE renders SET state = 'completed', object_key = ?2, size_bytes = ?3, duration_ms = ?4, \
+                 progress = 1, completed_at = ?5 WHERE id = ?1 AND state IN {}",
+                open_renders()
+            ),
             &[text(render_id), text(object_key), number(size_bytes as i64), number(duration_ms as i64), time(at)],
             "render.completed",
             event_id,
@@ -244,8 +251,11 @@ impl<S: Sql> RenderStore for SqlStore<S> {
     ) -> Result<bool, StoreError> {
         self.end_render(
             render_id,
-            "UPDATE renders SET state = 'failed', error_code = ?2, error_message = ?3, completed_at = ?4 \
-             WHERE id = ?1 AND state IN ('pending', 'processing')",
+            &format!(
+                "UPDATE renders SET state = 'failed', error_code = ?2, error_message = ?3, completed_at = ?4 \
+                 WHERE id = ?1 AND state IN {}",
+                open_renders()
+            ),
             &[text(render_id), text(error_code), text(error_message), time(at)],
             "render.failed",
             event_id,
@@ -255,8 +265,7 @@ impl<S: Sql> RenderStore for SqlStore<S> {
     }
 
     async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError> {
-        let open = "('pending', 'processing')";
-        self.sql.run(self.render_event(&render.id, "render.cancelled", open, event_id, at)).await?;
+        self.sql.run(self.render_event(&render.id, "render.cancelled", &open_renders(), event_id, at)).await?;
         Ok(())
     }
 }

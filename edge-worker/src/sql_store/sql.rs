@@ -44,6 +44,12 @@ pub const fn time(value: Timestamp) -> SqlValue {
     number(value.0)
 }
 
+/// A SQL list of the names of `states`, for `state IN …`: `('pending', 'processing')`.
+pub fn one_of(states: impl IntoIterator<Item = &'static str>) -> String {
+    let quoted: Vec<String> = states.into_iter().map(|state| format!("'{state}'")).collect();
+    format!("({})", quoted.join(", "))
+}
+
 /// One statement and its binds (`?1`, `?2`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {

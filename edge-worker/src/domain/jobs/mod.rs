@@ -61,6 +61,12 @@ pub enum JobState {
 
 impl JobState {
     const ALL: [Self; 5] = [Self::Queued, Self::Running, Self::Succeeded, Self::Failed, Self::Cancelled];
+    /// Not ended: an attempt may still run; only these may be cancelled.
+    pub const OPEN: [Self; 2] = [Self::Queued, Self::Running];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
 
     pub const fn as_str(self) -> &'static str {
         match self {

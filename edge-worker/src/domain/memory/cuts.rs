@@ -173,7 +173,7 @@ impl CutStore for MemoryStore {
     ) -> Result<bool, StoreError> {
         self.check()?;
         let failed = self.change_cut(cut_id, |cut| {
-            let open = matches!(cut.state, CutState::Pending | CutState::Processing);
+            let open = cut.state.is_open();
             if open {
                 cut.state = CutState::Failed;
                 cut.error_code = Some(error_code.to_owned());

@@ -202,10 +202,7 @@ impl JobStore for MemoryStore {
     async fn cancel_job(&self, job_id: &str, _now: Timestamp) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
-        let open = tables
-            .jobs
-            .iter_mut()
-            .find(|j| j.record.id == job_id && matches!(j.record.state, JobState::Queued | JobState::Running));
+        let open = tables.jobs.iter_mut().find(|j| j.record.id == job_id && j.record.state.is_open());
         Ok(open.map(|row| row.record.state = JobState::Cancelled).is_some())
     }
 

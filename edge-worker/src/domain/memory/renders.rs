@@ -115,7 +115,7 @@ impl RenderStore for MemoryStore {
     async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError> {
         self.check()?;
         let started = self.change_render(render_id, |r| {
-            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            let open = r.state.is_open();
             if r.state == RenderState::Pending {
                 r.state = RenderState::Processing;
                 r.started_at = Some(at);
@@ -136,7 +136,7 @@ impl RenderStore for MemoryStore {
     ) -> Result<bool, StoreError> {
         self.check()?;
         let done = self.change_render(render_id, |r| {
-            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            let open = r.state.is_open();
             if open {
                 r.state = RenderState::Completed;
                 r.object_key = Some(object_key.to_owned());
@@ -170,7 +170,7 @@ impl RenderStore for MemoryStore {
     ) -> Result<bool, StoreError> {
         self.check()?;
         let failed = self.change_render(render_id, |r| {
-            let open = matches!(r.state, RenderState::Pending | RenderState::Processing);
+            let open = r.state.is_open();
             if open {
                 r.state = RenderState::Failed;
                 r.error_code = Some(error_code.to_owned());

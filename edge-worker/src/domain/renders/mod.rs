@@ -268,7 +268,7 @@ pub async fn remove(services: &Services<'_>, render: &RenderRecord) -> Result<()
     for job in services.jobs.jobs_of(&render.id).await? {
         services.jobs.cancel_job(&job.id, now).await?;
     }
-    if matches!(render.state, RenderState::Pending | RenderState::Processing) {
+    if render.state.is_open() {
         services.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
     services.renders.delete_render(&render.id).await?;
