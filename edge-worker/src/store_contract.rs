@@ -15,9 +15,9 @@ use crate::domain::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState,
 use crate::domain::memory::{MemoryStore, uploaded_asset};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
-    ProjectStore,
+    ProjectStore, UploadEnd, UploadPurpose,
 };
-use crate::domain::processing::{Charge, ProbeRecord, ProcessingStore, Settlement};
+use crate::domain::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::renders::{RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
@@ -62,6 +62,7 @@ contract!(
     a_cut_ends_once_with_one_event,
     a_processed_asset_is_charged_once,
     an_asset_the_account_cannot_pay_waits,
+    a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once,
     rows_need_what_they_refer_to,
 );
 
@@ -319,6 +320,33 @@ fn an_asset_the_account_cannot_pay_waits(stores: &dyn Stores) {
     topup(stores, "led_top_2", 1);
     assert_eq!(block_on(stores.settle(&charge("ast_1", 2, 2))).expect("settle"), Settlement::Ready);
     assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0);
+}
+
+fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_0");
+    let (video, upload) = uploaded_asset(ACCOUNT, "ast_1", AssetState::PendingUpload, T0);
+    block_on(stores.insert_asset(&video, &upload)).expect("video");
+    topup(stores, "led_top", 3);
+    assert!(block_on(stores.record_proxy("ast_1", 61_000, None, at(1))).expect("proxy"));
+    let proxy = Charge { proxy: true, ..charge("ast_1", 2, 1) };
+    assert_eq!(block_on(stores.settle(&proxy)).expect("settle"), Settlement::Cuttable);
+    assert_eq!(
+        block_on(stores.settle(&Charge { entry_id: "led_again".into(), ..proxy })).expect("settle"),
+        Settlement::Unchanged
+    );
+    let cuttable = block_on(stores.asset(ACCOUNT, "ast_1")).expect("store").expect("asset");
+    assert_eq!((cuttable.state, cuttable.cuttable), (AssetState::PendingUpload, true), "still uploading");
+    assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 1);
+    let completed = UploadEnd::Completed { asset_type: AssetType::Video, container: "mp4".into() };
+    block_on(stores.end_upload("upl_ast_1", "ast_1", UploadPurpose::Source, &completed, 1_000, at(2))).expect("end");
+    probed(stores, "ast_1", 125_000);
+    let difference =
+        |n: u32| Correction { entry_id: format!("led_fix_{n}"), delta: -1, memo: "125 s, not 61 s".into() };
+    let video = Charge { correction: Some(difference(1)), ..charge("ast_1", 3, 2) };
+    assert_eq!(block_on(stores.settle(&video)).expect("settle"), Settlement::Ready);
+    let again = Charge { correction: Some(difference(2)), ..charge("ast_1", 3, 3) };
+    assert_eq!(block_on(stores.settle(&again)).expect("settle"), Settlement::Unchanged);
+    assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0, "the difference booked once");
 }
 
 fn rows_need_what_they_refer_to(stores: &dyn Stores) {

@@ -49,6 +49,17 @@ fn foreign_key_failed() -> StoreError {
 }
 
 impl Tables {
+    /// An asset as D1 reads it: its open upload is the newest open upload of its source.
+    fn as_read(&self, asset: &AssetRecord) -> AssetRecord {
+        let open_upload_id = self
+            .uploads
+            .iter()
+            .rev()
+            .find(|u| u.asset_id == asset.id && u.purpose == UploadPurpose::Source && self.open_uploads.contains(&u.id))
+            .map(|u| u.id.clone());
+        AssetRecord { open_upload_id, ..asset.clone() }
+    }
+
     /// D1's foreign keys of a new row: its account, and the asset (or project) it belongs to.
     fn check_references(
         &self,
@@ -257,7 +268,8 @@ impl AssetStore for MemoryStore {
 
     async fn asset(&self, account_id: &str, asset_id: &str) -> Result<Option<AssetRecord>, StoreError> {
         self.check()?;
-        Ok(self.tables.borrow().assets.iter().find(|a| a.id == asset_id && a.account_id == account_id).cloned())
+        let tables = self.tables.borrow();
+        Ok(tables.assets.iter().find(|a| a.id == asset_id && a.account_id == account_id).map(|a| tables.as_read(a)))
     }
 
     async fn list_assets(
@@ -278,8 +290,9 @@ impl AssetStore for MemoryStore {
             })
             .filter(|a| filter.project_id.as_ref().is_none_or(|p| a.project_id.as_ref() == Some(p)))
             .filter(|a| filter.asset_type.is_none_or(|t| a.asset_type == Some(t)))
-            .collect();
-        Ok(page_of(rows, page))
+            .map(|a| tables.as_read(a))
+            .collect::<Vec<_>>();
+        Ok(page_of(rows.iter().collect(), page))
     }
 
     async fn project_assets(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError> {
@@ -364,12 +377,16 @@ impl AssetStore for MemoryStore {
             tables.open_uploads.retain(|id| id != upload_id);
             return Ok(());
         }
-        let Some(asset) =
-            tables.assets.iter_mut().find(|a| a.id == asset_id && a.open_upload_id.as_deref() == Some(upload_id))
+        // as D1: the upload still open, and its asset still uploading
+        let open = tables.open_uploads.iter().any(|id| id == upload_id);
+        let Some(asset) = tables
+            .assets
+            .iter_mut()
+            .find(|a| a.id == asset_id && a.state == AssetState::PendingUpload)
+            .filter(|_| open)
         else {
             return Ok(());
         };
-        asset.open_upload_id = None;
         match end {
             UploadEnd::Completed { asset_type, .. } => {
                 asset.state = AssetState::Processing;
