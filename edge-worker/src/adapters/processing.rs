@@ -25,9 +25,10 @@ use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::links::{self, JobEndpoint, JobPath};
 use crate::domain::jobs::runner::{Reported, RunnerConfig};
 use crate::domain::jobs::{JobMessage, JobQueue};
+use crate::domain::object_keys;
 use crate::domain::ports::{Clock, Log};
 use crate::domain::processing::transcribe::Transcriber;
-use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard, output_key};
+use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::session::{StoredPart, UploadObjects};
 use crate::domain::work;
@@ -238,7 +239,7 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
         }
         (JobEndpoint::Output(name), method @ (http::Method::PUT | http::Method::POST)) => {
             let job = runner.running_attempt(&path.job_id, attempt).await.map_err(store_error)?;
-            let key = job.map(|job| output_key(&job.subject_id, &job.id, name)).ok_or_else(attempt_over)?;
+            let key = job.map(|job| object_keys::derived(&job.subject_id, &job.id, name)).ok_or_else(attempt_over)?;
             output(request, &kit.objects, &key, &method).await.map(Answer::Api)
         }
         (JobEndpoint::Heartbeat, http::Method::POST) => {

@@ -10,6 +10,7 @@ use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
 use super::jobs::payload::MediaInput;
 use super::jobs::{JobPayload, JobRecord};
+use super::object_keys;
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
@@ -96,7 +97,7 @@ pub async fn create_with_upload(
     }
     let now = services.clock.now();
     let asset_id = new_id(IdKind::Asset, now);
-    let object_key = format!("assets/{asset_id}/source");
+    let object_key = object_keys::source(&asset_id);
     let upload = UploadRecord {
         id: new_id(IdKind::Upload, now),
         account_id: principal.account_id.clone(),
@@ -168,7 +169,7 @@ pub async fn create_audio_proxy(
         asset_id: asset.id.clone(),
         purpose: UploadPurpose::AudioProxy,
         length: size_bytes,
-        object_key: format!("assets/{}/audio-proxy", asset.id),
+        object_key: object_keys::audio_proxy(&asset.id),
         created_at: now,
         expires_at: Timestamp(now.0 + upload_ttl_ms),
     };
@@ -386,19 +387,12 @@ pub async fn purge_deleted(
         for render in services.renders.asset_renders(asset_id).await? {
             super::renders::remove(services, &render).await?;
         }
-        for prefix in byte_prefixes(asset_id) {
+        for prefix in object_keys::asset_prefixes(asset_id) {
             services.blobs.delete_prefix(&prefix).await?;
         }
         services.assets.mark_purged(asset_id).await?;
     }
     Ok(purgeable.len())
-}
-
-/// Where an asset's bytes live in R2: its upload and audio proxy (`assets/{id}/`), and all that
-/// processing and planning derived from them (`derived/{id}/`: analysis, speech, transcript,
-/// captions).
-pub fn byte_prefixes(asset_id: &str) -> [String; 2] {
-    [format!("assets/{asset_id}/"), format!("derived/{asset_id}/")]
 }
 
 /// The asset type a sniffed container implies before probing: containers that carry video are

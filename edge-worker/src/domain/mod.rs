@@ -11,6 +11,7 @@ pub mod ids;
 pub mod jobs;
 pub mod key_cache;
 pub mod ledger;
+pub mod object_keys;
 pub mod page;
 pub mod ports;
 pub mod processing;

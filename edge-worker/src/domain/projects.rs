@@ -86,7 +86,7 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, project_id: 
         for job in services.jobs.jobs_of(&asset_id).await? {
             services.jobs.cancel_job(&job.id, now).await?;
         }
-        for prefix in super::assets::byte_prefixes(&asset_id) {
+        for prefix in super::object_keys::asset_prefixes(&asset_id) {
             services.blobs.delete_prefix(&prefix).await?;
         }
     }

@@ -9,8 +9,9 @@ use roughcut_shared::assets::{AssetState, AssetType, TranscriptAccepted};
 
 use super::DomainError;
 use super::api_keys::Principal;
+use super::object_keys;
 use super::ports::Services;
-use super::processing::{TranscriptSource, output_key};
+use super::processing::TranscriptSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TranscriptFormat {
@@ -44,7 +45,7 @@ pub async fn upload(
         return Err(DomainError::invalid("body.words", "must hold at least one word"));
     }
     let now = services.clock.now();
-    let key = output_key(&asset.id, "user", &format!("transcript-{}.json", now.0));
+    let key = object_keys::derived(&asset.id, "user", &format!("transcript-{}.json", now.0));
     services.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
     services.processing.record_transcript(&asset.id, &key, TranscriptSource::User, now).await?;
     Ok(TranscriptAccepted {

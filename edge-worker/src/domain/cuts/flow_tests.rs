@@ -215,7 +215,7 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let listed = block_on(platform.store.list_assets(&principal.account_id, &Default::default(), page)).expect("list");
     let types: Vec<_> = listed.items.iter().map(|a| a.asset_type).collect();
     assert_eq!(types, [Some(AssetType::Audio)], "no CUT_FILE asset for a deleted cut");
-    let prefix = crate::domain::processing::output_prefix(&asset_id, &cut.id);
+    let prefix = crate::domain::object_keys::derived_prefix(&asset_id, &cut.id);
     assert!(!platform.store.blob_keys().iter().any(|k| k.starts_with(&prefix)), "its captions are gone");
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(!events.iter().any(|e| e.entity_id == cut.id), "no event of a deleted cut");

@@ -17,9 +17,10 @@ use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::JobRecord;
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
+use crate::domain::object_keys;
 use crate::domain::ports::AssetRecord;
+use crate::domain::processing::ProcessingDeps;
 use crate::domain::processing::media_job::wrong_job;
-use crate::domain::processing::{ProcessingDeps, output_key, output_prefix};
 
 /// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this
 /// large slow every list).
@@ -64,7 +65,7 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<Ended, StoreEr
         Ok(completed) => {
             if !deps.cuts.complete_cut(&cut.id, &completed).await? {
                 // deleted while it was planned: the captions and plan written for it go too
-                deps.blobs.delete_prefix(&output_prefix(&cut.asset_id, &cut.id)).await?;
+                deps.blobs.delete_prefix(&object_keys::derived_prefix(&cut.asset_id, &cut.id)).await?;
             }
         }
         Err(Unplannable(code, message)) => {
@@ -132,7 +133,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     let wire = WirePlan::from(&plan);
     let json = serde_json::to_string(&wire).map_err(|e| StoreError(format!("plan JSON: {e}")))?;
     let plan_key = if json.len() > INLINE_PLAN_BYTES {
-        let key = output_key(&asset.id, &cut.id, "plan.json");
+        let key = object_keys::derived(&asset.id, &cut.id, "plan.json");
         deps.blobs.put(&key, json.into_bytes(), "application/json").await?;
         Some(key)
     } else {
@@ -156,7 +157,7 @@ async fn captions_asset(
     captions: String,
 ) -> Result<AssetRecord, StoreError> {
     let at = deps.clock.now();
-    let key = output_key(&source.id, &cut.id, "captions.srt");
+    let key = object_keys::derived(&source.id, &cut.id, "captions.srt");
     let size = captions.len() as u64;
     deps.blobs.put(&key, captions.into_bytes(), "application/x-subrip").await?;
     let stem = source.filename.as_deref().and_then(|f| f.rsplit_once('.').map(|(stem, _)| stem)).unwrap_or("cut");

@@ -8,12 +8,13 @@ use roughcut_shared::assets::AssetType;
 use roughcut_shared::jobs::{JobResult, MediaTask, ProcessedAsset};
 
 use super::settle;
-use super::{ProbeRecord, ProcessingDeps, TranscriptSource, output_key};
+use super::{ProbeRecord, ProcessingDeps, TranscriptSource};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::payload::{StoredChunk, TranscriptionInput};
 use crate::domain::jobs::runner::{Begun, JobHandler};
 use crate::domain::jobs::{JobPayload, JobRecord};
+use crate::domain::object_keys;
 
 /// The handler of `process_asset` and `process_audio_proxy` jobs.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +84,7 @@ async fn processed_asset(
 ) -> Result<(), StoreError> {
     let now = deps.clock.now();
     let asset_id = &job.subject_id;
-    let analysis_key = processed.analysis.as_deref().map(|name| output_key(asset_id, &job.id, name));
+    let analysis_key = processed.analysis.as_deref().map(|name| object_keys::derived(asset_id, &job.id, name));
     let proxy = matches!(job.payload, JobPayload::ProcessAudioProxy(_));
     let recorded = if proxy {
         deps.store.record_proxy(asset_id, processed.duration_ms, analysis_key.as_deref(), now).await?
@@ -106,7 +107,7 @@ async fn processed_asset(
         .speech
         .iter()
         .map(|chunk| StoredChunk {
-            key: output_key(asset_id, &job.id, &chunk.name),
+            key: object_keys::derived(asset_id, &job.id, &chunk.name),
             start_ms: chunk.start_ms,
             duration_ms: chunk.duration_ms,
         })

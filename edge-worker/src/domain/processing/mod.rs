@@ -208,17 +208,6 @@ impl std::fmt::Debug for ProcessingDeps<'_> {
     }
 }
 
-/// Where a job's output named `name` is stored: beside its subject, per job, so that a retry or a
-/// later job never mixes its files with another's.
-pub fn output_key(subject_id: &str, job_id: &str, name: &str) -> String {
-    format!("{}{name}", output_prefix(subject_id, job_id))
-}
-
-/// Where all of one job's outputs are stored.
-pub fn output_prefix(subject_id: &str, job_id: &str) -> String {
-    format!("derived/{subject_id}/{job_id}/")
-}
-
 #[cfg(test)]
 mod rate_card_tests {
     use super::*;

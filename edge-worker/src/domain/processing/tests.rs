@@ -21,6 +21,7 @@ use crate::domain::jobs::runner::{DispatchError, MediaDispatch, Reported};
 use crate::domain::jobs::{JobKind, JobPayload, JobRecord, JobState, MAX_ATTEMPTS};
 use crate::domain::ledger;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
+use crate::domain::object_keys;
 use crate::domain::ports::{AssetRecord, AssetStore};
 use crate::domain::time::Timestamp;
 use crate::domain::work;
@@ -251,7 +252,7 @@ fn speech_is_transcribed_in_the_worker_then_the_asset_settles() {
     block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     // two chunks of ten minutes, written by the container
     for i in 0..2 {
-        let key = output_key("ast_1", &job, &format!("speech-{i:03}.wav"));
+        let key = object_keys::derived("ast_1", &job, &format!("speech-{i:03}.wav"));
         block_on(world.platform.store.put(&key, b"RIFF".to_vec(), "audio/wav")).expect("chunk");
     }
     block_on(work::runner(world.deps()).report(&job, 1, processed(1_200_000, 2))).expect("report");

@@ -12,11 +12,12 @@ use roughcut_shared::jobs::JobResult;
 
 use super::media_job::{asset_failed, wrong_job};
 use super::settle;
-use super::{ProcessingDeps, TranscriptSource, output_key};
+use super::{ProcessingDeps, TranscriptSource};
 use crate::domain::StoreError;
 use crate::domain::jobs::payload::TranscriptionInput;
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::jobs::{JobPayload, JobRecord};
+use crate::domain::object_keys;
 
 /// Why a chunk was not transcribed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +73,7 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord, input: &TranscriptionInp
     };
     let transcript = Transcript::repaired(words, Some(input.duration_ms))
         .map_err(|e| StoreError(format!("job {}: transcript beyond repair: {e}", job.id)))?;
-    let key = output_key(&job.subject_id, &job.id, "transcript.json");
+    let key = object_keys::derived(&job.subject_id, &job.id, "transcript.json");
     deps.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
     let now = deps.clock.now();
     deps.store.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;

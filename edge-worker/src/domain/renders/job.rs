@@ -8,8 +8,9 @@ use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::jobs::{JobPayload, JobRecord};
+use crate::domain::object_keys;
+use crate::domain::processing::ProcessingDeps;
 use crate::domain::processing::media_job::wrong_job;
-use crate::domain::processing::{ProcessingDeps, output_key};
 
 /// The handler of `render` jobs.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +30,7 @@ impl JobHandler for RenderJobs<'_> {
     async fn succeeded(&self, job: &JobRecord, result: JobResult) -> Result<(), StoreError> {
         let JobResult::Render(file) = result else { return Err(wrong_job(job)) };
         let now = self.0.clock.now();
-        let key = output_key(&job.subject_id, &job.id, RENDER_OUTPUT);
+        let key = object_keys::derived(&job.subject_id, &job.id, RENDER_OUTPUT);
         let event_id = new_id(IdKind::Event, now);
         self.0
             .renders

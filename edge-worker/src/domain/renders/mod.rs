@@ -20,6 +20,7 @@ use super::cuts;
 use super::ids::{IdKind, new_id};
 use super::jobs::payload::{MediaInput, RenderJobInput};
 use super::jobs::{JobPayload, JobRecord};
+use super::object_keys;
 use super::page::{Listed, Page};
 use super::ports::{AssetRecord, Services};
 use super::time::Timestamp;
@@ -101,11 +102,6 @@ pub trait RenderStore {
 fn signature(request: &CreateRender) -> String {
     let canonical = serde_json::to_string(&(&request.asset_id, &request.cut_id, &request.output)).unwrap_or_default();
     hex::encode(Sha256::digest(canonical.as_bytes()))
-}
-
-/// Where a render's files live: all under one prefix, so that a delete removes every byte.
-pub fn render_prefix(render_id: &str) -> String {
-    format!("derived/{render_id}/")
 }
 
 /// The bytes a render reads: the uploaded file once it is all stored, else (an audio render while
@@ -272,7 +268,7 @@ pub async fn remove(services: &Services<'_>, render: &RenderRecord) -> Result<()
         services.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
     services.renders.delete_render(&render.id).await?;
-    services.blobs.delete_prefix(&render_prefix(&render.id)).await?;
+    services.blobs.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
     Ok(())
 }
 

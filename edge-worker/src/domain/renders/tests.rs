@@ -132,7 +132,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let (job_id, _) = platform.store.sent_jobs()[0].clone();
     block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     // the container has written part of its output
-    let partial = crate::domain::processing::output_key(&render.id, &job_id, "render");
+    let partial = crate::domain::object_keys::derived(&render.id, &job_id, "render");
     block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
     block_on(delete(&services, &principal, &render.id)).expect("delete");
     assert_eq!(block_on(get(&services, &principal, &render.id, LINKS)).err(), Some(DomainError::NotFound("render")));
@@ -159,8 +159,8 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
 fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [String; 3] {
     let keys = [
         format!("assets/{asset_id}/source"),
-        crate::domain::processing::output_key(asset_id, "job_1", "analysis.bin"),
-        crate::domain::processing::output_key(render_id, "job_2", "render"),
+        crate::domain::object_keys::derived(asset_id, "job_1", "analysis.bin"),
+        crate::domain::object_keys::derived(render_id, "job_2", "render"),
     ];
     for key in &keys {
         block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::UploadError;
 use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
+use crate::domain::object_keys;
 use crate::domain::ports::UploadPurpose;
 use crate::domain::time::Timestamp;
 
@@ -216,7 +217,7 @@ impl UploadSession {
             objects.complete_multipart(&next.object_key, &multipart, &next.parts).await?;
             next.state = SessionState::Completed;
         } else if !buffer.is_empty() {
-            let key = format!("staging/{}/{}", next.id, next.offset);
+            let key = object_keys::staging(&next.id, next.offset);
             objects.put(&key, buffer).await?;
             next.staged_key = Some(key);
         }

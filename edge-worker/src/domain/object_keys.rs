@@ -1,0 +1,53 @@
+//! Where bytes live in R2, in one place. An uploaded file and its audio proxy sit under
+//! `assets/{asset}/`; everything made from a subject (an asset's analysis, speech, transcripts and
+//! captions, a cut's plan, a render's file) under `derived/{subject}/{producer}/`, one folder per
+//! job or cut so that a retry never mixes its files with another's; a TUS upload's bytes short of a
+//! part wait under `staging/{upload}/`. Deleting a subject's prefixes removes every byte of it.
+
+pub fn source(asset_id: &str) -> String {
+    format!("assets/{asset_id}/source")
+}
+
+pub fn audio_proxy(asset_id: &str) -> String {
+    format!("assets/{asset_id}/audio-proxy")
+}
+
+/// Everything an asset's bytes are: its files and all derived from them.
+pub fn asset_prefixes(asset_id: &str) -> [String; 2] {
+    [format!("assets/{asset_id}/"), subject_prefix(asset_id)]
+}
+
+/// Everything derived from `subject_id` (an asset, or a render's own file).
+pub fn subject_prefix(subject_id: &str) -> String {
+    format!("derived/{subject_id}/")
+}
+
+/// Where `producer_id` (a job, a cut, the user) keeps what it made from `subject_id`.
+pub fn derived_prefix(subject_id: &str, producer_id: &str) -> String {
+    format!("{}{producer_id}/", subject_prefix(subject_id))
+}
+
+/// The file `name` that `producer_id` made from `subject_id`.
+pub fn derived(subject_id: &str, producer_id: &str, name: &str) -> String {
+    format!("{}{name}", derived_prefix(subject_id, producer_id))
+}
+
+/// An upload's bytes received past its last whole part, as of `offset`.
+pub fn staging(upload_id: &str, offset: u64) -> String {
+    format!("staging/{upload_id}/{offset}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_of_a_subject_lies_under_its_prefixes() {
+        let [files, derived_files] = asset_prefixes("ast_1");
+        assert!(source("ast_1").starts_with(&files) && audio_proxy("ast_1").starts_with(&files));
+        let speech = derived("ast_1", "job_1", "speech-000.wav");
+        assert_eq!(speech, "derived/ast_1/job_1/speech-000.wav");
+        assert!(speech.starts_with(&derived_files) && speech.starts_with(&derived_prefix("ast_1", "job_1")));
+        assert!(!derived("ast_10", "job_1", "render").starts_with(&subject_prefix("ast_1")), "no prefix of another");
+    }
+}
