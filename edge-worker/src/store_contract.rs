@@ -58,11 +58,13 @@ contract!(
     a_job_is_claimed_once_and_ended_once,
     a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none,
     leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed,
+    queued_jobs_untouched_for_long_are_stalled,
     a_render_ends_once_and_shows_its_jobs_progress,
     a_cut_ends_once_with_one_event,
     a_processed_asset_is_charged_once,
     an_asset_the_account_cannot_pay_waits,
     a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once,
+    an_upload_ends_once_and_changes_only_an_asset_still_uploading,
     rows_need_what_they_refer_to,
 );
 
@@ -164,6 +166,22 @@ fn leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed(stores: &dyn S
     let mut oldest_first = [running, queued];
     oldest_first.sort(); // made in the same millisecond: by id
     assert_eq!(ids, oldest_first);
+}
+
+fn queued_jobs_untouched_for_long_are_stalled(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let waiting = processing_job(stores, "ast_1");
+    let touched = processing_job(stores, "ast_1");
+    let running = processing_job(stores, "ast_1");
+    assert_eq!(claim(stores, &touched, at(5_000)), Some(1));
+    assert!(block_on(stores.defer_attempt(&touched, 1, at(5_000))).expect("defer"), "queued again, touched at 5 s");
+    assert_eq!(claim(stores, &running, at(5_000)), Some(1));
+    let ids = |before: i64| -> Vec<String> {
+        block_on(stores.stalled_jobs(at(before), 10)).expect("stalled").into_iter().map(|j| j.id).collect()
+    };
+    assert!(ids(0).is_empty(), "untouched since before 0 s: none");
+    assert_eq!(ids(1), [waiting.clone()]);
+    assert_eq!(ids(6_000), [waiting, touched], "least recently touched first; never a running job");
 }
 
 fn render(id: &str) -> RenderRecord {
@@ -347,6 +365,28 @@ fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(st
     let again = Charge { correction: Some(difference(2)), ..charge("ast_1", 3, 3) };
     assert_eq!(block_on(stores.settle(&again)).expect("settle"), Settlement::Unchanged);
     assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0, "the difference booked once");
+}
+
+fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let (uploading, upload) = uploaded_asset(ACCOUNT, "ast_2", AssetState::PendingUpload, T0);
+    block_on(stores.insert_asset(&uploading, &upload)).expect("uploading");
+    let asset = |id: &str| block_on(stores.asset(ACCOUNT, id)).expect("store").expect("asset");
+    assert_eq!(asset("ast_2").open_upload_id.as_deref(), Some("upl_ast_2"));
+    block_on(stores.end_upload("upl_ast_2", "ast_2", UploadPurpose::Source, &UploadEnd::Terminated, 10, at(1)))
+        .expect("terminated");
+    let terminated = asset("ast_2");
+    assert_eq!(
+        (terminated.state, terminated.state_before_delete, terminated.deleted_at, terminated.open_upload_id),
+        (AssetState::Deleted, Some(AssetState::PendingUpload), Some(at(1)), None)
+    );
+    let rejected = UploadEnd::Rejected { error_code: "unsupported_media".into(), error_message: "no".into() };
+    block_on(stores.end_upload("upl_ast_1", "ast_1", UploadPurpose::Source, &rejected, 10, at(2))).expect("ended");
+    let processing = asset("ast_1");
+    assert_eq!((processing.state, processing.open_upload_id), (AssetState::Processing, None), "past uploading");
+    let expired = UploadEnd::Expired;
+    block_on(stores.end_upload("upl_ast_2", "ast_2", UploadPurpose::Source, &expired, 10, at(3))).expect("again");
+    assert_eq!(asset("ast_2").state, AssetState::Deleted, "an upload ends once");
 }
 
 fn rows_need_what_they_refer_to(stores: &dyn Stores) {

@@ -22,16 +22,15 @@ use super::transcribers::{OpenAiCompatible, WorkersAi};
 use super::web;
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
+use crate::domain::jobs::JobMessage;
 use crate::domain::jobs::links::{self, JobEndpoint, JobPath};
 use crate::domain::jobs::runner::{Reported, RunnerConfig};
-use crate::domain::jobs::{JobMessage, JobQueue};
 use crate::domain::object_keys;
 use crate::domain::ports::{Clock, Log};
 use crate::domain::processing::transcribe::Transcriber;
 use crate::domain::processing::{ProcessingConfig, ProcessingDeps, RateCard};
-use crate::domain::time::Timestamp;
 use crate::domain::uploads::session::{StoredPart, UploadObjects};
-use crate::domain::work;
+use crate::domain::{sweep, work};
 use crate::http::{ApiError, ApiResponse};
 
 const DEFAULT_LEASE_SECONDS: i64 = 60;
@@ -180,17 +179,11 @@ pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
     }
 }
 
-/// The sweep's part: attempts whose lease ran out are retried or failed, and queued jobs whose
-/// message may be lost are sent again.
+/// The sweep's part (`domain::sweep::jobs`): expired leases and stalled jobs.
 pub async fn sweep(env: &Env) -> Result<(), String> {
     let kit = ProcessingKit::from_env(env)?;
     let jobs = kit.jobs();
-    work::runner(kit.deps(&jobs)).expire_leases().await.map_err(|e| e.to_string())?;
-    let stalled_before = Timestamp(WorkerClock.now().0 - 30 * 60 * 1000);
-    for job in kit.store.stalled_jobs(stalled_before, 100).await.map_err(|e| e.to_string())? {
-        jobs.resend(&job.id, 0).await.map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    sweep::jobs(&work::runner(kit.deps(&jobs))).await.map_err(|e| e.to_string())
 }
 
 /// A request of the media container to one of a job attempt's URLs.

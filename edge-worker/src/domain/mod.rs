@@ -17,6 +17,7 @@ pub mod ports;
 pub mod processing;
 pub mod projects;
 pub mod renders;
+pub mod sweep;
 pub mod time;
 pub mod transcripts;
 pub mod uploads;

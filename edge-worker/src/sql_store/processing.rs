@@ -80,16 +80,6 @@ impl<S: Sql> SqlStore<S> {
         let result = self.sql.run(self.statement(&sql, binds)).await?;
         result.rows::<JobRow>()?.into_iter().map(TryInto::try_into).collect()
     }
-
-    /// Queued jobs untouched since `before`: their message may have been lost (a send that failed
-    /// after the row was stored), so the sweep sends another; a duplicate is harmless.
-    pub async fn stalled_jobs(&self, before: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
-        self.jobs_where(
-            "state = 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
-            &[time(before), number(i64::from(limit))],
-        )
-        .await
-    }
 }
 
 #[async_trait(?Send)]
@@ -188,6 +178,14 @@ impl<S: Sql> JobStore for SqlStore<S> {
 
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
         self.jobs_where("subject_id = ?1 ORDER BY created_at, id", &[text(subject_id)]).await
+    }
+
+    async fn stalled_jobs(&self, before: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
+        self.jobs_where(
+            "state = 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
+            &[time(before), number(i64::from(limit))],
+        )
+        .await
     }
 
     async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {

@@ -182,6 +182,8 @@ pub trait JobStore {
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError>;
     /// Running jobs whose lease ran out before `now`, oldest first.
     async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
+    /// Queued jobs untouched since `before`, least recently touched first.
+    async fn stalled_jobs(&self, before: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
 }
 
 /// Starts jobs: stores the row and sends its message (after `delay_seconds`).

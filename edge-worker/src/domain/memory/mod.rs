@@ -366,24 +366,22 @@ impl AssetStore for MemoryStore {
         purpose: UploadPurpose,
         end: &UploadEnd,
         size_bytes: u64,
-        _at: Timestamp,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
-        if matches!(end, UploadEnd::Completed { .. }) && tables.open_uploads.contains(&upload_id.to_owned()) {
-            tables.completed_uploads.push(upload_id.to_owned());
-        }
-        if purpose == UploadPurpose::AudioProxy {
+        // as D1's batch: the upload ends if it is open; the asset changes if it is still uploading
+        if tables.open_uploads.iter().any(|id| id == upload_id) {
             tables.open_uploads.retain(|id| id != upload_id);
+            if matches!(end, UploadEnd::Completed { .. }) {
+                tables.completed_uploads.push(upload_id.to_owned());
+            }
+        }
+        // an audio proxy's end leaves its asset alone: the video upload goes on
+        if purpose == UploadPurpose::AudioProxy {
             return Ok(());
         }
-        // as D1: the upload still open, and its asset still uploading
-        let open = tables.open_uploads.iter().any(|id| id == upload_id);
-        let Some(asset) = tables
-            .assets
-            .iter_mut()
-            .find(|a| a.id == asset_id && a.state == AssetState::PendingUpload)
-            .filter(|_| open)
+        let Some(asset) = tables.assets.iter_mut().find(|a| a.id == asset_id && a.state == AssetState::PendingUpload)
         else {
             return Ok(());
         };
@@ -398,13 +396,17 @@ impl AssetStore for MemoryStore {
                 asset.error_code = Some(error_code.clone());
                 asset.error_message = Some(error_message.clone());
             }
-            UploadEnd::Terminated => asset.state = AssetState::Deleted,
+            UploadEnd::Terminated => {
+                asset.state_before_delete = Some(asset.state);
+                asset.state = AssetState::Deleted;
+                asset.deleted_at = Some(at);
+            }
             UploadEnd::Expired => {
                 asset.state = AssetState::Failed;
                 asset.error_code = Some("upload_expired".into());
+                asset.error_message = Some("The upload expired before its last byte arrived.".into());
             }
         }
-        tables.open_uploads.retain(|id| id != upload_id);
         Ok(())
     }
 

@@ -20,6 +20,8 @@ pub struct JobRow {
     pub record: JobRecord,
     /// The running attempt's, as its heartbeats report it (D1's `jobs.progress`).
     pub progress: f64,
+    /// The last change (D1's `jobs.updated_at`).
+    pub updated_at: Timestamp,
 }
 
 impl MemoryStore {
@@ -115,7 +117,7 @@ impl JobStore for MemoryStore {
     async fn claim_job(
         &self,
         job_id: &str,
-        _now: Timestamp,
+        now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<JobRecord>, StoreError> {
         self.check()?;
@@ -128,6 +130,7 @@ impl JobStore for MemoryStore {
         row.record.attempt += 1;
         row.record.lease_expires_at = Some(lease_until);
         row.progress = 0.0;
+        row.updated_at = now;
         Ok(Some(row.record.clone()))
     }
 
@@ -136,7 +139,7 @@ impl JobStore for MemoryStore {
         job_id: &str,
         attempt: u32,
         progress: f64,
-        _now: Timestamp,
+        now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<bool, StoreError> {
         self.check()?;
@@ -149,6 +152,7 @@ impl JobStore for MemoryStore {
             .map(|row| {
                 row.record.lease_expires_at = Some(lease_until);
                 row.progress = progress;
+                row.updated_at = now;
             })
             .is_some())
     }
@@ -158,7 +162,7 @@ impl JobStore for MemoryStore {
         job_id: &str,
         attempt: u32,
         end: &AttemptEnd,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
@@ -180,10 +184,11 @@ impl JobStore for MemoryStore {
         row.record.state = state;
         row.record.lease_expires_at = None;
         row.record.last_error = error;
+        row.updated_at = now;
         Ok(true)
     }
 
-    async fn defer_attempt(&self, job_id: &str, attempt: u32, _now: Timestamp) -> Result<bool, StoreError> {
+    async fn defer_attempt(&self, job_id: &str, attempt: u32, now: Timestamp) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
         let running = tables
@@ -195,15 +200,22 @@ impl JobStore for MemoryStore {
                 row.record.state = JobState::Queued;
                 row.record.attempt -= 1;
                 row.record.lease_expires_at = None;
+                row.updated_at = now;
             })
             .is_some())
     }
 
-    async fn cancel_job(&self, job_id: &str, _now: Timestamp) -> Result<bool, StoreError> {
+    async fn cancel_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError> {
         self.check()?;
         let mut tables = self.tables.borrow_mut();
         let open = tables.jobs.iter_mut().find(|j| j.record.id == job_id && j.record.state.is_open());
-        Ok(open.map(|row| row.record.state = JobState::Cancelled).is_some())
+        Ok(open
+            .map(|row| {
+                row.record.state = JobState::Cancelled;
+                row.record.lease_expires_at = None;
+                row.updated_at = now;
+            })
+            .is_some())
     }
 
     async fn jobs_of(&self, subject_id: &str) -> Result<Vec<JobRecord>, StoreError> {
@@ -213,6 +225,15 @@ impl JobStore for MemoryStore {
         // D1's ORDER BY created_at, id
         jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(jobs)
+    }
+
+    async fn stalled_jobs(&self, before: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
+        self.check()?;
+        let tables = self.tables.borrow();
+        let mut stalled: Vec<&JobRow> =
+            tables.jobs.iter().filter(|j| j.record.state == JobState::Queued && j.updated_at < before).collect();
+        stalled.sort_by_key(|j| j.updated_at);
+        Ok(stalled.into_iter().take(limit as usize).map(|j| j.record.clone()).collect())
     }
 
     async fn expired_leases(&self, now: Timestamp, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
@@ -234,7 +255,7 @@ impl JobQueue for MemoryStore {
         let mut tables = self.tables.borrow_mut();
         // the id is the job's identity: a second submit of it (a repeated report) adds nothing
         if !tables.jobs.iter().any(|j| j.record.id == job.id) {
-            tables.jobs.push(JobRow { record: job.clone(), progress: 0.0 });
+            tables.jobs.push(JobRow { record: job.clone(), progress: 0.0, updated_at: job.created_at });
             tables.sent.push((job.id.clone(), 0));
         }
         Ok(())

@@ -1,0 +1,130 @@
+//! The scheduled sweep's policy: uploads past their expiry are ended (by whoever holds them, the
+//! upload's Durable Object in the Worker), what assets deleted longer than the restore grace left
+//! behind is purged, job attempts whose lease ran out are failed (and retried), and queued jobs
+//! untouched for half an hour are sent again, since their message may have been lost (a send that
+//! failed after the row was stored); a duplicate message is harmless. Each step takes a batch, so
+//! a cron firing every few minutes catches up with any backlog.
+
+use async_trait::async_trait;
+
+use super::assets::{self, RESTORE_GRACE_MS};
+use super::jobs::runner::{JobHandlers, Runner};
+use super::time::Timestamp;
+use super::{DomainError, Services, StoreError};
+
+/// Rows each step takes per run.
+pub const BATCH: u32 = 100;
+
+/// How long a queued job may go untouched before its message is presumed lost.
+pub const STALLED_AFTER_MS: i64 = 30 * 60 * 1000;
+
+/// Ends an upload that expired, where its state lives.
+#[async_trait(?Send)]
+pub trait UploadExpiry {
+    async fn expire(&self, upload_id: &str) -> Result<(), StoreError>;
+}
+
+/// Expired uploads ended, and deleted assets past their grace purged.
+pub async fn uploads_and_assets(services: &Services<'_>, uploads: &dyn UploadExpiry) -> Result<(), DomainError> {
+    let now = services.clock.now();
+    for upload_id in services.assets.expiring_uploads(now, BATCH).await? {
+        uploads.expire(&upload_id).await?;
+    }
+    assets::purge_deleted(services, Timestamp(now.0 - RESTORE_GRACE_MS), BATCH).await.map(drop)
+}
+
+/// Attempts whose lease ran out failed, and stalled jobs sent again.
+pub async fn jobs<H: JobHandlers>(runner: &Runner<'_, H>) -> Result<(), StoreError> {
+    runner.expire_leases().await?;
+    let stalled_before = Timestamp(runner.clock.now().0 - STALLED_AFTER_MS);
+    for job in runner.jobs.stalled_jobs(stalled_before, BATCH).await? {
+        runner.queue.resend(&job.id, 0).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_executor::block_on;
+    use roughcut_shared::assets::{AssetState, AssetType};
+
+    use super::*;
+    use crate::domain::accounts::create_account;
+    use crate::domain::jobs::payload::MediaInput;
+    use crate::domain::jobs::runner::{DispatchError, MediaDispatch};
+    use crate::domain::jobs::{JobPayload, JobQueue, JobRecord};
+    use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
+    use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
+    use crate::domain::processing::Blobs;
+    use crate::domain::work;
+
+    #[derive(Default)]
+    struct Expired(RefCell<Vec<String>>);
+
+    #[async_trait(?Send)]
+    impl UploadExpiry for Expired {
+        async fn expire(&self, upload_id: &str) -> Result<(), StoreError> {
+            self.0.borrow_mut().push(upload_id.to_owned());
+            Ok(())
+        }
+    }
+
+    struct NoMedia;
+
+    #[async_trait(?Send)]
+    impl MediaDispatch for NoMedia {
+        async fn dispatch(&self, _: &roughcut_shared::jobs::MediaJob) -> Result<(), DispatchError> {
+            Err(DispatchError::Failed("no media here".into()))
+        }
+    }
+
+    fn account(platform: &MemoryPlatform) -> String {
+        block_on(create_account(&platform.services(), "acme")).expect("account").account.id
+    }
+
+    #[test]
+    fn expired_uploads_are_ended_and_deleted_assets_purged_after_their_grace() {
+        let platform = MemoryPlatform::default();
+        let account = account(&platform);
+        let start = platform.clock.now();
+        let (uploading, upload) = uploaded_asset(&account, "ast_1", AssetState::PendingUpload, start);
+        block_on(platform.store.insert_asset(&uploading, &upload)).expect("uploading");
+        let (ready, ready_upload) = uploaded_asset(&account, "ast_2", AssetState::Ready, start);
+        block_on(platform.store.insert_asset(&ready, &ready_upload)).expect("ready");
+        let completed = UploadEnd::Completed { asset_type: AssetType::Audio, container: "m4a".into() };
+        block_on(platform.store.end_upload(&ready_upload.id, "ast_2", UploadPurpose::Source, &completed, 1_000, start))
+            .expect("uploaded");
+        block_on(platform.store.put("assets/ast_2/source", vec![1], "audio/mp4")).expect("bytes");
+        block_on(platform.store.delete_asset(&account, "ast_2", start)).expect("deleted");
+        let expired = Expired::default();
+        platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS - 1));
+        block_on(uploads_and_assets(&platform.services(), &expired)).expect("sweep");
+        assert_eq!(*expired.0.borrow(), [upload.id.clone()], "past its expiry");
+        assert_eq!(platform.store.blob_keys(), ["assets/ast_2/source"], "restorable until the grace ends");
+        platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS + 1));
+        block_on(uploads_and_assets(&platform.services(), &expired)).expect("sweep");
+        assert!(platform.store.blob_keys().is_empty(), "purged");
+    }
+
+    #[test]
+    fn queued_jobs_untouched_for_half_an_hour_are_sent_again() {
+        let platform = MemoryPlatform::default();
+        let account = account(&platform);
+        let start = platform.clock.now();
+        let (asset, upload) = uploaded_asset(&account, "ast_1", AssetState::Processing, start);
+        block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
+        let input = MediaInput { object_key: "assets/ast_1/source".into(), size_bytes: 1_000 };
+        let job = JobRecord::new(&account, "ast_1", JobPayload::ProcessAsset(input), start);
+        block_on(platform.store.submit(&job)).expect("job");
+        let config = processing_config(None);
+        let deps = platform.processing(&NoMedia, None, &config);
+        platform.clock.set(Timestamp(start.0 + STALLED_AFTER_MS - 1));
+        block_on(jobs(&work::runner(deps))).expect("sweep");
+        assert_eq!(platform.store.sent_jobs(), [(job.id.clone(), 0)], "only its first message yet");
+        platform.clock.set(Timestamp(start.0 + STALLED_AFTER_MS + 1));
+        block_on(jobs(&work::runner(deps))).expect("sweep");
+        assert_eq!(platform.store.sent_jobs(), [(job.id.clone(), 0), (job.id, 0)], "sent again");
+    }
+}
