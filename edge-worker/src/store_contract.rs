@@ -9,16 +9,16 @@ use roughcut_shared::cuts::{CutOptions, CutState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
-use crate::domain::cuts::{CutRecord, CutStore};
-use crate::domain::jobs::payload::MediaInput;
-use crate::domain::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::memory::{MemoryStore, uploaded_asset};
+use crate::domain::ports::cuts::{CutRecord, CutStore};
+use crate::domain::ports::jobs::MediaInput;
+use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore};
+use crate::domain::ports::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
+use crate::domain::ports::renders::{RenderRecord, RenderStore};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
     ProjectStore, UploadEnd, UploadPurpose,
 };
-use crate::domain::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
-use crate::domain::renders::{RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
 use crate::sql_store::sqlite::Sqlite;

@@ -8,10 +8,10 @@ use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use super::platform::WorkerClock;
 use crate::domain::StoreError;
-use crate::domain::jobs::JobQueue;
-use crate::domain::key_cache::KeyCache;
+use crate::domain::ports::jobs::JobQueue;
+use crate::domain::ports::key_cache::KeyCache;
+use crate::domain::ports::processing::Blobs;
 use crate::domain::ports::{Log, Services};
-use crate::domain::processing::Blobs;
 use crate::sql_store::SqlStore;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
 

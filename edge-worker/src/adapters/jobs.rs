@@ -7,7 +7,7 @@ use worker::{MessageBuilder, Queue};
 
 use super::d1::D1Store;
 use crate::domain::StoreError;
-use crate::domain::jobs::{JobMessage, JobQueue, JobRecord};
+use crate::domain::ports::jobs::{JobMessage, JobQueue, JobRecord};
 
 #[derive(Debug)]
 pub struct QueueJobs<'a> {

@@ -9,7 +9,7 @@ use roughcut_shared::job_signature::{self, SIGNATURE_HEADER};
 use roughcut_shared::jobs::MediaJob;
 use worker::{Fetch, Headers, Method, ObjectNamespace, Request, RequestInit, Response};
 
-use crate::domain::jobs::runner::{DispatchError, MediaDispatch};
+use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 
 /// The secret's name, in the worker's secrets and the container's environment.
 pub const MEDIA_JOB_SECRET: &str = "MEDIA_JOB_SECRET";

@@ -12,7 +12,7 @@ use worker::worker_sys::FixedLengthStream;
 use worker::{Bucket, UploadedPart};
 
 use crate::domain::StoreError;
-use crate::domain::processing::Blobs;
+use crate::domain::ports::processing::Blobs;
 use crate::domain::uploads::session::{StoredPart, UploadObjects};
 
 #[derive(Debug)]

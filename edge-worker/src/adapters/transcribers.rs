@@ -11,7 +11,8 @@ use worker::js_sys::Uint8Array;
 use worker::{Ai, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::domain::ids::random_bytes;
-use crate::domain::processing::transcribe::{TranscribeError, Transcriber, openai_request, openai_response};
+use crate::domain::ports::processing::{TranscribeError, Transcriber};
+use crate::domain::processing::transcribe::{openai_request, openai_response};
 
 pub struct OpenAiCompatible {
     /// Up to and excluding `/audio/transcriptions`, e.g. `https://api.openai.com/v1`.

@@ -200,9 +200,9 @@ mod tests {
         block_on(authenticate(&services, &plaintext)).expect("read from the store");
         // the store is down: a key read moments ago still authenticates, without a read
         platform.store.fail_with("D1 is down");
-        platform.clock.set(Timestamp(1_000_000 + crate::domain::key_cache::TTL_MS - 1));
+        platform.clock.set(Timestamp(1_000_000 + crate::domain::ports::key_cache::TTL_MS - 1));
         assert_eq!(block_on(authenticate(&services, &plaintext)).map(|p| p.key_id), Ok(key.id.clone()));
-        platform.clock.set(Timestamp(1_000_000 + crate::domain::key_cache::TTL_MS));
+        platform.clock.set(Timestamp(1_000_000 + crate::domain::ports::key_cache::TTL_MS));
         assert!(block_on(authenticate(&services, &plaintext)).is_err(), "past the TTL it is read again");
         platform.store.recover();
 
@@ -212,7 +212,7 @@ mod tests {
         block_on(authenticate(&services, &plaintext)).expect("cached again");
         block_on(services.keys.revoke_key("acc_a", &key.id, at)).expect("revoked elsewhere");
         assert!(block_on(authenticate(&services, &plaintext)).is_ok(), "within the TTL");
-        platform.clock.set(Timestamp(at.0 + crate::domain::key_cache::TTL_MS));
+        platform.clock.set(Timestamp(at.0 + crate::domain::ports::key_cache::TTL_MS));
         assert_eq!(block_on(authenticate(&services, &plaintext)), Err(DomainError::Unauthenticated));
 
         // revoked here: refused at once

@@ -8,14 +8,14 @@ use roughcut_shared::assets::{
 use super::api_keys::Principal;
 use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
-use super::jobs::payload::MediaInput;
-use super::jobs::{JobPayload, JobRecord};
 use super::object_keys;
 use super::page::{Listed, Page};
 use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
 use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
+use crate::domain::ports::jobs::MediaInput;
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
 
 /// A deleted asset can be restored for 30 days; then its bytes are purged.
 pub const RESTORE_GRACE_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -393,15 +393,6 @@ pub async fn purge_deleted(
         services.assets.mark_purged(asset_id).await?;
     }
     Ok(purgeable.len())
-}
-
-/// The asset type a sniffed container implies before probing: containers that carry video are
-/// `video` (probing corrects an audio-only MP4), the rest `audio`.
-pub fn type_of_container(container: &str) -> AssetType {
-    match container {
-        "mp4" | "mov" | "webm" | "mkv" => AssetType::Video,
-        _ => AssetType::Audio,
-    }
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod assets;
+pub mod config;
 pub mod cuts;
 pub mod downloads;
 pub mod error;
 pub mod ids;
 pub mod jobs;
-pub mod key_cache;
 pub mod ledger;
 pub mod object_keys;
 pub mod page;

@@ -52,12 +52,12 @@ mod tests {
 
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::jobs::payload::MediaInput;
-    use crate::domain::jobs::runner::{DispatchError, MediaDispatch};
-    use crate::domain::jobs::{JobPayload, JobQueue, JobRecord};
     use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
+    use crate::domain::ports::jobs::MediaInput;
+    use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
+    use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
+    use crate::domain::ports::processing::Blobs;
     use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
-    use crate::domain::processing::Blobs;
     use crate::domain::work;
 
     #[derive(Default)]

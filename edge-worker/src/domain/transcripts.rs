@@ -11,7 +11,7 @@ use super::DomainError;
 use super::api_keys::Principal;
 use super::object_keys;
 use super::ports::Services;
-use super::processing::TranscriptSource;
+use crate::domain::ports::processing::TranscriptSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TranscriptFormat {
@@ -63,7 +63,7 @@ mod tests {
     use crate::domain::accounts::create_account;
     use crate::domain::memory::{MemoryPlatform, uploaded_asset};
     use crate::domain::ports::AssetStore;
-    use crate::domain::processing::{Blobs, ProcessingStore};
+    use crate::domain::ports::processing::{Blobs, ProcessingStore};
     use crate::domain::time::Timestamp;
 
     fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {

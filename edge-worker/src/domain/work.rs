@@ -2,12 +2,12 @@
 //! place that names every kind.
 
 use super::cuts::planning::CutPlanning;
-use super::jobs::JobKind;
 use super::jobs::runner::{JobHandler, JobHandlers, Runner};
-use super::processing::ProcessingDeps;
 use super::processing::media_job::MediaProcessing;
 use super::processing::transcribe::Transcription;
 use super::renders::job::RenderJobs;
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::jobs::JobKind;
 
 /// Every kind's handler, over one set of ports.
 #[derive(Debug, Clone, Copy)]

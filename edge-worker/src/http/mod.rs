@@ -32,7 +32,7 @@ pub struct Config {
     /// How long an upload lives after its last PATCH.
     pub upload_ttl_ms: i64,
     /// Prices (a top-up settles unpaid assets at them).
-    pub rate_card: crate::domain::processing::RateCard,
+    pub rate_card: crate::domain::config::RateCard,
 }
 
 impl std::fmt::Debug for Config {

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::SqlStore;
 use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
 use crate::domain::StoreError;
-use crate::domain::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::time::Timestamp;
 
 const CUT_SELECT: &str = "SELECT c.id, c.account_id, c.asset_id, c.signature, c.state, c.script, c.options_json, \

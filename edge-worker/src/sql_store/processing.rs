@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::SqlStore;
 use super::sql::{Sql, SqlValue, number, one_of, optional_text, real, text, time};
 use crate::domain::StoreError;
-use crate::domain::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
-use crate::domain::processing::{
+use crate::domain::ports::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
+use crate::domain::ports::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
 use crate::domain::time::Timestamp;

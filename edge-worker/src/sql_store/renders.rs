@@ -9,7 +9,7 @@ use super::SqlStore;
 use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
-use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
+use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
 const RENDER_SELECT: &str = "SELECT r.id, r.account_id, r.asset_id, r.cut_id, r.signature, r.state, r.output_json, \

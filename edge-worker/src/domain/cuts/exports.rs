@@ -10,8 +10,9 @@ use roughcut_engine::timeline::{AudioFormat, SourceMedia, Timeline};
 use roughcut_engine::transcript::{Transcript, json, srt, vtt};
 use roughcut_shared::cuts::CutState;
 
-use super::{CutRecord, get};
+use super::get;
 use crate::domain::api_keys::Principal;
+use crate::domain::ports::cuts::CutRecord;
 use crate::domain::ports::{AssetRecord, Services};
 use crate::domain::{DomainError, StoreError};
 

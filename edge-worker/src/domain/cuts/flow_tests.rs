@@ -11,23 +11,24 @@ use roughcut_shared::cuts::{CreateCut, CutOptions, CutState};
 use super::exports::{self, CaptionFormat};
 use super::*;
 use crate::domain::accounts::create_account;
-use crate::domain::jobs::JobStore;
+use crate::domain::config::ProcessingConfig;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::AssetStore;
 use crate::domain::ports::Clock;
-use crate::domain::processing::{
-    Blobs, ProbeRecord, ProcessingConfig, ProcessingDeps, ProcessingStore, TranscriptSource,
-};
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::cuts::CutStore;
+use crate::domain::ports::jobs::JobStore;
+use crate::domain::ports::processing::{Blobs, ProbeRecord, ProcessingStore, TranscriptSource};
 
 struct NoMedia;
 
 #[async_trait::async_trait(?Send)]
-impl crate::domain::jobs::runner::MediaDispatch for NoMedia {
+impl crate::domain::ports::jobs::MediaDispatch for NoMedia {
     async fn dispatch(
         &self,
         _: &roughcut_shared::jobs::MediaJob,
-    ) -> Result<(), crate::domain::jobs::runner::DispatchError> {
-        Err(crate::domain::jobs::runner::DispatchError::Failed("no media here".into()))
+    ) -> Result<(), crate::domain::ports::jobs::DispatchError> {
+        Err(crate::domain::ports::jobs::DispatchError::Failed("no media here".into()))
     }
 }
 

@@ -5,8 +5,7 @@
 pub mod exports;
 pub mod planning;
 
-use async_trait::async_trait;
-use roughcut_engine::plan::wire::WirePlan;
+use super::ports::cuts::{CutFilter, CutRecord};
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::{CreateCut, Cut, CutOptions, CutRemoval, CutSpan, CutState, MAX_SCRIPT_CHARS};
@@ -14,99 +13,14 @@ use sha2::{Digest, Sha256};
 
 use super::api_keys::Principal;
 use super::ids::{IdKind, new_id};
-use super::jobs::{JobPayload, JobRecord};
 use super::page::{Listed, Page};
 use super::ports::{AssetRecord, Services};
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
 
 /// How long a client should wait before asking again about an asset still processing.
 pub const PROCESSING_RETRY_AFTER_SECONDS: u32 = 5;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CutRecord {
-    pub id: String,
-    pub account_id: String,
-    pub asset_id: String,
-    pub signature: String,
-    pub state: CutState,
-    pub script: Option<String>,
-    pub options: CutOptions,
-    /// The plan, once completed, when its row holds it …
-    pub plan: Option<WirePlan>,
-    /// … or where in R2 it is (plans larger than `planning::INLINE_PLAN_BYTES`).
-    pub plan_key: Option<String>,
-    pub transcript_key: Option<String>,
-    pub srt_asset_id: Option<String>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub created_at: Timestamp,
-    pub started_at: Option<Timestamp>,
-    pub completed_at: Option<Timestamp>,
-}
-
-/// Which cuts a list shows.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CutFilter {
-    pub asset_id: Option<String>,
-    pub project_id: Option<String>,
-    pub state: Option<CutState>,
-}
-
-/// A finished plan as the store keeps it, with the captions asset made from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompletedCut {
-    pub plan: WirePlan,
-    /// Set when the plan is stored in R2 rather than in the row.
-    pub plan_key: Option<String>,
-    pub transcript_key: Option<String>,
-    /// The `CUT_FILE` asset (its SRT), when the cut has words.
-    pub srt_asset: Option<AssetRecord>,
-    pub event_id: String,
-    pub at: Timestamp,
-}
-
-#[async_trait(?Send)]
-pub trait CutStore {
-    /// `false` when a live cut of the asset has the same signature (a unique index in D1: two
-    /// identical requests racing make one cut).
-    async fn insert_cut(&self, cut: &CutRecord) -> Result<bool, StoreError>;
-    /// The account's cut, unless deleted or its asset is.
-    async fn cut(&self, account_id: &str, cut_id: &str) -> Result<Option<CutRecord>, StoreError>;
-    /// Any account's live cut by id (for its job).
-    async fn cut_by_id(&self, cut_id: &str) -> Result<Option<CutRecord>, StoreError>;
-    /// The live, not failed cut of this asset with this signature.
-    async fn cut_by_signature(
-        &self,
-        account_id: &str,
-        asset_id: &str,
-        signature: &str,
-    ) -> Result<Option<CutRecord>, StoreError>;
-    /// Newest first.
-    async fn list_cuts(
-        &self,
-        account_id: &str,
-        filter: &CutFilter,
-        page: Page,
-    ) -> Result<Listed<CutRecord>, StoreError>;
-    /// The ids of every cut of the project's assets, deleted ones included.
-    async fn project_cut_ids(&self, account_id: &str, project_id: &str) -> Result<Vec<String>, StoreError>;
-    /// `false` when there is no such live cut.
-    async fn delete_cut(&self, account_id: &str, cut_id: &str, at: Timestamp) -> Result<bool, StoreError>;
-    /// `pending` → `processing`; `false` when it was not pending.
-    async fn start_cut(&self, cut_id: &str, at: Timestamp) -> Result<bool, StoreError>;
-    /// `processing` → `completed` with its plan, its captions asset and its event, at once.
-    async fn complete_cut(&self, cut_id: &str, completed: &CompletedCut) -> Result<bool, StoreError>;
-    /// → `failed` with its event, unless already completed or failed.
-    async fn fail_cut(
-        &self,
-        cut_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
-}
 
 /// The options if every value is in range, else the first invalid field (`body.options.<name>`).
 pub fn validated_options(options: CutOptions) -> Result<CutOptions, DomainError> {

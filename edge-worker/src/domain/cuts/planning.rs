@@ -12,14 +12,14 @@ use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
 use roughcut_shared::jobs::JobResult;
 
-use super::{CompletedCut, CutRecord};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::jobs::JobRecord;
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::object_keys;
 use crate::domain::ports::AssetRecord;
-use crate::domain::processing::ProcessingDeps;
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::cuts::{CompletedCut, CutRecord};
+use crate::domain::ports::jobs::JobRecord;
 use crate::domain::processing::media_job::wrong_job;
 
 /// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this

@@ -4,48 +4,17 @@
 //! attempt is retried with backoff, and a job that fails for good hands its subject to the handler.
 //! A lease that runs out is a failed attempt. The runner knows no kind: handlers do.
 
+use crate::domain::config::RunnerConfig;
+use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 use async_trait::async_trait;
 use roughcut_shared::jobs::{Heartbeat, HeartbeatReply, JobOutcome, JobResult, MediaJob, MediaTask};
 
+use super::backoff_seconds;
 use super::links;
-use super::payload::MediaInput;
-use super::{AttemptEnd, JobKind, JobQueue, JobRecord, JobState, JobStore, backoff_seconds};
 use crate::domain::StoreError;
+use crate::domain::ports::jobs::MediaInput;
+use crate::domain::ports::jobs::{AttemptEnd, JobKind, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::ports::{Clock, Log};
-use crate::domain::time::Timestamp;
-
-/// How job attempts are run in this deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunnerConfig {
-    /// Where the media container reaches the worker (the origin of job links).
-    pub origin: String,
-    pub signing_secret: String,
-    /// How long an attempt may go without a heartbeat before it is presumed dead.
-    pub lease_ms: i64,
-}
-
-impl RunnerConfig {
-    pub const fn lease_until(&self, now: Timestamp) -> Timestamp {
-        Timestamp(now.0 + self.lease_ms)
-    }
-}
-
-/// Why a job could not be handed to the media container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DispatchError {
-    /// The container is at capacity and asks to be called again after this many seconds: the
-    /// job waits its turn without spending an attempt.
-    Busy { retry_after_seconds: u32 },
-    /// Unreachable, or it refused the job: a failed attempt.
-    Failed(String),
-}
-
-/// The media container, over whichever transport the deployment has (`MEDIA_URL` locally, the
-/// Containers binding in production).
-#[async_trait(?Send)]
-pub trait MediaDispatch {
-    async fn dispatch(&self, job: &MediaJob) -> Result<(), DispatchError>;
-}
 
 /// How an attempt that a handler ran (or declined) ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

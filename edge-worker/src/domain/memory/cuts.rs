@@ -8,8 +8,8 @@ use roughcut_shared::cuts::CutState;
 
 use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
-use crate::domain::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::time::Timestamp;
 
 impl MemoryStore {

@@ -35,12 +35,12 @@ struct Tables {
     jobs: Vec<processing::JobRow>,
     /// Job ids sent to the queue, with their delays, in order.
     sent: Vec<(String, u32)>,
-    facts: Vec<(String, crate::domain::processing::ProcessingFacts)>,
-    events: Vec<crate::domain::processing::EventRecord>,
+    facts: Vec<(String, crate::domain::ports::processing::ProcessingFacts)>,
+    events: Vec<crate::domain::ports::processing::EventRecord>,
     blobs: Vec<(String, Vec<u8>)>,
-    cuts: Vec<crate::domain::cuts::CutRecord>,
+    cuts: Vec<crate::domain::ports::cuts::CutRecord>,
     deleted_cuts: Vec<String>,
-    renders: Vec<crate::domain::renders::RenderRecord>,
+    renders: Vec<crate::domain::ports::renders::RenderRecord>,
 }
 
 /// The error D1 (SQLite) answers for a row whose reference is missing.
@@ -562,20 +562,20 @@ pub struct MemoryPlatform {
     pub store: MemoryStore,
     pub clock: FakeClock,
     pub log: CapturedLog,
-    pub key_cache: crate::domain::key_cache::KeyCache,
+    pub key_cache: crate::domain::ports::key_cache::KeyCache,
 }
 
 /// A fixture: processing settings for tests (a 10-s lease, the default rate card).
 pub fn processing_config(
     speech: Option<roughcut_shared::jobs::SpeechFormat>,
-) -> crate::domain::processing::ProcessingConfig {
-    crate::domain::processing::ProcessingConfig {
-        jobs: crate::domain::jobs::runner::RunnerConfig {
+) -> crate::domain::config::ProcessingConfig {
+    crate::domain::config::ProcessingConfig {
+        jobs: crate::domain::config::RunnerConfig {
             origin: "http://worker.test".into(),
             signing_secret: "secret".into(),
             lease_ms: 10_000,
         },
-        rate_card: crate::domain::processing::RateCard::default(),
+        rate_card: crate::domain::config::RateCard::default(),
         speech,
     }
 }
@@ -584,12 +584,12 @@ impl MemoryPlatform {
     /// Processing over this platform's store, with `media` and `transcriber` as given.
     pub fn processing<'a>(
         &'a self,
-        media: &'a dyn crate::domain::jobs::runner::MediaDispatch,
-        transcriber: Option<&'a dyn crate::domain::processing::transcribe::Transcriber>,
-        config: &'a crate::domain::processing::ProcessingConfig,
-    ) -> crate::domain::processing::ProcessingDeps<'a> {
+        media: &'a dyn crate::domain::ports::jobs::MediaDispatch,
+        transcriber: Option<&'a dyn crate::domain::ports::processing::Transcriber>,
+        config: &'a crate::domain::config::ProcessingConfig,
+    ) -> crate::domain::ports::ProcessingDeps<'a> {
         let store = &self.store;
-        crate::domain::processing::ProcessingDeps {
+        crate::domain::ports::ProcessingDeps {
             jobs: store,
             queue: store,
             store,

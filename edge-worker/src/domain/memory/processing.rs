@@ -8,11 +8,11 @@ use roughcut_shared::credits::LedgerEntryType;
 
 use super::MemoryStore;
 use crate::domain::StoreError;
-use crate::domain::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
-use crate::domain::ports::{AppendOutcome, LedgerRecord, LedgerStore};
-use crate::domain::processing::{
+use crate::domain::ports::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
+use crate::domain::ports::processing::{
     Blobs, Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
+use crate::domain::ports::{AppendOutcome, LedgerRecord, LedgerStore};
 use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use roughcut_shared::renders::RenderState;
 use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
-use crate::domain::renders::{RenderFilter, RenderRecord, RenderStore};
+use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
 impl MemoryStore {

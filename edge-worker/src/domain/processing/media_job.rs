@@ -8,13 +8,14 @@ use roughcut_shared::assets::AssetType;
 use roughcut_shared::jobs::{JobResult, MediaTask, ProcessedAsset};
 
 use super::settle;
-use super::{ProbeRecord, ProcessingDeps, TranscriptSource};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::jobs::payload::{StoredChunk, TranscriptionInput};
 use crate::domain::jobs::runner::{Begun, JobHandler};
-use crate::domain::jobs::{JobPayload, JobRecord};
 use crate::domain::object_keys;
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
+use crate::domain::ports::jobs::{StoredChunk, TranscriptionInput};
+use crate::domain::ports::processing::{ProbeRecord, TranscriptSource};
 
 /// The handler of `process_asset` and `process_audio_proxy` jobs.
 #[derive(Debug, Clone, Copy)]

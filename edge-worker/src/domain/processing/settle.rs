@@ -5,10 +5,12 @@
 //! charge with an `adjustment` booked in the same transaction: the asset is `ready` only once it
 //! is paid, and a repeated settlement books nothing twice.
 
-use super::{Charge, Correction, ProcessingDeps, ProcessingStore, RateCard, Settlement};
 use crate::domain::StoreError;
+use crate::domain::config::RateCard;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::Clock;
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::processing::{Charge, Correction, ProcessingStore, Settlement};
 
 /// What settling an asset of this duration charges: its started minutes, and for a video whose
 /// proxy was charged, the correction to the video's own duration.

@@ -13,16 +13,20 @@ use roughcut_shared::jobs::{
 };
 
 use super::settle::activate_unpaid;
-use super::transcribe::{TranscribeError, Transcriber};
-use super::*;
 use crate::domain::accounts::create_account;
-use crate::domain::jobs::payload::MediaInput;
-use crate::domain::jobs::runner::{DispatchError, MediaDispatch, Reported};
-use crate::domain::jobs::{JobKind, JobPayload, JobRecord, JobState, MAX_ATTEMPTS};
+use crate::domain::config::{ProcessingConfig, RateCard};
+use crate::domain::jobs::runner::Reported;
 use crate::domain::ledger;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::object_keys;
+use crate::domain::ports::jobs::JobQueue;
+use crate::domain::ports::jobs::MediaInput;
+use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
+use crate::domain::ports::jobs::{JobKind, JobPayload, JobRecord, JobState, MAX_ATTEMPTS};
+use crate::domain::ports::processing::{Blobs, ProcessingStore, Settlement};
+use crate::domain::ports::processing::{TranscribeError, Transcriber};
 use crate::domain::ports::{AssetRecord, AssetStore};
+use crate::domain::ports::{Clock, ProcessingDeps};
 use crate::domain::time::Timestamp;
 use crate::domain::work;
 
@@ -113,7 +117,7 @@ impl World {
     }
 
     fn job(&self, id: &str) -> JobRecord {
-        block_on(crate::domain::jobs::JobStore::job(&self.platform.store, id)).expect("store").expect("job")
+        block_on(crate::domain::ports::jobs::JobStore::job(&self.platform.store, id)).expect("store").expect("job")
     }
 
     fn balance(&self, account: &str) -> i64 {
@@ -404,7 +408,7 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     assert_eq!(world.job(&job).state, JobState::Succeeded);
     let restored = block_on(assets::restore(&services, &principal, "ast_1", links)).expect("restore");
     assert_eq!(restored.state, AssetState::Processing);
-    let jobs = block_on(crate::domain::jobs::JobStore::jobs_of(&world.platform.store, "ast_1")).expect("jobs");
+    let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_1")).expect("jobs");
     let again = jobs.iter().find(|j| j.id != job && j.kind() == JobKind::ProcessAsset).expect("processed again");
     assert_eq!(again.state, JobState::Queued);
     block_on(work::runner(world.deps()).start_attempt(&again.id)).expect("start");
@@ -414,6 +418,6 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     let other = world.uploaded(&account, "ast_2");
     block_on(assets::delete(&services, &principal, "ast_2")).expect("delete");
     block_on(assets::restore(&services, &principal, "ast_2", links)).expect("restore");
-    let jobs = block_on(crate::domain::jobs::JobStore::jobs_of(&world.platform.store, "ast_2")).expect("jobs");
+    let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_2")).expect("jobs");
     assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
 }

@@ -4,6 +4,7 @@
 //! Then the asset settles. The wire format of OpenAI-compatible servers is built here, pure, so
 //! that it is tested natively; the adapters only send it.
 
+use crate::domain::ports::processing::TranscribeError;
 use async_trait::async_trait;
 use roughcut_engine::transcript::providers::verbatim_prompt;
 use roughcut_engine::transcript::{Transcript, Word, json};
@@ -12,27 +13,13 @@ use roughcut_shared::jobs::JobResult;
 
 use super::media_job::{asset_failed, wrong_job};
 use super::settle;
-use super::{ProcessingDeps, TranscriptSource};
 use crate::domain::StoreError;
-use crate::domain::jobs::payload::TranscriptionInput;
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
-use crate::domain::jobs::{JobPayload, JobRecord};
 use crate::domain::object_keys;
-
-/// Why a chunk was not transcribed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TranscribeError {
-    /// For logs only.
-    pub message: String,
-    /// Another try may work (a rate limit, a 5xx, the network).
-    pub retryable: bool,
-}
-
-#[async_trait(?Send)]
-pub trait Transcriber {
-    /// The words of one 16-bit mono WAV chunk, timed from the chunk's start.
-    async fn transcribe(&self, wav: Vec<u8>, language: Option<&str>) -> Result<Vec<Word>, TranscribeError>;
-}
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::jobs::TranscriptionInput;
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
+use crate::domain::ports::processing::TranscriptSource;
 
 /// The handler of `transcribe_asset` jobs, which run in the worker.
 #[derive(Debug, Clone, Copy)]

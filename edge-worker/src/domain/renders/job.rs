@@ -7,9 +7,9 @@ use roughcut_shared::jobs::{JobResult, MediaTask, RENDER_OUTPUT};
 use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
-use crate::domain::jobs::{JobPayload, JobRecord};
 use crate::domain::object_keys;
-use crate::domain::processing::ProcessingDeps;
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
 use crate::domain::processing::media_job::wrong_job;
 
 /// The handler of `render` jobs.

@@ -7,97 +7,25 @@
 pub mod job;
 pub mod resolve;
 
-use async_trait::async_trait;
+use super::ports::renders::{RenderFilter, RenderRecord};
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
 use roughcut_shared::jobs::RenderSpec;
-use roughcut_shared::renders::{CreateRender, Render, RenderOutput, RenderState};
+use roughcut_shared::renders::{CreateRender, Render, RenderState};
 use sha2::{Digest, Sha256};
 
 use super::api_keys::Principal;
 use super::assets::Links;
 use super::cuts;
 use super::ids::{IdKind, new_id};
-use super::jobs::payload::{MediaInput, RenderJobInput};
-use super::jobs::{JobPayload, JobRecord};
 use super::object_keys;
 use super::page::{Listed, Page};
 use super::ports::{AssetRecord, Services};
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::downloads::Grant;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderRecord {
-    pub id: String,
-    pub account_id: String,
-    pub asset_id: String,
-    pub cut_id: Option<String>,
-    pub signature: String,
-    pub state: RenderState,
-    pub output: RenderOutput,
-    pub progress: f64,
-    pub size_bytes: Option<u64>,
-    pub duration_ms: Option<u64>,
-    pub object_key: Option<String>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub created_at: Timestamp,
-    pub started_at: Option<Timestamp>,
-    pub completed_at: Option<Timestamp>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RenderFilter {
-    pub asset_id: Option<String>,
-    pub cut_id: Option<String>,
-    pub state: Option<RenderState>,
-}
-
-#[async_trait(?Send)]
-pub trait RenderStore {
-    /// `false` when a render of the account that has not failed has the same signature (a unique
-    /// index in D1: two identical requests racing make one render).
-    async fn insert_render(&self, render: &RenderRecord) -> Result<bool, StoreError>;
-    /// The account's render, unless its asset is deleted; its progress is its job's.
-    async fn render(&self, account_id: &str, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
-    async fn render_by_id(&self, render_id: &str) -> Result<Option<RenderRecord>, StoreError>;
-    async fn render_by_signature(&self, account_id: &str, signature: &str) -> Result<Option<RenderRecord>, StoreError>;
-    /// Newest first.
-    async fn list_renders(
-        &self,
-        account_id: &str,
-        filter: &RenderFilter,
-        page: Page,
-    ) -> Result<Listed<RenderRecord>, StoreError>;
-    /// Every render of the project's assets, whatever their state or their asset's.
-    async fn project_renders(&self, account_id: &str, project_id: &str) -> Result<Vec<RenderRecord>, StoreError>;
-    /// Every render of the asset, whatever its state or the asset's.
-    async fn asset_renders(&self, asset_id: &str) -> Result<Vec<RenderRecord>, StoreError>;
-    /// Removes the row; `false` when there was none.
-    async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError>;
-    async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError>;
-    /// → `completed` with its file and event; `false` when it is no longer open (deleted).
-    async fn complete_render(
-        &self,
-        render_id: &str,
-        object_key: &str,
-        size_bytes: u64,
-        duration_ms: u64,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
-    async fn fail_render(
-        &self,
-        render_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
-    /// Records `render.cancelled` for a render deleted while in flight.
-    async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError>;
-}
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
+use crate::domain::ports::jobs::{MediaInput, RenderJobInput};
 
 fn signature(request: &CreateRender) -> String {
     let canonical = serde_json::to_string(&(&request.asset_id, &request.cut_id, &request.output)).unwrap_or_default();

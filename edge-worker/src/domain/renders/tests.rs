@@ -9,11 +9,14 @@ use roughcut_shared::renders::{CreateRender, RenderFormat, RenderOutputRequest, 
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::Links;
-use crate::domain::jobs::runner::{DispatchError, MediaDispatch};
-use crate::domain::jobs::{JobQueue, JobState, JobStore};
+use crate::domain::config::ProcessingConfig;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
+use crate::domain::ports::ProcessingDeps;
+use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
+use crate::domain::ports::jobs::{JobQueue, JobState, JobStore};
+use crate::domain::ports::processing::{Blobs, ProcessingStore};
+use crate::domain::ports::renders::RenderStore;
 use crate::domain::ports::{AssetStore, Clock};
-use crate::domain::processing::{Blobs, ProcessingConfig, ProcessingDeps, ProcessingStore};
 use crate::domain::work;
 
 #[derive(Default)]
@@ -188,9 +191,9 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none());
     let listed = block_on(crate::domain::cuts::get(&services, &principal, &cut.id));
     assert!(matches!(listed, Err(DomainError::NotFound(_))), "{listed:?}");
-    let planning = block_on(crate::domain::jobs::JobStore::jobs_of(&platform.store, &cut.id)).expect("jobs");
+    let planning = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&platform.store, &cut.id)).expect("jobs");
     assert!(
-        planning.iter().all(|job| job.state == crate::domain::jobs::JobState::Cancelled),
+        planning.iter().all(|job| job.state == crate::domain::ports::jobs::JobState::Cancelled),
         "the cut's planning stops: {planning:?}"
     );
     assert!(block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").is_none());

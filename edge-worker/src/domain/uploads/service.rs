@@ -9,11 +9,11 @@ use super::UploadError;
 use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
-use crate::domain::assets::type_of_container;
-use crate::domain::jobs::payload::MediaInput;
-use crate::domain::jobs::{JobPayload, JobQueue, JobRecord};
+use crate::domain::ports::jobs::MediaInput;
+use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
 use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
 use roughcut_engine::Container;
+use roughcut_shared::assets::AssetType;
 
 /// Where the session lives between requests (the Durable Object's storage).
 #[async_trait(?Send)]
@@ -185,6 +185,15 @@ async fn end(deps: UploadDeps<'_>, mut session: UploadSession, how: UploadEnd) -
         .end_upload(&session.id, &session.asset_id, session.purpose, &how, session.offset, deps.clock.now())
         .await?;
     Ok(())
+}
+
+/// The asset type a sniffed container implies before probing: containers that carry video are
+/// `video` (probing corrects an audio-only MP4), the rest `audio`.
+fn type_of_container(container: &str) -> AssetType {
+    match container {
+        "mp4" | "mov" | "webm" | "mkv" => AssetType::Video,
+        _ => AssetType::Audio,
+    }
 }
 
 #[cfg(test)]

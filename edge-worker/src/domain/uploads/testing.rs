@@ -11,7 +11,7 @@ use super::UploadError;
 use super::service::SessionStore;
 use super::session::{ChunkSource, StoredPart, UploadObjects, UploadSession};
 use crate::domain::StoreError;
-use crate::domain::jobs::{JobQueue, JobRecord};
+use crate::domain::ports::jobs::{JobQueue, JobRecord};
 
 /// Multipart uploads held in memory, refusing what R2 refuses: parts of unequal size, or
 /// under 5 MiB, before the last.

@@ -9,7 +9,8 @@ use utoipa::IntoParams;
 
 use super::{list_body, page};
 use crate::domain::cuts::exports::{self, CaptionFormat, ExportFile};
-use crate::domain::cuts::{self, CutFilter};
+use crate::domain::cuts::{self};
+use crate::domain::ports::cuts::CutFilter;
 use crate::http::{ApiError, ApiResponse, Call};
 
 #[derive(Debug, Deserialize, IntoParams)]

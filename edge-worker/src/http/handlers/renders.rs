@@ -8,7 +8,8 @@ use utoipa::IntoParams;
 
 use super::assets::links;
 use super::{list_body, page};
-use crate::domain::renders::{self, RenderFilter};
+use crate::domain::ports::renders::RenderFilter;
+use crate::domain::renders::{self};
 use crate::http::{ApiError, ApiResponse, Call};
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,8 +5,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::ports::ApiKeyRecord;
-use super::time::Timestamp;
+use super::ApiKeyRecord;
+use crate::domain::time::Timestamp;
 
 /// How long a looked-up key is trusted without reading it again.
 pub const TTL_MS: i64 = 5_000;

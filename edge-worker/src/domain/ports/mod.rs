@@ -1,6 +1,14 @@
 //! The ports the domain needs from the platform: storage (D1 in production, memory in tests), a
-//! clock and a log. Each trait is small and named for what it stores; one adapter may implement
-//! several.
+//! clock and a log, with the records they hold and the bundles the domain is handed. Each trait is
+//! small and named for what it stores; one adapter may implement several. This is the domain's
+//! lowest layer: nothing here imports a feature module (`cuts`, `renders`, `processing`, …), so
+//! the feature modules import the ports and never each other in a circle.
+
+pub mod cuts;
+pub mod jobs;
+pub mod key_cache;
+pub mod processing;
+pub mod renders;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetMedia, AssetState, AssetType};
@@ -8,8 +16,14 @@ use roughcut_shared::credits::{Balance, LedgerEntryType};
 use roughcut_shared::projects::ProjectState;
 
 use super::StoreError;
+use super::config::ProcessingConfig;
 use super::page::{Listed, Page};
 use super::time::Timestamp;
+use cuts::CutStore;
+use jobs::{JobQueue, JobStore, MediaDispatch};
+use key_cache::KeyCache;
+use processing::{Blobs, ProcessingStore, Transcriber};
+use renders::RenderStore;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
@@ -276,20 +290,44 @@ pub struct Services<'a> {
     pub projects: &'a dyn ProjectStore,
     pub ledger: &'a dyn LedgerStore,
     pub assets: &'a dyn AssetStore,
-    pub processing: &'a dyn crate::domain::processing::ProcessingStore,
-    pub jobs: &'a dyn crate::domain::jobs::JobStore,
-    pub queue: &'a dyn crate::domain::jobs::JobQueue,
-    pub blobs: &'a dyn crate::domain::processing::Blobs,
-    pub cuts: &'a dyn crate::domain::cuts::CutStore,
-    pub renders: &'a dyn crate::domain::renders::RenderStore,
+    pub processing: &'a dyn ProcessingStore,
+    pub jobs: &'a dyn JobStore,
+    pub queue: &'a dyn JobQueue,
+    pub blobs: &'a dyn Blobs,
+    pub cuts: &'a dyn CutStore,
+    pub renders: &'a dyn RenderStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
     /// Keys recently looked up (the isolate's, in the Worker).
-    pub key_cache: &'a crate::domain::key_cache::KeyCache,
+    pub key_cache: &'a KeyCache,
 }
 
 impl std::fmt::Debug for Services<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Services").finish_non_exhaustive()
+    }
+}
+
+/// Everything processing uses.
+#[derive(Clone, Copy)]
+pub struct ProcessingDeps<'a> {
+    pub jobs: &'a dyn JobStore,
+    pub queue: &'a dyn JobQueue,
+    pub store: &'a dyn ProcessingStore,
+    pub cuts: &'a dyn CutStore,
+    pub renders: &'a dyn RenderStore,
+    pub assets: &'a dyn AssetStore,
+    pub ledger: &'a dyn LedgerStore,
+    pub blobs: &'a dyn Blobs,
+    pub media: &'a dyn MediaDispatch,
+    pub transcriber: Option<&'a dyn Transcriber>,
+    pub clock: &'a dyn Clock,
+    pub log: &'a dyn Log,
+    pub config: &'a ProcessingConfig,
+}
+
+impl std::fmt::Debug for ProcessingDeps<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessingDeps").finish_non_exhaustive()
     }
 }
