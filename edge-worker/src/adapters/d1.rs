@@ -10,7 +10,7 @@ use super::platform::WorkerClock;
 use crate::domain::StoreError;
 use crate::domain::ports::jobs::JobQueue;
 use crate::domain::ports::key_cache::KeyCache;
-use crate::domain::ports::processing::Blobs;
+use crate::domain::ports::objects::Objects;
 use crate::domain::ports::{Log, Services};
 use crate::sql_store::SqlStore;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
@@ -28,11 +28,11 @@ pub fn isolate_key_cache() -> &'static KeyCache {
     KEY_CACHE.with(|cache| *cache)
 }
 
-/// The domain's services over `store`, `queue`, `blobs`, the Worker's clock and `log`.
+/// The domain's services over `store`, `queue`, `objects`, the Worker's clock and `log`.
 pub fn services<'a>(
     store: &'a D1Store,
     queue: &'a dyn JobQueue,
-    blobs: &'a dyn Blobs,
+    objects: &'a dyn Objects,
     log: &'a dyn Log,
 ) -> Services<'a> {
     Services {
@@ -44,7 +44,7 @@ pub fn services<'a>(
         processing: store,
         jobs: store,
         queue,
-        blobs,
+        objects,
         cuts: store,
         renders: store,
         clock: &WorkerClock,

@@ -29,9 +29,9 @@ use crate::domain::jobs::runner::Reported;
 use crate::domain::object_keys;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::JobMessage;
+use crate::domain::ports::objects::{Objects, StoredPart};
 use crate::domain::ports::processing::Transcriber;
 use crate::domain::ports::{Clock, Log};
-use crate::domain::uploads::session::{StoredPart, UploadObjects};
 use crate::domain::{sweep, work};
 use crate::http::{ApiError, ApiResponse};
 
@@ -136,7 +136,7 @@ impl ProcessingKit {
             renders: &self.store,
             assets: &self.store,
             ledger: &self.store,
-            blobs: &self.objects,
+            objects: &self.objects,
             media: &self.media,
             transcriber: self.transcriber.as_deref(),
             clock: &WorkerClock,

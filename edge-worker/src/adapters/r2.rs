@@ -1,4 +1,4 @@
-//! R2 behind `UploadObjects` and `Blobs`: multipart uploads resumed by id (an upload's requests may
+//! R2 behind `Objects`: multipart uploads resumed by id (an upload's requests may
 //! land on different isolates), parts rebuilt from their stored numbers and ETags; whole objects
 //! streamed in from a request of known length.
 
@@ -12,8 +12,7 @@ use worker::worker_sys::FixedLengthStream;
 use worker::{Bucket, UploadedPart};
 
 use crate::domain::StoreError;
-use crate::domain::ports::processing::Blobs;
-use crate::domain::uploads::session::{StoredPart, UploadObjects};
+use crate::domain::ports::objects::{Objects, StoredPart};
 
 #[derive(Debug)]
 pub struct R2Objects {
@@ -46,12 +45,12 @@ fn fixed_length(length: u64) -> Result<TransformStream, StoreError> {
     Ok(transform.clone())
 }
 
-#[async_trait(?Send)]
-impl Blobs for R2Objects {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        UploadObjects::get(self, key).await
-    }
+fn r2_error(error: worker::Error) -> StoreError {
+    StoreError(format!("R2: {error}"))
+}
 
+#[async_trait(?Send)]
+impl Objects for R2Objects {
     async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
         let mut cursor = None;
         loop {
@@ -75,14 +74,7 @@ impl Blobs for R2Objects {
         self.bucket.put(key, bytes).http_metadata(metadata).execute().await.map_err(r2_error)?;
         Ok(())
     }
-}
 
-fn r2_error(error: worker::Error) -> StoreError {
-    StoreError(format!("R2: {error}"))
-}
-
-#[async_trait(?Send)]
-impl UploadObjects for R2Objects {
     async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
         let upload = self.bucket.create_multipart_upload(key).execute().await.map_err(r2_error)?;
         Ok(upload.upload_id().await)
@@ -126,11 +118,6 @@ impl UploadObjects for R2Objects {
     async fn abort_multipart(&self, key: &str, multipart_id: &str) -> Result<(), StoreError> {
         let upload = self.bucket.resume_multipart_upload(key, multipart_id).map_err(r2_error)?;
         upload.abort().await.map_err(r2_error)
-    }
-
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-        self.bucket.put(key, bytes).execute().await.map_err(r2_error)?;
-        Ok(())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

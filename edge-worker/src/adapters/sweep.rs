@@ -13,10 +13,10 @@ use crate::domain::StoreError;
 use crate::domain::sweep::{self, UploadExpiry};
 
 /// Expired uploads ended by their Durable Objects.
-struct UploadObjects(ObjectNamespace);
+struct UploadDurableObjects(ObjectNamespace);
 
 #[async_trait(?Send)]
-impl UploadExpiry for UploadObjects {
+impl UploadExpiry for UploadDurableObjects {
     async fn expire(&self, upload_id: &str) -> Result<(), StoreError> {
         let failed = |e: worker::Error| StoreError(format!("expiring {upload_id}: {e}"));
         let stub = self.0.id_from_name(upload_id).and_then(|id| id.get_stub()).map_err(failed)?;
@@ -37,5 +37,5 @@ pub async fn run(env: &Env) -> Result<(), String> {
     let namespace = env.durable_object(UPLOADS).map_err(|e| format!("DO binding {UPLOADS}: {e}"))?;
     let queue = QueueJobs::new(&storage.store, storage.queue.clone());
     let services = d1::services(&storage.store, &queue, &storage.objects, &ConsoleLog);
-    sweep::uploads_and_assets(&services, &UploadObjects(namespace)).await.map_err(|e| format!("{e:?}"))
+    sweep::uploads_and_assets(&services, &UploadDurableObjects(namespace)).await.map_err(|e| format!("{e:?}"))
 }

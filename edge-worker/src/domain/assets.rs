@@ -388,7 +388,7 @@ pub async fn purge_deleted(
             super::renders::remove(services, &render).await?;
         }
         for prefix in object_keys::asset_prefixes(asset_id) {
-            services.blobs.delete_prefix(&prefix).await?;
+            services.objects.delete_prefix(&prefix).await?;
         }
         services.assets.mark_purged(asset_id).await?;
     }

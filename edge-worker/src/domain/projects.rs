@@ -87,7 +87,7 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, project_id: 
             services.jobs.cancel_job(&job.id, now).await?;
         }
         for prefix in super::object_keys::asset_prefixes(&asset_id) {
-            services.blobs.delete_prefix(&prefix).await?;
+            services.objects.delete_prefix(&prefix).await?;
         }
     }
     if services.projects.delete_project(account_id, project_id).await? { Ok(()) } else { Err(NOT_FOUND) }

@@ -56,7 +56,7 @@ mod tests {
     use crate::domain::ports::jobs::MediaInput;
     use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
     use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
-    use crate::domain::ports::processing::Blobs;
+    use crate::domain::ports::objects::Objects;
     use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
     use crate::domain::work;
 

@@ -46,7 +46,7 @@ pub async fn upload(
     }
     let now = services.clock.now();
     let key = object_keys::derived(&asset.id, "user", &format!("transcript-{}.json", now.0));
-    services.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
+    services.objects.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
     services.processing.record_transcript(&asset.id, &key, TranscriptSource::User, now).await?;
     Ok(TranscriptAccepted {
         asset_id: asset.id,
@@ -63,7 +63,8 @@ mod tests {
     use crate::domain::accounts::create_account;
     use crate::domain::memory::{MemoryPlatform, uploaded_asset};
     use crate::domain::ports::AssetStore;
-    use crate::domain::ports::processing::{Blobs, ProcessingStore};
+    use crate::domain::ports::objects::Objects;
+    use crate::domain::ports::processing::ProcessingStore;
     use crate::domain::time::Timestamp;
 
     fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {

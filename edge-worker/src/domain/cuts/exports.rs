@@ -114,7 +114,7 @@ pub async fn captions(
         DomainError::UnsupportedFormat("This cut was planned without words (no transcript): it has no captions.".into())
     };
     let key = cut.transcript_key.as_deref().ok_or_else(no_words)?;
-    let bytes = services.blobs.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
+    let bytes = services.objects.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
     let words =
         json::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
     let transcript = Transcript::repaired(words, Some(plan.source_duration))

@@ -10,6 +10,7 @@ use roughcut_shared::cuts::{CreateCut, CutOptions, CutState};
 
 use super::exports::{self, CaptionFormat};
 use super::*;
+use crate::domain::StoreError;
 use crate::domain::accounts::create_account;
 use crate::domain::config::ProcessingConfig;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
@@ -18,7 +19,8 @@ use crate::domain::ports::Clock;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::cuts::CutStore;
 use crate::domain::ports::jobs::JobStore;
-use crate::domain::ports::processing::{Blobs, ProbeRecord, ProcessingStore, TranscriptSource};
+use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::processing::{ProbeRecord, ProcessingStore, TranscriptSource};
 
 struct NoMedia;
 
@@ -173,7 +175,7 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
 }
 
-/// Blobs that delete the cut while its captions are written: the user's `DELETE` landing while
+/// Objects that delete the cut while its captions are written: the user's `DELETE` landing while
 /// the planner runs.
 struct DeletedMidway<'a> {
     platform: &'a MemoryPlatform,
@@ -182,20 +184,51 @@ struct DeletedMidway<'a> {
 }
 
 #[async_trait::async_trait(?Send)]
-impl Blobs for DeletedMidway<'_> {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::domain::StoreError> {
+impl Objects for DeletedMidway<'_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.platform.store.get(key).await
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), crate::domain::StoreError> {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         if key.ends_with("captions.srt") {
             delete(&self.platform.services(), self.principal, self.cut_id).await.expect("delete");
         }
         self.platform.store.put(key, bytes, content_type).await
     }
 
-    async fn delete_prefix(&self, prefix: &str) -> Result<(), crate::domain::StoreError> {
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.platform.store.delete(key).await
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
         self.platform.store.delete_prefix(prefix).await
+    }
+
+    async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
+        self.platform.store.begin_multipart(key).await
+    }
+
+    async fn put_part(&self, key: &str, id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
+        self.platform.store.put_part(key, id, number, bytes).await
+    }
+
+    async fn put_part_whole(
+        &self,
+        key: &str,
+        id: &str,
+        number: u16,
+        body: Box<dyn std::any::Any>,
+        length: u64,
+    ) -> Result<String, StoreError> {
+        self.platform.store.put_part_whole(key, id, number, body, length).await
+    }
+
+    async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
+        self.platform.store.complete_multipart(key, id, parts).await
+    }
+
+    async fn abort_multipart(&self, key: &str, id: &str) -> Result<(), StoreError> {
+        self.platform.store.abort_multipart(key, id).await
     }
 }
 
@@ -206,9 +239,9 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let services = platform.services();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
     let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
-    let blobs = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
+    let objects = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
     for (job_id, _) in platform.store.sent_jobs() {
-        let deps = ProcessingDeps { blobs: &blobs, ..deps(&platform, &config) };
+        let deps = ProcessingDeps { objects: &objects, ..deps(&platform, &config) };
         block_on(crate::domain::work::runner(deps).start_attempt(&job_id)).expect("job");
     }
     assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));

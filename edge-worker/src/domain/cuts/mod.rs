@@ -120,7 +120,7 @@ pub async fn get(services: &Services<'_>, principal: &Principal, cut_id: &str) -
 
 async fn with_plan(services: &Services<'_>, mut cut: CutRecord) -> Result<CutRecord, StoreError> {
     if let (None, Some(key)) = (&cut.plan, &cut.plan_key) {
-        let bytes = services.blobs.get(key).await?.ok_or_else(|| StoreError(format!("plan {key} is missing")))?;
+        let bytes = services.objects.get(key).await?.ok_or_else(|| StoreError(format!("plan {key} is missing")))?;
         cut.plan = Some(serde_json::from_slice(&bytes).map_err(|e| StoreError(format!("plan {key}: {e}")))?);
     }
     Ok(cut)

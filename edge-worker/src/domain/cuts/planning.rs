@@ -65,7 +65,7 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<Ended, StoreEr
         Ok(completed) => {
             if !deps.cuts.complete_cut(&cut.id, &completed).await? {
                 // deleted while it was planned: the captions and plan written for it go too
-                deps.blobs.delete_prefix(&object_keys::derived_prefix(&cut.asset_id, &cut.id)).await?;
+                deps.objects.delete_prefix(&object_keys::derived_prefix(&cut.asset_id, &cut.id)).await?;
             }
         }
         Err(Unplannable(code, message)) => {
@@ -88,7 +88,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         return Ok(Err(Unplannable("planning_failed", "the asset has no duration".into())));
     };
     let analysis = match &facts.analysis_key {
-        Some(key) => match deps.blobs.get(key).await?.map(|bytes| Analysis::decode(&bytes)) {
+        Some(key) => match deps.objects.get(key).await?.map(|bytes| Analysis::decode(&bytes)) {
             Some(Ok(analysis)) => Some(analysis),
             Some(Err(error)) => return Ok(Err(Unplannable("planning_failed", format!("analysis {key}: {error}")))),
             None => return Ok(Err(Unplannable("planning_failed", format!("analysis {key} is missing")))),
@@ -97,7 +97,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     };
     let transcript = match &facts.transcript_key {
         Some(key) => {
-            let Some(bytes) = deps.blobs.get(key).await? else {
+            let Some(bytes) = deps.objects.get(key).await? else {
                 return Ok(Err(Unplannable("planning_failed", format!("transcript {key} is missing"))));
             };
             let words = json::parse(&String::from_utf8_lossy(&bytes));
@@ -134,7 +134,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     let json = serde_json::to_string(&wire).map_err(|e| StoreError(format!("plan JSON: {e}")))?;
     let plan_key = if json.len() > INLINE_PLAN_BYTES {
         let key = object_keys::derived(&asset.id, &cut.id, "plan.json");
-        deps.blobs.put(&key, json.into_bytes(), "application/json").await?;
+        deps.objects.put(&key, json.into_bytes(), "application/json").await?;
         Some(key)
     } else {
         None
@@ -159,7 +159,7 @@ async fn captions_asset(
     let at = deps.clock.now();
     let key = object_keys::derived(&source.id, &cut.id, "captions.srt");
     let size = captions.len() as u64;
-    deps.blobs.put(&key, captions.into_bytes(), "application/x-subrip").await?;
+    deps.objects.put(&key, captions.into_bytes(), "application/x-subrip").await?;
     let stem = source.filename.as_deref().and_then(|f| f.rsplit_once('.').map(|(stem, _)| stem)).unwrap_or("cut");
     Ok(AssetRecord {
         id: new_id(IdKind::Asset, at),

@@ -2,6 +2,7 @@
 //! keep the contracts of the D1 adapter (ordering, guards, tenant scoping), not its SQL.
 
 mod cuts;
+mod objects;
 mod processing;
 mod renders;
 
@@ -38,6 +39,10 @@ struct Tables {
     facts: Vec<(String, crate::domain::ports::processing::ProcessingFacts)>,
     events: Vec<crate::domain::ports::processing::EventRecord>,
     blobs: Vec<(String, Vec<u8>)>,
+    /// Multipart uploads in progress: their parts by number.
+    multiparts: std::collections::BTreeMap<String, std::collections::BTreeMap<u16, Vec<u8>>>,
+    /// Parts written whole from a body.
+    whole_parts: usize,
     cuts: Vec<crate::domain::ports::cuts::CutRecord>,
     deleted_cuts: Vec<String>,
     renders: Vec<crate::domain::ports::renders::RenderRecord>,
@@ -597,7 +602,7 @@ impl MemoryPlatform {
             renders: store,
             assets: store,
             ledger: store,
-            blobs: store,
+            objects: store,
             media,
             transcriber,
             clock: &self.clock,
@@ -616,7 +621,7 @@ impl MemoryPlatform {
             processing: &self.store,
             jobs: &self.store,
             queue: &self.store,
-            blobs: &self.store,
+            objects: &self.store,
             cuts: &self.store,
             renders: &self.store,
             clock: &self.clock,

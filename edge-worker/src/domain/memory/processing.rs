@@ -10,7 +10,7 @@ use super::MemoryStore;
 use crate::domain::StoreError;
 use crate::domain::ports::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
-    Blobs, Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
+    Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
 use crate::domain::ports::{AppendOutcome, LedgerRecord, LedgerStore};
 use crate::domain::time::Timestamp;
@@ -25,6 +25,11 @@ pub struct JobRow {
 }
 
 impl MemoryStore {
+    /// Every job row, in the order they were stored.
+    pub fn jobs(&self) -> Vec<JobRecord> {
+        self.tables.borrow().jobs.iter().map(|j| j.record.clone()).collect()
+    }
+
     /// Job ids sent to the queue and their delays, in order (for tests to deliver).
     pub fn sent_jobs(&self) -> Vec<(String, u32)> {
         self.tables.borrow().sent.clone()
@@ -455,27 +460,5 @@ impl ProcessingStore for MemoryStore {
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError> {
         self.check()?;
         Ok(self.tables.borrow().events.iter().filter(|e| e.account_id == account_id).cloned().collect())
-    }
-}
-
-#[async_trait(?Send)]
-impl Blobs for MemoryStore {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.check()?;
-        Ok(self.tables.borrow().blobs.iter().find(|(k, _)| k == key).map(|(_, bytes)| bytes.clone()))
-    }
-
-    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
-        self.check()?;
-        self.tables.borrow_mut().blobs.retain(|(k, _)| !k.starts_with(prefix));
-        Ok(())
-    }
-
-    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
-        self.check()?;
-        let mut tables = self.tables.borrow_mut();
-        tables.blobs.retain(|(k, _)| k != key);
-        tables.blobs.push((key.to_owned(), bytes));
-        Ok(())
     }
 }

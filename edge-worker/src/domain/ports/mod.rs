@@ -7,6 +7,7 @@
 pub mod cuts;
 pub mod jobs;
 pub mod key_cache;
+pub mod objects;
 pub mod processing;
 pub mod renders;
 
@@ -22,7 +23,8 @@ use super::time::Timestamp;
 use cuts::CutStore;
 use jobs::{JobQueue, JobStore, MediaDispatch};
 use key_cache::KeyCache;
-use processing::{Blobs, ProcessingStore, Transcriber};
+use objects::Objects;
+use processing::{ProcessingStore, Transcriber};
 use renders::RenderStore;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,7 +295,7 @@ pub struct Services<'a> {
     pub processing: &'a dyn ProcessingStore,
     pub jobs: &'a dyn JobStore,
     pub queue: &'a dyn JobQueue,
-    pub blobs: &'a dyn Blobs,
+    pub objects: &'a dyn Objects,
     pub cuts: &'a dyn CutStore,
     pub renders: &'a dyn RenderStore,
     pub clock: &'a dyn Clock,
@@ -318,7 +320,7 @@ pub struct ProcessingDeps<'a> {
     pub renders: &'a dyn RenderStore,
     pub assets: &'a dyn AssetStore,
     pub ledger: &'a dyn LedgerStore,
-    pub blobs: &'a dyn Blobs,
+    pub objects: &'a dyn Objects,
     pub media: &'a dyn MediaDispatch,
     pub transcriber: Option<&'a dyn Transcriber>,
     pub clock: &'a dyn Clock,

@@ -133,15 +133,6 @@ pub trait ProcessingStore {
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError>;
 }
 
-/// Bytes in R2 that processing reads and writes itself (transcripts, speech chunks).
-#[async_trait(?Send)]
-pub trait Blobs {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
-    /// Removes every object whose key starts with `prefix`.
-    async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError>;
-}
-
 /// Why a chunk was not transcribed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscribeError {

@@ -61,7 +61,7 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord, input: &TranscriptionInp
     let transcript = Transcript::repaired(words, Some(input.duration_ms))
         .map_err(|e| StoreError(format!("job {}: transcript beyond repair: {e}", job.id)))?;
     let key = object_keys::derived(&job.subject_id, &job.id, "transcript.json");
-    deps.blobs.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
+    deps.objects.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
     let now = deps.clock.now();
     deps.store.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;
     settle::after_processing(deps, &job.account_id, &job.subject_id, input.duration_ms, input.proxy).await?;
@@ -80,7 +80,7 @@ async fn transcribe_chunks(
     };
     let mut words = Vec::new();
     for chunk in &input.chunks {
-        let Some(wav) = deps.blobs.get(&chunk.key).await? else {
+        let Some(wav) = deps.objects.get(&chunk.key).await? else {
             let message = format!("speech chunk {} is missing", chunk.key);
             return Ok(Err(TranscribeError { message, retryable: false }));
         };

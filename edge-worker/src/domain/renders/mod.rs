@@ -196,7 +196,7 @@ pub async fn remove(services: &Services<'_>, render: &RenderRecord) -> Result<()
         services.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
     services.renders.delete_render(&render.id).await?;
-    services.blobs.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
+    services.objects.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
     Ok(())
 }
 

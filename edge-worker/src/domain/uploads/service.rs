@@ -6,11 +6,12 @@
 use async_trait::async_trait;
 
 use super::UploadError;
-use super::session::{ChunkSource, SessionState, UploadObjects, UploadSession};
+use super::session::{ChunkSource, SessionState, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
+use crate::domain::ports::objects::Objects;
 use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
 use roughcut_engine::Container;
 use roughcut_shared::assets::AssetType;
@@ -26,7 +27,7 @@ pub trait SessionStore {
 #[derive(Clone, Copy)]
 pub struct UploadDeps<'a> {
     pub sessions: &'a dyn SessionStore,
-    pub objects: &'a dyn UploadObjects,
+    pub objects: &'a dyn Objects,
     pub assets: &'a dyn AssetStore,
     pub jobs: &'a dyn JobQueue,
     pub clock: &'a dyn Clock,
@@ -207,24 +208,22 @@ mod tests {
     use crate::domain::assets::{self, Links};
     use crate::domain::memory::MemoryPlatform;
     use crate::domain::ports::Clock;
-    use crate::domain::uploads::testing::{Jobs, Objects, Sessions, body, media};
+    use crate::domain::uploads::testing::{Sessions, body, media};
     use crate::domain::{ledger, projects};
     use roughcut_shared::accounts::{GrantCredits, GrantType};
 
     struct World {
         platform: MemoryPlatform,
         sessions: Sessions,
-        objects: Objects,
-        jobs: Jobs,
     }
 
     impl World {
         fn deps(&self) -> UploadDeps<'_> {
             UploadDeps {
                 sessions: &self.sessions,
-                objects: &self.objects,
+                objects: &self.platform.store,
                 assets: &self.platform.store,
-                jobs: &self.jobs,
+                jobs: &self.platform.store,
                 clock: &self.platform.clock,
             }
         }
@@ -232,12 +231,7 @@ mod tests {
 
     /// An account with credits, a project and a new asset of `length` bytes: (world, account, asset, upload).
     fn new_world(length: u64) -> (World, String, String, String) {
-        let world = World {
-            platform: MemoryPlatform::default(),
-            sessions: Sessions::default(),
-            objects: Objects::default(),
-            jobs: Jobs::default(),
-        };
+        let world = World { platform: MemoryPlatform::default(), sessions: Sessions::default() };
         let services = world.platform.services();
         let account = block_on(create_account(&services, "acme")).expect("account").account;
         let grant = GrantCredits { delta: 5, entry_type: GrantType::Topup, memo: None };
@@ -278,13 +272,13 @@ mod tests {
         assert_eq!(half.offset, 1_500);
         let first_chunk = asset_state(&world, &account, &asset);
         assert_eq!(first_chunk, (AssetState::PendingUpload, Some(AssetType::Audio)), "the type is known from it");
-        assert!(world.jobs.0.borrow().is_empty());
+        assert!(world.platform.store.jobs().is_empty());
         let done =
             block_on(patch(world.deps(), &account, &upload, 1_500, None, None, &mut body(&source[1_500..], 700)))
                 .expect("rest");
         assert_eq!(done.state, SessionState::Completed);
         assert_eq!(asset_state(&world, &account, &asset), (AssetState::Processing, Some(AssetType::Audio)));
-        let jobs = world.jobs.0.borrow().clone();
+        let jobs = world.platform.store.jobs();
         let [job] = jobs.as_slice() else { panic!("one job, got {jobs:?}") };
         assert_eq!((job.account_id.as_str(), job.subject_id.as_str()), (account.as_str(), asset.as_str()));
         let JobPayload::ProcessAsset(input) = &job.payload else { panic!("a processing job: {job:?}") };
@@ -307,7 +301,7 @@ mod tests {
         assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "once");
         let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
         assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("upload_expired")));
-        assert!(world.objects.objects.borrow().is_empty(), "the staged bytes are gone");
+        assert!(world.platform.store.blob_keys().is_empty(), "the staged bytes are gone");
         assert!(
             block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due").is_empty()
         );
@@ -358,7 +352,7 @@ mod tests {
             (AssetState::PendingUpload, None),
             "the video goes on uploading"
         );
-        assert_eq!(world.jobs.0.borrow().last().map(|j| j.kind().as_str()), Some("process_audio_proxy"));
+        assert_eq!(world.platform.store.jobs().last().map(|j| j.kind().as_str()), Some("process_audio_proxy"));
         assert!(
             matches!(
                 block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
@@ -410,7 +404,7 @@ mod tests {
         block_on(terminate(world.deps(), &account, &upload)).expect("terminated");
         assert_eq!(asset_state(&world, &account, &asset).0, AssetState::Deleted);
         assert_eq!(block_on(head(world.deps(), &account, &upload)), Err(UploadError::NotFound));
-        assert!(world.objects.objects.borrow().is_empty(), "the staged bytes are gone");
+        assert!(world.platform.store.blob_keys().is_empty(), "the staged bytes are gone");
 
         let (world, account, asset, upload) = new_world(3_000);
         let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";

@@ -17,6 +17,7 @@ use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
 use crate::domain::object_keys;
 use crate::domain::ports::UploadPurpose;
+use crate::domain::ports::objects::{Objects, StoredPart};
 use crate::domain::time::Timestamp;
 
 /// Every part but the last, unless the first chunk picks another size: 8 MiB, over R2's 5 MiB
@@ -36,12 +37,6 @@ pub enum SessionState {
     Open,
     Completed,
     Terminated,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredPart {
-    pub number: u16,
-    pub etag: String,
 }
 
 /// What the store keeps between requests.
@@ -70,34 +65,13 @@ pub struct UploadSession {
     pub purpose: UploadPurpose,
 }
 
-/// The bytes behind uploads (R2 in production, memory in tests).
-#[async_trait(?Send)]
-pub trait UploadObjects {
-    async fn begin_multipart(&self, key: &str) -> Result<String, StoreError>;
-    async fn put_part(&self, key: &str, multipart_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError>;
-    /// Writes a body taken with `ChunkSource::whole` (`length` bytes, as declared) as one part.
-    async fn put_part_whole(
-        &self,
-        key: &str,
-        multipart_id: &str,
-        number: u16,
-        body: Box<dyn Any>,
-        length: u64,
-    ) -> Result<String, StoreError>;
-    async fn complete_multipart(&self, key: &str, multipart_id: &str, parts: &[StoredPart]) -> Result<(), StoreError>;
-    async fn abort_multipart(&self, key: &str, multipart_id: &str) -> Result<(), StoreError>;
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    async fn delete(&self, key: &str) -> Result<(), StoreError>;
-}
-
 /// A PATCH body, piece by piece as it arrives.
 #[async_trait(?Send)]
 pub trait ChunkSource {
     async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, UploadError>;
 
     /// The whole body as the platform holds it, for a store that can write it as a part without
-    /// the bytes passing through here (`UploadObjects::put_part_whole`); `None` when it cannot.
+    /// the bytes passing through here (`Objects::put_part_whole`); `None` when it cannot.
     fn whole(&mut self) -> Option<Box<dyn Any>> {
         None
     }
@@ -125,7 +99,7 @@ impl UploadSession {
         declared: Option<u64>,
         checksum: Option<&Checksum>,
         body: &mut dyn ChunkSource,
-        objects: &dyn UploadObjects,
+        objects: &dyn Objects,
         now: Timestamp,
     ) -> Result<Patched, UploadError> {
         if self.state != SessionState::Open || self.is_expired(now) {
@@ -199,7 +173,7 @@ impl UploadSession {
         self,
         buffer: Vec<u8>,
         sniffed: Option<Container>,
-        objects: &dyn UploadObjects,
+        objects: &dyn Objects,
         now: Timestamp,
     ) -> Result<Patched, UploadError> {
         let mut next = self;
@@ -218,7 +192,7 @@ impl UploadSession {
             next.state = SessionState::Completed;
         } else if !buffer.is_empty() {
             let key = object_keys::staging(&next.id, next.offset);
-            objects.put(&key, buffer).await?;
+            objects.put(&key, buffer, "application/octet-stream").await?;
             next.staged_key = Some(key);
         }
         if let Some(old) = previous_staging.filter(|old| Some(old) != next.staged_key.as_ref()) {
@@ -239,7 +213,7 @@ impl UploadSession {
     }
 
     /// The multipart upload, started on first use.
-    async fn multipart(&mut self, objects: &dyn UploadObjects) -> Result<String, UploadError> {
+    async fn multipart(&mut self, objects: &dyn Objects) -> Result<String, UploadError> {
         match &self.multipart_id {
             Some(id) => Ok(id.clone()),
             None => {
@@ -260,7 +234,7 @@ impl UploadSession {
     }
 
     /// Uploads the next part from bytes here.
-    async fn write_part(&mut self, bytes: Vec<u8>, objects: &dyn UploadObjects) -> Result<(), UploadError> {
+    async fn write_part(&mut self, bytes: Vec<u8>, objects: &dyn Objects) -> Result<(), UploadError> {
         let multipart = self.multipart(objects).await?;
         let number = self.next_part_number()?;
         let etag = objects.put_part(&self.object_key, &multipart, number, bytes).await?;
@@ -299,7 +273,8 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::*;
-    use crate::domain::uploads::testing::{Objects, body, media};
+    use crate::domain::memory::MemoryStore;
+    use crate::domain::uploads::testing::{body, media};
     use crate::domain::uploads::tus::{MAX_UPLOAD_BYTES, UPLOAD_TTL_MS};
 
     fn session(length: u64) -> UploadSession {
@@ -324,7 +299,7 @@ mod tests {
     }
 
     /// Uploads `source` in chunks of `chunk` bytes and returns the stored object.
-    fn upload(source: &[u8], chunk: usize, objects: &Objects) -> UploadSession {
+    fn upload(source: &[u8], chunk: usize, objects: &MemoryStore) -> UploadSession {
         let mut current = session(source.len() as u64);
         for piece in source.chunks(chunk) {
             let patched =
@@ -343,20 +318,20 @@ mod tests {
             [(part - 1, part - 1), (part, part), (part + 1, 1 << 20), (2 * part + 12_345, (1 << 20) + 7), (3_000, 100)]
         {
             let source = media(length);
-            let objects = Objects::default();
+            let objects = MemoryStore::default();
             let done = upload(&source, chunk, &objects);
             assert_eq!(done.state, SessionState::Completed, "{length}/{chunk}");
             assert_eq!(done.container.as_deref(), Some("wav"));
-            let stored = objects.objects.borrow().get("assets/ast_1/source").cloned().expect("the object");
+            let stored = objects.blob("assets/ast_1/source").expect("the object");
             assert!(stored == source, "{length} bytes in chunks of {chunk}: the object differs");
-            assert_eq!(objects.objects.borrow().len(), 1, "no staging object is left behind");
+            assert_eq!(objects.blob_keys().len(), 1, "no staging object is left behind");
         }
     }
 
     #[test]
     fn a_checksum_mismatch_changes_nothing_and_the_retry_lands() {
         let source = media(PART_SIZE as usize + 5_000);
-        let objects = Objects::default();
+        let objects = MemoryStore::default();
         let start = session(source.len() as u64);
         let first = block_on(start.patch(0, None, None, &mut body(&source[..1_000], 300), &objects, Timestamp(1)))
             .expect("first");
@@ -371,12 +346,12 @@ mod tests {
             block_on(first.session.patch(1_000, None, Some(&right), &mut body(chunk, 4_096), &objects, Timestamp(3)))
                 .expect("retry");
         assert!(done.completed);
-        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
+        assert!(objects.blob("assets/ast_1/source").as_ref() == Some(&source));
     }
 
     #[test]
     fn protocol_violations_are_refused() {
-        let objects = Objects::default();
+        let objects = MemoryStore::default();
         let start = session(1_000);
         let offset = block_on(start.patch(10, None, None, &mut body(&media(10), 10), &objects, Timestamp(1)));
         assert_eq!(offset, Err(UploadError::OffsetMismatch { expected: 0 }));
@@ -401,7 +376,7 @@ mod tests {
     fn equal_part_sized_chunks_go_whole_and_odd_ones_are_re_cut() {
         let chunk = 6 << 20;
         let source = media(3 * chunk + 1_000);
-        let objects = Objects::default();
+        let objects = MemoryStore::default();
         let mut current = session(source.len() as u64);
         for piece in source.chunks(chunk) {
             let declared = Some(piece.len() as u64);
@@ -417,9 +392,9 @@ mod tests {
             .session;
         }
         assert_eq!(current.part_size, chunk as u64, "the first chunk chose the part size");
-        assert_eq!(objects.whole_parts.get(), 3, "every chunk after the first (sniffed) went whole");
-        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
-        let odd = Objects::default();
+        assert_eq!(objects.whole_parts(), 3, "every chunk after the first (sniffed) went whole");
+        assert!(objects.blob("assets/ast_1/source").as_ref() == Some(&source));
+        let odd = MemoryStore::default();
         let mut current = session(source.len() as u64);
         for piece in source.chunks((1 << 20) + 7) {
             let declared = Some(piece.len() as u64);
@@ -428,8 +403,8 @@ mod tests {
                     .expect("patched")
                     .session;
         }
-        assert_eq!((current.part_size, odd.whole_parts.get()), (PART_SIZE, 0));
-        assert!(odd.objects.borrow().get("assets/ast_1/source") == Some(&source));
+        assert_eq!((current.part_size, odd.whole_parts()), (PART_SIZE, 0));
+        assert!(odd.blob("assets/ast_1/source").as_ref() == Some(&source));
     }
 
     #[test]
@@ -452,7 +427,7 @@ mod tests {
     #[test]
     fn a_tiny_first_chunk_waits_for_enough_bytes_to_sniff() {
         let source = media(200);
-        let objects = Objects::default();
+        let objects = MemoryStore::default();
         let start = session(200);
         let first =
             block_on(start.patch(0, None, None, &mut body(&source[..20], 20), &objects, Timestamp(1))).expect("first");
@@ -460,6 +435,6 @@ mod tests {
         let done = block_on(first.session.patch(20, None, None, &mut body(&source[20..], 50), &objects, Timestamp(1)))
             .expect("rest");
         assert_eq!(done.sniffed, Some(Container::Wav));
-        assert!(objects.objects.borrow().get("assets/ast_1/source") == Some(&source));
+        assert!(objects.blob("assets/ast_1/source").as_ref() == Some(&source));
     }
 }
