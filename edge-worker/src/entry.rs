@@ -9,7 +9,7 @@ use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
 use crate::domain::downloads::FILES_PREFIX;
-use crate::domain::jobs::links::JobPath;
+use crate::domain::jobs::attempt_urls::JobPath;
 use crate::domain::ports::jobs::JobMessage;
 use crate::domain::ports::{Clock, Log};
 use crate::http::edge::CorsPolicy;

@@ -29,7 +29,7 @@ use crate::output::{self, PutError};
 use crate::render;
 use crate::speech;
 use crate::untrusted::UntrustedInput;
-use crate::worker::{Http, output_url};
+use crate::worker_client::{Http, output_url};
 
 const ANALYSIS_OUTPUT: &str = "analysis.bin";
 const BINARY: &str = "application/octet-stream";

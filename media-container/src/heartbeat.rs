@@ -9,7 +9,7 @@ use std::time::Duration;
 use roughcut_shared::jobs::Heartbeat;
 
 use crate::control::Control;
-use crate::worker::{HeartbeatAnswer, Http};
+use crate::worker_client::{HeartbeatAnswer, Http};
 
 /// Stops the heartbeats when dropped. The thread is not joined: one last heartbeat may still be in
 /// flight, and the attempt need not wait for it.

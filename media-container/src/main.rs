@@ -18,14 +18,14 @@ mod render;
 mod server;
 mod speech;
 mod untrusted;
-mod worker;
+mod worker_client;
 
 use std::sync::Arc;
 
 use config::Config;
 use registry::Registry;
 use server::App;
-use worker::Http;
+use worker_client::Http;
 
 /// Resolves on SIGINT or SIGTERM so that in-flight requests finish before the process exits.
 async fn shutdown_signal() {

@@ -19,7 +19,7 @@ use crate::attempt;
 use crate::config::Config;
 use crate::registry::{Admission, Registry};
 use crate::speech;
-use crate::worker::Http;
+use crate::worker_client::Http;
 
 /// Seconds a busy container asks the worker to wait before dispatching again.
 const BUSY_RETRY_AFTER: &str = "5";

@@ -24,7 +24,7 @@ use crate::domain::config::RunnerConfig;
 use crate::domain::config::{ProcessingConfig, RateCard};
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::jobs::links::{self, JobEndpoint, JobPath};
+use crate::domain::jobs::attempt_urls::{self, JobEndpoint, JobPath};
 use crate::domain::jobs::runner::Reported;
 use crate::domain::object_keys;
 use crate::domain::ports::ProcessingDeps;
@@ -216,7 +216,7 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
     let kit = ProcessingKit::from_env(env).map_err(|e| internal("processing", e))?;
     let url = request.url().map_err(|e| internal("url", e.to_string()))?;
     let now = WorkerClock.now();
-    let attempt = links::verify(&kit.config.jobs.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
+    let attempt = attempt_urls::verify(&kit.config.jobs.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
         .map_err(|_| ApiError::new(ErrorCode::Forbidden, "This job URL is not valid."))?;
     let jobs = kit.jobs();
     let runner = work::runner(kit.deps(&jobs));

@@ -12,7 +12,7 @@ use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
-use crate::domain::assets::{self, Links, NewUpload};
+use crate::domain::assets::{self, NewUpload, PublicUrls};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::{Clock, Services};
 use crate::domain::time::Timestamp;
@@ -110,7 +110,7 @@ async fn create(
         principal,
         &new_upload,
         "metadata",
-        Links { origin, signer: None, now: services.clock.now() },
+        PublicUrls { origin, signer: None, now: services.clock.now() },
     )
     .await?;
     let location = UploadPath::location(origin, surface, &upload_id);

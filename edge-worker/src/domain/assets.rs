@@ -38,13 +38,13 @@ pub struct NewUpload {
 /// What the asset's URLs are made of: where this deployment's URLs start
 /// (`https://api.example.com`), and the signer of download URLs (none: no `download_url`).
 #[derive(Debug, Clone, Copy)]
-pub struct Links<'a> {
+pub struct PublicUrls<'a> {
     pub origin: &'a str,
     pub signer: Option<Signer<'a>>,
     pub now: Timestamp,
 }
 
-impl Links<'_> {
+impl PublicUrls<'_> {
     pub fn upload_url(&self, upload_id: &str) -> String {
         format!("{}/v1/uploads/{upload_id}", self.origin)
     }
@@ -54,7 +54,7 @@ pub async fn create(
     services: &Services<'_>,
     principal: &Principal,
     request: &CreateAsset,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
     upload_ttl_ms: i64,
 ) -> Result<(Asset, String), DomainError> {
     let upload = NewUpload {
@@ -65,7 +65,7 @@ pub async fn create(
         content_type: request.content_type.clone(),
         language: request.language.clone(),
     };
-    create_with_upload(services, principal, &upload, "body", links).await
+    create_with_upload(services, principal, &upload, "body", urls).await
 }
 
 /// A new asset in `pending_upload` and its open upload; returns the asset and the upload id.
@@ -75,7 +75,7 @@ pub async fn create_with_upload(
     principal: &Principal,
     request: &NewUpload,
     source: &str,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<(Asset, String), DomainError> {
     let field = |name: &str| format!("{source}.{name}");
     check_size(&field("size_bytes"), request.length)?;
@@ -131,7 +131,7 @@ pub async fn create_with_upload(
         open_upload_id: Some(upload.id.clone()),
     };
     services.assets.insert_asset(&asset, &upload).await?;
-    Ok((to_dto(&asset, links), upload.id))
+    Ok((to_dto(&asset, urls), upload.id))
 }
 
 /// A second TUS upload for a **video** asset still uploading: the browser's extracted audio
@@ -141,7 +141,7 @@ pub async fn create_audio_proxy(
     principal: &Principal,
     asset_id: &str,
     size_bytes: u64,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
     upload_ttl_ms: i64,
 ) -> Result<AudioProxyUpload, DomainError> {
     check_size("body.size_bytes", size_bytes)?;
@@ -178,17 +178,17 @@ pub async fn create_audio_proxy(
             "This asset already has an audio proxy; another would replace one that was charged.".into(),
         ));
     }
-    Ok(AudioProxyUpload { asset_id: asset.id, upload_url: links.upload_url(&upload.id) })
+    Ok(AudioProxyUpload { asset_id: asset.id, upload_url: urls.upload_url(&upload.id) })
 }
 
 pub async fn get(
     services: &Services<'_>,
     principal: &Principal,
     asset_id: &str,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<Asset, DomainError> {
     match services.assets.asset(&principal.account_id, asset_id).await? {
-        Some(record) if record.state != AssetState::Deleted => Ok(to_dto(&record, links)),
+        Some(record) if record.state != AssetState::Deleted => Ok(to_dto(&record, urls)),
         _ => Err(NOT_FOUND),
     }
 }
@@ -198,10 +198,10 @@ pub async fn list(
     principal: &Principal,
     filter: &AssetFilter,
     page: Page,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<Listed<Asset>, DomainError> {
     let listed = services.assets.list_assets(&principal.account_id, filter, page).await?;
-    Ok(listed.map(|record| to_dto(&record, links)))
+    Ok(listed.map(|record| to_dto(&record, urls)))
 }
 
 pub async fn delete(services: &Services<'_>, principal: &Principal, asset_id: &str) -> Result<(), DomainError> {
@@ -213,7 +213,7 @@ pub async fn restore(
     services: &Services<'_>,
     principal: &Principal,
     asset_id: &str,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<Asset, DomainError> {
     let grace_start = Timestamp(services.clock.now().0 - RESTORE_GRACE_MS);
     if !services.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
@@ -223,7 +223,7 @@ pub async fn restore(
     if record.state == AssetState::Processing {
         resume_processing(services, &record).await?;
     }
-    Ok(to_dto(&record, links))
+    Ok(to_dto(&record, urls))
 }
 
 /// Processing results are recorded only on a `processing` asset, so those of an asset deleted
@@ -283,7 +283,7 @@ fn extension(filename: &str) -> Option<String> {
         .then(|| extension.to_ascii_lowercase())
 }
 
-fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
+fn to_dto(record: &AssetRecord, urls: PublicUrls<'_>) -> Asset {
     Asset {
         id: record.id.clone(),
         project_id: record.project_id.clone(),
@@ -292,9 +292,9 @@ fn to_dto(record: &AssetRecord, links: Links<'_>) -> Asset {
         cuttable: record.cuttable,
         created_at: record.created_at.to_rfc3339(),
         upload_url: (record.state == AssetState::PendingUpload)
-            .then(|| record.open_upload_id.as_deref().map(|id| links.upload_url(id)))
+            .then(|| record.open_upload_id.as_deref().map(|id| urls.upload_url(id)))
             .flatten(),
-        download_url: download_url(record, links),
+        download_url: download_url(record, urls),
         filename: record.filename.clone(),
         extension: record.extension.clone(),
         size_bytes: record.size_bytes,
@@ -354,24 +354,24 @@ pub async fn get_seed(
     services: &Services<'_>,
     principal: &Principal,
     asset_id: &str,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<SeedAsset, DomainError> {
     match services.assets.asset(&principal.account_id, asset_id).await? {
-        Some(record) => Ok(to_seed(to_dto(&record, links))),
+        Some(record) => Ok(to_seed(to_dto(&record, urls))),
         None => Err(NOT_FOUND),
     }
 }
 
 /// A signed URL of the stored bytes, once they are all stored.
-fn download_url(record: &AssetRecord, links: Links<'_>) -> Option<String> {
+fn download_url(record: &AssetRecord, urls: PublicUrls<'_>) -> Option<String> {
     let stored = matches!(record.state, AssetState::Processing | AssetState::PendingPayment | AssetState::Ready);
-    let (signer, object_key) = (links.signer?, record.object_key.as_ref().filter(|_| stored)?);
+    let (signer, object_key) = (urls.signer?, record.object_key.as_ref().filter(|_| stored)?);
     let filename = record.filename.clone().unwrap_or_else(|| match &record.extension {
         Some(extension) => format!("{}.{extension}", record.id),
         None => record.id.clone(),
     });
     let content_type = record.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
-    Some(signer.url(links.origin, &Grant { object_key: object_key.clone(), filename, content_type }, links.now))
+    Some(signer.url(urls.origin, &Grant { object_key: object_key.clone(), filename, content_type }, urls.now))
 }
 
 /// Purges what assets deleted before `deleted_before` (restorable no more) left behind: their
@@ -406,7 +406,7 @@ mod tests {
     use crate::domain::ports::Clock;
     use crate::domain::{ledger, projects};
 
-    const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
+    const URLS: PublicUrls<'static> = PublicUrls { origin: "https://api.test", signer: None, now: Timestamp(0) };
     const TTL: i64 = crate::domain::uploads::tus::UPLOAD_TTL_MS;
 
     fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
@@ -437,7 +437,7 @@ mod tests {
         let (principal, project) = setup(&platform, 10);
         let services = platform.services();
         let (asset, upload_id) =
-            block_on(create(&services, &principal, &request(&project, 1_000), LINKS, TTL)).expect("created");
+            block_on(create(&services, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
         assert_eq!(asset.state, AssetState::PendingUpload);
         assert_eq!(asset.asset_type, None);
         assert_eq!(asset.extension.as_deref(), Some("mp4"));
@@ -453,7 +453,7 @@ mod tests {
         let (broke, project) = setup(&platform, 0);
         let services = platform.services();
         let create =
-            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, LINKS, TTL));
+            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, URLS, TTL));
         assert_eq!(create(&broke, &request(&project, 1_000)).map(|_| ()), Err(DomainError::InsufficientCredits));
         let (principal, project) = setup(&platform, 5);
         assert!(matches!(create(&principal, &request(&project, MAX_UPLOAD_BYTES + 1)), Err(DomainError::TooLarge(_))));
@@ -474,18 +474,18 @@ mod tests {
         let (principal, project) = setup(&platform, 5);
         let services = platform.services();
         let (asset, _) =
-            block_on(create(&services, &principal, &request(&project, 1_000), LINKS, TTL)).expect("created");
+            block_on(create(&services, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
         let page = Page::parse(None, None).expect("page");
         block_on(delete(&services, &principal, &asset.id)).expect("deleted");
-        assert_eq!(block_on(get(&services, &principal, &asset.id, LINKS)), Err(NOT_FOUND));
-        assert_eq!(block_on(list(&services, &principal, &AssetFilter::default(), page, LINKS)).expect("list").total, 0);
+        assert_eq!(block_on(get(&services, &principal, &asset.id, URLS)), Err(NOT_FOUND));
+        assert_eq!(block_on(list(&services, &principal, &AssetFilter::default(), page, URLS)).expect("list").total, 0);
         assert_eq!(block_on(delete(&services, &principal, &asset.id)), Err(NOT_FOUND), "deleting twice");
-        let restored = block_on(restore(&services, &principal, &asset.id, LINKS)).expect("restored");
+        let restored = block_on(restore(&services, &principal, &asset.id, URLS)).expect("restored");
         assert_eq!(restored.state, AssetState::PendingUpload);
         block_on(delete(&services, &principal, &asset.id)).expect("deleted again");
         platform.clock.set(Timestamp(platform.clock.now().0 + RESTORE_GRACE_MS + 1));
-        assert_eq!(block_on(restore(&services, &principal, &asset.id, LINKS)), Err(NOT_FOUND), "after the grace");
+        assert_eq!(block_on(restore(&services, &principal, &asset.id, URLS)), Err(NOT_FOUND), "after the grace");
         let stranger = Principal { account_id: "acc_stranger".into(), key_id: String::new() };
-        assert_eq!(block_on(get(&services, &stranger, &asset.id, LINKS)), Err(NOT_FOUND));
+        assert_eq!(block_on(get(&services, &stranger, &asset.id, URLS)), Err(NOT_FOUND));
     }
 }

@@ -10,7 +10,7 @@
 use http::{HeaderMap, Method};
 
 use crate::domain::api_keys::hash_key;
-use crate::domain::jobs::links::JOBS_PREFIX;
+use crate::domain::jobs::attempt_urls::JOBS_PREFIX;
 
 /// Seconds a limited caller waits: the period of both `[[ratelimits]]` in wrangler.toml.
 pub const RETRY_AFTER_SECONDS: u32 = 10;

@@ -4,7 +4,7 @@
 //! attempt over and changes nothing). A failed or abandoned attempt is retried with backoff up to
 //! the job's limit, then the job fails.
 
-pub mod links;
+pub mod attempt_urls;
 pub mod runner;
 
 /// Seconds before retry `attempt + 1` after attempt `attempt` failed: 5 s, 20 s, 80 s, 320 s,

@@ -9,8 +9,8 @@ use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 use async_trait::async_trait;
 use roughcut_shared::jobs::{Heartbeat, HeartbeatReply, JobOutcome, JobResult, MediaJob, MediaTask};
 
+use super::attempt_urls;
 use super::backoff_seconds;
-use super::links;
 use crate::domain::StoreError;
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{AttemptEnd, JobKind, JobQueue, JobRecord, JobState, JobStore};
@@ -115,7 +115,7 @@ impl<H: JobHandlers> Runner<'_, H> {
             job_id: job.id.clone(),
             attempt: job.attempt,
             task,
-            links: links::links(&config.signing_secret, &config.origin, &job.id, job.attempt, now),
+            links: attempt_urls::sign(&config.signing_secret, &config.origin, &job.id, job.attempt, now),
         };
         match self.media.dispatch(&media_job).await {
             Ok(()) => {}
@@ -167,7 +167,7 @@ impl<H: JobHandlers> Runner<'_, H> {
         Ok(true)
     }
 
-    /// The job, if `attempt` is its running attempt (its links work only then).
+    /// The job, if `attempt` is its running attempt (its URLs work only then).
     pub async fn running_attempt(&self, job_id: &str, attempt: u32) -> Result<Option<JobRecord>, StoreError> {
         let job = self.jobs.job(job_id).await?;
         Ok(job.filter(|job| job.state == JobState::Running && job.attempt == attempt))

@@ -395,19 +395,19 @@ fn racing_settlements_book_a_correction_once() {
 #[test]
 fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     use crate::domain::api_keys::Principal;
-    use crate::domain::assets::{self, Links};
+    use crate::domain::assets::{self, PublicUrls};
     let world = World::new(false);
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
     let (services, principal) =
         (world.platform.services(), Principal { account_id: account.clone(), key_id: String::new() });
-    let links = Links { origin: "", signer: None, now: Timestamp(0) };
+    let urls = PublicUrls { origin: "", signer: None, now: Timestamp(0) };
     block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     block_on(assets::delete(&services, &principal, "ast_1")).expect("delete");
     // its results arrive while it is deleted: refused, the attempt is over
     block_on(work::runner(world.deps()).report(&job, 1, processed(61_000, 0))).expect("report");
     assert_eq!(world.job(&job).state, JobState::Succeeded);
-    let restored = block_on(assets::restore(&services, &principal, "ast_1", links)).expect("restore");
+    let restored = block_on(assets::restore(&services, &principal, "ast_1", urls)).expect("restore");
     assert_eq!(restored.state, AssetState::Processing);
     let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_1")).expect("jobs");
     let again = jobs.iter().find(|j| j.id != job && j.kind() == JobKind::ProcessAsset).expect("processed again");
@@ -418,7 +418,7 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     // restoring an asset whose job is still open starts no second one
     let other = world.uploaded(&account, "ast_2");
     block_on(assets::delete(&services, &principal, "ast_2")).expect("delete");
-    block_on(assets::restore(&services, &principal, "ast_2", links)).expect("restore");
+    block_on(assets::restore(&services, &principal, "ast_2", urls)).expect("restore");
     let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_2")).expect("jobs");
     assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
 }

@@ -15,7 +15,7 @@ use roughcut_shared::renders::{CreateRender, Render, RenderState};
 use sha2::{Digest, Sha256};
 
 use super::api_keys::Principal;
-use super::assets::Links;
+use super::assets::PublicUrls;
 use super::cuts;
 use super::ids::{IdKind, new_id};
 use super::object_keys;
@@ -149,11 +149,11 @@ pub async fn get(
     services: &Services<'_>,
     principal: &Principal,
     render_id: &str,
-    links: Links<'_>,
+    urls: PublicUrls<'_>,
 ) -> Result<Render, DomainError> {
     let render =
         services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
-    let download = match (&render.object_key, links.signer, render.state) {
+    let download = match (&render.object_key, urls.signer, render.state) {
         (Some(key), Some(signer), RenderState::Completed) => {
             let filename = format!("{}.{}", render.id, render.output.format.as_str());
             let grant = Grant {
@@ -161,7 +161,7 @@ pub async fn get(
                 filename,
                 content_type: render.output.format.content_type().to_owned(),
             };
-            Some(signer.url(links.origin, &grant, links.now))
+            Some(signer.url(urls.origin, &grant, urls.now))
         }
         _ => None,
     };
@@ -178,7 +178,7 @@ pub async fn list(
 }
 
 /// `DELETE`: the row goes at once; an encode in flight is cancelled (the container stops at its
-/// next heartbeat, its links refused from now on) and every byte under the render's prefix goes.
+/// next heartbeat, its attempt URLs refused from now on) and every byte under the render's prefix goes.
 pub async fn delete(services: &Services<'_>, principal: &Principal, render_id: &str) -> Result<(), DomainError> {
     let render =
         services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;

@@ -8,7 +8,7 @@ use roughcut_shared::renders::{CreateRender, RenderFormat, RenderOutputRequest, 
 
 use super::*;
 use crate::domain::accounts::create_account;
-use crate::domain::assets::Links;
+use crate::domain::assets::PublicUrls;
 use crate::domain::config::ProcessingConfig;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::ProcessingDeps;
@@ -31,7 +31,7 @@ impl MediaDispatch for Media {
     }
 }
 
-const LINKS: Links<'static> = Links { origin: "https://api.test", signer: None, now: Timestamp(0) };
+const URLS: PublicUrls<'static> = PublicUrls { origin: "https://api.test", signer: None, now: Timestamp(0) };
 
 fn deps<'a>(platform: &'a MemoryPlatform, media: &'a Media, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
     platform.processing(media, None, config)
@@ -90,7 +90,7 @@ fn renders_are_idempotent_and_run_in_the_container() {
     let outcome =
         JobOutcome::Succeeded { result: JobResult::Render(RenderedFile { size_bytes: 9, duration_ms: 60_000 }) };
     block_on(work::runner(deps(&platform, &media, &config)).report(&job_id, 1, outcome)).expect("report");
-    let done = block_on(get(&services, &principal, &render.id, LINKS)).expect("get");
+    let done = block_on(get(&services, &principal, &render.id, URLS)).expect("get");
     assert_eq!((done.state, done.progress, done.size_bytes), (RenderState::Completed, 1.0, Some(9)));
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.completed" && e.entity_id == render.id));
@@ -139,7 +139,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let partial = crate::domain::object_keys::derived(&render.id, &job_id, "render");
     block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
     block_on(delete(&services, &principal, &render.id)).expect("delete");
-    assert_eq!(block_on(get(&services, &principal, &render.id, LINKS)).err(), Some(DomainError::NotFound("render")));
+    assert_eq!(block_on(get(&services, &principal, &render.id, URLS)).err(), Some(DomainError::NotFound("render")));
     let job = block_on(platform.store.job(&job_id)).expect("store").expect("job");
     assert_eq!(job.state, JobState::Cancelled);
     let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };

@@ -205,7 +205,7 @@ mod tests {
     use super::*;
     use crate::domain::accounts::create_account;
     use crate::domain::api_keys::Principal;
-    use crate::domain::assets::{self, Links};
+    use crate::domain::assets::{self, PublicUrls};
     use crate::domain::memory::MemoryPlatform;
     use crate::domain::ports::Clock;
     use crate::domain::uploads::testing::{Sessions, body, media};
@@ -249,7 +249,7 @@ mod tests {
             &services,
             &principal,
             &request,
-            Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) },
+            PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) },
             crate::domain::uploads::tus::UPLOAD_TTL_MS,
         ))
         .expect("asset");
@@ -312,11 +312,11 @@ mod tests {
         let (world, account, asset, _) = new_world(30_000);
         let services = world.platform.services();
         let principal = Principal { account_id: account.clone(), key_id: String::new() };
-        let links = Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
+        let urls = PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
         let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
         // the asset was created without a filename: nothing says it is a video
         assert!(matches!(
-            block_on(assets::create_audio_proxy(&services, &principal, &asset, 3_000, links, ttl)),
+            block_on(assets::create_audio_proxy(&services, &principal, &asset, 3_000, urls, ttl)),
             Err(crate::domain::DomainError::Conflict(_))
         ));
         let request = CreateAsset {
@@ -330,12 +330,12 @@ mod tests {
             content_type: None,
             language: None,
         };
-        let (video, _) = block_on(assets::create(&services, &principal, &request, links, ttl)).expect("video");
+        let (video, _) = block_on(assets::create(&services, &principal, &request, urls, ttl)).expect("video");
         let proxy =
-            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)).expect("proxy");
+            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
         assert!(
             matches!(
-                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
+                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)),
                 Err(crate::domain::DomainError::Conflict(_))
             ),
             "one open proxy at a time"
@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(world.platform.store.jobs().last().map(|j| j.kind().as_str()), Some("process_audio_proxy"));
         assert!(
             matches!(
-                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)),
+                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)),
                 Err(crate::domain::DomainError::Conflict(_))
             ),
             "a completed proxy was charged for its duration: a second one would replace it for free"
@@ -367,7 +367,7 @@ mod tests {
         let (world, account, asset, _) = new_world(30_000);
         let services = world.platform.services();
         let principal = Principal { account_id: account.clone(), key_id: String::new() };
-        let links = Links { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
+        let urls = PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
         let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
         let project_id = block_on(services.assets.asset(&account, &asset)).expect("store").expect("asset").project_id;
         let request = CreateAsset {
@@ -377,15 +377,15 @@ mod tests {
             content_type: None,
             language: None,
         };
-        let (video, _) = block_on(assets::create(&services, &principal, &request, links, ttl)).expect("video");
+        let (video, _) = block_on(assets::create(&services, &principal, &request, urls, ttl)).expect("video");
         let proxy =
-            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl)).expect("proxy");
+            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
         let proxy_id = proxy.upload_url.rsplit('/').next().expect("id").to_owned();
         let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";
         let refused = block_on(patch(world.deps(), &account, &proxy_id, 0, None, None, &mut body(html, 100)));
         assert_eq!(refused, Err(UploadError::UnsupportedMedia));
         assert_eq!(asset_state(&world, &account, &video.id).0, AssetState::PendingUpload, "the video goes on");
-        block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, links, ttl))
+        block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl))
             .expect("a proxy that was refused was never charged: another may replace it");
     }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{list_body, page};
-use crate::domain::assets::{self, Links};
+use crate::domain::assets::{self, PublicUrls};
 use crate::domain::downloads::Signer;
 use crate::domain::ports::AssetFilter;
 use crate::domain::transcripts::{self, TranscriptFormat};
@@ -29,8 +29,8 @@ pub struct ListAssetsQuery {
     pub offset: Option<u64>,
 }
 
-pub fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
-    Links {
+pub fn public_urls<'a>(call: &'a Call<'_>) -> PublicUrls<'a> {
+    PublicUrls {
         origin: &call.request.origin,
         signer: call.config.signing_secret.as_deref().map(Signer::new),
         now: call.services.clock.now(),
@@ -44,8 +44,8 @@ pub fn links<'a>(call: &'a Call<'_>) -> Links<'a> {
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateAsset = call.request.json()?;
     let (asset, upload_id) =
-        assets::create(&call.services, call.account()?, &body, links(call), call.config.upload_ttl_ms).await?;
-    let location = links(call).upload_url(&upload_id);
+        assets::create(&call.services, call.account()?, &body, public_urls(call), call.config.upload_ttl_ms).await?;
+    let location = public_urls(call).upload_url(&upload_id);
     Ok(ApiResponse::json(201, &asset).with_header("location", location))
 }
 
@@ -67,7 +67,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
         states: query.state.into_iter().collect(),
         asset_type: query.asset_type,
     };
-    let listed = assets::list(&call.services, call.account()?, &filter, page, links(call)).await?;
+    let listed = assets::list(&call.services, call.account()?, &filter, page, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -76,7 +76,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The asset.", body = Asset)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let asset = assets::get(&call.services, call.account()?, call.param("id")?, links(call)).await?;
+    let asset = assets::get(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))
 }
 
@@ -94,7 +94,7 @@ pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "Back in the state it had when deleted.", body = Asset)))]
 pub async fn restore(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let asset = assets::restore(&call.services, call.account()?, call.param("id")?, links(call)).await?;
+    let asset = assets::restore(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))
 }
 
@@ -111,7 +111,7 @@ pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError
         call.account()?,
         call.param("id")?,
         body.size_bytes,
-        links(call),
+        public_urls(call),
         ttl,
     )
     .await?;

@@ -6,7 +6,7 @@ use roughcut_shared::{ErrorEnvelope, List};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::assets::links;
+use super::assets::public_urls;
 use super::{list_body, page};
 use crate::domain::ports::renders::RenderFilter;
 use crate::domain::renders::{self};
@@ -59,7 +59,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The render; `download_url` (about 15 minutes) once completed.", body = Render)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let render = renders::get(&call.services, call.account()?, call.param("id")?, links(call)).await?;
+    let render = renders::get(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &render))
 }
 

@@ -61,7 +61,7 @@ fn mac(secret: &str, job_id: &str, attempt: u32, expires: i64) -> Hmac<Sha256> {
 }
 
 /// The links of `attempt` of `job_id`, under `origin` (where the container reaches the worker).
-pub fn links(secret: &str, origin: &str, job_id: &str, attempt: u32, now: Timestamp) -> JobLinks {
+pub fn sign(secret: &str, origin: &str, job_id: &str, attempt: u32, now: Timestamp) -> JobLinks {
     let expires = (now.0 + LINK_TTL_MS) / 1000;
     let signature = hex::encode(mac(secret, job_id, attempt, expires).finalize().into_bytes());
     let query = format!("attempt={attempt}&exp={expires}&sig={signature}");
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn links_grant_their_attempt_until_they_expire() {
-        let links = links(SECRET, "http://127.0.0.1:8787", "job_1", 3, Timestamp(5_000));
+        let links = sign(SECRET, "http://127.0.0.1:8787", "job_1", 3, Timestamp(5_000));
         assert!(links.input.starts_with("http://127.0.0.1:8787/internal/jobs/job_1/input?"));
         assert_eq!(verify(SECRET, "job_1", query_of(&links.result), Timestamp(5_000)), Ok(3));
         let late = Timestamp(5_000 + LINK_TTL_MS);
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn another_job_attempt_or_secret_is_refused() {
-        let links = links(SECRET, "http://w", "job_1", 3, Timestamp(0));
+        let links = sign(SECRET, "http://w", "job_1", 3, Timestamp(0));
         let query = query_of(&links.heartbeat);
         assert_eq!(verify(SECRET, "job_2", query, Timestamp(0)), Err(LinkRefusal::Tampered));
         assert_eq!(verify("other", "job_1", query, Timestamp(0)), Err(LinkRefusal::Tampered));
