@@ -2,13 +2,13 @@
 //! back with a restore); completion writes the plan, the captions asset and the event in one batch.
 
 use async_trait::async_trait;
-use roughcut_engine::plan::wire::WirePlan;
+use roughcut_engine::plan::CutPlan;
 use roughcut_shared::assets::AssetType;
 use roughcut_shared::cuts::{CutOptions, CutState};
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
+use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, size, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
@@ -47,7 +47,7 @@ impl TryFrom<CutRow> for CutRecord {
         let corrupt = |what: &str| StoreError(format!("cut {} has {what}", row.id));
         let options: CutOptions =
             serde_json::from_str(&row.options_json).map_err(|e| corrupt(&format!("unreadable options: {e}")))?;
-        let plan: Option<WirePlan> = row
+        let plan: Option<CutPlan> = row
             .plan_json
             .as_deref()
             .map(|json| serde_json::from_str(json).map_err(|e| corrupt(&format!("an unreadable plan: {e}"))))
@@ -199,7 +199,6 @@ impl<S: Sql> CutStore for SqlStore<S> {
             Some(_) => None,
             None => Some(serde_json::to_string(&completed.plan).map_err(|e| StoreError(format!("plan JSON: {e}")))?),
         };
-        let millis = |seconds: f64| number((seconds * 1000.0).round() as i64);
         let mut statements = Vec::new();
         if let Some(asset) = &completed.srt_asset {
             // first (the cut's row refers to it), and only with the completion it belongs to: a cut
@@ -234,8 +233,8 @@ impl<S: Sql> CutStore for SqlStore<S> {
                 text(cut_id),
                 optional_text(plan_json.as_deref()),
                 optional_text(completed.plan_key.as_deref()),
-                millis(completed.plan.kept_duration_seconds),
-                millis(completed.plan.source_duration_seconds),
+                size(completed.plan.kept_duration),
+                size(completed.plan.source_duration),
                 optional_text(completed.transcript_key.as_deref()),
                 optional_text(completed.srt_asset.as_ref().map(|a| a.id.as_str())),
                 time(completed.at),

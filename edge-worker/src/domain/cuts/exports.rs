@@ -48,9 +48,7 @@ async fn completed(
 ) -> Result<(CutRecord, CutPlan, AssetRecord), DomainError> {
     let cut = get(services, principal, cut_id).await?;
     let plan = match (&cut.state, &cut.plan) {
-        (CutState::Completed, Some(plan)) => {
-            plan.clone().into_plan().map_err(|e| StoreError(format!("cut {cut_id}: {e}")))?
-        }
+        (CutState::Completed, Some(plan)) => plan.clone(),
         _ => {
             return Err(DomainError::NotReady(format!(
                 "The cut is {}; exports need it completed.",

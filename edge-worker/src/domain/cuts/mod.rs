@@ -149,9 +149,9 @@ pub async fn delete(services: &Services<'_>, principal: &Principal, cut_id: &str
     }
 }
 
-/// Plan times (seconds with millisecond precision) as API.md's `*_seconds` strings.
-fn seconds(value: f64) -> String {
-    super::time::seconds_string((value * 1000.0).round() as u64)
+/// A plan time in ms as API.md's seconds (millisecond precision).
+fn seconds(millis: u64) -> f64 {
+    millis as f64 / 1000.0
 }
 
 pub fn to_dto(cut: &CutRecord) -> Cut {
@@ -162,14 +162,15 @@ pub fn to_dto(cut: &CutRecord) -> Cut {
         state: cut.state,
         script: cut.script.clone(),
         options: cut.options.clone(),
-        segments: plan
-            .map_or_else(Vec::new, |p| p.segments.iter().map(|s| CutSpan { start: s.start, end: s.end }).collect()),
+        segments: plan.map_or_else(Vec::new, |p| {
+            p.segments.iter().map(|s| CutSpan { start: seconds(s.start), end: seconds(s.end) }).collect()
+        }),
         removed: plan.map_or_else(Vec::new, |p| {
             p.removed
                 .iter()
                 .map(|r| CutRemoval {
-                    start: r.start,
-                    end: r.end,
+                    start: seconds(r.start),
+                    end: seconds(r.end),
                     reason: serde_json::to_value(r.reason)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
@@ -177,8 +178,8 @@ pub fn to_dto(cut: &CutRecord) -> Cut {
                 })
                 .collect()
         }),
-        kept_duration_seconds: plan.map(|p| seconds(p.kept_duration_seconds)),
-        source_duration_seconds: plan.map(|p| seconds(p.source_duration_seconds)),
+        kept_duration_seconds: plan.map(|p| super::time::seconds_string(p.kept_duration)),
+        source_duration_seconds: plan.map(|p| super::time::seconds_string(p.source_duration)),
         error_code: cut.error_code.clone(),
         error_message: cut.error_message.clone(),
         created_at: cut.created_at.to_rfc3339(),

@@ -5,7 +5,6 @@
 
 use roughcut_engine::analyze::Analysis;
 use roughcut_engine::export::subtitles::cut_cues;
-use roughcut_engine::plan::wire::WirePlan;
 use roughcut_engine::plan::{PlanInput, Script, plan};
 use roughcut_engine::transcript::{Transcript, json, srt};
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -130,8 +129,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         }
         None => None,
     };
-    let wire = WirePlan::from(&plan);
-    let json = serde_json::to_string(&wire).map_err(|e| StoreError(format!("plan JSON: {e}")))?;
+    let json = serde_json::to_string(&plan).map_err(|e| StoreError(format!("plan JSON: {e}")))?;
     let plan_key = if json.len() > INLINE_PLAN_BYTES {
         let key = object_keys::derived(&asset.id, &cut.id, "plan.json");
         deps.objects.put(&key, json.into_bytes(), "application/json").await?;
@@ -140,7 +138,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         None
     };
     Ok(Ok(CompletedCut {
-        plan: wire,
+        plan,
         plan_key,
         transcript_key: facts.transcript_key,
         srt_asset,

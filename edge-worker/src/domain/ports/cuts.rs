@@ -2,7 +2,7 @@
 //! captions asset made with it.
 
 use async_trait::async_trait;
-use roughcut_engine::plan::wire::WirePlan;
+use roughcut_engine::plan::CutPlan;
 use roughcut_shared::cuts::{CutOptions, CutState};
 
 use super::AssetRecord;
@@ -20,7 +20,7 @@ pub struct CutRecord {
     pub script: Option<String>,
     pub options: CutOptions,
     /// The plan, once completed, when its row holds it …
-    pub plan: Option<WirePlan>,
+    pub plan: Option<CutPlan>,
     /// … or where in R2 it is (plans larger than `planning::INLINE_PLAN_BYTES`).
     pub plan_key: Option<String>,
     pub transcript_key: Option<String>,
@@ -43,7 +43,7 @@ pub struct CutFilter {
 /// A finished plan as the store keeps it, with the captions asset made from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletedCut {
-    pub plan: WirePlan,
+    pub plan: CutPlan,
     /// Set when the plan is stored in R2 rather than in the row.
     pub plan_key: Option<String>,
     pub transcript_key: Option<String>,

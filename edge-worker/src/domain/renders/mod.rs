@@ -88,7 +88,6 @@ pub async fn create(
                 )));
             }
             let plan = cut.plan.ok_or_else(|| StoreError(format!("completed cut {cut_id} without a plan")))?;
-            let plan = plan.into_plan().map_err(|e| StoreError(format!("cut {cut_id}: {e}")))?;
             plan.segments.iter().map(|s| (s.start, s.end)).collect()
         }
         None => Vec::new(),
