@@ -8,13 +8,11 @@ use crate::adapters::d1::{self, isolate_key_cache};
 use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
 use crate::adapters::web;
-use crate::domain::downloads::FILES_PREFIX;
-use crate::domain::jobs::attempt_urls::JobPath;
 use crate::domain::ports::jobs::JobMessage;
 use crate::domain::ports::{Clock, Log};
 use crate::http::edge::CorsPolicy;
 use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
-use crate::http::tus::UploadPath;
+use crate::http::streamed::{self, StreamedRoute};
 use crate::http::{self, ApiError, Config};
 
 #[event(fetch)]
@@ -54,18 +52,16 @@ async fn within_budgets(env: &Env, method: &::http::Method, path: &str, headers:
 }
 
 async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
-    // Uploads stream their bodies (up to 64 MiB a chunk) to a Durable Object; everything else is
-    // small JSON handled by the HTTP layer.
-    if let Some(path) = request.url().ok().and_then(|url| UploadPath::parse(url.path())) {
-        return adapters::uploads::handle(request, env, path).await;
-    }
-    // The media container's calls about a job attempt (signed URLs; bodies streamed to R2).
-    if let Some(path) = request.url().ok().and_then(|url| JobPath::parse(url.path())) {
-        return adapters::processing::handle(request, env, path).await;
-    }
-    // Signed downloads stream from R2 and need no API key.
-    if request.path().starts_with(FILES_PREFIX) {
-        return adapters::downloads::handle(request, env).await;
+    // The routes that stream (uploads, job attempts' calls, downloads) go to the adapter that
+    // moves their bytes; everything else is small JSON handled by the HTTP layer.
+    let (method, headers) = (web::method_of(&request), web::headers_of(&request));
+    match streamed::route(&method, request.path().as_str(), &headers) {
+        Some(StreamedRoute::Upload(call)) => return adapters::uploads::handle(request, env, call).await,
+        Some(StreamedRoute::Job { job_id, call }) => {
+            return adapters::processing::handle(request, env, &job_id, call).await;
+        }
+        Some(StreamedRoute::Download) => return adapters::downloads::handle(request, env).await,
+        None => {}
     }
     let log = ConsoleLog;
     let prepared = match (web::read_request(&mut request).await, Stores::open(env)) {

@@ -24,7 +24,7 @@ use crate::domain::config::RunnerConfig;
 use crate::domain::config::{ProcessingConfig, RateCard};
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::jobs::attempt_urls::{self, JobEndpoint, JobPath};
+use crate::domain::jobs::attempt_urls;
 use crate::domain::jobs::runner::Reported;
 use crate::domain::object_keys;
 use crate::domain::ports::ProcessingDeps;
@@ -33,6 +33,7 @@ use crate::domain::ports::objects::{Objects, StoredPart};
 use crate::domain::ports::processing::Transcriber;
 use crate::domain::ports::{Clock, Log};
 use crate::domain::{sweep, work};
+use crate::http::streamed::JobCall;
 use crate::http::{ApiError, ApiResponse};
 
 const DEFAULT_LEASE_SECONDS: i64 = 60;
@@ -189,8 +190,17 @@ pub async fn sweep(env: &Env) -> Result<(), String> {
 }
 
 /// A request of the media container to one of a job attempt's URLs.
-pub async fn handle(mut request: Request, env: &Env, path: JobPath) -> worker::Result<Response> {
-    let response = match answer(&mut request, env, &path).await {
+pub async fn handle(
+    mut request: Request,
+    env: &Env,
+    job_id: &str,
+    call: Result<JobCall, ApiError>,
+) -> worker::Result<Response> {
+    let answered = match call {
+        Ok(call) => answer(&mut request, env, job_id, call).await,
+        Err(refused) => Err(refused),
+    };
+    let response = match answered {
         Ok(Answer::Streamed(response)) => return Ok(response),
         Ok(Answer::Api(response)) => response,
         Err(error) => {
@@ -211,20 +221,19 @@ fn attempt_over() -> ApiError {
     ApiError::new(ErrorCode::Conflict, "This job attempt is over.")
 }
 
-async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answer, ApiError> {
+async fn answer(request: &mut Request, env: &Env, job_id: &str, call: JobCall) -> Result<Answer, ApiError> {
     let internal = |what: &str, error: String| ApiError::internal(format!("{what}: {error}"));
     let kit = ProcessingKit::from_env(env).map_err(|e| internal("processing", e))?;
     let url = request.url().map_err(|e| internal("url", e.to_string()))?;
     let now = WorkerClock.now();
-    let attempt = attempt_urls::verify(&kit.config.jobs.signing_secret, &path.job_id, url.query().unwrap_or(""), now)
+    let attempt = attempt_urls::verify(&kit.config.jobs.signing_secret, job_id, url.query().unwrap_or(""), now)
         .map_err(|_| ApiError::new(ErrorCode::Forbidden, "This job URL is not valid."))?;
     let jobs = kit.jobs();
     let runner = work::runner(kit.deps(&jobs));
     let store_error = |e: crate::domain::StoreError| ApiError::internal(e.0);
-    let method = web::method_of(request);
-    match (&path.endpoint, method) {
-        (JobEndpoint::Input, http::Method::GET | http::Method::HEAD) => {
-            let input = runner.input_of(&path.job_id, attempt).await.map_err(store_error)?.ok_or_else(attempt_over)?;
+    match call {
+        JobCall::Input => {
+            let input = runner.input_of(job_id, attempt).await.map_err(store_error)?.ok_or_else(attempt_over)?;
             let grant = Grant {
                 object_key: input.object_key,
                 filename: "input".into(),
@@ -232,26 +241,23 @@ async fn answer(request: &mut Request, env: &Env, path: &JobPath) -> Result<Answ
             };
             Ok(Answer::Streamed(downloads::serve(request, env, &grant).await?))
         }
-        (JobEndpoint::Output(name), method @ (http::Method::PUT | http::Method::POST)) => {
-            let job = runner.running_attempt(&path.job_id, attempt).await.map_err(store_error)?;
-            let key = job.map(|job| object_keys::derived(&job.subject_id, &job.id, name)).ok_or_else(attempt_over)?;
+        JobCall::Output { name, method } => {
+            let job = runner.running_attempt(job_id, attempt).await.map_err(store_error)?;
+            let key = job.map(|job| object_keys::derived(&job.subject_id, &job.id, &name)).ok_or_else(attempt_over)?;
             output(request, &kit.objects, &key, &method).await.map(Answer::Api)
         }
-        (JobEndpoint::Heartbeat, http::Method::POST) => {
+        JobCall::Heartbeat => {
             let beat: Heartbeat = read_json(request).await?;
-            let reply = runner.heartbeat(&path.job_id, attempt, &beat).await.map_err(store_error)?;
+            let reply = runner.heartbeat(job_id, attempt, &beat).await.map_err(store_error)?;
             Ok(Answer::Api(ApiResponse::json(200, &reply)))
         }
-        (JobEndpoint::Result, http::Method::POST) => {
+        JobCall::Result => {
             let outcome: JobOutcome = read_json(request).await?;
-            match runner.report(&path.job_id, attempt, outcome).await.map_err(store_error)? {
+            match runner.report(job_id, attempt, outcome).await.map_err(store_error)? {
                 Reported::Applied => Ok(Answer::Api(ApiResponse::no_content())),
                 Reported::Stale => Err(attempt_over()),
             }
         }
-        (JobEndpoint::Input, _) => Err(ApiError::method_not_allowed("GET, HEAD")),
-        (JobEndpoint::Output(_), _) => Err(ApiError::method_not_allowed("PUT, POST")),
-        (JobEndpoint::Heartbeat | JobEndpoint::Result, _) => Err(ApiError::method_not_allowed("POST")),
     }
 }
 

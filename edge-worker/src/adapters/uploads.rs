@@ -18,12 +18,16 @@ use crate::domain::ports::{Clock, Services};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE};
 use crate::http::request::bearer_token;
+use crate::http::streamed::UploadCall;
 use crate::http::tus::{self, UploadPath};
 use crate::http::{ApiError, ApiResponse};
-use roughcut_shared::ErrorCode;
 
-pub async fn handle(mut request: Request, env: &Env, path: UploadPath) -> worker::Result<Response> {
-    match answer(&mut request, env, &path).await {
+pub async fn handle(mut request: Request, env: &Env, call: Result<UploadCall, ApiError>) -> worker::Result<Response> {
+    let answer = match call {
+        Ok(call) => answer(&mut request, env, call).await,
+        Err(refused) => Err(refused),
+    };
+    match answer {
         Ok(Answer::Local(response)) => web::write_response(response),
         Ok(Answer::Forwarded(response)) => Ok(response),
         Err(error) => {
@@ -44,14 +48,11 @@ fn internal(what: &str, error: worker::Error) -> ApiError {
     ApiError::internal(format!("{what}: {error}"))
 }
 
-async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<Answer, ApiError> {
-    let headers = web::headers_of(request);
-    let method = tus::effective_method(&web::method_of(request), &headers);
-    if method == Method::OPTIONS {
+async fn answer(request: &mut Request, env: &Env, call: UploadCall) -> Result<Answer, ApiError> {
+    if call == UploadCall::Options {
         return Ok(Answer::Local(tus::options()));
     }
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    protocol::check_resumable(header("tus-resumable").as_deref())?;
+    let headers = web::headers_of(request);
     let Stores { store, queue, objects } = Stores::open(env).map_err(ApiError::internal)?;
     let log = ConsoleLog;
     let queue = QueueJobs::new(&store, queue);
@@ -59,25 +60,14 @@ async fn answer(request: &mut Request, env: &Env, path: &UploadPath) -> Result<A
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&services, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
-    match (path, &method) {
-        (UploadPath::Collection { surface }, &Method::POST) => {
-            create(request, env, &services, &principal, &headers, *surface, &origin).await.map(Answer::Local)
+    match call {
+        UploadCall::Create { surface } => {
+            create(request, env, &services, &principal, &headers, surface, &origin).await.map(Answer::Local)
         }
-        (UploadPath::Upload { id, .. }, &Method::HEAD | &Method::DELETE) => {
-            forward(request, env, &principal, id, &method, false).await.map(Answer::Forwarded)
+        UploadCall::Forward { id, method } => {
+            forward(request, env, &principal, &id, &method, false).await.map(Answer::Forwarded)
         }
-        (UploadPath::Upload { id, .. }, &Method::PATCH) => {
-            let content_type = header("content-type").unwrap_or_default();
-            if content_type.split(';').next().map(str::trim) != Some(PATCH_CONTENT_TYPE) {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    format!("PATCH bodies are {PATCH_CONTENT_TYPE}."),
-                ));
-            }
-            forward(request, env, &principal, id, &method, false).await.map(Answer::Forwarded)
-        }
-        (UploadPath::Collection { .. }, _) => Err(ApiError::method_not_allowed("POST, OPTIONS")),
-        (UploadPath::Upload { .. }, _) => Err(ApiError::method_not_allowed("HEAD, PATCH, DELETE, OPTIONS")),
+        UploadCall::Options => Ok(Answer::Local(tus::options())),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod streamed;
 pub mod tus;
 
 use sha2::{Digest, Sha256};
