@@ -6,23 +6,26 @@ use crate::adapters;
 use crate::adapters::bindings::{API_KEY_RATE_LIMITER, CLIENT_RATE_LIMITER, Stores};
 use crate::adapters::d1::{self, isolate_key_cache};
 use crate::adapters::jobs::QueueJobs;
-use crate::adapters::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
+use crate::adapters::platform::{ConsoleLog, WorkerClock};
+use crate::adapters::settings::Settings;
 use crate::adapters::web;
 use crate::domain::ports::jobs::JobMessage;
 use crate::domain::ports::{Clock, Log};
-use crate::http::edge::CorsPolicy;
 use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
 use crate::http::streamed::{self, StreamedRoute};
-use crate::http::{self, ApiError, Config};
+use crate::http::{self, ApiError};
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let cors = CorsPolicy::parse(env.var("CORS_ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref());
+    let settings = Settings::from_env(&env);
+    let cors = &settings.cors;
     let origin = request.headers().get("origin").ok().flatten();
     let (method, headers) = (web::method_of(&request), web::headers_of(&request));
     let response = match cors.preflight(&method, &headers) {
         Some(preflight) => web::write_response(preflight)?,
-        None if within_budgets(&env, &method, request.path().as_str(), &headers).await => route(request, &env).await?,
+        None if within_budgets(&env, &method, request.path().as_str(), &headers).await => {
+            route(request, &env, &settings).await?
+        }
         None => {
             let limited = http::handle_failure(&WorkerClock, &ConsoleLog, ApiError::rate_limited(RETRY_AFTER_SECONDS));
             web::write_response(limited)?
@@ -51,16 +54,16 @@ async fn within_budgets(env: &Env, method: &::http::Method, path: &str, headers:
     true
 }
 
-async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
+async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::Result<Response> {
     // The routes that stream (uploads, job attempts' calls, downloads) go to the adapter that
     // moves their bytes; everything else is small JSON handled by the HTTP layer.
     let (method, headers) = (web::method_of(&request), web::headers_of(&request));
     match streamed::route(&method, request.path().as_str(), &headers) {
-        Some(StreamedRoute::Upload(call)) => return adapters::uploads::handle(request, env, call).await,
+        Some(StreamedRoute::Upload(call)) => return adapters::uploads::handle(request, env, settings, call).await,
         Some(StreamedRoute::Job { job_id, call }) => {
-            return adapters::processing::handle(request, env, &job_id, call).await;
+            return adapters::processing::handle(request, env, settings, &job_id, call).await;
         }
-        Some(StreamedRoute::Download) => return adapters::downloads::handle(request, env).await,
+        Some(StreamedRoute::Download) => return adapters::downloads::handle(request, env, settings).await,
         None => {}
     }
     let log = ConsoleLog;
@@ -73,13 +76,7 @@ async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
         Ok((api_request, storage)) => {
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
             let services = d1::services(&storage.store, &queue, &storage.objects, &log);
-            let config = Config {
-                admin_token: env.secret("ADMIN_TOKEN").ok().map(|secret| secret.to_string()),
-                signing_secret: env.secret("SIGNING_SECRET").ok().map(|secret| secret.to_string()),
-                upload_ttl_ms: upload_ttl_ms(env),
-                rate_card: adapters::processing::rate_card(env),
-            };
-            http::handle(services, &config, api_request).await
+            http::handle(services, &settings.http, api_request).await
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
     };
@@ -91,10 +88,11 @@ async fn route(mut request: Request, env: &Env) -> worker::Result<Response> {
 /// attempts whose lease ran out are retried or failed.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let settings = Settings::from_env(&env);
     if let Err(cause) = adapters::sweep::run(&env).await {
         ConsoleLog.error("scheduled", &cause);
     }
-    if let Err(cause) = adapters::processing::sweep(&env).await {
+    if let Err(cause) = adapters::processing::sweep(&env, &settings).await {
         ConsoleLog.error("scheduled", &format!("jobs: {cause}"));
     }
 }
@@ -102,6 +100,6 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 /// The `JOBS` queue's consumer.
 #[event(queue)]
 async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
-    adapters::processing::consume(batch, &env).await;
+    adapters::processing::consume(batch, &env, &Settings::from_env(&env)).await;
     Ok(())
 }

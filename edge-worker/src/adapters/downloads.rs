@@ -6,6 +6,7 @@ use worker::{Env, Headers, Range, Request, Response};
 
 use super::bindings::MEDIA;
 use super::platform::{ConsoleLog, WorkerClock};
+use super::settings::Settings;
 use super::web;
 use crate::domain::downloads::{self, Grant, Refusal, Signer, content_disposition};
 use crate::domain::ids::{IdKind, new_id};
@@ -13,8 +14,8 @@ use crate::domain::ports::Clock;
 use crate::http::ApiError;
 use roughcut_shared::ErrorCode;
 
-pub async fn handle(request: Request, env: &Env) -> worker::Result<Response> {
-    match answer(&request, env).await {
+pub async fn handle(request: Request, env: &Env, settings: &Settings) -> worker::Result<Response> {
+    match answer(&request, env, settings).await {
         Ok(response) => Ok(response),
         Err(error) => {
             let request_id = new_id(IdKind::Request, WorkerClock.now());
@@ -27,13 +28,13 @@ fn internal(what: &str, error: worker::Error) -> ApiError {
     ApiError::internal(format!("{what}: {error}"))
 }
 
-async fn answer(request: &Request, env: &Env) -> Result<Response, ApiError> {
+async fn answer(request: &Request, env: &Env, settings: &Settings) -> Result<Response, ApiError> {
     let method = web::method_of(request);
     if method != http::Method::GET && method != http::Method::HEAD {
         return Err(ApiError::method_not_allowed("GET, HEAD"));
     }
     let url = request.url().map_err(|e| internal("url", e))?;
-    let secret = env.secret("SIGNING_SECRET").map(|s| s.to_string()).ok();
+    let secret = settings.http.signing_secret.clone();
     let refused = |message: &str| ApiError::new(ErrorCode::Forbidden, message);
     let grant = match secret.as_deref().map(Signer::new) {
         None => return Err(refused("Downloads are not configured on this deployment.")),

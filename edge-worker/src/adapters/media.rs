@@ -12,7 +12,6 @@ use worker::{Fetch, Headers, Method, ObjectNamespace, Request, RequestInit, Resp
 use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 
 /// The secret's name, in the worker's secrets and the container's environment.
-pub const MEDIA_JOB_SECRET: &str = "MEDIA_JOB_SECRET";
 
 pub struct MediaTransport {
     pub route: MediaRoute,

@@ -5,7 +5,7 @@
 
 use worker::{ContainerStartupOptions, Delay, Env, Request, Response, State, durable_object};
 
-use super::media::MEDIA_JOB_SECRET;
+use super::settings::{MEDIA_JOB_SECRET, Settings};
 
 /// The port the image listens on (`PORT` in media-container/Dockerfile).
 const CONTAINER_PORT: u16 = 8080;
@@ -36,7 +36,9 @@ impl worker::DurableObject for MediaContainer {
         if !container.running() {
             // the container checks the worker's signature on every job with the same secret
             let mut options = ContainerStartupOptions::new();
-            options.add_env(MEDIA_JOB_SECRET, &self.env.secret(MEDIA_JOB_SECRET)?.to_string());
+            let settings = Settings::from_env(&self.env);
+            let secret = settings.media_job_secret().map_err(worker::Error::RustError)?;
+            options.add_env(MEDIA_JOB_SECRET, secret);
             container.start(Some(options))?;
         }
         let port = container.get_tcp_port(CONTAINER_PORT)?;

@@ -11,6 +11,7 @@ pub mod media_container;
 pub mod platform;
 pub mod processing;
 pub mod r2;
+pub mod settings;
 pub mod sweep;
 pub mod transcribers;
 pub mod upload_object;

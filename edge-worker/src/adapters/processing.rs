@@ -4,10 +4,9 @@
 //! runner (`domain::work::runner`).
 
 use roughcut_shared::ErrorCode;
-use roughcut_shared::job_signature::MIN_SECRET_CHARS;
 use roughcut_shared::jobs::{
-    CompleteOutput, Heartbeat, JobOutcome, MULTIPART_HEADER, MultipartStarted, PART_HEADER, SpeechFormat,
-    UPLOAD_ID_HEADER, UploadedPart,
+    CompleteOutput, Heartbeat, JobOutcome, MULTIPART_HEADER, MultipartStarted, PART_HEADER, UPLOAD_ID_HEADER,
+    UploadedPart,
 };
 use worker::{Env, MessageBatch, MessageExt, Request, Response};
 
@@ -15,13 +14,13 @@ use super::bindings::{AI, MEDIA_CONTAINER, Stores};
 use super::d1::D1Store;
 use super::downloads;
 use super::jobs::QueueJobs;
-use super::media::{MEDIA_JOB_SECRET, MediaRoute, MediaTransport};
+use super::media::{MediaRoute, MediaTransport};
 use super::platform::{ConsoleLog, WorkerClock};
 use super::r2::R2Objects;
+use super::settings::{Settings, TranscriberSetting};
 use super::transcribers::{OpenAiCompatible, WorkersAi};
 use super::web;
-use crate::domain::config::RunnerConfig;
-use crate::domain::config::{ProcessingConfig, RateCard};
+use crate::domain::config::ProcessingConfig;
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::attempt_urls;
@@ -36,52 +35,26 @@ use crate::domain::{sweep, work};
 use crate::http::streamed::JobCall;
 use crate::http::{ApiError, ApiResponse};
 
-const DEFAULT_LEASE_SECONDS: i64 = 60;
-const DEFAULT_OPENAI_MODEL: &str = "whisper-1";
-const DEFAULT_WORKERS_AI_MODEL: &str = "@cf/openai/whisper-large-v3-turbo";
-
-fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
-}
-
-fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
-}
-
-/// The rate card of this deployment (`CREDITS_PER_MINUTE`, default 1).
-pub fn rate_card(env: &Env) -> RateCard {
-    let per_minute = var(env, "CREDITS_PER_MINUTE").and_then(|v| v.parse().ok()).filter(|n: &i64| *n > 0);
-    per_minute.map_or_else(RateCard::default, |credits_per_started_minute| RateCard { credits_per_started_minute })
-}
-
-/// `TRANSCRIBER`: `openai` (any OpenAI-compatible server at `TRANSCRIBER_URL`, key in the secret
-/// `TRANSCRIBER_API_KEY`, model `TRANSCRIBER_MODEL`), `workers-ai` (the `AI` binding), or unset /
-/// `none` (no automatic transcription: signal-only cuts, or the user's own transcript).
-fn transcriber(env: &Env) -> Result<Option<Box<dyn Transcriber>>, String> {
-    match var(env, "TRANSCRIBER").as_deref() {
-        None | Some("none") => Ok(None),
-        Some("openai") => {
-            let base_url = var(env, "TRANSCRIBER_URL").ok_or("TRANSCRIBER=openai needs TRANSCRIBER_URL")?;
-            let model = var(env, "TRANSCRIBER_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_owned());
-            Ok(Some(Box::new(OpenAiCompatible { base_url, api_key: secret(env, "TRANSCRIBER_API_KEY"), model })))
+/// The transcriber `settings` name, over the `AI` binding for Workers AI.
+fn transcriber(env: &Env, settings: &Settings) -> Result<Option<Box<dyn Transcriber>>, String> {
+    Ok(match settings.transcriber.clone()? {
+        TranscriberSetting::None => None,
+        TranscriberSetting::OpenAi { base_url, api_key, model } => {
+            Some(Box::new(OpenAiCompatible { base_url, api_key, model }))
         }
-        Some("workers-ai") => {
+        TranscriberSetting::WorkersAi { model } => {
             let ai = env.ai(AI).map_err(|e| format!("TRANSCRIBER=workers-ai needs the {AI} binding: {e}"))?;
-            let model = var(env, "TRANSCRIBER_MODEL").unwrap_or_else(|| DEFAULT_WORKERS_AI_MODEL.to_owned());
-            Ok(Some(Box::new(WorkersAi { ai, model })))
+            Some(Box::new(WorkersAi { ai, model }))
         }
-        Some(other) => Err(format!("TRANSCRIBER={other}: expected openai, workers-ai or none")),
-    }
+    })
 }
 
 /// `MEDIA_URL` (a media container process, local) or else the `MEDIA_CONTAINER` binding, and the
 /// secret jobs are signed with.
-fn media(env: &Env) -> Result<MediaTransport, String> {
-    let job_secret = secret(env, MEDIA_JOB_SECRET)
-        .filter(|secret| secret.chars().count() >= MIN_SECRET_CHARS)
-        .ok_or_else(|| format!("{MEDIA_JOB_SECRET} must be set, with at least {MIN_SECRET_CHARS} characters"))?;
-    let route = match var(env, "MEDIA_URL") {
-        Some(base_url) => MediaRoute::Http { base_url },
+fn media(env: &Env, settings: &Settings) -> Result<MediaTransport, String> {
+    let job_secret = settings.media_job_secret()?.to_owned();
+    let route = match &settings.media_url {
+        Some(base_url) => MediaRoute::Http { base_url: base_url.clone() },
         None => env
             .durable_object(MEDIA_CONTAINER)
             .map(MediaRoute::Containers)
@@ -107,24 +80,10 @@ impl std::fmt::Debug for ProcessingKit {
 }
 
 impl ProcessingKit {
-    pub fn from_env(env: &Env) -> Result<Self, String> {
-        let transcriber = transcriber(env)?;
-        let lease_seconds = var(env, "JOB_LEASE_SECONDS")
-            .and_then(|v| v.parse().ok())
-            .filter(|s: &i64| *s > 0)
-            .unwrap_or(DEFAULT_LEASE_SECONDS);
-        let config = ProcessingConfig {
-            jobs: RunnerConfig {
-                origin: var(env, "PUBLIC_URL")
-                    .ok_or("PUBLIC_URL (where the media container reaches this worker) is not set")?,
-                signing_secret: secret(env, "SIGNING_SECRET").ok_or("SIGNING_SECRET is not set")?,
-                lease_ms: lease_seconds * 1000,
-            },
-            rate_card: rate_card(env),
-            speech: transcriber.as_ref().map(|_| SpeechFormat::default()),
-        };
+    pub fn new(env: &Env, settings: &Settings) -> Result<Self, String> {
         let Stores { store, queue, objects } = Stores::open(env)?;
-        Ok(Self { store, queue, objects, media: media(env)?, transcriber, config })
+        let transcriber = transcriber(env, settings)?;
+        Ok(Self { store, queue, objects, media: media(env, settings)?, transcriber, config: settings.processing()? })
     }
 
     /// The domain's view of the kit, with `queue` as the job queue.
@@ -153,8 +112,8 @@ impl ProcessingKit {
 
 /// The `JOBS` consumer: each message starts its job's next attempt; a message whose handling
 /// failed (D1 unreachable) is retried by the queue, and the claim makes a repeat harmless.
-pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
-    let kit = match ProcessingKit::from_env(env) {
+pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env, settings: &Settings) {
+    let kit = match ProcessingKit::new(env, settings) {
         Ok(kit) => kit,
         Err(cause) => {
             ConsoleLog.error("jobs", &format!("processing is not configured: {cause}"));
@@ -183,8 +142,8 @@ pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env) {
 }
 
 /// The sweep's part (`domain::sweep::jobs`): expired leases and stalled jobs.
-pub async fn sweep(env: &Env) -> Result<(), String> {
-    let kit = ProcessingKit::from_env(env)?;
+pub async fn sweep(env: &Env, settings: &Settings) -> Result<(), String> {
+    let kit = ProcessingKit::new(env, settings)?;
     let jobs = kit.jobs();
     sweep::jobs(&work::runner(kit.deps(&jobs))).await.map_err(|e| e.to_string())
 }
@@ -193,11 +152,12 @@ pub async fn sweep(env: &Env) -> Result<(), String> {
 pub async fn handle(
     mut request: Request,
     env: &Env,
+    settings: &Settings,
     job_id: &str,
     call: Result<JobCall, ApiError>,
 ) -> worker::Result<Response> {
     let answered = match call {
-        Ok(call) => answer(&mut request, env, job_id, call).await,
+        Ok(call) => answer(&mut request, env, settings, job_id, call).await,
         Err(refused) => Err(refused),
     };
     let response = match answered {
@@ -221,9 +181,15 @@ fn attempt_over() -> ApiError {
     ApiError::new(ErrorCode::Conflict, "This job attempt is over.")
 }
 
-async fn answer(request: &mut Request, env: &Env, job_id: &str, call: JobCall) -> Result<Answer, ApiError> {
+async fn answer(
+    request: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    job_id: &str,
+    call: JobCall,
+) -> Result<Answer, ApiError> {
     let internal = |what: &str, error: String| ApiError::internal(format!("{what}: {error}"));
-    let kit = ProcessingKit::from_env(env).map_err(|e| internal("processing", e))?;
+    let kit = ProcessingKit::new(env, settings).map_err(|e| internal("processing", e))?;
     let url = request.url().map_err(|e| internal("url", e.to_string()))?;
     let now = WorkerClock.now();
     let attempt = attempt_urls::verify(&kit.config.jobs.signing_secret, job_id, url.query().unwrap_or(""), now)

@@ -8,7 +8,8 @@ use worker::{Env, Request, RequestInit, Response};
 use super::bindings::{Stores, UPLOADS};
 use super::d1;
 use super::jobs::QueueJobs;
-use super::platform::{ConsoleLog, WorkerClock, upload_ttl_ms};
+use super::platform::{ConsoleLog, WorkerClock};
+use super::settings::Settings;
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
@@ -22,9 +23,14 @@ use crate::http::streamed::UploadCall;
 use crate::http::tus::{self, UploadPath};
 use crate::http::{ApiError, ApiResponse};
 
-pub async fn handle(mut request: Request, env: &Env, call: Result<UploadCall, ApiError>) -> worker::Result<Response> {
+pub async fn handle(
+    mut request: Request,
+    env: &Env,
+    settings: &Settings,
+    call: Result<UploadCall, ApiError>,
+) -> worker::Result<Response> {
     let answer = match call {
-        Ok(call) => answer(&mut request, env, call).await,
+        Ok(call) => answer(&mut request, env, settings, call).await,
         Err(refused) => Err(refused),
     };
     match answer {
@@ -48,7 +54,7 @@ fn internal(what: &str, error: worker::Error) -> ApiError {
     ApiError::internal(format!("{what}: {error}"))
 }
 
-async fn answer(request: &mut Request, env: &Env, call: UploadCall) -> Result<Answer, ApiError> {
+async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: UploadCall) -> Result<Answer, ApiError> {
     if call == UploadCall::Options {
         return Ok(Answer::Local(tus::options()));
     }
@@ -62,7 +68,7 @@ async fn answer(request: &mut Request, env: &Env, call: UploadCall) -> Result<An
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
     match call {
         UploadCall::Create { surface } => {
-            create(request, env, &services, &principal, &headers, surface, &origin).await.map(Answer::Local)
+            create(request, env, settings, &services, &principal, &headers, surface, &origin).await.map(Answer::Local)
         }
         UploadCall::Forward { id, method } => {
             forward(request, env, &principal, &id, &method, false).await.map(Answer::Forwarded)
@@ -76,6 +82,7 @@ async fn answer(request: &mut Request, env: &Env, call: UploadCall) -> Result<An
 async fn create(
     request: &mut Request,
     env: &Env,
+    settings: &Settings,
     services: &Services<'_>,
     principal: &Principal,
     headers: &http::HeaderMap,
@@ -86,7 +93,7 @@ async fn create(
     let length = protocol::upload_length(header("upload-length"))?;
     let metadata = protocol::metadata(header("upload-metadata"))?;
     let value = |keys: &[&str]| metadata.iter().find(|(key, _)| keys.contains(&key.as_str())).map(|(_, v)| v.clone());
-    let ttl_ms = upload_ttl_ms(env);
+    let ttl_ms = settings.http.upload_ttl_ms;
     let new_upload = NewUpload {
         ttl_ms,
         project_id: value(&["project_id"]),
