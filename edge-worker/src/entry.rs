@@ -75,8 +75,8 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
     let response = match prepared {
         Ok((api_request, storage)) => {
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
-            let services = d1::services(&storage.store, &queue, &storage.objects, &log);
-            http::handle(services, &settings.http, api_request).await
+            let ports = d1::ports(&storage.store, &queue, &storage.objects, &log);
+            http::handle(ports, &settings.http, api_request).await
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
     };

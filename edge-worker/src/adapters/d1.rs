@@ -11,7 +11,7 @@ use crate::domain::StoreError;
 use crate::domain::ports::jobs::JobQueue;
 use crate::domain::ports::key_cache::KeyCache;
 use crate::domain::ports::objects::Objects;
-use crate::domain::ports::{Log, Services};
+use crate::domain::ports::{Log, Ports};
 use crate::sql_store::SqlStore;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
 
@@ -28,14 +28,9 @@ pub fn isolate_key_cache() -> &'static KeyCache {
     KEY_CACHE.with(|cache| *cache)
 }
 
-/// The domain's services over `store`, `queue`, `objects`, the Worker's clock and `log`.
-pub fn services<'a>(
-    store: &'a D1Store,
-    queue: &'a dyn JobQueue,
-    objects: &'a dyn Objects,
-    log: &'a dyn Log,
-) -> Services<'a> {
-    Services {
+/// The domain's ports over `store`, `queue`, `objects`, the Worker's clock and `log`.
+pub fn ports<'a>(store: &'a D1Store, queue: &'a dyn JobQueue, objects: &'a dyn Objects, log: &'a dyn Log) -> Ports<'a> {
+    Ports {
         accounts: store,
         keys: store,
         projects: store,

@@ -11,7 +11,7 @@ use roughcut_shared::jobs::{
 use worker::{Env, MessageBatch, MessageExt, Request, Response};
 
 use super::bindings::{AI, MEDIA_CONTAINER, Stores};
-use super::d1::D1Store;
+use super::d1::{self, D1Store};
 use super::downloads;
 use super::jobs::QueueJobs;
 use super::media::{MediaRoute, MediaTransport};
@@ -89,18 +89,9 @@ impl ProcessingKit {
     /// The domain's view of the kit, with `queue` as the job queue.
     fn deps<'a>(&'a self, queue: &'a QueueJobs<'a>) -> ProcessingDeps<'a> {
         ProcessingDeps {
-            jobs: &self.store,
-            queue,
-            store: &self.store,
-            cuts: &self.store,
-            renders: &self.store,
-            assets: &self.store,
-            ledger: &self.store,
-            objects: &self.objects,
+            ports: d1::ports(&self.store, queue, &self.objects, &ConsoleLog),
             media: &self.media,
             transcriber: self.transcriber.as_deref(),
-            clock: &WorkerClock,
-            log: &ConsoleLog,
             config: &self.config,
         }
     }

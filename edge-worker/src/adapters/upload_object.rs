@@ -12,6 +12,7 @@ use http::Method;
 use worker::{ByteStream, Env, Request, Response, State, Storage, durable_object};
 
 use super::bindings::Stores;
+use super::d1;
 use super::jobs::QueueJobs;
 use super::platform::{ConsoleLog, WorkerClock};
 use super::web;
@@ -90,8 +91,7 @@ impl UploadObject {
         let Stores { store, queue, objects } = Stores::open(&self.env).map_err(ApiError::internal)?;
         let jobs = QueueJobs::new(&store, queue);
         let sessions = DoSessions(self.state.storage());
-        let deps =
-            UploadDeps { sessions: &sessions, objects: &objects, assets: &store, jobs: &jobs, clock: &WorkerClock };
+        let deps = UploadDeps { ports: d1::ports(&store, &jobs, &objects, &ConsoleLog), sessions: &sessions };
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if expiring {
             let _exclusive = Exclusive::take(&self.busy)?;

@@ -15,7 +15,7 @@ use super::web;
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::assets::{self, NewUpload, PublicUrls};
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::ports::{Clock, Services};
+use crate::domain::ports::{Clock, Ports};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE};
 use crate::http::request::bearer_token;
@@ -62,13 +62,13 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
     let Stores { store, queue, objects } = Stores::open(env).map_err(ApiError::internal)?;
     let log = ConsoleLog;
     let queue = QueueJobs::new(&store, queue);
-    let services = d1::services(&store, &queue, &objects, &log);
+    let ports = d1::ports(&store, &queue, &objects, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
-    let principal = api_keys::authenticate(&services, token).await?;
+    let principal = api_keys::authenticate(&ports, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
     match call {
         UploadCall::Create { surface } => {
-            create(request, env, settings, &services, &principal, &headers, surface, &origin).await.map(Answer::Local)
+            create(request, env, settings, &ports, &principal, &headers, surface, &origin).await.map(Answer::Local)
         }
         UploadCall::Forward { id, method } => {
             forward(request, env, &principal, &id, &method, false).await.map(Answer::Forwarded)
@@ -83,7 +83,7 @@ async fn create(
     request: &mut Request,
     env: &Env,
     settings: &Settings,
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     headers: &http::HeaderMap,
     surface: usize,
@@ -103,15 +103,15 @@ async fn create(
         language: value(&["language"]),
     };
     let (_, upload_id) = assets::create_with_upload(
-        services,
+        ports,
         principal,
         &new_upload,
         "metadata",
-        PublicUrls { origin, signer: None, now: services.clock.now() },
+        PublicUrls { origin, signer: None, now: ports.clock.now() },
     )
     .await?;
     let location = UploadPath::location(origin, surface, &upload_id);
-    let expires = Timestamp(services.clock.now().0 + ttl_ms);
+    let expires = Timestamp(ports.clock.now().0 + ttl_ms);
     let mut created = ApiResponse::empty(201)
         .with_header("location", location)
         .with_header("upload-expires", tus::http_date(expires));

@@ -10,7 +10,7 @@ use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
 use super::object_keys;
 use super::page::{Listed, Page};
-use super::ports::{AssetFilter, AssetRecord, Services, UploadPurpose, UploadRecord};
+use super::ports::{AssetFilter, AssetRecord, Ports, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
 use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
@@ -51,7 +51,7 @@ impl PublicUrls<'_> {
 }
 
 pub async fn create(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     request: &CreateAsset,
     urls: PublicUrls<'_>,
@@ -65,13 +65,13 @@ pub async fn create(
         content_type: request.content_type.clone(),
         language: request.language.clone(),
     };
-    create_with_upload(services, principal, &upload, "body", urls).await
+    create_with_upload(ports, principal, &upload, "body", urls).await
 }
 
 /// A new asset in `pending_upload` and its open upload; returns the asset and the upload id.
 /// `source` prefixes field names in errors (`body`, or `metadata` for TUS).
 pub async fn create_with_upload(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     request: &NewUpload,
     source: &str,
@@ -81,7 +81,7 @@ pub async fn create_with_upload(
     check_size(&field("size_bytes"), request.length)?;
     let project_id =
         request.project_id.as_deref().ok_or_else(|| DomainError::invalid(&field("project_id"), "is required"))?;
-    if services.projects.project(&principal.account_id, project_id).await?.is_none() {
+    if ports.projects.project(&principal.account_id, project_id).await?.is_none() {
         return Err(DomainError::NotFound("project"));
     }
     let filename = request
@@ -92,10 +92,10 @@ pub async fn create_with_upload(
     let content_type =
         request.content_type.as_deref().map(|value| media_type(&field("content_type"), value)).transpose()?;
     let language = request.language.as_deref().map(|value| language(&field("language"), value)).transpose()?;
-    if services.ledger.balance(&principal.account_id).await?.available <= 0 {
+    if ports.ledger.balance(&principal.account_id).await?.available <= 0 {
         return Err(DomainError::InsufficientCredits);
     }
-    let now = services.clock.now();
+    let now = ports.clock.now();
     let asset_id = new_id(IdKind::Asset, now);
     let object_key = object_keys::source(&asset_id);
     let upload = UploadRecord {
@@ -130,14 +130,14 @@ pub async fn create_with_upload(
         deleted_at: None,
         open_upload_id: Some(upload.id.clone()),
     };
-    services.assets.insert_asset(&asset, &upload).await?;
+    ports.assets.insert_asset(&asset, &upload).await?;
     Ok((to_dto(&asset, urls), upload.id))
 }
 
 /// A second TUS upload for a **video** asset still uploading: the browser's extracted audio
 /// track, which makes the asset cuttable before the video lands (processing does that).
 pub async fn create_audio_proxy(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     asset_id: &str,
     size_bytes: u64,
@@ -145,8 +145,7 @@ pub async fn create_audio_proxy(
     upload_ttl_ms: i64,
 ) -> Result<AudioProxyUpload, DomainError> {
     check_size("body.size_bytes", size_bytes)?;
-    let asset =
-        services.assets.asset(&principal.account_id, asset_id).await?.filter(|a| a.state != AssetState::Deleted);
+    let asset = ports.assets.asset(&principal.account_id, asset_id).await?.filter(|a| a.state != AssetState::Deleted);
     let asset = asset.ok_or(NOT_FOUND)?;
     let video = match asset.asset_type {
         Some(asset_type) => asset_type == AssetType::Video,
@@ -162,7 +161,7 @@ pub async fn create_audio_proxy(
     if asset.state != AssetState::PendingUpload {
         return Err(DomainError::Conflict("The video has been uploaded; it needs no audio proxy.".into()));
     }
-    let now = services.clock.now();
+    let now = ports.clock.now();
     let upload = UploadRecord {
         id: new_id(IdKind::Upload, now),
         account_id: principal.account_id.clone(),
@@ -173,7 +172,7 @@ pub async fn create_audio_proxy(
         created_at: now,
         expires_at: Timestamp(now.0 + upload_ttl_ms),
     };
-    if !services.assets.insert_proxy_upload(&upload).await? {
+    if !ports.assets.insert_proxy_upload(&upload).await? {
         return Err(DomainError::Conflict(
             "This asset already has an audio proxy; another would replace one that was charged.".into(),
         ));
@@ -182,46 +181,46 @@ pub async fn create_audio_proxy(
 }
 
 pub async fn get(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     asset_id: &str,
     urls: PublicUrls<'_>,
 ) -> Result<Asset, DomainError> {
-    match services.assets.asset(&principal.account_id, asset_id).await? {
+    match ports.assets.asset(&principal.account_id, asset_id).await? {
         Some(record) if record.state != AssetState::Deleted => Ok(to_dto(&record, urls)),
         _ => Err(NOT_FOUND),
     }
 }
 
 pub async fn list(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     filter: &AssetFilter,
     page: Page,
     urls: PublicUrls<'_>,
 ) -> Result<Listed<Asset>, DomainError> {
-    let listed = services.assets.list_assets(&principal.account_id, filter, page).await?;
+    let listed = ports.assets.list_assets(&principal.account_id, filter, page).await?;
     Ok(listed.map(|record| to_dto(&record, urls)))
 }
 
-pub async fn delete(services: &Services<'_>, principal: &Principal, asset_id: &str) -> Result<(), DomainError> {
-    let now = services.clock.now();
-    if services.assets.delete_asset(&principal.account_id, asset_id, now).await? { Ok(()) } else { Err(NOT_FOUND) }
+pub async fn delete(ports: &Ports<'_>, principal: &Principal, asset_id: &str) -> Result<(), DomainError> {
+    let now = ports.clock.now();
+    if ports.assets.delete_asset(&principal.account_id, asset_id, now).await? { Ok(()) } else { Err(NOT_FOUND) }
 }
 
 pub async fn restore(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     asset_id: &str,
     urls: PublicUrls<'_>,
 ) -> Result<Asset, DomainError> {
-    let grace_start = Timestamp(services.clock.now().0 - RESTORE_GRACE_MS);
-    if !services.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
+    let grace_start = Timestamp(ports.clock.now().0 - RESTORE_GRACE_MS);
+    if !ports.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
         return Err(NOT_FOUND);
     }
-    let record = services.assets.asset(&principal.account_id, asset_id).await?.ok_or(NOT_FOUND)?;
+    let record = ports.assets.asset(&principal.account_id, asset_id).await?.ok_or(NOT_FOUND)?;
     if record.state == AssetState::Processing {
-        resume_processing(services, &record).await?;
+        resume_processing(ports, &record).await?;
     }
     Ok(to_dto(&record, urls))
 }
@@ -229,15 +228,15 @@ pub async fn restore(
 /// Processing results are recorded only on a `processing` asset, so those of an asset deleted
 /// while it was processed were refused. Restored, it is processed again, unless a job of its own
 /// is still open and will record its results now.
-async fn resume_processing(services: &Services<'_>, record: &AssetRecord) -> Result<(), DomainError> {
-    let jobs = services.jobs.jobs_of(&record.id).await?;
+async fn resume_processing(ports: &Ports<'_>, record: &AssetRecord) -> Result<(), DomainError> {
+    let jobs = ports.jobs.jobs_of(&record.id).await?;
     let Some(object_key) = record.object_key.clone() else { return Ok(()) };
     if jobs.iter().any(|job| job.state.is_open()) {
         return Ok(());
     }
     let input = MediaInput { object_key, size_bytes: record.size_bytes.unwrap_or(0) };
-    let job = JobRecord::new(&record.account_id, &record.id, JobPayload::ProcessAsset(input), services.clock.now());
-    services.queue.submit(&job).await?;
+    let job = JobRecord::new(&record.account_id, &record.id, JobPayload::ProcessAsset(input), ports.clock.now());
+    ports.queue.submit(&job).await?;
     Ok(())
 }
 
@@ -351,12 +350,12 @@ pub fn states_of(seed: SeedAssetState) -> Vec<AssetState> {
 /// The seed surface's `GET /api/v1/assets/{id}`: deleted assets show, as `DELETED`, within the
 /// grace.
 pub async fn get_seed(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     asset_id: &str,
     urls: PublicUrls<'_>,
 ) -> Result<SeedAsset, DomainError> {
-    match services.assets.asset(&principal.account_id, asset_id).await? {
+    match ports.assets.asset(&principal.account_id, asset_id).await? {
         Some(record) => Ok(to_seed(to_dto(&record, urls))),
         None => Err(NOT_FOUND),
     }
@@ -377,20 +376,16 @@ fn download_url(record: &AssetRecord, urls: PublicUrls<'_>) -> Option<String> {
 /// Purges what assets deleted before `deleted_before` (restorable no more) left behind: their
 /// renders (rows and outputs), their upload and audio proxy, and what processing derived from
 /// them. Their rows stay, `deleted`. Returns how many it purged.
-pub async fn purge_deleted(
-    services: &Services<'_>,
-    deleted_before: Timestamp,
-    limit: u32,
-) -> Result<usize, DomainError> {
-    let purgeable = services.assets.purgeable_assets(deleted_before, limit).await?;
+pub async fn purge_deleted(ports: &Ports<'_>, deleted_before: Timestamp, limit: u32) -> Result<usize, DomainError> {
+    let purgeable = ports.assets.purgeable_assets(deleted_before, limit).await?;
     for asset_id in &purgeable {
-        for render in services.renders.asset_renders(asset_id).await? {
-            super::renders::remove(services, &render).await?;
+        for render in ports.renders.asset_renders(asset_id).await? {
+            super::renders::remove(ports, &render).await?;
         }
         for prefix in object_keys::asset_prefixes(asset_id) {
-            services.objects.delete_prefix(&prefix).await?;
+            ports.objects.delete_prefix(&prefix).await?;
         }
-        services.assets.mark_purged(asset_id).await?;
+        ports.assets.mark_purged(asset_id).await?;
     }
     Ok(purgeable.len())
 }
@@ -410,14 +405,14 @@ mod tests {
     const TTL: i64 = crate::domain::uploads::tus::UPLOAD_TTL_MS;
 
     fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
-        let services = platform.services();
-        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let ports = platform.ports();
+        let account = block_on(create_account(&ports, "acme")).expect("account").account;
         if credits > 0 {
             let grant = GrantCredits { delta: credits, entry_type: GrantType::Topup, memo: None };
-            block_on(ledger::grant(&services, &account.id, &grant)).expect("topup");
+            block_on(ledger::grant(&ports, &account.id, &grant)).expect("topup");
         }
         let principal = Principal { account_id: account.id, key_id: String::new() };
-        let project = block_on(projects::create(&services, &principal, "launch")).expect("project");
+        let project = block_on(projects::create(&ports, &principal, "launch")).expect("project");
         (principal, project.id)
     }
 
@@ -435,15 +430,15 @@ mod tests {
     fn an_asset_starts_pending_with_its_upload() {
         let platform = MemoryPlatform::default();
         let (principal, project) = setup(&platform, 10);
-        let services = platform.services();
+        let ports = platform.ports();
         let (asset, upload_id) =
-            block_on(create(&services, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
+            block_on(create(&ports, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
         assert_eq!(asset.state, AssetState::PendingUpload);
         assert_eq!(asset.asset_type, None);
         assert_eq!(asset.extension.as_deref(), Some("mp4"));
         assert_eq!(asset.upload_url, Some(format!("https://api.test/v1/uploads/{upload_id}")));
         assert!(upload_id.starts_with("upl_"));
-        let upload = block_on(services.assets.upload(&upload_id)).expect("store").expect("upload");
+        let upload = block_on(ports.assets.upload(&upload_id)).expect("store").expect("upload");
         assert_eq!((upload.length, upload.asset_id.as_str()), (1_000, asset.id.as_str()));
     }
 
@@ -451,9 +446,9 @@ mod tests {
     fn creation_checks_credits_sizes_projects_and_fields() {
         let platform = MemoryPlatform::default();
         let (broke, project) = setup(&platform, 0);
-        let services = platform.services();
+        let ports = platform.ports();
         let create =
-            |principal: &Principal, request: &CreateAsset| block_on(create(&services, principal, request, URLS, TTL));
+            |principal: &Principal, request: &CreateAsset| block_on(create(&ports, principal, request, URLS, TTL));
         assert_eq!(create(&broke, &request(&project, 1_000)).map(|_| ()), Err(DomainError::InsufficientCredits));
         let (principal, project) = setup(&platform, 5);
         assert!(matches!(create(&principal, &request(&project, MAX_UPLOAD_BYTES + 1)), Err(DomainError::TooLarge(_))));
@@ -472,20 +467,19 @@ mod tests {
     fn deleted_assets_hide_and_come_back_within_the_grace() {
         let platform = MemoryPlatform::default();
         let (principal, project) = setup(&platform, 5);
-        let services = platform.services();
-        let (asset, _) =
-            block_on(create(&services, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
+        let ports = platform.ports();
+        let (asset, _) = block_on(create(&ports, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");
         let page = Page::parse(None, None).expect("page");
-        block_on(delete(&services, &principal, &asset.id)).expect("deleted");
-        assert_eq!(block_on(get(&services, &principal, &asset.id, URLS)), Err(NOT_FOUND));
-        assert_eq!(block_on(list(&services, &principal, &AssetFilter::default(), page, URLS)).expect("list").total, 0);
-        assert_eq!(block_on(delete(&services, &principal, &asset.id)), Err(NOT_FOUND), "deleting twice");
-        let restored = block_on(restore(&services, &principal, &asset.id, URLS)).expect("restored");
+        block_on(delete(&ports, &principal, &asset.id)).expect("deleted");
+        assert_eq!(block_on(get(&ports, &principal, &asset.id, URLS)), Err(NOT_FOUND));
+        assert_eq!(block_on(list(&ports, &principal, &AssetFilter::default(), page, URLS)).expect("list").total, 0);
+        assert_eq!(block_on(delete(&ports, &principal, &asset.id)), Err(NOT_FOUND), "deleting twice");
+        let restored = block_on(restore(&ports, &principal, &asset.id, URLS)).expect("restored");
         assert_eq!(restored.state, AssetState::PendingUpload);
-        block_on(delete(&services, &principal, &asset.id)).expect("deleted again");
+        block_on(delete(&ports, &principal, &asset.id)).expect("deleted again");
         platform.clock.set(Timestamp(platform.clock.now().0 + RESTORE_GRACE_MS + 1));
-        assert_eq!(block_on(restore(&services, &principal, &asset.id, URLS)), Err(NOT_FOUND), "after the grace");
+        assert_eq!(block_on(restore(&ports, &principal, &asset.id, URLS)), Err(NOT_FOUND), "after the grace");
         let stranger = Principal { account_id: "acc_stranger".into(), key_id: String::new() };
-        assert_eq!(block_on(get(&services, &stranger, &asset.id, URLS)), Err(NOT_FOUND));
+        assert_eq!(block_on(get(&ports, &stranger, &asset.id, URLS)), Err(NOT_FOUND));
     }
 }

@@ -1,4 +1,4 @@
-//! Services and rules of the API, over small port traits: no `worker` types here, so everything in
+//! Ports and rules of the API, over small port traits: no `worker` types here, so everything in
 //! this module runs and is tested natively against the in-memory store.
 
 pub mod accounts;
@@ -28,4 +28,4 @@ pub mod work;
 pub mod memory;
 
 pub use error::{DomainError, StoreError};
-pub use ports::Services;
+pub use ports::Ports;

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::assets::{self, RESTORE_GRACE_MS};
 use super::jobs::runner::{JobHandlers, Runner};
 use super::time::Timestamp;
-use super::{DomainError, Services, StoreError};
+use super::{DomainError, Ports, StoreError};
 
 /// Rows each step takes per run.
 pub const BATCH: u32 = 100;
@@ -25,12 +25,12 @@ pub trait UploadExpiry {
 }
 
 /// Expired uploads ended, and deleted assets past their grace purged.
-pub async fn uploads_and_assets(services: &Services<'_>, uploads: &dyn UploadExpiry) -> Result<(), DomainError> {
-    let now = services.clock.now();
-    for upload_id in services.assets.expiring_uploads(now, BATCH).await? {
+pub async fn uploads_and_assets(ports: &Ports<'_>, uploads: &dyn UploadExpiry) -> Result<(), DomainError> {
+    let now = ports.clock.now();
+    for upload_id in ports.assets.expiring_uploads(now, BATCH).await? {
         uploads.expire(&upload_id).await?;
     }
-    assets::purge_deleted(services, Timestamp(now.0 - RESTORE_GRACE_MS), BATCH).await.map(drop)
+    assets::purge_deleted(ports, Timestamp(now.0 - RESTORE_GRACE_MS), BATCH).await.map(drop)
 }
 
 /// Attempts whose lease ran out failed, and stalled jobs sent again.
@@ -81,7 +81,7 @@ mod tests {
     }
 
     fn account(platform: &MemoryPlatform) -> String {
-        block_on(create_account(&platform.services(), "acme")).expect("account").account.id
+        block_on(create_account(&platform.ports(), "acme")).expect("account").account.id
     }
 
     #[test]
@@ -100,11 +100,11 @@ mod tests {
         block_on(platform.store.delete_asset(&account, "ast_2", start)).expect("deleted");
         let expired = Expired::default();
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS - 1));
-        block_on(uploads_and_assets(&platform.services(), &expired)).expect("sweep");
+        block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");
         assert_eq!(*expired.0.borrow(), [upload.id.clone()], "past its expiry");
         assert_eq!(platform.store.blob_keys(), ["assets/ast_2/source"], "restorable until the grace ends");
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS + 1));
-        block_on(uploads_and_assets(&platform.services(), &expired)).expect("sweep");
+        block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");
         assert!(platform.store.blob_keys().is_empty(), "purged");
     }
 

@@ -10,7 +10,7 @@ use roughcut_shared::assets::{AssetState, AssetType, TranscriptAccepted};
 use super::DomainError;
 use super::api_keys::Principal;
 use super::object_keys;
-use super::ports::Services;
+use super::ports::Ports;
 use crate::domain::ports::processing::TranscriptSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,13 +21,13 @@ pub enum TranscriptFormat {
 }
 
 pub async fn upload(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     asset_id: &str,
     format: TranscriptFormat,
     text: &str,
 ) -> Result<TranscriptAccepted, DomainError> {
-    let asset = services.assets.asset(&principal.account_id, asset_id).await?;
+    let asset = ports.assets.asset(&principal.account_id, asset_id).await?;
     let asset = asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))?;
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
         return Err(DomainError::Conflict("Only uploaded recordings take a transcript.".into()));
@@ -44,10 +44,10 @@ pub async fn upload(
     if transcript.words().is_empty() {
         return Err(DomainError::invalid("body.words", "must hold at least one word"));
     }
-    let now = services.clock.now();
+    let now = ports.clock.now();
     let key = object_keys::derived(&asset.id, "user", &format!("transcript-{}.json", now.0));
-    services.objects.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
-    services.processing.record_transcript(&asset.id, &key, TranscriptSource::User, now).await?;
+    ports.objects.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
+    ports.processing.record_transcript(&asset.id, &key, TranscriptSource::User, now).await?;
     Ok(TranscriptAccepted {
         asset_id: asset.id,
         words: transcript.words().len(),
@@ -68,8 +68,8 @@ mod tests {
     use crate::domain::time::Timestamp;
 
     fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {
-        let services = platform.services();
-        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let ports = platform.ports();
+        let account = block_on(create_account(&ports, "acme")).expect("account").account;
         let (mut asset, upload) = uploaded_asset(&account.id, "ast_1", AssetState::Ready, Timestamp(0));
         asset.duration_ms = duration_ms;
         block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
@@ -82,7 +82,7 @@ mod tests {
         let principal = setup(&platform, Some(5_000));
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nhello there\n";
         let accepted =
-            block_on(upload(&platform.services(), &principal, "ast_1", TranscriptFormat::Srt, srt)).expect("stored");
+            block_on(upload(&platform.ports(), &principal, "ast_1", TranscriptFormat::Srt, srt)).expect("stored");
         assert_eq!((accepted.words, accepted.source.as_str()), (2, "user"));
         let facts = block_on(platform.store.facts("ast_1")).expect("facts");
         assert_eq!(facts.transcript_source.as_deref(), Some("user"));
@@ -94,9 +94,8 @@ mod tests {
     fn bad_words_name_their_field() {
         let platform = MemoryPlatform::default();
         let principal = setup(&platform, Some(5_000));
-        let services = platform.services();
-        let field_of = |body: &str| match block_on(upload(&services, &principal, "ast_1", TranscriptFormat::Json, body))
-        {
+        let ports = platform.ports();
+        let field_of = |body: &str| match block_on(upload(&ports, &principal, "ast_1", TranscriptFormat::Json, body)) {
             Err(DomainError::Invalid(fields)) => fields[0].field.clone(),
             other => panic!("{body}: {other:?}"),
         };
@@ -108,7 +107,7 @@ mod tests {
         let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
         let body = r#"{"words":[{"text":"a","start":1,"end":2}]}"#;
         assert_eq!(
-            block_on(upload(&services, &stranger, "ast_1", TranscriptFormat::Json, body)),
+            block_on(upload(&ports, &stranger, "ast_1", TranscriptFormat::Json, body)),
             Err(DomainError::NotFound("asset"))
         );
     }

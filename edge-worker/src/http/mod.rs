@@ -14,7 +14,7 @@ pub mod tus;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::Services;
+use crate::domain::Ports;
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::{Clock, Log};
@@ -59,7 +59,7 @@ pub enum Caller {
 /// One request on its way through a handler.
 #[derive(Debug)]
 pub struct Call<'a> {
-    pub services: Services<'a>,
+    pub ports: Ports<'a>,
     pub config: &'a Config,
     pub request: &'a ApiRequest,
     pub params: Vec<(String, String)>,
@@ -86,11 +86,11 @@ impl Call<'_> {
 }
 
 /// Answers one request. Never fails: every error becomes the error envelope here.
-pub async fn handle(services: Services<'_>, config: &Config, request: ApiRequest) -> ApiResponse {
-    let request_id = new_id(IdKind::Request, services.clock.now());
-    let mut response = match route_and_run(services, config, &request).await {
+pub async fn handle(ports: Ports<'_>, config: &Config, request: ApiRequest) -> ApiResponse {
+    let request_id = new_id(IdKind::Request, ports.clock.now());
+    let mut response = match route_and_run(ports, config, &request).await {
         Ok(response) => response,
-        Err(error) => error.into_response(&request_id, services.log),
+        Err(error) => error.into_response(&request_id, ports.log),
     };
     if request.method == http::Method::HEAD {
         response.body.clear();
@@ -106,28 +106,23 @@ pub fn handle_failure(clock: &dyn Clock, log: &dyn Log, error: ApiError) -> ApiR
     error.into_response(&request_id, log).with_header("request-id", request_id)
 }
 
-async fn route_and_run(services: Services<'_>, config: &Config, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+async fn route_and_run(ports: Ports<'_>, config: &Config, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let (route, params) = match routes::resolve(&request.method, &request.path) {
         Resolved::Found(route, params) => (route, params),
         Resolved::MethodNotAllowed(allow) => return Err(ApiError::method_not_allowed(&allow)),
         Resolved::NotFound => return Err(ApiError::not_found("route")),
     };
-    let caller = authenticate(services, config, request, route.auth).await?;
-    let call = Call { services, config, request, params, caller };
+    let caller = authenticate(ports, config, request, route.auth).await?;
+    let call = Call { ports, config, request, params, caller };
     dispatch(route.endpoint, &call).await
 }
 
-async fn authenticate(
-    services: Services<'_>,
-    config: &Config,
-    request: &ApiRequest,
-    auth: Auth,
-) -> Result<Caller, ApiError> {
+async fn authenticate(ports: Ports<'_>, config: &Config, request: &ApiRequest, auth: Auth) -> Result<Caller, ApiError> {
     match auth {
         Auth::Public => Ok(Caller::Anyone),
         Auth::ApiKey => {
             let token = request.bearer().ok_or_else(ApiError::unauthenticated)?;
-            Ok(Caller::Account(api_keys::authenticate(&services, token).await?))
+            Ok(Caller::Account(api_keys::authenticate(&ports, token).await?))
         }
         Auth::Admin => {
             let expected = config.admin_token.as_deref().filter(|t| t.chars().count() >= MIN_ADMIN_TOKEN_CHARS);

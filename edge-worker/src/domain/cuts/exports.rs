@@ -13,7 +13,7 @@ use roughcut_shared::cuts::CutState;
 use super::get;
 use crate::domain::api_keys::Principal;
 use crate::domain::ports::cuts::CutRecord;
-use crate::domain::ports::{AssetRecord, Services};
+use crate::domain::ports::{AssetRecord, Ports};
 use crate::domain::{DomainError, StoreError};
 
 /// A file to send: its bytes, `Content-Type` and download name.
@@ -42,11 +42,11 @@ impl CaptionFormat {
 
 /// The cut, completed, with its plan in milliseconds and its asset.
 async fn completed(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     cut_id: &str,
 ) -> Result<(CutRecord, CutPlan, AssetRecord), DomainError> {
-    let cut = get(services, principal, cut_id).await?;
+    let cut = get(ports, principal, cut_id).await?;
     let plan = match (&cut.state, &cut.plan) {
         (CutState::Completed, Some(plan)) => plan.clone(),
         _ => {
@@ -56,8 +56,7 @@ async fn completed(
             )));
         }
     };
-    let asset =
-        services.assets.asset(&principal.account_id, &cut.asset_id).await?.ok_or(DomainError::NotFound("cut"))?;
+    let asset = ports.assets.asset(&principal.account_id, &cut.asset_id).await?.ok_or(DomainError::NotFound("cut"))?;
     Ok((cut, plan, asset))
 }
 
@@ -69,13 +68,13 @@ fn stem(asset: &AssetRecord) -> String {
 /// `GET /v1/cuts/{id}/export?format=…[&filename=…]`: `filename` replaces the media reference
 /// (the path or URL the editor should find the recording at), the asset's file name by default.
 pub async fn timeline(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     cut_id: &str,
     format: TimelineFormat,
     media_reference: Option<&str>,
 ) -> Result<ExportFile, DomainError> {
-    let (_, plan, asset) = completed(services, principal, cut_id).await?;
+    let (_, plan, asset) = completed(ports, principal, cut_id).await?;
     let reference =
         media_reference.map(str::to_owned).or_else(|| asset.filename.clone()).unwrap_or_else(|| asset.id.clone());
     let name = reference.rsplit(['/', '\\']).next().unwrap_or(&reference).to_owned();
@@ -102,17 +101,17 @@ pub async fn timeline(
 /// `GET /v1/cuts/{id}/subtitle/export?format=srt|vtt`: the kept words as captions on the cut's
 /// own timeline. A cut planned without a transcript has none to give.
 pub async fn captions(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     cut_id: &str,
     format: CaptionFormat,
 ) -> Result<ExportFile, DomainError> {
-    let (cut, plan, asset) = completed(services, principal, cut_id).await?;
+    let (cut, plan, asset) = completed(ports, principal, cut_id).await?;
     let no_words = || {
         DomainError::UnsupportedFormat("This cut was planned without words (no transcript): it has no captions.".into())
     };
     let key = cut.transcript_key.as_deref().ok_or_else(no_words)?;
-    let bytes = services.objects.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
+    let bytes = ports.objects.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
     let words =
         json::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| StoreError(format!("transcript {key}: {e}")))?;
     let transcript = Transcript::repaired(words, Some(plan.source_duration))

@@ -40,8 +40,8 @@ fn deps<'a>(platform: &'a MemoryPlatform, config: &'a ProcessingConfig) -> Proce
 
 /// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s.
 fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Principal, String) {
-    let services = platform.services();
-    let account = block_on(create_account(&services, "acme")).expect("account").account;
+    let ports = platform.ports();
+    let account = block_on(create_account(&ports, "acme")).expect("account").account;
     let id = "ast_talk".to_owned();
     let (record, upload) = uploaded_asset(&account.id, &id, AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&record, &upload)).expect("asset");
@@ -94,21 +94,21 @@ fn the_assets_state_gates_cuts() {
     ] {
         let platform = MemoryPlatform::default();
         let (principal, asset_id) = asset(&platform, state, cuttable);
-        let refused = block_on(create(&platform.services(), &principal, &request(&asset_id)));
+        let refused = block_on(create(&platform.ports(), &principal, &request(&asset_id)));
         assert_eq!(refused, Err(expected), "{state:?}");
     }
     // cuttable from its audio proxy while the video still uploads
     let platform = MemoryPlatform::default();
     let (principal, asset_id) = asset(&platform, AssetState::PendingUpload, true);
-    assert!(block_on(create(&platform.services(), &principal, &request(&asset_id))).is_ok());
+    assert!(block_on(create(&platform.ports(), &principal, &request(&asset_id))).is_ok());
 }
 
 #[test]
 fn requests_are_validated_and_idempotent() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
-    let field_of = |body: CreateCut| match block_on(create(&services, &principal, &body)) {
+    let field_of = |body: CreateCut| match block_on(create(&ports, &principal, &body)) {
         Err(DomainError::Invalid(fields)) => fields[0].field.clone(),
         other => panic!("{other:?}"),
     };
@@ -119,30 +119,30 @@ fn requests_are_validated_and_idempotent() {
         field_of(CreateCut { options: Some(options), ..request(&asset_id) }),
         "body.options.min_silence_seconds"
     );
-    let (first, created) = block_on(create(&services, &principal, &request(&asset_id))).expect("first");
+    let (first, created) = block_on(create(&ports, &principal, &request(&asset_id))).expect("first");
     assert!(created);
     // the same asset, script and resolved options (defaults spelled out) are the same cut
     let spelled = CreateCut { options: Some(CutOptions::default()), ..request(&asset_id) };
-    let (again, created) = block_on(create(&services, &principal, &spelled)).expect("again");
+    let (again, created) = block_on(create(&ports, &principal, &spelled)).expect("again");
     assert_eq!((again.id.as_str(), created), (first.id.as_str(), false));
     let scripted = CreateCut { script: Some("Hello world.".into()), ..request(&asset_id) };
-    assert_ne!(block_on(create(&services, &principal, &scripted)).expect("other").0.id, first.id);
+    assert_ne!(block_on(create(&ports, &principal, &scripted)).expect("other").0.id, first.id);
     let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
-    assert_eq!(block_on(create(&services, &stranger, &request(&asset_id))), Err(DomainError::NotFound("asset")));
-    assert_eq!(block_on(get(&services, &stranger, &first.id)).err(), Some(DomainError::NotFound("cut")));
+    assert_eq!(block_on(create(&ports, &stranger, &request(&asset_id))), Err(DomainError::NotFound("asset")));
+    assert_eq!(block_on(get(&ports, &stranger, &first.id)).err(), Some(DomainError::NotFound("cut")));
 }
 
 #[test]
 fn the_job_plans_the_cut_and_its_exports_follow_it() {
     let platform = MemoryPlatform::default();
     let config = processing_config(None);
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
-    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
-    let early = block_on(exports::timeline(&services, &principal, &cut.id, TimelineFormat::Otio, None));
+    let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");
+    let early = block_on(exports::timeline(&ports, &principal, &cut.id, TimelineFormat::Otio, None));
     assert!(matches!(early, Err(DomainError::NotReady(_))), "{early:?}");
     run_jobs(&platform, &config);
-    let planned = block_on(get(&services, &principal, &cut.id)).expect("cut");
+    let planned = block_on(get(&ports, &principal, &cut.id)).expect("cut");
     assert_eq!(planned.state, CutState::Completed);
     let dto = to_dto(&planned);
     let reasons: Vec<&str> = dto.removed.iter().map(|r| r.reason.as_str()).collect();
@@ -154,11 +154,11 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     assert_eq!(dto.source_duration_seconds.as_deref(), Some("10.000"));
 
     let otio =
-        block_on(exports::timeline(&services, &principal, &cut.id, TimelineFormat::Otio, Some("/media/take 1.m4a")))
+        block_on(exports::timeline(&ports, &principal, &cut.id, TimelineFormat::Otio, Some("/media/take 1.m4a")))
             .expect("otio");
     assert!(otio.body.contains("/media/take 1.m4a"), "the reference is the one asked for");
     assert_eq!(otio.filename, "talk (rough cut).otio");
-    let srt = block_on(exports::captions(&services, &principal, &cut.id, CaptionFormat::Srt)).expect("srt");
+    let srt = block_on(exports::captions(&ports, &principal, &cut.id, CaptionFormat::Srt)).expect("srt");
     assert!(srt.body.contains("hello") && srt.body.contains("goodbye") && !srt.body.contains("um"), "{}", srt.body);
     // the captions asset (CUT_FILE) of the cut
     let captions = planned.srt_asset_id.expect("a captions asset");
@@ -171,8 +171,8 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     let jobs = block_on(platform.store.jobs_of(&cut.id)).expect("jobs");
     assert_eq!(jobs.len(), 1);
 
-    block_on(delete(&services, &principal, &cut.id)).expect("delete");
-    assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
+    block_on(delete(&ports, &principal, &cut.id)).expect("delete");
+    assert_eq!(block_on(get(&ports, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
 }
 
 /// Objects that delete the cut while its captions are written: the user's `DELETE` landing while
@@ -191,7 +191,7 @@ impl Objects for DeletedMidway<'_> {
 
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         if key.ends_with("captions.srt") {
-            delete(&self.platform.services(), self.principal, self.cut_id).await.expect("delete");
+            delete(&self.platform.ports(), self.principal, self.cut_id).await.expect("delete");
         }
         self.platform.store.put(key, bytes, content_type).await
     }
@@ -236,15 +236,16 @@ impl Objects for DeletedMidway<'_> {
 fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let platform = MemoryPlatform::default();
     let config = processing_config(None);
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
-    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
+    let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");
     let objects = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
     for (job_id, _) in platform.store.sent_jobs() {
-        let deps = ProcessingDeps { objects: &objects, ..deps(&platform, &config) };
+        let base = deps(&platform, &config);
+        let deps = ProcessingDeps { ports: Ports { objects: &objects, ..base.ports }, ..base };
         block_on(crate::domain::work::runner(deps).start_attempt(&job_id)).expect("job");
     }
-    assert_eq!(block_on(get(&services, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
+    assert_eq!(block_on(get(&ports, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
     let page = crate::domain::page::Page::parse(Some(100), None).expect("page");
     let listed = block_on(platform.store.list_assets(&principal.account_id, &Default::default(), page)).expect("list");
     let types: Vec<_> = listed.items.iter().map(|a| a.asset_type).collect();
@@ -258,12 +259,12 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
 #[test]
 fn the_store_keeps_one_live_cut_per_asset_and_signature() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
-    let (cut, _) = block_on(create(&services, &principal, &request(&asset_id))).expect("cut");
+    let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");
     let stored = block_on(platform.store.cut_by_id(&cut.id)).expect("store").expect("cut");
     let twin = CutRecord { id: "cut_twin".into(), ..stored.clone() };
     assert_eq!(block_on(platform.store.insert_cut(&twin)), Ok(false), "a racing identical request inserts nothing");
-    block_on(delete(&services, &principal, &cut.id)).expect("delete");
+    block_on(delete(&ports, &principal, &cut.id)).expect("delete");
     assert_eq!(block_on(platform.store.insert_cut(&twin)), Ok(true), "a deleted cut's signature is free again");
 }

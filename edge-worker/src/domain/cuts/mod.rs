@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::api_keys::Principal;
 use super::ids::{IdKind, new_id};
 use super::page::{Listed, Page};
-use super::ports::{AssetRecord, Services};
+use super::ports::{AssetRecord, Ports};
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::ports::jobs::{JobPayload, JobRecord};
@@ -51,36 +51,28 @@ pub fn cuttable(asset: &AssetRecord) -> Result<(), DomainError> {
     }
 }
 
-async fn live_asset(
-    services: &Services<'_>,
-    principal: &Principal,
-    asset_id: &str,
-) -> Result<AssetRecord, DomainError> {
-    let asset = services.assets.asset(&principal.account_id, asset_id).await?;
+async fn live_asset(ports: &Ports<'_>, principal: &Principal, asset_id: &str) -> Result<AssetRecord, DomainError> {
+    let asset = ports.assets.asset(&principal.account_id, asset_id).await?;
     asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))
 }
 
 /// `POST /v1/cuts`: the cut and whether it is new (201) or the existing one (200).
-pub async fn create(
-    services: &Services<'_>,
-    principal: &Principal,
-    request: &CreateCut,
-) -> Result<(Cut, bool), DomainError> {
+pub async fn create(ports: &Ports<'_>, principal: &Principal, request: &CreateCut) -> Result<(Cut, bool), DomainError> {
     let script = request.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if script.is_some_and(|s| s.chars().count() > MAX_SCRIPT_CHARS) {
         return Err(DomainError::invalid("body.script", format!("must be at most {MAX_SCRIPT_CHARS} characters")));
     }
     let options = validated_options(request.options.clone().unwrap_or_default())?;
-    let asset = live_asset(services, principal, &request.asset_id).await?;
+    let asset = live_asset(ports, principal, &request.asset_id).await?;
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
         return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
     }
     cuttable(&asset)?;
     let signature = signature(&asset.id, script, &options);
-    if let Some(existing) = services.cuts.cut_by_signature(&principal.account_id, &asset.id, &signature).await? {
+    if let Some(existing) = ports.cuts.cut_by_signature(&principal.account_id, &asset.id, &signature).await? {
         return Ok((to_dto(&existing), false));
     }
-    let now = services.clock.now();
+    let now = ports.clock.now();
     let cut = CutRecord {
         id: new_id(IdKind::Cut, now),
         account_id: principal.account_id.clone(),
@@ -102,47 +94,47 @@ pub async fn create(
     // the job first: a job whose cut never got stored ends at once, a cut without its job would
     // stay pending for ever
     let job = JobRecord::new(&principal.account_id, &cut.id, JobPayload::PlanCut, now);
-    services.queue.submit(&job).await?;
-    if !services.cuts.insert_cut(&cut).await? {
+    ports.queue.submit(&job).await?;
+    if !ports.cuts.insert_cut(&cut).await? {
         // an identical request won the race (this job ends at once, finding no cut); the winner is
         // out of sight only if the asset was deleted meanwhile
-        let winner = services.cuts.cut_by_signature(&principal.account_id, &asset.id, &cut.signature).await?;
+        let winner = ports.cuts.cut_by_signature(&principal.account_id, &asset.id, &cut.signature).await?;
         return winner.map(|c| (to_dto(&c), false)).ok_or(DomainError::NotFound("asset"));
     }
     Ok((to_dto(&cut), true))
 }
 
 /// The account's cut with its plan, wherever the plan is stored.
-pub async fn get(services: &Services<'_>, principal: &Principal, cut_id: &str) -> Result<CutRecord, DomainError> {
-    let cut = services.cuts.cut(&principal.account_id, cut_id).await?.ok_or(DomainError::NotFound("cut"))?;
-    Ok(with_plan(services, cut).await?)
+pub async fn get(ports: &Ports<'_>, principal: &Principal, cut_id: &str) -> Result<CutRecord, DomainError> {
+    let cut = ports.cuts.cut(&principal.account_id, cut_id).await?.ok_or(DomainError::NotFound("cut"))?;
+    Ok(with_plan(ports, cut).await?)
 }
 
-async fn with_plan(services: &Services<'_>, mut cut: CutRecord) -> Result<CutRecord, StoreError> {
+async fn with_plan(ports: &Ports<'_>, mut cut: CutRecord) -> Result<CutRecord, StoreError> {
     if let (None, Some(key)) = (&cut.plan, &cut.plan_key) {
-        let bytes = services.objects.get(key).await?.ok_or_else(|| StoreError(format!("plan {key} is missing")))?;
+        let bytes = ports.objects.get(key).await?.ok_or_else(|| StoreError(format!("plan {key} is missing")))?;
         cut.plan = Some(serde_json::from_slice(&bytes).map_err(|e| StoreError(format!("plan {key}: {e}")))?);
     }
     Ok(cut)
 }
 
 pub async fn list(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     filter: &CutFilter,
     page: Page,
 ) -> Result<Listed<Cut>, DomainError> {
-    let listed = services.cuts.list_cuts(&principal.account_id, filter, page).await?;
+    let listed = ports.cuts.list_cuts(&principal.account_id, filter, page).await?;
     let mut items = Vec::with_capacity(listed.items.len());
     for cut in listed.items {
-        items.push(to_dto(&with_plan(services, cut).await?));
+        items.push(to_dto(&with_plan(ports, cut).await?));
     }
     Ok(Listed { items, total: listed.total })
 }
 
-pub async fn delete(services: &Services<'_>, principal: &Principal, cut_id: &str) -> Result<(), DomainError> {
-    let now = services.clock.now();
-    if services.cuts.delete_cut(&principal.account_id, cut_id, now).await? {
+pub async fn delete(ports: &Ports<'_>, principal: &Principal, cut_id: &str) -> Result<(), DomainError> {
+    let now = ports.clock.now();
+    if ports.cuts.delete_cut(&principal.account_id, cut_id, now).await? {
         Ok(())
     } else {
         Err(DomainError::NotFound("cut"))

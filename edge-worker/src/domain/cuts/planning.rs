@@ -82,7 +82,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     let Some(asset) = asset.filter(|a| a.state != AssetState::Deleted) else {
         return Ok(Err(Unplannable("asset_deleted", "the asset was deleted".into())));
     };
-    let facts = deps.store.facts(&asset.id).await?;
+    let facts = deps.processing.facts(&asset.id).await?;
     let Some(duration) = asset.duration_ms.or(facts.proxy_duration_ms) else {
         return Ok(Err(Unplannable("planning_failed", "the asset has no duration".into())));
     };

@@ -15,7 +15,7 @@ use super::StoreError;
 use super::page::{Listed, Page};
 use super::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore, Clock,
-    LedgerRecord, LedgerStore, Log, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, Services, UploadEnd,
+    LedgerRecord, LedgerStore, Log, Ports, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd,
     UploadPurpose, UploadRecord,
 };
 use super::time::Timestamp;
@@ -593,26 +593,11 @@ impl MemoryPlatform {
         transcriber: Option<&'a dyn crate::domain::ports::processing::Transcriber>,
         config: &'a crate::domain::config::ProcessingConfig,
     ) -> crate::domain::ports::ProcessingDeps<'a> {
-        let store = &self.store;
-        crate::domain::ports::ProcessingDeps {
-            jobs: store,
-            queue: store,
-            store,
-            cuts: store,
-            renders: store,
-            assets: store,
-            ledger: store,
-            objects: store,
-            media,
-            transcriber,
-            clock: &self.clock,
-            log: &self.log,
-            config,
-        }
+        crate::domain::ports::ProcessingDeps { ports: self.ports(), media, transcriber, config }
     }
 
-    pub fn services(&self) -> Services<'_> {
-        Services {
+    pub fn ports(&self) -> Ports<'_> {
+        Ports {
             accounts: &self.store,
             keys: &self.store,
             projects: &self.store,

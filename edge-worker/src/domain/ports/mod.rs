@@ -284,9 +284,10 @@ pub trait Log {
     fn error(&self, request_id: &str, message: &str);
 }
 
-/// Everything a request may use, borrowed for its duration.
+/// The one bundle of ports: everything the domain may use, borrowed for an invocation. Running
+/// jobs and upload sessions add what only they use (`ProcessingDeps`, `UploadDeps`).
 #[derive(Clone, Copy)]
-pub struct Services<'a> {
+pub struct Ports<'a> {
     pub accounts: &'a dyn AccountStore,
     pub keys: &'a dyn ApiKeyStore,
     pub projects: &'a dyn ProjectStore,
@@ -304,28 +305,27 @@ pub struct Services<'a> {
     pub key_cache: &'a KeyCache,
 }
 
-impl std::fmt::Debug for Services<'_> {
+impl std::fmt::Debug for Ports<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services").finish_non_exhaustive()
+        f.debug_struct("Ports").finish_non_exhaustive()
     }
 }
 
-/// Everything processing uses.
+/// The ports, and what running jobs needs beyond them.
 #[derive(Clone, Copy)]
 pub struct ProcessingDeps<'a> {
-    pub jobs: &'a dyn JobStore,
-    pub queue: &'a dyn JobQueue,
-    pub store: &'a dyn ProcessingStore,
-    pub cuts: &'a dyn CutStore,
-    pub renders: &'a dyn RenderStore,
-    pub assets: &'a dyn AssetStore,
-    pub ledger: &'a dyn LedgerStore,
-    pub objects: &'a dyn Objects,
+    pub ports: Ports<'a>,
     pub media: &'a dyn MediaDispatch,
     pub transcriber: Option<&'a dyn Transcriber>,
-    pub clock: &'a dyn Clock,
-    pub log: &'a dyn Log,
     pub config: &'a ProcessingConfig,
+}
+
+impl<'a> std::ops::Deref for ProcessingDeps<'a> {
+    type Target = Ports<'a>;
+
+    fn deref(&self) -> &Ports<'a> {
+        &self.ports
+    }
 }
 
 impl std::fmt::Debug for ProcessingDeps<'_> {

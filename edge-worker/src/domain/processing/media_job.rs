@@ -72,7 +72,7 @@ pub async fn asset_failed(
         error_message
     };
     let event_id = new_id(IdKind::Event, deps.clock.now());
-    deps.store.fail_asset(&job.subject_id, code, message, &event_id, deps.clock.now()).await?;
+    deps.processing.fail_asset(&job.subject_id, code, message, &event_id, deps.clock.now()).await?;
     Ok(())
 }
 
@@ -88,17 +88,17 @@ async fn processed_asset(
     let analysis_key = processed.analysis.as_deref().map(|name| object_keys::derived(asset_id, &job.id, name));
     let proxy = matches!(job.payload, JobPayload::ProcessAudioProxy(_));
     let recorded = if proxy {
-        deps.store.record_proxy(asset_id, processed.duration_ms, analysis_key.as_deref(), now).await?
+        deps.processing.record_proxy(asset_id, processed.duration_ms, analysis_key.as_deref(), now).await?
     } else {
         let asset_type = if processed.has_video { AssetType::Video } else { AssetType::Audio };
         let probe =
             ProbeRecord { asset_type, duration_ms: processed.duration_ms, media: processed.media, analysis_key };
-        deps.store.record_probe(asset_id, &probe, now).await?
+        deps.processing.record_probe(asset_id, &probe, now).await?
     };
     if !recorded {
         return Ok(()); // deleted, failed or processed meanwhile
     }
-    let facts = deps.store.facts(asset_id).await?;
+    let facts = deps.processing.facts(asset_id).await?;
     let user_transcript = facts.transcript_source.as_deref() == Some(TranscriptSource::User.as_str());
     // the proxy's transcript serves the video when their durations agree (API.md: ±1 s)
     let proxy_transcript = !proxy

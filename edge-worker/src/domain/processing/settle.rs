@@ -46,8 +46,8 @@ pub async fn after_processing(
     duration_ms: u64,
     proxy: bool,
 ) -> Result<Settlement, StoreError> {
-    let charge = charge(deps.store, deps.clock, deps.config.rate_card, account_id, asset_id, duration_ms, proxy);
-    deps.store.settle(&charge.await?).await
+    let charge = charge(deps.processing, deps.clock, deps.config.rate_card, account_id, asset_id, duration_ms, proxy);
+    deps.processing.settle(&charge.await?).await
 }
 
 /// The proxy's charge stands unless the video's duration differs from the proxy's by more than a

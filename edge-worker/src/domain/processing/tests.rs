@@ -92,11 +92,11 @@ impl World {
     }
 
     fn account(&self, credits: i64) -> String {
-        let services = self.platform.services();
-        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let ports = self.platform.ports();
+        let account = block_on(create_account(&ports, "acme")).expect("account").account;
         if credits > 0 {
             let grant = GrantCredits { delta: credits, entry_type: GrantType::Topup, memo: None };
-            block_on(ledger::grant(&services, &account.id, &grant)).expect("grant");
+            block_on(ledger::grant(&ports, &account.id, &grant)).expect("grant");
         }
         account.id
     }
@@ -289,7 +289,7 @@ fn unpaid_assets_are_activated_oldest_first() {
     assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment);
     let store = &world.platform.store;
     let grant = GrantCredits { delta: 2, entry_type: GrantType::Topup, memo: None };
-    block_on(ledger::grant(&world.platform.services(), &account, &grant)).expect("topup");
+    block_on(ledger::grant(&world.platform.ports(), &account, &grant)).expect("topup");
     assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
     assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment, "one credit does not pay two");
@@ -365,7 +365,7 @@ fn a_correction_the_account_cannot_cover_leaves_the_video_unpaid_until_a_top_up(
     assert!(world.adjustments(&account).is_empty());
     let store = &world.platform.store;
     let grant = GrantCredits { delta: 1, entry_type: GrantType::Topup, memo: None };
-    block_on(ledger::grant(&world.platform.services(), &account, &grant)).expect("topup");
+    block_on(ledger::grant(&world.platform.ports(), &account, &grant)).expect("topup");
     assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
     assert_eq!((world.balance(&account), world.adjustments(&account)), (0, vec![-1]));
@@ -399,15 +399,14 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     let world = World::new(false);
     let account = world.account(10);
     let job = world.uploaded(&account, "ast_1");
-    let (services, principal) =
-        (world.platform.services(), Principal { account_id: account.clone(), key_id: String::new() });
+    let (ports, principal) = (world.platform.ports(), Principal { account_id: account.clone(), key_id: String::new() });
     let urls = PublicUrls { origin: "", signer: None, now: Timestamp(0) };
     block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
-    block_on(assets::delete(&services, &principal, "ast_1")).expect("delete");
+    block_on(assets::delete(&ports, &principal, "ast_1")).expect("delete");
     // its results arrive while it is deleted: refused, the attempt is over
     block_on(work::runner(world.deps()).report(&job, 1, processed(61_000, 0))).expect("report");
     assert_eq!(world.job(&job).state, JobState::Succeeded);
-    let restored = block_on(assets::restore(&services, &principal, "ast_1", urls)).expect("restore");
+    let restored = block_on(assets::restore(&ports, &principal, "ast_1", urls)).expect("restore");
     assert_eq!(restored.state, AssetState::Processing);
     let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_1")).expect("jobs");
     let again = jobs.iter().find(|j| j.id != job && j.kind() == JobKind::ProcessAsset).expect("processed again");
@@ -417,8 +416,8 @@ fn an_asset_deleted_while_it_is_processed_is_processed_again_when_restored() {
     assert_eq!((world.asset(&account, "ast_1").state, world.balance(&account)), (AssetState::Ready, 8));
     // restoring an asset whose job is still open starts no second one
     let other = world.uploaded(&account, "ast_2");
-    block_on(assets::delete(&services, &principal, "ast_2")).expect("delete");
-    block_on(assets::restore(&services, &principal, "ast_2", urls)).expect("restore");
+    block_on(assets::delete(&ports, &principal, "ast_2")).expect("delete");
+    block_on(assets::restore(&ports, &principal, "ast_2", urls)).expect("restore");
     let jobs = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&world.platform.store, "ast_2")).expect("jobs");
     assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
 }

@@ -63,7 +63,7 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord, input: &TranscriptionInp
     let key = object_keys::derived(&job.subject_id, &job.id, "transcript.json");
     deps.objects.put(&key, json::write(transcript.words()).into_bytes(), "application/json").await?;
     let now = deps.clock.now();
-    deps.store.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;
+    deps.processing.record_transcript(&job.subject_id, &key, TranscriptSource::Provider, now).await?;
     settle::after_processing(deps, &job.account_id, &job.subject_id, input.duration_ms, input.proxy).await?;
     Ok(Ended::Succeeded)
 }

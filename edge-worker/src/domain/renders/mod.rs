@@ -20,7 +20,7 @@ use super::cuts;
 use super::ids::{IdKind, new_id};
 use super::object_keys;
 use super::page::{Listed, Page};
-use super::ports::{AssetRecord, Services};
+use super::ports::{AssetRecord, Ports};
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::downloads::Grant;
@@ -34,12 +34,12 @@ fn signature(request: &CreateRender) -> String {
 
 /// The bytes a render reads: the uploaded file once it is all stored, else (an audio render while
 /// the video is still uploading) the audio proxy its processing job read.
-async fn render_source(services: &Services<'_>, asset: &AssetRecord) -> Result<MediaInput, StoreError> {
+async fn render_source(ports: &Ports<'_>, asset: &AssetRecord) -> Result<MediaInput, StoreError> {
     let stored = matches!(asset.state, AssetState::Processing | AssetState::PendingPayment | AssetState::Ready);
     if let (true, Some(object_key)) = (stored, &asset.object_key) {
         return Ok(MediaInput { object_key: object_key.clone(), size_bytes: asset.size_bytes.unwrap_or(0) });
     }
-    let jobs = services.jobs.jobs_of(&asset.id).await?;
+    let jobs = ports.jobs.jobs_of(&asset.id).await?;
     let proxy = jobs.iter().rev().find_map(|job| match &job.payload {
         JobPayload::ProcessAudioProxy(input) => Some(input.clone()),
         _ => None,
@@ -49,11 +49,11 @@ async fn render_source(services: &Services<'_>, asset: &AssetRecord) -> Result<M
 
 /// `POST /v1/renders`: the render and whether it is new (201) or the existing one (200).
 pub async fn create(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     request: &CreateRender,
 ) -> Result<(Render, bool), DomainError> {
-    let asset = services.assets.asset(&principal.account_id, &request.asset_id).await?;
+    let asset = ports.assets.asset(&principal.account_id, &request.asset_id).await?;
     let asset = asset.filter(|a| a.state != AssetState::Deleted).ok_or(DomainError::NotFound("asset"))?;
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
         return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
@@ -69,12 +69,12 @@ pub async fn create(
     }
     let output = output.map_err(DomainError::Invalid)?;
     let (copy_video, copy_audio) = resolve::source_copy(&request.output, &output, asset.media.as_ref());
-    let duration = asset.duration_ms.or(services.processing.facts(&asset.id).await?.proxy_duration_ms).unwrap_or(0);
+    let duration = asset.duration_ms.or(ports.processing.facts(&asset.id).await?.proxy_duration_ms).unwrap_or(0);
     let segments = match &request.cut_id {
         Some(cut_id) => {
             // one read: the cut with its plan (a missing cut is no cut of this asset either)
             let not_this_assets = || DomainError::invalid("body.cut_id", "is not a cut of this asset");
-            let cut = match cuts::get(services, principal, cut_id).await {
+            let cut = match cuts::get(ports, principal, cut_id).await {
                 Err(DomainError::NotFound(_)) => return Err(not_this_assets()),
                 found => found?,
             };
@@ -93,14 +93,14 @@ pub async fn create(
         None => Vec::new(),
     };
     let signature = signature(request);
-    if let Some(existing) = services.renders.render_by_signature(&principal.account_id, &signature).await? {
+    if let Some(existing) = ports.renders.render_by_signature(&principal.account_id, &signature).await? {
         if existing.state != RenderState::Failed {
             return Ok((to_dto(&existing, None), false));
         }
         // a failed render with the same signature is replaced
-        services.renders.delete_render(&existing.id).await?;
+        ports.renders.delete_render(&existing.id).await?;
     }
-    let source = render_source(services, &asset).await?;
+    let source = render_source(ports, &asset).await?;
     let duration_ms =
         if segments.is_empty() { duration } else { segments.iter().map(|(start, end)| end - start).sum() };
     let spec = RenderSpec {
@@ -114,7 +114,7 @@ pub async fn create(
         copy_video,
         copy_audio,
     };
-    let now = services.clock.now();
+    let now = ports.clock.now();
     let render = RenderRecord {
         id: new_id(IdKind::Render, now),
         account_id: principal.account_id.clone(),
@@ -134,24 +134,24 @@ pub async fn create(
         completed_at: None,
     };
     let input = RenderJobInput { object_key: source.object_key, size_bytes: source.size_bytes, spec };
-    if !services.renders.insert_render(&render).await? {
+    if !ports.renders.insert_render(&render).await? {
         // an identical request won the race; the winner is out of sight only if the asset was
         // deleted meanwhile
-        let winner = services.renders.render_by_signature(&principal.account_id, &render.signature).await?;
+        let winner = ports.renders.render_by_signature(&principal.account_id, &render.signature).await?;
         return winner.map(|r| (to_dto(&r, None), false)).ok_or(DomainError::NotFound("asset"));
     }
-    services.queue.submit(&JobRecord::new(&principal.account_id, &render.id, JobPayload::Render(input), now)).await?;
+    ports.queue.submit(&JobRecord::new(&principal.account_id, &render.id, JobPayload::Render(input), now)).await?;
     Ok((to_dto(&render, None), true))
 }
 
 pub async fn get(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     render_id: &str,
     urls: PublicUrls<'_>,
 ) -> Result<Render, DomainError> {
     let render =
-        services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
+        ports.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
     let download = match (&render.object_key, urls.signer, render.state) {
         (Some(key), Some(signer), RenderState::Completed) => {
             let filename = format!("{}.{}", render.id, render.output.format.as_str());
@@ -168,34 +168,34 @@ pub async fn get(
 }
 
 pub async fn list(
-    services: &Services<'_>,
+    ports: &Ports<'_>,
     principal: &Principal,
     filter: &RenderFilter,
     page: Page,
 ) -> Result<Listed<Render>, DomainError> {
-    Ok(services.renders.list_renders(&principal.account_id, filter, page).await?.map(|r| to_dto(&r, None)))
+    Ok(ports.renders.list_renders(&principal.account_id, filter, page).await?.map(|r| to_dto(&r, None)))
 }
 
 /// `DELETE`: the row goes at once; an encode in flight is cancelled (the container stops at its
 /// next heartbeat, its attempt URLs refused from now on) and every byte under the render's prefix goes.
-pub async fn delete(services: &Services<'_>, principal: &Principal, render_id: &str) -> Result<(), DomainError> {
+pub async fn delete(ports: &Ports<'_>, principal: &Principal, render_id: &str) -> Result<(), DomainError> {
     let render =
-        services.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
-    remove(services, &render).await
+        ports.renders.render(&principal.account_id, render_id).await?.ok_or(DomainError::NotFound("render"))?;
+    remove(ports, &render).await
 }
 
 /// Removes a render for good: its encode stopped (an in-flight one reports `render.cancelled`),
 /// its row and every byte it wrote.
-pub async fn remove(services: &Services<'_>, render: &RenderRecord) -> Result<(), DomainError> {
-    let now = services.clock.now();
-    for job in services.jobs.jobs_of(&render.id).await? {
-        services.jobs.cancel_job(&job.id, now).await?;
+pub async fn remove(ports: &Ports<'_>, render: &RenderRecord) -> Result<(), DomainError> {
+    let now = ports.clock.now();
+    for job in ports.jobs.jobs_of(&render.id).await? {
+        ports.jobs.cancel_job(&job.id, now).await?;
     }
     if render.state.is_open() {
-        services.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
+        ports.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
-    services.renders.delete_render(&render.id).await?;
-    services.objects.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
+    ports.renders.delete_render(&render.id).await?;
+    ports.objects.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
     Ok(())
 }
 

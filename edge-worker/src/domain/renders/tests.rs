@@ -39,8 +39,8 @@ fn deps<'a>(platform: &'a MemoryPlatform, media: &'a Media, config: &'a Processi
 
 /// A ready 1080p video asset of 60 s.
 fn video_asset(platform: &MemoryPlatform, state: AssetState) -> (Principal, String) {
-    let services = platform.services();
-    let account = block_on(create_account(&services, "acme")).expect("account").account;
+    let ports = platform.ports();
+    let account = block_on(create_account(&ports, "acme")).expect("account").account;
     let (mut asset, upload) = uploaded_asset(&account.id, "ast_video", AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
     asset.state = state;
@@ -73,14 +73,13 @@ fn request(asset_id: &str, format: RenderFormat) -> CreateRender {
 fn renders_are_idempotent_and_run_in_the_container() {
     let platform = MemoryPlatform::default();
     let (media, config) = (Media::default(), processing_config(None));
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, created) =
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+        block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     assert!(created);
     assert_eq!((render.output.width, render.output.video_bitrate_kbps), (Some(1920), Some(10_000)));
-    let (again, created) =
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
+    let (again, created) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
     assert_eq!((again.id.as_str(), created), (render.id.as_str(), false));
     let (job_id, _) = platform.store.sent_jobs()[0].clone();
     block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
@@ -90,7 +89,7 @@ fn renders_are_idempotent_and_run_in_the_container() {
     let outcome =
         JobOutcome::Succeeded { result: JobResult::Render(RenderedFile { size_bytes: 9, duration_ms: 60_000 }) };
     block_on(work::runner(deps(&platform, &media, &config)).report(&job_id, 1, outcome)).expect("report");
-    let done = block_on(get(&services, &principal, &render.id, URLS)).expect("get");
+    let done = block_on(get(&ports, &principal, &render.id, URLS)).expect("get");
     assert_eq!((done.state, done.progress, done.size_bytes), (RenderState::Completed, 1.0, Some(9)));
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.completed" && e.entity_id == render.id));
@@ -99,14 +98,14 @@ fn renders_are_idempotent_and_run_in_the_container() {
 #[test]
 fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::PendingUpload);
     assert_eq!(
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mov))).err(),
+        block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mov))).err(),
         Some(DomainError::AssetNotReady)
     );
     assert_eq!(
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).err(),
+        block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::M4a))).err(),
         Some(DomainError::AssetProcessing { retry_after_seconds: 5 })
     );
     // cuttable from its audio proxy: audio renders run while the video uploads, off the proxy
@@ -119,7 +118,7 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
     let now = platform.clock.now();
     let proxy_job = JobRecord::new(&principal.account_id, &asset_id, JobPayload::ProcessAudioProxy(proxy.clone()), now);
     block_on(platform.store.submit(&proxy_job)).expect("proxy job");
-    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
+    let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
     let jobs = block_on(platform.store.jobs_of(&render.id)).expect("jobs");
     let JobPayload::Render(input) = &jobs[0].payload else { panic!("a render job: {:?}", jobs[0]) };
     assert_eq!((&input.object_key, input.size_bytes), (&proxy.object_key, proxy.size_bytes));
@@ -130,16 +129,16 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
 fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let platform = MemoryPlatform::default();
     let (media, config) = (Media::default(), processing_config(None));
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
-    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let (job_id, _) = platform.store.sent_jobs()[0].clone();
     block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     // the container has written part of its output
     let partial = crate::domain::object_keys::derived(&render.id, &job_id, "render");
     block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
-    block_on(delete(&services, &principal, &render.id)).expect("delete");
-    assert_eq!(block_on(get(&services, &principal, &render.id, URLS)).err(), Some(DomainError::NotFound("render")));
+    block_on(delete(&ports, &principal, &render.id)).expect("delete");
+    assert_eq!(block_on(get(&ports, &principal, &render.id, URLS)).err(), Some(DomainError::NotFound("render")));
     let job = block_on(platform.store.job(&job_id)).expect("store").expect("job");
     assert_eq!(job.state, JobState::Cancelled);
     let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };
@@ -149,13 +148,12 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
     // a failed render with the same signature is replaced by a new one
-    let (fresh, created) =
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
+    let (fresh, created) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
     assert!(created);
     let event = new_id(IdKind::Event, platform.clock.now());
     block_on(platform.store.fail_render(&fresh.id, "render_failed", "no", &event, platform.clock.now())).expect("fail");
     let (replaced, created) =
-        block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("retry");
+        block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("retry");
     assert!(created && replaced.id != fresh.id);
 }
 
@@ -175,22 +173,22 @@ fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [
 #[test]
 fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
-    let project = block_on(crate::domain::projects::create(&services, &principal, "p")).expect("project");
+    let project = block_on(crate::domain::projects::create(&ports, &principal, "p")).expect("project");
     let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
     asset.project_id = Some(project.id.clone());
     platform.store.replace_asset(asset);
     let cut = roughcut_shared::cuts::CreateCut { asset_id: asset_id.clone(), script: None, options: None };
-    let (cut, _) = block_on(crate::domain::cuts::create(&services, &principal, &cut)).expect("cut");
-    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let (cut, _) = block_on(crate::domain::cuts::create(&ports, &principal, &cut)).expect("cut");
+    let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let keys = stored_bytes(&platform, &asset_id, &render.id);
-    block_on(crate::domain::projects::delete(&services, &principal, &project.id)).expect("delete");
+    block_on(crate::domain::projects::delete(&ports, &principal, &project.id)).expect("delete");
     for key in &keys {
         assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
     }
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none());
-    let listed = block_on(crate::domain::cuts::get(&services, &principal, &cut.id));
+    let listed = block_on(crate::domain::cuts::get(&ports, &principal, &cut.id));
     assert!(matches!(listed, Err(DomainError::NotFound(_))), "{listed:?}");
     let planning = block_on(crate::domain::ports::jobs::JobStore::jobs_of(&platform.store, &cut.id)).expect("jobs");
     assert!(
@@ -205,30 +203,30 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
 #[test]
 fn a_purged_asset_takes_its_renders_outputs_with_it() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
-    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let keys = stored_bytes(&platform, &asset_id, &render.id);
-    block_on(crate::domain::assets::delete(&services, &principal, &asset_id)).expect("delete");
+    block_on(crate::domain::assets::delete(&ports, &principal, &asset_id)).expect("delete");
     let deleted_at = platform.clock.now();
     // within the grace everything stays, for a restore
-    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, deleted_at, 10)), Ok(0));
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, deleted_at, 10)), Ok(0));
     assert!(keys.iter().all(|key| block_on(platform.store.get(key)).expect("get").is_some()));
     let after_grace = Timestamp(deleted_at.0 + 1);
-    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, after_grace, 10)), Ok(1));
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, after_grace, 10)), Ok(1));
     for key in &keys {
         assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
     }
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none(), "the render's row too");
-    assert_eq!(block_on(crate::domain::assets::purge_deleted(&services, after_grace, 10)), Ok(0), "once");
+    assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, after_grace, 10)), Ok(0), "once");
 }
 
 #[test]
 fn the_store_keeps_one_render_per_signature_until_it_fails() {
     let platform = MemoryPlatform::default();
-    let services = platform.services();
+    let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
-    let (render, _) = block_on(create(&services, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
+    let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let stored = block_on(platform.store.render_by_id(&render.id)).expect("store").expect("render");
     let twin = RenderRecord { id: "rnd_twin".into(), ..stored };
     assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(false), "a racing identical request inserts nothing");

@@ -10,9 +10,8 @@ use super::session::{ChunkSource, SessionState, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
 use crate::domain::ports::jobs::MediaInput;
-use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
-use crate::domain::ports::objects::Objects;
-use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
+use crate::domain::ports::jobs::{JobPayload, JobRecord};
+use crate::domain::ports::{Ports, UploadEnd, UploadPurpose};
 use roughcut_engine::Container;
 use roughcut_shared::assets::AssetType;
 
@@ -23,14 +22,19 @@ pub trait SessionStore {
     async fn save(&self, session: &UploadSession) -> Result<(), StoreError>;
 }
 
-/// What one upload's requests need.
+/// The ports, and the session an upload's requests share (its Durable Object's storage).
 #[derive(Clone, Copy)]
 pub struct UploadDeps<'a> {
+    pub ports: Ports<'a>,
     pub sessions: &'a dyn SessionStore,
-    pub objects: &'a dyn Objects,
-    pub assets: &'a dyn AssetStore,
-    pub jobs: &'a dyn JobQueue,
-    pub clock: &'a dyn Clock,
+}
+
+impl<'a> std::ops::Deref for UploadDeps<'a> {
+    type Target = Ports<'a>;
+
+    fn deref(&self) -> &Ports<'a> {
+        &self.ports
+    }
 }
 
 impl std::fmt::Debug for UploadDeps<'_> {
@@ -143,7 +147,7 @@ pub async fn patch(
             UploadPurpose::Source => JobPayload::ProcessAsset(input),
             UploadPurpose::AudioProxy => JobPayload::ProcessAudioProxy(input),
         };
-        deps.jobs.submit(&JobRecord::new(&session.account_id, &session.asset_id, payload, now)).await?;
+        deps.queue.submit(&JobRecord::new(&session.account_id, &session.asset_id, payload, now)).await?;
     }
     Ok(session)
 }
@@ -207,7 +211,7 @@ mod tests {
     use crate::domain::api_keys::Principal;
     use crate::domain::assets::{self, PublicUrls};
     use crate::domain::memory::MemoryPlatform;
-    use crate::domain::ports::Clock;
+    use crate::domain::ports::{AssetStore, Clock};
     use crate::domain::uploads::testing::{Sessions, body, media};
     use crate::domain::{ledger, projects};
     use roughcut_shared::accounts::{GrantCredits, GrantType};
@@ -219,25 +223,19 @@ mod tests {
 
     impl World {
         fn deps(&self) -> UploadDeps<'_> {
-            UploadDeps {
-                sessions: &self.sessions,
-                objects: &self.platform.store,
-                assets: &self.platform.store,
-                jobs: &self.platform.store,
-                clock: &self.platform.clock,
-            }
+            UploadDeps { ports: self.platform.ports(), sessions: &self.sessions }
         }
     }
 
     /// An account with credits, a project and a new asset of `length` bytes: (world, account, asset, upload).
     fn new_world(length: u64) -> (World, String, String, String) {
         let world = World { platform: MemoryPlatform::default(), sessions: Sessions::default() };
-        let services = world.platform.services();
-        let account = block_on(create_account(&services, "acme")).expect("account").account;
+        let ports = world.platform.ports();
+        let account = block_on(create_account(&ports, "acme")).expect("account").account;
         let grant = GrantCredits { delta: 5, entry_type: GrantType::Topup, memo: None };
-        block_on(ledger::grant(&services, &account.id, &grant)).expect("topup");
+        block_on(ledger::grant(&ports, &account.id, &grant)).expect("topup");
         let principal = Principal { account_id: account.id.clone(), key_id: String::new() };
-        let project = block_on(projects::create(&services, &principal, "p")).expect("project");
+        let project = block_on(projects::create(&ports, &principal, "p")).expect("project");
         let request = CreateAsset {
             project_id: project.id,
             size_bytes: length,
@@ -246,7 +244,7 @@ mod tests {
             language: None,
         };
         let (asset, upload) = block_on(assets::create(
-            &services,
+            &ports,
             &principal,
             &request,
             PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) },
@@ -310,17 +308,17 @@ mod tests {
     #[test]
     fn an_audio_proxy_lands_beside_its_video_upload() {
         let (world, account, asset, _) = new_world(30_000);
-        let services = world.platform.services();
+        let ports = world.platform.ports();
         let principal = Principal { account_id: account.clone(), key_id: String::new() };
         let urls = PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
         let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
         // the asset was created without a filename: nothing says it is a video
         assert!(matches!(
-            block_on(assets::create_audio_proxy(&services, &principal, &asset, 3_000, urls, ttl)),
+            block_on(assets::create_audio_proxy(&ports, &principal, &asset, 3_000, urls, ttl)),
             Err(crate::domain::DomainError::Conflict(_))
         ));
         let request = CreateAsset {
-            project_id: block_on(services.assets.asset(&account, &asset))
+            project_id: block_on(ports.assets.asset(&account, &asset))
                 .expect("store")
                 .expect("asset")
                 .project_id
@@ -330,12 +328,12 @@ mod tests {
             content_type: None,
             language: None,
         };
-        let (video, _) = block_on(assets::create(&services, &principal, &request, urls, ttl)).expect("video");
+        let (video, _) = block_on(assets::create(&ports, &principal, &request, urls, ttl)).expect("video");
         let proxy =
-            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
+            block_on(assets::create_audio_proxy(&ports, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
         assert!(
             matches!(
-                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)),
+                block_on(assets::create_audio_proxy(&ports, &principal, &video.id, 3_000, urls, ttl)),
                 Err(crate::domain::DomainError::Conflict(_))
             ),
             "one open proxy at a time"
@@ -355,7 +353,7 @@ mod tests {
         assert_eq!(world.platform.store.jobs().last().map(|j| j.kind().as_str()), Some("process_audio_proxy"));
         assert!(
             matches!(
-                block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)),
+                block_on(assets::create_audio_proxy(&ports, &principal, &video.id, 3_000, urls, ttl)),
                 Err(crate::domain::DomainError::Conflict(_))
             ),
             "a completed proxy was charged for its duration: a second one would replace it for free"
@@ -365,11 +363,11 @@ mod tests {
     #[test]
     fn a_refused_audio_proxy_may_be_sent_again() {
         let (world, account, asset, _) = new_world(30_000);
-        let services = world.platform.services();
+        let ports = world.platform.ports();
         let principal = Principal { account_id: account.clone(), key_id: String::new() };
         let urls = PublicUrls { origin: "", signer: None, now: crate::domain::time::Timestamp(0) };
         let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
-        let project_id = block_on(services.assets.asset(&account, &asset)).expect("store").expect("asset").project_id;
+        let project_id = block_on(ports.assets.asset(&account, &asset)).expect("store").expect("asset").project_id;
         let request = CreateAsset {
             project_id: project_id.expect("project"),
             size_bytes: 30_000,
@@ -377,15 +375,15 @@ mod tests {
             content_type: None,
             language: None,
         };
-        let (video, _) = block_on(assets::create(&services, &principal, &request, urls, ttl)).expect("video");
+        let (video, _) = block_on(assets::create(&ports, &principal, &request, urls, ttl)).expect("video");
         let proxy =
-            block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
+            block_on(assets::create_audio_proxy(&ports, &principal, &video.id, 3_000, urls, ttl)).expect("proxy");
         let proxy_id = proxy.upload_url.rsplit('/').next().expect("id").to_owned();
         let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";
         let refused = block_on(patch(world.deps(), &account, &proxy_id, 0, None, None, &mut body(html, 100)));
         assert_eq!(refused, Err(UploadError::UnsupportedMedia));
         assert_eq!(asset_state(&world, &account, &video.id).0, AssetState::PendingUpload, "the video goes on");
-        block_on(assets::create_audio_proxy(&services, &principal, &video.id, 3_000, urls, ttl))
+        block_on(assets::create_audio_proxy(&ports, &principal, &video.id, 3_000, urls, ttl))
             .expect("a proxy that was refused was never charged: another may replace it");
     }
 

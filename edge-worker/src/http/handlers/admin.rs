@@ -15,7 +15,7 @@ use crate::http::{ApiError, ApiResponse, Call};
     responses((status = 201, description = "The account and its first API key (plaintext shown once).", body = AccountCreated)))]
 pub async fn create_account(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateAccount = call.request.json()?;
-    let created = accounts::create_account(&call.services, &body.name).await?;
+    let created = accounts::create_account(&call.ports, &body.name).await?;
     Ok(ApiResponse::json(201, &created))
 }
 
@@ -28,10 +28,10 @@ pub async fn create_account(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn grant_credits(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: GrantCredits = call.request.json()?;
     let account_id = call.param("id")?;
-    let entry = ledger::grant(&call.services, account_id, &body).await?;
+    let entry = ledger::grant(&call.ports, account_id, &body).await?;
     if entry.delta > 0 {
-        let services = &call.services;
-        settle::activate_unpaid(services.processing, services.clock, call.config.rate_card, account_id)
+        let ports = &call.ports;
+        settle::activate_unpaid(ports.processing, ports.clock, call.config.rate_card, account_id)
             .await
             .map_err(crate::domain::DomainError::from)?;
     }
@@ -50,7 +50,7 @@ pub struct JobsQuery {
     responses((status = 200, description = "The subject's jobs, oldest first.", body = Vec<JobInfo>)))]
 pub async fn list_jobs(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: JobsQuery = call.request.query()?;
-    let jobs = call.services.jobs.jobs_of(&query.subject_id).await.map_err(crate::domain::DomainError::from)?;
+    let jobs = call.ports.jobs.jobs_of(&query.subject_id).await.map_err(crate::domain::DomainError::from)?;
     Ok(ApiResponse::json(200, &jobs.iter().map(|job| job.to_info()).collect::<Vec<_>>()))
 }
 
@@ -60,13 +60,8 @@ pub async fn list_jobs(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     responses((status = 202, description = "The job's queue message is sent again. Harmless by design: a job that is not `queued` ignores it, so a stuck job can be nudged and a duplicate delivery changes nothing.", body = JobInfo)))]
 pub async fn redeliver_job(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let store_error = crate::domain::DomainError::from;
-    let job = call
-        .services
-        .jobs
-        .job(call.param("id")?)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("job"))?;
-    call.services.queue.resend(&job.id, 0).await.map_err(store_error)?;
+    let job =
+        call.ports.jobs.job(call.param("id")?).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found("job"))?;
+    call.ports.queue.resend(&job.id, 0).await.map_err(store_error)?;
     Ok(ApiResponse::json(202, &job.to_info()))
 }

@@ -12,7 +12,7 @@ use crate::http::{ApiError, ApiResponse, Call};
     responses((status = 201, description = "The key; `plaintext` is shown only here.", body = ApiKey)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateApiKey = call.request.json()?;
-    let key = api_keys::create_key(&call.services, call.account()?, &body.name).await?;
+    let key = api_keys::create_key(&call.ports, call.account()?, &body.name).await?;
     Ok(ApiResponse::json(201, &key))
 }
 
@@ -22,7 +22,7 @@ pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: PageQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
-    let listed = api_keys::list_keys(&call.services, call.account()?, page).await?;
+    let listed = api_keys::list_keys(&call.ports, call.account()?, page).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -31,6 +31,6 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Revoked (idempotent); the key stops authenticating at once.")))]
 pub async fn revoke(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    api_keys::revoke_key(&call.services, call.account()?, call.param("id")?).await?;
+    api_keys::revoke_key(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }

@@ -33,7 +33,7 @@ pub fn public_urls<'a>(call: &'a Call<'_>) -> PublicUrls<'a> {
     PublicUrls {
         origin: &call.request.origin,
         signer: call.config.signing_secret.as_deref().map(Signer::new),
-        now: call.services.clock.now(),
+        now: call.ports.clock.now(),
     }
 }
 
@@ -44,7 +44,7 @@ pub fn public_urls<'a>(call: &'a Call<'_>) -> PublicUrls<'a> {
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateAsset = call.request.json()?;
     let (asset, upload_id) =
-        assets::create(&call.services, call.account()?, &body, public_urls(call), call.config.upload_ttl_ms).await?;
+        assets::create(&call.ports, call.account()?, &body, public_urls(call), call.config.upload_ttl_ms).await?;
     let location = public_urls(call).upload_url(&upload_id);
     Ok(ApiResponse::json(201, &asset).with_header("location", location))
 }
@@ -67,7 +67,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
         states: query.state.into_iter().collect(),
         asset_type: query.asset_type,
     };
-    let listed = assets::list(&call.services, call.account()?, &filter, page, public_urls(call)).await?;
+    let listed = assets::list(&call.ports, call.account()?, &filter, page, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -76,7 +76,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The asset.", body = Asset)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let asset = assets::get(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
+    let asset = assets::get(&call.ports, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))
 }
 
@@ -85,7 +85,7 @@ pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Deleted; restorable for 30 days.")))]
 pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    assets::delete(&call.services, call.account()?, call.param("id")?).await?;
+    assets::delete(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }
 
@@ -94,7 +94,7 @@ pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "Back in the state it had when deleted.", body = Asset)))]
 pub async fn restore(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let asset = assets::restore(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
+    let asset = assets::restore(&call.ports, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))
 }
 
@@ -107,7 +107,7 @@ pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError
     let body: CreateAudioProxy = call.request.json()?;
     let ttl = call.config.upload_ttl_ms;
     let upload = assets::create_audio_proxy(
-        &call.services,
+        &call.ports,
         call.account()?,
         call.param("id")?,
         body.size_bytes,
@@ -146,6 +146,6 @@ pub async fn upload_transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError>
         }
     };
     let text = call.request.text()?;
-    let accepted = transcripts::upload(&call.services, call.account()?, call.param("id")?, format, text).await?;
+    let accepted = transcripts::upload(&call.ports, call.account()?, call.param("id")?, format, text).await?;
     Ok(ApiResponse::json(200, &accepted))
 }

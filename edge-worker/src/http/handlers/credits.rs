@@ -11,7 +11,7 @@ use crate::http::{ApiError, ApiResponse, Call};
     security(("api_key" = [])),
     responses((status = 200, description = "`available = balance − reserved`.", body = Balance)))]
 pub async fn balance(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let balance = ledger::balance(&call.services, call.account()?).await?;
+    let balance = ledger::balance(&call.ports, call.account()?).await?;
     Ok(ApiResponse::json(200, &balance))
 }
 
@@ -21,6 +21,6 @@ pub async fn balance(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn history(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: PageQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
-    let listed = ledger::history(&call.services, call.account()?, page).await?;
+    let listed = ledger::history(&call.ports, call.account()?, page).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }

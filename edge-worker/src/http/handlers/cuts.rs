@@ -54,7 +54,7 @@ pub struct SubtitleQuery {
         (status = 422, description = "A script over 100,000 characters, or an option out of range.", body = ErrorEnvelope)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateCut = call.request.json()?;
-    let (cut, created) = cuts::create(&call.services, call.account()?, &body).await?;
+    let (cut, created) = cuts::create(&call.ports, call.account()?, &body).await?;
     if created {
         let location = format!("/v1/cuts/{}", cut.id);
         Ok(ApiResponse::json(201, &cut).with_header("location", location))
@@ -70,7 +70,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListCutsQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
     let filter = CutFilter { asset_id: query.asset_id, project_id: query.project_id, state: query.state };
-    let listed = cuts::list(&call.services, call.account()?, &filter, page).await?;
+    let listed = cuts::list(&call.ports, call.account()?, &filter, page).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -79,7 +79,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The cut.", body = Cut)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let cut = cuts::get(&call.services, call.account()?, call.param("id")?).await?;
+    let cut = cuts::get(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::json(200, &cuts::to_dto(&cut)))
 }
 
@@ -88,7 +88,7 @@ pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Deleted.")))]
 pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    cuts::delete(&call.services, call.account()?, call.param("id")?).await?;
+    cuts::delete(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }
 
@@ -109,7 +109,7 @@ pub async fn export(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
         .map_err(|_| ApiError::bad_request("`format` is one of xmeml, fcpxml, edl, otio."))?;
     let id = call.param("id")?;
     let reference = query.filename.as_deref().map(str::trim).filter(|f| !f.is_empty());
-    Ok(file(exports::timeline(&call.services, call.account()?, id, format, reference).await?))
+    Ok(file(exports::timeline(&call.ports, call.account()?, id, format, reference).await?))
 }
 
 #[utoipa::path(get, path = "/v1/cuts/{id}/subtitle/export", tag = "cuts",
@@ -122,5 +122,5 @@ pub async fn export(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn subtitles(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: SubtitleQuery = call.request.query()?;
     let format = CaptionFormat::parse(&query.format).ok_or_else(|| ApiError::bad_request("`format` is srt or vtt."))?;
-    Ok(file(exports::captions(&call.services, call.account()?, call.param("id")?, format).await?))
+    Ok(file(exports::captions(&call.ports, call.account()?, call.param("id")?, format).await?))
 }

@@ -27,7 +27,7 @@ pub struct ListProjectsQuery {
     responses((status = 201, description = "Created; `Location` names it.", body = Project)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateProject = call.request.json()?;
-    let project = projects::create(&call.services, call.account()?, &body.name).await?;
+    let project = projects::create(&call.ports, call.account()?, &body.name).await?;
     let location = format!("/v1/projects/{}", project.id);
     Ok(ApiResponse::json(201, &project).with_header("location", location))
 }
@@ -38,7 +38,7 @@ pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListProjectsQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
-    let listed = projects::list(&call.services, call.account()?, ProjectFilter { state: query.state }, page).await?;
+    let listed = projects::list(&call.ports, call.account()?, ProjectFilter { state: query.state }, page).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -47,7 +47,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The project.", body = Project)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let project = projects::get(&call.services, call.account()?, call.param("id")?).await?;
+    let project = projects::get(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::json(200, &project))
 }
 
@@ -57,7 +57,7 @@ pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     responses((status = 200, description = "The updated project; `state` archives or reactivates it.", body = Project)))]
 pub async fn update(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: UpdateProject = call.request.json()?;
-    let project = projects::update(&call.services, call.account()?, call.param("id")?, &body).await?;
+    let project = projects::update(&call.ports, call.account()?, call.param("id")?, &body).await?;
     Ok(ApiResponse::json(200, &project))
 }
 
@@ -66,6 +66,6 @@ pub async fn update(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Deleted, with everything under it.")))]
 pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    projects::delete(&call.services, call.account()?, call.param("id")?).await?;
+    projects::delete(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }

@@ -34,7 +34,7 @@ pub struct ListRendersQuery {
         (status = 422, description = "A video format for an audio asset, video options on an audio format, a tier or bitrate above the source or off the ladder, a cut of another asset.", body = ErrorEnvelope)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateRender = call.request.json()?;
-    let (render, created) = renders::create(&call.services, call.account()?, &body).await?;
+    let (render, created) = renders::create(&call.ports, call.account()?, &body).await?;
     if created {
         let location = format!("/v1/renders/{}", render.id);
         Ok(ApiResponse::json(201, &render).with_header("location", location))
@@ -50,7 +50,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListRendersQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
     let filter = RenderFilter { asset_id: query.asset_id, cut_id: query.cut_id, state: query.state };
-    let listed = renders::list(&call.services, call.account()?, &filter, page).await?;
+    let listed = renders::list(&call.ports, call.account()?, &filter, page).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
 }
 
@@ -59,7 +59,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The render; `download_url` (about 15 minutes) once completed.", body = Render)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let render = renders::get(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
+    let render = renders::get(&call.ports, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &render))
 }
 
@@ -68,6 +68,6 @@ pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Deleted with its output; an encode in flight stops within seconds.")))]
 pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    renders::delete(&call.services, call.account()?, call.param("id")?).await?;
+    renders::delete(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }

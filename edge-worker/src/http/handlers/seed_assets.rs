@@ -31,7 +31,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListSeedAssetsQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
     let filter = AssetFilter { states: query.state.map(states_of).unwrap_or_default(), ..AssetFilter::default() };
-    let listed = assets::list(&call.services, call.account()?, &filter, page, public_urls(call)).await?;
+    let listed = assets::list(&call.ports, call.account()?, &filter, page, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed.map(to_seed), page)))
 }
 
@@ -40,7 +40,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 200, description = "The asset; `download_url` when `READY`.", body = SeedAsset)))]
 pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let asset = assets::get_seed(&call.services, call.account()?, call.param("id")?, public_urls(call)).await?;
+    let asset = assets::get_seed(&call.ports, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))
 }
 
@@ -49,6 +49,6 @@ pub async fn get(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     security(("api_key" = [])),
     responses((status = 204, description = "Soft-deleted: `DELETED`, bytes purged after 30 days.")))]
 pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    assets::delete(&call.services, call.account()?, call.param("id")?).await?;
+    assets::delete(&call.ports, call.account()?, call.param("id")?).await?;
     Ok(ApiResponse::no_content())
 }
