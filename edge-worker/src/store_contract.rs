@@ -16,8 +16,8 @@ use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, Jo
 use crate::domain::ports::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::ports::renders::{RenderRecord, RenderStore};
 use crate::domain::ports::{
-    AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
-    ProjectStore, UploadEnd, UploadPurpose,
+    AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, Failed, LedgerRecord, LedgerStore,
+    ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
 };
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
@@ -184,6 +184,10 @@ fn queued_jobs_untouched_for_long_are_stalled(stores: &dyn Stores) {
     assert_eq!(ids(6_000), [waiting, touched], "least recently touched first; never a running job");
 }
 
+fn failed(error_code: &'static str, event_id: &'static str, at: Timestamp) -> Failed<'static> {
+    Failed { error_code, error_message: "it failed", event_id, at }
+}
+
 fn render(id: &str) -> RenderRecord {
     RenderRecord {
         id: id.into(),
@@ -235,7 +239,7 @@ fn a_render_ends_once_and_shows_its_jobs_progress(stores: &dyn Stores) {
     let key = "derived/rnd_1/job/render";
     assert!(block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_1", at(4))).expect("complete"));
     assert!(!block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_2", at(5))).expect("complete"));
-    assert!(!block_on(stores.fail_render("rnd_1", "internal", "no", "evt_3", at(6))).expect("fail"), "ended");
+    assert!(!block_on(stores.fail_render("rnd_1", &failed("internal", "evt_3", at(6)))).expect("fail"), "ended");
     let done = block_on(stores.render(ACCOUNT, "rnd_1")).expect("store").expect("render");
     assert_eq!(
         (done.state, done.size_bytes, done.object_key.as_deref()),
@@ -270,8 +274,8 @@ fn a_cut_ends_once_with_one_event(stores: &dyn Stores) {
     assert!(block_on(stores.insert_cut(&cut("cut_1"))).expect("cut"));
     assert!(block_on(stores.start_cut("cut_1", at(1))).expect("start"));
     assert!(!block_on(stores.start_cut("cut_1", at(2))).expect("start"), "started once");
-    assert!(block_on(stores.fail_cut("cut_1", "planning_failed", "no", "evt_1", at(3))).expect("fail"));
-    assert!(!block_on(stores.fail_cut("cut_1", "planning_failed", "no", "evt_2", at(4))).expect("fail"));
+    assert!(block_on(stores.fail_cut("cut_1", &failed("planning_failed", "evt_1", at(3)))).expect("fail"));
+    assert!(!block_on(stores.fail_cut("cut_1", &failed("planning_failed", "evt_2", at(4)))).expect("fail"));
     let failed = block_on(stores.cut(ACCOUNT, "cut_1")).expect("store").expect("cut");
     assert_eq!((failed.state, failed.error_code.as_deref()), (CutState::Failed, Some("planning_failed")));
     assert_eq!(events_of(stores, "cut_1"), ["cut.failed"]);

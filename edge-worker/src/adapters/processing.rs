@@ -279,7 +279,8 @@ fn body_of(request: &Request) -> Result<(worker::web_sys::ReadableStream, u64), 
     Ok((body, length))
 }
 
+/// A JSON body, read as the API reads one (`ApiRequest::json`: 415, 413, 400 or 422 naming the
+/// field).
 async fn read_json<T: serde::de::DeserializeOwned>(request: &mut Request) -> Result<T, ApiError> {
-    let text = request.text().await.map_err(|e| ApiError::bad_request(format!("Unreadable body: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| ApiError::bad_request(format!("Malformed JSON: {e}")))
+    web::read_request(request).await.map_err(|e| ApiError::bad_request(format!("Unreadable body: {e}")))?.json()
 }

@@ -11,6 +11,7 @@ use super::SqlStore;
 use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, size, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::Failed;
 use crate::domain::ports::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::time::Timestamp;
 
@@ -245,14 +246,8 @@ impl<S: Sql> CutStore for SqlStore<S> {
         Ok(results.get(completion).map(|answer| answer.changes).unwrap_or(0) > 0)
     }
 
-    async fn fail_cut(
-        &self,
-        cut_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_cut(&self, cut_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         let statements = vec![
             self.statement(
                 &format!(

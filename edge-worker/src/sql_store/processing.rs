@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::SqlStore;
 use super::sql::{Sql, SqlValue, number, one_of, optional_text, real, text, time};
 use crate::domain::StoreError;
+use crate::domain::ports::Failed;
 use crate::domain::ports::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
@@ -389,14 +390,8 @@ impl<S: Sql> ProcessingStore for SqlStore<S> {
         })
     }
 
-    async fn fail_asset(
-        &self,
-        asset_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_asset(&self, asset_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         let statements = vec![
             self.statement(
                 "UPDATE assets SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 \

@@ -9,6 +9,7 @@ use super::SqlStore;
 use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::Failed;
 use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
@@ -241,14 +242,8 @@ impl<S: Sql> RenderStore for SqlStore<S> {
         .await
     }
 
-    async fn fail_render(
-        &self,
-        render_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_render(&self, render_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         self.end_render(
             render_id,
             &format!(

@@ -16,6 +16,7 @@ use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::object_keys;
 use crate::domain::ports::AssetRecord;
+use crate::domain::ports::Failed;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::cuts::{CompletedCut, CutRecord};
 use crate::domain::ports::jobs::JobRecord;
@@ -45,7 +46,8 @@ impl JobHandler for CutPlanning<'_> {
     async fn failed(&self, job: &JobRecord, error_code: &str, _: &str) -> Result<(), StoreError> {
         let event_id = new_id(IdKind::Event, self.0.clock.now());
         let message = "The cut could not be planned.";
-        self.0.cuts.fail_cut(&job.subject_id, error_code, message, &event_id, self.0.clock.now()).await?;
+        let failed = Failed { error_code, error_message: message, event_id: &event_id, at: self.0.clock.now() };
+        self.0.cuts.fail_cut(&job.subject_id, &failed).await?;
         Ok(())
     }
 }
@@ -71,7 +73,8 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<Ended, StoreEr
             deps.log.error(&job.id, &format!("cut {} not planned: {message}", cut.id));
             let event_id = new_id(IdKind::Event, deps.clock.now());
             let public = "The cut could not be planned from this asset.";
-            deps.cuts.fail_cut(&cut.id, code, public, &event_id, deps.clock.now()).await?;
+            let failed = Failed { error_code: code, error_message: public, event_id: &event_id, at: deps.clock.now() };
+            deps.cuts.fail_cut(&cut.id, &failed).await?;
         }
     }
     Ok(Ended::Succeeded)

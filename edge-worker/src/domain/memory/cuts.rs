@@ -9,6 +9,7 @@ use roughcut_shared::cuts::CutState;
 use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::Failed;
 use crate::domain::ports::cuts::{CompletedCut, CutFilter, CutRecord, CutStore};
 use crate::domain::time::Timestamp;
 
@@ -163,14 +164,8 @@ impl CutStore for MemoryStore {
         Ok(done)
     }
 
-    async fn fail_cut(
-        &self,
-        cut_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_cut(&self, cut_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         self.check()?;
         let failed = self.change_cut(cut_id, |cut| {
             let open = cut.state.is_open();

@@ -8,6 +8,7 @@ use roughcut_shared::credits::LedgerEntryType;
 
 use super::MemoryStore;
 use crate::domain::StoreError;
+use crate::domain::ports::Failed;
 use crate::domain::ports::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
@@ -421,14 +422,8 @@ impl ProcessingStore for MemoryStore {
         Ok(settlement)
     }
 
-    async fn fail_asset(
-        &self,
-        asset_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_asset(&self, asset_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         self.check()?;
         let account_id = {
             let mut tables = self.tables.borrow_mut();

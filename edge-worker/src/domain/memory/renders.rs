@@ -8,6 +8,7 @@ use roughcut_shared::renders::RenderState;
 use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::Failed;
 use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
@@ -160,14 +161,8 @@ impl RenderStore for MemoryStore {
         Ok(done.is_some())
     }
 
-    async fn fail_render(
-        &self,
-        render_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn fail_render(&self, render_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError> {
+        let Failed { error_code, error_message, event_id, at } = *failed;
         self.check()?;
         let failed = self.change_render(render_id, |r| {
             let open = r.state.is_open();

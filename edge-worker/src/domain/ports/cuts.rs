@@ -6,6 +6,7 @@ use roughcut_engine::plan::CutPlan;
 use roughcut_shared::cuts::{CutOptions, CutState};
 
 use super::AssetRecord;
+use super::Failed;
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::time::Timestamp;
@@ -85,12 +86,5 @@ pub trait CutStore {
     /// `processing` → `completed` with its plan, its captions asset and its event, at once.
     async fn complete_cut(&self, cut_id: &str, completed: &CompletedCut) -> Result<bool, StoreError>;
     /// → `failed` with its event, unless already completed or failed.
-    async fn fail_cut(
-        &self,
-        cut_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    async fn fail_cut(&self, cut_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
 }

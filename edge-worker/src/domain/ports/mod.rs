@@ -284,6 +284,15 @@ pub trait Log {
     fn error(&self, request_id: &str, message: &str);
 }
 
+/// How a subject (an asset, a cut, a render) failed, and the event that records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failed<'a> {
+    pub error_code: &'a str,
+    pub error_message: &'a str,
+    pub event_id: &'a str,
+    pub at: Timestamp,
+}
+
 /// The one bundle of ports: everything the domain may use, borrowed for an invocation. Running
 /// jobs and upload sessions add what only they use (`ProcessingDeps`, `UploadDeps`).
 #[derive(Clone, Copy)]

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use roughcut_engine::transcript::Word;
 use roughcut_shared::assets::{AssetMedia, AssetType};
 
+use super::Failed;
 use crate::domain::StoreError;
 use crate::domain::time::Timestamp;
 
@@ -120,14 +121,7 @@ pub trait ProcessingStore {
     /// `pending_payment`) with its event recorded once.
     async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError>;
     /// `processing` → `failed` with its event; `false` when the asset was not processing.
-    async fn fail_asset(
-        &self,
-        asset_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    async fn fail_asset(&self, asset_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
     /// The account's `pending_payment` assets, oldest first.
     async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError>;
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError>;

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use roughcut_shared::renders::{RenderOutput, RenderState};
 
+use super::Failed;
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::time::Timestamp;
@@ -67,14 +68,7 @@ pub trait RenderStore {
         event_id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
-    async fn fail_render(
-        &self,
-        render_id: &str,
-        error_code: &str,
-        error_message: &str,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    async fn fail_render(&self, render_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
     /// Records `render.cancelled` for a render deleted while in flight.
     async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError>;
 }

@@ -12,6 +12,7 @@ use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::runner::{Begun, JobHandler};
 use crate::domain::object_keys;
+use crate::domain::ports::Failed;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::{JobPayload, JobRecord};
 use crate::domain::ports::jobs::{StoredChunk, TranscriptionInput};
@@ -72,7 +73,8 @@ pub async fn asset_failed(
         error_message
     };
     let event_id = new_id(IdKind::Event, deps.clock.now());
-    deps.processing.fail_asset(&job.subject_id, code, message, &event_id, deps.clock.now()).await?;
+    let failed = Failed { error_code: code, error_message: message, event_id: &event_id, at: deps.clock.now() };
+    deps.processing.fail_asset(&job.subject_id, &failed).await?;
     Ok(())
 }
 

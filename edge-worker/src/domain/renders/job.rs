@@ -8,6 +8,7 @@ use crate::domain::StoreError;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::jobs::runner::{Begun, Ended, JobHandler};
 use crate::domain::object_keys;
+use crate::domain::ports::Failed;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::{JobPayload, JobRecord};
 use crate::domain::processing::media_job::wrong_job;
@@ -44,7 +45,8 @@ impl JobHandler for RenderJobs<'_> {
         let event_id = new_id(IdKind::Event, now);
         // the container's reason is the user's only when their input was at fault
         let message = if error_code == "unsupported_media" { error_message } else { "The render failed." };
-        self.0.renders.fail_render(&job.subject_id, error_code, message, &event_id, now).await?;
+        let failed = Failed { error_code, error_message: message, event_id: &event_id, at: now };
+        self.0.renders.fail_render(&job.subject_id, &failed).await?;
         Ok(())
     }
 }

@@ -151,7 +151,8 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let (fresh, created) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
     assert!(created);
     let event = new_id(IdKind::Event, platform.clock.now());
-    block_on(platform.store.fail_render(&fresh.id, "render_failed", "no", &event, platform.clock.now())).expect("fail");
+    block_on(platform.store.fail_render(&fresh.id, &failed("render_failed", &event, platform.clock.now())))
+        .expect("fail");
     let (replaced, created) =
         block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("retry");
     assert!(created && replaced.id != fresh.id);
@@ -231,6 +232,10 @@ fn the_store_keeps_one_render_per_signature_until_it_fails() {
     let twin = RenderRecord { id: "rnd_twin".into(), ..stored };
     assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(false), "a racing identical request inserts nothing");
     let at = platform.clock.now();
-    block_on(platform.store.fail_render(&render.id, "render_failed", "x", "evt_1", at)).expect("fail");
+    block_on(platform.store.fail_render(&render.id, &failed("render_failed", "evt_1", at))).expect("fail");
     assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(true), "a failed render may be tried again");
+}
+
+fn failed<'a>(error_code: &'a str, event_id: &'a str, at: Timestamp) -> crate::domain::ports::Failed<'a> {
+    crate::domain::ports::Failed { error_code, error_message: "it failed", event_id, at }
 }
