@@ -6,6 +6,7 @@ mod accounts_and_keys;
 mod assets;
 mod credits;
 mod cuts;
+mod pipelines;
 mod processing;
 mod projects;
 mod protocol;
@@ -34,6 +35,7 @@ fn main() {
         processing::tests(),
         cuts::tests(),
         renders::tests(),
+        pipelines::tests(),
     ]
     .into_iter()
     .flatten()

@@ -44,7 +44,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// Runs ffmpeg with `args` writing `name`; returns its path.
-fn ffmpeg(name: &str, args: &[&str]) -> PathBuf {
+pub fn ffmpeg(name: &str, args: &[&str]) -> PathBuf {
     let out = scratch(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y"])
@@ -56,7 +56,7 @@ fn ffmpeg(name: &str, args: &[&str]) -> PathBuf {
     out
 }
 
-fn sine(seconds: u32) -> String {
+pub fn sine(seconds: u32) -> String {
     format!("sine=frequency=440:sample_rate=48000:duration={seconds}")
 }
 
@@ -71,7 +71,7 @@ fn ffprobe(path: &Path) -> Value {
 
 /// Polls the asset until it leaves `pending_upload`/`processing` (running the sweep meanwhile
 /// when `sweep` is set, as the cron would); panics after `patience`.
-fn settled(stack: &Stack, account: &Account, asset_id: &str, patience: Duration, sweep: bool) -> Value {
+pub fn settled(stack: &Stack, account: &Account, asset_id: &str, patience: Duration, sweep: bool) -> Value {
     let started = Instant::now();
     loop {
         let asset = account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json();

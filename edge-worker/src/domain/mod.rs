@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod object_keys;
 pub mod page;
+pub mod pipelines;
 pub mod ports;
 pub mod processing;
 pub mod projects;

@@ -138,7 +138,7 @@ async fn authenticate(ports: Ports<'_>, config: &Config, request: &ApiRequest, a
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, assets, credits, cuts, docs, projects, renders, seed_assets};
+    use handlers::{admin, api_keys, assets, credits, cuts, docs, pipelines, projects, renders, seed_assets};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -168,6 +168,7 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::DeleteCut => cuts::delete(call).await,
         Endpoint::ExportCut => cuts::export(call).await,
         Endpoint::ExportCutSubtitles => cuts::subtitles(call).await,
+        Endpoint::EstimatePipeline => pipelines::estimate(call).await,
         Endpoint::CreateRender => renders::create(call).await,
         Endpoint::ListRenders => renders::list(call).await,
         Endpoint::GetRender => renders::get(call).await,

@@ -50,6 +50,7 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::seed_assets::list,
         handlers::seed_assets::get,
         handlers::seed_assets::delete,
+        handlers::pipelines::estimate,
     ),
     components(schemas(ErrorEnvelope, ErrorCode)),
     modifiers(&SecuritySchemes, &StreamedRoutes, &ErrorResponses, &SeedAliases, &OperationIds),

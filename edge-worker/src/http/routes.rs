@@ -54,6 +54,7 @@ pub enum Endpoint {
     ListSeedAssets,
     GetSeedAsset,
     DeleteSeedAsset,
+    EstimatePipeline,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +183,7 @@ fn canonical_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/assets", E::ListSeedAssets, ApiKey),
         route(Method::GET, "/api/v1/assets/{id}", E::GetSeedAsset, ApiKey),
         route(Method::DELETE, "/api/v1/assets/{id}", E::DeleteSeedAsset, ApiKey),
+        route(Method::POST, "/api/v1/pipelines/estimate", E::EstimatePipeline, ApiKey),
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod credits;
 pub mod cuts;
 pub mod docs;
+pub mod pipelines;
 pub mod projects;
 pub mod renders;
 pub mod seed_assets;
