@@ -3,6 +3,7 @@
 //! interleaving of callbacks, retries and top-ups charges an asset twice or overdraws an account.
 
 use async_trait::async_trait;
+use roughcut_shared::assets::AssetState;
 use serde::Deserialize;
 
 use super::SqlStore;
@@ -311,8 +312,7 @@ impl<S: Sql> ProcessingStore for SqlStore<S> {
     }
 
     async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError> {
-        let states =
-            if charge.proxy { "('pending_upload', 'processing')" } else { "('processing', 'pending_payment')" };
+        let states = one_of(charge.settles_from().map(AssetState::as_str));
         let uncut = if charge.proxy { " AND cuttable = 0" } else { "" };
         let consumed = "EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?4 AND type = 'consume_asset')";
         let charge_sql = format!(

@@ -357,13 +357,7 @@ impl ProcessingStore for MemoryStore {
 
     async fn settle(&self, charge: &Charge) -> Result<Settlement, StoreError> {
         self.check()?;
-        let settleable = |state: AssetState| {
-            if charge.proxy {
-                matches!(state, AssetState::PendingUpload | AssetState::Processing)
-            } else {
-                matches!(state, AssetState::Processing | AssetState::PendingPayment)
-            }
-        };
+        let settleable = |state: AssetState| charge.settles_from().contains(&state);
         let (state, cuttable) = {
             let tables = self.tables.borrow();
             let Some(asset) = tables.assets.iter().find(|a| a.id == charge.asset_id) else {

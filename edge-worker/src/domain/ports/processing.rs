@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use roughcut_engine::transcript::Word;
-use roughcut_shared::assets::{AssetMedia, AssetType};
+use roughcut_shared::assets::{AssetMedia, AssetState, AssetType};
 
 use super::Failed;
 use crate::domain::StoreError;
@@ -74,6 +74,18 @@ pub struct Charge {
     /// `pending_payment` like any unpaid charge.
     pub correction: Option<Correction>,
     pub at: Timestamp,
+}
+
+impl Charge {
+    /// The states an asset settles from: an audio proxy while its video uploads or is processed
+    /// (and not yet cuttable); a video or audio file once processed, or while it waits unpaid.
+    pub const fn settles_from(&self) -> [AssetState; 2] {
+        if self.proxy {
+            [AssetState::PendingUpload, AssetState::Processing]
+        } else {
+            [AssetState::Processing, AssetState::PendingPayment]
+        }
+    }
 }
 
 /// An `adjustment` of a charge already booked, at most one per asset.
