@@ -88,6 +88,10 @@ pub async fn create(
                 )));
             }
             let plan = cut.plan.ok_or_else(|| StoreError(format!("completed cut {cut_id} without a plan")))?;
+            // no segments would render the whole source, the opposite of what the cut says
+            if plan.segments.is_empty() {
+                return Err(DomainError::invalid("body.cut_id", "this cut keeps nothing to render"));
+            }
             plan.segments.iter().map(|s| (s.start, s.end)).collect()
         }
         None => Vec::new(),

@@ -236,6 +236,44 @@ fn the_store_keeps_one_render_per_signature_until_it_fails() {
     assert_eq!(block_on(platform.store.insert_render(&twin)), Ok(true), "a failed render may be tried again");
 }
 
+#[test]
+fn a_cut_that_keeps_nothing_renders_nothing() {
+    let platform = MemoryPlatform::default();
+    let ports = platform.ports();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let plan = roughcut_engine::plan::CutPlan {
+        segments: Vec::new(),
+        removed: Vec::new(),
+        kept_duration: 0,
+        source_duration: 60_000,
+    };
+    let cut = crate::domain::ports::cuts::CutRecord {
+        id: "cut_silent".into(),
+        account_id: principal.account_id.clone(),
+        asset_id: asset_id.clone(),
+        signature: "all silence".into(),
+        state: roughcut_shared::cuts::CutState::Completed,
+        script: None,
+        options: roughcut_shared::cuts::CutOptions::default(),
+        plan: Some(plan),
+        plan_key: None,
+        transcript_key: None,
+        srt_asset_id: None,
+        error_code: None,
+        error_message: None,
+        created_at: platform.clock.now(),
+        started_at: None,
+        completed_at: None,
+    };
+    assert!(block_on(crate::domain::ports::cuts::CutStore::insert_cut(&platform.store, &cut)).expect("cut"));
+    let of_the_cut = CreateRender { cut_id: Some(cut.id.clone()), ..request(&asset_id, RenderFormat::M4a) };
+    match block_on(create(&ports, &principal, &of_the_cut)) {
+        Err(DomainError::Invalid(fields)) => assert_eq!(fields[0].field, "body.cut_id"),
+        other => panic!("not refused: {other:?}"),
+    }
+    assert!(block_on(platform.store.asset_renders(&asset_id)).expect("renders").is_empty(), "no render made");
+}
+
 fn failed<'a>(error_code: &'a str, event_id: &'a str, at: Timestamp) -> crate::domain::ports::Failed<'a> {
     crate::domain::ports::Failed { error_code, error_message: "it failed", event_id, at }
 }

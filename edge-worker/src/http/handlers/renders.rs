@@ -31,7 +31,7 @@ pub struct ListRendersQuery {
         (status = 201, description = "A new render, `pending`; `Location` names it.", body = Render),
         (status = 200, description = "The render of the same asset, cut and output (a failed one is replaced).", body = Render),
         (status = 409, description = "`asset_not_ready` (video renders need the video `ready`), `asset_processing`, `asset_payment_required`, `asset_failed` (audio renders need the asset cuttable), `modifier_not_ready` (the cut is not completed).", body = ErrorEnvelope),
-        (status = 422, description = "A video format for an audio asset, video options on an audio format, a tier or bitrate above the source or off the ladder, a cut of another asset.", body = ErrorEnvelope)))]
+        (status = 422, description = "A video format for an audio asset, video options on an audio format, a tier or bitrate above the source or off the ladder, a cut of another asset or one that keeps nothing.", body = ErrorEnvelope)))]
 pub async fn create(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let body: CreateRender = call.request.json()?;
     let (render, created) = renders::create(&call.ports, call.account()?, &body).await?;
