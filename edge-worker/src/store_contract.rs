@@ -180,7 +180,7 @@ fn queued_jobs_untouched_for_long_are_stalled(stores: &dyn Stores) {
         block_on(stores.stalled_jobs(at(before), 10)).expect("stalled").into_iter().map(|j| j.id).collect()
     };
     assert!(ids(0).is_empty(), "untouched since before 0 s: none");
-    assert_eq!(ids(1), [waiting.clone()]);
+    assert_eq!(ids(1), std::slice::from_ref(&waiting));
     assert_eq!(ids(6_000), [waiting, touched], "least recently touched first; never a running job");
 }
 

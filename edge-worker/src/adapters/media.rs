@@ -11,8 +11,7 @@ use worker::{Fetch, Headers, Method, ObjectNamespace, Request, RequestInit, Resp
 
 use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 
-/// The secret's name, in the worker's secrets and the container's environment.
-
+/// How jobs reach the media container, and the secret that signs them.
 pub struct MediaTransport {
     pub route: MediaRoute,
     /// `MEDIA_JOB_SECRET`, which the container holds too.

@@ -68,7 +68,7 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
     match call {
         UploadCall::Create { surface } => {
-            create(request, env, settings, &ports, &principal, &headers, surface, &origin).await.map(Answer::Local)
+            create(request, env, settings, &ports, &principal, surface, &origin).await.map(Answer::Local)
         }
         UploadCall::Forward { id, method } => {
             forward(request, env, &principal, &id, &method, false).await.map(Answer::Forwarded)
@@ -85,10 +85,10 @@ async fn create(
     settings: &Settings,
     ports: &Ports<'_>,
     principal: &Principal,
-    headers: &http::HeaderMap,
     surface: usize,
     origin: &str,
 ) -> Result<ApiResponse, ApiError> {
+    let headers = web::headers_of(request);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let length = protocol::upload_length(header("upload-length"))?;
     let metadata = protocol::metadata(header("upload-metadata"))?;

@@ -101,7 +101,7 @@ mod tests {
         let expired = Expired::default();
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS - 1));
         block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");
-        assert_eq!(*expired.0.borrow(), [upload.id.clone()], "past its expiry");
+        assert_eq!(*expired.0.borrow(), std::slice::from_ref(&upload.id), "past its expiry");
         assert_eq!(platform.store.blob_keys(), ["assets/ast_2/source"], "restorable until the grace ends");
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS + 1));
         block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");

@@ -60,7 +60,7 @@ fn json(value: ValueRef<'_>) -> Value {
 
 fn run(connection: &Connection, statement: &Statement) -> Result<Answer, StoreError> {
     let mut prepared = connection.prepare(&statement.sql).map_err(sqlite_error)?;
-    let names: Vec<String> = prepared.column_names().into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = prepared.column_names().map(str::to_owned).collect();
     let writes = !prepared.readonly();
     let mut rows = prepared.query(params_from_iter(statement.binds.iter().map(bind))).map_err(sqlite_error)?;
     let mut answer = Answer::default();
