@@ -12,12 +12,12 @@ use crate::domain::StoreError;
 use crate::domain::memory::{MemoryStore, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::jobs::MediaInput;
-use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore};
+use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
 use crate::domain::ports::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
-use crate::domain::ports::renders::{RenderRecord, RenderStore};
+use crate::domain::ports::renders::{RenderRecord, RenderStore, Rendered};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, Failed, LedgerRecord, LedgerStore,
-    ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
+    ProjectRecord, ProjectStore, UploadEnd, UploadEnding, UploadPurpose,
 };
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
@@ -123,11 +123,22 @@ fn a_job_is_claimed_once_and_ended_once(stores: &dyn Stores) {
     assert_eq!(claim(stores, &job_id, at(1)), Some(1));
     assert_eq!(claim(stores, &job_id, at(2)), None, "a duplicate message claims nothing");
     assert_eq!(job(stores, &job_id).state, JobState::Running);
-    assert!(block_on(stores.renew_lease(&job_id, 1, 0.25, at(3), at(20_000))).expect("renew"));
-    assert!(!block_on(stores.renew_lease(&job_id, 2, 0.25, at(3), at(20_000))).expect("renew"), "not its attempt");
+    assert!(
+        block_on(stores.renew_lease(&job_id, 1, &Renewal { progress: 0.25, at: at(3), until: at(20_000) }))
+            .expect("renew")
+    );
+    assert!(
+        !block_on(stores.renew_lease(&job_id, 2, &Renewal { progress: 0.25, at: at(3), until: at(20_000) }))
+            .expect("renew"),
+        "not its attempt"
+    );
     assert!(block_on(stores.end_attempt(&job_id, 1, &AttemptEnd::Succeeded, at(4))).expect("end"));
     assert!(!block_on(stores.end_attempt(&job_id, 1, &AttemptEnd::Succeeded, at(5))).expect("end"), "ended once");
-    assert!(!block_on(stores.renew_lease(&job_id, 1, 0.5, at(6), at(20_000))).expect("renew"), "over");
+    assert!(
+        !block_on(stores.renew_lease(&job_id, 1, &Renewal { progress: 0.5, at: at(6), until: at(20_000) }))
+            .expect("renew"),
+        "over"
+    );
     assert_eq!(job(stores, &job_id).state, JobState::Succeeded);
 }
 
@@ -188,6 +199,20 @@ fn failed(error_code: &'static str, event_id: &'static str, at: Timestamp) -> Fa
     Failed { error_code, error_message: "it failed", event_id, at }
 }
 
+fn rendered<'a>(object_key: &'a str, event_id: &'a str, at: Timestamp) -> Rendered<'a> {
+    Rendered { object_key, size_bytes: 4_096, duration_ms: 9_000, event_id, at }
+}
+
+fn source_ending<'a>(
+    upload_id: &'a str,
+    asset_id: &'a str,
+    end: &'a UploadEnd,
+    size_bytes: u64,
+    at: Timestamp,
+) -> UploadEnding<'a> {
+    UploadEnding { upload_id, asset_id, purpose: UploadPurpose::Source, end, size_bytes, at }
+}
+
 fn render(id: &str) -> RenderRecord {
     RenderRecord {
         id: id.into(),
@@ -233,12 +258,15 @@ fn a_render_ends_once_and_shows_its_jobs_progress(stores: &dyn Stores) {
     let job_id = job_of(stores, "rnd_1", JobPayload::ProcessAsset(spec_input));
     assert!(block_on(stores.start_render("rnd_1", at(1))).expect("start"));
     assert_eq!(claim(stores, &job_id, at(2)), Some(1));
-    assert!(block_on(stores.renew_lease(&job_id, 1, 0.5, at(3), at(20_000))).expect("renew"));
+    assert!(
+        block_on(stores.renew_lease(&job_id, 1, &Renewal { progress: 0.5, at: at(3), until: at(20_000) }))
+            .expect("renew")
+    );
     let seen = block_on(stores.render(ACCOUNT, "rnd_1")).expect("store").expect("render");
     assert_eq!((seen.state, seen.progress), (RenderState::Processing, 0.5), "its job's progress");
     let key = "derived/rnd_1/job/render";
-    assert!(block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_1", at(4))).expect("complete"));
-    assert!(!block_on(stores.complete_render("rnd_1", key, 4_096, 9_000, "evt_2", at(5))).expect("complete"));
+    assert!(block_on(stores.complete_render("rnd_1", &rendered(key, "evt_1", at(4)))).expect("complete"));
+    assert!(!block_on(stores.complete_render("rnd_1", &rendered(key, "evt_2", at(5)))).expect("complete"));
     assert!(!block_on(stores.fail_render("rnd_1", &failed("internal", "evt_3", at(6)))).expect("fail"), "ended");
     let done = block_on(stores.render(ACCOUNT, "rnd_1")).expect("store").expect("render");
     assert_eq!(
@@ -360,7 +388,7 @@ fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(st
     assert_eq!((cuttable.state, cuttable.cuttable), (AssetState::PendingUpload, true), "still uploading");
     assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 1);
     let completed = UploadEnd::Completed { asset_type: AssetType::Video, container: "mp4".into() };
-    block_on(stores.end_upload("upl_ast_1", "ast_1", UploadPurpose::Source, &completed, 1_000, at(2))).expect("end");
+    block_on(stores.end_upload(&source_ending("upl_ast_1", "ast_1", &completed, 1_000, at(2)))).expect("end");
     probed(stores, "ast_1", 125_000);
     let difference =
         |n: u32| Correction { entry_id: format!("led_fix_{n}"), delta: -1, memo: "125 s, not 61 s".into() };
@@ -377,7 +405,7 @@ fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn St
     block_on(stores.insert_asset(&uploading, &upload)).expect("uploading");
     let asset = |id: &str| block_on(stores.asset(ACCOUNT, id)).expect("store").expect("asset");
     assert_eq!(asset("ast_2").open_upload_id.as_deref(), Some("upl_ast_2"));
-    block_on(stores.end_upload("upl_ast_2", "ast_2", UploadPurpose::Source, &UploadEnd::Terminated, 10, at(1)))
+    block_on(stores.end_upload(&source_ending("upl_ast_2", "ast_2", &UploadEnd::Terminated, 10, at(1))))
         .expect("terminated");
     let terminated = asset("ast_2");
     assert_eq!(
@@ -385,11 +413,11 @@ fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn St
         (AssetState::Deleted, Some(AssetState::PendingUpload), Some(at(1)), None)
     );
     let rejected = UploadEnd::Rejected { error_code: "unsupported_media".into(), error_message: "no".into() };
-    block_on(stores.end_upload("upl_ast_1", "ast_1", UploadPurpose::Source, &rejected, 10, at(2))).expect("ended");
+    block_on(stores.end_upload(&source_ending("upl_ast_1", "ast_1", &rejected, 10, at(2)))).expect("ended");
     let processing = asset("ast_1");
     assert_eq!((processing.state, processing.open_upload_id), (AssetState::Processing, None), "past uploading");
     let expired = UploadEnd::Expired;
-    block_on(stores.end_upload("upl_ast_2", "ast_2", UploadPurpose::Source, &expired, 10, at(3))).expect("again");
+    block_on(stores.end_upload(&source_ending("upl_ast_2", "ast_2", &expired, 10, at(3)))).expect("again");
     assert_eq!(asset("ast_2").state, AssetState::Deleted, "an upload ends once");
 }
 

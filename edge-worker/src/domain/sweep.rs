@@ -57,7 +57,7 @@ mod tests {
     use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
     use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
     use crate::domain::ports::objects::Objects;
-    use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadPurpose};
+    use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadEnding, UploadPurpose};
     use crate::domain::work;
 
     #[derive(Default)]
@@ -94,8 +94,15 @@ mod tests {
         let (ready, ready_upload) = uploaded_asset(&account, "ast_2", AssetState::Ready, start);
         block_on(platform.store.insert_asset(&ready, &ready_upload)).expect("ready");
         let completed = UploadEnd::Completed { asset_type: AssetType::Audio, container: "m4a".into() };
-        block_on(platform.store.end_upload(&ready_upload.id, "ast_2", UploadPurpose::Source, &completed, 1_000, start))
-            .expect("uploaded");
+        let ending = UploadEnding {
+            upload_id: &ready_upload.id,
+            asset_id: "ast_2",
+            purpose: UploadPurpose::Source,
+            end: &completed,
+            size_bytes: 1_000,
+            at: start,
+        };
+        block_on(platform.store.end_upload(&ending)).expect("uploaded");
         block_on(platform.store.put("assets/ast_2/source", vec![1], "audio/mp4")).expect("bytes");
         block_on(platform.store.delete_asset(&account, "ast_2", start)).expect("deleted");
         let expired = Expired::default();

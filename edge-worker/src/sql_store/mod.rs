@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
+use crate::domain::ports::UploadEnding;
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
     LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
@@ -521,15 +522,8 @@ impl<S: Sql> AssetStore for SqlStore<S> {
     }
 
     /// One transaction; each statement is guarded by the state it changes, so a repeat is a no-op.
-    async fn end_upload(
-        &self,
-        upload_id: &str,
-        asset_id: &str,
-        purpose: UploadPurpose,
-        end: &UploadEnd,
-        size_bytes: u64,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn end_upload(&self, ending: &UploadEnding<'_>) -> Result<(), StoreError> {
+        let UploadEnding { upload_id, asset_id, purpose, end, size_bytes, at } = *ending;
         let (upload_state, asset_sql, asset_binds): (&str, &str, Vec<SqlValue>) = match end {
             UploadEnd::Completed { asset_type, .. } => (
                 "completed",

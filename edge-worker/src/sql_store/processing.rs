@@ -10,6 +10,7 @@ use super::SqlStore;
 use super::sql::{Sql, SqlValue, number, one_of, optional_text, real, text, time};
 use crate::domain::StoreError;
 use crate::domain::ports::Failed;
+use crate::domain::ports::jobs::Renewal;
 use crate::domain::ports::jobs::{AttemptEnd, JobKind, JobPayload, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
@@ -106,14 +107,8 @@ impl<S: Sql> JobStore for SqlStore<S> {
             .transpose()
     }
 
-    async fn renew_lease(
-        &self,
-        job_id: &str,
-        attempt: u32,
-        progress: f64,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn renew_lease(&self, job_id: &str, attempt: u32, renewal: &Renewal) -> Result<bool, StoreError> {
+        let Renewal { progress, at: now, until: lease_until } = *renewal;
         let renewed = self
             .execute(
                 "UPDATE jobs SET lease_expires_at = ?3, heartbeat_at = ?4, progress = ?5, updated_at = ?4 \

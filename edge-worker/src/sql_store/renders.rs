@@ -10,6 +10,7 @@ use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, text, 
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::Failed;
+use crate::domain::ports::renders::Rendered;
 use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
@@ -218,15 +219,8 @@ impl<S: Sql> RenderStore for SqlStore<S> {
         Ok(open)
     }
 
-    async fn complete_render(
-        &self,
-        render_id: &str,
-        object_key: &str,
-        size_bytes: u64,
-        duration_ms: u64,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn complete_render(&self, render_id: &str, rendered: &Rendered<'_>) -> Result<bool, StoreError> {
+        let Rendered { object_key, size_bytes, duration_ms, event_id, at } = *rendered;
         self.end_render(
             render_id,
             &format!(

@@ -5,7 +5,7 @@
 //! A lease that runs out is a failed attempt. The runner knows no kind: handlers do.
 
 use crate::domain::config::RunnerConfig;
-use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
+use crate::domain::ports::jobs::{DispatchError, MediaDispatch, Renewal};
 use async_trait::async_trait;
 use roughcut_shared::jobs::{Heartbeat, HeartbeatReply, JobOutcome, JobResult, MediaJob, MediaTask};
 
@@ -182,7 +182,8 @@ impl<H: JobHandlers> Runner<'_, H> {
     pub async fn heartbeat(&self, job_id: &str, attempt: u32, beat: &Heartbeat) -> Result<HeartbeatReply, StoreError> {
         let now = self.clock.now();
         let progress = if beat.progress.is_finite() { beat.progress.clamp(0.0, 1.0) } else { 0.0 };
-        let alive = self.jobs.renew_lease(job_id, attempt, progress, now, self.config.lease_until(now)).await?;
+        let renewal = Renewal { progress, at: now, until: self.config.lease_until(now) };
+        let alive = self.jobs.renew_lease(job_id, attempt, &renewal).await?;
         Ok(HeartbeatReply { cancel: !alive })
     }
 

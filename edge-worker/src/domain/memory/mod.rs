@@ -16,7 +16,7 @@ use super::page::{Listed, Page};
 use super::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore, Clock,
     LedgerRecord, LedgerStore, Log, Ports, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd,
-    UploadPurpose, UploadRecord,
+    UploadEnding, UploadPurpose, UploadRecord,
 };
 use super::time::Timestamp;
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -364,15 +364,8 @@ impl AssetStore for MemoryStore {
         Ok(true)
     }
 
-    async fn end_upload(
-        &self,
-        upload_id: &str,
-        asset_id: &str,
-        purpose: UploadPurpose,
-        end: &UploadEnd,
-        size_bytes: u64,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn end_upload(&self, ending: &UploadEnding<'_>) -> Result<(), StoreError> {
+        let UploadEnding { upload_id, asset_id, purpose, end, size_bytes, at } = *ending;
         self.check()?;
         let mut tables = self.tables.borrow_mut();
         // as D1's batch: the upload ends if it is open; the asset changes if it is still uploading

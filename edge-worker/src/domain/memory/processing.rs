@@ -9,6 +9,7 @@ use roughcut_shared::credits::LedgerEntryType;
 use super::MemoryStore;
 use crate::domain::StoreError;
 use crate::domain::ports::Failed;
+use crate::domain::ports::jobs::Renewal;
 use crate::domain::ports::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
     Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
@@ -140,14 +141,8 @@ impl JobStore for MemoryStore {
         Ok(Some(row.record.clone()))
     }
 
-    async fn renew_lease(
-        &self,
-        job_id: &str,
-        attempt: u32,
-        progress: f64,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn renew_lease(&self, job_id: &str, attempt: u32, renewal: &Renewal) -> Result<bool, StoreError> {
+        let Renewal { progress, at: now, until: lease_until } = *renewal;
         self.check()?;
         let mut tables = self.tables.borrow_mut();
         let running = tables

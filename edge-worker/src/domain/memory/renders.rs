@@ -9,6 +9,7 @@ use super::{MemoryStore, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::Failed;
+use crate::domain::ports::renders::Rendered;
 use crate::domain::ports::renders::{RenderFilter, RenderRecord, RenderStore};
 use crate::domain::time::Timestamp;
 
@@ -126,15 +127,8 @@ impl RenderStore for MemoryStore {
         Ok(started.is_some())
     }
 
-    async fn complete_render(
-        &self,
-        render_id: &str,
-        object_key: &str,
-        size_bytes: u64,
-        duration_ms: u64,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    async fn complete_render(&self, render_id: &str, rendered: &Rendered<'_>) -> Result<bool, StoreError> {
+        let Rendered { object_key, size_bytes, duration_ms, event_id, at } = *rendered;
         self.check()?;
         let done = self.change_render(render_id, |r| {
             let open = r.state.is_open();

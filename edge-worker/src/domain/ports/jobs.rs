@@ -139,6 +139,15 @@ pub enum AttemptEnd {
     },
 }
 
+/// A heartbeat's renewal of a running attempt's lease.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Renewal {
+    pub progress: f64,
+    pub at: Timestamp,
+    /// The lease's new end.
+    pub until: Timestamp,
+}
+
 #[async_trait(?Send)]
 pub trait JobStore {
     async fn job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
@@ -151,14 +160,7 @@ pub trait JobStore {
         lease_until: Timestamp,
     ) -> Result<Option<JobRecord>, StoreError>;
     /// Extends the lease of a running `attempt`; `false` when that attempt is over.
-    async fn renew_lease(
-        &self,
-        job_id: &str,
-        attempt: u32,
-        progress: f64,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<bool, StoreError>;
+    async fn renew_lease(&self, job_id: &str, attempt: u32, renewal: &Renewal) -> Result<bool, StoreError>;
     /// Puts a running `attempt` back to `queued` as if it had not started (the media container was
     /// busy: no attempt is spent); `false` when it is over already.
     async fn defer_attempt(&self, job_id: &str, attempt: u32, now: Timestamp) -> Result<bool, StoreError>;

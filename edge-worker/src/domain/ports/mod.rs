@@ -197,6 +197,18 @@ pub struct AssetFilter {
     pub asset_type: Option<AssetType>,
 }
 
+/// An open upload's end, and what it means for its asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadEnding<'a> {
+    pub upload_id: &'a str,
+    pub asset_id: &'a str,
+    pub purpose: UploadPurpose,
+    pub end: &'a UploadEnd,
+    /// The bytes stored by then.
+    pub size_bytes: u64,
+    pub at: Timestamp,
+}
+
 /// How an upload ended, as the asset records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UploadEnd {
@@ -242,15 +254,7 @@ pub trait AssetStore {
     /// Records the end of an open upload and what it means for its asset, once: a second call
     /// for the same upload changes nothing. The end of an audio proxy's upload leaves the asset
     /// as it is (its video upload goes on).
-    async fn end_upload(
-        &self,
-        upload_id: &str,
-        asset_id: &str,
-        purpose: UploadPurpose,
-        end: &UploadEnd,
-        size_bytes: u64,
-        at: Timestamp,
-    ) -> Result<(), StoreError>;
+    async fn end_upload(&self, ending: &UploadEnding<'_>) -> Result<(), StoreError>;
     /// Records the type of a still-uploading asset, as its first bytes showed it (API.md: known
     /// from the first chunk). An asset past `pending_upload` keeps what it has.
     async fn record_asset_type(&self, asset_id: &str, asset_type: AssetType) -> Result<(), StoreError>;

@@ -35,6 +35,16 @@ pub struct RenderFilter {
     pub state: Option<RenderState>,
 }
 
+/// A render's file, as the container wrote it, and the event of its completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendered<'a> {
+    pub object_key: &'a str,
+    pub size_bytes: u64,
+    pub duration_ms: u64,
+    pub event_id: &'a str,
+    pub at: Timestamp,
+}
+
 #[async_trait(?Send)]
 pub trait RenderStore {
     /// `false` when a render of the account that has not failed has the same signature (a unique
@@ -59,15 +69,7 @@ pub trait RenderStore {
     async fn delete_render(&self, render_id: &str) -> Result<bool, StoreError>;
     async fn start_render(&self, render_id: &str, at: Timestamp) -> Result<bool, StoreError>;
     /// → `completed` with its file and event; `false` when it is no longer open (deleted).
-    async fn complete_render(
-        &self,
-        render_id: &str,
-        object_key: &str,
-        size_bytes: u64,
-        duration_ms: u64,
-        event_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    async fn complete_render(&self, render_id: &str, rendered: &Rendered<'_>) -> Result<bool, StoreError>;
     async fn fail_render(&self, render_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
     /// Records `render.cancelled` for a render deleted while in flight.
     async fn record_cancelled(&self, render: &RenderRecord, event_id: &str, at: Timestamp) -> Result<(), StoreError>;

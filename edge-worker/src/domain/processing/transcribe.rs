@@ -4,6 +4,7 @@
 //! Then the asset settles. The wire format of OpenAI-compatible servers is built here, pure, so
 //! that it is tested natively; the adapters only send it.
 
+use crate::domain::ports::jobs::Renewal;
 use crate::domain::ports::processing::TranscribeError;
 use async_trait::async_trait;
 use roughcut_engine::transcript::providers::verbatim_prompt;
@@ -97,7 +98,8 @@ async fn transcribe_chunks(
         let now = deps.clock.now();
         let lease_until = deps.config.jobs.lease_until(now);
         let progress = (chunk_end as f64 / input.duration_ms.max(1) as f64).min(1.0);
-        if !deps.jobs.renew_lease(&job.id, job.attempt, progress, now, lease_until).await? {
+        let renewal = Renewal { progress, at: now, until: lease_until };
+        if !deps.jobs.renew_lease(&job.id, job.attempt, &renewal).await? {
             return Ok(Err(TranscribeError { message: "the attempt was ended meanwhile".into(), retryable: false }));
         }
     }

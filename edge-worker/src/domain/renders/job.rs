@@ -11,6 +11,7 @@ use crate::domain::object_keys;
 use crate::domain::ports::Failed;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::{JobPayload, JobRecord};
+use crate::domain::ports::renders::Rendered;
 use crate::domain::processing::media_job::wrong_job;
 
 /// The handler of `render` jobs.
@@ -33,10 +34,14 @@ impl JobHandler for RenderJobs<'_> {
         let now = self.0.clock.now();
         let key = object_keys::derived(&job.subject_id, &job.id, RENDER_OUTPUT);
         let event_id = new_id(IdKind::Event, now);
-        self.0
-            .renders
-            .complete_render(&job.subject_id, &key, file.size_bytes, file.duration_ms, &event_id, now)
-            .await?;
+        let rendered = Rendered {
+            object_key: &key,
+            size_bytes: file.size_bytes,
+            duration_ms: file.duration_ms,
+            event_id: &event_id,
+            at: now,
+        };
+        self.0.renders.complete_render(&job.subject_id, &rendered).await?;
         Ok(())
     }
 

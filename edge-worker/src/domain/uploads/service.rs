@@ -139,9 +139,7 @@ pub async fn patch(
     if patched.completed {
         let container = session.container.clone().unwrap_or_default();
         let completed = UploadEnd::Completed { asset_type: type_of_container(&container), container };
-        deps.assets
-            .end_upload(&session.id, &session.asset_id, session.purpose, &completed, session.length, now)
-            .await?;
+        deps.assets.end_upload(&session.ending(&completed, session.length, now)).await?;
         let input = MediaInput { object_key: session.object_key.clone(), size_bytes: session.length };
         let payload = match session.purpose {
             UploadPurpose::Source => JobPayload::ProcessAsset(input),
@@ -186,9 +184,7 @@ async fn end(deps: UploadDeps<'_>, mut session: UploadSession, how: UploadEnd) -
     session.multipart_id = None;
     session.staged_key = None;
     deps.sessions.save(&session).await?;
-    deps.assets
-        .end_upload(&session.id, &session.asset_id, session.purpose, &how, session.offset, deps.clock.now())
-        .await?;
+    deps.assets.end_upload(&session.ending(&how, session.offset, deps.clock.now())).await?;
     Ok(())
 }
 

@@ -16,8 +16,8 @@ use super::UploadError;
 use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
 use crate::domain::object_keys;
-use crate::domain::ports::UploadPurpose;
 use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::{UploadEnd, UploadEnding, UploadPurpose};
 use crate::domain::time::Timestamp;
 
 /// Every part but the last, unless the first chunk picks another size: 8 MiB, over R2's 5 MiB
@@ -87,6 +87,11 @@ pub struct Patched {
 }
 
 impl UploadSession {
+    /// This upload's end as `end`, with `size_bytes` stored, for the asset store.
+    pub fn ending<'a>(&'a self, end: &'a UploadEnd, size_bytes: u64, at: Timestamp) -> UploadEnding<'a> {
+        UploadEnding { upload_id: &self.id, asset_id: &self.asset_id, purpose: self.purpose, end, size_bytes, at }
+    }
+
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.state == SessionState::Open && now.0 >= self.expires_at.0
     }
