@@ -52,6 +52,9 @@ impl Reply {
     }
 }
 
+/// What `wrangler dev`'s proxy answers a request it lost on the way to the local runtime.
+const DEV_PROXY_RETRY: &str = "Your worker restarted mid-request.";
+
 /// Calls the stack as one caller (an API key, the admin token, or nobody).
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -94,17 +97,28 @@ impl Client {
         body: Vec<u8>,
     ) -> (u16, HeaderMap, Vec<u8>) {
         let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base_url) };
-        let mut request = Request::builder().method(method).uri(url);
-        if let Some(token) = &self.token {
-            request = request.header("authorization", format!("Bearer {token}"));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = Request::builder().method(method.clone()).uri(url.as_str());
+            if let Some(token) = &self.token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let request = request.body(body.clone()).unwrap_or_else(|e| panic!("request: {e}"));
+            let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let answer = response.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap_or_default();
+            // `wrangler dev`'s own proxy, not the Worker, answers this when its connection to the
+            // local runtime broke (workers-sdk#15203, #15447); it retries GET and HEAD itself and
+            // asks clients to send the rest again (`Retry-After: 0`), as a client of it must
+            let proxy_lost_it = response.status() == 503 && answer.starts_with(DEV_PROXY_RETRY.as_bytes());
+            if !proxy_lost_it || attempt == 3 {
+                return (response.status().as_u16(), response.headers().clone(), answer);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request.body(body).unwrap_or_else(|e| panic!("request: {e}"));
-        let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let body = response.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap_or_default();
-        (response.status().as_u16(), response.headers().clone(), body)
     }
 
     pub fn get(&self, path: &str) -> Reply {
