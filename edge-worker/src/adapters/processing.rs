@@ -28,7 +28,7 @@ use crate::domain::jobs::runner::Reported;
 use crate::domain::object_keys;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::JobMessage;
-use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::processing::Transcriber;
 use crate::domain::ports::{Clock, Log};
 use crate::domain::{sweep, work};
@@ -247,7 +247,12 @@ async fn output(
                 .ok_or_else(|| ApiError::bad_request(format!("A part needs {PART_HEADER}: 1 to 10000.")))?;
             let (body, length) = body_of(request)?;
             let etag =
-                objects.put_part_whole(key, &upload_id, part, Box::new(body), length).await.map_err(store_error)?;
+                objects.put_part_whole(key, &upload_id, part, Box::new(body), length).await.map_err(|e| match e {
+                    PartError::BodyBroken(cause) => {
+                        ApiError::bad_request(format!("The part's body broke off: {cause}"))
+                    }
+                    PartError::Store(error) => store_error(error),
+                })?;
             Ok(ApiResponse::json(200, &UploadedPart { part, etag }))
         }
         (&http::Method::POST, Some("complete"), Some(upload_id)) => {

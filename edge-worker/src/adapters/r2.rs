@@ -12,7 +12,7 @@ use worker::worker_sys::FixedLengthStream;
 use worker::{Bucket, UploadedPart};
 
 use crate::domain::StoreError;
-use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 
 #[derive(Debug)]
 pub struct R2Objects {
@@ -96,15 +96,15 @@ impl Objects for R2Objects {
         number: u16,
         body: Box<dyn Any>,
         length: u64,
-    ) -> Result<String, StoreError> {
+    ) -> Result<String, PartError> {
         let stream =
             body.downcast::<ReadableStream>().map_err(|_| StoreError("R2: a part body that is no stream".into()))?;
-        let js_error = |what: &str, error: JsValue| StoreError(format!("R2 part stream: {what}: {error:?}"));
         let transform = fixed_length(length)?;
         let piped = JsFuture::from(stream.pipe_to(&transform.writable()));
         let upload = self.bucket.resume_multipart_upload(key, multipart_id).map_err(r2_error)?;
         let (piped, uploaded) = futures_util::join!(piped, upload.upload_part(number, transform.readable()));
-        piped.map_err(|e| js_error("the request body", e))?;
+        // a body that broke off (or was not the declared length) fails both; it is the cause
+        piped.map_err(|error: JsValue| PartError::BodyBroken(format!("{error:?}")))?;
         Ok(uploaded.map_err(r2_error)?.etag())
     }
 

@@ -19,7 +19,7 @@ use crate::domain::ports::Clock;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::cuts::CutStore;
 use crate::domain::ports::jobs::JobStore;
-use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore, TranscriptSource};
 
 struct NoMedia;
@@ -219,7 +219,7 @@ impl Objects for DeletedMidway<'_> {
         number: u16,
         body: Box<dyn std::any::Any>,
         length: u64,
-    ) -> Result<String, StoreError> {
+    ) -> Result<String, PartError> {
         self.platform.store.put_part_whole(key, id, number, body, length).await
     }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::MemoryStore;
 use crate::domain::StoreError;
-use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 
 /// R2's smallest part but the last.
 const MIN_PART_BYTES: usize = 5 << 20;
@@ -104,14 +104,14 @@ impl Objects for MemoryStore {
         number: u16,
         body: Box<dyn Any>,
         length: u64,
-    ) -> Result<String, StoreError> {
+    ) -> Result<String, PartError> {
         let bytes = *body.downcast::<Vec<u8>>().map_err(|_| StoreError("a body that is no test body".into()))?;
         if bytes.len() as u64 != length {
             // R2's FixedLengthStream refuses a body of another length
-            return Err(StoreError(format!("R2: {} bytes where {length} were declared", bytes.len())));
+            return Err(PartError::BodyBroken(format!("{} bytes where {length} were declared", bytes.len())));
         }
         self.tables.borrow_mut().whole_parts += 1;
-        self.put_part(key, id, number, bytes).await
+        Ok(self.put_part(key, id, number, bytes).await?)
     }
 
     async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {

@@ -15,6 +15,20 @@ pub struct StoredPart {
     pub etag: String,
 }
 
+/// Why a part written from a request body was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartError {
+    /// The body broke off or was not the declared length: the client's failure, not the store's.
+    BodyBroken(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for PartError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
 #[async_trait(?Send)]
 pub trait Objects {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
@@ -33,7 +47,7 @@ pub trait Objects {
         number: u16,
         body: Box<dyn Any>,
         length: u64,
-    ) -> Result<String, StoreError>;
+    ) -> Result<String, PartError>;
     /// Joins `parts` into the object `key`. As R2: every part but the last of one size, at least
     /// 5 MiB, and the last no larger.
     async fn complete_multipart(&self, key: &str, multipart_id: &str, parts: &[StoredPart]) -> Result<(), StoreError>;

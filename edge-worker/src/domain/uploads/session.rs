@@ -16,7 +16,7 @@ use super::UploadError;
 use super::tus::{Checksum, MAX_CHUNK_BYTES};
 use crate::domain::StoreError;
 use crate::domain::object_keys;
-use crate::domain::ports::objects::{Objects, StoredPart};
+use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::{UploadEnd, UploadEnding, UploadPurpose};
 use crate::domain::time::Timestamp;
 
@@ -130,7 +130,13 @@ impl UploadSession {
             // one part, streamed to the store without passing through here.
             let multipart = next.multipart(objects).await?;
             let number = next.next_part_number()?;
-            let etag = objects.put_part_whole(&next.object_key, &multipart, number, whole, length).await?;
+            let etag = match objects.put_part_whole(&next.object_key, &multipart, number, whole, length).await {
+                Ok(etag) => etag,
+                Err(PartError::BodyBroken(cause)) => {
+                    return Err(UploadError::BadRequest(format!("the request body broke off: {cause}")));
+                }
+                Err(PartError::Store(error)) => return Err(error.into()),
+            };
             next.parts.push(StoredPart { number, etag });
             next.offset += length;
             return next.commit(Vec::new(), None, objects, now).await;
@@ -410,6 +416,44 @@ mod tests {
         }
         assert_eq!((current.part_size, odd.whole_parts()), (PART_SIZE, 0));
         assert!(odd.blob("assets/ast_1/source").as_ref() == Some(&source));
+    }
+
+    #[test]
+    fn a_whole_part_whose_body_breaks_off_is_the_clients_failure_and_changes_nothing() {
+        let chunk = 6 << 20;
+        let source = media(2 * chunk);
+        let objects = MemoryStore::default();
+        let first = session(source.len() as u64);
+        let declared = Some(chunk as u64);
+        let after_first =
+            block_on(first.patch(0, declared, None, &mut body(&source[..chunk], 65_536), &objects, Timestamp(1)))
+                .expect("the first chunk")
+                .session;
+        // the next chunk declares a whole part and the client is cut off half way
+        let cut_off = &source[chunk..chunk + chunk / 2];
+        let broken = block_on(after_first.patch(
+            chunk as u64,
+            declared,
+            None,
+            &mut body(cut_off, 65_536),
+            &objects,
+            Timestamp(2),
+        ));
+        assert!(
+            matches!(&broken, Err(UploadError::BadRequest(cause)) if cause.starts_with("the request body broke off")),
+            "{broken:?}"
+        );
+        assert_eq!(objects.whole_parts(), 0, "no part was stored");
+        let resumed = block_on(after_first.patch(
+            chunk as u64,
+            declared,
+            None,
+            &mut body(&source[chunk..], 65_536),
+            &objects,
+            Timestamp(3),
+        ))
+        .expect("the chunk sent again");
+        assert!(resumed.completed && objects.blob("assets/ast_1/source").as_ref() == Some(&source));
     }
 
     #[test]
