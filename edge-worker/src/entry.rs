@@ -12,7 +12,7 @@ use crate::adapters::web;
 use crate::domain::ports::jobs::JobMessage;
 use crate::domain::ports::{Clock, Log};
 use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
-use crate::http::streamed::{self, StreamedRoute};
+use crate::http::streamed::{self, Streamed};
 use crate::http::{self, ApiError};
 
 #[event(fetch)]
@@ -59,11 +59,11 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
     // moves their bytes; everything else is small JSON handled by the HTTP layer.
     let (method, headers) = (web::method_of(&request), web::headers_of(&request));
     match streamed::route(&method, request.path().as_str(), &headers) {
-        Some(StreamedRoute::Upload(call)) => return adapters::uploads::handle(request, env, settings, call).await,
-        Some(StreamedRoute::Job { job_id, call }) => {
+        Some(Streamed::Upload(call)) => return adapters::uploads::handle(request, env, settings, call).await,
+        Some(Streamed::Job { job_id, call }) => {
             return adapters::processing::handle(request, env, settings, &job_id, call).await;
         }
-        Some(StreamedRoute::Download) => return adapters::downloads::handle(request, env, settings).await,
+        Some(Streamed::Download) => return adapters::downloads::handle(request, env, settings).await,
         None => {}
     }
     let log = ConsoleLog;

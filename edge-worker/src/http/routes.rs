@@ -67,8 +67,8 @@ pub struct Route {
 }
 
 /// A route the Worker answers before the route table because its body streams (TUS uploads,
-/// signed downloads): documented from here, recognised by `http::tus::UploadPath` and
-/// `domain::downloads::FILES_PREFIX` (a test holds the three together).
+/// signed downloads): documented from here, served through `http::streamed::route` (a test there
+/// holds the two together).
 #[derive(Debug, Clone)]
 pub struct StreamedRoute {
     pub method: Method,

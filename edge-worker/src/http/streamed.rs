@@ -38,7 +38,7 @@ pub enum JobCall {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamedRoute {
+pub enum Streamed {
     /// A TUS request, or why it is refused (answered with TUS's headers).
     Upload(Result<UploadCall, ApiError>),
     /// The media container's call about `job_id`, or why it is refused.
@@ -48,14 +48,14 @@ pub enum StreamedRoute {
 }
 
 /// The streamed route of a request, or `None` for the JSON API.
-pub fn route(method: &Method, path: &str, headers: &HeaderMap) -> Option<StreamedRoute> {
+pub fn route(method: &Method, path: &str, headers: &HeaderMap) -> Option<Streamed> {
     if let Some(upload) = UploadPath::parse(path) {
-        return Some(StreamedRoute::Upload(upload_call(upload, method, headers)));
+        return Some(Streamed::Upload(upload_call(upload, method, headers)));
     }
     if let Some(JobPath { job_id, endpoint }) = JobPath::parse(path) {
-        return Some(StreamedRoute::Job { job_id, call: job_call(endpoint, method) });
+        return Some(Streamed::Job { job_id, call: job_call(endpoint, method) });
     }
-    path.starts_with(FILES_PREFIX).then_some(StreamedRoute::Download)
+    path.starts_with(FILES_PREFIX).then_some(Streamed::Download)
 }
 
 fn upload_call(path: UploadPath, method: &Method, headers: &HeaderMap) -> Result<UploadCall, ApiError> {
@@ -106,9 +106,9 @@ mod tests {
         pairs.iter().map(|(name, value)| (http::HeaderName::from_static(name), value.parse().expect("value"))).collect()
     }
 
-    fn code(route: Option<StreamedRoute>) -> Option<ErrorCode> {
+    fn code(route: Option<Streamed>) -> Option<ErrorCode> {
         match route? {
-            StreamedRoute::Upload(Err(error)) | StreamedRoute::Job { call: Err(error), .. } => Some(error.code()),
+            Streamed::Upload(Err(error)) | Streamed::Job { call: Err(error), .. } => Some(error.code()),
             _ => None,
         }
     }
@@ -117,28 +117,25 @@ mod tests {
     fn uploads_take_their_methods_and_tus_preconditions() {
         let tus = headers(&[("tus-resumable", "1.0.0")]);
         let create = route(&Method::POST, "/v1/uploads", &tus);
-        assert_eq!(create, Some(StreamedRoute::Upload(Ok(UploadCall::Create { surface: 0 }))));
+        assert_eq!(create, Some(Streamed::Upload(Ok(UploadCall::Create { surface: 0 }))));
         let seed = route(&Method::POST, "/api/v1/assets/upload-resumable/", &tus);
-        assert_eq!(seed, Some(StreamedRoute::Upload(Ok(UploadCall::Create { surface: 1 }))));
+        assert_eq!(seed, Some(Streamed::Upload(Ok(UploadCall::Create { surface: 1 }))));
         let options = route(&Method::OPTIONS, "/v1/uploads/upl_1", &HeaderMap::new());
-        assert_eq!(options, Some(StreamedRoute::Upload(Ok(UploadCall::Options))), "OPTIONS needs no Tus-Resumable");
+        assert_eq!(options, Some(Streamed::Upload(Ok(UploadCall::Options))), "OPTIONS needs no Tus-Resumable");
         let head = route(&Method::HEAD, "/v1/uploads/upl_1", &tus);
-        assert_eq!(
-            head,
-            Some(StreamedRoute::Upload(Ok(UploadCall::Forward { id: "upl_1".into(), method: Method::HEAD })))
-        );
+        assert_eq!(head, Some(Streamed::Upload(Ok(UploadCall::Forward { id: "upl_1".into(), method: Method::HEAD }))));
         let overridden = headers(&[("tus-resumable", "1.0.0"), ("x-http-method-override", "DELETE")]);
         let delete = route(&Method::POST, "/v1/uploads/upl_1", &overridden);
         assert_eq!(
             delete,
-            Some(StreamedRoute::Upload(Ok(UploadCall::Forward { id: "upl_1".into(), method: Method::DELETE })))
+            Some(Streamed::Upload(Ok(UploadCall::Forward { id: "upl_1".into(), method: Method::DELETE })))
         );
         assert_eq!(
             code(route(&Method::HEAD, "/v1/uploads/upl_1", &HeaderMap::new())),
             Some(ErrorCode::PreconditionFailed)
         );
         let octets = headers(&[("tus-resumable", "1.0.0"), ("content-type", "application/offset+octet-stream")]);
-        assert!(matches!(route(&Method::PATCH, "/v1/uploads/upl_1", &octets), Some(StreamedRoute::Upload(Ok(_)))));
+        assert!(matches!(route(&Method::PATCH, "/v1/uploads/upl_1", &octets), Some(Streamed::Upload(Ok(_)))));
         let json = headers(&[("tus-resumable", "1.0.0"), ("content-type", "application/json")]);
         assert_eq!(code(route(&Method::PATCH, "/v1/uploads/upl_1", &json)), Some(ErrorCode::UnsupportedMediaType));
         assert_eq!(code(route(&Method::GET, "/v1/uploads/upl_1", &tus)), Some(ErrorCode::MethodNotAllowed));
@@ -149,7 +146,7 @@ mod tests {
     fn job_calls_take_their_methods() {
         let none = HeaderMap::new();
         let call = |method: Method, path: &str| match route(&method, path, &none) {
-            Some(StreamedRoute::Job { job_id, call }) => (job_id, call.map_err(|e| e.code())),
+            Some(Streamed::Job { job_id, call }) => (job_id, call.map_err(|e| e.code())),
             other => panic!("{other:?}"),
         };
         assert_eq!(call(Method::GET, "/internal/jobs/job_1/input"), ("job_1".into(), Ok(JobCall::Input)));
@@ -162,9 +159,23 @@ mod tests {
     }
 
     #[test]
+    fn every_documented_streamed_route_is_served_with_its_method() {
+        let tus = headers(&[("tus-resumable", "1.0.0"), ("content-type", "application/offset+octet-stream")]);
+        for documented in crate::http::routes::STREAMED {
+            let path = documented.path.replace("{id}", "upl_1").replace("{key}", "assets/ast_1/source");
+            let served = match route(&documented.method, &path, &tus) {
+                Some(Streamed::Upload(call)) => call.is_ok(),
+                Some(Streamed::Download) => true,
+                _ => false,
+            };
+            assert!(served, "{} {} is documented but not served", documented.method, documented.path);
+        }
+    }
+
+    #[test]
     fn downloads_stream_and_the_rest_is_the_json_api() {
         let none = HeaderMap::new();
-        assert_eq!(route(&Method::GET, "/v1/files/assets/ast_1/source", &none), Some(StreamedRoute::Download));
+        assert_eq!(route(&Method::GET, "/v1/files/assets/ast_1/source", &none), Some(Streamed::Download));
         assert_eq!(route(&Method::GET, "/v1/assets", &none), None);
         assert_eq!(route(&Method::GET, "/internal/jobs/nope/input", &none), None, "not a job id: the API's 404");
     }
