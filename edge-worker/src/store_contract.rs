@@ -9,15 +9,15 @@ use roughcut_shared::cuts::{CutOptions, CutState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
-use crate::domain::memory::{MemoryStore, uploaded_asset};
+use crate::domain::memory::{MemoryStore, failed, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
 use crate::domain::ports::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::ports::renders::{RenderRecord, RenderStore, Rendered};
 use crate::domain::ports::{
-    AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, Failed, LedgerRecord, LedgerStore,
-    ProjectRecord, ProjectStore, UploadEnd, UploadEnding, UploadPurpose,
+    AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
+    ProjectStore, UploadEnd, UploadEnding, UploadPurpose,
 };
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
@@ -193,10 +193,6 @@ fn queued_jobs_untouched_for_long_are_stalled(stores: &dyn Stores) {
     assert!(ids(0).is_empty(), "untouched since before 0 s: none");
     assert_eq!(ids(1), std::slice::from_ref(&waiting));
     assert_eq!(ids(6_000), [waiting, touched], "least recently touched first; never a running job");
-}
-
-fn failed(error_code: &'static str, event_id: &'static str, at: Timestamp) -> Failed<'static> {
-    Failed { error_code, error_message: "it failed", event_id, at }
 }
 
 fn rendered<'a>(object_key: &'a str, event_id: &'a str, at: Timestamp) -> Rendered<'a> {

@@ -554,6 +554,11 @@ pub fn uploaded_asset(account_id: &str, id: &str, state: AssetState, at: Timesta
     (asset, upload)
 }
 
+/// A fixture: a failure with its event.
+pub fn failed<'a>(error_code: &'a str, event_id: &'a str, at: Timestamp) -> crate::domain::ports::Failed<'a> {
+    crate::domain::ports::Failed { error_code, error_message: "it failed", event_id, at }
+}
+
 /// A whole platform in memory.
 #[derive(Debug, Default)]
 pub struct MemoryPlatform {

@@ -10,7 +10,7 @@ use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::PublicUrls;
 use crate::domain::config::ProcessingConfig;
-use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
+use crate::domain::memory::{MemoryPlatform, failed, processing_config, uploaded_asset};
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 use crate::domain::ports::jobs::{JobQueue, JobState, JobStore};
@@ -272,8 +272,4 @@ fn a_cut_that_keeps_nothing_renders_nothing() {
         other => panic!("not refused: {other:?}"),
     }
     assert!(block_on(platform.store.asset_renders(&asset_id)).expect("renders").is_empty(), "no render made");
-}
-
-fn failed<'a>(error_code: &'a str, event_id: &'a str, at: Timestamp) -> crate::domain::ports::Failed<'a> {
-    crate::domain::ports::Failed { error_code, error_message: "it failed", event_id, at }
 }
