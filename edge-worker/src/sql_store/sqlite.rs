@@ -87,3 +87,22 @@ impl Sql for Sqlite {
         Ok(answers)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migration added without its line above would leave the contract testing an old schema.
+    #[test]
+    fn every_migration_is_applied() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let files = std::fs::read_dir(dir).expect("migrations").filter_map(Result::ok);
+        let sql = files.filter(|f| f.path().extension().is_some_and(|e| e == "sql")).count();
+        assert_eq!(
+            sql,
+            MIGRATIONS.len(),
+            "edge-worker/migrations has {sql} files, the SQLite schema applies {}",
+            MIGRATIONS.len()
+        );
+    }
+}
