@@ -21,8 +21,18 @@ use super::time::seconds_string;
 /// Most steps one pipeline may have.
 pub const MAX_STEPS: usize = 20;
 
+/// Where step `step`'s config lies in the request body.
+fn config_of(step: usize) -> String {
+    format!("body.steps[{step}].config.")
+}
+
 fn field(step: usize, name: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: format!("body.steps[{step}].config.{name}"), message: message.into() }
+    FieldError { field: format!("{}{name}", config_of(step)), message: message.into() }
+}
+
+/// An error of a request the step's config stands for (`body.x`), placed in the step.
+fn in_step(step: usize, error: FieldError) -> FieldError {
+    FieldError { field: error.field.replacen("body.", &config_of(step), 1), ..error }
 }
 
 /// Every rule a step breaks on its own or by its place (a render of the previous cut needs one),
@@ -40,11 +50,7 @@ fn step_errors(steps: &[PipelineStepRequest], asset: &AssetRecord) -> Vec<FieldE
                 }
                 if let Err(DomainError::Invalid(fields)) = validated_options(config.options.clone().unwrap_or_default())
                 {
-                    let at = |f: FieldError| FieldError {
-                        field: f.field.replacen("body.", &field(index, "", "").field, 1),
-                        ..f
-                    };
-                    errors.extend(fields.into_iter().map(at));
+                    errors.extend(fields.into_iter().map(|f| in_step(index, f)));
                 }
             }
             PipelineStepRequest::Render(config) => {
@@ -60,11 +66,7 @@ fn step_errors(steps: &[PipelineStepRequest], asset: &AssetRecord) -> Vec<FieldE
                     // before the video is probed (an asset cuttable from its audio proxy) its
                     // tracks are unknown: what the format needs of them is checked when it runs
                     let known = |f: &FieldError| asset.media.is_some() || f.field != "body.output.format";
-                    let at = |f: FieldError| FieldError {
-                        field: f.field.replacen("body.", &field(index, "", "").field, 1),
-                        ..f
-                    };
-                    errors.extend(fields.into_iter().filter(known).map(at));
+                    errors.extend(fields.into_iter().filter(known).map(|f| in_step(index, f)));
                 }
             }
         }
