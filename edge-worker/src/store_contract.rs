@@ -6,6 +6,7 @@ use futures_executor::block_on;
 use roughcut_shared::assets::{AssetMedia, AssetState, AssetType, AudioMedia};
 use roughcut_shared::credits::LedgerEntryType;
 use roughcut_shared::cuts::{CutOptions, CutState};
+use roughcut_shared::pipelines::{PipelineState, StepState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
@@ -13,7 +14,11 @@ use crate::domain::memory::{MemoryStore, failed, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
-use crate::domain::ports::processing::{Charge, Correction, ProbeRecord, ProcessingStore, Settlement};
+use crate::domain::ports::pipelines::{
+    HoldRecord, HoldRelease, NewPipelineEvent, PipelineChange, PipelineEventType, PipelineRecord, PipelineStore,
+    StepRecord,
+};
+use crate::domain::ports::processing::{Charge, Correction, HoldSpend, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::ports::renders::{RenderRecord, RenderStore, Rendered};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
@@ -26,7 +31,15 @@ use crate::sql_store::sqlite::Sqlite;
 /// Every store port the contract covers, and a way to add a job row (the fake's queue adds it
 /// with its message; the SQL store inserts the row the Worker's queue adapter inserts).
 trait Stores:
-    AccountStore + ProjectStore + AssetStore + LedgerStore + ProcessingStore + JobStore + CutStore + RenderStore
+    AccountStore
+    + ProjectStore
+    + AssetStore
+    + LedgerStore
+    + ProcessingStore
+    + JobStore
+    + CutStore
+    + RenderStore
+    + PipelineStore
 {
     fn add_job(&self, job: &JobRecord);
 }
@@ -66,6 +79,10 @@ contract!(
     a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once,
     an_upload_ends_once_and_changes_only_an_asset_still_uploading,
     rows_need_what_they_refer_to,
+    a_pipeline_is_created_only_with_its_hold,
+    a_pipeline_changes_by_compare_and_swap_with_its_events_and_release,
+    a_pipeline_hold_pays_its_inputs_charge_once,
+    deleting_a_project_takes_its_pipelines,
 );
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -339,6 +356,7 @@ fn charge(asset_id: &str, credits: i64, n: u32) -> Charge {
         event_id: format!("evt_{asset_id}_{n}"),
         proxy: false,
         correction: None,
+        hold: None,
         at: at(2),
     }
 }
@@ -441,4 +459,156 @@ fn rows_need_what_they_refer_to(stores: &dyn Stores) {
     foreign_key(
         block_on(stores.insert_render(&RenderRecord { asset_id: "ast_missing".into(), ..render("rnd_1") })).map(drop),
     );
+}
+
+fn pipeline(id: &str, hold: Option<i64>) -> PipelineRecord {
+    let step = |n: u32| StepRecord {
+        id: format!("stp_{id}_{n}"),
+        order: n,
+        request: roughcut_shared::pipelines::PipelineStepRequest::Cut(Default::default()),
+        state: StepState::Pending,
+        run: 0,
+        cut_id: None,
+        render_id: None,
+        output_asset_id: None,
+        error_code: None,
+        error_message: None,
+        started_at: None,
+        completed_at: None,
+    };
+    PipelineRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        input_asset_id: "ast_1".into(),
+        state: PipelineState::Pending,
+        version: 0,
+        hold: hold.map(|amount| HoldRecord {
+            id: format!("hld_{id}"),
+            amount,
+            entry_id: format!("led_hold_{id}"),
+            released: false,
+        }),
+        credits_consumed: 0,
+        error_code: None,
+        error_message: None,
+        created_at: T0,
+        started_at: None,
+        completed_at: None,
+        steps: vec![step(0), step(1)],
+    }
+}
+
+fn state_event(state: &str) -> NewPipelineEvent {
+    NewPipelineEvent { event_type: PipelineEventType::PipelineState, data_json: format!("{{\"state\":\"{state}\"}}") }
+}
+
+fn stored(stores: &dyn Stores, id: &str) -> PipelineRecord {
+    block_on(stores.pipeline(ACCOUNT, id)).expect("store").expect("the pipeline")
+}
+
+fn event_data(stores: &dyn Stores, id: &str, after: i64) -> Vec<(i64, String)> {
+    let events = block_on(stores.events_after(id, after, 100)).expect("events");
+    events.into_iter().map(|e| (e.seq, e.data_json)).collect()
+}
+
+fn a_pipeline_is_created_only_with_its_hold(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    topup(stores, "led_top", 3);
+    let create = |p: &PipelineRecord| block_on(stores.create_pipeline(p, &state_event("PENDING"))).expect("create");
+    assert_eq!(create(&pipeline("pip_1", Some(2))), AppendOutcome::Appended);
+    assert_eq!(create(&pipeline("pip_2", Some(2))), AppendOutcome::WouldOverdraw, "1 available");
+    assert_eq!(block_on(stores.pipeline(ACCOUNT, "pip_2")).expect("store"), None, "nothing of it stored");
+    assert_eq!(create(&pipeline("pip_3", None)), AppendOutcome::Appended, "nothing to hold");
+    let balance = block_on(stores.balance(ACCOUNT)).expect("balance");
+    assert_eq!((balance.balance, balance.reserved, balance.available), (3, 2, 1));
+    let first = stored(stores, "pip_1");
+    assert_eq!((first.credits_reserved(), first.steps.len(), first.steps[1].order), (2, 2, 1));
+    assert_eq!(first, pipeline("pip_1", Some(2)));
+    assert_eq!(block_on(stores.pipeline("acc_other", "pip_1")).expect("store"), None, "scoped to its account");
+    let listed = block_on(stores.list_pipelines(ACCOUNT, crate::domain::page::Page::parse(None, None).expect("p")));
+    let ids: Vec<String> = listed.expect("list").items.into_iter().map(|p| p.id).collect();
+    assert_eq!(ids, ["pip_3", "pip_1"], "newest first");
+    assert_eq!(event_data(stores, "pip_1", 0).len(), 1);
+    let holds = block_on(stores.open_holds_on("ast_1")).expect("holds");
+    assert_eq!(holds.iter().map(|h| (h.hold_id.as_str(), h.amount)).collect::<Vec<_>>(), [("hld_pip_1", 2)]);
+}
+
+fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    topup(stores, "led_top", 3);
+    let created = pipeline("pip_1", Some(2));
+    block_on(stores.create_pipeline(&created, &state_event("PENDING"))).expect("create");
+    let mut running =
+        PipelineRecord { state: PipelineState::Running, version: 1, started_at: Some(at(1)), ..created.clone() };
+    running.steps[0].state = StepState::Running;
+    running.steps[0].run = 1;
+    let change = |pipeline: &PipelineRecord, release: Option<HoldRelease>, state: &str| PipelineChange {
+        pipeline: pipeline.clone(),
+        output_asset: None,
+        release,
+        events: vec![state_event(state)],
+        at: at(1),
+    };
+    assert!(block_on(stores.change_pipeline(&change(&running, None, "RUNNING"))).expect("change"));
+    assert!(!block_on(stores.change_pipeline(&change(&running, None, "RUNNING"))).expect("change"), "swapped once");
+    assert_eq!(stored(stores, "pip_1"), running);
+    assert_eq!(block_on(stores.pipelines_waiting_on("cut_1")).expect("waiting"), Vec::<String>::new());
+    let mut failed = PipelineRecord { state: PipelineState::Failed, version: 2, completed_at: Some(at(2)), ..running };
+    failed.hold.as_mut().expect("hold").released = true;
+    failed.steps[0].state = StepState::Failed;
+    failed.steps[0].error_code = Some("asset_failed".into());
+    let release = HoldRelease { hold_id: "hld_pip_1".into(), entry_id: "led_release".into(), amount: 2 };
+    let stale = PipelineRecord { version: 1, ..created };
+    assert!(!block_on(stores.change_pipeline(&change(&stale, Some(release.clone()), "X"))).expect("stale"));
+    assert!(block_on(stores.change_pipeline(&change(&failed, Some(release), "FAILED"))).expect("change"));
+    assert_eq!(stored(stores, "pip_1"), failed);
+    let balance = block_on(stores.balance(ACCOUNT)).expect("balance");
+    assert_eq!((balance.balance, balance.reserved), (3, 0), "released");
+    let events = event_data(stores, "pip_1", 0);
+    let states: Vec<&str> = events.iter().map(|(_, data)| data.as_str()).collect();
+    assert_eq!(states, [r#"{"state":"PENDING"}"#, r#"{"state":"RUNNING"}"#, r#"{"state":"FAILED"}"#]);
+    assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
+    assert_eq!(event_data(stores, "pip_1", events[0].0).len(), 2, "resumed after the first");
+}
+
+fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    topup(stores, "led_top", 2);
+    probed(stores, "ast_1", 90_000);
+    block_on(stores.create_pipeline(&pipeline("pip_1", Some(2)), &state_event("PENDING"))).expect("create");
+    let spend = |n: u32| HoldSpend {
+        pipeline_id: "pip_1".into(),
+        hold_id: "hld_pip_1".into(),
+        amount: 2,
+        release_entry_id: format!("led_spent_{n}"),
+    };
+    let paid = Charge { hold: Some(spend(1)), ..charge("ast_1", 2, 1) };
+    assert_eq!(block_on(stores.settle(&paid)).expect("settle"), Settlement::Ready, "the hold's credits pay it");
+    let again = Charge { hold: Some(spend(2)), ..charge("ast_1", 2, 2) };
+    assert_eq!(block_on(stores.settle(&again)).expect("settle"), Settlement::Unchanged);
+    let balance = block_on(stores.balance(ACCOUNT)).expect("balance");
+    assert_eq!((balance.balance, balance.reserved, balance.available), (0, 0, 0));
+    let spent = stored(stores, "pip_1");
+    assert_eq!((spent.credits_consumed, spent.credits_reserved(), spent.version), (2, 0, 1));
+    assert!(block_on(stores.open_holds_on("ast_1")).expect("holds").is_empty());
+}
+
+fn deleting_a_project_takes_its_pipelines(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_0");
+    let project = ProjectRecord {
+        id: "prj_1".into(),
+        account_id: ACCOUNT.into(),
+        name: "talks".into(),
+        state: roughcut_shared::projects::ProjectState::Active,
+        created_at: T0,
+        asset_count: 0,
+    };
+    block_on(stores.insert_project(&project)).expect("project");
+    let (mut asset, upload) = uploaded_asset(ACCOUNT, "ast_1", AssetState::Processing, T0);
+    asset.project_id = Some("prj_1".into());
+    block_on(stores.insert_asset(&asset, &upload)).expect("asset");
+    block_on(stores.create_pipeline(&pipeline("pip_1", None), &state_event("PENDING"))).expect("create");
+    assert!(block_on(stores.delete_project(ACCOUNT, "prj_1")).expect("deleted"));
+    assert_eq!(block_on(stores.pipeline(ACCOUNT, "pip_1")).expect("store"), None);
+    assert!(event_data(stores, "pip_1", 0).is_empty());
 }

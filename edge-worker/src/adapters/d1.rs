@@ -42,6 +42,7 @@ pub fn ports<'a>(store: &'a D1Store, queue: &'a dyn JobQueue, objects: &'a dyn O
         objects,
         cuts: store,
         renders: store,
+        pipelines: store,
         clock: &WorkerClock,
         log,
         key_cache: isolate_key_cache(),

@@ -17,6 +17,9 @@ pub enum IdKind {
     Event,
     Cut,
     Render,
+    Pipeline,
+    PipelineStep,
+    Hold,
 }
 
 impl IdKind {
@@ -33,6 +36,9 @@ impl IdKind {
             Self::Event => "evt",
             Self::Cut => "cut",
             Self::Render => "rnd",
+            Self::Pipeline => "pip",
+            Self::PipelineStep => "stp",
+            Self::Hold => "hld",
         }
     }
 }

@@ -55,6 +55,12 @@ pub enum Endpoint {
     GetSeedAsset,
     DeleteSeedAsset,
     EstimatePipeline,
+    CreatePipeline,
+    ListPipelines,
+    GetPipeline,
+    CancelPipeline,
+    RetryPipeline,
+    RetryPipelineStep,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +190,12 @@ fn canonical_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/assets/{id}", E::GetSeedAsset, ApiKey),
         route(Method::DELETE, "/api/v1/assets/{id}", E::DeleteSeedAsset, ApiKey),
         route(Method::POST, "/api/v1/pipelines/estimate", E::EstimatePipeline, ApiKey),
+        route(Method::POST, "/api/v1/pipelines", E::CreatePipeline, ApiKey),
+        route(Method::GET, "/api/v1/pipelines", E::ListPipelines, ApiKey),
+        route(Method::GET, "/api/v1/pipelines/{id}", E::GetPipeline, ApiKey),
+        route(Method::POST, "/api/v1/pipelines/{id}/cancel", E::CancelPipeline, ApiKey),
+        route(Method::POST, "/api/v1/pipelines/{id}/retry", E::RetryPipeline, ApiKey),
+        route(Method::POST, "/api/v1/pipelines/{id}/steps/{step_id}/retry", E::RetryPipelineStep, ApiKey),
     ]
 }
 

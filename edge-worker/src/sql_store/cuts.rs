@@ -3,12 +3,11 @@
 
 use async_trait::async_trait;
 use roughcut_engine::plan::CutPlan;
-use roughcut_shared::assets::AssetType;
 use roughcut_shared::cuts::{CutOptions, CutState};
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, Statement, number, one_of, optional_text, size, text, time};
+use super::sql::{Sql, SqlValue, Statement, one_of, optional_text, size, text, time};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::Failed;
@@ -204,26 +203,8 @@ impl<S: Sql> CutStore for SqlStore<S> {
         if let Some(asset) = &completed.srt_asset {
             // first (the cut's row refers to it), and only with the completion it belongs to: a cut
             // deleted while it was planned makes no captions asset
-            statements.push(self.statement(
-                "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, \
-                 content_type, language, size_bytes, object_key, source_asset_id, created_at, updated_at) \
-                 SELECT ?1, ?2, ?3, ?4, 'ready', 0, ?5, ?6, ?7, ?8, ?9, ?10, c.asset_id, ?11, ?11 \
-                 FROM cuts c WHERE c.id = ?12 AND c.state = 'processing' AND c.deleted_at IS NULL",
-                &[
-                    text(&asset.id),
-                    text(&asset.account_id),
-                    optional_text(asset.project_id.as_deref()),
-                    text(AssetType::CutFile.as_str()),
-                    optional_text(asset.filename.as_deref()),
-                    optional_text(asset.extension.as_deref()),
-                    optional_text(asset.content_type.as_deref()),
-                    optional_text(asset.language.as_deref()),
-                    number(asset.size_bytes.unwrap_or(0) as i64),
-                    optional_text(asset.object_key.as_deref()),
-                    time(asset.created_at),
-                    text(cut_id),
-                ],
-            ));
+            let made_by = "FROM cuts c WHERE c.id = ?12 AND c.state = 'processing' AND c.deleted_at IS NULL";
+            statements.push(super::derived_asset(asset, "c.asset_id", made_by, &[text(cut_id)]));
         }
         let completion = statements.len();
         statements.push(self.statement(

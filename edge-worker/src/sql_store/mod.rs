@@ -4,6 +4,7 @@
 //! atomically) or one batch (a transaction), since D1 has no interactive transactions.
 
 mod cuts;
+mod pipelines;
 mod processing;
 mod renders;
 pub mod sql;
@@ -81,6 +82,34 @@ impl<S: Sql> SqlStore<S> {
         let total = count.first::<CountRow>()?.map_or(0, |row| row.total);
         Ok(Listed { items, total })
     }
+}
+
+/// The insert of an asset made from another (a cut's captions, a pipeline's render): `source` is
+/// the SQL of the source asset's id, and `made_by` the `FROM … WHERE …` (or `WHERE …`) that
+/// makes it exist only with what made it, its binds numbered from `?12`.
+fn derived_asset(asset: &AssetRecord, source: &str, made_by: &str, made_by_binds: &[SqlValue]) -> Statement {
+    let mut binds = vec![
+        text(&asset.id),
+        text(&asset.account_id),
+        optional_text(asset.project_id.as_deref()),
+        optional_text(asset.asset_type.map(AssetType::as_str)),
+        optional_text(asset.filename.as_deref()),
+        optional_text(asset.extension.as_deref()),
+        optional_text(asset.content_type.as_deref()),
+        optional_text(asset.language.as_deref()),
+        number(asset.size_bytes.map_or(0, |size| i64::try_from(size).unwrap_or(i64::MAX))),
+        optional_text(asset.object_key.as_deref()),
+        time(asset.created_at),
+    ];
+    binds.extend_from_slice(made_by_binds);
+    Statement::new(
+        &format!(
+            "INSERT INTO assets (id, account_id, project_id, type, state, cuttable, filename, extension, \
+             content_type, language, size_bytes, object_key, source_asset_id, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, 'ready', 0, ?5, ?6, ?7, ?8, ?9, ?10, {source}, ?11, ?11 {made_by}"
+        ),
+        &binds,
+    )
 }
 
 #[derive(Deserialize)]
@@ -278,7 +307,10 @@ impl<S: Sql> ProjectStore for SqlStore<S> {
         let binds = [text(project_id), text(account_id)];
         // children before parents, as the foreign keys want; one batch, so all or nothing
         let of_assets = "asset_id IN (SELECT id FROM assets WHERE project_id = ?1 AND account_id = ?2)";
+        let of_inputs = of_assets.replacen("asset_id", "input_asset_id", 1);
         let statements = vec![
+            // their steps and events go with them (ON DELETE CASCADE)
+            self.statement(&format!("DELETE FROM pipelines WHERE {of_inputs}"), &binds),
             self.statement(&format!("DELETE FROM renders WHERE {of_assets}"), &binds),
             self.statement(&format!("DELETE FROM cuts WHERE {of_assets}"), &binds),
             self.statement(&format!("DELETE FROM uploads WHERE {of_assets}"), &binds),

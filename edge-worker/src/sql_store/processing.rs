@@ -336,7 +336,39 @@ impl<S: Sql> ProcessingStore for SqlStore<S> {
             time(charge.at),
         ];
         let asset_binds = [text(&charge.asset_id), time(charge.at)];
-        let mut statements = vec![self.statement(&charge_sql, &charge_binds)];
+        let mut statements = Vec::new();
+        if let Some(hold) = &charge.hold {
+            // released first, under the charge's own conditions, so that the charge's guard
+            // counts the credits the quote reserved for it
+            let release_sql = format!(
+                "INSERT INTO ledger_entries (id, account_id, type, delta, pipeline_id, hold_id, memo, created_at) \
+                 SELECT ?1, ?2, 'release', ?3, ?4, ?5, 'Spent on the input''s processing charge.', ?6 \
+                 WHERE EXISTS (SELECT 1 FROM assets WHERE id = ?7 AND account_id = ?2 AND state IN {states}{uncut}) \
+                   AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE asset_id = ?7 AND type = 'consume_asset') \
+                   AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE hold_id = ?5 AND type = 'release') \
+                   AND (SELECT COALESCE(SUM(delta), 0) FROM ledger_entries WHERE account_id = ?2) + ?3 >= ?8"
+            );
+            let binds = [
+                text(&hold.release_entry_id),
+                text(&charge.account_id),
+                number(hold.amount),
+                text(&hold.pipeline_id),
+                text(&hold.hold_id),
+                time(charge.at),
+                text(&charge.asset_id),
+                number(charge.credits),
+            ];
+            statements.push(self.statement(&release_sql, &binds));
+        }
+        statements.push(self.statement(&charge_sql, &charge_binds));
+        if let Some(hold) = &charge.hold {
+            let spent = "UPDATE pipelines SET credits_consumed = ?1, version = version + 1 \
+                 WHERE id = ?2 AND EXISTS (SELECT 1 FROM ledger_entries WHERE id = ?3) \
+                   AND EXISTS (SELECT 1 FROM ledger_entries WHERE id = ?4)";
+            let binds =
+                [number(charge.credits), text(&hold.pipeline_id), text(&hold.release_entry_id), text(&charge.entry_id)];
+            statements.push(self.statement(spent, &binds));
+        }
         if let Some(correction) = &charge.correction {
             // booked at most once per asset, and a debit only while the account covers it
             let correction_sql = format!(

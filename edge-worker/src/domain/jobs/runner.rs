@@ -39,6 +39,9 @@ pub enum Begun {
     Container(MediaTask),
     /// The handler ran the attempt itself.
     Ended(Ended),
+    /// The subject is not ready for the job yet (a pipeline step whose asset is still
+    /// processing): the attempt is put back unspent and tried again after this many seconds.
+    Later { retry_after_seconds: u32 },
 }
 
 /// One kind of job's part: beginning an attempt, applying the container's result, and what a job
@@ -105,7 +108,16 @@ impl<H: JobHandlers> Runner<'_, H> {
         match self.handlers.handler(job.kind()).begin(job).await? {
             Begun::Container(task) => self.dispatch(job, task).await,
             Begun::Ended(ended) => self.end(job, job.attempt, ended).await.map(drop),
+            Begun::Later { retry_after_seconds } => self.defer(job, retry_after_seconds).await,
         }
+    }
+
+    /// Puts the attempt back without spending it, and sends its message again after a while.
+    async fn defer(&self, job: &JobRecord, retry_after_seconds: u32) -> Result<(), StoreError> {
+        if self.jobs.defer_attempt(&job.id, job.attempt, self.clock.now()).await? {
+            self.queue.resend(&job.id, retry_after_seconds).await?;
+        }
+        Ok(())
     }
 
     async fn dispatch(&self, job: &JobRecord, task: MediaTask) -> Result<(), StoreError> {
@@ -119,11 +131,7 @@ impl<H: JobHandlers> Runner<'_, H> {
         };
         match self.media.dispatch(&media_job).await {
             Ok(()) => {}
-            Err(DispatchError::Busy { retry_after_seconds }) => {
-                if self.jobs.defer_attempt(&job.id, job.attempt, self.clock.now()).await? {
-                    self.queue.resend(&job.id, retry_after_seconds).await?;
-                }
-            }
+            Err(DispatchError::Busy { retry_after_seconds }) => self.defer(job, retry_after_seconds).await?,
             Err(DispatchError::Failed(cause)) => {
                 self.log.error(&job.id, &format!("dispatching attempt {}: {cause}", job.attempt));
                 let failed = Ended::Failed {

@@ -3,6 +3,7 @@
 
 mod cuts;
 mod objects;
+mod pipelines;
 mod processing;
 mod renders;
 
@@ -46,6 +47,9 @@ struct Tables {
     cuts: Vec<crate::domain::ports::cuts::CutRecord>,
     deleted_cuts: Vec<String>,
     renders: Vec<crate::domain::ports::renders::RenderRecord>,
+    pipelines: Vec<crate::domain::ports::pipelines::PipelineRecord>,
+    /// Every pipeline's events, with the pipeline's id, in their one sequence.
+    pipeline_events: Vec<(String, crate::domain::ports::pipelines::PipelineEventRecord)>,
 }
 
 /// The error D1 (SQLite) answers for a row whose reference is missing.
@@ -84,7 +88,9 @@ impl Tables {
         let cut_refs = self.cuts.iter().flat_map(|c| [Some(&c.asset_id), c.srt_asset_id.as_ref()]);
         let render_refs = self.renders.iter().map(|r| Some(&r.asset_id));
         let upload_refs = self.uploads.iter().map(|u| Some(&u.asset_id));
-        if cut_refs.chain(render_refs).chain(upload_refs).flatten().any(|id| removed.contains(id)) {
+        let pipeline_refs = self.pipelines.iter().map(|p| Some(&p.input_asset_id));
+        let refs = cut_refs.chain(render_refs).chain(upload_refs).chain(pipeline_refs);
+        if refs.flatten().any(|id| removed.contains(id)) {
             return Err(foreign_key_failed());
         }
         Ok(())
@@ -242,13 +248,18 @@ impl ProjectStore for MemoryStore {
         if !tables.projects.iter().any(|p| p.id == project_id && p.account_id == account_id) {
             return Ok(false);
         }
-        // as the D1 batch: renders, cuts and uploads of the project's assets, the assets, the project
+        // as the D1 batch: pipelines (their steps and events with them), renders, cuts and uploads
+        // of the project's assets, the assets, the project
         let gone: Vec<String> = tables
             .assets
             .iter()
             .filter(|a| a.project_id.as_deref() == Some(project_id))
             .map(|a| a.id.clone())
             .collect();
+        let pipelines: Vec<String> =
+            tables.pipelines.iter().filter(|p| gone.contains(&p.input_asset_id)).map(|p| p.id.clone()).collect();
+        tables.pipelines.retain(|p| !pipelines.contains(&p.id));
+        tables.pipeline_events.retain(|(pipeline_id, _)| !pipelines.contains(pipeline_id));
         tables.renders.retain(|r| !gone.contains(&r.asset_id));
         tables.cuts.retain(|c| !gone.contains(&c.asset_id));
         tables.uploads.retain(|u| !gone.contains(&u.asset_id));
@@ -607,6 +618,7 @@ impl MemoryPlatform {
             objects: &self.store,
             cuts: &self.store,
             renders: &self.store,
+            pipelines: &self.store,
             clock: &self.clock,
             log: &self.log,
             key_cache: &self.key_cache,

@@ -12,7 +12,7 @@ use crate::domain::ports::Failed;
 use crate::domain::ports::jobs::Renewal;
 use crate::domain::ports::jobs::{AttemptEnd, JobQueue, JobRecord, JobState, JobStore};
 use crate::domain::ports::processing::{
-    Charge, EventRecord, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
+    Charge, EventRecord, HoldSpend, ProbeRecord, ProcessingFacts, ProcessingStore, Settlement, TranscriptSource,
 };
 use crate::domain::ports::{AppendOutcome, LedgerRecord, LedgerStore};
 use crate::domain::time::Timestamp;
@@ -60,6 +60,43 @@ impl MemoryStore {
             }
         };
         change(&mut tables.facts[index].1)
+    }
+
+    /// Releases the hold that pays for `charge`, as D1 does before the charge: once, and only
+    /// when the released credits let the charge through.
+    fn spend_hold(&self, charge: &Charge, hold: &HoldSpend) {
+        let mut tables = self.tables.borrow_mut();
+        let released = tables
+            .ledger
+            .iter()
+            .any(|e| e.hold_id.as_deref() == Some(hold.hold_id.as_str()) && e.entry_type == LedgerEntryType::Release);
+        let available: i64 = tables.ledger.iter().filter(|e| e.account_id == charge.account_id).map(|e| e.delta).sum();
+        if released || available + hold.amount < charge.credits {
+            return;
+        }
+        tables.ledger.push(LedgerRecord {
+            id: hold.release_entry_id.clone(),
+            account_id: charge.account_id.clone(),
+            entry_type: LedgerEntryType::Release,
+            delta: hold.amount,
+            asset_id: None,
+            pipeline_id: Some(hold.pipeline_id.clone()),
+            hold_id: Some(hold.hold_id.clone()),
+            memo: Some("Spent on the input's processing charge.".into()),
+            created_at: charge.at,
+        });
+    }
+
+    /// The pipeline whose hold paid for `charge` consumed it (a change: its version moves).
+    fn hold_spent_on(&self, charge: &Charge, hold: &HoldSpend) {
+        let mut tables = self.tables.borrow_mut();
+        let released = tables.ledger.iter().any(|e| e.id == hold.release_entry_id);
+        if let Some(pipeline) = tables.pipelines.iter_mut().find(|p| p.id == hold.pipeline_id)
+            && released
+        {
+            pipeline.credits_consumed = charge.credits;
+            pipeline.version += 1;
+        }
     }
 
     /// Books a settlement's correction as D1 does: once per asset, a debit only while the account
@@ -364,6 +401,9 @@ impl ProcessingStore for MemoryStore {
             return Ok(Settlement::Unchanged);
         }
         let charged = self.facts(&charge.asset_id).await?.charged.is_some();
+        if !charged && let Some(hold) = &charge.hold {
+            self.spend_hold(charge, hold);
+        }
         let paid = charged || {
             let entry = LedgerRecord {
                 id: charge.entry_id.clone(),
@@ -376,7 +416,11 @@ impl ProcessingStore for MemoryStore {
                 memo: None,
                 created_at: charge.at,
             };
-            LedgerStore::append_entry(self, &entry).await? == AppendOutcome::Appended
+            let appended = LedgerStore::append_entry(self, &entry).await? == AppendOutcome::Appended;
+            if appended && let Some(hold) = &charge.hold {
+                self.hold_spent_on(charge, hold);
+            }
+            appended
         };
         let paid = paid && self.book_correction(charge).await?;
         let settlement = match (paid, charge.proxy) {

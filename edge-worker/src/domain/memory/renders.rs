@@ -111,6 +111,9 @@ impl RenderStore for MemoryStore {
         let mut tables = self.tables.borrow_mut();
         let before = tables.renders.len();
         tables.renders.retain(|r| r.id != render_id);
+        // D1's ON DELETE SET NULL: a pipeline step that made the render names none from now on
+        let steps = tables.pipelines.iter_mut().flat_map(|p| p.steps.iter_mut());
+        steps.filter(|s| s.render_id.as_deref() == Some(render_id)).for_each(|s| s.render_id = None);
         Ok(tables.renders.len() < before)
     }
 

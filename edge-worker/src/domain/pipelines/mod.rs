@@ -3,7 +3,10 @@
 //! ledger's rules (the asset's per-minute charge unless it was charged already; cuts and renders
 //! are free) and signs the quote (`quote`), which creating the pipeline then trusts.
 
+pub mod lifecycle;
 pub mod quote;
+pub mod steps;
+pub mod view;
 
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::{AssetState, AssetType};
@@ -132,3 +135,6 @@ pub async fn estimate(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;

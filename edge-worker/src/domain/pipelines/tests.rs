@@ -87,6 +87,7 @@ fn a_charged_input_costs_nothing_more() {
         event_id: "evt_1".into(),
         proxy: false,
         correction: None,
+        hold: None,
         at: platform.clock.now(),
     };
     block_on(platform.store.settle(&charge)).expect("charged");

@@ -23,11 +23,19 @@ pub enum JobKind {
     PlanCut,
     /// Encode a render (media container).
     Render,
+    /// Run a pipeline's step (in the worker): start its cut or render.
+    PipelineStep,
 }
 
 impl JobKind {
-    const ALL: [Self; 5] =
-        [Self::ProcessAsset, Self::ProcessAudioProxy, Self::TranscribeAsset, Self::PlanCut, Self::Render];
+    const ALL: [Self; 6] = [
+        Self::ProcessAsset,
+        Self::ProcessAudioProxy,
+        Self::TranscribeAsset,
+        Self::PlanCut,
+        Self::Render,
+        Self::PipelineStep,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +44,7 @@ impl JobKind {
             Self::TranscribeAsset => "transcribe_asset",
             Self::PlanCut => "plan_cut",
             Self::Render => "render",
+            Self::PipelineStep => "pipeline_step",
         }
     }
 
@@ -236,6 +245,12 @@ pub struct RenderJobInput {
     pub spec: RenderSpec,
 }
 
+/// Which step of its pipeline (the job's subject) a pipeline job runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepInput {
+    pub step_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobPayload {
     /// Probe and analyse an uploaded file (media container).
@@ -248,6 +263,8 @@ pub enum JobPayload {
     PlanCut,
     /// Encode a render (media container).
     Render(RenderJobInput),
+    /// Run a pipeline's step (in the worker).
+    PipelineStep(StepInput),
 }
 
 impl JobPayload {
@@ -258,6 +275,7 @@ impl JobPayload {
             Self::TranscribeAsset(_) => JobKind::TranscribeAsset,
             Self::PlanCut => JobKind::PlanCut,
             Self::Render(_) => JobKind::Render,
+            Self::PipelineStep(_) => JobKind::PipelineStep,
         }
     }
 
@@ -268,7 +286,7 @@ impl JobPayload {
             Self::Render(input) => {
                 Some(MediaInput { object_key: input.object_key.clone(), size_bytes: input.size_bytes })
             }
-            Self::TranscribeAsset(_) | Self::PlanCut => None,
+            Self::TranscribeAsset(_) | Self::PlanCut | Self::PipelineStep(_) => None,
         }
     }
 
@@ -278,6 +296,7 @@ impl JobPayload {
             Self::ProcessAsset(input) | Self::ProcessAudioProxy(input) => serde_json::to_string(input),
             Self::TranscribeAsset(input) => serde_json::to_string(input),
             Self::Render(input) => serde_json::to_string(input),
+            Self::PipelineStep(input) => serde_json::to_string(input),
             Self::PlanCut => return Ok(None),
         };
         json.map(Some).map_err(|e| StoreError(format!("a {} payload: {e}", self.kind().as_str())))
@@ -296,6 +315,7 @@ impl JobPayload {
             JobKind::TranscribeAsset => Self::TranscribeAsset(input(kind, json)?),
             JobKind::PlanCut => Self::PlanCut,
             JobKind::Render => Self::Render(input(kind, json)?),
+            JobKind::PipelineStep => Self::PipelineStep(input(kind, json)?),
         })
     }
 }
@@ -341,6 +361,7 @@ mod tests {
             JobPayload::TranscribeAsset(TranscriptionInput { chunks: vec![chunk], duration_ms: 600_000, proxy: true }),
             JobPayload::PlanCut,
             JobPayload::Render(RenderJobInput { object_key: "assets/ast_1/source".into(), size_bytes: 9, spec }),
+            JobPayload::PipelineStep(StepInput { step_id: "stp_1".into() }),
         ]
     }
 

@@ -8,6 +8,7 @@ pub mod cuts;
 pub mod jobs;
 pub mod key_cache;
 pub mod objects;
+pub mod pipelines;
 pub mod processing;
 pub mod renders;
 
@@ -24,6 +25,7 @@ use cuts::CutStore;
 use jobs::{JobQueue, JobStore, MediaDispatch};
 use key_cache::KeyCache;
 use objects::Objects;
+use pipelines::PipelineStore;
 use processing::{ProcessingStore, Transcriber};
 use renders::RenderStore;
 
@@ -312,6 +314,7 @@ pub struct Ports<'a> {
     pub objects: &'a dyn Objects,
     pub cuts: &'a dyn CutStore,
     pub renders: &'a dyn RenderStore,
+    pub pipelines: &'a dyn PipelineStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
     /// Keys recently looked up (the isolate's, in the Worker).

@@ -73,7 +73,19 @@ pub struct Charge {
     /// `ready` only once this is booked too; a debit the account cannot cover leaves it
     /// `pending_payment` like any unpaid charge.
     pub correction: Option<Correction>,
+    /// An open pipeline's hold on this charge: released as the charge is booked, in the same
+    /// transaction, and counted as available to it (the quote reserved these credits for it).
+    pub hold: Option<HoldSpend>,
     pub at: Timestamp,
+}
+
+/// A pipeline's hold that pays for a charge: its `release` entry, booked with the charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldSpend {
+    pub pipeline_id: String,
+    pub hold_id: String,
+    pub amount: i64,
+    pub release_entry_id: String,
 }
 
 impl Charge {

@@ -8,15 +8,13 @@
 use crate::domain::StoreError;
 use crate::domain::config::RateCard;
 use crate::domain::ids::{IdKind, new_id};
-use crate::domain::ports::Clock;
-use crate::domain::ports::ProcessingDeps;
-use crate::domain::ports::processing::{Charge, Correction, ProcessingStore, Settlement};
+use crate::domain::ports::processing::{Charge, Correction, HoldSpend, ProcessingStore, Settlement};
+use crate::domain::ports::{Clock, Ports, ProcessingDeps};
 
-/// What settling an asset of this duration charges: its started minutes, and for a video whose
-/// proxy was charged, the correction to the video's own duration.
+/// What settling an asset of this duration charges: its started minutes, for a video whose proxy
+/// was charged the correction to the video's own duration, and the pipeline hold that pays for it.
 pub(super) async fn charge(
-    store: &dyn ProcessingStore,
-    clock: &dyn Clock,
+    ports: &Ports<'_>,
     rate_card: RateCard,
     account_id: &str,
     asset_id: &str,
@@ -24,8 +22,16 @@ pub(super) async fn charge(
     proxy: bool,
 ) -> Result<Charge, StoreError> {
     let credits = rate_card.credits_for(duration_ms);
+    let (store, clock) = (ports.processing, ports.clock);
     let at = clock.now();
     let correction = if proxy { None } else { proxy_correction(store, clock, asset_id, duration_ms, credits).await? };
+    // one hold pays (a second pipeline quoted on the same asset gets its hold back when it ends)
+    let hold = ports.pipelines.open_holds_on(asset_id).await?.into_iter().next().map(|hold| HoldSpend {
+        pipeline_id: hold.pipeline_id,
+        hold_id: hold.hold_id,
+        amount: hold.amount,
+        release_entry_id: new_id(IdKind::LedgerEntry, at),
+    });
     Ok(Charge {
         account_id: account_id.to_owned(),
         asset_id: asset_id.to_owned(),
@@ -34,6 +40,7 @@ pub(super) async fn charge(
         event_id: new_id(IdKind::Event, at),
         proxy,
         correction,
+        hold,
         at,
     })
 }
@@ -46,7 +53,7 @@ pub async fn after_processing(
     duration_ms: u64,
     proxy: bool,
 ) -> Result<Settlement, StoreError> {
-    let charge = charge(deps.processing, deps.clock, deps.config.rate_card, account_id, asset_id, duration_ms, proxy);
+    let charge = charge(&deps.ports, deps.config.rate_card, account_id, asset_id, duration_ms, proxy);
     deps.processing.settle(&charge.await?).await
 }
 
@@ -75,16 +82,11 @@ async fn proxy_correction(
 /// After a top-up: the account's `pending_payment` assets settle oldest first, until one does not
 /// fit the available credits (a later, cheaper asset does not jump the queue). Returns how many
 /// became ready.
-pub async fn activate_unpaid(
-    store: &dyn ProcessingStore,
-    clock: &dyn Clock,
-    rate_card: RateCard,
-    account_id: &str,
-) -> Result<u32, StoreError> {
+pub async fn activate_unpaid(ports: &Ports<'_>, rate_card: RateCard, account_id: &str) -> Result<u32, StoreError> {
     let mut activated = 0;
-    for (asset_id, duration_ms) in store.unpaid_assets(account_id, 100).await? {
-        let charge = charge(store, clock, rate_card, account_id, &asset_id, duration_ms, false).await?;
-        match store.settle(&charge).await? {
+    for (asset_id, duration_ms) in ports.processing.unpaid_assets(account_id, 100).await? {
+        let charge = charge(ports, rate_card, account_id, &asset_id, duration_ms, false).await?;
+        match ports.processing.settle(&charge).await? {
             Settlement::Ready => activated += 1,
             Settlement::PendingPayment => break,
             Settlement::Cuttable | Settlement::Unchanged => {}

@@ -290,7 +290,7 @@ fn unpaid_assets_are_activated_oldest_first() {
     let store = &world.platform.store;
     let grant = GrantCredits { delta: 2, entry_type: GrantType::Topup, memo: None };
     block_on(ledger::grant(&world.platform.ports(), &account, &grant)).expect("topup");
-    assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
+    assert_eq!(block_on(activate_unpaid(&world.platform.ports(), RateCard::default(), &account)), Ok(1));
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
     assert_eq!(world.asset(&account, "ast_2").state, AssetState::PendingPayment, "one credit does not pay two");
     let events = block_on(store.events(&account)).expect("events");
@@ -366,7 +366,7 @@ fn a_correction_the_account_cannot_cover_leaves_the_video_unpaid_until_a_top_up(
     let store = &world.platform.store;
     let grant = GrantCredits { delta: 1, entry_type: GrantType::Topup, memo: None };
     block_on(ledger::grant(&world.platform.ports(), &account, &grant)).expect("topup");
-    assert_eq!(block_on(activate_unpaid(store, &world.platform.clock, RateCard::default(), &account)), Ok(1));
+    assert_eq!(block_on(activate_unpaid(&world.platform.ports(), RateCard::default(), &account)), Ok(1));
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Ready);
     assert_eq!((world.balance(&account), world.adjustments(&account)), (0, vec![-1]));
     let events = block_on(store.events(&account)).expect("events");
@@ -381,11 +381,9 @@ fn racing_settlements_book_a_correction_once() {
     world.proxy_then_video(&account, 61_000);
     // two reports of the video read the same facts before either settles
     let store = &world.platform.store;
-    let (clock, rates) = (&world.platform.clock, RateCard::default());
-    let first =
-        block_on(super::settle::charge(store, clock, rates, &account, "ast_1", 185_000, false)).expect("charge");
-    let second =
-        block_on(super::settle::charge(store, clock, rates, &account, "ast_1", 185_000, false)).expect("charge");
+    let (ports, rates) = (world.platform.ports(), RateCard::default());
+    let first = block_on(super::settle::charge(&ports, rates, &account, "ast_1", 185_000, false)).expect("charge");
+    let second = block_on(super::settle::charge(&ports, rates, &account, "ast_1", 185_000, false)).expect("charge");
     assert!(first.correction.is_some() && second.correction.is_some());
     assert_eq!(block_on(store.settle(&first)), Ok(Settlement::Ready));
     assert_eq!(block_on(store.settle(&second)), Ok(Settlement::Unchanged));

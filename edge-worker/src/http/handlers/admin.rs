@@ -30,8 +30,7 @@ pub async fn grant_credits(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let account_id = call.param("id")?;
     let entry = ledger::grant(&call.ports, account_id, &body).await?;
     if entry.delta > 0 {
-        let ports = &call.ports;
-        settle::activate_unpaid(ports.processing, ports.clock, call.config.rate_card, account_id)
+        settle::activate_unpaid(&call.ports, call.config.rate_card, account_id)
             .await
             .map_err(crate::domain::DomainError::from)?;
     }
