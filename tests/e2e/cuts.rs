@@ -328,16 +328,22 @@ fn with_users_transcript(stack: &Stack) {
     assert_eq!(cut_files.len(), 1, "{files}");
 }
 
-fn with_transcriber(stack: &Stack) {
-    let (account, project) = stack.funded_account("cuts-asr", 20);
+/// The talk, with the fake transcriber told what it says: it hears the whole talk as one chunk
+/// and answers with the words where they are.
+pub fn transcribed_talk(stack: &Stack) -> &'static Talk {
     let talk = talk();
-    // the transcriber hears the whole talk as one chunk: it answers with the words where they are
     let spoken = talk
         .words
         .iter()
         .map(|w| SpokenWord { text: w.text.to_owned(), start: w.start as f64 / 1000.0, end: w.end as f64 / 1000.0 })
         .collect();
     stack.transcriber.register(talk.speech_ms.min(talk.duration_ms), spoken);
+    talk
+}
+
+fn with_transcriber(stack: &Stack) {
+    let (account, project) = stack.funded_account("cuts-asr", 20);
+    let talk = transcribed_talk(stack);
     let asset_id = account.upload_file(&project, &talk.video);
     assert_eq!(ready(&account, &asset_id)["state"], "ready");
     let id = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json()["id"]

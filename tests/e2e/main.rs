@@ -51,6 +51,7 @@ fn main() {
                 .chain(renders::exclusive_tests())
                 .chain(transcription::exclusive_tests())
                 .chain(protocol::exclusive_tests())
+                .chain(pipelines::exclusive_tests())
                 .map(|test| (test, true)),
         )
         .collect();
