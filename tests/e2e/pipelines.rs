@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::Test;
 use crate::cuts::{transcribed_talk, wait_for};
 use crate::processing::{ffmpeg, settled, sine};
+use crate::renders::{container_work, long_1080p};
 use roughcut_tests::client::Account;
 use roughcut_tests::stack::Stack;
 
@@ -21,7 +22,13 @@ pub fn tests() -> Vec<Test> {
 
 /// Tests that make the shared transcriber fail for a while (to keep an input unpaid), run alone.
 pub fn exclusive_tests() -> Vec<Test> {
-    vec![("pipelines::concurrent_creates_hold_once_each_and_a_pipeline_runs_to_its_outputs", holds_and_a_run)]
+    vec![
+        ("pipelines::concurrent_creates_hold_once_each_and_a_pipeline_runs_to_its_outputs", holds_and_a_run),
+        (
+            "pipelines::a_cancel_stops_the_render_in_flight_and_releases_everything",
+            a_cancel_stops_the_render_in_flight_and_releases_everything,
+        ),
+    ]
 }
 
 /// The pipeline once it has ended.
@@ -266,4 +273,47 @@ fn estimates(stack: &Stack) {
         .anonymous()
         .post("/api/v1/pipelines/estimate", &cut_then_render(&asset_id, "m4a"))
         .expect_error(401, "unauthenticated");
+}
+
+fn a_cancel_stops_the_render_in_flight_and_releases_everything(stack: &Stack) {
+    let (account, project) = stack.funded_account("pipelines-cancel", 30);
+    let asset_id = account.upload_file(&project, &long_1080p());
+    assert_eq!(crate::cuts::ready(&account, &asset_id)["state"], "ready");
+    let before = account.api.get("/v1/credits/balance").expect(200).json();
+    let body = json!({
+        "input_asset_id": asset_id,
+        "steps": [
+            // a smaller tier, so that the picture is encoded rather than copied
+            { "processor_name": "render", "config": { "output": { "format": "mp4", "resolution": "720p" }, "cut": "none" } },
+            { "processor_name": "cut", "config": {} },
+        ],
+    });
+    let quote = account.api.post("/api/v1/pipelines/estimate", &body).expect(200).json();
+    let mut create = body.clone();
+    create["pricing_token"] = quote["pricing_token"].clone();
+    let pipeline = account.api.post("/api/v1/pipelines", &create).expect(201).json();
+    let id = pipeline["id"].as_str().expect("id").to_owned();
+    wait_for("the encode to start", || {
+        let (dirs, encoders) = container_work(stack);
+        (dirs > 0 && encoders > 0).then_some(Value::Null)
+    });
+    let cancelled_at = Instant::now();
+    let cancelled = account.api.post(&format!("/api/v1/pipelines/{id}/cancel"), &json!({})).expect(200).json();
+    assert_eq!(cancelled["state"], "CANCELLED", "{cancelled}");
+    assert_eq!(cancelled["steps"][0]["error_code"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["steps"][1]["state"], "PENDING", "nothing more runs");
+    wait_for("the container to stop", || (container_work(stack) == (0, 0)).then_some(Value::Null));
+    let stopped = cancelled_at.elapsed();
+    assert!(stopped.as_secs_f64() <= 5.0, "the encode stopped {stopped:?} after the cancel");
+    let render_id = cancelled["steps"][0]["render_id"].as_str().expect("its render");
+    let render = account.api.get(&format!("/v1/renders/{render_id}")).expect(200).json();
+    assert_eq!((render["state"].as_str(), render["error_code"].as_str()), (Some("failed"), Some("cancelled")));
+    // nothing held, nothing more run, and a finished pipeline is not cancelled twice
+    let after = account.api.get("/v1/credits/balance").expect(200).json();
+    assert_eq!((after["reserved"].as_i64(), after["balance"].clone()), (Some(0), before["balance"].clone()));
+    std::thread::sleep(Duration::from_secs(2));
+    let still = account.api.get(&format!("/api/v1/pipelines/{id}")).expect(200).json();
+    assert_eq!((still["state"].as_str(), still["steps"][1]["state"].as_str()), (Some("CANCELLED"), Some("PENDING")));
+    assert_eq!(account.api.get(&format!("/v1/cuts?asset_id={asset_id}")).expect(200).json()["total"], 0);
+    account.api.post(&format!("/api/v1/pipelines/{id}/cancel"), &json!({})).expect_error(409, "conflict");
 }

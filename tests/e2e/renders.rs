@@ -266,17 +266,8 @@ fn every_tier_of_4k_1080p_and_vertical_sources(stack: &Stack) {
     }
 }
 
-fn container_work(stack: &Stack) -> (usize, usize) {
-    let dirs = std::fs::read_dir(stack.media_work_dir())
-        .map_or(0, |entries| entries.flatten().filter(|e| e.path().join("graph.txt").exists()).count());
-    let pattern = format!("ffmpeg.*{}.*filter_complex_script", stack.media_work_dir().to_string_lossy());
-    let ffmpeg = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
-    (dirs, String::from_utf8_lossy(&ffmpeg.stdout).lines().count())
-}
-
-fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
-    let (account, project) = stack.funded_account("renders-delete", 30);
-    // a minute of 1080p: long enough to encode that the DELETE lands mid-encode
+/// A minute of 1080p: long enough to encode that a DELETE or a cancel lands mid-encode.
+pub fn long_1080p() -> std::path::PathBuf {
     let source = scratch("long-1080p.mp4");
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi"])
@@ -297,6 +288,21 @@ fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
         .status()
         .expect("ffmpeg");
     assert!(status.success());
+    source
+}
+
+/// The media container's encodes in flight: their work directories and ffmpeg processes.
+pub fn container_work(stack: &Stack) -> (usize, usize) {
+    let dirs = std::fs::read_dir(stack.media_work_dir())
+        .map_or(0, |entries| entries.flatten().filter(|e| e.path().join("graph.txt").exists()).count());
+    let pattern = format!("ffmpeg.*{}.*filter_complex_script", stack.media_work_dir().to_string_lossy());
+    let ffmpeg = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+    (dirs, String::from_utf8_lossy(&ffmpeg.stdout).lines().count())
+}
+
+fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
+    let (account, project) = stack.funded_account("renders-delete", 30);
+    let source = long_1080p();
     let asset_id = account.upload_file(&project, &source);
     assert_eq!(ready(&account, &asset_id)["state"], "ready");
     let render = account
