@@ -435,6 +435,18 @@ fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn St
     assert_eq!(asset("ast_2").state, AssetState::Deleted, "an upload ends once");
 }
 
+fn add_project(stores: &dyn Stores, id: &str) {
+    let project = ProjectRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        name: "talks".into(),
+        state: roughcut_shared::projects::ProjectState::Active,
+        created_at: T0,
+        asset_count: 0,
+    };
+    block_on(stores.insert_project(&project)).expect("project");
+}
+
 fn rows_need_what_they_refer_to(stores: &dyn Stores) {
     let foreign_key = |result: Result<(), StoreError>| {
         let error = result.expect_err("refused");
@@ -443,15 +455,7 @@ fn rows_need_what_they_refer_to(stores: &dyn Stores) {
     let (orphan, upload) = uploaded_asset("acc_nobody", "ast_orphan", AssetState::Processing, T0);
     foreign_key(block_on(stores.insert_asset(&orphan, &upload)));
     account_with_asset(stores, "ast_1");
-    let project = ProjectRecord {
-        id: "prj_1".into(),
-        account_id: ACCOUNT.into(),
-        name: "talks".into(),
-        state: roughcut_shared::projects::ProjectState::Active,
-        created_at: T0,
-        asset_count: 0,
-    };
-    block_on(stores.insert_project(&project)).expect("project");
+    add_project(stores, "prj_1");
     let (mut in_project, upload) = uploaded_asset(ACCOUNT, "ast_2", AssetState::Processing, T0);
     in_project.project_id = Some("prj_1".into());
     block_on(stores.insert_asset(&in_project, &upload)).expect("asset in the project");
@@ -462,19 +466,9 @@ fn rows_need_what_they_refer_to(stores: &dyn Stores) {
 }
 
 fn pipeline(id: &str, hold: Option<i64>) -> PipelineRecord {
-    let step = |n: u32| StepRecord {
-        id: format!("stp_{id}_{n}"),
-        order: n,
-        request: roughcut_shared::pipelines::PipelineStepRequest::Cut(Default::default()),
-        state: StepState::Pending,
-        run: 0,
-        cut_id: None,
-        render_id: None,
-        output_asset_id: None,
-        error_code: None,
-        error_message: None,
-        started_at: None,
-        completed_at: None,
+    let step = |n: u32| {
+        let request = roughcut_shared::pipelines::PipelineStepRequest::Cut(Default::default());
+        StepRecord::pending(format!("stp_{id}_{n}"), n, request, 0)
     };
     PipelineRecord {
         id: id.into(),
@@ -595,15 +589,7 @@ fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &dyn Stores) {
 
 fn deleting_a_project_takes_its_pipelines(stores: &dyn Stores) {
     account_with_asset(stores, "ast_0");
-    let project = ProjectRecord {
-        id: "prj_1".into(),
-        account_id: ACCOUNT.into(),
-        name: "talks".into(),
-        state: roughcut_shared::projects::ProjectState::Active,
-        created_at: T0,
-        asset_count: 0,
-    };
-    block_on(stores.insert_project(&project)).expect("project");
+    add_project(stores, "prj_1");
     let (mut asset, upload) = uploaded_asset(ACCOUNT, "ast_1", AssetState::Processing, T0);
     asset.project_id = Some("prj_1".into());
     block_on(stores.insert_asset(&asset, &upload)).expect("asset");

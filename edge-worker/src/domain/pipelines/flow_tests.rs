@@ -129,6 +129,13 @@ fn cut_then_render() -> Vec<PipelineStepRequest> {
     ]
 }
 
+/// One mp3 render of the whole input.
+fn whole_mp3() -> Vec<PipelineStepRequest> {
+    let output =
+        RenderOutputRequest { format: RenderFormat::Mp3, resolution: None, video_bitrate: None, audio_bitrate: None };
+    vec![PipelineStepRequest::Render(RenderStepConfig { output, cut: RenderCut::None })]
+}
+
 fn rendered() -> JobOutcome {
     JobOutcome::Succeeded { result: JobResult::Render(RenderedFile { size_bytes: 1_234, duration_ms: 60_000 }) }
 }
@@ -203,16 +210,7 @@ fn creates_hold_while_credits_last_and_then_are_refused() {
 #[test]
 fn a_cancelled_pipeline_stops_its_render_and_releases_its_hold() {
     let world = World::new(10);
-    let steps = vec![PipelineStepRequest::Render(RenderStepConfig {
-        output: RenderOutputRequest {
-            format: RenderFormat::Mp3,
-            resolution: None,
-            video_bitrate: None,
-            audio_bitrate: None,
-        },
-        cut: RenderCut::None,
-    })];
-    let pipeline = world.create(steps).expect("created");
+    let pipeline = world.create(whole_mp3()).expect("created");
     world.deliver();
     let cancelled = block_on(lifecycle::cancel(&world.ports(), &world.principal, &pipeline.id)).expect("cancel");
     assert_eq!(cancelled.state, PipelineState::Cancelled);
@@ -224,16 +222,7 @@ fn a_cancelled_pipeline_stops_its_render_and_releases_its_hold() {
     assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
 
     // a render in flight is stopped with its pipeline
-    let running = world.create(vec![PipelineStepRequest::Render(RenderStepConfig {
-        output: RenderOutputRequest {
-            format: RenderFormat::Mp3,
-            resolution: None,
-            video_bitrate: None,
-            audio_bitrate: None,
-        },
-        cut: RenderCut::None,
-    })]);
-    let running = running.expect("created");
+    let running = world.create(whole_mp3()).expect("created");
     world.deliver();
     world.deliver();
     let render_id = world.pipeline(&running.id).steps[0].render_id.clone().expect("render");

@@ -49,19 +49,9 @@ pub async fn create(
         .steps
         .iter()
         .enumerate()
-        .map(|(order, request)| StepRecord {
-            id: new_id(IdKind::PipelineStep, now),
-            order: u32::try_from(order).unwrap_or(u32::MAX),
-            request: request.clone(),
-            state: StepState::Pending,
-            run: 0,
-            cut_id: None,
-            render_id: None,
-            output_asset_id: None,
-            error_code: None,
-            error_message: None,
-            started_at: None,
-            completed_at: None,
+        .map(|(order, request)| {
+            let order = u32::try_from(order).unwrap_or(u32::MAX);
+            StepRecord::pending(new_id(IdKind::PipelineStep, now), order, request.clone(), 0)
         })
         .collect();
     let hold = (credits > 0).then(|| HoldRecord {
@@ -213,17 +203,7 @@ fn reopen(pipeline: &mut PipelineRecord, state: PipelineState) {
 
 /// A step as if it had never run (its run count stays).
 fn reset(step: &mut StepRecord) {
-    *step = StepRecord {
-        state: StepState::Pending,
-        cut_id: None,
-        render_id: None,
-        output_asset_id: None,
-        error_code: None,
-        error_message: None,
-        started_at: None,
-        completed_at: None,
-        ..step.clone()
-    };
+    *step = StepRecord::pending(step.id.clone(), step.order, step.request.clone(), step.run);
 }
 
 pub(super) fn fail(step: &mut StepRecord, error_code: &str, error_message: &str, now: Timestamp) {

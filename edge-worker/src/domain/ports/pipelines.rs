@@ -39,6 +39,26 @@ pub struct StepRecord {
     pub completed_at: Option<Timestamp>,
 }
 
+impl StepRecord {
+    /// A step that has not run (again): what it asks for and nothing it made.
+    pub fn pending(id: String, order: u32, request: PipelineStepRequest, run: u32) -> Self {
+        Self {
+            id,
+            order,
+            request,
+            state: StepState::Pending,
+            run,
+            cut_id: None,
+            render_id: None,
+            output_asset_id: None,
+            error_code: None,
+            error_message: None,
+            started_at: None,
+            completed_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineRecord {
     pub id: String,
