@@ -44,3 +44,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin renders
 	@cargo run --quiet --release -p roughcut-bench --bin transcription
 	@cargo run --quiet --release -p roughcut-bench --bin auth-reads
+	@cargo run --quiet --release -p roughcut-bench --bin pipeline-events

@@ -64,6 +64,12 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
             return adapters::processing::handle(request, env, settings, &job_id, call).await;
         }
         Some(Streamed::Download) => return adapters::downloads::handle(request, env, settings).await,
+        Some(Streamed::PipelineEvents(Ok(pipeline_id))) => {
+            return adapters::pipeline_stream::handle(request, env, &pipeline_id).await;
+        }
+        Some(Streamed::PipelineEvents(Err(refused))) => {
+            return web::write_response(http::handle_failure(&WorkerClock, &ConsoleLog, refused));
+        }
         None => {}
     }
     let log = ConsoleLog;
@@ -75,7 +81,7 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
     let response = match prepared {
         Ok((api_request, storage)) => {
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
-            let ports = d1::ports(&storage.store, &queue, &storage.objects, &log);
+            let ports = d1::ports(&storage.store, &queue, &storage.objects, &storage.streams, &log);
             http::handle(ports, &settings.http, api_request).await
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),

@@ -15,8 +15,8 @@ use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
 use crate::domain::ports::pipelines::{
-    HoldRecord, HoldRelease, NewPipelineEvent, PipelineChange, PipelineEventType, PipelineRecord, PipelineStore,
-    StepRecord,
+    HoldRecord, HoldRelease, NewPipelineEvent, PipelineChange, PipelineEnded, PipelineEventType, PipelineRecord,
+    PipelineStore, StepRecord,
 };
 use crate::domain::ports::processing::{Charge, Correction, HoldSpend, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::ports::renders::{RenderRecord, RenderStore, Rendered};
@@ -541,6 +541,8 @@ fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &d
         output_asset: None,
         release,
         events: vec![state_event(state)],
+        ended: (state != "RUNNING")
+            .then(|| PipelineEnded { event_id: format!("evt_{state}"), event_type: "pipeline.failed" }),
         at: at(1),
     };
     assert!(block_on(stores.change_pipeline(&change(&running, None, "RUNNING"))).expect("change"));
@@ -563,6 +565,23 @@ fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &d
     assert_eq!(states, [r#"{"state":"PENDING"}"#, r#"{"state":"RUNNING"}"#, r#"{"state":"FAILED"}"#]);
     assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
     assert_eq!(event_data(stores, "pip_1", events[0].0).len(), 2, "resumed after the first");
+    let ended = |stores: &dyn Stores| -> Vec<(String, String, String, Option<String>)> {
+        let events = block_on(stores.events(ACCOUNT)).expect("events");
+        events.into_iter().map(|e| (e.id, e.event_type, e.entity_id, e.asset_id)).collect()
+    };
+    let failed_once = ("evt_FAILED".to_owned(), "pipeline.failed".to_owned(), "pip_1".to_owned(), Some("ast_1".into()));
+    assert_eq!(ended(stores), std::slice::from_ref(&failed_once), "the stale change recorded none");
+    // retried, it fails again: a second ending, a second event
+    let rerun =
+        PipelineRecord { state: PipelineState::Running, version: 3, completed_at: None, ..stored(stores, "pip_1") };
+    assert!(block_on(stores.change_pipeline(&change(&rerun, None, "RUNNING"))).expect("change"));
+    let again = PipelineRecord { state: PipelineState::Failed, version: 4, ..rerun };
+    assert!(block_on(stores.change_pipeline(&change(&again, None, "FAILED_AGAIN"))).expect("change"));
+    let failed_twice =
+        ("evt_FAILED_AGAIN".to_owned(), "pipeline.failed".to_owned(), "pip_1".to_owned(), Some("ast_1".into()));
+    let mut recorded = ended(stores);
+    recorded.sort();
+    assert_eq!(recorded, [failed_once, failed_twice]);
 }
 
 fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &dyn Stores) {

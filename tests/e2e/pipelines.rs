@@ -11,7 +11,7 @@ use crate::cuts::{transcribed_talk, wait_for};
 use crate::processing::{ffmpeg, settled, sine};
 use crate::renders::{container_work, long_1080p};
 use roughcut_tests::client::Account;
-use roughcut_tests::stack::Stack;
+use roughcut_tests::stack::{Stack, repo_root};
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -28,6 +28,7 @@ pub fn exclusive_tests() -> Vec<Test> {
             "pipelines::a_cancel_stops_the_render_in_flight_and_releases_everything",
             a_cancel_stops_the_render_in_flight_and_releases_everything,
         ),
+        ("pipelines::an_event_stream_resumes_across_a_restart_with_no_gap_and_no_repeat", events_across_a_restart),
     ]
 }
 
@@ -316,4 +317,117 @@ fn a_cancel_stops_the_render_in_flight_and_releases_everything(stack: &Stack) {
     assert_eq!((still["state"].as_str(), still["steps"][1]["state"].as_str()), (Some("CANCELLED"), Some("PENDING")));
     assert_eq!(account.api.get(&format!("/v1/cuts?asset_id={asset_id}")).expect(200).json()["total"], 0);
     account.api.post(&format!("/api/v1/pipelines/{id}/cancel"), &json!({})).expect_error(409, "conflict");
+}
+
+/// A real SSE client (the `eventsource` package) reading the pipeline's events: what it printed
+/// on stdout (events) and stderr (connections), line by line, as it goes.
+struct SseClient {
+    child: std::process::Child,
+    events: std::sync::mpsc::Receiver<Value>,
+    connections: std::sync::mpsc::Receiver<Value>,
+}
+
+impl SseClient {
+    fn start(stack: &Stack, account: &Account, pipeline_id: &str) -> Self {
+        use std::io::BufRead;
+        let url = format!("{}/api/v1/pipelines/{pipeline_id}/events", stack.base_url);
+        let mut child = std::process::Command::new("node")
+            .arg(repo_root().join("tests/clients/sse-events.mjs"))
+            .args([url.as_str(), account.key.as_str(), "150"])
+            .current_dir(repo_root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node");
+        let lines = |pipe: Box<dyn std::io::Read + Send>| {
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let value = serde_json::from_str(&line).unwrap_or(Value::String(line));
+                    if sender.send(value).is_err() {
+                        break;
+                    }
+                }
+            });
+            receiver
+        };
+        let events = lines(Box::new(child.stdout.take().expect("stdout")));
+        let connections = lines(Box::new(child.stderr.take().expect("stderr")));
+        Self { child, events, connections }
+    }
+
+    fn next_event(&self) -> Value {
+        self.events.recv_timeout(Duration::from_secs(60)).expect("an event within 60 s")
+    }
+
+    /// Waits for the `n`-th connection to open.
+    fn opened(&self, n: usize) {
+        let mut opens = 0;
+        while opens < n {
+            let line = self.connections.recv_timeout(Duration::from_secs(60)).expect("the client connects");
+            if line["open"] == true {
+                opens += 1;
+            }
+        }
+    }
+
+    /// The events until the client exits after the pipeline's end.
+    fn rest(mut self) -> Vec<Value> {
+        let status = self.child.wait().expect("the client exits");
+        assert!(status.success(), "the client ended after the pipeline's end: {status}");
+        // its reader thread sends the last lines, then hangs up at the end of stdout
+        self.events.iter().collect()
+    }
+}
+
+fn ids(events: &[Value]) -> Vec<i64> {
+    events.iter().map(|e| e["id"].as_str().and_then(|id| id.parse().ok()).expect("a numeric id")).collect()
+}
+
+fn events_across_a_restart(stack: &Stack) {
+    let (account, project) = stack.funded_account("pipelines-sse", 5);
+    let talk = transcribed_talk(stack);
+    // the transcriber fails three times (retried after 5, 20 and 80 s): the input stays
+    // processing, so the pipeline's cut step waits for it
+    stack.transcriber.fail_next(3);
+    let asset_id = account.upload_file(&project, &talk.video);
+    let body = json!({ "input_asset_id": asset_id, "steps": [{ "processor_name": "cut", "config": {} }] });
+    let quote = wait_for("the input's duration", || {
+        let reply = account.api.post("/api/v1/pipelines/estimate", &body);
+        (reply.status == 200).then(|| reply.json())
+    });
+    let mut create = body.clone();
+    create["pricing_token"] = quote["pricing_token"].clone();
+    let id = account.api.post("/api/v1/pipelines", &create).expect(201).json()["id"].as_str().expect("id").to_owned();
+
+    let client = SseClient::start(stack, &account, &id);
+    client.opened(1);
+    let mut seen: Vec<Value> = (0..3).map(|_| client.next_event()).collect();
+    let states: Vec<(&str, &str)> =
+        seen.iter().map(|e| (e["event"].as_str().unwrap_or(""), e["state"].as_str().unwrap_or(""))).collect();
+    assert_eq!(states, [("pipeline.state", "PENDING"), ("pipeline.state", "RUNNING"), ("step.state", "RUNNING")]);
+    stack.restart_wrangler().expect("wrangler dev restarts");
+    client.opened(1); // again, with Last-Event-ID
+    let cancelled = account.api.post(&format!("/api/v1/pipelines/{id}/cancel"), &json!({})).expect(200).json();
+    assert_eq!(cancelled["state"], "CANCELLED");
+    seen.extend(client.rest());
+    let states: Vec<&str> = seen.iter().map(|e| e["state"].as_str().unwrap_or("")).collect();
+    assert_eq!(states, ["PENDING", "RUNNING", "RUNNING", "FAILED", "CANCELLED"], "{seen:?}");
+    let received = ids(&seen);
+    assert!(received.windows(2).all(|w| w[0] < w[1]), "increasing, no repeat: {received:?}");
+
+    // the whole log, read afresh, is what the client saw across the restart: no gap
+    let replay = SseClient::start(stack, &account, &id).rest();
+    assert_eq!(ids(&replay), received);
+    // a client that has seen the end is told there is no more (and an EventSource stops)
+    let last = received.last().expect("events").to_string();
+    let (status, _, _) = account.api.send_for_bytes(
+        ureq::http::Method::GET,
+        &format!("/api/v1/pipelines/{id}/events"),
+        &[("last-event-id", last.as_str())],
+    );
+    assert_eq!(status, 204);
+    let stranger = stack.new_account("pipelines-sse-stranger");
+    stranger.api.get(&format!("/api/v1/pipelines/{id}/events")).expect_error(404, "not_found");
+    stack.transcriber.fail_next(0);
 }

@@ -4,6 +4,7 @@
 use worker::{Env, Queue};
 
 use super::d1::D1Store;
+use super::pipeline_stream::DoStreams;
 use super::r2::R2Objects;
 
 pub const DB: &str = "DB";
@@ -11,26 +12,30 @@ pub const JOBS: &str = "JOBS";
 pub const MEDIA: &str = "MEDIA";
 pub const UPLOADS: &str = "UPLOADS";
 pub const MEDIA_CONTAINER: &str = "MEDIA_CONTAINER";
+pub const PIPELINE_STREAMS: &str = "PIPELINE_STREAMS";
 pub const AI: &str = "AI";
 /// Rate limiting per API key, and per client address for requests without a key.
 pub const API_KEY_RATE_LIMITER: &str = "API_KEY_RATE_LIMITER";
 pub const CLIENT_RATE_LIMITER: &str = "CLIENT_RATE_LIMITER";
 
-/// D1, the jobs queue and R2, as the adapters use them.
+/// D1, the jobs queue, R2 and the pipelines' stream objects, as the adapters use them.
 #[derive(Debug)]
 pub struct Stores {
     pub store: D1Store,
     pub queue: Queue,
     pub objects: R2Objects,
+    pub streams: DoStreams,
 }
 
 impl Stores {
-    /// The three bindings; the error names the one missing.
+    /// The bindings; the error names the one missing (a deployment without the streams' binding
+    /// still works, its streams only slower).
     pub fn open(env: &Env) -> Result<Self, String> {
         Ok(Self {
             store: D1Store::new(env.d1(DB).map_err(|e| format!("D1 binding {DB}: {e}"))?),
             queue: env.queue(JOBS).map_err(|e| format!("queue binding {JOBS}: {e}"))?,
             objects: R2Objects::new(env.bucket(MEDIA).map_err(|e| format!("R2 binding {MEDIA}: {e}"))?),
+            streams: DoStreams::from_env(env),
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::StoreError;
 use crate::domain::ports::jobs::JobQueue;
 use crate::domain::ports::key_cache::KeyCache;
 use crate::domain::ports::objects::Objects;
+use crate::domain::ports::pipelines::PipelineStreams;
 use crate::domain::ports::{Log, Ports};
 use crate::sql_store::SqlStore;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
@@ -28,8 +29,15 @@ pub fn isolate_key_cache() -> &'static KeyCache {
     KEY_CACHE.with(|cache| *cache)
 }
 
-/// The domain's ports over `store`, `queue`, `objects`, the Worker's clock and `log`.
-pub fn ports<'a>(store: &'a D1Store, queue: &'a dyn JobQueue, objects: &'a dyn Objects, log: &'a dyn Log) -> Ports<'a> {
+/// The domain's ports over `store`, `queue`, `objects`, the pipelines' `streams`, the Worker's
+/// clock and `log`.
+pub fn ports<'a>(
+    store: &'a D1Store,
+    queue: &'a dyn JobQueue,
+    objects: &'a dyn Objects,
+    streams: &'a dyn PipelineStreams,
+    log: &'a dyn Log,
+) -> Ports<'a> {
     Ports {
         accounts: store,
         keys: store,
@@ -43,6 +51,7 @@ pub fn ports<'a>(store: &'a D1Store, queue: &'a dyn JobQueue, objects: &'a dyn O
         cuts: store,
         renders: store,
         pipelines: store,
+        streams,
         clock: &WorkerClock,
         log,
         key_cache: isolate_key_cache(),

@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod media;
 pub mod media_container;
+pub mod pipeline_stream;
 pub mod platform;
 pub mod processing;
 pub mod r2;

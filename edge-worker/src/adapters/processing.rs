@@ -68,6 +68,7 @@ pub struct ProcessingKit {
     store: D1Store,
     queue: worker::Queue,
     objects: R2Objects,
+    streams: super::pipeline_stream::DoStreams,
     media: MediaTransport,
     transcriber: Option<Box<dyn Transcriber>>,
     config: ProcessingConfig,
@@ -81,15 +82,16 @@ impl std::fmt::Debug for ProcessingKit {
 
 impl ProcessingKit {
     pub fn new(env: &Env, settings: &Settings) -> Result<Self, String> {
-        let Stores { store, queue, objects } = Stores::open(env)?;
+        let Stores { store, queue, objects, streams } = Stores::open(env)?;
         let transcriber = transcriber(env, settings)?;
-        Ok(Self { store, queue, objects, media: media(env, settings)?, transcriber, config: settings.processing()? })
+        let (media, config) = (media(env, settings)?, settings.processing()?);
+        Ok(Self { store, queue, objects, streams, media, transcriber, config })
     }
 
     /// The domain's view of the kit, with `queue` as the job queue.
     fn deps<'a>(&'a self, queue: &'a QueueJobs<'a>) -> ProcessingDeps<'a> {
         ProcessingDeps {
-            ports: d1::ports(&self.store, queue, &self.objects, &ConsoleLog),
+            ports: d1::ports(&self.store, queue, &self.objects, &self.streams, &ConsoleLog),
             media: &self.media,
             transcriber: self.transcriber.as_deref(),
             config: &self.config,

@@ -36,6 +36,6 @@ pub async fn run(env: &Env) -> Result<(), String> {
     let storage = Stores::open(env)?;
     let namespace = env.durable_object(UPLOADS).map_err(|e| format!("DO binding {UPLOADS}: {e}"))?;
     let queue = QueueJobs::new(&storage.store, storage.queue.clone());
-    let ports = d1::ports(&storage.store, &queue, &storage.objects, &ConsoleLog);
+    let ports = d1::ports(&storage.store, &queue, &storage.objects, &storage.streams, &ConsoleLog);
     sweep::uploads_and_assets(&ports, &UploadDurableObjects(namespace)).await.map_err(|e| format!("{e:?}"))
 }

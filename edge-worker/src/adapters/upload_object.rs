@@ -88,10 +88,10 @@ impl UploadObject {
             Some(id) => (id.to_owned(), true),
             None => (path.to_owned(), false),
         };
-        let Stores { store, queue, objects } = Stores::open(&self.env).map_err(ApiError::internal)?;
+        let Stores { store, queue, objects, streams } = Stores::open(&self.env).map_err(ApiError::internal)?;
         let jobs = QueueJobs::new(&store, queue);
         let sessions = DoSessions(self.state.storage());
-        let deps = UploadDeps { ports: d1::ports(&store, &jobs, &objects, &ConsoleLog), sessions: &sessions };
+        let deps = UploadDeps { ports: d1::ports(&store, &jobs, &objects, &streams, &ConsoleLog), sessions: &sessions };
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if expiring {
             let _exclusive = Exclusive::take(&self.busy)?;

@@ -59,10 +59,10 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
         return Ok(Answer::Local(tus::options()));
     }
     let headers = web::headers_of(request);
-    let Stores { store, queue, objects } = Stores::open(env).map_err(ApiError::internal)?;
+    let Stores { store, queue, objects, streams } = Stores::open(env).map_err(ApiError::internal)?;
     let log = ConsoleLog;
     let queue = QueueJobs::new(&store, queue);
-    let ports = d1::ports(&store, &queue, &objects, &log);
+    let ports = d1::ports(&store, &queue, &objects, &streams, &log);
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = api_keys::authenticate(&ports, token).await?;
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();

@@ -7,7 +7,7 @@ use roughcut_shared::jobs::JobResult;
 use super::StoreError;
 use super::cuts::planning::CutPlanning;
 use super::jobs::runner::{Begun, JobHandler, JobHandlers, Runner};
-use super::pipelines::steps::{PipelineSteps, subject_ended};
+use super::pipelines::steps::{PipelineSteps, subject_ended, subject_progressed};
 use super::processing::media_job::MediaProcessing;
 use super::processing::transcribe::Transcription;
 use super::renders::job::RenderJobs;
@@ -25,7 +25,7 @@ pub struct Handlers<'a> {
 }
 
 /// The handler of a kind whose subjects (cuts, renders) pipeline steps wait on: once it ends
-/// one, the steps on it end too.
+/// one, the steps on it end too, and their streams hear of its progress.
 #[derive(Debug, Clone, Copy)]
 pub struct Awaited<'a, H> {
     handler: H,
@@ -50,6 +50,11 @@ impl<H: JobHandler> JobHandler for Awaited<'_, H> {
     async fn failed(&self, job: &JobRecord, error_code: &str, error_message: &str) -> Result<(), StoreError> {
         self.handler.failed(job, error_code, error_message).await?;
         subject_ended(&self.ports, &job.subject_id).await
+    }
+
+    async fn progressed(&self, job: &JobRecord, progress: f64) -> Result<(), StoreError> {
+        self.handler.progressed(job, progress).await?;
+        subject_progressed(&self.ports, &job.subject_id, progress).await
     }
 }
 

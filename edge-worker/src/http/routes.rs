@@ -139,6 +139,13 @@ pub const STREAMED: &[StreamedRoute] = &[
         "A signed download URL (an asset's `download_url`): the bytes, with Range (206) support; tampered or expired → 403.",
     ),
     streamed(Method::HEAD, "/v1/files/{key}", Auth::Public, 200, "The headers of a signed download."),
+    streamed(
+        Method::GET,
+        "/api/v1/pipelines/{id}/events",
+        Auth::ApiKey,
+        200,
+        "Server-Sent Events (text/event-stream) of the pipeline: `pipeline.state`, `step.state` and `step.progress`, each with an increasing `id:` and a `data:` line of the pipeline or step as GET shows it. The stream replays the log from its start (or after `Last-Event-ID`, also accepted as `?last_event_id=`), then sends events as they happen, a keep-alive comment at least every 20 s, and ends after the pipeline's end; 204 when the client has seen the end already.",
+    ),
 ];
 
 /// Paths of the seed surface (`/api/v1`) that serve exactly what a canonical path serves.

@@ -45,6 +45,8 @@ pub enum Streamed {
     Job { job_id: String, call: Result<JobCall, ApiError> },
     /// A signed download.
     Download,
+    /// A pipeline's Server-Sent Events (`GET` only).
+    PipelineEvents(Result<String, ApiError>),
 }
 
 /// The streamed route of a request, or `None` for the JSON API.
@@ -55,7 +57,18 @@ pub fn route(method: &Method, path: &str, headers: &HeaderMap) -> Option<Streame
     if let Some(JobPath { job_id, endpoint }) = JobPath::parse(path) {
         return Some(Streamed::Job { job_id, call: job_call(endpoint, method) });
     }
+    if let Some(pipeline_id) = pipeline_events_of(path) {
+        let call =
+            if *method == Method::GET { Ok(pipeline_id.to_owned()) } else { Err(ApiError::method_not_allowed("GET")) };
+        return Some(Streamed::PipelineEvents(call));
+    }
     path.starts_with(FILES_PREFIX).then_some(Streamed::Download)
+}
+
+/// The pipeline of `/api/v1/pipelines/{id}/events`.
+fn pipeline_events_of(path: &str) -> Option<&str> {
+    let id = path.strip_prefix("/api/v1/pipelines/")?.strip_suffix("/events")?;
+    (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 fn upload_call(path: UploadPath, method: &Method, headers: &HeaderMap) -> Result<UploadCall, ApiError> {
@@ -165,6 +178,7 @@ mod tests {
             let path = documented.path.replace("{id}", "upl_1").replace("{key}", "assets/ast_1/source");
             let served = match route(&documented.method, &path, &tus) {
                 Some(Streamed::Upload(call)) => call.is_ok(),
+                Some(Streamed::PipelineEvents(call)) => call.is_ok(),
                 Some(Streamed::Download) => true,
                 _ => false,
             };
@@ -178,5 +192,11 @@ mod tests {
         assert_eq!(route(&Method::GET, "/v1/files/assets/ast_1/source", &none), Some(Streamed::Download));
         assert_eq!(route(&Method::GET, "/v1/assets", &none), None);
         assert_eq!(route(&Method::GET, "/internal/jobs/nope/input", &none), None, "not a job id: the API's 404");
+        let events = route(&Method::GET, "/api/v1/pipelines/pip_1/events", &none);
+        assert_eq!(events, Some(Streamed::PipelineEvents(Ok("pip_1".into()))));
+        let posted = route(&Method::POST, "/api/v1/pipelines/pip_1/events", &none);
+        assert!(matches!(posted, Some(Streamed::PipelineEvents(Err(_)))));
+        assert_eq!(route(&Method::GET, "/api/v1/pipelines/pip_1", &none), None);
+        assert_eq!(route(&Method::GET, "/api/v1/pipelines/a/b/events", &none), None);
     }
 }

@@ -388,6 +388,16 @@ impl<S: Sql> PipelineStore for SqlStore<S> {
         for event in &change.events {
             statements.push(event_statement(&pipeline.id, event, change.at, &format!("WHERE {swapped}")));
         }
+        if let Some(ended) = &change.ended {
+            statements.push(self.statement(
+                &format!(
+                    "INSERT INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
+                     SELECT ?1, account_id, ?2, id, input_asset_id, \
+                     json_object('entity_id', id, 'asset_id', input_asset_id), ?3 FROM pipelines WHERE id = ?4 AND {swapped}"
+                ),
+                &[text(&ended.event_id), text(ended.event_type), time(change.at), text(&pipeline.id)],
+            ));
+        }
         let answers = self.sql.batch(statements).await?;
         Ok(answers.first().is_some_and(|answer| answer.changes > 0))
     }

@@ -12,12 +12,13 @@ use super::sql::{Answer, Sql, SqlValue, Statement};
 use crate::domain::StoreError;
 
 /// The migrations, in the order D1 applies them.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_processing.sql"),
     include_str!("../../migrations/0003_cuts.sql"),
     include_str!("../../migrations/0004_one_live_per_signature.sql"),
     include_str!("../../migrations/0005_pipelines.sql"),
+    include_str!("../../migrations/0006_pipeline_events_repeat.sql"),
 ];
 
 #[derive(Debug)]

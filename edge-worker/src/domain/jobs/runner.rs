@@ -52,6 +52,11 @@ pub trait JobHandler {
     /// The container's result of a running attempt, applied while it is still the running one.
     async fn succeeded(&self, job: &JobRecord, result: JobResult) -> Result<(), StoreError>;
     async fn failed(&self, job: &JobRecord, error_code: &str, error_message: &str) -> Result<(), StoreError>;
+    /// A running attempt's progress (0–1), as its heartbeat reported it; most kinds keep it in
+    /// the job row alone.
+    async fn progressed(&self, _job: &JobRecord, _progress: f64) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The handler of each kind.
@@ -192,6 +197,9 @@ impl<H: JobHandlers> Runner<'_, H> {
         let progress = if beat.progress.is_finite() { beat.progress.clamp(0.0, 1.0) } else { 0.0 };
         let renewal = Renewal { progress, at: now, until: self.config.lease_until(now) };
         let alive = self.jobs.renew_lease(job_id, attempt, &renewal).await?;
+        if alive && let Some(job) = self.jobs.job(job_id).await? {
+            self.handlers.handler(job.kind()).progressed(&job, progress).await?;
+        }
         Ok(HeartbeatReply { cancel: !alive })
     }
 

@@ -50,6 +50,8 @@ struct Tables {
     pipelines: Vec<crate::domain::ports::pipelines::PipelineRecord>,
     /// Every pipeline's events, with the pipeline's id, in their one sequence.
     pipeline_events: Vec<(String, crate::domain::ports::pipelines::PipelineEventRecord)>,
+    /// The pipelines whose streams were told of new events, in order.
+    published: Vec<String>,
 }
 
 /// The error D1 (SQLite) answers for a row whose reference is missing.
@@ -619,6 +621,7 @@ impl MemoryPlatform {
             cuts: &self.store,
             renders: &self.store,
             pipelines: &self.store,
+            streams: &self.store,
             clock: &self.clock,
             log: &self.log,
             key_cache: &self.key_cache,

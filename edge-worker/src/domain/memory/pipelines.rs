@@ -9,10 +9,24 @@ use super::{MemoryStore, Tables, page_of};
 use crate::domain::StoreError;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::pipelines::{
-    NewPipelineEvent, OpenHold, PipelineChange, PipelineEventRecord, PipelineRecord, PipelineStore,
+    NewPipelineEvent, OpenHold, PipelineChange, PipelineEventRecord, PipelineRecord, PipelineStore, PipelineStreams,
 };
 use crate::domain::ports::{AppendOutcome, LedgerRecord};
 use crate::domain::time::Timestamp;
+
+impl MemoryStore {
+    /// The pipelines whose live streams were told of new events, in order.
+    pub fn published_pipelines(&self) -> Vec<String> {
+        self.tables.borrow().published.clone()
+    }
+}
+
+#[async_trait(?Send)]
+impl PipelineStreams for MemoryStore {
+    async fn published(&self, pipeline_id: &str) {
+        self.tables.borrow_mut().published.push(pipeline_id.to_owned());
+    }
+}
 
 /// A pipeline as D1 reads it: its hold released once a `release` entry names it.
 fn as_read(tables: &Tables, pipeline: &PipelineRecord) -> PipelineRecord {
@@ -145,6 +159,19 @@ impl PipelineStore for MemoryStore {
         }
         for event in &change.events {
             push_event(&mut tables, &new.id, event, change.at);
+        }
+        if let Some(ended) = &change.ended {
+            // not once per entity and type, as D1's partial index exempts pipelines: the swap
+            // already makes each ending happen once
+            let ended = Self::event(
+                &new.account_id,
+                ended.event_type,
+                &new.id,
+                &new.input_asset_id,
+                &ended.event_id,
+                change.at,
+            );
+            tables.events.push(ended);
         }
         Ok(true)
     }

@@ -6,14 +6,14 @@ use futures_executor::block_on;
 use roughcut_shared::accounts::{GrantCredits, GrantType};
 use roughcut_shared::assets::{AssetMedia, AudioMedia};
 use roughcut_shared::credits::{Balance, LedgerEntryType};
-use roughcut_shared::jobs::{JobFailure, JobOutcome, JobResult, MediaJob, RenderedFile};
+use roughcut_shared::jobs::{Heartbeat, JobFailure, JobOutcome, JobResult, MediaJob, RenderedFile};
 use roughcut_shared::pipelines::{
     CreatePipeline, CutStepConfig, PipelineState, PipelineStepRequest, RenderCut, RenderStepConfig, StepState,
 };
 use roughcut_shared::renders::{RenderFormat, RenderOutputRequest, RenderState};
 
-use super::lifecycle;
 use super::*;
+use super::{lifecycle, stream};
 use crate::domain::accounts::create_account;
 use crate::domain::config::ProcessingConfig;
 use crate::domain::ledger;
@@ -23,7 +23,7 @@ use crate::domain::ports::jobs::{DispatchError, JobKind, JobState, MediaDispatch
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore};
 use crate::domain::ports::{AssetStore, Clock};
 use crate::domain::processing::settle::after_processing;
-use crate::domain::work;
+use crate::domain::{renders, work};
 
 const SECRET: &str = "the-deployment-signing-secret-0123456789";
 
@@ -92,6 +92,16 @@ impl World {
         }
     }
 
+    /// The container's heartbeat of the newest render job's attempt.
+    fn heartbeat(&self, progress: f64) {
+        let deps = self.platform.processing(&Accepting, None, &self.config);
+        let jobs = self.platform.store.jobs();
+        let job = jobs.iter().rfind(|j| j.kind() == JobKind::Render).expect("a render");
+        let beat = Heartbeat { progress, stage: "encoding".into() };
+        let reply = block_on(work::runner(deps).heartbeat(&job.id, job.attempt, &beat)).expect("heartbeat");
+        assert!(!reply.cancel);
+    }
+
     /// The container's report of the newest render job's attempt.
     fn report_render(&self, outcome: JobOutcome) {
         let deps = self.platform.processing(&Accepting, None, &self.config);
@@ -106,6 +116,12 @@ impl World {
 
     fn balance(&self) -> Balance {
         block_on(self.ports().ledger.balance(&self.principal.account_id)).expect("balance")
+    }
+
+    /// The types of the pipeline's terminal events (for webhooks), oldest first.
+    fn endings(&self, id: &str) -> Vec<String> {
+        let events = block_on(ProcessingStore::events(&self.platform.store, &self.principal.account_id));
+        events.expect("events").into_iter().filter(|e| e.entity_id == id).map(|e| e.event_type).collect()
     }
 
     fn events(&self, id: &str) -> Vec<(String, String)> {
@@ -167,6 +183,7 @@ fn a_pipeline_holds_its_quote_waits_for_its_input_and_runs_its_steps_in_order() 
     world.deliver(); // the render's encode goes to the container
     let rendering = world.pipeline(&pipeline.id);
     assert_eq!(rendering.steps[1].state, StepState::Running);
+    world.heartbeat(0.42);
     world.report_render(rendered());
 
     let done = world.pipeline(&pipeline.id);
@@ -184,6 +201,7 @@ fn a_pipeline_holds_its_quote_waits_for_its_input_and_runs_its_steps_in_order() 
             ("step.state", "RUNNING"),
             ("step.state", "COMPLETED"),
             ("step.state", "RUNNING"),
+            ("step.progress", "RUNNING"),
             ("step.state", "COMPLETED"),
             ("pipeline.state", "COMPLETED"),
         ]
@@ -192,7 +210,43 @@ fn a_pipeline_holds_its_quote_waits_for_its_input_and_runs_its_steps_in_order() 
     // a duplicate delivery and a repeated report change nothing
     world.deliver();
     world.report_render(rendered());
-    assert_eq!(world.events(&pipeline.id).len(), 7);
+    assert_eq!(world.events(&pipeline.id).len(), 8);
+    assert_eq!(world.endings(&pipeline.id), ["pipeline.completed"], "one terminal event");
+    assert_eq!(world.platform.store.published_pipelines().len(), 7, "each change told the live streams");
+    let progress = block_on(world.ports().pipelines.events_after(&pipeline.id, 0, 100)).expect("events");
+    let progress = progress.iter().find(|e| e.event_type.as_str() == "step.progress").expect("progress");
+    assert!(progress.data_json.contains(r#""progress":0.42"#), "{}", progress.data_json);
+}
+
+#[test]
+fn a_stream_replays_the_log_resumes_after_an_id_and_ends_with_the_pipeline() {
+    let world = World::new(10);
+    world.processed();
+    let pipeline = world.create(whole_mp3()).expect("created");
+    let ports = world.ports();
+    let start = |last: Option<&str>| block_on(stream::start(&ports, &world.principal, &pipeline.id, last));
+    assert_eq!(start(None), Ok(stream::Start::After(0)));
+    let mut live = stream::Cursor::new(&pipeline.id, 0);
+    let first = block_on(live.read(ports.pipelines)).expect("read");
+    assert!(first.starts_with("id: ") && first.contains("event: pipeline.state\ndata: {"), "{first}");
+    assert!(!live.ended);
+    assert_eq!(block_on(live.read(ports.pipelines)).expect("read"), "", "nothing new");
+    world.deliver();
+    world.deliver();
+    world.report_render(rendered());
+    let rest = block_on(live.read(ports.pipelines)).expect("read");
+    let events: Vec<&str> = rest.lines().filter_map(|l| l.strip_prefix("event: ")).collect();
+    assert_eq!(events, ["pipeline.state", "step.state", "step.state", "pipeline.state"]);
+    assert!(live.ended, "the pipeline's end ends the stream");
+    assert_eq!(start(Some(&live.after.to_string())), Ok(stream::Start::Over), "seen to its end");
+    let second_id = rest.lines().find_map(|l| l.strip_prefix("id: ")).expect("an id");
+    let mut resumed = stream::Cursor::new(&pipeline.id, second_id.parse().expect("a number"));
+    let replay = block_on(resumed.read(ports.pipelines)).expect("read");
+    assert_eq!(replay, rest.split_once("\n\n").expect("frames").1, "after that id: no gap, no repeat");
+    assert!(matches!(start(Some("later")), Err(DomainError::Invalid(_))));
+    let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
+    let foreign = block_on(stream::start(&ports, &stranger, &pipeline.id, None));
+    assert_eq!(foreign, Err(DomainError::NotFound("pipeline")));
 }
 
 #[test]
@@ -218,6 +272,7 @@ fn a_cancelled_pipeline_stops_its_render_and_releases_its_hold() {
     world.processed();
     world.deliver();
     assert!(world.platform.store.jobs().iter().all(|j| j.kind() != JobKind::Render), "nothing more runs");
+    assert!(world.endings(&pipeline.id).is_empty(), "API.md has no webhook event for a cancel");
     let again = block_on(lifecycle::cancel(&world.ports(), &world.principal, &pipeline.id));
     assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
 
@@ -231,6 +286,22 @@ fn a_cancelled_pipeline_stops_its_render_and_releases_its_hold() {
     assert_eq!(render.state, RenderState::Failed);
     let jobs = world.platform.store.jobs();
     assert!(jobs.iter().filter(|j| j.subject_id == render_id).all(|j| j.state == JobState::Cancelled));
+}
+
+#[test]
+fn deleting_the_render_a_step_waits_on_fails_the_step_and_releases_the_hold() {
+    let world = World::new(10);
+    let pipeline = world.create(whole_mp3()).expect("created");
+    world.processed();
+    world.deliver();
+    world.deliver();
+    let render_id = world.pipeline(&pipeline.id).steps[0].render_id.clone().expect("render");
+    block_on(renders::delete(&world.ports(), &world.principal, &render_id)).expect("deleted");
+    let failed = world.pipeline(&pipeline.id);
+    assert_eq!((failed.state, failed.steps[0].state), (PipelineState::Failed, StepState::Failed));
+    assert_eq!(failed.steps[0].error_code.as_deref(), Some("render_deleted"));
+    assert_eq!(world.balance().reserved, 0, "nothing held");
+    assert_eq!(world.endings(&pipeline.id), ["pipeline.failed"]);
 }
 
 #[test]
@@ -249,6 +320,7 @@ fn a_failed_step_is_retried_in_place_and_a_failed_pipeline_from_its_first_step()
     assert_eq!(failed.state, PipelineState::Failed);
     assert_eq!(failed.steps[1].error_code.as_deref(), Some("unsupported_media"));
     let cut_id = failed.steps[0].cut_id.clone();
+    assert_eq!(world.endings(&pipeline.id), ["pipeline.failed"]);
 
     let step = failed.steps[0].id.clone();
     let refused = block_on(lifecycle::retry_step(&world.ports(), &world.principal, &pipeline.id, &step));
@@ -263,6 +335,7 @@ fn a_failed_step_is_retried_in_place_and_a_failed_pipeline_from_its_first_step()
     let done = world.pipeline(&pipeline.id);
     assert_eq!(done.state, PipelineState::Completed);
     assert_eq!(done.steps[0].cut_id, cut_id, "the cut step did not run again");
+    assert_eq!(world.endings(&pipeline.id), ["pipeline.failed", "pipeline.completed"]);
     let refused = block_on(lifecycle::retry(&world.ports(), &world.principal, &pipeline.id));
     assert!(matches!(refused, Err(DomainError::Conflict(_))), "only a failed pipeline is retried");
     let history =

@@ -12,7 +12,9 @@ use crate::domain::api_keys::Principal;
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::jobs::{JobPayload, JobRecord, StepInput};
-use crate::domain::ports::pipelines::{HoldRecord, HoldRelease, PipelineChange, PipelineRecord, StepRecord};
+use crate::domain::ports::pipelines::{
+    HoldRecord, HoldRelease, PipelineChange, PipelineEnded, PipelineRecord, StepRecord,
+};
 use crate::domain::ports::{AppendOutcome, AssetRecord, Failed, Ports};
 use crate::domain::time::Timestamp;
 use crate::domain::{DomainError, StoreError};
@@ -257,8 +259,12 @@ pub(super) async fn change(
             let event = pipeline_event(&after);
             if after.state.is_open() { events.insert(0, event) } else { events.push(event) }
         }
-        let change = PipelineChange { pipeline: after, output_asset: output_asset.clone(), release, events, at: now };
+        let ended = ended_event_type(before.state, after.state)
+            .map(|event_type| PipelineEnded { event_id: new_id(IdKind::Event, now), event_type });
+        let change =
+            PipelineChange { pipeline: after, output_asset: output_asset.clone(), release, events, ended, at: now };
         if ports.pipelines.change_pipeline(&change).await? {
+            ports.streams.published(pipeline_id).await;
             let after = change.pipeline;
             if let Some(next) = next_step(&after).filter(|next| Some(*next) != next_step(&before)) {
                 let input = StepInput { step_id: next.to_owned() };
@@ -269,6 +275,17 @@ pub(super) async fn change(
         }
     }
     Err(StoreError(format!("pipeline {pipeline_id} kept changing: {MAX_SWAPS} changes lost their swap")))
+}
+
+/// The webhook event of a move from `before` to `after`: API.md has none for a cancel, which the
+/// caller asked for.
+fn ended_event_type(before: PipelineState, after: PipelineState) -> Option<&'static str> {
+    match after {
+        _ if after == before => None,
+        PipelineState::Completed => Some("pipeline.completed"),
+        PipelineState::Failed => Some("pipeline.failed"),
+        PipelineState::Pending | PipelineState::Running | PipelineState::Cancelled => None,
+    }
 }
 
 /// The step to start next: the first not completed, when it is pending, no step runs and the

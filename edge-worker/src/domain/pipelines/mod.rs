@@ -6,6 +6,7 @@
 pub mod lifecycle;
 pub mod quote;
 pub mod steps;
+pub mod stream;
 pub mod view;
 
 use roughcut_shared::FieldError;

@@ -11,6 +11,7 @@ use roughcut_shared::pipelines::{PipelineState, PipelineStepRequest, RenderCut, 
 use roughcut_shared::renders::{CreateRender, RenderState};
 
 use super::lifecycle::{change, fail};
+use super::view::progress_event;
 use crate::domain::api_keys::Principal;
 use crate::domain::cuts::{self, PROCESSING_RETRY_AFTER_SECONDS};
 use crate::domain::ids::{IdKind, new_id};
@@ -199,6 +200,36 @@ pub async fn subject_ended(ports: &Ports<'_>, subject_id: &str) -> Result<(), St
     Ok(())
 }
 
+/// A render is about to be deleted: each pipeline step running on it fails now, since the
+/// deleted row leaves the step naming nothing and no ending of the render would ever reach it.
+pub async fn render_deleting(ports: &Ports<'_>, render_id: &str) -> Result<(), StoreError> {
+    for pipeline_id in ports.pipelines.pipelines_waiting_on(render_id).await? {
+        let Some(pipeline) = ports.pipelines.pipeline_by_id(&pipeline_id).await? else { continue };
+        let on_render = |s: &&StepRecord| s.state == StepState::Running && s.render_id.as_deref() == Some(render_id);
+        for step in pipeline.steps.iter().filter(on_render) {
+            end(ports, &pipeline_id, &step.id, Err(render_deleted()), None).await?;
+        }
+    }
+    Ok(())
+}
+
+fn render_deleted() -> Failure {
+    Failure { code: "render_deleted".into(), message: "The step's render was deleted.".into() }
+}
+
+/// A render made progress: each pipeline step running on it records `step.progress`.
+pub async fn subject_progressed(ports: &Ports<'_>, subject_id: &str, progress: f64) -> Result<(), StoreError> {
+    for pipeline_id in ports.pipelines.pipelines_waiting_on(subject_id).await? {
+        let Some(pipeline) = ports.pipelines.pipeline_by_id(&pipeline_id).await? else { continue };
+        let on_subject = |s: &&StepRecord| s.state == StepState::Running && s.render_id.as_deref() == Some(subject_id);
+        for step in pipeline.steps.iter().filter(on_subject) {
+            ports.pipelines.record_event(&pipeline_id, &progress_event(step, progress), ports.clock.now()).await?;
+            ports.streams.published(&pipeline_id).await;
+        }
+    }
+    Ok(())
+}
+
 /// Ends a running step whose cut or render ended (nothing when it still runs).
 async fn check(ports: &Ports<'_>, pipeline: &PipelineRecord, step: &StepRecord) -> Result<(), StoreError> {
     let ended = match (&step.cut_id, &step.render_id) {
@@ -217,7 +248,7 @@ async fn check(ports: &Ports<'_>, pipeline: &PipelineRecord, step: &StepRecord) 
                 Err(subject_failure(render.error_code, render.error_message))
             }
             Some(_) => return Ok(()),
-            None => Err(Failure { code: "render_deleted".into(), message: "The step's render was deleted.".into() }),
+            None => Err(render_deleted()),
         },
         (None, None) => return Ok(()),
     };

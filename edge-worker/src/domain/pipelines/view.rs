@@ -51,3 +51,12 @@ pub fn pipeline_event(pipeline: &PipelineRecord) -> NewPipelineEvent {
 pub fn step_event(step: &StepRecord) -> NewPipelineEvent {
     event(PipelineEventType::StepState, &step_dto(step))
 }
+
+/// `step.progress`: the step as it now is, with its render's progress (0–1).
+pub fn progress_event(step: &StepRecord, progress: f64) -> NewPipelineEvent {
+    let mut data = serde_json::to_value(step_dto(step)).unwrap_or_default();
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("progress".into(), serde_json::json!((progress * 1000.0).round() / 1000.0));
+    }
+    event(PipelineEventType::StepProgress, &data)
+}

@@ -25,7 +25,7 @@ use cuts::CutStore;
 use jobs::{JobQueue, JobStore, MediaDispatch};
 use key_cache::KeyCache;
 use objects::Objects;
-use pipelines::PipelineStore;
+use pipelines::{PipelineStore, PipelineStreams};
 use processing::{ProcessingStore, Transcriber};
 use renders::RenderStore;
 
@@ -315,6 +315,7 @@ pub struct Ports<'a> {
     pub cuts: &'a dyn CutStore,
     pub renders: &'a dyn RenderStore,
     pub pipelines: &'a dyn PipelineStore,
+    pub streams: &'a dyn PipelineStreams,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
     /// Keys recently looked up (the isolate's, in the Worker).

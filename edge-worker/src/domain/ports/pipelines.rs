@@ -146,7 +146,17 @@ pub struct PipelineChange {
     pub output_asset: Option<AssetRecord>,
     pub release: Option<HoldRelease>,
     pub events: Vec<NewPipelineEvent>,
+    /// The terminal event of a change that ends the pipeline completed or failed, recorded with it
+    /// for webhooks. Each ending is a new event: a retried pipeline that fails again says so again.
+    pub ended: Option<PipelineEnded>,
     pub at: Timestamp,
+}
+
+/// A pipeline's terminal event: `pipeline.completed` or `pipeline.failed`, with its `evt_` id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineEnded {
+    pub event_id: String,
+    pub event_type: &'static str,
 }
 
 /// An open pipeline's hold on an asset's charge (the asset's settlement spends and releases it).
@@ -189,4 +199,12 @@ pub trait PipelineStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<PipelineEventRecord>, StoreError>;
+}
+
+/// The live streams of pipelines' events (a Durable Object per pipeline in the Worker): told when
+/// a pipeline's log grew, so that its open streams send the new events now. Telling is best
+/// effort; a stream also reads the log on its keep-alive beat, so a lost word delays, never loses.
+#[async_trait(?Send)]
+pub trait PipelineStreams {
+    async fn published(&self, pipeline_id: &str);
 }

@@ -198,6 +198,8 @@ pub async fn remove(ports: &Ports<'_>, render: &RenderRecord) -> Result<(), Doma
     if render.state.is_open() {
         ports.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
+    // a pipeline step waiting on it fails rather than wait for ever
+    super::pipelines::steps::render_deleting(ports, &render.id).await?;
     ports.renders.delete_render(&render.id).await?;
     ports.objects.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
     Ok(())

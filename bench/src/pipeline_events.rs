@@ -1,0 +1,159 @@
+//! `make bench`: how soon a pipeline's step change reaches a client of its Server-Sent Events on
+//! the local stack (`wrangler dev`, local D1, the pipeline's Durable Object), beside a client that
+//! polls `GET /api/v1/pipelines/{id}` every 250 ms (what a client without the stream does), both
+//! watching the same pipelines in the same run. Each of `BENCH_PIPELINES` (default 20) one-step
+//! cut pipelines is watched by both at once; a step change's latency runs from the time the worker
+//! stamped on it (`started_at`, `completed_at`) to the client seeing it. Prints p50 and p99 of
+//! each, and the stream's as a ratio to polling's.
+
+use std::io::BufRead;
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use roughcut_tests::client::Account;
+use roughcut_tests::stack::Stack;
+use serde_json::{Value, json};
+
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Unix ms of the API's RFC 3339 UTC times (`2026-12-06T07:33:57.123Z`).
+fn unix_ms(rfc3339: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| rfc3339.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second, millis) = (number(11..13)?, number(14..16)?, number(17..19)?, number(20..23)?);
+    // days from the civil date (Howard Hinnant's algorithm)
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+}
+
+/// When the step's current state was stamped.
+fn stamped(step: &Value) -> Option<i64> {
+    let field = if step["state"] == "RUNNING" { "started_at" } else { "completed_at" };
+    step[field].as_str().and_then(unix_ms)
+}
+
+/// Latencies (ms) of the step changes the stream delivered live (not as backlog on connecting).
+fn by_stream(stack: &Stack, account: &Account, pipeline_id: &str) -> Vec<i64> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let url = format!("{}/api/v1/pipelines/{pipeline_id}/events", stack.base_url);
+    let response = agent.get(&url).header("authorization", format!("Bearer {}", account.key)).call();
+    let connected = now_ms();
+    let response = response.expect("the stream");
+    assert_eq!(response.status().as_u16(), 200);
+    let mut latencies = Vec::new();
+    let (mut event, mut data) = (String::new(), String::new());
+    for line in std::io::BufReader::new(response.into_body().into_reader()).lines() {
+        let line = line.expect("a line");
+        if let Some(value) = line.strip_prefix("event: ") {
+            event = value.to_owned();
+        } else if let Some(value) = line.strip_prefix("data: ") {
+            data = value.to_owned();
+        } else if line.is_empty() && !data.is_empty() {
+            let received = now_ms();
+            let value: Value = serde_json::from_str(&data).expect("JSON data");
+            if event == "step.state"
+                && let Some(at) = stamped(&value).filter(|at| *at >= connected)
+            {
+                latencies.push(received - at);
+            }
+            if event == "pipeline.state"
+                && matches!(value["state"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED"))
+            {
+                break;
+            }
+            data.clear();
+        }
+    }
+    latencies
+}
+
+/// Latencies (ms) of the step changes a client polling every 250 ms saw.
+fn by_polling(account: &Account, pipeline_id: &str) -> Vec<i64> {
+    let started = now_ms();
+    let mut seen = String::from("PENDING");
+    let mut latencies = Vec::new();
+    loop {
+        let pipeline = account.api.get(&format!("/api/v1/pipelines/{pipeline_id}")).expect(200).json();
+        let received = now_ms();
+        let step = &pipeline["steps"][0];
+        let state = step["state"].as_str().unwrap_or_default().to_owned();
+        if state != seen {
+            if let Some(at) = stamped(step).filter(|at| *at >= started) {
+                latencies.push(received - at);
+            }
+            seen = state;
+        }
+        if matches!(pipeline["state"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")) {
+            return latencies;
+        }
+        std::thread::sleep(POLL_EVERY);
+    }
+}
+
+fn percentile(sorted: &[i64], p: usize) -> i64 {
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+fn main() {
+    let count: usize = std::env::var("BENCH_PIPELINES").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let stack = Stack::start().unwrap_or_else(|e| panic!("the local stack: {e}"));
+    let (account, project) = stack.funded_account("bench pipeline events", 10);
+    let file = std::env::temp_dir().join(format!("roughcut-bench-events-{}.m4a", std::process::id()));
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=10"])
+        .args(["-c:a", "aac"])
+        .arg(&file)
+        .status()
+        .expect("ffmpeg");
+    assert!(made.success());
+    let asset_id = account.upload_file(&project, &file);
+    let started = Instant::now();
+    while account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json()["state"] != "ready" {
+        assert!(started.elapsed() < Duration::from_secs(120), "the asset is not ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (mut stream, mut polled) = (Vec::new(), Vec::new());
+    for n in 0..count {
+        // options of its own, so that every pipeline plans a cut rather than reusing one
+        let margin = 0.05 + 0.005 * n as f64;
+        let body = json!({
+            "input_asset_id": asset_id,
+            "steps": [{ "processor_name": "cut", "config": { "options": { "margin_seconds": margin } } }],
+        });
+        let quote = account.api.post("/api/v1/pipelines/estimate", &body).expect(200).json();
+        let mut create = body.clone();
+        create["pricing_token"] = quote["pricing_token"].clone();
+        let id =
+            account.api.post("/api/v1/pipelines", &create).expect(201).json()["id"].as_str().expect("id").to_owned();
+        let (streamed, polling) = std::thread::scope(|scope| {
+            let streamed = scope.spawn(|| by_stream(&stack, &account, &id));
+            let polling = scope.spawn(|| by_polling(&account, &id));
+            (streamed.join().expect("stream"), polling.join().expect("polling"))
+        });
+        stream.extend(streamed);
+        polled.extend(polling);
+    }
+    stream.sort_unstable();
+    polled.sort_unstable();
+    assert!(!stream.is_empty() && !polled.is_empty(), "no live step change was seen");
+    println!("pipeline events: {count} one-step cut pipelines, step changes from the worker's stamp to the client");
+    for (name, latencies) in [("server-sent events", &stream), ("polling every 250 ms", &polled)] {
+        println!(
+            "  {name:<22} {:>3} changes  p50 {:>4} ms  p99 {:>4} ms",
+            latencies.len(),
+            percentile(latencies, 50),
+            percentile(latencies, 99)
+        );
+    }
+    let ratio = |p: usize| percentile(&stream, p) as f64 / percentile(&polled, p).max(1) as f64;
+    println!("  stream / polling: p50 {:.2}×, p99 {:.2}×", ratio(50), ratio(99));
+}
