@@ -45,3 +45,4 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin transcription
 	@cargo run --quiet --release -p roughcut-bench --bin auth-reads
 	@cargo run --quiet --release -p roughcut-bench --bin pipeline-events
+	@cargo run --quiet --release -p roughcut-bench --bin webhook-latency

@@ -67,8 +67,9 @@ if [ "$TRANSCRIBER" = openai ] && [ -z "${TRANSCRIBER_URL:-}" ]; then
 fi
 # Processing: the worker reaches the media container process over MEDIA_URL and the container
 # reaches the worker at PUBLIC_URL.
+# Webhooks may go to a receiver on this machine (http://127.0.0.1:PORT), as they may not in production.
 processing_vars=(--var "PUBLIC_URL:http://127.0.0.1:$PORT" --var "MEDIA_URL:http://127.0.0.1:$MEDIA_PORT"
-  --var "TRANSCRIBER:$TRANSCRIBER")
+  --var "TRANSCRIBER:$TRANSCRIBER" --var "WEBHOOKS_ALLOW_LOOPBACK_HTTP:true")
 [ -n "${TRANSCRIBER_URL:-}" ] && processing_vars+=(--var "TRANSCRIBER_URL:$TRANSCRIBER_URL")
 [ -n "${TRANSCRIBER_MODEL:-}" ] && processing_vars+=(--var "TRANSCRIBER_MODEL:$TRANSCRIBER_MODEL")
 setsid "$WRANGLER_BIN" dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \

@@ -6,34 +6,18 @@
 //! stamped on it (`started_at`, `completed_at`) to the client seeing it. Prints p50 and p99 of
 //! each, and the stream's as a ratio to polling's.
 
-use std::io::BufRead;
-use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod latency;
 
+use std::io::BufRead;
+use std::time::Duration;
+
+use latency::{now_ms, percentile, ready_tone};
 use roughcut_tests::client::Account;
 use roughcut_tests::stack::Stack;
+use roughcut_tests::webhooks::unix_ms;
 use serde_json::{Value, json};
 
 const POLL_EVERY: Duration = Duration::from_millis(250);
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// Unix ms of the API's RFC 3339 UTC times (`2026-12-06T07:33:57.123Z`).
-fn unix_ms(rfc3339: &str) -> Option<i64> {
-    let number = |range: std::ops::Range<usize>| rfc3339.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second, millis) = (number(11..13)?, number(14..16)?, number(17..19)?, number(20..23)?);
-    // days from the civil date (Howard Hinnant's algorithm)
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
-}
 
 /// When the step's current state was stamped.
 fn stamped(step: &Value) -> Option<i64> {
@@ -99,28 +83,11 @@ fn by_polling(account: &Account, pipeline_id: &str) -> Vec<i64> {
     }
 }
 
-fn percentile(sorted: &[i64], p: usize) -> i64 {
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
-}
-
 fn main() {
     let count: usize = std::env::var("BENCH_PIPELINES").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let stack = Stack::start().unwrap_or_else(|e| panic!("the local stack: {e}"));
     let (account, project) = stack.funded_account("bench pipeline events", 10);
-    let file = std::env::temp_dir().join(format!("roughcut-bench-events-{}.m4a", std::process::id()));
-    let made = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=10"])
-        .args(["-c:a", "aac"])
-        .arg(&file)
-        .status()
-        .expect("ffmpeg");
-    assert!(made.success());
-    let asset_id = account.upload_file(&project, &file);
-    let started = Instant::now();
-    while account.api.get(&format!("/v1/assets/{asset_id}")).expect(200).json()["state"] != "ready" {
-        assert!(started.elapsed() < Duration::from_secs(120), "the asset is not ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let asset_id = ready_tone(&account, &project, "events");
     let (mut stream, mut polled) = (Vec::new(), Vec::new());
     for n in 0..count {
         // options of its own, so that every pipeline plans a cut rather than reusing one

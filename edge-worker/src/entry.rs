@@ -9,7 +9,7 @@ use crate::adapters::jobs::QueueJobs;
 use crate::adapters::platform::{ConsoleLog, WorkerClock};
 use crate::adapters::settings::Settings;
 use crate::adapters::web;
-use crate::domain::ports::jobs::JobMessage;
+use crate::domain::ports::jobs::QueueMessage;
 use crate::domain::ports::{Clock, Log};
 use crate::http::rate_limit::{Budget, RETRY_AFTER_SECONDS};
 use crate::http::streamed::{self, Streamed};
@@ -82,7 +82,12 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
         Ok((api_request, storage)) => {
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
             let ports = d1::ports(&storage.store, &queue, &storage.objects, &storage.streams, &log);
-            http::handle(ports, &settings.http, api_request).await
+            let response = http::handle(ports, &settings.http, api_request).await;
+            // a change may have recorded a terminal event (a deleted render's `render.cancelled`)
+            if !matches!(method, ::http::Method::GET | ::http::Method::HEAD) {
+                adapters::webhooks::fan_out(&ports).await;
+            }
+            response
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
     };
@@ -105,7 +110,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 /// The `JOBS` queue's consumer.
 #[event(queue)]
-async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
     adapters::processing::consume(batch, &env, &Settings::from_env(&env)).await;
     Ok(())
 }

@@ -20,6 +20,9 @@ use crate::domain::ports::pipelines::{
 };
 use crate::domain::ports::processing::{Charge, Correction, HoldSpend, ProbeRecord, ProcessingStore, Settlement};
 use crate::domain::ports::renders::{RenderRecord, RenderStore, Rendered};
+use crate::domain::ports::webhooks::{
+    DeliveryOutcome, DeliveryRecord, DeliveryState, EndpointRecord, Finished, WebhookEvent, WebhookStore,
+};
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
     ProjectStore, UploadEnd, UploadEnding, UploadPurpose,
@@ -40,6 +43,7 @@ trait Stores:
     + CutStore
     + RenderStore
     + PipelineStore
+    + WebhookStore
 {
     fn add_job(&self, job: &JobRecord);
 }
@@ -83,6 +87,8 @@ contract!(
     a_pipeline_changes_by_compare_and_swap_with_its_events_and_release,
     a_pipeline_hold_pays_its_inputs_charge_once,
     deleting_a_project_takes_its_pipelines,
+    webhook_events_fan_out_once_and_an_attempts_outcome_applies_once,
+    webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries,
 );
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -616,4 +622,137 @@ fn deleting_a_project_takes_its_pipelines(stores: &dyn Stores) {
     assert!(block_on(stores.delete_project(ACCOUNT, "prj_1")).expect("deleted"));
     assert_eq!(block_on(stores.pipeline(ACCOUNT, "pip_1")).expect("store"), None);
     assert!(event_data(stores, "pip_1", 0).is_empty());
+}
+
+fn endpoint(id: &str) -> EndpointRecord {
+    EndpointRecord {
+        id: id.into(),
+        account_id: ACCOUNT.into(),
+        url: "https://hooks.example.com/x".into(),
+        description: None,
+        event_types: vec!["asset.failed".into()],
+        secret: "whsec_c2VjcmV0".into(),
+        previous_secret: None,
+        disabled: None,
+        failing_since: None,
+        created_at: T0,
+    }
+}
+
+fn attempt(id: &str, endpoint_id: &str, event_id: &str, due: Timestamp) -> DeliveryRecord {
+    DeliveryRecord {
+        id: id.into(),
+        endpoint_id: endpoint_id.into(),
+        event_id: event_id.into(),
+        event_type: "asset.failed".into(),
+        attempt: 1,
+        schedule_step: Some(0),
+        state: DeliveryState::Pending,
+        due_at: due,
+        sent_at: None,
+        status_code: None,
+        error: None,
+        response_excerpt: None,
+        next_retry_at: None,
+        created_at: due,
+    }
+}
+
+fn outcome(delivery_id: &str, succeeded: bool, retry: Option<DeliveryRecord>, at: Timestamp) -> DeliveryOutcome {
+    DeliveryOutcome {
+        delivery_id: delivery_id.into(),
+        endpoint_id: "whe_1".into(),
+        succeeded,
+        status_code: Some(if succeeded { 200 } else { 500 }),
+        error: None,
+        response_excerpt: Some("nope".into()),
+        retry,
+        disable: None,
+        at,
+    }
+}
+
+fn webhook_events_fan_out_once_and_an_attempts_outcome_applies_once(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    block_on(stores.insert_endpoint(&endpoint("whe_1"))).expect("endpoint");
+    block_on(stores.insert_endpoint(&endpoint("whe_2"))).expect("endpoint");
+    assert!(block_on(stores.fail_asset("ast_1", &failed("unsupported_media", "evt_1", at(1)))).expect("fail"));
+    let pending = block_on(stores.events_to_fan_out(10)).expect("events");
+    assert_eq!(pending.len(), 1);
+    let data: serde_json::Value = serde_json::from_str(&pending[0].data_json).expect("JSON");
+    assert_eq!(data, serde_json::json!({"entity_id": "ast_1", "asset_id": "ast_1"}));
+    assert_eq!((pending[0].id.as_str(), pending[0].event_type.as_str()), ("evt_1", "asset.failed"));
+    let firsts = [attempt("whd_1", "whe_1", "evt_1", at(2)), attempt("whd_2", "whe_2", "evt_1", at(2))];
+    assert_eq!(block_on(stores.fan_out("evt_1", &firsts, at(2))).expect("fan out").len(), 2);
+    let again = [attempt("whd_9", "whe_1", "evt_1", at(2))];
+    assert!(block_on(stores.fan_out("evt_1", &again, at(2))).expect("fan out").is_empty(), "one first attempt");
+    assert!(block_on(stores.events_to_fan_out(10)).expect("events").is_empty());
+    assert_eq!(block_on(stores.event("evt_1")).expect("event").map(|e| e.account_id), Some(ACCOUNT.to_owned()));
+
+    assert!(!block_on(stores.claim_delivery("whd_1", at(1))).expect("claim"), "not due");
+    assert!(block_on(stores.claim_delivery("whd_1", at(3))).expect("claim"));
+    assert!(!block_on(stores.claim_delivery("whd_1", at(3))).expect("claim"), "claimed once");
+    let retry = DeliveryRecord { schedule_step: Some(1), ..attempt("whd_3", "whe_1", "evt_1", at(10)) };
+    let finished = block_on(stores.finish_delivery(&outcome("whd_1", false, Some(retry), at(4)))).expect("finish");
+    let Finished::Applied { retry: Some(stored) } = finished else { panic!("{finished:?}") };
+    assert_eq!((stored.id.as_str(), stored.attempt, stored.due_at), ("whd_3", 2, at(10)), "numbered after the last");
+    let twice = DeliveryRecord { schedule_step: Some(1), ..attempt("whd_4", "whe_1", "evt_1", at(10)) };
+    let stale = block_on(stores.finish_delivery(&outcome("whd_1", false, Some(twice), at(5)))).expect("finish");
+    assert_eq!(stale, Finished::Stale);
+    let failing = block_on(stores.endpoint_by_id("whe_1")).expect("store").expect("endpoint");
+    assert_eq!(failing.failing_since, Some(at(4)));
+
+    let page = crate::domain::page::Page::parse(None, None).expect("page");
+    let listed = block_on(stores.deliveries("whe_1", page)).expect("list");
+    let ids: Vec<&str> = listed.items.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!((ids, listed.total), (vec!["whd_3", "whd_1"], 2), "newest first; the stale retry stored nothing");
+    let first = &listed.items[1];
+    assert_eq!((first.state, first.status_code, first.next_retry_at), (DeliveryState::Failed, Some(500), Some(at(10))));
+    assert_eq!((first.sent_at, first.response_excerpt.as_deref()), (Some(at(3)), Some("nope")));
+
+    let manual = DeliveryRecord { schedule_step: None, ..attempt("whd_5", "whe_1", "evt_1", at(6)) };
+    assert_eq!(block_on(stores.add_attempt(&manual)).expect("add").attempt, 3);
+    assert!(block_on(stores.claim_delivery("whd_3", at(10))).expect("claim"));
+    let done = block_on(stores.finish_delivery(&outcome("whd_3", true, None, at(11)))).expect("finish");
+    assert_eq!(done, Finished::Applied { retry: None });
+    let healthy = block_on(stores.endpoint_by_id("whe_1")).expect("store").expect("endpoint");
+    assert_eq!(healthy.failing_since, None, "a success ends the streak");
+
+    let stuck = block_on(stores.stuck_deliveries(at(8), at(8), 10)).expect("stuck");
+    let ids: Vec<&str> = stuck.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["whd_2", "whd_5"], "pending past due, oldest first");
+}
+
+fn webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    block_on(stores.insert_endpoint(&endpoint("whe_1"))).expect("endpoint");
+    let foreign = EndpointRecord { id: "whe_x".into(), account_id: "acc_nobody".into(), ..endpoint("whe_x") };
+    assert!(block_on(stores.insert_endpoint(&foreign)).is_err(), "the account must exist");
+    assert_eq!(block_on(stores.endpoint("acc_other", "whe_1")).expect("store"), None);
+    let stranger = EndpointRecord { account_id: "acc_other".into(), ..endpoint("whe_1") };
+    assert!(!block_on(stores.update_endpoint(&stranger)).expect("update"));
+    let disabled = EndpointRecord {
+        url: "https://elsewhere.example.com/".into(),
+        disabled: Some(crate::domain::ports::webhooks::Disabled { at: at(1), reason: "gone".into() }),
+        ..endpoint("whe_1")
+    };
+    assert!(block_on(stores.update_endpoint(&disabled)).expect("update"));
+    assert_eq!(block_on(stores.endpoint(ACCOUNT, "whe_1")).expect("store"), Some(disabled));
+    assert!(block_on(stores.enabled_endpoints(ACCOUNT)).expect("enabled").is_empty());
+
+    let test_event = WebhookEvent {
+        id: "evt_t".into(),
+        account_id: ACCOUNT.into(),
+        event_type: "webhook.test".into(),
+        data_json: r#"{"entity_id":"whe_1"}"#.into(),
+        created_at: at(2),
+    };
+    block_on(stores.insert_test_event(&test_event, &attempt("whd_1", "whe_1", "evt_t", at(2)))).expect("test");
+    let second = WebhookEvent { id: "evt_t2".into(), ..test_event.clone() };
+    block_on(stores.insert_test_event(&second, &attempt("whd_2", "whe_1", "evt_t2", at(3)))).expect("a second test");
+    assert!(block_on(stores.events_to_fan_out(10)).expect("events").is_empty(), "a test goes to its endpoint only");
+    assert_eq!(block_on(stores.event("evt_t")).expect("event"), Some(test_event));
+    assert!(!block_on(stores.delete_endpoint("acc_other", "whe_1")).expect("delete"));
+    assert!(block_on(stores.delete_endpoint(ACCOUNT, "whe_1")).expect("delete"));
+    assert_eq!(block_on(stores.delivery("whd_1")).expect("store"), None, "deleted with their endpoint");
 }

@@ -13,6 +13,7 @@ pub mod list;
 pub mod pipelines;
 pub mod projects;
 pub mod renders;
+pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use list::List;

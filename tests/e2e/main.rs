@@ -13,6 +13,7 @@ mod protocol;
 mod renders;
 mod transcription;
 mod uploads;
+mod webhooks;
 
 use std::sync::{Arc, RwLock};
 
@@ -36,6 +37,7 @@ fn main() {
         cuts::tests(),
         renders::tests(),
         pipelines::tests(),
+        webhooks::tests(),
     ]
     .into_iter()
     .flatten()

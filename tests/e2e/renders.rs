@@ -32,7 +32,7 @@ pub fn exclusive_tests() -> Vec<Test> {
     ]
 }
 
-fn rendered(account: &Account, render_id: &str) -> Value {
+pub fn rendered(account: &Account, render_id: &str) -> Value {
     wait_for("the render", || {
         let render = account.api.get(&format!("/v1/renders/{render_id}")).expect(200).json();
         matches!(render["state"].as_str(), Some("completed" | "failed")).then_some(render)

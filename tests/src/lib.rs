@@ -5,3 +5,4 @@ pub mod client;
 pub mod speech;
 pub mod stack;
 pub mod transcriber;
+pub mod webhooks;

@@ -181,6 +181,9 @@ impl Stack {
             &format!("TRANSCRIBER_URL:{transcriber_url}"),
             "--var",
             "TRANSCRIBER_MODEL:whisper-test",
+            // the tests' webhook receivers listen on http://127.0.0.1:PORT
+            "--var",
+            "WEBHOOKS_ALLOW_LOOPBACK_HTTP:true",
         ]
         .map(str::to_owned)
         .to_vec();

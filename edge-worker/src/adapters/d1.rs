@@ -12,6 +12,7 @@ use crate::domain::ports::jobs::JobQueue;
 use crate::domain::ports::key_cache::KeyCache;
 use crate::domain::ports::objects::Objects;
 use crate::domain::ports::pipelines::PipelineStreams;
+use crate::domain::ports::webhooks::DeliveryQueue;
 use crate::domain::ports::{Log, Ports};
 use crate::sql_store::SqlStore;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
@@ -29,11 +30,11 @@ pub fn isolate_key_cache() -> &'static KeyCache {
     KEY_CACHE.with(|cache| *cache)
 }
 
-/// The domain's ports over `store`, `queue`, `objects`, the pipelines' `streams`, the Worker's
+/// The domain's ports over `store`, `queue` (of jobs and webhook deliveries), `objects`, the pipelines' `streams`, the Worker's
 /// clock and `log`.
-pub fn ports<'a>(
+pub fn ports<'a, Q: JobQueue + DeliveryQueue>(
     store: &'a D1Store,
-    queue: &'a dyn JobQueue,
+    queue: &'a Q,
     objects: &'a dyn Objects,
     streams: &'a dyn PipelineStreams,
     log: &'a dyn Log,
@@ -52,6 +53,8 @@ pub fn ports<'a>(
         renders: store,
         pipelines: store,
         streams,
+        webhooks: store,
+        deliveries: queue,
         clock: &WorkerClock,
         log,
         key_cache: isolate_key_cache(),

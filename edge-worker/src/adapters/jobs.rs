@@ -1,13 +1,15 @@
-//! The jobs queue (a Cloudflare Queue) behind `JobQueue`: a job's row is stored in D1, then a
-//! message carrying only its id is sent (the row is the truth; a lost message is re-sent by the
-//! sweep, a duplicate finds the job claimed).
+//! The jobs queue (a Cloudflare Queue) behind `JobQueue` and `DeliveryQueue`: a job's row is
+//! stored in D1, then a message carrying only its id is sent (the row is the truth; a lost message
+//! is re-sent by the sweep, a duplicate finds the job claimed); a webhook delivery attempt's the
+//! same way.
 
 use async_trait::async_trait;
 use worker::{MessageBuilder, Queue};
 
 use super::d1::D1Store;
 use crate::domain::StoreError;
-use crate::domain::ports::jobs::{JobMessage, JobQueue, JobRecord};
+use crate::domain::ports::jobs::{JobQueue, JobRecord, QueueMessage};
+use crate::domain::ports::webhooks::DeliveryQueue;
 
 #[derive(Debug)]
 pub struct QueueJobs<'a> {
@@ -31,8 +33,20 @@ impl JobQueue for QueueJobs<'_> {
     }
 
     async fn resend(&self, job_id: &str, delay_seconds: u32) -> Result<(), StoreError> {
-        let message =
-            MessageBuilder::new(JobMessage { job_id: job_id.to_owned() }).delay_seconds(delay_seconds).build();
+        self.send(QueueMessage::Job { job_id: job_id.to_owned() }, delay_seconds).await
+    }
+}
+
+#[async_trait(?Send)]
+impl DeliveryQueue for QueueJobs<'_> {
+    async fn send_delivery(&self, delivery_id: &str, delay_seconds: u32) -> Result<(), StoreError> {
+        self.send(QueueMessage::Delivery { delivery_id: delivery_id.to_owned() }, delay_seconds).await
+    }
+}
+
+impl QueueJobs<'_> {
+    async fn send(&self, message: QueueMessage, delay_seconds: u32) -> Result<(), StoreError> {
+        let message = MessageBuilder::new(message).delay_seconds(delay_seconds).build();
         self.queue.send(message).await.map_err(|e| StoreError(format!("queue: {e}")))
     }
 }

@@ -18,3 +18,4 @@ pub mod transcribers;
 pub mod upload_object;
 pub mod uploads;
 pub mod web;
+pub mod webhooks;

@@ -20,6 +20,7 @@ use super::r2::R2Objects;
 use super::settings::{Settings, TranscriberSetting};
 use super::transcribers::{OpenAiCompatible, WorkersAi};
 use super::web;
+use super::webhooks;
 use crate::domain::config::ProcessingConfig;
 use crate::domain::downloads::Grant;
 use crate::domain::ids::{IdKind, new_id};
@@ -27,10 +28,11 @@ use crate::domain::jobs::attempt_urls;
 use crate::domain::jobs::runner::Reported;
 use crate::domain::object_keys;
 use crate::domain::ports::ProcessingDeps;
-use crate::domain::ports::jobs::JobMessage;
+use crate::domain::ports::jobs::QueueMessage;
 use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::processing::Transcriber;
 use crate::domain::ports::{Clock, Log};
+use crate::domain::webhooks::delivery;
 use crate::domain::{sweep, work};
 use crate::http::streamed::JobCall;
 use crate::http::{ApiError, ApiResponse};
@@ -103,9 +105,10 @@ impl ProcessingKit {
     }
 }
 
-/// The `JOBS` consumer: each message starts its job's next attempt; a message whose handling
-/// failed (D1 unreachable) is retried by the queue, and the claim makes a repeat harmless.
-pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env, settings: &Settings) {
+/// The `JOBS` consumer: each message starts its job's next attempt, or a webhook delivery's; a
+/// message whose handling failed (D1 unreachable) is retried by the queue, and the claim makes a
+/// repeat harmless. The events the batch recorded are fanned out to webhook endpoints after it.
+pub async fn consume(batch: MessageBatch<QueueMessage>, env: &Env, settings: &Settings) {
     let kit = match ProcessingKit::new(env, settings) {
         Ok(kit) => kit,
         Err(cause) => {
@@ -123,22 +126,34 @@ pub async fn consume(batch: MessageBatch<JobMessage>, env: &Env, settings: &Sett
             return;
         }
     };
+    let deps = kit.deps(&jobs);
     for message in messages {
-        match work::runner(kit.deps(&jobs)).start_attempt(&message.body().job_id).await {
-            Ok(()) => message.ack(),
-            Err(error) => {
-                ConsoleLog.error(&message.body().job_id, &format!("starting an attempt: {error}"));
-                message.retry();
+        let done = match message.body() {
+            QueueMessage::Job { job_id } => match work::runner(deps).start_attempt(job_id).await {
+                Ok(()) => true,
+                Err(error) => {
+                    ConsoleLog.error(job_id, &format!("starting an attempt: {error}"));
+                    false
+                }
+            },
+            QueueMessage::Delivery { delivery_id } => {
+                webhooks::deliver(deps.ports, settings.http.webhook_targets, delivery_id).await
             }
-        }
+        };
+        if done { message.ack() } else { message.retry() }
     }
+    webhooks::fan_out(&deps.ports).await;
 }
 
-/// The sweep's part (`domain::sweep::jobs`): expired leases and stalled jobs.
+/// The sweep's part (`domain::sweep::jobs`): expired leases and stalled jobs; then webhook events
+/// not fanned out yet, and delivery attempts whose message or consumer was lost.
 pub async fn sweep(env: &Env, settings: &Settings) -> Result<(), String> {
     let kit = ProcessingKit::new(env, settings)?;
     let jobs = kit.jobs();
-    sweep::jobs(&work::runner(kit.deps(&jobs))).await.map_err(|e| e.to_string())
+    let deps = kit.deps(&jobs);
+    sweep::jobs(&work::runner(deps)).await.map_err(|e| e.to_string())?;
+    webhooks::fan_out(&deps.ports).await;
+    delivery::sweep(&deps.ports).await.map(drop).map_err(|e| format!("webhook deliveries: {e}"))
 }
 
 /// A request of the media container to one of a job attempt's URLs.
@@ -213,7 +228,11 @@ async fn answer(
         JobCall::Result => {
             let outcome: JobOutcome = read_json(request).await?;
             match runner.report(job_id, attempt, outcome).await.map_err(store_error)? {
-                Reported::Applied => Ok(Answer::Api(ApiResponse::no_content())),
+                Reported::Applied => {
+                    // a render or asset that ended here sends its webhooks now, not at the next batch
+                    webhooks::fan_out(&kit.deps(&jobs).ports).await;
+                    Ok(Answer::Api(ApiResponse::no_content()))
+                }
                 Reported::Stale => Err(attempt_over()),
             }
         }

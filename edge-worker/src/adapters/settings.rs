@@ -10,6 +10,7 @@ use worker::Env;
 
 use crate::domain::config::{ProcessingConfig, RateCard, RunnerConfig};
 use crate::domain::uploads::tus::UPLOAD_TTL_MS;
+use crate::domain::webhooks::endpoints::Targets;
 use crate::http::Config;
 use crate::http::edge::CorsPolicy;
 
@@ -69,6 +70,11 @@ impl Settings {
                 // the tests shorten it; else TUS's 24 hours
                 upload_ttl_ms: positive(env, "UPLOAD_TTL_SECONDS").map_or(UPLOAD_TTL_MS, |seconds| seconds * 1000),
                 rate_card,
+                // `make dev` and the tests receive webhooks on http://127.0.0.1:PORT; never set in
+                // production
+                webhook_targets: Targets {
+                    allow_loopback_http: var(env, "WEBHOOKS_ALLOW_LOOPBACK_HTTP").as_deref() == Some("true"),
+                },
             },
             public_url: var(env, "PUBLIC_URL"),
             lease_ms: positive(env, "JOB_LEASE_SECONDS").unwrap_or(DEFAULT_LEASE_SECONDS) * 1000,

@@ -20,6 +20,8 @@ pub enum IdKind {
     Pipeline,
     PipelineStep,
     Hold,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl IdKind {
@@ -39,6 +41,8 @@ impl IdKind {
             Self::Pipeline => "pip",
             Self::PipelineStep => "stp",
             Self::Hold => "hld",
+            Self::WebhookEndpoint => "whe",
+            Self::WebhookDelivery => "whd",
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod time;
 pub mod transcripts;
 pub mod uploads;
 pub mod validate;
+pub mod webhooks;
 pub mod work;
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub struct Config {
     pub upload_ttl_ms: i64,
     /// Prices (a top-up settles unpaid assets at them).
     pub rate_card: crate::domain::config::RateCard,
+    /// Where webhook endpoints may point (the local stack's loopback receivers).
+    pub webhook_targets: crate::domain::webhooks::endpoints::Targets,
 }
 
 impl std::fmt::Debug for Config {
@@ -138,7 +140,7 @@ async fn authenticate(ports: Ports<'_>, config: &Config, request: &ApiRequest, a
 }
 
 async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    use handlers::{admin, api_keys, assets, credits, cuts, docs, pipelines, projects, renders, seed_assets};
+    use handlers::{admin, api_keys, assets, credits, cuts, docs, pipelines, projects, renders, seed_assets, webhooks};
     match endpoint {
         Endpoint::OpenApi => docs::openapi_json(),
         Endpoint::CreateAccount => admin::create_account(call).await,
@@ -182,5 +184,14 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::ListSeedAssets => seed_assets::list(call).await,
         Endpoint::GetSeedAsset => seed_assets::get(call).await,
         Endpoint::DeleteSeedAsset => seed_assets::delete(call).await,
+        Endpoint::CreateWebhookEndpoint => webhooks::create(call).await,
+        Endpoint::ListWebhookEndpoints => webhooks::list(call).await,
+        Endpoint::GetWebhookEndpoint => webhooks::get(call).await,
+        Endpoint::UpdateWebhookEndpoint => webhooks::update(call).await,
+        Endpoint::DeleteWebhookEndpoint => webhooks::delete(call).await,
+        Endpoint::RotateWebhookSecret => webhooks::rotate_secret(call).await,
+        Endpoint::TestWebhookEndpoint => webhooks::test(call).await,
+        Endpoint::ListWebhookDeliveries => webhooks::deliveries(call).await,
+        Endpoint::RedeliverWebhook => webhooks::redeliver(call).await,
     }
 }

@@ -61,6 +61,15 @@ pub enum Endpoint {
     CancelPipeline,
     RetryPipeline,
     RetryPipelineStep,
+    CreateWebhookEndpoint,
+    ListWebhookEndpoints,
+    GetWebhookEndpoint,
+    UpdateWebhookEndpoint,
+    DeleteWebhookEndpoint,
+    RotateWebhookSecret,
+    TestWebhookEndpoint,
+    ListWebhookDeliveries,
+    RedeliverWebhook,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +212,20 @@ fn canonical_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/pipelines/{id}/cancel", E::CancelPipeline, ApiKey),
         route(Method::POST, "/api/v1/pipelines/{id}/retry", E::RetryPipeline, ApiKey),
         route(Method::POST, "/api/v1/pipelines/{id}/steps/{step_id}/retry", E::RetryPipelineStep, ApiKey),
+        route(Method::POST, "/v1/webhook-endpoints", E::CreateWebhookEndpoint, ApiKey),
+        route(Method::GET, "/v1/webhook-endpoints", E::ListWebhookEndpoints, ApiKey),
+        route(Method::GET, "/v1/webhook-endpoints/{id}", E::GetWebhookEndpoint, ApiKey),
+        route(Method::PATCH, "/v1/webhook-endpoints/{id}", E::UpdateWebhookEndpoint, ApiKey),
+        route(Method::DELETE, "/v1/webhook-endpoints/{id}", E::DeleteWebhookEndpoint, ApiKey),
+        route(Method::POST, "/v1/webhook-endpoints/{id}/rotate-secret", E::RotateWebhookSecret, ApiKey),
+        route(Method::POST, "/v1/webhook-endpoints/{id}/test", E::TestWebhookEndpoint, ApiKey),
+        route(Method::GET, "/v1/webhook-endpoints/{id}/deliveries", E::ListWebhookDeliveries, ApiKey),
+        route(
+            Method::POST,
+            "/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/redeliver",
+            E::RedeliverWebhook,
+            ApiKey,
+        ),
     ]
 }
 

@@ -10,6 +10,7 @@ mod renders;
 pub mod sql;
 #[cfg(test)]
 pub mod sqlite;
+mod webhooks;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetState, AssetType};

@@ -7,7 +7,7 @@ use roughcut_shared::pipelines::{PipelineState, PipelineStepRequest, StepState};
 use serde::Deserialize;
 
 use super::SqlStore;
-use super::sql::{Sql, SqlValue, Statement, number, optional_text, text, time};
+use super::sql::{Sql, Statement, literal, number, optional_text, optional_time, text, time};
 use crate::domain::StoreError;
 use crate::domain::ids::random_bytes;
 use crate::domain::page::{Listed, Page};
@@ -129,15 +129,6 @@ fn event_statement(pipeline_id: &str, event: &NewPipelineEvent, at: Timestamp, c
         ),
         &[text(pipeline_id), text(event.event_type.as_str()), text(&event.data_json), time(at)],
     )
-}
-
-/// `value` as an SQL string literal, for conditions shared by statements whose binds differ.
-fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-fn optional_time(at: Option<Timestamp>) -> SqlValue {
-    at.map_or(SqlValue::Null, time)
 }
 
 impl<S: Sql> SqlStore<S> {

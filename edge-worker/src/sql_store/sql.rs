@@ -44,6 +44,15 @@ pub const fn time(value: Timestamp) -> SqlValue {
     number(value.0)
 }
 
+pub fn optional_time(at: Option<Timestamp>) -> SqlValue {
+    at.map_or(SqlValue::Null, time)
+}
+
+/// `value` as an SQL string literal, for a condition shared by statements whose binds differ.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 /// A SQL list of the names of `states`, for `state IN …`: `('pending', 'processing')`.
 pub fn one_of(states: impl IntoIterator<Item = &'static str>) -> String {
     let quoted: Vec<String> = states.into_iter().map(|state| format!("'{state}'")).collect();

@@ -12,13 +12,14 @@ use super::sql::{Answer, Sql, SqlValue, Statement};
 use crate::domain::StoreError;
 
 /// The migrations, in the order D1 applies them.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_processing.sql"),
     include_str!("../../migrations/0003_cuts.sql"),
     include_str!("../../migrations/0004_one_live_per_signature.sql"),
     include_str!("../../migrations/0005_pipelines.sql"),
     include_str!("../../migrations/0006_pipeline_events_repeat.sql"),
+    include_str!("../../migrations/0007_webhooks.sql"),
 ];
 
 #[derive(Debug)]

@@ -6,6 +6,7 @@ mod objects;
 mod pipelines;
 mod processing;
 mod renders;
+mod webhooks;
 
 use std::cell::{Cell, RefCell};
 
@@ -52,6 +53,12 @@ struct Tables {
     pipeline_events: Vec<(String, crate::domain::ports::pipelines::PipelineEventRecord)>,
     /// The pipelines whose streams were told of new events, in order.
     published: Vec<String>,
+    webhook_endpoints: Vec<crate::domain::ports::webhooks::EndpointRecord>,
+    webhook_deliveries: Vec<crate::domain::ports::webhooks::DeliveryRecord>,
+    /// Ids of the events fanned out to endpoints.
+    fanned_out: Vec<String>,
+    /// Delivery attempts sent to the queue, with their delays, in order.
+    delivery_messages: Vec<(String, u32)>,
 }
 
 /// The error D1 (SQLite) answers for a row whose reference is missing.
@@ -622,6 +629,8 @@ impl MemoryPlatform {
             renders: &self.store,
             pipelines: &self.store,
             streams: &self.store,
+            webhooks: &self.store,
+            deliveries: &self.store,
             clock: &self.clock,
             log: &self.log,
             key_cache: &self.key_cache,

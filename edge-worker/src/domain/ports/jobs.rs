@@ -127,10 +127,13 @@ impl JobRecord {
     }
 }
 
-/// The message that starts an attempt: only the job's id (the row is the truth).
+/// A message of the jobs queue, which starts an attempt: of a job, or of a webhook delivery.
+/// Only the id (the row is the truth).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobMessage {
-    pub job_id: String,
+#[serde(untagged)]
+pub enum QueueMessage {
+    Job { job_id: String },
+    Delivery { delivery_id: String },
 }
 
 /// How an attempt ends.

@@ -11,6 +11,7 @@ pub mod objects;
 pub mod pipelines;
 pub mod processing;
 pub mod renders;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use roughcut_shared::assets::{AssetMedia, AssetState, AssetType};
@@ -28,6 +29,7 @@ use objects::Objects;
 use pipelines::{PipelineStore, PipelineStreams};
 use processing::{ProcessingStore, Transcriber};
 use renders::RenderStore;
+use webhooks::{DeliveryQueue, WebhookStore};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
@@ -316,6 +318,9 @@ pub struct Ports<'a> {
     pub renders: &'a dyn RenderStore,
     pub pipelines: &'a dyn PipelineStore,
     pub streams: &'a dyn PipelineStreams,
+    pub webhooks: &'a dyn WebhookStore,
+    /// Starts webhook delivery attempts (the jobs queue in the Worker).
+    pub deliveries: &'a dyn DeliveryQueue,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
     /// Keys recently looked up (the isolate's, in the Worker).

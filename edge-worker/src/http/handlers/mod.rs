@@ -11,6 +11,7 @@ pub mod pipelines;
 pub mod projects;
 pub mod renders;
 pub mod seed_assets;
+pub mod webhooks;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
