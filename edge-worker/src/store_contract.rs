@@ -12,6 +12,7 @@ use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 use crate::domain::StoreError;
 use crate::domain::memory::{MemoryStore, failed, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
+use crate::domain::ports::idempotency::{Claim, ClaimTerms, IdempotencyStore, StoredAnswer};
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
 use crate::domain::ports::pipelines::{
@@ -44,6 +45,7 @@ trait Stores:
     + RenderStore
     + PipelineStore
     + WebhookStore
+    + IdempotencyStore
 {
     fn add_job(&self, job: &JobRecord);
 }
@@ -89,6 +91,7 @@ contract!(
     deleting_a_project_takes_its_pipelines,
     webhook_events_fan_out_once_and_an_attempts_outcome_applies_once,
     webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries,
+    an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day,
 );
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -755,4 +758,37 @@ fn webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries(store
     assert!(!block_on(stores.delete_endpoint("acc_other", "whe_1")).expect("delete"));
     assert!(block_on(stores.delete_endpoint(ACCOUNT, "whe_1")).expect("delete"));
     assert_eq!(block_on(stores.delivery("whd_1")).expect("store"), None, "deleted with their endpoint");
+}
+
+fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let terms =
+        |now: i64| ClaimTerms { now: at(now), expired_before: at(now - 1_000), abandoned_before: at(now - 100) };
+    let claim =
+        |key: &str, hash: &str, now: i64| block_on(stores.claim_key(ACCOUNT, key, hash, terms(now))).expect("claim");
+    assert!(block_on(stores.claim_key("acc_nobody", "k", "h1", terms(0))).is_err(), "the account must exist");
+    assert_eq!(claim("k", "h1", 0), Claim::Claimed);
+    assert_eq!(claim("k", "h1", 10), Claim::InFlight);
+    assert_eq!(claim("k", "h2", 10), Claim::OtherRequest);
+    let answer = StoredAnswer {
+        status: 201,
+        content_type: Some("application/json".into()),
+        location: Some("/v1/projects/prj_1".into()),
+        body: r#"{"id":"prj_1"}"#.into(),
+    };
+    block_on(stores.answer_key(ACCOUNT, "k", &answer)).expect("answer");
+    let other = StoredAnswer { status: 500, ..answer.clone() };
+    block_on(stores.answer_key(ACCOUNT, "k", &other)).expect("answered once");
+    assert_eq!(claim("k", "h1", 20), Claim::Answered(answer.clone()));
+    assert_eq!(claim("k", "h1", 2_000), Claim::Claimed, "a day later the key is free");
+
+    // an unanswered claim is free once abandoned, or once released
+    assert_eq!(claim("lost", "h1", 0), Claim::Claimed);
+    assert_eq!(claim("lost", "h2", 50), Claim::OtherRequest);
+    assert_eq!(claim("lost", "h2", 200), Claim::Claimed, "its request died");
+    block_on(stores.release_key(ACCOUNT, "lost")).expect("release");
+    assert_eq!(claim("lost", "h3", 210), Claim::Claimed);
+
+    assert_eq!(block_on(stores.forget_keys(at(2_000), 10)).expect("forget"), 1, "the claim made at 210");
+    assert_eq!(claim("k", "h9", 2_010), Claim::OtherRequest, "the newer claim stays");
 }

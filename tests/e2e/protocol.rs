@@ -26,6 +26,10 @@ pub fn tests() -> Vec<Test> {
         ("protocol::head_answers_like_get_without_a_body", head_answers_like_get_without_a_body),
         ("protocol::openapi_is_public_and_complete", openapi_is_public_and_complete),
         ("protocol::media_container_is_up_and_runs_only_signed_jobs", media_container_is_up),
+        (
+            "protocol::a_post_with_an_idempotency_key_runs_once_whatever_the_replays",
+            a_post_with_an_idempotency_key_runs_once,
+        ),
     ]
 }
 
@@ -360,4 +364,51 @@ fn media_container_is_up(stack: &Stack) {
     let forged = serde_json::json!({ "job_id": "job_forged", "attempt": 1 }).to_string();
     let reply = agent.post(format!("{}/jobs", stack.media_url)).content_type("application/json").send(forged);
     assert_eq!(reply.expect("media container answers").status(), 401);
+}
+
+/// API.md: a replay with the same key, account and body within 24 h returns the first response;
+/// the same key with another body is 422; racing replays run the request once.
+fn a_post_with_an_idempotency_key_runs_once(stack: &Stack) {
+    let account = stack.new_account("idempotency");
+    let post = |key: &str, name: &str| {
+        let body = serde_json::to_vec(&json!({ "name": name })).expect("JSON");
+        let headers = [("content-type", "application/json"), ("idempotency-key", key)];
+        account.api.send_with(Method::POST, "/v1/projects", &headers, body)
+    };
+    let projects = || account.api.get("/v1/projects?limit=100").expect(200).json()["total"].as_u64();
+    let before = projects();
+    let first = post("launch-1", "Launch").expect(201);
+    let replay = post("launch-1", "Launch").expect(201);
+    assert_eq!(replay.json()["id"], first.json()["id"]);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.header("location"), first.header("location"));
+    assert!(replay.header("request-id").is_some_and(|id| Some(id) != first.header("request-id")), "its own request id");
+    let refused = post("launch-1", "Other").expect_error(422, "validation_error");
+    assert_eq!(refused["error"]["fields"][0]["field"], "header.idempotency-key");
+    assert_eq!(projects(), before.map(|n| n + 1), "one project for the three requests");
+
+    // another account's key of the same name is its own
+    let stranger = stack.new_account("idempotency-stranger");
+    let body = serde_json::to_vec(&json!({ "name": "Launch" })).expect("JSON");
+    let headers = [("content-type", "application/json"), ("idempotency-key", "launch-1")];
+    let theirs = stranger.api.send_with(Method::POST, "/v1/projects", &headers, body).expect(201);
+    assert_ne!(theirs.json()["id"], first.json()["id"]);
+
+    // eight racing requests with one key: one project; the others replay it or are told to retry
+    let statuses: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..8).map(|_| scope.spawn(|| post("race-1", "Race"))).collect();
+        racers
+            .into_iter()
+            .map(|racer| {
+                let reply = racer.join().expect("a racer");
+                (reply.status, reply.json()["id"].as_str().map(str::to_owned))
+            })
+            .collect()
+    });
+    let ids: std::collections::BTreeSet<&String> = statuses.iter().filter_map(|(_, id)| id.as_ref()).collect();
+    assert_eq!(ids.len(), 1, "one project made: {statuses:?}");
+    assert!(statuses.iter().all(|(status, _)| *status == 201 || *status == 409), "{statuses:?}");
+    assert_eq!(projects(), before.map(|n| n + 2));
+    let malformed = post("", "Launch");
+    assert_eq!(malformed.status, 400, "an empty key is refused");
 }

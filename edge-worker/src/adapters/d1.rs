@@ -55,6 +55,7 @@ pub fn ports<'a, Q: JobQueue + DeliveryQueue>(
         streams,
         webhooks: store,
         deliveries: queue,
+        idempotency: store,
         clock: &WorkerClock,
         log,
         key_cache: isolate_key_cache(),

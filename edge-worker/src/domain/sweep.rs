@@ -1,6 +1,6 @@
 //! The scheduled sweep's policy: uploads past their expiry are ended (by whoever holds them, the
 //! upload's Durable Object in the Worker), what assets deleted longer than the restore grace left
-//! behind is purged, job attempts whose lease ran out are failed (and retried), and queued jobs
+//! behind is purged, idempotency keys past their 24 hours are forgotten, job attempts whose lease ran out are failed (and retried), and queued jobs
 //! untouched for half an hour are sent again, since their message may have been lost (a send that
 //! failed after the row was stored); a duplicate message is harmless. Each step takes a batch, so
 //! a cron firing every few minutes catches up with any backlog.
@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::assets::{self, RESTORE_GRACE_MS};
 use super::jobs::runner::{JobHandlers, Runner};
+use super::ports::idempotency::ANSWERS_KEPT_MS;
 use super::time::Timestamp;
 use super::{DomainError, Ports, StoreError};
 
@@ -24,12 +25,14 @@ pub trait UploadExpiry {
     async fn expire(&self, upload_id: &str) -> Result<(), StoreError>;
 }
 
-/// Expired uploads ended, and deleted assets past their grace purged.
+/// Expired uploads ended, deleted assets past their grace purged, and idempotency keys past
+/// their 24 hours forgotten.
 pub async fn uploads_and_assets(ports: &Ports<'_>, uploads: &dyn UploadExpiry) -> Result<(), DomainError> {
     let now = ports.clock.now();
     for upload_id in ports.assets.expiring_uploads(now, BATCH).await? {
         uploads.expire(&upload_id).await?;
     }
+    ports.idempotency.forget_keys(Timestamp(now.0 - ANSWERS_KEPT_MS), BATCH).await?;
     assets::purge_deleted(ports, Timestamp(now.0 - RESTORE_GRACE_MS), BATCH).await.map(drop)
 }
 

@@ -6,10 +6,11 @@ use http::{HeaderMap, Method};
 use super::ApiResponse;
 
 /// The response headers a browser script may read: TUS needs its upload headers, clients want
-/// `request-id` for support and `Retry-After` for backoff.
+/// `request-id` for support, `Retry-After` for backoff and `Idempotent-Replayed` to tell a replay.
 pub const EXPOSED_HEADERS: &str = "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, \
      Upload-Defer-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm, \
-     Retry-After, request-id, Content-Disposition, Content-Range, Content-Length, Accept-Ranges";
+     Retry-After, request-id, Idempotent-Replayed, Content-Disposition, Content-Range, Content-Length, \
+     Accept-Ranges";
 
 const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 

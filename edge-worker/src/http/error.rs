@@ -16,7 +16,7 @@ pub struct ApiError {
     fields: Vec<FieldError>,
     /// `Allow` for 405.
     allow: Option<String>,
-    /// `Retry-After` (seconds) for 409 `asset_processing` and 429.
+    /// `Retry-After` (seconds) for 409 `asset_processing` or an idempotency key in use, and 429.
     retry_after: Option<u32>,
     /// For the log only.
     cause: Option<String>,
@@ -64,6 +64,11 @@ impl ApiError {
     /// Anything unexpected. `cause` is logged; the client sees only a request id.
     pub fn internal(cause: impl Into<String>) -> Self {
         Self { cause: Some(cause.into()), ..Self::new(ErrorCode::InternalError, "Something went wrong on our side.") }
+    }
+
+    /// The same error, telling the client when to try again.
+    pub fn with_retry_after(self, seconds: u32) -> Self {
+        Self { retry_after: Some(seconds), ..self }
     }
 
     pub fn code(&self) -> ErrorCode {

@@ -4,6 +4,7 @@
 pub mod edge;
 pub mod error;
 mod handlers;
+mod idempotency;
 pub mod openapi;
 pub mod rate_limit;
 pub mod request;
@@ -90,7 +91,7 @@ impl Call<'_> {
 /// Answers one request. Never fails: every error becomes the error envelope here.
 pub async fn handle(ports: Ports<'_>, config: &Config, request: ApiRequest) -> ApiResponse {
     let request_id = new_id(IdKind::Request, ports.clock.now());
-    let mut response = match route_and_run(ports, config, &request).await {
+    let mut response = match route_and_run(ports, config, &request, &request_id).await {
         Ok(response) => response,
         Err(error) => error.into_response(&request_id, ports.log),
     };
@@ -108,15 +109,30 @@ pub fn handle_failure(clock: &dyn Clock, log: &dyn Log, error: ApiError) -> ApiR
     error.into_response(&request_id, log).with_header("request-id", request_id)
 }
 
-async fn route_and_run(ports: Ports<'_>, config: &Config, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+async fn route_and_run(
+    ports: Ports<'_>,
+    config: &Config,
+    request: &ApiRequest,
+    request_id: &str,
+) -> Result<ApiResponse, ApiError> {
     let (route, params) = match routes::resolve(&request.method, &request.path) {
         Resolved::Found(route, params) => (route, params),
         Resolved::MethodNotAllowed(allow) => return Err(ApiError::method_not_allowed(&allow)),
         Resolved::NotFound => return Err(ApiError::not_found("route")),
     };
     let caller = authenticate(ports, config, request, route.auth).await?;
+    let key = idempotency::key_of(request)?;
     let call = Call { ports, config, request, params, caller };
-    dispatch(route.endpoint, &call).await
+    match (&call.caller, key) {
+        (Caller::Account(principal), Some(key)) if request.method == http::Method::POST => {
+            // the answer as the client would see it, errors included, is what a replay returns
+            let answer = async {
+                dispatch(route.endpoint, &call).await.unwrap_or_else(|error| error.into_response(request_id, ports.log))
+            };
+            idempotency::once(ports, &principal.account_id, key, request, answer).await
+        }
+        _ => dispatch(route.endpoint, &call).await,
+    }
 }
 
 async fn authenticate(ports: Ports<'_>, config: &Config, request: &ApiRequest, auth: Auth) -> Result<Caller, ApiError> {

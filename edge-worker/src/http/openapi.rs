@@ -68,7 +68,7 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::webhooks::redeliver,
     ),
     components(schemas(ErrorEnvelope, ErrorCode)),
-    modifiers(&SecuritySchemes, &StreamedRoutes, &ErrorResponses, &SeedAliases, &OperationIds),
+    modifiers(&SecuritySchemes, &StreamedRoutes, &ErrorResponses, &IdempotencyKeys, &SeedAliases, &OperationIds),
 )]
 struct ApiDoc;
 
@@ -153,6 +153,34 @@ impl Modify for ErrorResponses {
     }
 }
 
+/// Every POST of an account (the route table's, not TUS's own) takes an `Idempotency-Key`.
+struct IdempotencyKeys;
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut Document) {
+        let keyed = |path: &str| {
+            super::routes::all()
+                .iter()
+                .any(|r| r.method == http::Method::POST && r.path == path && r.auth == Auth::ApiKey)
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(operation) = item.post.as_mut().filter(|_| keyed(path)) else { continue };
+            let key = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "1–255 visible ASCII characters. A replay of the same request with the same key within 24 h \
+                     returns the first answer (`Idempotent-Replayed: true`); the same key with another request is \
+                     `422`; a replay while the first is still being answered is `409` with `Retry-After`.",
+                ))
+                .schema(Some(String::schema()))
+                .build();
+            operation.parameters.get_or_insert_with(Vec::new).push(key);
+        }
+    }
+}
+
 /// Each operation of a path item with its method, lower case.
 fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     let slots = [
@@ -206,6 +234,20 @@ mod tests {
 
     fn documented() -> serde_json::Value {
         serde_json::to_value(document()).expect("json")
+    }
+
+    #[test]
+    fn an_accounts_posts_document_the_idempotency_key_and_nothing_else_does() {
+        let doc = documented();
+        let keyed = |path: &str, method: &str| {
+            let parameters = doc["paths"][path][method]["parameters"].as_array().cloned().unwrap_or_default();
+            parameters.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+        };
+        assert!(keyed("/v1/projects", "post"));
+        assert!(keyed("/api/v1/pipelines", "post"), "the seed surface too");
+        assert!(!keyed("/v1/projects", "get"));
+        assert!(!keyed("/admin/v1/accounts", "post"), "the operator's");
+        assert!(!keyed("/api/v1/assets/upload-resumable", "post"), "TUS's own creation");
     }
 
     #[test]

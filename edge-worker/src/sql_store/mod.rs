@@ -4,6 +4,7 @@
 //! atomically) or one batch (a transaction), since D1 has no interactive transactions.
 
 mod cuts;
+mod idempotency;
 mod pipelines;
 mod processing;
 mod renders;

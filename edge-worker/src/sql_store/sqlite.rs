@@ -12,7 +12,7 @@ use super::sql::{Answer, Sql, SqlValue, Statement};
 use crate::domain::StoreError;
 
 /// The migrations, in the order D1 applies them.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_processing.sql"),
     include_str!("../../migrations/0003_cuts.sql"),
@@ -20,6 +20,7 @@ const MIGRATIONS: [&str; 7] = [
     include_str!("../../migrations/0005_pipelines.sql"),
     include_str!("../../migrations/0006_pipeline_events_repeat.sql"),
     include_str!("../../migrations/0007_webhooks.sql"),
+    include_str!("../../migrations/0008_idempotency_keys.sql"),
 ];
 
 #[derive(Debug)]

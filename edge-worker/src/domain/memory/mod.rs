@@ -2,6 +2,7 @@
 //! keep the contracts of the D1 adapter (ordering, guards, tenant scoping), not its SQL.
 
 mod cuts;
+mod idempotency;
 mod objects;
 mod pipelines;
 mod processing;
@@ -59,6 +60,7 @@ struct Tables {
     fanned_out: Vec<String>,
     /// Delivery attempts sent to the queue, with their delays, in order.
     delivery_messages: Vec<(String, u32)>,
+    idempotency_keys: Vec<idempotency::KeyRow>,
 }
 
 /// The error D1 (SQLite) answers for a row whose reference is missing.
@@ -631,6 +633,7 @@ impl MemoryPlatform {
             streams: &self.store,
             webhooks: &self.store,
             deliveries: &self.store,
+            idempotency: &self.store,
             clock: &self.clock,
             log: &self.log,
             key_cache: &self.key_cache,

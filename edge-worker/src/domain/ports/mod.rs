@@ -5,6 +5,7 @@
 //! the feature modules import the ports and never each other in a circle.
 
 pub mod cuts;
+pub mod idempotency;
 pub mod jobs;
 pub mod key_cache;
 pub mod objects;
@@ -23,6 +24,7 @@ use super::config::ProcessingConfig;
 use super::page::{Listed, Page};
 use super::time::Timestamp;
 use cuts::CutStore;
+use idempotency::IdempotencyStore;
 use jobs::{JobQueue, JobStore, MediaDispatch};
 use key_cache::KeyCache;
 use objects::Objects;
@@ -321,6 +323,8 @@ pub struct Ports<'a> {
     pub webhooks: &'a dyn WebhookStore,
     /// Starts webhook delivery attempts (the jobs queue in the Worker).
     pub deliveries: &'a dyn DeliveryQueue,
+    /// The answers of POSTs made with an `Idempotency-Key`.
+    pub idempotency: &'a dyn IdempotencyStore,
     pub clock: &'a dyn Clock,
     pub log: &'a dyn Log,
     /// Keys recently looked up (the isolate's, in the Worker).
