@@ -21,7 +21,7 @@ if ! "$WRANGLER_BIN" deploy --dry-run --config "$config" --outdir "$out/bundle" 
   exit 1
 fi
 for binding in 'env.DB ' 'env.MEDIA ' 'env.JOBS ' 'env.UPLOADS (UploadObject)' 'env.MEDIA_CONTAINER (MediaContainer)' \
-  'env.PIPELINE_STREAMS (PipelineStreamObject)' \
+  'env.PIPELINE_STREAMS (PipelineStreamObject)' 'env.WEBHOOKS ' \
   'env.AI ' 'env.API_KEY_RATE_LIMITER' 'env.CLIENT_RATE_LIMITER' 'roughcut-mediacontainer'; do
   grep -qF "$binding" "$out/log" || { echo "deploy dry run: no $binding in:" >&2; cat "$out/log" >&2; exit 1; }
 done

@@ -68,7 +68,7 @@ fn media(env: &Env, settings: &Settings) -> Result<MediaTransport, String> {
 /// Everything processing needs, owned, built once per invocation.
 pub struct ProcessingKit {
     store: D1Store,
-    queue: worker::Queue,
+    queue: super::bindings::Queues,
     objects: R2Objects,
     streams: super::pipeline_stream::DoStreams,
     media: MediaTransport,
