@@ -20,5 +20,5 @@ if ! (cd wasm-engine && cargo test --target wasm32-unknown-unknown --features js
 fi
 grep -E '^test result' "$log"
 scripts/build-engine-js.sh
-node --test --test-reporter=dot web-client/test/
+node --test --test-reporter=dot web-client/test/ web-client/sdk/test/
 cargo test -p roughcut-tests --test e2e --quiet

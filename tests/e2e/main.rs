@@ -11,6 +11,7 @@ mod processing;
 mod projects;
 mod protocol;
 mod renders;
+mod sdk;
 mod transcription;
 mod uploads;
 mod webhooks;
@@ -38,6 +39,7 @@ fn main() {
         renders::tests(),
         pipelines::tests(),
         webhooks::tests(),
+        sdk::tests(),
     ]
     .into_iter()
     .flatten()
