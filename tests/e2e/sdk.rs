@@ -11,7 +11,10 @@ use crate::cuts::transcribed_talk;
 use roughcut_tests::stack::{Stack, repo_root};
 
 pub fn tests() -> Vec<Test> {
-    vec![("sdk::node_calls_projects_cuts_exports_renders_webhooks_and_pipelines", node_calls_the_api)]
+    vec![
+        ("sdk::node_calls_projects_cuts_exports_renders_webhooks_and_pipelines", node_calls_the_api),
+        ("sdk::the_packed_cli_cuts_a_recording_to_its_export_and_render", the_packed_cli_cuts_a_recording),
+    ]
 }
 
 fn node_calls_the_api(stack: &Stack) {
@@ -36,4 +39,54 @@ fn node_calls_the_api(stack: &Stack) {
     let asset_id = assets["items"][0]["id"].as_str().expect("the uploaded asset");
     let renders = account.api.get(&format!("/v1/renders?asset_id={asset_id}")).expect(200).json();
     assert_eq!(renders["total"], 1, "{renders}");
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+/// `npm pack`, installed into an empty directory, then `roughcut cut talk.mp4 --export otio
+/// --render m4a` as its README shows: both files land next to the recording.
+fn the_packed_cli_cuts_a_recording(stack: &Stack) {
+    let (account, _) = stack.funded_account("sdk-cli", 5);
+    let talk = transcribed_talk(stack);
+    let dir = std::env::temp_dir().join(format!("roughcut-cli-{}", std::process::id()));
+    let app = dir.join("app");
+    std::fs::create_dir_all(&app).expect("a directory");
+    let packed = run(Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination"])
+        .arg(&dir)
+        .current_dir(repo_root().join("web-client/sdk")));
+    assert!(packed.status.success(), "npm pack: {}", String::from_utf8_lossy(&packed.stderr));
+    let tarball = dir.join(String::from_utf8_lossy(&packed.stdout).trim());
+    let installed = run(Command::new("npm")
+        .args(["install", "--offline", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&app)
+        .arg(&tarball));
+    assert!(installed.status.success(), "npm install: {}", String::from_utf8_lossy(&installed.stderr));
+    let recording = dir.join("talk.mp4");
+    std::fs::copy(&talk.video, &recording).expect("the recording");
+    let cli = app.join("node_modules/.bin/roughcut");
+
+    let cut = run(Command::new(&cli)
+        .args(["cut", &*recording.to_string_lossy(), "--export", "otio", "--render", "m4a"])
+        .env("ROUGHCUT_API_KEY", &account.key)
+        .env("ROUGHCUT_URL", &stack.base_url));
+    let (stdout, stderr) = (String::from_utf8_lossy(&cut.stdout), String::from_utf8_lossy(&cut.stderr));
+    assert!(cut.status.success(), "roughcut cut: {stderr}");
+    let otio = dir.join("talk.rough-cut.otio");
+    let m4a = dir.join("talk.rough-cut.m4a");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), [&*otio.to_string_lossy(), &*m4a.to_string_lossy()]);
+    let timeline: Value = serde_json::from_slice(&std::fs::read(&otio).expect("the export")).expect("OTIO JSON");
+    assert_eq!(timeline["OTIO_SCHEMA"], "Timeline.1");
+    let audio = std::fs::read(&m4a).expect("the render");
+    assert_eq!(audio.get(4..8), Some(&b"ftyp"[..]), "an MP4 container");
+
+    let refused = run(Command::new(&cli)
+        .args(["cut", &*recording.to_string_lossy()])
+        .env("ROUGHCUT_API_KEY", "sk_not_a_key")
+        .env("ROUGHCUT_URL", &stack.base_url));
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("A valid API key is required"), "the API's message");
+    let _ = std::fs::remove_dir_all(&dir);
 }
