@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("sdk::node_calls_projects_cuts_exports_renders_webhooks_and_pipelines", node_calls_the_api),
         ("sdk::the_packed_cli_cuts_a_recording_to_its_export_and_render", the_packed_cli_cuts_a_recording),
+        ("sdk::a_page_in_chromium_uploads_a_file_and_verifies_a_webhook", a_browser_uploads_with_the_sdk),
     ]
 }
 
@@ -89,4 +90,37 @@ fn the_packed_cli_cuts_a_recording(stack: &Stack) {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("A valid API key is required"), "the API's message");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The SDK in headless Chromium on another origin: a `File` uploaded over TUS in chunks, and a
+/// webhook verified on WebCrypto.
+fn a_browser_uploads_with_the_sdk(stack: &Stack) {
+    let (account, project) = stack.funded_account("sdk-browser", 2);
+    let wav = std::env::temp_dir().join(format!("roughcut-e2e-{}-sdk-browser.wav", std::process::id()));
+    let made = run(Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=3"])
+        .arg(&wav));
+    assert!(made.status.success());
+    let size = std::fs::metadata(&wav).expect("wav").len();
+    let output = run(Command::new("node")
+        .arg(repo_root().join("tests/clients/sdk-browser.mjs"))
+        .args([&stack.base_url, &account.key, &project, &wav.to_string_lossy().into_owned()])
+        .current_dir(repo_root()));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("the page's JSON");
+    assert!(seen["error"].is_null(), "{seen}");
+    assert_ne!(seen["origin"].as_str(), Some(stack.base_url.as_str()), "another origin");
+    assert_eq!(seen["asset"]["size_bytes"].as_u64(), Some(size), "{seen}");
+    assert_eq!(seen["asset"]["filename"], "browser.wav", "{seen}");
+    let progress: Vec<u64> = seen["progress"].as_array().expect("progress").iter().filter_map(Value::as_u64).collect();
+    assert!(progress.len() >= 2 && progress.windows(2).all(|w| w[0] < w[1]), "chunk by chunk: {progress:?}");
+    assert_eq!(progress.last(), Some(&size));
+    assert_eq!(
+        (seen["verified"].as_str(), seen["tampered"].as_str()),
+        (Some("webhook.test"), Some("WebhookVerificationError"))
+    );
+    let asset =
+        account.api.get(&format!("/v1/assets/{}", seen["asset"]["id"].as_str().unwrap_or(""))).expect(200).json();
+    assert_ne!(asset["state"], "pending_upload", "every byte stored: {asset}");
+    let _ = std::fs::remove_file(&wav);
 }
