@@ -10,14 +10,21 @@ import { stat } from 'node:fs/promises';
 import { Roughcut, RoughcutError } from '../../web-client/sdk/src/index.js';
 
 const [baseUrl, apiKey, projectId, video] = process.argv.slice(2);
-// the connection drops in the middle of the upload's second chunk
+// the connection drops in the middle of the upload's second chunk: half its bytes go out, then the
+// request is cut off, so the server cannot have the whole chunk and the SDK must resume from HEAD
 let patches = 0;
 let dropped = false;
 const droppingFetch = async (url, init) => {
   if (init?.method === 'PATCH' && (patches += 1) === 2) {
+    const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
+    const half = new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes.subarray(0, bytes.length >> 1));
+      },
+    });
     const controller = new AbortController();
-    const sent = fetch(url, { ...init, signal: controller.signal });
-    setTimeout(() => controller.abort(), 2);
+    const sent = fetch(url, { ...init, body: half, duplex: 'half', signal: controller.signal });
+    setTimeout(() => controller.abort(), 500);
     await sent.catch(() => {});
     dropped = true;
     throw new TypeError('fetch failed: the connection dropped');

@@ -28,6 +28,8 @@ use crate::http::{self, ApiError};
 
 const NOTIFY_PATH: &str = "/notify";
 const EVENTS_PATH: &str = "/events";
+/// How long a change waits to tell the pipeline's object (`DoStreams::published`).
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /api/v1/pipelines/{id}/events`.
 pub async fn handle(request: Request, env: &Env, pipeline_id: &str) -> worker::Result<Response> {
@@ -88,11 +90,17 @@ impl DoStreams {
 
 #[async_trait::async_trait(?Send)]
 impl PipelineStreams for DoStreams {
+    /// Bounded: this runs in the job path (queue consumer, container callbacks), which must never
+    /// hang behind an object that stopped answering. The streams read the log on their beat
+    /// anyway, so a word that fails or times out makes events late, not lost.
     async fn published(&self, pipeline_id: &str) {
-        if let Err(error) = self.call(pipeline_id, NOTIFY_PATH, worker::Method::Post).await {
-            // the streams read the log on their beat anyway: late, not lost
-            ConsoleLog.error("pipeline-streams", &format!("telling {pipeline_id}'s streams: {error}"));
-        }
+        let told = self.call(pipeline_id, NOTIFY_PATH, worker::Method::Post);
+        let failure = match select(Box::pin(told), Delay::from(NOTIFY_TIMEOUT)).await {
+            Either::Left((Ok(_), _)) => return,
+            Either::Left((Err(error), _)) => error.to_string(),
+            Either::Right(_) => format!("no answer in {} s", NOTIFY_TIMEOUT.as_secs()),
+        };
+        ConsoleLog.error("pipeline-streams", &format!("telling {pipeline_id}'s streams: {failure}"));
     }
 }
 
