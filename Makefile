@@ -5,7 +5,7 @@ WORKER_SOURCES := $(shell find edge-worker/src shared/src wasm-engine/src -name 
                   edge-worker/Cargo.toml shared/Cargo.toml wasm-engine/Cargo.toml Cargo.toml Cargo.lock
 WORKER_BUNDLE := edge-worker/build/index.js
 
-.PHONY: dev test bootstrap build worker media-container fuzz bench
+.PHONY: dev test bootstrap build worker site media-container fuzz bench
 .DELETE_ON_ERROR:
 
 dev: build
@@ -17,13 +17,22 @@ test: build
 bootstrap:
 	@scripts/bootstrap.sh
 
-build: worker media-container
+build: worker site media-container
 
 worker: bootstrap $(WORKER_BUNDLE)
 
 # worker-build always re-runs wasm-bindgen and wasm-opt, so it runs only when a source changed.
 $(WORKER_BUNDLE): $(WORKER_SOURCES)
 	@scripts/build-worker.sh
+
+# The page the worker serves (scripts/build-site.sh): the app, the SDK and the engine's wasm package.
+SITE_SOURCES := $(shell find web-client/app web-client/sdk/src wasm-engine/src -type f) wasm-engine/Cargo.toml Cargo.lock
+SITE := web-client/site/.built
+
+site: bootstrap $(SITE)
+
+$(SITE): $(SITE_SOURCES)
+	@scripts/build-site.sh
 
 media-container: bootstrap
 	@cargo build --quiet -p media-container
@@ -34,7 +43,6 @@ fuzz: bootstrap
 
 # Benchmarks (not tests): ratios against peers measured in the same run; see bench/README.md.
 bench: build
-	@scripts/build-engine-js.sh
 	@cargo run --quiet --release -p roughcut-bench --bin media
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
 	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh)" cargo run --quiet --release -p roughcut-bench --bin disfluency

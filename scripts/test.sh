@@ -19,6 +19,6 @@ if ! (cd wasm-engine && cargo test --target wasm32-unknown-unknown --features js
   exit 1
 fi
 grep -E '^test result' "$log"
-scripts/build-engine-js.sh
 node --test --test-reporter=dot web-client/test/ web-client/sdk/test/
+scripts/sdk-package-check.sh
 cargo test -p roughcut-tests --test e2e --quiet

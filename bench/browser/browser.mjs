@@ -1,21 +1,11 @@
 // Drives the browser benchmark in Debian's headless Chromium (playwright-core, never a downloaded
 // browser): `node bench/browser.mjs VIDEO AUDIO RUNS` prints one JSON object of median seconds.
-import { chromium } from 'playwright-core';
-import { fileURLToPath } from 'node:url';
-import { serve } from '../../web-client/test/static-server.mjs';
+import { openPage } from '../../web-client/test/chromium.mjs';
 
 const [video, audio, runsText] = process.argv.slice(2);
 const runs = Number(runsText ?? 3);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const server = await serve(root.replace(/\/$/, ''));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { page, close } = await openPage('bench/browser/index.html');
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/index.html`);
   await page.waitForFunction(() => window.benchReady === true);
   const median = async (job, file, spans) => {
     await page.setInputFiles('#media', file);
@@ -33,6 +23,5 @@ try {
   }
   console.log(JSON.stringify(result));
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

@@ -90,3 +90,10 @@ pub struct Cut {
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
 }
+
+/// `GET /v1/cuts/{id}/transcript`: the words the cut was planned from, on the source's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CutTranscript {
+    pub cut_id: String,
+    pub words: Vec<crate::assets::TranscriptWord>,
+}

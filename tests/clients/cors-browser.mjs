@@ -3,20 +3,11 @@
 // which needs Location and Upload-Offset exposed. Prints what the page could see as JSON.
 // Usage: node cors-browser.mjs <api-base-url> <api-key> <project-id> <media-file>
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../../web-client/test/static-server.mjs';
+import { openPage } from '../../web-client/test/chromium.mjs';
 
 const [base, apiKey, projectId, file] = process.argv.slice(2);
-const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const server = await serve(root);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
+const { page, close } = await openPage('tests/clients/cors-page.html');
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/clients/cors-page.html`);
   const bytes = [...readFileSync(file)];
   const seen = await page.evaluate(async ({ base, apiKey, projectId, bytes }) => {
     const auth = { Authorization: `Bearer ${apiKey}` };
@@ -58,6 +49,5 @@ try {
   }, { base, apiKey, projectId, bytes });
   console.log(JSON.stringify(seen));
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

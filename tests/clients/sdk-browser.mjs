@@ -3,20 +3,11 @@
 // and verified on the browser's WebCrypto. Prints what the page saw as JSON.
 // Usage: node sdk-browser.mjs <api-base-url> <api-key> <project-id> <media-file>
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../../web-client/test/static-server.mjs';
+import { openPage } from '../../web-client/test/chromium.mjs';
 
 const [base, apiKey, projectId, file] = process.argv.slice(2);
-const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const server = await serve(root);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
+const { page, close } = await openPage('web-client/test/blank.html');
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/web-client/test/blank.html`);
   const bytes = [...readFileSync(file)];
   const seen = await page.evaluate(async ({ base, apiKey, projectId, bytes }) => {
     const { Roughcut, webhooks } = await import('/web-client/sdk/src/index.js');
@@ -42,6 +33,5 @@ try {
   }, { base, apiKey, projectId, bytes });
   console.log(JSON.stringify(seen));
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

@@ -5,6 +5,7 @@
 // Usage: node sdk-on-the-stack.mjs BASE_URL API_KEY PROJECT_ID VIDEO (a talk the stack's
 // transcriber knows)
 import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 import { Roughcut, RoughcutError } from '../../web-client/sdk/src/index.js';
@@ -37,8 +38,11 @@ const seen = {};
 // an upload across a dropped connection, resumed where the server stands
 const size = (await stat(video)).size;
 const progress = [];
-const uploaded = await rc.assets.upload(video, {
+// from a stream, which the SDK reads forwards only, keeping the chunk in flight for the resume
+const uploaded = await rc.assets.upload(createReadStream(video), {
   project_id: projectId,
+  size,
+  filename: 'talk.mp4',
   chunkBytes: Math.ceil(size / 4),
   onProgress: (p) => progress.push(p.bytesUploaded),
 });

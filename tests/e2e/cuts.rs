@@ -226,10 +226,16 @@ fn assert_export_reads_back(account: &Account, cut: &Value, format: &str, adapte
     assert!(disposition.starts_with("attachment;"), "{format}: {disposition}");
     let path = scratch(&format!("{id}.{format}"));
     std::fs::write(&path, &body).expect("export file");
+    assert_timeline_reads_back(&path, cut, format, adapter);
+}
+
+/// The timeline file at `path`, read by OpenTimelineIO's `adapter`, has one clip per segment of
+/// `cut`, each where the segment is.
+pub fn assert_timeline_reads_back(path: &std::path::Path, cut: &Value, format: &str, adapter: &str) {
     let python = std::env::var("TEST_PYTHON").expect("TEST_PYTHON (scripts/env.sh) names the OTIO venv");
     let script = repo_root().join("wasm-engine/tests/otio/read_timeline.py");
     let mut command = Command::new(python);
-    command.arg(script).arg(&path).arg(adapter);
+    command.arg(script).arg(path).arg(adapter);
     if format == "edl" {
         command.args(["--rate", "30"]);
     }

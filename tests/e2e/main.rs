@@ -3,6 +3,7 @@
 //! fresh state directory, driven over HTTP, and stopped afterwards whatever the tests did.
 
 mod accounts_and_keys;
+mod app;
 mod assets;
 mod credits;
 mod cuts;
@@ -40,6 +41,7 @@ fn main() {
         pipelines::tests(),
         webhooks::tests(),
         sdk::tests(),
+        app::tests(),
     ]
     .into_iter()
     .flatten()

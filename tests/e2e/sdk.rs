@@ -13,6 +13,9 @@ use roughcut_tests::stack::{Stack, repo_root};
 pub fn tests() -> Vec<Test> {
     vec![
         ("sdk::node_calls_projects_cuts_exports_renders_webhooks_and_pipelines", node_calls_the_api),
+        ("sdk::its_types_are_what_the_worker_serves", its_types_are_what_the_worker_serves),
+        ("sdk::retries_of_503_and_429_send_one_idempotency_key_and_create_once", retries_create_once),
+        ("sdk::an_upload_resumes_in_a_new_process_from_its_stored_url", an_upload_resumes_in_a_new_process),
         ("sdk::the_packed_cli_cuts_a_recording_to_its_export_and_render", the_packed_cli_cuts_a_recording),
         ("sdk::a_page_in_chromium_uploads_a_file_and_verifies_a_webhook", a_browser_uploads_with_the_sdk),
     ]
@@ -40,6 +43,98 @@ fn node_calls_the_api(stack: &Stack) {
     let asset_id = assets["items"][0]["id"].as_str().expect("the uploaded asset");
     let renders = account.api.get(&format!("/v1/renders?asset_id={asset_id}")).expect(200).json();
     assert_eq!(renders["total"], 1, "{renders}");
+}
+
+/// The SDK's generated types (web-client/sdk/src/api.d.ts) are what openapi-typescript makes of
+/// the OpenAPI document this worker serves: a change to the API that the types miss fails here.
+fn its_types_are_what_the_worker_serves(stack: &Stack) {
+    let generated = std::env::temp_dir().join(format!("roughcut-e2e-{}-api.d.ts", std::process::id()));
+    let made = run(Command::new(repo_root().join("scripts/sdk-types.sh")).arg(&stack.base_url).arg(&generated));
+    assert!(made.status.success(), "sdk-types: {}", String::from_utf8_lossy(&made.stderr));
+    let served = std::fs::read_to_string(&generated).expect("the generated types");
+    let committed = std::fs::read_to_string(repo_root().join("web-client/sdk/src/api.d.ts")).expect("the SDK's types");
+    let _ = std::fs::remove_file(&generated);
+    if served != committed {
+        let first = served.lines().zip(committed.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "web-client/sdk/src/api.d.ts differs from the served document from line {}: served `{}`, committed `{}`; \
+             regenerate it with scripts/sdk-types.sh while `make dev` runs",
+            first + 1,
+            served.lines().nth(first).unwrap_or("(end)"),
+            committed.lines().nth(first).unwrap_or("(end)"),
+        );
+    }
+}
+
+/// A gateway's 503 after the stack had answered, and the stack's own 429: the SDK retries each
+/// POST with its one key, and the stack creates one project each time.
+fn retries_create_once(stack: &Stack) {
+    let account = stack.new_account("sdk-retries");
+    let output = run(Command::new("node")
+        .arg(repo_root().join("tests/clients/sdk-retries.mjs"))
+        .args([&stack.base_url, &account.key])
+        .current_dir(repo_root()));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("its JSON");
+
+    let attempts = seen["gateway"]["attempts"].as_array().expect("attempts");
+    let posts: Vec<&Value> = attempts.iter().filter(|a| a["method"] == "POST").collect();
+    assert_eq!(posts.len(), 2, "sent again once: {seen}");
+    assert!(posts[0]["key"].is_string() && posts[0]["key"] == posts[1]["key"], "one key: {seen}");
+    assert_eq!((posts[0]["status"].as_u64(), posts[1]["status"].as_u64()), (Some(201), Some(201)), "{seen}");
+    assert_eq!(posts[1]["replayed"], "true", "the stack replayed its answer: {seen}");
+    assert_eq!((&posts[0]["id"], &posts[1]["id"]), (&seen["gateway"]["returned"], &seen["gateway"]["returned"]));
+
+    let limited = &seen["rate_limited"];
+    let statuses: Vec<u64> =
+        limited["attempts"].as_array().expect("attempts").iter().filter_map(|a| a["status"].as_u64()).collect();
+    assert_eq!((statuses.first(), statuses.last()), (Some(&429), Some(&201)), "{seen}");
+    let keys: std::collections::HashSet<&str> =
+        limited["attempts"].as_array().expect("attempts").iter().filter_map(|a| a["key"].as_str()).collect();
+    assert_eq!(keys.len(), 1, "one key across the retries: {seen}");
+    let retry_after = limited["retry_after"].as_u64().expect("Retry-After");
+    assert!(limited["waited_ms"].as_u64() >= Some(retry_after.saturating_sub(1) * 1000), "waited it out: {seen}");
+
+    // what the API holds: one project of each, not one per attempt
+    let projects = account.api.get("/v1/projects?limit=100").expect(200).json();
+    let names: Vec<&str> =
+        projects["items"].as_array().expect("items").iter().filter_map(|p| p["name"].as_str()).collect();
+    for name in ["answer lost once", "after the limit"] {
+        assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{name}: {projects}");
+    }
+}
+
+/// A process that dies with its upload half done, then a new one with the same store of
+/// unfinished uploads: the second goes on with the same asset from where the server stands.
+fn an_upload_resumes_in_a_new_process(stack: &Stack) {
+    let (account, project) = stack.funded_account("sdk-resume", 2);
+    let talk = transcribed_talk(stack);
+    let store = std::env::temp_dir().join(format!("roughcut-e2e-{}-uploads.json", std::process::id()));
+    let phase = |name: &str| {
+        let output = run(Command::new("node")
+            .arg(repo_root().join("tests/clients/sdk-resume.mjs"))
+            .args([name, &stack.base_url, &account.key, &project])
+            .arg(&talk.video)
+            .arg(&store)
+            .current_dir(repo_root()));
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let seen: Value = serde_json::from_slice(&output.stdout).expect("its JSON");
+        seen
+    };
+    let first = phase("first");
+    let second = phase("second");
+    assert_eq!(second["created"], Value::Null, "no second asset: {second}");
+    assert_eq!(second["asset"], first["created"], "{first} {second}");
+    let chunk = second["chunk_bytes"].as_u64().expect("chunk size");
+    let resumed: Vec<u64> = second["offsets"].as_array().expect("offsets").iter().filter_map(Value::as_u64).collect();
+    assert_eq!(resumed, [2 * chunk, 3 * chunk], "only the chunks the first process did not send");
+    let size = std::fs::metadata(&talk.video).expect("the talk").len();
+    let asset = account.api.get(&format!("/v1/assets/{}", second["asset"].as_str().unwrap_or(""))).expect(200).json();
+    assert_eq!(asset["size_bytes"].as_u64(), Some(size));
+    assert_ne!(asset["state"], "pending_upload", "every byte stored: {asset}");
+    let remembered: Value = serde_json::from_slice(&std::fs::read(&store).expect("the store")).expect("JSON");
+    assert_eq!(remembered, serde_json::json!({}), "a finished upload is forgotten");
+    let _ = std::fs::remove_file(&store);
 }
 
 fn run(command: &mut Command) -> std::process::Output {

@@ -4,29 +4,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { serve } from './static-server.mjs';
+import { openPage } from './chromium.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const scratch = mkdtempSync(join(tmpdir(), 'roughcut-ffmpeg-wasm-'));
-let server, browser, page;
+let page, closePage;
 
 before(async () => {
-  server = await serve(root);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/web-client/test/blank.html`);
+  ({ page, close: closePage } = await openPage('web-client/test/blank.html'));
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await closePage?.();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -186,6 +186,7 @@ async fn dispatch(endpoint: Endpoint, call: &Call<'_>) -> Result<ApiResponse, Ap
         Endpoint::DeleteCut => cuts::delete(call).await,
         Endpoint::ExportCut => cuts::export(call).await,
         Endpoint::ExportCutSubtitles => cuts::subtitles(call).await,
+        Endpoint::CutTranscript => cuts::transcript(call).await,
         Endpoint::EstimatePipeline => pipelines::estimate(call).await,
         Endpoint::CreatePipeline => pipelines::create(call).await,
         Endpoint::ListPipelines => pipelines::list(call).await,

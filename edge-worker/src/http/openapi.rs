@@ -43,6 +43,7 @@ use super::routes::{ALIASES, Auth, STREAMED};
         handlers::cuts::delete,
         handlers::cuts::export,
         handlers::cuts::subtitles,
+        handlers::cuts::transcript,
         handlers::renders::create,
         handlers::renders::list,
         handlers::renders::get,

@@ -1,5 +1,23 @@
-// Types of @roughcut/sdk. Resources are typed loosely (`Resource`) until the generated OpenAPI
-// types land; the client, errors, lists, waits, events and webhooks are typed exactly.
+// Types of @roughcut/sdk. The API's resources and request bodies come from api.d.ts, generated
+// from the OpenAPI document the worker serves (scripts/sdk-types.sh; the e2e suite fails when the
+// two differ); the client, errors, lists, waits, events, uploads and webhooks are typed here.
+
+import type { components } from './api.js';
+
+type Schemas = components['schemas'];
+export type { components, paths } from './api.js';
+
+export type Project = Schemas['Project'];
+export type Asset = Schemas['Asset'];
+export type Cut = Schemas['Cut'];
+export type Render = Schemas['Render'];
+export type Pipeline = Schemas['Pipeline'];
+export type PipelineEstimate = Schemas['PipelineEstimate'];
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type LedgerEntry = Schemas['LedgerEntry'];
+export type Balance = Schemas['Balance'];
+export type CutOptions = Schemas['CutOptions'];
 
 export interface RoughcutOptions {
   /** An account's API key (`sk_…`). */
@@ -25,9 +43,6 @@ export interface WaitOptions extends CallOptions {
   timeoutMs?: number;
 }
 
-/** A resource as the API returns it (see the OpenAPI document at /v1/openapi.json). */
-export type Resource = { id: string; [field: string]: unknown };
-
 export interface ListPage<T> {
   items: T[];
   total: number;
@@ -40,10 +55,11 @@ export interface Page<T> extends PromiseLike<ListPage<T>>, AsyncIterable<T> {}
 
 export type ListQuery = { limit?: number; offset?: number; signal?: AbortSignal; [filter: string]: unknown };
 
+/** One of a pipeline's Server-Sent Events: its state, a step's state, or a step's progress. */
 export interface PipelineEvent {
   id: string;
   event: 'pipeline.state' | 'step.state' | 'step.progress';
-  data: Resource;
+  data: { [field: string]: unknown };
 }
 
 export class RoughcutError extends Error {
@@ -60,69 +76,114 @@ export class RoughcutConnectionError extends Error {
   timedOut: boolean;
 }
 
-interface Crud {
-  create(body: object, options?: CallOptions): Promise<Resource>;
-  get(id: string, options?: CallOptions): Promise<Resource>;
-  list(query?: ListQuery): Page<Resource>;
+interface Crud<T, Create> {
+  create(body: Create, options?: CallOptions): Promise<T>;
+  get(id: string, options?: CallOptions): Promise<T>;
+  list(query?: ListQuery): Page<T>;
   delete(id: string, options?: CallOptions): Promise<null>;
+}
+
+/** Where `assets.upload` reads from. A stream (web or Node, or any async iterable of bytes) needs `size`. */
+export type UploadSource =
+  | Blob
+  | Uint8Array
+  | ArrayBuffer
+  | string
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>;
+
+/** Remembers unfinished uploads by their source's fingerprint, so that they resume after a crash or reload. */
+export interface UploadUrlStore {
+  get(key: string): Promise<{ id: string; upload_url: string } | null>;
+  set(key: string, asset: { id: string; upload_url: string }): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+/** Unfinished uploads in a JSON file (Node). */
+export class FileUrlStore implements UploadUrlStore {
+  constructor(path: string);
+  get(key: string): Promise<{ id: string; upload_url: string } | null>;
+  set(key: string, asset: { id: string; upload_url: string }): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+/** Unfinished uploads in a browser's `localStorage`. */
+export class LocalStorageUrlStore implements UploadUrlStore {
+  constructor(storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, prefix?: string);
+  get(key: string): Promise<{ id: string; upload_url: string } | null>;
+  set(key: string, asset: { id: string; upload_url: string }): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+export interface UploadOptions extends CallOptions {
+  project_id?: string;
+  filename?: string;
+  content_type?: string;
+  language?: string;
+  /** The byte length of a stream source (required for streams). */
+  size?: number;
+  /** Default 8 MiB; every chunk but the last has this size. */
+  chunkBytes?: number;
+  onProgress?: (progress: { bytesUploaded: number; bytesTotal: number; speed: number; eta: number | null }) => void;
+  /** Told of the new asset before the first byte goes: keep it to `resume` with. */
+  onCreated?: (asset: Asset) => void;
+  /** An asset an earlier upload created (with its `upload_url`): continue where the server stands. */
+  resume?: Pick<Asset, 'id' | 'upload_url'>;
+  /** Where unfinished uploads of fingerprinted sources (paths, Files) are remembered and resumed from. */
+  urlStore?: UploadUrlStore;
 }
 
 export class Roughcut {
   constructor(options: RoughcutOptions);
   credits: {
-    balance(options?: CallOptions): Promise<{ balance: number; reserved: number; available: number }>;
-    history(query?: ListQuery): Page<Resource>;
+    balance(options?: CallOptions): Promise<Balance>;
+    history(query?: ListQuery): Page<LedgerEntry>;
   };
-  projects: Crud & { update(id: string, body: { name?: string; state?: 'active' | 'archived' }, options?: CallOptions): Promise<Resource> };
-  assets: Crud & {
+  projects: Crud<Project, Schemas['CreateProject']> & {
+    update(id: string, body: Schemas['UpdateProject'], options?: CallOptions): Promise<Project>;
+  };
+  assets: Crud<Asset, Schemas['CreateAsset']> & {
     /** Uploads over TUS, resumably; resolves with the asset once every byte is stored. */
-    upload(
-      source: Blob | Uint8Array | ArrayBuffer | string,
-      options: CallOptions & {
-        project_id?: string;
-        filename?: string;
-        content_type?: string;
-        language?: string;
-        /** Default 8 MiB; every chunk but the last has this size. */
-        chunkBytes?: number;
-        onProgress?: (progress: { bytesUploaded: number; bytesTotal: number; speed: number; eta: number | null }) => void;
-        /** Told of the new asset before the first byte goes: keep it to `resume` with. */
-        onCreated?: (asset: Resource) => void;
-        /** An asset an earlier upload created (with its `upload_url`): continue where the server stands. */
-        resume?: Resource;
-      },
-    ): Promise<Resource>;
-    restore(id: string, options?: CallOptions): Promise<Resource>;
-    createAudioProxy(id: string, body: { size_bytes: number }, options?: CallOptions): Promise<Resource>;
-    setTranscript(id: string, body: object, options?: CallOptions): Promise<Resource>;
-    waitUntil(id: string, state?: 'cuttable' | 'ready', options?: WaitOptions): Promise<Resource>;
+    upload(source: UploadSource, options: UploadOptions): Promise<Asset>;
+    /** Uploads a video asset's audio track (m4a/WAV extracted in the browser) as its audio proxy; resolves with the asset. */
+    uploadAudioProxy(
+      id: string,
+      source: UploadSource,
+      options?: Pick<UploadOptions, 'signal' | 'size' | 'chunkBytes' | 'onProgress'>,
+    ): Promise<Asset>;
+    restore(id: string, options?: CallOptions): Promise<Asset>;
+    createAudioProxy(id: string, body: Schemas['CreateAudioProxy'], options?: CallOptions): Promise<Schemas['AudioProxyUpload']>;
+    setTranscript(id: string, body: Schemas['TranscriptUpload'], options?: CallOptions): Promise<Schemas['TranscriptAccepted']>;
+    waitUntil(id: string, state?: 'cuttable' | 'ready', options?: WaitOptions): Promise<Asset>;
   };
-  cuts: Crud & {
-    wait(id: string, options?: WaitOptions): Promise<Resource>;
+  cuts: Crud<Cut, Schemas['CreateCut']> & {
+    wait(id: string, options?: WaitOptions): Promise<Cut>;
     export(id: string, format: 'otio' | 'fcpxml' | 'xmeml' | 'edl', options?: CallOptions): Promise<string>;
     subtitles(id: string, format: 'srt' | 'vtt', options?: CallOptions): Promise<string>;
+    /** The words the cut was planned from, on the source's timeline. */
+    transcript(id: string, options?: CallOptions): Promise<Schemas['CutTranscript']>;
   };
-  renders: Crud & {
-    wait(id: string, options?: WaitOptions & { onProgress?: (progress: number, render: Resource) => void }): Promise<Resource>;
+  renders: Crud<Render, Schemas['CreateRender']> & {
+    wait(id: string, options?: WaitOptions & { onProgress?: (progress: number, render: Render) => void }): Promise<Render>;
     download(id: string, options?: { signal?: AbortSignal; stream?: false }): Promise<Uint8Array>;
     download(id: string, options: { signal?: AbortSignal; stream: true }): Promise<ReadableStream<Uint8Array>>;
   };
   pipelines: {
-    estimate(body: object, options?: CallOptions): Promise<Resource>;
-    create(body: object, options?: CallOptions): Promise<Resource>;
-    get(id: string, options?: CallOptions): Promise<Resource>;
-    list(query?: ListQuery): Page<Resource>;
-    cancel(id: string, options?: CallOptions): Promise<Resource>;
-    retry(id: string, options?: CallOptions): Promise<Resource>;
-    retryStep(id: string, stepId: string, options?: CallOptions): Promise<Resource>;
+    estimate(body: Schemas['EstimatePipeline'], options?: CallOptions): Promise<PipelineEstimate>;
+    create(body: Schemas['CreatePipeline'], options?: CallOptions): Promise<Pipeline>;
+    get(id: string, options?: CallOptions): Promise<Pipeline>;
+    list(query?: ListQuery): Page<Pipeline>;
+    cancel(id: string, options?: CallOptions): Promise<Pipeline>;
+    retry(id: string, options?: CallOptions): Promise<Pipeline>;
+    retryStep(id: string, stepId: string, options?: CallOptions): Promise<Pipeline>;
     events(id: string, options?: { lastEventId?: string; signal?: AbortSignal }): AsyncIterable<PipelineEvent>;
   };
-  webhookEndpoints: Crud & {
-    update(id: string, body: object, options?: CallOptions): Promise<Resource>;
-    rotateSecret(id: string, options?: CallOptions): Promise<Resource>;
-    test(id: string, options?: CallOptions): Promise<Resource>;
-    deliveries(id: string, query?: ListQuery): Page<Resource>;
-    redeliver(id: string, deliveryId: string, options?: CallOptions): Promise<Resource>;
+  webhookEndpoints: Crud<WebhookEndpoint, Schemas['CreateWebhookEndpoint']> & {
+    update(id: string, body: Schemas['UpdateWebhookEndpoint'], options?: CallOptions): Promise<WebhookEndpoint>;
+    rotateSecret(id: string, options?: CallOptions): Promise<WebhookEndpoint>;
+    test(id: string, options?: CallOptions): Promise<WebhookDelivery>;
+    deliveries(id: string, query?: ListQuery): Page<WebhookDelivery>;
+    redeliver(id: string, deliveryId: string, options?: CallOptions): Promise<WebhookDelivery>;
   };
 }
 

@@ -6,11 +6,12 @@ import { Transport } from './client.js';
 import { RoughcutConnectionError, RoughcutError } from './errors.js';
 import { serverSentEvents } from './events.js';
 import { Page } from './pages.js';
-import { upload } from './upload.js';
+import { upload, uploadAudioProxy } from './upload.js';
+import { FileUrlStore, LocalStorageUrlStore } from './url-stores.js';
 import { pollUntil } from './waits.js';
 import * as webhooks from './webhooks.js';
 
-export { RoughcutConnectionError, RoughcutError, webhooks };
+export { FileUrlStore, LocalStorageUrlStore, RoughcutConnectionError, RoughcutError, webhooks };
 
 const id = (value) => encodeURIComponent(value);
 
@@ -38,8 +39,10 @@ export class Roughcut {
       delete: (projectId, o) => del(`/v1/projects/${id(projectId)}`, o),
     };
     this.assets = {
-      /** Uploads a recording (Blob/File, bytes, or a path in Node) over TUS; resolves with the asset. */
+      /** Uploads a recording (Blob/File, bytes, a stream, or a path in Node) over TUS; resolves with the asset. */
       upload: (source, o) => upload(t, source, o),
+      /** Uploads a video asset's audio track (extracted in the browser) as its proxy; resolves with the asset. */
+      uploadAudioProxy: (assetId, source, o) => uploadAudioProxy(t, assetId, source, o),
       create: (body, o) => post('/v1/assets', body, o),
       get: (assetId, o) => get(`/v1/assets/${id(assetId)}`, o),
       list: (query) => list('/v1/assets', query),
@@ -70,6 +73,8 @@ export class Roughcut {
         }),
       /** The cut for an editor: `otio`, `fcpxml`, `xmeml` or `edl`, as text. */
       export: (cutId, format, o = {}) => t.text('GET', `/v1/cuts/${id(cutId)}/export`, { ...o, query: { format } }),
+      /** The words the cut was planned from, on the source's timeline: `{cut_id, words}`. */
+      transcript: (cutId, o) => get(`/v1/cuts/${id(cutId)}/transcript`, o),
       /** Captions of what the cut keeps: `srt` or `vtt`, as text. */
       subtitles: (cutId, format, o = {}) =>
         t.text('GET', `/v1/cuts/${id(cutId)}/subtitle/export`, { ...o, query: { format } }),

@@ -8,7 +8,8 @@ use roughcut_engine::plan::CutPlan;
 use roughcut_engine::time::Rational;
 use roughcut_engine::timeline::{AudioFormat, SourceMedia, Timeline};
 use roughcut_engine::transcript::{Transcript, json, srt, vtt};
-use roughcut_shared::cuts::CutState;
+use roughcut_shared::assets::TranscriptWord;
+use roughcut_shared::cuts::{CutState, CutTranscript};
 
 use super::get;
 use crate::domain::api_keys::Principal;
@@ -98,17 +99,16 @@ pub async fn timeline(
     })
 }
 
-/// `GET /v1/cuts/{id}/subtitle/export?format=srt|vtt`: the kept words as captions on the cut's
-/// own timeline. A cut planned without a transcript has none to give.
-pub async fn captions(
+/// The words a completed cut was planned from, repaired as planning repaired them. A cut planned
+/// without words has none, so it has no `what` (captions, a transcript) to give.
+async fn planned_words(
     ports: &Ports<'_>,
-    principal: &Principal,
-    cut_id: &str,
-    format: CaptionFormat,
-) -> Result<ExportFile, DomainError> {
-    let (cut, plan, asset) = completed(ports, principal, cut_id).await?;
+    cut: &CutRecord,
+    plan: &CutPlan,
+    what: &str,
+) -> Result<Transcript, DomainError> {
     let no_words = || {
-        DomainError::UnsupportedFormat("This cut was planned without words (no transcript): it has no captions.".into())
+        DomainError::UnsupportedFormat(format!("This cut was planned without words (no transcript): it has no {what}."))
     };
     let key = cut.transcript_key.as_deref().ok_or_else(no_words)?;
     let bytes = ports.objects.get(key).await?.ok_or_else(|| StoreError(format!("transcript {key} is missing")))?;
@@ -119,6 +119,40 @@ pub async fn captions(
     if transcript.words().is_empty() {
         return Err(no_words());
     }
+    Ok(transcript)
+}
+
+/// `GET /v1/cuts/{id}/transcript`: the words the cut was planned from, on the source's timeline,
+/// so that a page can show what the cut removes and plan again with other options in the browser.
+pub async fn transcript(ports: &Ports<'_>, principal: &Principal, cut_id: &str) -> Result<CutTranscript, DomainError> {
+    let (cut, plan, _) = completed(ports, principal, cut_id).await?;
+    let transcript = planned_words(ports, &cut, &plan, "transcript").await?;
+    let seconds = |ms: u64| ms as f64 / 1000.0;
+    Ok(CutTranscript {
+        cut_id: cut.id,
+        words: transcript
+            .words()
+            .iter()
+            .map(|w| TranscriptWord {
+                text: w.text.clone(),
+                start: seconds(w.start),
+                end: seconds(w.end),
+                confidence: w.confidence.map(|c| (f64::from(c) * 1000.0).round() / 1000.0),
+            })
+            .collect(),
+    })
+}
+
+/// `GET /v1/cuts/{id}/subtitle/export?format=srt|vtt`: the kept words as captions on the cut's
+/// own timeline. A cut planned without a transcript has none to give.
+pub async fn captions(
+    ports: &Ports<'_>,
+    principal: &Principal,
+    cut_id: &str,
+    format: CaptionFormat,
+) -> Result<ExportFile, DomainError> {
+    let (cut, plan, asset) = completed(ports, principal, cut_id).await?;
+    let transcript = planned_words(ports, &cut, &plan, "captions").await?;
     let cues = cut_cues(&plan, &transcript);
     let (body, content_type, extension) = match format {
         CaptionFormat::Srt => (srt::write(&cues), "application/x-subrip; charset=utf-8", "srt"),

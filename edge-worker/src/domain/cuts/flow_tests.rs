@@ -141,6 +141,8 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");
     let early = block_on(exports::timeline(&ports, &principal, &cut.id, TimelineFormat::Otio, None));
     assert!(matches!(early, Err(DomainError::NotReady(_))), "{early:?}");
+    let early = block_on(exports::transcript(&ports, &principal, &cut.id));
+    assert!(matches!(early, Err(DomainError::NotReady(_))), "{early:?}");
     run_jobs(&platform, &config);
     let planned = block_on(get(&ports, &principal, &cut.id)).expect("cut");
     assert_eq!(planned.state, CutState::Completed);
@@ -160,6 +162,12 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     assert_eq!(otio.filename, "talk (rough cut).otio");
     let srt = block_on(exports::captions(&ports, &principal, &cut.id, CaptionFormat::Srt)).expect("srt");
     assert!(srt.body.contains("hello") && srt.body.contains("goodbye") && !srt.body.contains("um"), "{}", srt.body);
+    // the words it was planned from, the filler among them, on the source's timeline
+    let words = block_on(exports::transcript(&ports, &principal, &cut.id)).expect("transcript");
+    assert_eq!(words.cut_id, cut.id);
+    let filler = words.words.iter().find(|w| w.text == "um").expect("the filler is a word of the transcript");
+    assert!(!kept((filler.start + filler.end) / 2.0), "the cut removed it: {filler:?}");
+    assert!(words.words.windows(2).all(|w| w[0].end <= w[1].start), "in order");
     // the captions asset (CUT_FILE) of the cut
     let captions = planned.srt_asset_id.expect("a captions asset");
     let file = block_on(platform.store.asset(&principal.account_id, &captions)).expect("store").expect("asset");

@@ -2,7 +2,7 @@
 //! cut as an editor timeline or as captions.
 
 use roughcut_engine::export::TimelineFormat;
-use roughcut_shared::cuts::{CreateCut, Cut, CutState};
+use roughcut_shared::cuts::{CreateCut, Cut, CutState, CutTranscript};
 use roughcut_shared::{ErrorEnvelope, List};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -123,4 +123,15 @@ pub async fn subtitles(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: SubtitleQuery = call.request.query()?;
     let format = CaptionFormat::parse(&query.format).ok_or_else(|| ApiError::bad_request("`format` is srt or vtt."))?;
     Ok(file(exports::captions(&call.ports, call.account()?, call.param("id")?, format).await?))
+}
+
+#[utoipa::path(get, path = "/v1/cuts/{id}/transcript", tag = "cuts",
+    params(("id" = String, Path, description = "Cut id (`cut_…`).")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The words the cut was planned from, on the source's timeline (seconds).", body = CutTranscript),
+        (status = 409, description = "`modifier_not_ready`, or `unsupported_format` for a cut without a transcript.", body = ErrorEnvelope)))]
+pub async fn transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
+    let words = exports::transcript(&call.ports, call.account()?, call.param("id")?).await?;
+    Ok(ApiResponse::json(200, &words))
 }

@@ -1,0 +1,116 @@
+// The roughcut page as a user meets it, in Debian's headless Chromium against the real stack:
+// a wrong key refused in words, the sign-in link, a project picked, the talking-head mp4 chosen.
+// The video's chunks are held back until the end (a slow uplink, made certain), so the cut, the
+// export and an m4a render all happen while the video uploads. Then axe-core (wcag2a/aa) and a
+// screenshot. Prints one JSON object of what it saw; the e2e test (tests/e2e/app.rs) judges it.
+// Usage: node app-browser.mjs BASE_URL API_KEY PROJECT_ID VIDEO OUT_DIR
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { launchChromium } from '../../web-client/test/chromium.mjs';
+
+const [base, apiKey, projectId, video, out] = process.argv.slice(2);
+const seen = { page_errors: [] };
+const browser = await launchChromium();
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => seen.page_errors.push(error.message));
+
+  // a wrong key: the sign-in form says why, with the request id
+  await page.goto(`${base}/`);
+  await page.getByLabel('API key').fill('sk_not_a_real_key');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: /Request id/ }).waitFor({ timeout: 15_000 });
+  seen.refused = await page.getByRole('alert').textContent();
+
+  // the video's PATCHes wait for `release`; everything else goes through
+  let videoUploadPath = null;
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route('**/v1/assets', async (route) => {
+    const response = await route.fetch();
+    if (route.request().method() === 'POST' && response.ok()) {
+      videoUploadPath = new URL((await response.json()).upload_url).pathname;
+    }
+    await route.fulfill({ response });
+  });
+  await page.route('**/v1/uploads/**', async (route) => {
+    const request = route.request();
+    if (request.method() === 'PATCH' && new URL(request.url()).pathname === videoUploadPath) await released;
+    // a PATCH held past the SDK's timeout was abandoned by the page (and resumed from HEAD)
+    await route.continue().catch(() => {});
+  });
+
+  // the sign-in link: the key in the fragment, gone from the address once read
+  await page.goto(`${base}/#key=${apiKey}`);
+  await page.getByRole('heading', { name: 'Your recording' }).waitFor({ timeout: 15_000 });
+  seen.address_after_sign_in = await page.evaluate(() => location.href);
+  await page.getByLabel('Project', { exact: true }).selectOption(projectId);
+  await page.getByLabel('Choose a recording').setInputFiles(video);
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:cut-shown').length > 0, null, {
+    timeout: 180_000,
+  });
+  const progress = (name) => page.getByRole('progressbar', { name }).evaluate((bar) => bar.value);
+  seen.at_cut = { audio: await progress('Audio upload'), video: await progress('Video upload') };
+  seen.removed = await page.getByRole('list', { name: 'Removed' }).getByRole('listitem').allTextContents();
+  seen.struck_words = await page.locator('#transcript del').allTextContents();
+  seen.waveform = await page.getByRole('img', { name: 'Waveform' }).evaluate((canvas) => {
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+    return painted / (canvas.width * canvas.height);
+  });
+
+  // the controls re-plan in the browser: no fillers removed once "Remove fillers" is off
+  await page.getByLabel('Remove fillers').uncheck();
+  seen.removed_without_fillers = await page.getByRole('list', { name: 'Removed' }).getByRole('listitem').allTextContents();
+  await page.getByLabel('Remove fillers').check();
+
+  await page.getByRole('button', { name: 'Play cut' }).click();
+  await page.waitForSelector('#play-cut[data-state="playing"]', { timeout: 15_000 });
+  seen.play_state = await page.getByRole('button', { name: 'Stop' }).getAttribute('data-state');
+  await page.getByRole('button', { name: 'Stop' }).click();
+
+  await page.getByLabel('Export format').selectOption('otio');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+  seen.export = { name: download.suggestedFilename(), path: join(out, 'app-export.otio') };
+  await download.saveAs(seen.export.path);
+
+  await page.getByLabel('Render format').selectOption('m4a');
+  await page.getByRole('button', { name: 'Render' }).click();
+  const link = page.getByRole('link', { name: 'Download render' });
+  await link.waitFor({ timeout: 180_000 });
+  const rendered = await page.request.get(await link.getAttribute('href'));
+  seen.render = { status: rendered.status(), path: join(out, 'app-render.m4a') };
+  await writeFile(seen.render.path, await rendered.body());
+  seen.video_before_release = {
+    value: await progress('Video upload'),
+    uploaded: await page.evaluate(() => performance.getEntriesByName('roughcut:video-uploaded').length > 0),
+  };
+
+  release();
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:video-uploaded').length > 0, null, {
+    timeout: 120_000,
+  });
+  seen.video_after_release = await progress('Video upload');
+  seen.marks = await page.evaluate(() =>
+    Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace('roughcut:', ''), Math.round(m.startTime)])),
+  );
+
+  // axe-core, evaluated over the DevTools protocol (the page's CSP admits no injected script)
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axe);
+  seen.axe_violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  seen.screenshot = join(out, 'app.png');
+  await page.screenshot({ path: seen.screenshot, fullPage: true });
+} catch (error) {
+  seen.error = `${error.name}: ${error.message}`;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(seen));

@@ -1,0 +1,87 @@
+//! The browser app (web-client/app), served by the worker as static assets, driven in headless
+//! Chromium by tests/clients/app-browser.mjs against the real stack: what a user sees and gets,
+//! from a refused key to a render downloaded while the video still uploads.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::Test;
+use crate::cuts::{assert_timeline_reads_back, scratch, transcribed_talk};
+use roughcut_tests::stack::{Stack, repo_root};
+
+pub fn tests() -> Vec<Test> {
+    vec![("app::a_recording_is_cut_exported_and_rendered_while_its_video_uploads", cut_while_the_video_uploads)]
+}
+
+fn cut_while_the_video_uploads(stack: &Stack) {
+    let page = stack.anonymous().get("/").expect(200);
+    assert!(page.body.contains("Choose a recording"), "the worker serves the page at /");
+    let (account, project) = stack.funded_account("app", 5);
+    let talk = transcribed_talk(stack);
+    let out = scratch("app");
+    std::fs::create_dir_all(&out).expect("a directory");
+    let output = Command::new("node")
+        .arg(repo_root().join("tests/clients/app-browser.mjs"))
+        .args([&stack.base_url, &account.key, &project])
+        .arg(&talk.video)
+        .arg(&out)
+        .current_dir(repo_root())
+        .output()
+        .expect("node");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("the page's JSON");
+    assert!(seen["error"].is_null(), "{seen:#}");
+    assert_eq!(seen["page_errors"], serde_json::json!([]), "{seen:#}");
+    println!("app: screenshot {}, milestones (ms) {}", seen["screenshot"], seen["marks"]);
+
+    // a refused key is said in words, with the request id
+    let refused = seen["refused"].as_str().unwrap_or_default();
+    assert!(refused.contains("API key") && refused.contains("Request id: req_"), "{refused}");
+    // the link's key never stays in the address bar
+    assert!(!seen["address_after_sign_in"].as_str().unwrap_or_default().contains("sk_"), "{seen}");
+
+    // the audio was in, and the cut shown, while the video's bytes were held back
+    assert_eq!(seen["at_cut"]["audio"], 100, "{seen}");
+    assert!(seen["at_cut"]["video"].as_u64() < Some(100), "{seen}");
+    assert_eq!(seen["video_before_release"]["uploaded"], false, "{seen}");
+    assert_eq!(seen["video_after_release"], 100, "{seen}");
+    let marks = &seen["marks"];
+    let at = |name: &str| marks[name].as_u64().unwrap_or_else(|| panic!("no {name} milestone: {marks}"));
+    assert!(at("audio-uploaded") < at("cut-shown") && at("cut-shown") < at("video-uploaded"), "{marks}");
+    assert!(at("rendered") < at("video-uploaded"), "an audio render while the video uploads: {marks}");
+
+    // what the cut removed is listed and struck through; the browser re-plans without fillers
+    let removed: Vec<&str> = seen["removed"].as_array().expect("removed").iter().filter_map(Value::as_str).collect();
+    assert!(removed.iter().any(|r| r.starts_with("filler ") && r.ends_with(" s")), "{removed:?}");
+    let struck: Vec<&str> = seen["struck_words"].as_array().expect("struck").iter().filter_map(Value::as_str).collect();
+    assert!(struck.iter().any(|w| w.to_lowercase().trim_matches(|c: char| !c.is_alphabetic()) == "um"), "{struck:?}");
+    let replanned = seen["removed_without_fillers"].as_array().expect("replanned");
+    assert!(replanned.iter().all(|r| !r.as_str().unwrap_or_default().starts_with("filler")), "{replanned:?}");
+    assert!(seen["waveform"].as_f64() > Some(0.05), "the waveform is drawn: {seen}");
+    assert_eq!(seen["play_state"], "playing");
+
+    // the export is the server's cut, read back by OpenTimelineIO
+    let cuts = account.api.get(&format!("/v1/cuts?project_id={project}")).expect(200).json();
+    let cut = &cuts["items"][0];
+    assert_eq!(seen["export"]["name"], "talk.rough-cut.otio");
+    assert_timeline_reads_back(
+        std::path::Path::new(seen["export"]["path"].as_str().expect("path")),
+        cut,
+        "otio",
+        "otio_json",
+    );
+    // and the render a file ffprobe takes for AAC audio
+    assert_eq!(seen["render"]["status"], 200);
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams", "-of", "json"])
+        .arg(seen["render"]["path"].as_str().expect("path"))
+        .output()
+        .expect("ffprobe");
+    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
+    let streams: Value = serde_json::from_slice(&probe.stdout).expect("ffprobe JSON");
+    assert_eq!(streams["streams"][0]["codec_name"], "aac", "{streams}");
+
+    assert_eq!(seen["axe_violations"], serde_json::json!([]), "axe-core wcag2a/aa: {seen:#}");
+    assert!(std::path::Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
+}

@@ -1,0 +1,402 @@
+// The roughcut page: sign in with an API key (or a link carrying it in its fragment), pick a
+// project and a recording; the engine takes the audio out in a Web Worker and that small proxy
+// uploads first, so the cut is planned and shown while the video still uploads. The controls
+// re-plan in the browser with the engine's Planner (the server's planner, compiled to wasm) and
+// "Save cut" makes it the server's. Exports and renders come from the API. Milestones are
+// `performance.mark`s (`roughcut:…`) for tests and benchmarks.
+import { Roughcut, RoughcutError } from '/sdk/index.js';
+import init, { Planner } from '/engine/roughcut_engine.js';
+
+import { drawWaveform, showRemoved, showTranscript } from './cut-view.js';
+import { CutPlayer } from './player.js';
+import { UploadBar } from './upload-bar.js';
+
+const KEY_ITEM = 'roughcut.apiKey';
+const PROJECT_ITEM = 'roughcut.projectId';
+const $ = (id) => document.getElementById(id);
+const engine = init();
+const worker = new Worker('/app/engine-worker.js', { type: 'module' });
+const audioBar = new UploadBar($('audio-progress'), $('audio-status'));
+const videoBar = new UploadBar($('video-progress'), $('video-status'));
+
+/** Everything about the recording on the page. */
+const state = {
+  rc: null,
+  file: null,
+  asset: null,
+  prepared: null,
+  cut: null,
+  words: [],
+  planner: null,
+  plan: null,
+  player: null,
+  video: null,
+};
+
+function mark(name) {
+  performance.mark(`roughcut:${name}`);
+}
+
+function showError(error) {
+  let text = error?.message ?? String(error);
+  if (error instanceof RoughcutError) {
+    const fields = error.fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+    if (fields) text += ` (${fields})`;
+    if (error.requestId) text += ` Request id: ${error.requestId}.`;
+  }
+  $('error').textContent = text;
+}
+
+function clearError() {
+  $('error').textContent = '';
+}
+
+/** Runs `action`, showing what went wrong instead of throwing. */
+async function guarded(action) {
+  try {
+    clearError();
+    return await action();
+  } catch (error) {
+    if (error?.name !== 'AbortError') showError(error);
+    return undefined;
+  }
+}
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+// --- signing in -------------------------------------------------------------------------------
+
+async function signIn(apiKey) {
+  const rc = new Roughcut({ apiKey, baseUrl: location.origin });
+  const balance = await rc.credits.balance();
+  localStorage.setItem(KEY_ITEM, apiKey);
+  state.rc = rc;
+  $('balance').textContent = `${balance.available} credits available`;
+  $('sign-in').hidden = true;
+  $('sign-out').hidden = false;
+  $('workspace').hidden = false;
+  await loadProjects();
+}
+
+function signOut() {
+  localStorage.removeItem(KEY_ITEM);
+  location.replace(location.pathname);
+}
+
+async function loadProjects(selected = localStorage.getItem(PROJECT_ITEM)) {
+  const select = $('project');
+  const options = [];
+  for await (const project of state.rc.projects.list({ limit: 100 })) {
+    options.push(new Option(project.name, project.id, false, project.id === selected));
+  }
+  select.replaceChildren(...options);
+  if (select.value) localStorage.setItem(PROJECT_ITEM, select.value);
+}
+
+async function newProject() {
+  const name = $('project-name').value.trim() || 'My recordings';
+  const project = await state.rc.projects.create({ name });
+  localStorage.setItem(PROJECT_ITEM, project.id);
+  await loadProjects(project.id);
+}
+
+// --- a recording: extraction, the two uploads, the first cut ---------------------------------
+
+/** The engine's look at `file` in the Web Worker: `{info, proxy, analysis}`. */
+function prepare(file) {
+  return new Promise((resolve, reject) => {
+    const id = crypto.randomUUID();
+    const listener = ({ data }) => {
+      if (data.id !== id) return;
+      worker.removeEventListener('message', listener);
+      if (data.error) reject(Object.assign(new Error(`Reading the recording: ${data.error.message}`), data.error));
+      else resolve(data);
+    };
+    worker.addEventListener('message', listener);
+    worker.postMessage({ id, file });
+  });
+}
+
+async function start(file) {
+  const projectId = $('project').value;
+  if (!projectId) throw new Error('Choose or create a project first.');
+  mark('picked');
+  state.player?.stop();
+  Object.assign(state, { file, asset: null, cut: null, words: [], planner: null, plan: null, player: null, video: null });
+  $('editor').hidden = true;
+  audioBar.reset();
+  videoBar.reset();
+  setStatus(`Reading ${file.name}…`);
+  const prepared = await prepare(file);
+  state.prepared = prepared;
+  mark('extracted');
+  const asset = await state.rc.assets.create({
+    project_id: projectId,
+    size_bytes: file.size,
+    filename: file.name,
+    content_type: file.type || undefined,
+  });
+  state.asset = asset;
+  if (prepared.proxy) {
+    setStatus('Uploading the audio first, then the video.');
+    await state.rc.assets.uploadAudioProxy(asset.id, prepared.proxy, {
+      chunkBytes: 1024 * 1024,
+      onProgress: (p) => audioBar.show(p),
+    });
+    audioBar.done();
+    mark('audio-uploaded');
+    startVideo();
+  } else {
+    // audio alone (or a container the engine does not read): the file is its own audio
+    videoBar.notNeeded();
+    await uploadWhole(audioBar);
+    mark('audio-uploaded');
+  }
+  setStatus('Audio in: transcribing and planning the cut…');
+  await state.rc.assets.waitUntil(asset.id, 'cuttable', { timeoutMs: 30 * 60_000 });
+  mark('cuttable');
+  await makeCut({});
+  mark('cut-shown');
+}
+
+/** The video's bytes over TUS, resumable; pausing aborts it and resuming goes on from HEAD. */
+function startVideo() {
+  const controller = new AbortController();
+  state.video = { controller, paused: false };
+  $('pause').disabled = false;
+  $('cancel').disabled = false;
+  $('pause').textContent = 'Pause';
+  const upload = uploadWhole(videoBar, controller.signal).then(
+    () => {
+      mark('video-uploaded');
+      $('pause').disabled = true;
+      $('cancel').disabled = true;
+      if (state.cut) setStatus('Video uploaded.');
+    },
+    (error) => {
+      if (controller.signal.aborted) return;
+      showError(error);
+    },
+  );
+  state.video.upload = upload;
+}
+
+async function uploadWhole(bar, signal) {
+  const asset = await state.rc.assets.upload(state.file, {
+    resume: state.asset,
+    onProgress: (p) => bar.show(p),
+    signal,
+  });
+  bar.done();
+  return asset;
+}
+
+function pauseOrResume() {
+  const video = state.video;
+  if (!video) return;
+  if (video.paused) {
+    startVideo();
+    return;
+  }
+  video.paused = true;
+  video.controller.abort(new DOMException('Paused', 'AbortError'));
+  $('pause').textContent = 'Resume';
+  videoBar.paused();
+}
+
+async function cancel() {
+  state.video?.controller.abort(new DOMException('Cancelled', 'AbortError'));
+  state.player?.stop();
+  if (state.asset) await state.rc.assets.delete(state.asset.id);
+  state.asset = null;
+  state.video = null;
+  $('pause').disabled = true;
+  $('cancel').disabled = true;
+  $('editor').hidden = true;
+  audioBar.reset();
+  videoBar.reset();
+  setStatus('Cancelled: the upload and its asset are gone.');
+}
+
+// --- the cut: the server's, then re-planned in the browser as the controls move --------------
+
+function chosenOptions() {
+  return {
+    remove_silence: $('remove-silence').checked,
+    remove_fillers: $('remove-fillers').checked,
+    remove_restarts: $('remove-restarts').checked,
+    min_silence_seconds: Number($('min-silence').value),
+    margin_seconds: Number($('margin').value),
+  };
+}
+
+async function makeCut(options) {
+  const script = $('script').value.trim();
+  const created = await state.rc.cuts.create({ asset_id: state.asset.id, options, ...(script ? { script } : {}) });
+  const cut = await state.rc.cuts.wait(created.id);
+  state.cut = cut;
+  const transcript = await state.rc.cuts.transcript(cut.id).catch((error) => {
+    // planned without words: the audio alone decided
+    if (error instanceof RoughcutError && error.code === 'unsupported_format') return { words: [] };
+    throw error;
+  });
+  state.words = transcript.words;
+  await engine;
+  state.planner?.free();
+  state.planner = new Planner({
+    durationSeconds: Number(cut.source_duration_seconds),
+    analysis: state.prepared?.analysis ?? undefined,
+    transcript: transcript.words.length ? { words: transcript.words } : undefined,
+    script: script || undefined,
+    language: state.asset.language ?? undefined,
+  });
+  showPlan(cut);
+  $('editor').hidden = false;
+  setStatus(state.video && !state.video.paused ? 'Cut ready; the video is still uploading.' : 'Cut ready.');
+}
+
+/** A plan (the server's cut, or the browser's re-plan) on the page. */
+function showPlan(plan) {
+  state.plan = plan;
+  const duration = Number(plan.source_duration_seconds);
+  drawWaveform($('waveform'), state.prepared?.analysis, duration, plan.removed);
+  showTranscript($('transcript'), state.words, plan.removed);
+  showRemoved($('removed'), plan.removed, (removal) => guarded(() => player().playAround((removal.start + removal.end) / 2)));
+  const kept = Number(plan.kept_duration_seconds);
+  $('summary').textContent = `Keeps ${kept.toFixed(1)} s of ${duration.toFixed(1)} s; ${plan.removed.length} removals.`;
+}
+
+function replan() {
+  if (!state.planner) return;
+  const started = performance.now();
+  const plan = state.planner.plan(chosenOptions());
+  showPlan(plan);
+  performance.measure('roughcut:replan', { start: started, end: performance.now() });
+}
+
+function player() {
+  state.player ??= new CutPlayer(state.prepared?.proxy ?? state.file);
+  state.player.onEnded = () => setPlayButton(false);
+  return state.player;
+}
+
+function setPlayButton(playing) {
+  $('play-cut').textContent = playing ? 'Stop' : 'Play cut';
+  $('play-cut').dataset.state = playing ? 'playing' : 'stopped';
+}
+
+async function playCut() {
+  const p = player();
+  if (p.isPlaying) {
+    p.stop();
+    setPlayButton(false);
+    return;
+  }
+  await p.play(state.plan.segments);
+  setPlayButton(true);
+}
+
+// --- taking it away ---------------------------------------------------------------------------
+
+const EXTENSIONS = { otio: 'otio', fcpxml: 'fcpxml', xmeml: 'xml', edl: 'edl', srt: 'srt', vtt: 'vtt' };
+
+function stem() {
+  return state.file.name.replace(/\.[^.]+$/, '');
+}
+
+async function exportCut() {
+  const format = $('export-format').value;
+  const text = ['srt', 'vtt'].includes(format)
+    ? await state.rc.cuts.subtitles(state.cut.id, format)
+    : await state.rc.cuts.export(state.cut.id, format);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  link.download = `${stem()}.rough-cut.${EXTENSIONS[format]}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+async function render() {
+  const format = $('render-format').value;
+  const resolution = $('resolution').value;
+  const output = { format, ...(resolution && ['mp4', 'mov'].includes(format) ? { resolution } : {}) };
+  const bar = $('render-progress');
+  const link = $('download-render');
+  link.hidden = true;
+  bar.hidden = false;
+  bar.value = 0;
+  const created = await state.rc.renders.create({ asset_id: state.asset.id, cut_id: state.cut.id, output });
+  await state.rc.renders.wait(created.id, { onProgress: (progress) => (bar.value = Math.round(progress * 100)) });
+  // the signed download URL is on a fresh GET
+  const done = await state.rc.renders.get(created.id);
+  bar.value = 100;
+  link.href = done.download_url;
+  link.download = `${stem()}.rough-cut.${format}`;
+  link.hidden = false;
+  mark('rendered');
+}
+
+// --- wiring -----------------------------------------------------------------------------------
+
+function wire() {
+  $('sign-in').addEventListener('submit', (event) => {
+    event.preventDefault();
+    guarded(() => signIn($('api-key').value.trim()));
+  });
+  $('sign-out').addEventListener('click', signOut);
+  $('project').addEventListener('change', () => localStorage.setItem(PROJECT_ITEM, $('project').value));
+  $('new-project').addEventListener('click', () => guarded(newProject));
+  $('recording').addEventListener('change', () => {
+    const file = $('recording').files[0];
+    if (file) guarded(() => start(file));
+  });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer.files[0];
+    if (file) guarded(() => start(file));
+  });
+  $('pause').addEventListener('click', pauseOrResume);
+  $('cancel').addEventListener('click', () => guarded(cancel));
+  for (const id of ['remove-silence', 'remove-fillers', 'remove-restarts', 'min-silence', 'margin']) {
+    $(id).addEventListener('input', () => {
+      const value = $(`${id}-value`);
+      if (value) value.textContent = $(id).value;
+      guarded(replan);
+    });
+  }
+  $('save-cut').addEventListener('click', () => guarded(() => makeCut(chosenOptions())));
+  $('play-cut').addEventListener('click', () => guarded(playCut));
+  $('export').addEventListener('click', () => guarded(exportCut));
+  $('render').addEventListener('click', () => guarded(render));
+}
+
+/** The key of a sign-in link, which carries it in its fragment (never sent to a server), taken out of the address. */
+function keyFromLink() {
+  const key = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (key) history.replaceState(null, '', location.pathname + location.search);
+  return key;
+}
+
+async function main() {
+  wire();
+  // a link opened in a tab already on the page changes only the fragment
+  window.addEventListener('hashchange', () => {
+    const key = keyFromLink();
+    if (key) guarded(() => signIn(key));
+  });
+  const apiKey = keyFromLink() ?? localStorage.getItem(KEY_ITEM);
+  if (apiKey) await guarded(() => signIn(apiKey));
+  if (!state.rc) $('sign-in').hidden = false;
+  document.body.dataset.ready = 'true';
+}
+
+main();
