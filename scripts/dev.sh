@@ -87,6 +87,7 @@ for _ in $(seq 1 300); do
     cat <<MSG
 
 roughcut is running.
+  Open the app, signed in:  http://127.0.0.1:$PORT/#key=$DEV_API_KEY
   API:             http://127.0.0.1:$PORT   (OpenAPI: http://127.0.0.1:$PORT/v1/openapi.json)
   media container: http://127.0.0.1:$MEDIA_PORT/health
   transcriber:     $TRANSCRIBER${TRANSCRIBER_URL:+ at $TRANSCRIBER_URL}

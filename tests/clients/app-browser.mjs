@@ -2,7 +2,8 @@
 // a wrong key refused in words, the sign-in link, a project picked, the talking-head mp4 chosen.
 // The video's chunks are held back until the end (a slow uplink, made certain), so the cut, the
 // export and an m4a render all happen while the video uploads. Then axe-core (wcag2a/aa) and a
-// screenshot. Prints one JSON object of what it saw; the e2e test (tests/e2e/app.rs) judges it.
+// screenshot. Then a second upload of the file, reloaded mid-upload and resumed by choosing the
+// same file again. Prints one JSON object of what it saw; the e2e test (tests/e2e/app.rs) judges it.
 // Usage: node app-browser.mjs BASE_URL API_KEY PROJECT_ID VIDEO OUT_DIR
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -25,20 +26,29 @@ try {
   await page.getByRole('alert').filter({ hasText: /Request id/ }).waitFor({ timeout: 15_000 });
   seen.refused = await page.getByRole('alert').textContent();
 
-  // the video's PATCHes wait for `release`; everything else goes through
+  // the video's PATCHes wait while it is held (`hold()` … `release()`); everything else goes through
   let videoUploadPath = null;
+  const created = [];
+  let heldPatches = 0;
   let release;
-  const released = new Promise((resolve) => (release = resolve));
+  let released;
+  const hold = () => (released = new Promise((resolve) => (release = resolve)));
+  hold();
   await page.route('**/v1/assets', async (route) => {
     const response = await route.fetch();
     if (route.request().method() === 'POST' && response.ok()) {
-      videoUploadPath = new URL((await response.json()).upload_url).pathname;
+      const asset = await response.json();
+      created.push(asset.id);
+      videoUploadPath = new URL(asset.upload_url).pathname;
     }
     await route.fulfill({ response });
   });
   await page.route('**/v1/uploads/**', async (route) => {
     const request = route.request();
-    if (request.method() === 'PATCH' && new URL(request.url()).pathname === videoUploadPath) await released;
+    if (request.method() === 'PATCH' && new URL(request.url()).pathname === videoUploadPath) {
+      heldPatches += 1;
+      await released;
+    }
     // a PATCH held past the SDK's timeout was abandoned by the page (and resumed from HEAD)
     await route.continue().catch(() => {});
   });
@@ -108,6 +118,28 @@ try {
   });
   seen.screenshot = join(out, 'app.png');
   await page.screenshot({ path: seen.screenshot, fullPage: true });
+
+  // the same file again, its video held; a reload mid-upload; the same file chosen: it resumes
+  hold();
+  heldPatches = 0;
+  await page.getByLabel('Choose a recording').setInputFiles(video);
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:audio-uploaded').length > 0);
+  for (let waited = 0; heldPatches === 0; waited += 50) {
+    if (waited > 60_000) throw new Error('the second video upload never started');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const interrupted = created.at(-1);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Your recording' }).waitFor({ timeout: 15_000 });
+  const hint = page.getByText('was still uploading');
+  await hint.waitFor({ timeout: 15_000 });
+  seen.resume_hint = await hint.textContent();
+  release();
+  await page.getByLabel('Choose a recording').setInputFiles(video);
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:video-uploaded').length > 0, null, {
+    timeout: 120_000,
+  });
+  seen.resumed = { interrupted, created_after_reload: created.slice(created.indexOf(interrupted) + 1) };
 } catch (error) {
   seen.error = `${error.name}: ${error.message}`;
 } finally {

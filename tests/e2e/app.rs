@@ -1,6 +1,7 @@
 //! The browser app (web-client/app), served by the worker as static assets, driven in headless
 //! Chromium by tests/clients/app-browser.mjs against the real stack: what a user sees and gets,
-//! from a refused key to a render downloaded while the video still uploads.
+//! from a refused key to a render downloaded while the video still uploads, and an upload resumed
+//! after a reload.
 
 use std::process::Command;
 
@@ -84,4 +85,11 @@ fn cut_while_the_video_uploads(stack: &Stack) {
 
     assert_eq!(seen["axe_violations"], serde_json::json!([]), "axe-core wcag2a/aa: {seen:#}");
     assert!(std::path::Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
+
+    // a reload mid-upload: the page offers the upload again, and the same file resumes the same asset
+    assert!(seen["resume_hint"].as_str().unwrap_or_default().contains("talk.mp4"), "{seen}");
+    assert_eq!(seen["resumed"]["created_after_reload"], serde_json::json!([]), "no second asset: {seen}");
+    let interrupted = seen["resumed"]["interrupted"].as_str().expect("the interrupted asset");
+    let asset = account.api.get(&format!("/v1/assets/{interrupted}")).expect(200).json();
+    assert_ne!(asset["state"], "pending_upload", "every byte stored: {asset}");
 }

@@ -126,7 +126,8 @@ fn anonymous_callers_over_their_rate_are_429(stack: &Stack) {
 
 fn unknown_routes_are_404_envelopes(stack: &Stack) {
     let account = stack.new_account("routes");
-    for path in ["/", "/v1/nope", "/v1/projects/", "/v2/projects"] {
+    // `/` is the app (tests/e2e/app.rs)
+    for path in ["/v1/nope", "/v1/projects/", "/v2/projects", "/nope.html"] {
         account.api.get(path).expect_error(404, "not_found");
         stack.anonymous().get(path).expect_error(404, "not_found");
     }

@@ -13,6 +13,8 @@ import { UploadBar } from './upload-bar.js';
 
 const KEY_ITEM = 'roughcut.apiKey';
 const PROJECT_ITEM = 'roughcut.projectId';
+/** The upload under way, so that a reload resumes it: its asset, its file and how far it got. */
+const PENDING_ITEM = 'roughcut.pendingUpload';
 const $ = (id) => document.getElementById(id);
 const engine = init();
 const worker = new Worker('/app/engine-worker.js', { type: 'module' });
@@ -78,6 +80,7 @@ async function signIn(apiKey) {
   $('sign-out').hidden = false;
   $('workspace').hidden = false;
   await loadProjects();
+  await offerResume();
 }
 
 function signOut() {
@@ -102,6 +105,43 @@ async function newProject() {
   await loadProjects(project.id);
 }
 
+// --- an upload that outlives the page ---------------------------------------------------------
+
+function rememberUpload(proxied) {
+  const { name, size, lastModified } = state.file;
+  const record = { asset: { id: state.asset.id, upload_url: state.asset.upload_url }, file: { name, size, lastModified }, proxied };
+  localStorage.setItem(PENDING_ITEM, JSON.stringify(record));
+}
+
+function forgetUpload() {
+  localStorage.removeItem(PENDING_ITEM);
+  $('resume-hint').hidden = true;
+}
+
+function pendingUpload() {
+  try {
+    return JSON.parse(localStorage.getItem(PENDING_ITEM));
+  } catch {
+    return null;
+  }
+}
+
+/** After a reload: the upload still waiting for bytes is offered again, for the same file. */
+async function offerResume() {
+  const pending = pendingUpload();
+  if (!pending) return;
+  const asset = await state.rc.assets.get(pending.asset.id).catch(() => null);
+  if (asset?.state !== 'pending_upload') {
+    forgetUpload();
+    return;
+  }
+  $('resume-hint').textContent = `“${pending.file.name}” was still uploading. Choose the same file to resume it.`;
+  $('resume-hint').hidden = false;
+}
+
+const sameFile = (file, known) =>
+  file.name === known.name && file.size === known.size && file.lastModified === known.lastModified;
+
 // --- a recording: extraction, the two uploads, the first cut ---------------------------------
 
 /** The engine's look at `file` in the Web Worker: `{info, proxy, analysis}`. */
@@ -122,6 +162,12 @@ function prepare(file) {
 async function start(file) {
   const projectId = $('project').value;
   if (!projectId) throw new Error('Choose or create a project first.');
+  const pending = pendingUpload();
+  const resuming = pending && sameFile(file, pending.file) ? pending : null;
+  // the milestones are this recording's
+  for (const entry of performance.getEntriesByType('mark')) {
+    if (entry.name.startsWith('roughcut:')) performance.clearMarks(entry.name);
+  }
   mark('picked');
   state.player?.stop();
   Object.assign(state, { file, asset: null, cut: null, words: [], planner: null, plan: null, player: null, video: null });
@@ -132,14 +178,23 @@ async function start(file) {
   const prepared = await prepare(file);
   state.prepared = prepared;
   mark('extracted');
-  const asset = await state.rc.assets.create({
-    project_id: projectId,
-    size_bytes: file.size,
-    filename: file.name,
-    content_type: file.type || undefined,
-  });
+  const asset = resuming
+    ? { ...(await state.rc.assets.get(resuming.asset.id)), upload_url: resuming.asset.upload_url }
+    : await state.rc.assets.create({
+        project_id: projectId,
+        size_bytes: file.size,
+        filename: file.name,
+        content_type: file.type || undefined,
+      });
   state.asset = asset;
-  if (prepared.proxy) {
+  rememberUpload(resuming?.proxied ?? false);
+  $('resume-hint').hidden = true;
+  if (resuming?.proxied) {
+    audioBar.done();
+    mark('audio-uploaded');
+    setStatus('Resuming the video upload.');
+    startVideo();
+  } else if (prepared.proxy) {
     setStatus('Uploading the audio first, then the video.');
     await state.rc.assets.uploadAudioProxy(asset.id, prepared.proxy, {
       chunkBytes: 1024 * 1024,
@@ -147,11 +202,13 @@ async function start(file) {
     });
     audioBar.done();
     mark('audio-uploaded');
+    rememberUpload(true);
     startVideo();
   } else {
     // audio alone (or a container the engine does not read): the file is its own audio
     videoBar.notNeeded();
     await uploadWhole(audioBar);
+    forgetUpload();
     mark('audio-uploaded');
   }
   setStatus('Audio in: transcribing and planning the cut…');
@@ -170,6 +227,7 @@ function startVideo() {
   $('pause').textContent = 'Pause';
   const upload = uploadWhole(videoBar, controller.signal).then(
     () => {
+      forgetUpload();
       mark('video-uploaded');
       $('pause').disabled = true;
       $('cancel').disabled = true;
@@ -210,6 +268,7 @@ async function cancel() {
   state.video?.controller.abort(new DOMException('Cancelled', 'AbortError'));
   state.player?.stop();
   if (state.asset) await state.rc.assets.delete(state.asset.id);
+  forgetUpload();
   state.asset = null;
   state.video = null;
   $('pause').disabled = true;
@@ -350,6 +409,8 @@ function wire() {
   $('new-project').addEventListener('click', () => guarded(newProject));
   $('recording').addEventListener('change', () => {
     const file = $('recording').files[0];
+    // emptied, so that choosing the same file again (to resume it) is a change too
+    $('recording').value = '';
     if (file) guarded(() => start(file));
   });
   const drop = $('drop');
