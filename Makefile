@@ -47,6 +47,7 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
 	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh)" cargo run --quiet --release -p roughcut-bench --bin disfluency
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
+	@node bench/browser/app.mjs
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders

@@ -129,6 +129,16 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const interrupted = created.at(-1);
+  // pause and resume: the held PATCH is given up, and a new one goes out from the server's offset
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByText(/^Paused at/).waitFor({ timeout: 15_000 });
+  const before = heldPatches;
+  await page.getByRole('button', { name: 'Resume' }).click();
+  for (let waited = 0; heldPatches === before; waited += 50) {
+    if (waited > 60_000) throw new Error('the resumed video upload sent nothing');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  seen.paused_and_resumed = { pause_button: await page.locator('#pause').textContent(), patches: heldPatches };
   await page.reload();
   await page.getByRole('heading', { name: 'Your recording' }).waitFor({ timeout: 15_000 });
   const hint = page.getByText('was still uploading');

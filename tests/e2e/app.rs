@@ -86,6 +86,9 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     assert_eq!(seen["axe_violations"], serde_json::json!([]), "axe-core wcag2a/aa: {seen:#}");
     assert!(std::path::Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
 
+    // Pause gives the video's PATCH up, Resume sends it again
+    assert_eq!(seen["paused_and_resumed"]["pause_button"], "Pause", "{seen}");
+    assert!(seen["paused_and_resumed"]["patches"].as_u64() >= Some(2), "{seen}");
     // a reload mid-upload: the page offers the upload again, and the same file resumes the same asset
     assert!(seen["resume_hint"].as_str().unwrap_or_default().contains("talk.mp4"), "{seen}");
     assert_eq!(seen["resumed"]["created_after_reload"], serde_json::json!([]), "no second asset: {seen}");
