@@ -80,7 +80,7 @@ fi
 stamp="$ROOT/node_modules/.roughcut-lock.sha256"
 lock_hash=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
-  say "npm ci (wrangler, binaryen, esbuild)"
+  say "npm ci (package.json: wrangler, build tools, test clients, the SDK's checks)"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$lock_hash" >"$stamp"
 fi
