@@ -48,6 +48,7 @@ bench: build
 	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh)" cargo run --quiet --release -p roughcut-bench --bin disfluency
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
 	@node bench/browser/app.mjs
+	@cargo run --quiet --release -p roughcut-bench --bin first-cut
 	@cargo run --quiet --release -p roughcut-bench --bin uploads
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders

@@ -49,3 +49,35 @@ pub fn speech_m4a(seconds: &str) -> PathBuf {
         &["-f", "lavfi", "-i", SPEECH, "-t", seconds, "-ac", "2", "-c:a", "aac", "-b:a", "128k"],
     )
 }
+
+/// `seconds` of 1080p30 H.264 (a test pattern, about 10 Mbit/s) with `SPEECH` as AAC: a camera's
+/// recording in size.
+pub fn video_1080p(seconds: &str) -> PathBuf {
+    input(
+        &format!("video-{seconds}s-1080p.mp4"),
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            SPEECH,
+            "-t",
+            seconds,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            "-g",
+            "60",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+        ],
+    )
+}

@@ -70,33 +70,7 @@ fn main() {
     let audio_seconds = env_seconds("BENCH_AUDIO_SECONDS", 3600).to_string();
     let long_seconds = env_seconds("BENCH_LONG_SECONDS", 3 * 3600).to_string();
     let speech = SPEECH;
-    let video = input(
-        &format!("video-{video_seconds}s-1080p.mp4"),
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1920x1080:rate=30",
-            "-f",
-            "lavfi",
-            "-i",
-            speech,
-            "-t",
-            &video_seconds,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "30",
-            "-g",
-            "60",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-        ],
-    );
+    let video = inputs::video_1080p(&video_seconds);
     let audio = speech_m4a(&audio_seconds);
     let long = input(
         &format!("speech-{long_seconds}s.m4a"),
