@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test: the workspace's native tests (engine, domain, HTTP layer); wrangler.toml's production
-# deployment as a dry run; the engine as wasm — its
-# JS facade in Node and in a Web Worker of headless Chromium, and the browser package as
-# web-client imports it; then the end-to-end suite against the real stack, whose summary is the
-# last line of the run.
+# deployment as a dry run; the engine as wasm — its JS facade in Node and in a Web Worker of
+# headless Chromium, and the browser package as web-client imports it; the SDK's node tests and
+# its packed tarball (scripts/sdk-package-check.sh); then the e2e harness's own tests and the
+# end-to-end suite against the real stack, whose summary is the last line of the run.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -21,4 +21,4 @@ fi
 grep -E '^test result' "$log"
 node --test --test-reporter=dot web-client/test/ web-client/sdk/test/
 scripts/sdk-package-check.sh
-cargo test -p roughcut-tests --test e2e --quiet
+cargo test -p roughcut-tests --lib --test e2e --quiet
