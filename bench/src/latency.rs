@@ -34,3 +34,18 @@ pub fn now_ms() -> i64 {
 pub fn percentile(sorted: &[i64], p: usize) -> i64 {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
+
+/// Prints a latency table: each way's count of `unit`, p50 and p99, then the first way's ratio to
+/// the second (the peer), each list sorted.
+pub fn print_comparison(ours: (&str, &[i64]), peer: (&str, &[i64]), unit: &str) {
+    for (name, latencies) in [ours, peer] {
+        println!(
+            "  {name:<24} {:>3} {unit}  p50 {:>4} ms  p99 {:>4} ms",
+            latencies.len(),
+            percentile(latencies, 50),
+            percentile(latencies, 99)
+        );
+    }
+    let ratio = |p: usize| percentile(ours.1, p) as f64 / percentile(peer.1, p).max(1) as f64;
+    println!("  {} / {}: p50 {:.2}×, p99 {:.2}×", ours.0, peer.0, ratio(50), ratio(99));
+}

@@ -11,7 +11,7 @@ mod latency;
 use std::io::BufRead;
 use std::time::Duration;
 
-use latency::{now_ms, percentile, ready_tone};
+use latency::{now_ms, print_comparison, ready_tone};
 use roughcut_tests::client::Account;
 use roughcut_tests::stack::Stack;
 use roughcut_tests::webhooks::unix_ms;
@@ -113,14 +113,5 @@ fn main() {
     polled.sort_unstable();
     assert!(!stream.is_empty() && !polled.is_empty(), "no live step change was seen");
     println!("pipeline events: {count} one-step cut pipelines, step changes from the worker's stamp to the client");
-    for (name, latencies) in [("server-sent events", &stream), ("polling every 250 ms", &polled)] {
-        println!(
-            "  {name:<22} {:>3} changes  p50 {:>4} ms  p99 {:>4} ms",
-            latencies.len(),
-            percentile(latencies, 50),
-            percentile(latencies, 99)
-        );
-    }
-    let ratio = |p: usize| percentile(&stream, p) as f64 / percentile(&polled, p).max(1) as f64;
-    println!("  stream / polling: p50 {:.2}×, p99 {:.2}×", ratio(50), ratio(99));
+    print_comparison(("server-sent events", &stream), ("polling every 250 ms", &polled), "changes");
 }

@@ -12,7 +12,7 @@ mod latency;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use latency::{now_ms, percentile, ready_tone};
+use latency::{now_ms, print_comparison, ready_tone};
 use roughcut_tests::client::Account;
 use roughcut_tests::stack::Stack;
 use roughcut_tests::webhooks::{WebhookReceiver, unix_ms};
@@ -94,14 +94,5 @@ fn main() {
     polled.sort_unstable();
     assert!(!webhook.is_empty(), "no render was measured");
     println!("webhook latency: {count} m4a renders, from the render's completed_at to the client");
-    for (name, latencies) in [("render.completed webhook", &webhook), ("polling every 250 ms", &polled)] {
-        println!(
-            "  {name:<24} {:>3} renders  p50 {:>4} ms  p99 {:>4} ms",
-            latencies.len(),
-            percentile(latencies, 50),
-            percentile(latencies, 99)
-        );
-    }
-    let ratio = |p: usize| percentile(&webhook, p) as f64 / percentile(&polled, p).max(1) as f64;
-    println!("  webhook / polling: p50 {:.2}×, p99 {:.2}×", ratio(50), ratio(99));
+    print_comparison(("render.completed webhook", &webhook), ("polling every 250 ms", &polled), "renders");
 }
