@@ -92,6 +92,7 @@ contract!(
     webhook_events_fan_out_once_and_an_attempts_outcome_applies_once,
     webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries,
     an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day,
+    a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged,
 );
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -791,4 +792,21 @@ fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(
 
     assert_eq!(block_on(stores.forget_keys(at(2_000), 10)).expect("forget"), 1, "the claim made at 210");
     assert_eq!(claim("k", "h9", 2_010), Claim::OtherRequest, "the newer claim stays");
+}
+
+/// `presents_a_file_under` is an exact prefix (an id's `_` is no wildcard) over assets not yet
+/// purged, deleted ones included (they may be restored); purgeable assets name their file.
+fn a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged(stores: &dyn Stores) {
+    account_with_asset(stores, "ast_1");
+    let presents = |prefix: &str| block_on(stores.presents_a_file_under(prefix)).expect("query");
+    assert!(presents("assets/ast_1"));
+    assert!(!presents("assets/ast_2"), "no other asset's");
+    assert!(!presents("assets/astx1"), "`_` is a character, not a wildcard");
+    assert!(block_on(stores.delete_asset(ACCOUNT, "ast_1", at(5))).expect("delete"));
+    assert!(presents("assets/ast_1"), "a deleted asset may come back with its file");
+    let purgeable = block_on(stores.purgeable_assets(at(10), 10)).expect("purgeable");
+    assert_eq!(purgeable, [("ast_1".to_owned(), "assets/ast_1".to_owned())]);
+    block_on(stores.mark_purged("ast_1")).expect("purged");
+    assert!(!presents("assets/ast_1"), "a purged asset presents nothing");
+    assert!(block_on(stores.purgeable_assets(at(10), 10)).expect("purgeable").is_empty());
 }

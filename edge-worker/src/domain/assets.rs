@@ -378,12 +378,24 @@ fn download_url(record: &AssetRecord, urls: PublicUrls<'_>) -> Option<String> {
 /// them. Their rows stay, `deleted`. Returns how many it purged.
 pub async fn purge_deleted(ports: &Ports<'_>, deleted_before: Timestamp, limit: u32) -> Result<usize, DomainError> {
     let purgeable = ports.assets.purgeable_assets(deleted_before, limit).await?;
-    for asset_id in &purgeable {
+    for (asset_id, object_key) in &purgeable {
         for render in ports.renders.asset_renders(asset_id).await? {
             super::renders::remove(ports, &render).await?;
         }
-        for prefix in object_keys::asset_prefixes(asset_id) {
-            ports.objects.delete_prefix(&prefix).await?;
+        let prefixes = object_keys::asset_prefixes(asset_id);
+        for prefix in &prefixes {
+            ports.objects.delete_prefix(prefix).await?;
+        }
+        // a file presented from elsewhere (a pipeline's render output) is the asset's once its
+        // render is gone; while the render lives, the file is the render's
+        if !prefixes.iter().any(|prefix| object_key.starts_with(prefix.as_str())) {
+            let render_lives = match object_keys::subject_of(object_key) {
+                Some(subject) => ports.renders.render_by_id(subject).await?.is_some(),
+                None => false,
+            };
+            if !render_lives {
+                ports.objects.delete(object_key).await?;
+            }
         }
         ports.assets.mark_purged(asset_id).await?;
     }

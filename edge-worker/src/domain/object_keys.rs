@@ -22,6 +22,11 @@ pub fn subject_prefix(subject_id: &str) -> String {
     format!("derived/{subject_id}/")
 }
 
+/// The subject a derived file belongs to: `rnd_…` of `derived/rnd_…/job_…/render`.
+pub fn subject_of(key: &str) -> Option<&str> {
+    key.strip_prefix("derived/")?.split_once('/').map(|(subject, _)| subject)
+}
+
 /// Where `producer_id` (a job, a cut, the user) keeps what it made from `subject_id`.
 pub fn derived_prefix(subject_id: &str, producer_id: &str) -> String {
     format!("{}{producer_id}/", subject_prefix(subject_id))
@@ -49,5 +54,7 @@ mod tests {
         assert_eq!(speech, "derived/ast_1/job_1/speech-000.wav");
         assert!(speech.starts_with(&derived_files) && speech.starts_with(&derived_prefix("ast_1", "job_1")));
         assert!(!derived("ast_10", "job_1", "render").starts_with(&subject_prefix("ast_1")), "no prefix of another");
+        assert_eq!(subject_of(&derived("rnd_1", "job_1", "render")), Some("rnd_1"));
+        assert_eq!(subject_of(&source("ast_1")), None);
     }
 }

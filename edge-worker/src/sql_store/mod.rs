@@ -642,13 +642,35 @@ impl<S: Sql> AssetStore for SqlStore<S> {
         Ok(())
     }
 
-    async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
-        self.ids(
-            "SELECT id FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Purgeable {
+            id: String,
+            object_key: String,
+        }
+        let statement = Statement::new(
+            "SELECT id, object_key FROM assets WHERE state = 'deleted' AND deleted_at < ?1 \
              AND object_key IS NOT NULL ORDER BY deleted_at LIMIT ?2",
             &[time(deleted_before), number(i64::from(limit))],
-        )
-        .await
+        );
+        let rows = self.sql.run(statement).await?.rows::<Purgeable>()?;
+        Ok(rows.into_iter().map(|row| (row.id, row.object_key)).collect())
+    }
+
+    async fn presents_a_file_under(&self, prefix: &str) -> Result<bool, StoreError> {
+        // an exact prefix: LIKE would read the ids' underscores as wildcards
+        let found = self
+            .ids(
+                "SELECT id FROM assets WHERE object_key IS NOT NULL \
+                 AND substr(object_key, 1, length(?1)) = ?1 LIMIT 1",
+                &[text(prefix)],
+            )
+            .await?;
+        Ok(!found.is_empty())
     }
 
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {

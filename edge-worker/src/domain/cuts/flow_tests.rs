@@ -181,6 +181,9 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
 
     block_on(delete(&ports, &principal, &cut.id)).expect("delete");
     assert_eq!(block_on(get(&ports, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
+    // the captions asset owns its file: it outlives the cut
+    let key = file.object_key.clone().expect("its file");
+    assert!(block_on(platform.store.get(&key)).expect("get").is_some(), "{key} went with the cut");
 }
 
 /// Objects that delete the cut while its captions are written: the user's `DELETE` landing while
@@ -198,7 +201,7 @@ impl Objects for DeletedMidway<'_> {
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
-        if key.ends_with("captions.srt") {
+        if content_type == "application/x-subrip" {
             delete(&self.platform.ports(), self.principal, self.cut_id).await.expect("delete");
         }
         self.platform.store.put(key, bytes, content_type).await
@@ -259,7 +262,10 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let types: Vec<_> = listed.items.iter().map(|a| a.asset_type).collect();
     assert_eq!(types, [Some(AssetType::Audio)], "no CUT_FILE asset for a deleted cut");
     let prefix = crate::domain::object_keys::derived_prefix(&asset_id, &cut.id);
-    assert!(!platform.store.blob_keys().iter().any(|k| k.starts_with(&prefix)), "its captions are gone");
+    let own = format!("assets/{asset_id}/");
+    let left: Vec<String> = platform.store.blob_keys();
+    assert!(!left.iter().any(|k| k.starts_with(&prefix)), "its plan is gone: {left:?}");
+    assert!(!left.iter().any(|k| k.starts_with("assets/") && !k.starts_with(&own)), "its captions are gone: {left:?}");
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(!events.iter().any(|e| e.entity_id == cut.id), "no event of a deleted cut");
 }

@@ -67,6 +67,9 @@ async fn run(deps: ProcessingDeps<'_>, job: &JobRecord) -> Result<Ended, StoreEr
             if !deps.cuts.complete_cut(&cut.id, &completed).await? {
                 // deleted while it was planned: the captions and plan written for it go too
                 deps.objects.delete_prefix(&object_keys::derived_prefix(&cut.asset_id, &cut.id)).await?;
+                if let Some(key) = completed.srt_asset.as_ref().and_then(|a| a.object_key.as_deref()) {
+                    deps.objects.delete(key).await?;
+                }
             }
         }
         Err(Unplannable(code, message)) => {
@@ -150,7 +153,8 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     }))
 }
 
-/// The cut's captions stored as a `CUT_FILE` asset of the asset's project (seed 001).
+/// The cut's captions stored as a `CUT_FILE` asset of the asset's project (seed 001). The asset
+/// owns its file (under its own key, purged with it), so deleting the cut leaves it whole.
 async fn captions_asset(
     deps: ProcessingDeps<'_>,
     cut: &CutRecord,
@@ -158,12 +162,13 @@ async fn captions_asset(
     captions: String,
 ) -> Result<AssetRecord, StoreError> {
     let at = deps.clock.now();
-    let key = object_keys::derived(&source.id, &cut.id, "captions.srt");
+    let id = new_id(IdKind::Asset, at);
+    let key = object_keys::source(&id);
     let size = captions.len() as u64;
     deps.objects.put(&key, captions.into_bytes(), "application/x-subrip").await?;
     let stem = source.filename.as_deref().and_then(|f| f.rsplit_once('.').map(|(stem, _)| stem)).unwrap_or("cut");
     Ok(AssetRecord {
-        id: new_id(IdKind::Asset, at),
+        id,
         account_id: cut.account_id.clone(),
         project_id: source.project_id.clone(),
         asset_type: Some(AssetType::CutFile),

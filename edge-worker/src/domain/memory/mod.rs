@@ -448,11 +448,20 @@ impl AssetStore for MemoryStore {
         Ok(())
     }
 
-    async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         self.check()?;
         let tables = self.tables.borrow();
         let due = tables.assets.iter().filter(|a| a.deleted_at.is_some_and(|at| at.0 < deleted_before.0));
-        Ok(due.filter(|a| a.object_key.is_some()).map(|a| a.id.clone()).take(limit as usize).collect())
+        Ok(due.filter_map(|a| Some((a.id.clone(), a.object_key.clone()?))).take(limit as usize).collect())
+    }
+
+    async fn presents_a_file_under(&self, prefix: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        Ok(self.tables.borrow().assets.iter().any(|a| a.object_key.as_deref().is_some_and(|k| k.starts_with(prefix))))
     }
 
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError> {

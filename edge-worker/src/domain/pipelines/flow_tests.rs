@@ -20,6 +20,7 @@ use crate::domain::ledger;
 use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::page::Page;
 use crate::domain::ports::jobs::{DispatchError, JobKind, JobState, MediaDispatch};
+use crate::domain::ports::objects::Objects;
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore};
 use crate::domain::ports::{AssetStore, Clock};
 use crate::domain::processing::settle::after_processing;
@@ -302,6 +303,35 @@ fn deleting_the_render_a_step_waits_on_fails_the_step_and_releases_the_hold() {
     assert_eq!(failed.steps[0].error_code.as_deref(), Some("render_deleted"));
     assert_eq!(world.balance().reserved, 0, "nothing held");
     assert_eq!(world.endings(&pipeline.id), ["pipeline.failed"]);
+}
+
+/// A pipeline's `RENDERED_VIDEO` asset presents its render's file: deleting the render leaves the
+/// file to the asset, and purging the asset then removes it.
+#[test]
+fn the_rendered_asset_keeps_its_file_when_the_render_goes_and_its_purge_removes_it() {
+    let world = World::new(10);
+    let pipeline = world.create(whole_mp3()).expect("created");
+    world.processed();
+    world.deliver();
+    world.deliver();
+    world.report_render(rendered());
+    let done = world.pipeline(&pipeline.id);
+    let (render_id, output) = (done.steps[0].render_id.clone().expect("render"), done.steps[0].output_asset_id.clone());
+    let output = output.expect("the render's asset");
+    let ports = world.ports();
+    let asset = block_on(ports.assets.asset(&world.principal.account_id, &output)).expect("store").expect("asset");
+    let key = asset.object_key.clone().expect("the asset's file");
+    // the container's upload of the render's file
+    block_on(ports.objects.put(&key, b"mp3 bytes".to_vec(), "audio/mpeg")).expect("put");
+    let stored = || block_on(world.platform.store.get(&key)).expect("get").is_some();
+
+    block_on(renders::delete(&ports, &world.principal, &render_id)).expect("render deleted");
+    assert!(stored(), "the asset still has its file");
+
+    block_on(crate::domain::assets::delete(&ports, &world.principal, &output)).expect("asset deleted");
+    let after_the_grace = crate::domain::time::Timestamp(world.platform.clock.now().0 + 1);
+    block_on(crate::domain::assets::purge_deleted(&ports, after_the_grace, 10)).expect("purged");
+    assert!(!stored(), "the purge removed it");
 }
 
 #[test]

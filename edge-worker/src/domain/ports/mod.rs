@@ -268,10 +268,17 @@ pub trait AssetStore {
     async fn touch_upload(&self, upload_id: &str, offset: u64, expires_at: Timestamp) -> Result<(), StoreError>;
     /// Open uploads whose `expires_at` is before `now`, oldest first, at most `limit`.
     async fn expiring_uploads(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
-    /// The ids of assets deleted before `deleted_before` whose bytes remain.
-    async fn purgeable_assets(&self, deleted_before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Assets deleted before `deleted_before` whose bytes remain: `(id, object_key)`.
+    async fn purgeable_assets(
+        &self,
+        deleted_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
     /// Records that an asset's bytes are gone (it can no longer be restored).
     async fn mark_purged(&self, asset_id: &str) -> Result<(), StoreError>;
+    /// Whether an asset not yet purged presents a file under `prefix` (a pipeline's
+    /// `RENDERED_VIDEO` presents its render's file).
+    async fn presents_a_file_under(&self, prefix: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait(?Send)]

@@ -201,7 +201,12 @@ pub async fn remove(ports: &Ports<'_>, render: &RenderRecord) -> Result<(), Doma
     // a pipeline step waiting on it fails rather than wait for ever
     super::pipelines::steps::render_deleting(ports, &render.id).await?;
     ports.renders.delete_render(&render.id).await?;
-    ports.objects.delete_prefix(&object_keys::subject_prefix(&render.id)).await?;
+    // A pipeline's RENDERED_VIDEO asset presents the render's file: the file is the asset's from
+    // now on, and goes when the asset is purged (`assets::purge_deleted`).
+    let prefix = object_keys::subject_prefix(&render.id);
+    if !ports.assets.presents_a_file_under(&prefix).await? {
+        ports.objects.delete_prefix(&prefix).await?;
+    }
     Ok(())
 }
 
