@@ -12,6 +12,14 @@ import { join } from 'node:path';
 import { launchChromium } from '../../web-client/test/chromium.mjs';
 
 const [base, apiKey, projectId, video, out] = process.argv.slice(2);
+
+/** Resolves once `condition()` holds; throws `what` after 60 s. */
+async function until(condition, what) {
+  for (let waited = 0; !condition(); waited += 50) {
+    if (waited > 60_000) throw new Error(what);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const seen = { page_errors: [] };
 const browser = await launchChromium();
 try {
@@ -124,20 +132,14 @@ try {
   heldPatches = 0;
   await page.getByLabel('Choose a recording').setInputFiles(video);
   await page.waitForFunction(() => performance.getEntriesByName('roughcut:audio-uploaded').length > 0);
-  for (let waited = 0; heldPatches === 0; waited += 50) {
-    if (waited > 60_000) throw new Error('the second video upload never started');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(() => heldPatches > 0, 'the second video upload never started');
   const interrupted = created.at(-1);
   // pause and resume: the held PATCH is given up, and a new one goes out from the server's offset
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByText(/^Paused at/).waitFor({ timeout: 15_000 });
   const before = heldPatches;
   await page.getByRole('button', { name: 'Resume' }).click();
-  for (let waited = 0; heldPatches === before; waited += 50) {
-    if (waited > 60_000) throw new Error('the resumed video upload sent nothing');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(() => heldPatches > before, 'the resumed video upload sent nothing');
   seen.paused_and_resumed = { pause_button: await page.locator('#pause').textContent(), patches: heldPatches };
   await page.reload();
   await page.getByRole('heading', { name: 'Your recording' }).waitFor({ timeout: 15_000 });

@@ -4,6 +4,7 @@
 
 import { RoughcutConnectionError } from './errors.js';
 import { sleep } from './client.js';
+import { chunksOf } from './streams.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const RECONNECTS = 5;
@@ -74,16 +75,3 @@ async function* frames(body) {
   }
 }
 
-/** A byte stream's chunks (not every browser iterates a `ReadableStream` itself). */
-async function* chunksOf(body) {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}

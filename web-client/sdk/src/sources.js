@@ -3,6 +3,8 @@
 // bytes) whose size is given. Each source reads the range a chunk needs; a stream can be read only
 // forwards, so it keeps the chunk in flight, which is all a resume from HEAD asks again.
 
+import { chunksOf } from './streams.js';
+
 /**
  * The source of an upload: `{size, name, type, fingerprint, read(start, end)}`. `fingerprint`
  * names the same recording across processes (a path's file, a browser File), or is null.
@@ -54,20 +56,7 @@ function isStream(source) {
 
 /** Pieces of a stream, as `Uint8Array`s. */
 async function* piecesOf(stream) {
-  if (typeof stream.getReader !== 'function') {
-    for await (const piece of stream) yield typeof piece === 'string' ? new TextEncoder().encode(piece) : piece;
-    return;
-  }
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  for await (const piece of chunksOf(stream)) yield typeof piece === 'string' ? new TextEncoder().encode(piece) : piece;
 }
 
 function streamSource(stream, size) {
