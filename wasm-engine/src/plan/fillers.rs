@@ -62,10 +62,12 @@ pub fn find(words: &[Word], fillers: &[String]) -> Vec<bool> {
             }
             let before = start.checked_sub(1).map(|p| &words[p]);
             let after = words.get(end + 1);
-            let stands_apart = before
-                .is_none_or(|b| b.text.ends_with(',') || words[start].start.saturating_sub(b.end) >= PHRASE_PAUSE)
-                || words[end].text.ends_with(',')
-                || after.is_none_or(|a| a.start.saturating_sub(words[end].end) >= PHRASE_PAUSE);
+            // set off by a comma, or by pauses on both sides: Switchboard's "next thing you know"
+            // and "even if you know that" pause on one side only
+            let comma = before.is_some_and(|b| b.text.ends_with(',')) || words[end].text.ends_with(',');
+            let paused_before = before.is_none_or(|b| words[start].start.saturating_sub(b.end) >= PHRASE_PAUSE);
+            let paused_after = after.is_none_or(|a| a.start.saturating_sub(words[end].end) >= PHRASE_PAUSE);
+            let stands_apart = comma || (paused_before && paused_after);
             if stands_apart {
                 flags[start..=end].iter_mut().for_each(|f| *f = true);
             }
@@ -105,6 +107,21 @@ mod tests {
         let flags = find(&spoken, &english());
         let removed: Vec<&str> = spoken.iter().zip(&flags).filter(|(_, f)| **f).map(|(w, _)| w.text.as_str()).collect();
         assert_eq!(removed, ["Ummm,", "you", "know,", "Uh"]);
+    }
+
+    #[test]
+    fn a_phrase_set_off_on_one_side_only_is_speech() {
+        let spoken = words(&[
+            ("next", 0, 200),
+            ("thing", 200, 400),
+            ("you", 400, 500),
+            ("know", 500, 700),
+            ("someone", 900, 1_200),
+            ("called", 1_200, 1_500),
+        ]);
+        assert_eq!(find(&spoken, &english()), [false; 6], "a pause after, none before");
+        let apart = words(&[("night", 0, 200), ("you", 400, 500), ("know", 500, 700), ("and", 900, 1_000)]);
+        assert_eq!(find(&apart, &english()), [false, true, true, false], "pauses on both sides");
     }
 
     #[test]

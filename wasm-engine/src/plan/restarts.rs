@@ -15,8 +15,9 @@
 //!
 //! Measured on Switchboard's gold annotation (bench `disfluency`), a repair that only starts like
 //! the take ("I think I know") is as often fluent as not, so it is taken only with one of the
-//! marks above. Legitimate doubling ("yeah yeah", "very very", "no no no") is kept through a
-//! per-language list, and a "repair" that comes after a long silence is another sentence, not a
+//! marks above. Legitimate doubling ("yeah yeah", "very very", "no no no", "I don't know, I don't
+//! know") is kept through per-language lists, a whole sentence said again word for word is a
+//! restatement, and a "repair" that comes after a long silence is another sentence, not a
 //! repair: in conversation a repeated answer comes seconds later, a restart within a second.
 
 use super::text::{Token, similar};
@@ -28,6 +29,9 @@ const MAX_TAKE_TOKENS: usize = 12;
 /// repeat makes the repeat a new sentence: 90% of Switchboard's one-word repetitions have less
 /// than 0.6 s, its repeated answers a median of 3.7 s.
 const MAX_RESTART_SILENCE: Millis = 1_500;
+/// Longest take removed for being said again word for word: in Switchboard a longer one ("I need
+/// to lose fifty pounds, you know, I need to lose fifty pounds") is a deliberate restatement.
+const MAX_REPEATED_TOKENS: usize = 5;
 /// Longest take replaced by a repair that only starts like it: longer ones, in Switchboard, are
 /// mostly fluent speech that happens to meet the same word again.
 const MAX_REVISED_TOKENS: usize = 3;
@@ -48,6 +52,8 @@ struct Lexicon {
     /// Words that people double on purpose: answers, back-channels (as tokens: "uh-huh" is "uh"
     /// "huh"), intensifiers.
     doubling: &'static [&'static str],
+    /// Phrases that people say twice on purpose ("I don't know, I don't know"), as tokens.
+    doubled_phrases: &'static [&'static [&'static str]],
     /// Words of one letter; any other letter alone is spelled out.
     letter_words: &'static [&'static str],
 }
@@ -58,36 +64,42 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             editing: &[&["ich", "meine"], &["sorry"], &["quatsch"], &["oder", "besser"], &["nein"]],
             discourse: &[&["also"], &["na", "ja"], &["weißt", "du"]],
             doubling: &["ja", "nein", "genau", "gut", "okay", "sehr", "tschüss", "danke", "na"],
+            doubled_phrases: &[],
             letter_words: &[],
         },
         "fr" => Lexicon {
             editing: &[&["pardon"], &["je", "veux", "dire"], &["plutôt"], &["non"]],
             discourse: &[&["enfin"], &["bon"], &["tu", "vois"], &["tu", "sais"]],
             doubling: &["oui", "non", "si", "très", "ok", "merci", "bon", "voilà", "allez"],
+            doubled_phrases: &[],
             letter_words: &["a", "à", "y"],
         },
         "es" => Lexicon {
             editing: &[&["perdón"], &["quiero", "decir"], &["mejor", "dicho"], &["no"]],
             discourse: &[&["bueno"], &["o", "sea"], &["sabes"]],
             doubling: &["sí", "no", "muy", "vale", "bueno", "gracias", "adiós", "claro"],
+            doubled_phrases: &[],
             letter_words: &["a", "e", "o", "u", "y"],
         },
         "it" => Lexicon {
             editing: &[&["scusa"], &["voglio", "dire"], &["anzi"], &["no"]],
             discourse: &[&["cioè"], &["insomma"], &["sai"]],
             doubling: &["sì", "no", "molto", "ok", "grazie", "ciao", "bene", "piano"],
+            doubled_phrases: &[],
             letter_words: &["a", "e", "è", "i", "o"],
         },
         "pt" => Lexicon {
             editing: &[&["quer", "dizer"], &["desculpa"], &["ou", "melhor"], &["não"]],
             discourse: &[&["bem"], &["tipo"], &["sabe"]],
             doubling: &["sim", "não", "muito", "ok", "obrigado", "tchau", "claro"],
+            doubled_phrases: &[],
             letter_words: &["a", "à", "e", "o"],
         },
         "nl" => Lexicon {
             editing: &[&["ik", "bedoel"], &["sorry"], &["of", "eigenlijk"], &["nee"]],
             discourse: &[&["nou"], &["weet", "je"]],
             doubling: &["ja", "nee", "heel", "oké", "dank", "doei", "goed"],
+            doubled_phrases: &[],
             letter_words: &[],
         },
         _ => Lexicon {
@@ -108,6 +120,16 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 "yeah", "yes", "no", "okay", "ok", "right", "oh", "bye", "huh", "exactly", "sure", "hm", "uh-huh",
                 "mhm", "uh", "um", "hum", "mm", "hmm", "very", "really", "wow", "hi", "hey", "ha", "true", "please",
                 "thanks", "thank", "far", "many", "much", "more", "again", "knock", "ho", "yep", "nope", "go",
+            ],
+            doubled_phrases: &[
+                &["i", "do", "not", "know"],
+                &["that", "is", "right"],
+                &["that", "is", "true"],
+                &["i", "guess"],
+                &["i", "see"],
+                &["oh", "my"],
+                &["thank", "you"],
+                &["come", "on"],
             ],
             letter_words: &["a", "i"],
         },
@@ -200,12 +222,17 @@ fn abandoned(
     // "yeah yeah", "no, no, no", "uh-huh uh-huh": doubled on purpose unless the speaker stumbled
     // between; so are the letters of a spelled name ("C N N"), but for the one-letter words
     let spelled = |t: &Token| t.text.chars().count() == 1 && !lexicon.letter_words.contains(&t.text.as_str());
-    let doubled = !stumbled && take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t));
-    let repeated = same_prefix == length && !doubled;
+    let said_twice = |p: &&[&str]| p.len() == length && p.iter().zip(take).all(|(p, t)| *p == t.text);
+    let doubled = !stumbled
+        && (take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t))
+            || lexicon.doubled_phrases.iter().any(said_twice));
+    let restated = same_prefix == length && length > MAX_REPEATED_TOKENS;
+    let repeated = same_prefix == length && !doubled && !restated;
     let open = !ends_sentence(&words[last_word]);
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
     let said_again = hesitated
         && !doubled
+        && !restated
         && open
         && in_place * 10 >= length * 6
         && in_place >= 2
@@ -231,32 +258,43 @@ fn ends_sentence(word: &Word) -> bool {
 fn repair_candidates(words: &[Word], content: &[&Token], lexicon: &Lexicon, from: usize) -> Vec<(usize, bool)> {
     let mut at = from;
     let mut edited = false;
-    let mut candidates = vec![(at, edited)];
-    'skip: while at < content.len() {
+    let mut candidates = Vec::new();
+    loop {
+        // a phrase of several words ("you know", "I mean") is the interregnum, never the repair:
+        // "for you, you know, and" repeats nothing
+        if phrase_at(content, lexicon, at).is_none_or(|(phrase, _)| phrase.len() == 1) {
+            candidates.push((at, edited));
+        }
+        if at >= content.len() {
+            break;
+        }
         if fragment(&words[content[at].word]) {
             let word = content[at].word;
             while at < content.len() && content[at].word == word {
                 at += 1;
             }
-            candidates.push((at, edited));
             continue;
         }
-        let phrases = lexicon.editing.iter().map(|p| (p, true)).chain(lexicon.discourse.iter().map(|p| (p, false)));
-        for (phrase, editing) in phrases {
-            let matches = phrase.len() <= content.len() - at
-                && phrase.iter().zip(&content[at..]).all(|(p, t)| *p == t.text)
-                && (at + phrase.len() == content.len()
-                    || content[at + phrase.len()].word != content[at + phrase.len() - 1].word);
-            if matches {
+        match phrase_at(content, lexicon, at) {
+            Some((phrase, editing)) => {
                 at += phrase.len();
                 edited |= editing;
-                candidates.push((at, edited));
-                continue 'skip;
             }
+            None => break,
         }
-        break;
     }
     candidates
+}
+
+/// The editing phrase (true) or discourse marker (false) that starts at content index `at`.
+fn phrase_at<'a>(content: &[&Token], lexicon: &'a Lexicon, at: usize) -> Option<(&'a [&'a str], bool)> {
+    let phrases = lexicon.editing.iter().map(|p| (*p, true)).chain(lexicon.discourse.iter().map(|p| (*p, false)));
+    phrases.into_iter().find(|(phrase, _)| {
+        phrase.len() <= content.len().saturating_sub(at)
+            && phrase.iter().zip(&content[at..]).all(|(p, t)| *p == t.text)
+            && (at + phrase.len() == content.len()
+                || content[at + phrase.len()].word != content[at + phrase.len() - 1].word)
+    })
 }
 
 /// Silence between words `before` and `after`: the gaps, not the words in between.
@@ -342,6 +380,11 @@ mod tests {
         assert!(restarts("watch C N N a lot").is_empty());
         assert_eq!(restarts("a a lot"), ["a"]);
         assert!(restarts("I think I know").is_empty(), "a repair that only starts like the take needs a mark");
+        assert!(restarts("good for you you know and then").is_empty(), "'you know' is no repair of 'you'");
+        assert!(restarts("I don't know | I don't know what to do").is_empty(), "a phrase said twice on purpose");
+        assert!(restarts("that's right that's right").is_empty());
+        let restated = "I need to lose fifty pounds | I need to lose fifty pounds";
+        assert!(restarts(restated).is_empty(), "a sentence said again word for word is a restatement");
         let later = "the answer is yes | | | the answer is yes";
         assert_eq!(restarts(later), ["the", "answer", "is", "yes"], "1.25 s apart is still a restart");
         let much_later = format!("the answer{} the answer", " |".repeat(5));
