@@ -16,7 +16,7 @@ use crate::http::streamed::{self, Streamed};
 use crate::http::{self, ApiError};
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let settings = Settings::from_env(&env);
     let cors = &settings.cors;
     let origin = request.headers().get("origin").ok().flatten();
@@ -24,7 +24,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let response = match cors.preflight(&method, &headers) {
         Some(preflight) => web::write_response(preflight)?,
         None if within_budgets(&env, &method, request.path().as_str(), &headers).await => {
-            route(request, &env, &settings).await?
+            route(request, &env, &settings, &ctx).await?
         }
         None => {
             let limited = http::handle_failure(&WorkerClock, &ConsoleLog, ApiError::rate_limited(RETRY_AFTER_SECONDS));
@@ -54,7 +54,7 @@ async fn within_budgets(env: &Env, method: &::http::Method, path: &str, headers:
     true
 }
 
-async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::Result<Response> {
+async fn route(mut request: Request, env: &Env, settings: &Settings, ctx: &Context) -> worker::Result<Response> {
     // The routes that stream (uploads, job attempts' calls, downloads) go to the adapter that
     // moves their bytes; everything else is small JSON handled by the HTTP layer.
     let (method, headers) = (web::method_of(&request), web::headers_of(&request));
@@ -83,15 +83,29 @@ async fn route(mut request: Request, env: &Env, settings: &Settings) -> worker::
             let queue = QueueJobs::new(&storage.store, storage.queue.clone());
             let ports = d1::ports(&storage.store, &queue, &storage.objects, &storage.streams, &log);
             let response = http::handle(ports, &settings.http, api_request).await;
-            // a change may have recorded a terminal event (a deleted render's `render.cancelled`)
+            // a change may have recorded a terminal event (a deleted render's `render.cancelled`):
+            // its deliveries start once the answer is on its way, not before it
             if !matches!(method, ::http::Method::GET | ::http::Method::HEAD) {
-                adapters::webhooks::fan_out(&ports).await;
+                ctx.wait_until(fan_out_events(env.clone()));
             }
             response
         }
         Err(cause) => http::handle_failure(&WorkerClock, &log, ApiError::internal(cause)),
     };
     web::write_response(response)
+}
+
+/// Fans out the events recorded so far, after the response (`wait_until`), so with bindings of
+/// its own.
+async fn fan_out_events(env: Env) {
+    match Stores::open(&env) {
+        Ok(storage) => {
+            let queue = QueueJobs::new(&storage.store, storage.queue.clone());
+            let ports = d1::ports(&storage.store, &queue, &storage.objects, &storage.streams, &ConsoleLog);
+            adapters::webhooks::fan_out(&ports).await;
+        }
+        Err(cause) => ConsoleLog.error("webhooks", &cause),
+    }
 }
 
 /// The periodic sweep (`[triggers] crons`): uploads past their expiry are expired by their own

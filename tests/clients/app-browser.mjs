@@ -2,7 +2,7 @@
 // a wrong key refused in words, the sign-in link, a project picked, the talking-head mp4 chosen.
 // The video's chunks are held back until the end (a slow uplink, made certain), so the cut, the
 // export and an m4a render all happen while the video uploads. Then axe-core (wcag2a/aa) and a
-// screenshot. Then a second upload of the file, reloaded mid-upload and resumed by choosing the
+// screenshot, and a reload that shows the last cut again. Then a second upload of the file, reloaded mid-upload and resumed by choosing the
 // same file again. Prints one JSON object of what it saw; the e2e test (tests/e2e/app.rs) judges it.
 // Usage: node app-browser.mjs BASE_URL API_KEY PROJECT_ID VIDEO OUT_DIR
 import { readFile, writeFile } from 'node:fs/promises';
@@ -126,6 +126,15 @@ try {
   });
   seen.screenshot = join(out, 'app.png');
   await page.screenshot({ path: seen.screenshot, fullPage: true });
+
+  // a reload shows the last cut again, from the server, until the recording is chosen again
+  await page.reload();
+  await page.getByRole('heading', { name: 'The cut' }).waitFor({ timeout: 15_000 });
+  seen.restored = {
+    removed: await page.getByRole('list', { name: 'Removed' }).getByRole('listitem').allTextContents(),
+    status: await page.locator('#status').textContent(),
+    play_disabled: await page.getByRole('button', { name: 'Play cut' }).isDisabled(),
+  };
 
   // the same file again, its video held; a reload mid-upload; the same file chosen: it resumes
   hold();

@@ -86,6 +86,11 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     assert_eq!(seen["axe_violations"], serde_json::json!([]), "axe-core wcag2a/aa: {seen:#}");
     assert!(std::path::Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
 
+    // nothing is lost on a reload: the server's cut is on the page again, as it was
+    assert_eq!(seen["restored"]["removed"], seen["removed"], "{seen:#}");
+    assert!(seen["restored"]["status"].as_str().unwrap_or_default().contains("talk.mp4"), "{seen}");
+    assert_eq!(seen["restored"]["play_disabled"], true, "playing needs the recording: {seen}");
+
     // Pause gives the video's PATCH up, Resume sends it again
     assert_eq!(seen["paused_and_resumed"]["pause_button"], "Pause", "{seen}");
     assert!(seen["paused_and_resumed"]["patches"].as_u64() >= Some(2), "{seen}");

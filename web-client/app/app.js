@@ -15,6 +15,8 @@ const KEY_ITEM = 'roughcut.apiKey';
 const PROJECT_ITEM = 'roughcut.projectId';
 /** The upload under way, so that a reload resumes it: its asset, its file and how far it got. */
 const PENDING_ITEM = 'roughcut.pendingUpload';
+/** The last cut shown, so that a reload shows it again: its id and its recording's name. */
+const LAST_CUT_ITEM = 'roughcut.lastCut';
 const $ = (id) => document.getElementById(id);
 const engine = init();
 const worker = new Worker('/app/engine-worker.js', { type: 'module' });
@@ -25,6 +27,8 @@ const videoBar = new UploadBar($('video-progress'), $('video-status'));
 const state = {
   rc: null,
   file: null,
+  /** The recording's name (a restored cut has no file until it is chosen again). */
+  fileName: null,
   asset: null,
   prepared: null,
   cut: null,
@@ -81,6 +85,7 @@ async function signIn(apiKey) {
   $('workspace').hidden = false;
   await loadProjects();
   await offerResume();
+  await restoreLastCut();
 }
 
 function signOut() {
@@ -118,13 +123,15 @@ function forgetUpload() {
   $('resume-hint').hidden = true;
 }
 
-function pendingUpload() {
+function storedItem(name) {
   try {
-    return JSON.parse(localStorage.getItem(PENDING_ITEM));
+    return JSON.parse(localStorage.getItem(name));
   } catch {
     return null;
   }
 }
+
+const pendingUpload = () => storedItem(PENDING_ITEM);
 
 /** After a reload: the upload still waiting for bytes is offered again, for the same file. */
 async function offerResume() {
@@ -170,7 +177,18 @@ async function start(file) {
   }
   mark('picked');
   state.player?.stop();
-  Object.assign(state, { file, asset: null, cut: null, words: [], planner: null, plan: null, player: null, video: null });
+  state.planner?.free();
+  Object.assign(state, {
+    file,
+    fileName: file.name,
+    asset: null,
+    cut: null,
+    words: [],
+    planner: null,
+    plan: null,
+    player: null,
+    video: null,
+  });
   $('editor').hidden = true;
   audioBar.reset();
   videoBar.reset();
@@ -269,6 +287,9 @@ async function cancel() {
   state.player?.stop();
   if (state.asset) await state.rc.assets.delete(state.asset.id);
   forgetUpload();
+  // the asset's cuts went with it
+  if (state.cut) localStorage.removeItem(LAST_CUT_ITEM);
+  state.cut = null;
   state.asset = null;
   state.video = null;
   $('pause').disabled = true;
@@ -294,7 +315,16 @@ function chosenOptions() {
 async function makeCut(options) {
   const script = $('script').value.trim();
   const created = await state.rc.cuts.create({ asset_id: state.asset.id, options, ...(script ? { script } : {}) });
-  const cut = await state.rc.cuts.wait(created.id);
+  await showCut(await state.rc.cuts.wait(created.id), script);
+  setStatus(state.video && !state.video.paused ? 'Cut ready; the video is still uploading.' : 'Cut ready.');
+}
+
+/**
+ * A completed cut on the page, remembered for the next visit. With the recording at hand (its
+ * analysis) the controls re-plan it in the browser; a cut restored after a reload has only the
+ * server's words, so re-planning and playing wait until the recording is chosen again.
+ */
+async function showCut(cut, script) {
   state.cut = cut;
   const transcript = await state.rc.cuts.transcript(cut.id).catch((error) => {
     // planned without words: the audio alone decided
@@ -302,18 +332,43 @@ async function makeCut(options) {
     throw error;
   });
   state.words = transcript.words;
-  await engine;
   state.planner?.free();
-  state.planner = new Planner({
-    durationSeconds: Number(cut.source_duration_seconds),
-    analysis: state.prepared?.analysis ?? undefined,
-    transcript: transcript.words.length ? { words: transcript.words } : undefined,
-    script: script || undefined,
-    language: state.asset.language ?? undefined,
-  });
+  state.planner = null;
+  if (state.prepared) {
+    await engine;
+    state.planner = new Planner({
+      durationSeconds: Number(cut.source_duration_seconds),
+      analysis: state.prepared.analysis ?? undefined,
+      transcript: transcript.words.length ? { words: transcript.words } : undefined,
+      script: script || undefined,
+      language: state.asset.language ?? undefined,
+    });
+  }
+  $('what-to-remove').disabled = !state.planner;
+  $('play-cut').disabled = !state.planner;
   showPlan(cut);
   $('editor').hidden = false;
-  setStatus(state.video && !state.video.paused ? 'Cut ready; the video is still uploading.' : 'Cut ready.');
+  localStorage.setItem(LAST_CUT_ITEM, JSON.stringify({ cutId: cut.id, fileName: state.fileName }));
+}
+
+/** After a reload: the last cut, as the server keeps it, unless a recording is already on the page. */
+async function restoreLastCut() {
+  const last = storedItem(LAST_CUT_ITEM);
+  if (!last?.cutId || state.cut) return;
+  const cut = await state.rc.cuts.get(last.cutId).catch((error) => {
+    if (error instanceof RoughcutError && error.status === 404) return null;
+    throw error;
+  });
+  if (cut?.state !== 'completed') {
+    localStorage.removeItem(LAST_CUT_ITEM);
+    return;
+  }
+  const asset = await state.rc.assets.get(cut.asset_id);
+  // a recording chosen meanwhile has the page
+  if (state.file) return;
+  Object.assign(state, { asset, fileName: last.fileName, prepared: null });
+  await showCut(cut, '');
+  setStatus(`Your last cut of “${last.fileName}”. Choose the recording again to hear it or change it.`);
 }
 
 /** A plan (the server's cut, or the browser's re-plan) on the page. */
@@ -362,7 +417,7 @@ async function playCut() {
 const EXTENSIONS = { otio: 'otio', fcpxml: 'fcpxml', xmeml: 'xml', edl: 'edl', srt: 'srt', vtt: 'vtt' };
 
 function stem() {
-  return state.file.name.replace(/\.[^.]+$/, '');
+  return (state.fileName ?? 'recording').replace(/\.[^.]+$/, '');
 }
 
 async function exportCut() {
