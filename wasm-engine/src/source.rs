@@ -25,6 +25,18 @@ pub trait RangeSource: Send + Sync {
         16 * 1024
     }
 
+    /// Appends the bytes of `pieces` (ascending `(offset, len)` ranges inside `span`) to `out`,
+    /// with one read of `span`: how scattered samples are read through the gaps between them.
+    /// A source whose bytes live outside wasm memory (a `Blob`) copies only the pieces in.
+    fn read_pieces(&self, span: std::ops::Range<u64>, pieces: &[(u64, usize)], out: &mut Vec<u8>) -> Result<()> {
+        let whole = self.read_vec(span.start, span.end - span.start)?;
+        for &(offset, len) in pieces {
+            let from = (offset - span.start) as usize;
+            out.extend_from_slice(&whole[from..from + len]);
+        }
+        Ok(())
+    }
+
     /// Reads `len` bytes at `offset` into a new buffer, after checking they exist (so a declared
     /// size never allocates more than the input holds).
     fn read_vec(&self, offset: u64, len: u64) -> Result<Vec<u8>> {

@@ -92,6 +92,7 @@ pub fn for_each_sample(
     let max_gap = source.gap_worth_a_read();
     let max_read = MIN_MAX_READ.max(max_gap.saturating_mul(16));
     let mut buffer = Vec::new();
+    let mut pieces = Vec::new();
     let mut first = 0;
     while first < samples.len() {
         let start = samples[first].offset;
@@ -105,11 +106,15 @@ pub fn for_each_sample(
             end = next_end;
             last += 1;
         }
-        buffer.resize((end - start) as usize, 0);
-        source.read_exact_at(start, &mut buffer)?;
+        pieces.clear();
+        pieces.extend(samples[first..=last].iter().map(|s| (s.offset, s.size as usize)));
+        buffer.clear();
+        source.read_pieces(start..end, &pieces, &mut buffer)?;
+        let mut from = 0;
         for sample in &samples[first..=last] {
-            let from = (sample.offset - start) as usize;
-            visit(sample, &buffer[from..from + sample.size as usize])?;
+            let to = from + sample.size as usize;
+            visit(sample, &buffer[from..to])?;
+            from = to;
         }
         first = last + 1;
     }
