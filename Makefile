@@ -45,7 +45,7 @@ fuzz: bootstrap
 bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin media
 	@cargo run --quiet --release -p roughcut-bench --bin cut-quality
-	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh)" cargo run --quiet --release -p roughcut-bench --bin disfluency
+	@DISFLUENCY_SWITCHBOARD_DIR="$$(scripts/bench-corpora.sh switchboard)" cargo run --quiet --release -p roughcut-bench --bin disfluency
 	@cargo run --quiet --release -p roughcut-bench --bin plan-speed
 	@node bench/browser/app.mjs
 	@cargo run --quiet --release -p roughcut-bench --bin first-cut
@@ -53,6 +53,7 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders
 	@cargo run --quiet --release -p roughcut-bench --bin transcription
+	@REAL_SPEECH_DIR="$$(scripts/bench-corpora.sh conversation)" cargo run --quiet --release -p roughcut-bench --bin real-speech
 	@cargo run --quiet --release -p roughcut-bench --bin auth-reads
 	@cargo run --quiet --release -p roughcut-bench --bin pipeline-events
 	@cargo run --quiet --release -p roughcut-bench --bin webhook-latency

@@ -4,13 +4,10 @@
 //! length. The peer, in the same run: ffmpeg extracting the same talk's speech from AAC to the
 //! 16-kHz WAV the worker sends (the media container's step before transcription).
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use roughcut_engine::transcript::providers::{parse_whisper, verbatim_prompt};
-use roughcut_tests::stack::local_whisper_command;
-
 mod inputs;
+mod whisper;
 
 /// Real prose that every Debian machine has (base-files): the GPL's terms, read by espeak-ng.
 const TEXT: &str = "/usr/share/common-licenses/GPL-3";
@@ -47,84 +44,17 @@ fn extract(m4a: &std::path::Path, wav: &std::path::Path) -> Duration {
     started.elapsed()
 }
 
-/// The request the worker sends (edge-worker's `openai_request`): verbose JSON, word times, the
-/// English verbatim prompt.
-fn request(wav: &[u8]) -> (Vec<u8>, String) {
-    let boundary = "roughcut-bench";
-    let mut body = Vec::with_capacity(wav.len() + 1024);
-    let mut fields = vec![
-        ("model", "whisper-1"),
-        ("response_format", "verbose_json"),
-        ("timestamp_granularities[]", "word"),
-        ("timestamp_granularities[]", "segment"),
-        ("language", "en"),
-    ];
-    fields.extend(verbatim_prompt(Some("en")).map(|prompt| ("prompt", prompt)));
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n\
-             Content-Type: audio/wav\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(wav);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (body, format!("multipart/form-data; boundary={boundary}"))
-}
-
-/// The server, stopped (with its process group) when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-s", "TERM", "--", &format!("-{}", self.0.id())]).status();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server(agent: &ureq::Agent) -> (Server, String) {
-    use std::os::unix::process::CommandExt;
-    let (mut command, url) = local_whisper_command().unwrap_or_else(|e| panic!("the local transcriber: {e}"));
-    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().expect("python");
-    let server = Server(child);
-    let started = Instant::now();
-    while !agent.get(&format!("{url}/health")).call().is_ok_and(|r| r.status() == 200) {
-        assert!(started.elapsed() < Duration::from_secs(60), "the transcriber did not start");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    (server, url)
-}
-
 fn main() {
     let seconds = std::env::var("BENCH_TRANSCRIPTION_SECONDS").unwrap_or_else(|_| "600".into());
     let audio_seconds: f64 = seconds.parse().expect("BENCH_TRANSCRIPTION_SECONDS");
     let (m4a, wav) = talk(&seconds);
     let extraction = extract(&m4a, &wav);
     let wav_bytes = std::fs::read(&wav).expect("speech WAV");
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(3600)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let (server, url) = start_server(&agent);
-    let (body, content_type) = request(&wav_bytes);
+    let transcriber = whisper::LocalWhisper::start();
     let started = Instant::now();
-    let mut response = agent
-        .post(&format!("{url}/v1/audio/transcriptions"))
-        .header("content-type", &content_type)
-        .send(&body[..])
-        .expect("transcription request");
-    let status = response.status();
-    let answer = response.body_mut().with_config().limit(64 << 20).read_to_string().expect("answer");
+    let words = transcriber.transcribe(&wav_bytes);
     let transcription = started.elapsed();
-    drop(server);
-    assert_eq!(status, 200, "{answer}");
-    let words = parse_whisper(&answer).expect("a Whisper answer");
+    drop(transcriber);
     // Whisper may end a 30-s window early and skip the rest of it: the longest stretch without a
     // word says whether it did (the talk's own pauses are under a second).
     let longest_gap = words.windows(2).map(|w| w[1].start.saturating_sub(w[0].end)).max().unwrap_or(0);

@@ -119,7 +119,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &[
                 "yeah", "yes", "no", "okay", "ok", "right", "oh", "bye", "huh", "exactly", "sure", "hm", "uh-huh",
                 "mhm", "uh", "um", "hum", "mm", "hmm", "very", "really", "wow", "hi", "hey", "ha", "true", "please",
-                "thanks", "thank", "far", "many", "much", "more", "again", "knock", "ho", "yep", "nope", "go",
+                "thanks", "thank", "far", "many", "much", "more", "again", "knock", "ho", "yep", "nope", "go", "hello",
             ],
             doubled_phrases: &[
                 &["i", "do", "not", "know"],
@@ -374,6 +374,7 @@ mod tests {
         assert!(restarts("yeah yeah that's right").is_empty());
         assert!(restarts("it was very very good").is_empty());
         assert!(restarts("no no no").is_empty());
+        assert!(restarts("Hello? Hello? Oh, hello.").is_empty(), "a greeting said again");
         assert!(restarts("uh-huh | uh-huh | uh-huh").is_empty(), "a back-channel said again after a pause");
         assert!(restarts("other than | that we agree").is_empty(), "'than' and 'that' are two words");
         assert!(restarts("do it that way rather than this way").is_empty());
