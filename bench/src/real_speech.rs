@@ -20,8 +20,9 @@ mod inputs;
 mod whisper;
 
 fn main() {
-    let Some(recording) = std::env::var_os("REAL_SPEECH_DIR").map(|dir| PathBuf::from(dir).join("sample.wav")) else {
-        println!("real speech: REAL_SPEECH_DIR is unset (scripts/bench-corpora.sh conversation); skipped");
+    let recording = std::env::var_os("REAL_SPEECH_DIR").map(|dir| PathBuf::from(dir).join("sample.wav"));
+    let Some(recording) = recording.filter(|path| path.exists()) else {
+        println!("real speech: no recording in REAL_SPEECH_DIR (scripts/bench-corpora.sh conversation); skipped");
         return;
     };
     // 16-kHz mono PCM, as the media container sends speech to the transcriber
@@ -38,7 +39,9 @@ fn main() {
     let words = transcriber.transcribe(&std::fs::read(&wav).expect("the WAV"));
     let transcription = started.elapsed();
     drop(transcriber);
-    let transcript = Transcript::new(words.clone(), Some(duration)).expect("a valid transcript");
+    // as the worker takes a recogniser's words: overlaps and words past the end mended
+    let transcript = Transcript::repaired(words, Some(duration)).expect("a valid transcript");
+    let words = transcript.words();
 
     let planned = |transcript: Option<&Transcript>| {
         let input = PlanInput { duration, analysis: Some(&analysis), transcript, script: None, language: Some("en") };
@@ -61,9 +64,9 @@ fn main() {
     println!("{}", row("peer: the audio alone (TRANSCRIBER=none)", &peer));
     println!("\nRemovals of the default plan, with what is said there:");
     for removal in ours.removed.iter().filter(|r| r.reason != Reason::Silence) {
-        println!("- {}", described(removal, &words));
+        println!("- {}", described(removal, words));
     }
-    println!("\nThe transcript, removed words ~~struck~~:\n\n{}", struck(&words, &ours));
+    println!("\nThe transcript, removed words ~~struck~~:\n\n{}", struck(words, &ours));
 }
 
 /// Removals of each kind, and the share of the recording kept.

@@ -2,8 +2,9 @@
 // a wrong key refused in words, the sign-in link, a project picked, the talking-head mp4 chosen.
 // The video's chunks are held back until the end (a slow uplink, made certain), so the cut, the
 // export and an m4a render all happen while the video uploads. Then axe-core (wcag2a/aa) and a
-// screenshot, and a reload that shows the last cut again. Then a second upload of the file, reloaded mid-upload and resumed by choosing the
-// same file again. Prints one JSON object of what it saw; the e2e test (tests/e2e/app.rs) judges it.
+// screenshot, and a reload that shows the last cut again. Then a second upload of the file,
+// reloaded mid-upload and resumed by choosing the same file again. Prints one JSON object of what
+// it saw; the e2e test (tests/e2e/app.rs) judges it.
 // Usage: node app-browser.mjs BASE_URL API_KEY PROJECT_ID VIDEO OUT_DIR
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

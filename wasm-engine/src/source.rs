@@ -29,11 +29,20 @@ pub trait RangeSource: Send + Sync {
     /// with one read of `span`: how scattered samples are read through the gaps between them.
     /// A source whose bytes live outside wasm memory (a `Blob`) copies only the pieces in.
     fn read_pieces(&self, span: std::ops::Range<u64>, pieces: &[(u64, usize)], out: &mut Vec<u8>) -> Result<()> {
-        let whole = self.read_vec(span.start, span.end - span.start)?;
+        check_pieces(&span, pieces)?;
+        let at = out.len();
+        let len = usize::try_from(span.end - span.start).map_err(|_| EngineError::limit("range larger than memory"))?;
+        out.resize(at + len, 0);
+        self.read_exact_at(span.start, &mut out[at..])?;
+        // the pieces move to the front of what was read, in place: they ascend, so each lands at or
+        // before where it was
+        let mut write = at;
         for &(offset, len) in pieces {
-            let from = (offset - span.start) as usize;
-            out.extend_from_slice(&whole[from..from + len]);
+            let from = at + (offset - span.start) as usize;
+            out.copy_within(from..from + len, write);
+            write += len;
         }
+        out.truncate(write);
         Ok(())
     }
 
@@ -78,6 +87,16 @@ impl RangeSource for Vec<u8> {
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         self.as_slice().read_exact_at(offset, buf)
     }
+}
+
+/// Pieces of a read: ascending, disjoint and inside `span`, as `read_pieces` requires.
+pub fn check_pieces(span: &std::ops::Range<u64>, pieces: &[(u64, usize)]) -> Result<()> {
+    let mut next = span.start;
+    for &(offset, len) in pieces {
+        let end = offset.checked_add(len as u64).filter(|&end| offset >= next && end <= span.end);
+        next = end.ok_or_else(|| EngineError::invalid_argument("pieces out of order or outside their read"))?;
+    }
+    Ok(())
 }
 
 /// Where produced bytes go (a `Vec`, a file, the parts of a browser `Blob`).
@@ -141,5 +160,19 @@ mod tests {
         assert_eq!(data.read_exact_at(u64::MAX, &mut buf).expect_err("huge").code, ErrorCode::Truncated);
         assert_eq!(data.read_vec(2, u64::MAX).expect_err("overflow").code, ErrorCode::Malformed);
         assert_eq!(data.read_vec(2, 1 << 40).expect_err("declared too large").code, ErrorCode::Truncated);
+    }
+
+    #[test]
+    fn pieces_are_read_in_one_span_and_refused_out_of_order() {
+        let data: &[u8] = b"0123456789";
+        let mut out = b"<".to_vec();
+        data.read_pieces(1..9, &[(1, 2), (4, 1), (6, 3)], &mut out).expect("pieces");
+        assert_eq!(out, b"<124678");
+        let refused =
+            |pieces: &[(u64, usize)]| data.read_pieces(1..9, pieces, &mut Vec::new()).expect_err("refused").code;
+        assert_eq!(refused(&[(4, 1), (1, 2)]), ErrorCode::InvalidArgument, "out of order");
+        assert_eq!(refused(&[(1, 2), (2, 2)]), ErrorCode::InvalidArgument, "overlapping");
+        assert_eq!(refused(&[(8, 2)]), ErrorCode::InvalidArgument, "past the span");
+        assert_eq!(refused(&[(0, 1)]), ErrorCode::InvalidArgument, "before the span");
     }
 }

@@ -29,6 +29,8 @@ const state = {
   file: null,
   /** The recording's name (a restored cut has no file until it is chosen again). */
   fileName: null,
+  /** Counts the recordings chosen: work begun for an earlier one leaves the page alone. */
+  generation: 0,
   asset: null,
   prepared: null,
   cut: null,
@@ -178,6 +180,7 @@ async function start(file) {
   mark('picked');
   state.player?.stop();
   state.planner?.free();
+  state.generation += 1;
   Object.assign(state, {
     file,
     fileName: file.name,
@@ -325,25 +328,27 @@ async function makeCut(options) {
  * server's words, so re-planning and playing wait until the recording is chosen again.
  */
 async function showCut(cut, script) {
-  state.cut = cut;
+  const { generation, prepared, asset } = state;
   const transcript = await state.rc.cuts.transcript(cut.id).catch((error) => {
     // planned without words: the audio alone decided
     if (error instanceof RoughcutError && error.code === 'unsupported_format') return { words: [] };
     throw error;
   });
+  await engine;
+  // a recording chosen meanwhile has the page
+  if (generation !== state.generation) return;
+  state.cut = cut;
   state.words = transcript.words;
   state.planner?.free();
-  state.planner = null;
-  if (state.prepared) {
-    await engine;
-    state.planner = new Planner({
-      durationSeconds: Number(cut.source_duration_seconds),
-      analysis: state.prepared.analysis ?? undefined,
-      transcript: transcript.words.length ? { words: transcript.words } : undefined,
-      script: script || undefined,
-      language: state.asset.language ?? undefined,
-    });
-  }
+  state.planner = prepared
+    ? new Planner({
+        durationSeconds: Number(cut.source_duration_seconds),
+        analysis: prepared.analysis ?? undefined,
+        transcript: transcript.words.length ? { words: transcript.words } : undefined,
+        script: script || undefined,
+        language: asset.language ?? undefined,
+      })
+    : null;
   $('what-to-remove').disabled = !state.planner;
   $('play-cut').disabled = !state.planner;
   showPlan(cut);
@@ -354,6 +359,7 @@ async function showCut(cut, script) {
 /** After a reload: the last cut, as the server keeps it, unless a recording is already on the page. */
 async function restoreLastCut() {
   const last = storedItem(LAST_CUT_ITEM);
+  const generation = state.generation;
   if (!last?.cutId || state.cut) return;
   const cut = await state.rc.cuts.get(last.cutId).catch((error) => {
     if (error instanceof RoughcutError && error.status === 404) return null;
@@ -365,10 +371,14 @@ async function restoreLastCut() {
   }
   const asset = await state.rc.assets.get(cut.asset_id);
   // a recording chosen meanwhile has the page
-  if (state.file) return;
+  if (generation !== state.generation) return;
   Object.assign(state, { asset, fileName: last.fileName, prepared: null });
   await showCut(cut, '');
-  setStatus(`Your last cut of “${last.fileName}”. Choose the recording again to hear it or change it.`);
+  if (generation !== state.generation) return;
+  setStatus(
+    `Your last cut of “${last.fileName}”: export or render it here. Hearing and changing it need the recording ` +
+      'on this page, and choosing it again uploads it anew.',
+  );
 }
 
 /** A plan (the server's cut, or the browser's re-plan) on the page. */
@@ -377,7 +387,7 @@ function showPlan(plan) {
   const duration = Number(plan.source_duration_seconds);
   drawWaveform($('waveform'), state.prepared?.analysis, duration, plan.removed);
   showTranscript($('transcript'), state.words, plan.removed);
-  showRemoved($('removed'), plan.removed, (removal) => guarded(() => player().playAround((removal.start + removal.end) / 2)));
+  showRemoved($('removed'), plan.removed, (removal) => guarded(() => hearAround(removal)));
   const kept = Number(plan.kept_duration_seconds);
   $('summary').textContent = `Keeps ${kept.toFixed(1)} s of ${duration.toFixed(1)} s; ${plan.removed.length} removals.`;
 }
@@ -388,6 +398,15 @@ function replan() {
   const plan = state.planner.plan(chosenOptions());
   showPlan(plan);
   performance.measure('roughcut:replan', { start: started, end: performance.now() });
+}
+
+/** Two seconds around a removal, from the recording on this page. */
+async function hearAround(removal) {
+  if (!state.prepared && !state.file) {
+    setStatus('Hearing a removal needs the recording on this page: choose it again.');
+    return;
+  }
+  await player().playAround((removal.start + removal.end) / 2);
 }
 
 function player() {

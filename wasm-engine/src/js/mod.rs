@@ -21,7 +21,7 @@ use crate::media::extract::extract_aac;
 use crate::media::probe::{MediaInfo, TrackKind, probe as probe_source};
 use crate::media::render::{KeptSpan, render_aac_copy, render_mp3, render_wav};
 use crate::media::sniff::sniff as sniff_head;
-use crate::source::RangeSource;
+use crate::source::{RangeSource, check_pieces};
 
 /// A `Blob` (a `File` is one) read range by range: the file is never copied whole into wasm
 /// memory.
@@ -70,6 +70,7 @@ impl RangeSource for BlobSource {
     /// One read of the span, and only the pieces copied into wasm memory: an audio track read
     /// through a video's bytes copies about 1% of them.
     fn read_pieces(&self, span: std::ops::Range<u64>, pieces: &[(u64, usize)], out: &mut Vec<u8>) -> Result<()> {
+        check_pieces(&span, pieces)?;
         let bytes = self.read_span(span.start, span.end)?;
         for &(offset, len) in pieces {
             let from = (offset - span.start) as u32;

@@ -1,6 +1,6 @@
 //! Filler words: hesitation sounds ("um", "uh", stretched as "ummm") and filler phrases ("you
-//! know"). Sounds go wherever they are; a phrase only where it stands apart — after or before a
-//! comma or a pause — because "do you know the way" is not a filler.
+//! know"). Sounds go wherever they are; a phrase only where it stands apart — set off by a comma,
+//! or by pauses on both sides — because "do you know the way" is not a filler.
 
 use super::text::normalised;
 use crate::transcript::{Millis, Word};

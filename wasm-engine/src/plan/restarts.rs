@@ -226,7 +226,8 @@ fn abandoned(
     let doubled = !stumbled
         && (take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t))
             || lexicon.doubled_phrases.iter().any(said_twice));
-    let restated = same_prefix == length && length > MAX_REPEATED_TOKENS;
+    // unless the speaker stumbled in between: then it is a restart, however long
+    let restated = !stumbled && same_prefix == length && length > MAX_REPEATED_TOKENS;
     let repeated = same_prefix == length && !doubled && !restated;
     let open = !ends_sentence(&words[last_word]);
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
@@ -253,16 +254,16 @@ fn ends_sentence(word: &Word) -> bool {
 
 /// Where a repair may start after content index `from`: there, and after each editing phrase,
 /// discourse marker or fragment that follows (fillers are not content tokens at all), each with
-/// whether an editing phrase was skipped to get there. "so" may be a marker or the repair's first
-/// word, so every stop is a candidate.
+/// whether an editing phrase was skipped to get there. A one-word marker ("so", "well") may be the
+/// repair's first word, so a stop before one is a candidate too; a phrase of several words ("you
+/// know", "I mean") is the interregnum, never the repair: "for you, you know, and" repeats nothing.
 fn repair_candidates(words: &[Word], content: &[&Token], lexicon: &Lexicon, from: usize) -> Vec<(usize, bool)> {
     let mut at = from;
     let mut edited = false;
     let mut candidates = Vec::new();
     loop {
-        // a phrase of several words ("you know", "I mean") is the interregnum, never the repair:
-        // "for you, you know, and" repeats nothing
-        if phrase_at(content, lexicon, at).is_none_or(|(phrase, _)| phrase.len() == 1) {
+        let phrase = phrase_at(content, lexicon, at);
+        if phrase.is_none_or(|(phrase, _)| phrase.len() == 1) {
             candidates.push((at, edited));
         }
         if at >= content.len() {
@@ -275,7 +276,7 @@ fn repair_candidates(words: &[Word], content: &[&Token], lexicon: &Lexicon, from
             }
             continue;
         }
-        match phrase_at(content, lexicon, at) {
+        match phrase {
             Some((phrase, editing)) => {
                 at += phrase.len();
                 edited |= editing;
@@ -288,8 +289,8 @@ fn repair_candidates(words: &[Word], content: &[&Token], lexicon: &Lexicon, from
 
 /// The editing phrase (true) or discourse marker (false) that starts at content index `at`.
 fn phrase_at<'a>(content: &[&Token], lexicon: &'a Lexicon, at: usize) -> Option<(&'a [&'a str], bool)> {
-    let phrases = lexicon.editing.iter().map(|p| (*p, true)).chain(lexicon.discourse.iter().map(|p| (*p, false)));
-    phrases.into_iter().find(|(phrase, _)| {
+    let mut phrases = lexicon.editing.iter().map(|p| (*p, true)).chain(lexicon.discourse.iter().map(|p| (*p, false)));
+    phrases.find(|(phrase, _)| {
         phrase.len() <= content.len().saturating_sub(at)
             && phrase.iter().zip(&content[at..]).all(|(p, t)| *p == t.text)
             && (at + phrase.len() == content.len()
@@ -382,10 +383,13 @@ mod tests {
         assert_eq!(restarts("a a lot"), ["a"]);
         assert!(restarts("I think I know").is_empty(), "a repair that only starts like the take needs a mark");
         assert!(restarts("good for you you know and then").is_empty(), "'you know' is no repair of 'you'");
+        assert_eq!(restarts("you- you know that"), ["you-"], "a fragment goes wherever it is");
         assert!(restarts("I don't know | I don't know what to do").is_empty(), "a phrase said twice on purpose");
         assert!(restarts("that's right that's right").is_empty());
         let restated = "I need to lose fifty pounds | I need to lose fifty pounds";
         assert!(restarts(restated).is_empty(), "a sentence said again word for word is a restatement");
+        let stumbled = "So today we're going to- um so today we're going to talk";
+        assert_eq!(restarts(stumbled), ["So", "today", "we're", "going", "to-", "um"], "broken off, then said again");
         let later = "the answer is yes | | | the answer is yes";
         assert_eq!(restarts(later), ["the", "answer", "is", "yes"], "1.25 s apart is still a restart");
         let much_later = format!("the answer{} the answer", " |".repeat(5));
