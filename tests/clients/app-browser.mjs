@@ -3,8 +3,9 @@
 // The video's chunks are held back until the end (a slow uplink, made certain), so the cut, the
 // export and an m4a render all happen while the video uploads. Then axe-core (wcag2a/aa) and a
 // screenshot, and a reload that shows the last cut again. Then a second upload of the file,
-// reloaded mid-upload and resumed by choosing the same file again. Prints one JSON object of what
-// it saw; the e2e test (tests/e2e/app.rs) judges it.
+// reloaded mid-upload and resumed by choosing the same file again; a third, picked through the
+// browser's file picker, resumed after a reload from its kept file handle. Prints one JSON object
+// of what it saw; the e2e test (tests/e2e/app.rs) judges it.
 // Usage: node app-browser.mjs BASE_URL API_KEY PROJECT_ID VIDEO OUT_DIR
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -25,6 +26,12 @@ const seen = { page_errors: [] };
 const browser = await launchChromium();
 try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  // The browser's own file picker is UI that playwright cannot drive (microsoft/playwright#8850):
+  // here it answers with a real file handle, of the recording written into the page's origin
+  // private file system (below), which the page keeps and reopens as it would a picked file's.
+  await context.addInitScript(() => {
+    window.showOpenFilePicker = async () => [await (await navigator.storage.getDirectory()).getFileHandle('talk.mp4')];
+  });
   const page = await context.newPage();
   page.on('pageerror', (error) => seen.page_errors.push(error.message));
 
@@ -162,6 +169,33 @@ try {
     timeout: 120_000,
   });
   seen.resumed = { interrupted, created_after_reload: created.slice(created.indexOf(interrupted) + 1) };
+
+  // Chromium: a recording opened through the picker is reopened from its kept handle after a
+  // reload, with one click and no file chosen again
+  const bytes = (await readFile(video)).toString('base64');
+  await page.evaluate(async (base64) => {
+    const handle = await (await navigator.storage.getDirectory()).getFileHandle('talk.mp4', { create: true });
+    const writable = await handle.createWritable();
+    await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    await writable.close();
+  }, bytes);
+  hold();
+  heldPatches = 0;
+  await page.evaluate(() => performance.clearMarks());
+  await page.getByLabel('Choose a recording').click();
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:audio-uploaded').length > 0);
+  await until(() => heldPatches > 0, 'the picked video upload never started');
+  const picked = created.at(-1);
+  await page.reload();
+  const resume = page.getByRole('button', { name: 'Resume upload' });
+  await resume.waitFor({ timeout: 15_000 });
+  seen.handle_hint = await page.locator('#resume-hint').textContent();
+  release();
+  await resume.click();
+  await page.waitForFunction(() => performance.getEntriesByName('roughcut:video-uploaded').length > 0, null, {
+    timeout: 120_000,
+  });
+  seen.handle_resumed = { picked, created_after_reload: created.slice(created.indexOf(picked) + 1) };
 } catch (error) {
   seen.error = `${error.name}: ${error.message}`;
 } finally {

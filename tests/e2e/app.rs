@@ -100,4 +100,10 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     let interrupted = seen["resumed"]["interrupted"].as_str().expect("the interrupted asset");
     let asset = account.api.get(&format!("/v1/assets/{interrupted}")).expect(200).json();
     assert_ne!(asset["state"], "pending_upload", "every byte stored: {asset}");
+    // Chromium: a picked file's kept handle reopens it after a reload, nothing chosen again
+    assert!(seen["handle_hint"].as_str().unwrap_or_default().contains("Resume it where it stopped"), "{seen}");
+    assert_eq!(seen["handle_resumed"]["created_after_reload"], serde_json::json!([]), "no second asset: {seen}");
+    let picked = seen["handle_resumed"]["picked"].as_str().expect("the picked asset");
+    let asset = account.api.get(&format!("/v1/assets/{picked}")).expect(200).json();
+    assert_ne!(asset["state"], "pending_upload", "every byte stored: {asset}");
 }

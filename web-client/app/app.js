@@ -8,6 +8,7 @@ import { Roughcut, RoughcutError } from '/sdk/index.js';
 import init, { Planner } from '/engine/roughcut_engine.js';
 
 import { drawWaveform, showRemoved, showTranscript } from './cut-view.js';
+import { forgetHandle, handleOf, handlesSupported, keepHandle, pickRecording, reopen } from './file-handles.js';
 import { CutPlayer } from './player.js';
 import { UploadBar } from './upload-bar.js';
 
@@ -121,8 +122,11 @@ function rememberUpload(proxied) {
 }
 
 function forgetUpload() {
+  const pending = pendingUpload();
+  if (pending) forgetHandle(pending.asset.id).catch(() => {});
   localStorage.removeItem(PENDING_ITEM);
   $('resume-hint').hidden = true;
+  $('resume-upload').hidden = true;
 }
 
 function storedItem(name) {
@@ -144,8 +148,29 @@ async function offerResume() {
     forgetUpload();
     return;
   }
-  $('resume-hint').textContent = `“${pending.file.name}” was still uploading. Choose the same file to resume it.`;
+  // Chromium reopens the file from its stored handle; elsewhere the user chooses it again
+  const handle = handlesSupported() ? await handleOf(pending.asset.id).catch(() => null) : null;
+  askForFile(pending, handle ? 'Resume it where it stopped.' : 'Choose the same file to resume it.');
+  $('resume-upload').hidden = !handle;
+}
+
+function askForFile(pending, what) {
+  $('resume-hint').textContent = `“${pending.file.name}” was still uploading. ${what}`;
   $('resume-hint').hidden = false;
+}
+
+/** "Resume upload": the file reopened from its handle (a click, as the permission asks for one). */
+async function resumeFromHandle() {
+  const pending = pendingUpload();
+  if (!pending) return;
+  const handle = await handleOf(pending.asset.id);
+  const file = handle ? await reopen(handle) : null;
+  if (!file) {
+    $('resume-upload').hidden = true;
+    askForFile(pending, 'Reading it was not allowed: choose the same file to resume it.');
+    return;
+  }
+  await start(file, handle);
 }
 
 const sameFile = (file, known) =>
@@ -168,7 +193,8 @@ function prepare(file) {
   });
 }
 
-async function start(file) {
+/** A recording chosen (with its file handle, where the browser gives one): its cut, its uploads. */
+async function start(file, handle = null) {
   const projectId = $('project').value;
   if (!projectId) throw new Error('Choose or create a project first.');
   const pending = pendingUpload();
@@ -209,7 +235,10 @@ async function start(file) {
       });
   state.asset = asset;
   rememberUpload(resuming?.proxied ?? false);
+  // without it, a reload asks for the file again
+  if (handle) await keepHandle(asset.id, handle).catch(() => {});
   $('resume-hint').hidden = true;
+  $('resume-upload').hidden = true;
   if (resuming?.proxied) {
     audioBar.done();
     mark('audio-uploaded');
@@ -481,6 +510,16 @@ function wire() {
   $('sign-out').addEventListener('click', signOut);
   $('project').addEventListener('change', () => localStorage.setItem(PROJECT_ITEM, $('project').value));
   $('new-project').addEventListener('click', () => guarded(newProject));
+  // Chromium: the browser's own picker, which hands out a handle to keep for a reload
+  $('recording').addEventListener('click', (event) => {
+    if (!handlesSupported()) return;
+    event.preventDefault();
+    guarded(async () => {
+      const picked = await pickRecording();
+      if (picked) await start(picked.file, picked.handle);
+    });
+  });
+  $('resume-upload').addEventListener('click', () => guarded(resumeFromHandle));
   $('recording').addEventListener('change', () => {
     const file = $('recording').files[0];
     // emptied, so that choosing the same file again (to resume it) is a change too
@@ -497,7 +536,9 @@ function wire() {
     event.preventDefault();
     drop.classList.remove('over');
     const file = event.dataTransfer.files[0];
-    if (file) guarded(() => start(file));
+    // asked for during the event, while the dropped item is still readable
+    const handle = event.dataTransfer.items?.[0]?.getAsFileSystemHandle?.().catch(() => null);
+    if (file) guarded(async () => start(file, (await handle)?.kind === 'file' ? await handle : null));
   });
   $('pause').addEventListener('click', pauseOrResume);
   $('cancel').addEventListener('click', () => guarded(cancel));
