@@ -56,6 +56,10 @@ struct Lexicon {
     doubled_phrases: &'static [&'static [&'static str]],
     /// Words of one letter; any other letter alone is spelled out.
     letter_words: &'static [&'static str],
+    /// Short words (two to four letters) that start longer ones ("he helped", "in into"). Another
+    /// short word that the next word starts with was cut off, hyphen or not ("Apr April", "ba
+    /// band"), as recognisers often write it. Empty: no such cut-offs are looked for.
+    short_words: &'static [&'static str],
 }
 
 fn lexicon(language: Option<&str>) -> Lexicon {
@@ -66,6 +70,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["ja", "nein", "genau", "gut", "okay", "sehr", "tschüss", "danke", "na"],
             doubled_phrases: &[],
             letter_words: &[],
+            short_words: &[],
         },
         "fr" => Lexicon {
             editing: &[&["pardon"], &["je", "veux", "dire"], &["plutôt"], &["non"]],
@@ -73,6 +78,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["oui", "non", "si", "très", "ok", "merci", "bon", "voilà", "allez"],
             doubled_phrases: &[],
             letter_words: &["a", "à", "y"],
+            short_words: &[],
         },
         "es" => Lexicon {
             editing: &[&["perdón"], &["quiero", "decir"], &["mejor", "dicho"], &["no"]],
@@ -80,6 +86,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sí", "no", "muy", "vale", "bueno", "gracias", "adiós", "claro"],
             doubled_phrases: &[],
             letter_words: &["a", "e", "o", "u", "y"],
+            short_words: &[],
         },
         "it" => Lexicon {
             editing: &[&["scusa"], &["voglio", "dire"], &["anzi"], &["no"]],
@@ -87,6 +94,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sì", "no", "molto", "ok", "grazie", "ciao", "bene", "piano"],
             doubled_phrases: &[],
             letter_words: &["a", "e", "è", "i", "o"],
+            short_words: &[],
         },
         "pt" => Lexicon {
             editing: &[&["quer", "dizer"], &["desculpa"], &["ou", "melhor"], &["não"]],
@@ -94,6 +102,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sim", "não", "muito", "ok", "obrigado", "tchau", "claro"],
             doubled_phrases: &[],
             letter_words: &["a", "à", "e", "o"],
+            short_words: &[],
         },
         "nl" => Lexicon {
             editing: &[&["ik", "bedoel"], &["sorry"], &["of", "eigenlijk"], &["nee"]],
@@ -101,6 +110,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["ja", "nee", "heel", "oké", "dank", "doei", "goed"],
             doubled_phrases: &[],
             letter_words: &[],
+            short_words: &[],
         },
         _ => Lexicon {
             editing: &[
@@ -132,6 +142,40 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 &["come", "on"],
             ],
             letter_words: &["a", "i"],
+            short_words: &[
+                "ab", "able", "ad", "add", "ago", "ah", "aid", "aim", "air", "al", "all", "also", "am", "an", "and",
+                "ant", "any", "ape", "app", "apt", "are", "area", "arm", "art", "as", "ask", "at", "ate", "away",
+                "back", "bad", "bag", "ball", "ban", "band", "bank", "bar", "base", "be", "bed", "been", "best", "bet",
+                "big", "bill", "bit", "body", "book", "born", "both", "box", "boy", "bus", "but", "buy", "by", "call",
+                "came", "can", "car", "care", "case", "cat", "city", "co", "come", "con", "cook", "cost", "cut", "dad",
+                "data", "day", "de", "dead", "deal", "dear", "did", "die", "do", "does", "dog", "don", "done", "door",
+                "down", "draw", "dry", "due", "each", "ear", "east", "easy", "eat", "edit", "else", "end", "even",
+                "ever", "eye", "face", "fact", "fair", "fall", "far", "fast", "feel", "few", "file", "fill", "film",
+                "find", "fine", "fire", "fit", "five", "fix", "fly", "for", "form", "four", "free", "from", "full",
+                "fun", "game", "gas", "gave", "get", "girl", "give", "go", "god", "goes", "gold", "gone", "good",
+                "got", "gun", "guy", "had", "hair", "half", "hall", "hand", "hang", "hard", "has", "hat", "have", "he",
+                "head", "hear", "heat", "held", "hell", "help", "her", "here", "hi", "high", "him", "his", "hit",
+                "hold", "home", "hope", "hot", "hour", "how", "huh", "i", "idea", "if", "in", "into", "is", "it",
+                "its", "job", "join", "just", "keep", "key", "kid", "kind", "king", "knew", "know", "lack", "lady",
+                "land", "last", "late", "law", "lay", "lead", "left", "leg", "less", "let", "lie", "life", "like",
+                "line", "list", "live", "long", "look", "lord", "lose", "lot", "love", "low", "made", "main", "make",
+                "man", "many", "map", "mark", "may", "me", "mean", "meet", "men", "mid", "mind", "mine", "miss", "mom",
+                "more", "most", "move", "much", "must", "my", "name", "near", "need", "net", "new", "news", "next",
+                "nice", "no", "none", "nor", "not", "note", "now", "of", "off", "oh", "oil", "ok", "old", "on", "once",
+                "one", "only", "open", "or", "our", "out", "over", "own", "page", "paid", "pain", "pan", "park",
+                "part", "pass", "past", "path", "pay", "per", "pet", "pick", "plan", "play", "plus", "pop", "post",
+                "pre", "pull", "push", "put", "race", "ran", "rate", "read", "real", "red", "rest", "re", "rich",
+                "ride", "road", "rock", "role", "room", "row", "rule", "run", "safe", "said", "sale", "same", "sat",
+                "save", "saw", "say", "sea", "see", "seem", "seen", "self", "sell", "send", "set", "she", "ship",
+                "shop", "shot", "show", "shut", "side", "sign", "sing", "sit", "six", "size", "so", "soft", "some",
+                "son", "soon", "sort", "star", "stay", "step", "stop", "such", "sun", "sure", "take", "talk", "tax",
+                "team", "tell", "ten", "term", "test", "than", "that", "the", "them", "then", "they", "thin", "this",
+                "thus", "tie", "till", "time", "to", "told", "too", "took", "top", "town", "tree", "trip", "true",
+                "try", "turn", "two", "type", "un", "under", "unit", "up", "upon", "us", "use", "used", "very", "view",
+                "vote", "wait", "walk", "wall", "want", "war", "warm", "was", "wash", "way", "we", "wear", "week",
+                "well", "went", "were", "west", "what", "when", "who", "whom", "why", "wide", "wife", "will", "win",
+                "wind", "wish", "with", "won", "word", "work", "yeah", "year", "yes", "yet", "you", "your",
+            ],
         },
     }
 }
@@ -170,10 +214,29 @@ pub fn find(words: &[Word], tokens: &[Token], fillers: &[bool], language: Option
             _ => k += 1,
         }
     }
-    for (flag, word) in flags.iter_mut().zip(words) {
-        *flag |= fragment(word);
+    for (i, flag) in flags.iter_mut().enumerate() {
+        *flag |= fragment(&words[i]) || cut_off_bare(words, i, &lexicon);
     }
     flags
+}
+
+/// A word of two to four letters written without a hyphen, or trailing off ("al..."), that the
+/// next word starts with and goes on from: "Apr April", "ba band", "al... all". Known short words
+/// that start longer ones ("he helped") are speech.
+fn cut_off_bare(words: &[Word], i: usize, lexicon: &Lexicon) -> bool {
+    let Some(next) = words.get(i + 1) else { return false };
+    if lexicon.short_words.is_empty() || silence(words, i, i + 1) > BREAK_PAUSE {
+        return false;
+    }
+    let stem = words[i].text.trim_end_matches(['.', '…']).to_lowercase();
+    let following = next.text.to_lowercase();
+    // marked as trailing off, a known word counts too, and one letter more suffices ("al... all")
+    let marked = broken_off(&words[i]);
+    (2..=4).contains(&stem.chars().count())
+        && stem.chars().all(char::is_alphabetic)
+        && following.chars().count() > stem.chars().count() + usize::from(!marked)
+        && following.starts_with(&stem)
+        && (marked || !lexicon.short_words.contains(&stem.as_str()))
 }
 
 /// The content index of the repair, if a take starting at content token `k` is abandoned.
@@ -361,6 +424,10 @@ mod tests {
         assert_eq!(restarts("on Monday, I mean, on Tuesday"), ["on", "Monday,", "I", "mean,"]);
         assert_eq!(restarts("the red- sorry the blue one"), ["the", "red-", "sorry"]);
         assert_eq!(restarts("and then th- the results"), ["th-"]);
+        assert_eq!(restarts("By Apr April we had saved"), ["Apr"], "cut off, no hyphen");
+        assert_eq!(restarts("the ba band played"), ["ba"]);
+        assert_eq!(restarts("it did al... all of the work"), ["al..."]);
+        assert!(restarts("he helped me in into the car").is_empty(), "short words that start longer ones");
     }
 
     #[test]
