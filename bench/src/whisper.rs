@@ -1,12 +1,12 @@
 //! The local Whisper transcriber (scripts/local-transcriber.py) as the benches use it: started in
-//! its own process group, asked exactly as the worker asks (edge-worker's `openai_request`), and
+//! its own process group, asked exactly as the worker asks (the engine's `openai_request`), and
 //! stopped when dropped.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use roughcut_engine::transcript::Word;
-use roughcut_engine::transcript::providers::{parse_whisper, verbatim_prompt};
+use roughcut_engine::transcript::providers::{openai_request, parse_whisper};
 use roughcut_tests::stack::local_whisper_command;
 
 /// The running server and a client of it.
@@ -38,7 +38,7 @@ impl LocalWhisper {
 
     /// The words of a 16-kHz WAV, transcribed in English with the verbatim prompt.
     pub fn transcribe(&self, wav: &[u8]) -> Vec<Word> {
-        let (body, content_type) = request(wav);
+        let (body, content_type) = openai_request(wav, "whisper-1", Some("en"), "roughcut-bench");
         let mut response = self
             .agent
             .post(&format!("{}/v1/audio/transcriptions", self.url))
@@ -57,34 +57,4 @@ impl Drop for LocalWhisper {
         let _ = Command::new("kill").args(["-s", "TERM", "--", &format!("-{}", self.server.id())]).status();
         let _ = self.server.wait();
     }
-}
-
-/// The request the worker sends (edge-worker's `openai_request`): verbose JSON, word times, the
-/// English verbatim prompt.
-fn request(wav: &[u8]) -> (Vec<u8>, String) {
-    let boundary = "roughcut-bench";
-    let mut body = Vec::with_capacity(wav.len() + 1024);
-    let mut fields = vec![
-        ("model", "whisper-1"),
-        ("response_format", "verbose_json"),
-        ("timestamp_granularities[]", "word"),
-        ("timestamp_granularities[]", "segment"),
-        ("language", "en"),
-    ];
-    fields.extend(verbatim_prompt(Some("en")).map(|prompt| ("prompt", prompt)));
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n\
-             Content-Type: audio/wav\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(wav);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (body, format!("multipart/form-data; boundary={boundary}"))
 }

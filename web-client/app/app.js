@@ -24,14 +24,11 @@ const worker = new Worker('/app/engine-worker.js', { type: 'module' });
 const audioBar = new UploadBar($('audio-progress'), $('audio-status'));
 const videoBar = new UploadBar($('video-progress'), $('video-status'));
 
-/** Everything about the recording on the page. */
-const state = {
-  rc: null,
+/** What the page knows of one recording: nothing, before one is chosen. */
+const noRecording = () => ({
   file: null,
   /** The recording's name (a restored cut has no file until it is chosen again). */
   fileName: null,
-  /** Counts the recordings chosen: work begun for an earlier one leaves the page alone. */
-  generation: 0,
   asset: null,
   prepared: null,
   cut: null,
@@ -40,6 +37,14 @@ const state = {
   plan: null,
   player: null,
   video: null,
+});
+
+/** Everything on the page: the client, and the recording. */
+const state = {
+  rc: null,
+  /** Counts the recordings chosen: work begun for an earlier one leaves the page alone. */
+  generation: 0,
+  ...noRecording(),
 };
 
 function mark(name) {
@@ -207,17 +212,7 @@ async function start(file, handle = null) {
   state.player?.stop();
   state.planner?.free();
   state.generation += 1;
-  Object.assign(state, {
-    file,
-    fileName: file.name,
-    asset: null,
-    cut: null,
-    words: [],
-    planner: null,
-    plan: null,
-    player: null,
-    video: null,
-  });
+  Object.assign(state, noRecording(), { file, fileName: file.name });
   $('editor').hidden = true;
   audioBar.reset();
   videoBar.reset();

@@ -12,7 +12,8 @@ use worker::{Ai, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::domain::ids::random_bytes;
 use crate::domain::ports::processing::{TranscribeError, Transcriber};
-use crate::domain::processing::transcribe::{openai_request, openai_response};
+use crate::domain::processing::transcribe::openai_response;
+use roughcut_engine::transcript::providers::openai_request;
 
 pub struct OpenAiCompatible {
     /// Up to and excluding `/audio/transcriptions`, e.g. `https://api.openai.com/v1`.

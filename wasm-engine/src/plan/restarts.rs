@@ -225,7 +225,8 @@ pub fn find(words: &[Word], tokens: &[Token], fillers: &[bool], language: Option
 /// that start longer ones ("he helped") are speech.
 fn cut_off_bare(words: &[Word], i: usize, lexicon: &Lexicon) -> bool {
     let Some(next) = words.get(i + 1) else { return false };
-    if lexicon.short_words.is_empty() || silence(words, i, i + 1) > BREAK_PAUSE {
+    // four letters and a mark ("tha...") at most: most words end here, before any allocation
+    if lexicon.short_words.is_empty() || words[i].text.len() > 12 || silence(words, i, i + 1) > BREAK_PAUSE {
         return false;
     }
     let stem = words[i].text.trim_end_matches(['.', '…']).to_lowercase();

@@ -60,6 +60,39 @@ struct Response {
     result: Option<Box<Response>>,
 }
 
+/// An OpenAI-compatible `POST /v1/audio/transcriptions` body: `multipart/form-data` with the WAV,
+/// `verbose_json`, word timestamps and the language's verbatim prompt, without which Whisper drops
+/// the fillers a rough cut is for (https://platform.openai.com/docs/api-reference/audio).
+/// Returns the body and its `Content-Type`.
+pub fn openai_request(wav: &[u8], model: &str, language: Option<&str>, boundary: &str) -> (Vec<u8>, String) {
+    let mut body = Vec::with_capacity(wav.len() + 1024);
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    };
+    field("model", model);
+    field("response_format", "verbose_json");
+    field("timestamp_granularities[]", "word");
+    field("timestamp_granularities[]", "segment");
+    if let Some(language) = language {
+        field("language", language);
+    }
+    if let Some(prompt) = verbatim_prompt(language) {
+        field("prompt", prompt);
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n\
+             Content-Type: audio/wav\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(wav);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
 /// The recognised words of an OpenAI-compatible `verbose_json` or a Workers AI Whisper answer
 /// (repair them with `Transcript::repaired`; recognisers overlap words by a few ms).
 pub fn parse_whisper(body: &str) -> Result<Vec<Word>> {
@@ -148,5 +181,26 @@ mod tests {
         assert!(parse_whisper(r#"{"text":"no words"}"#).is_err());
         assert!(parse_whisper("<html>").is_err());
         assert!(parse_whisper(r#"{"words":[{"word":"a","start":-3,"end":1}]}"#).is_err());
+    }
+
+    #[test]
+    fn the_request_is_a_multipart_form_with_the_file_last() {
+        let (body, content_type) = openai_request(b"RIFF....WAVE", "whisper-1", Some("de"), "xyz");
+        assert_eq!(content_type, "multipart/form-data; boundary=xyz");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"));
+        assert!(text.contains("name=\"response_format\"\r\n\r\nverbose_json\r\n"));
+        assert!(text.contains("name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"));
+        assert!(text.contains("name=\"language\"\r\n\r\nde\r\n"));
+        let german = verbatim_prompt(Some("de")).expect("a German prompt");
+        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{german}\r\n")));
+        assert!(text.contains("filename=\"speech.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--xyz--\r\n"));
+        let (body, _) = openai_request(b"", "m", None, "b");
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("language"));
+        let english = verbatim_prompt(None).expect("the English prompt");
+        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{english}\r\n")), "{text}");
+        let (body, _) = openai_request(b"", "m", Some("ja"), "b");
+        assert!(!String::from_utf8_lossy(&body).contains("name=\"prompt\""), "no English prompt for Japanese");
     }
 }

@@ -1,13 +1,13 @@
 //! Transcription, in the worker: each speech chunk the container wrote goes to the configured
 //! transcriber, the words come back relative to their chunk and are shifted onto the source's
 //! timeline, repaired (recognisers overlap words by a few ms) and stored as our JSON word list.
-//! Then the asset settles. The wire format of OpenAI-compatible servers is built here, pure, so
-//! that it is tested natively; the adapters only send it.
+//! Then the asset settles. The request to OpenAI-compatible servers is the engine's
+//! (`transcript::providers::openai_request`) and their answers are read here, pure, so that both
+//! are tested natively; the adapters only send them.
 
 use crate::domain::ports::jobs::Renewal;
 use crate::domain::ports::processing::TranscribeError;
 use async_trait::async_trait;
-use roughcut_engine::transcript::providers::verbatim_prompt;
 use roughcut_engine::transcript::{Transcript, Word, json};
 
 use roughcut_shared::jobs::JobResult;
@@ -106,39 +106,6 @@ async fn transcribe_chunks(
     Ok(Ok(words))
 }
 
-/// An OpenAI-compatible `POST /v1/audio/transcriptions` body: `multipart/form-data` with the WAV,
-/// `verbose_json`, word timestamps and the language's verbatim prompt, without which Whisper drops
-/// the fillers a rough cut is for (https://platform.openai.com/docs/api-reference/audio).
-/// Returns the body and its `Content-Type`.
-pub fn openai_request(wav: &[u8], model: &str, language: Option<&str>, boundary: &str) -> (Vec<u8>, String) {
-    let mut body = Vec::with_capacity(wav.len() + 1024);
-    let mut field = |name: &str, value: &str| {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    };
-    field("model", model);
-    field("response_format", "verbose_json");
-    field("timestamp_granularities[]", "word");
-    field("timestamp_granularities[]", "segment");
-    if let Some(language) = language {
-        field("language", language);
-    }
-    if let Some(prompt) = verbatim_prompt(language) {
-        field("prompt", prompt);
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n\
-             Content-Type: audio/wav\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(wav);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (body, format!("multipart/form-data; boundary={boundary}"))
-}
-
 /// How an OpenAI-compatible server's answer is read: the words of a 2xx, a retryable error for
 /// 408/409/429/5xx (overload, rate limits), a final one for the rest.
 pub fn openai_response(status: u16, body: &str) -> Result<Vec<Word>, TranscribeError> {
@@ -156,27 +123,6 @@ pub fn openai_response(status: u16, body: &str) -> Result<Vec<Word>, TranscribeE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_request_is_a_multipart_form_with_the_file_last() {
-        let (body, content_type) = openai_request(b"RIFF....WAVE", "whisper-1", Some("de"), "xyz");
-        assert_eq!(content_type, "multipart/form-data; boundary=xyz");
-        let text = String::from_utf8_lossy(&body);
-        assert!(text.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"));
-        assert!(text.contains("name=\"response_format\"\r\n\r\nverbose_json\r\n"));
-        assert!(text.contains("name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"));
-        assert!(text.contains("name=\"language\"\r\n\r\nde\r\n"));
-        let german = verbatim_prompt(Some("de")).expect("a German prompt");
-        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{german}\r\n")));
-        assert!(text.contains("filename=\"speech.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--xyz--\r\n"));
-        let (body, _) = openai_request(b"", "m", None, "b");
-        let text = String::from_utf8_lossy(&body);
-        assert!(!text.contains("language"));
-        let english = verbatim_prompt(None).expect("the English prompt");
-        assert!(text.contains(&format!("name=\"prompt\"\r\n\r\n{english}\r\n")), "{text}");
-        let (body, _) = openai_request(b"", "m", Some("ja"), "b");
-        assert!(!String::from_utf8_lossy(&body).contains("name=\"prompt\""), "no English prompt for Japanese");
-    }
 
     #[test]
     fn answers_are_words_or_errors_that_say_whether_to_retry() {
