@@ -1,6 +1,6 @@
-//! The store contract: one set of tests run against the memory fake and against the SQL stores
-//! over SQLite with the migrations' schema (foreign keys on), so that the two cannot drift. Each
-//! test is written once, as a function of the stores, and `contract!` runs it on both.
+//! The stores' contract: the guards, orderings and tenant scoping of the SQL stores, tested on
+//! the Worker's own statements over SQLite with the migrations' schema (foreign keys on). The
+//! domain's tests run on the same stores, so no second implementation can drift from it.
 
 use futures_executor::block_on;
 use roughcut_shared::assets::{AssetMedia, AssetState, AssetType, AudioMedia};
@@ -10,11 +10,11 @@ use roughcut_shared::pipelines::{PipelineState, StepState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
-use crate::domain::memory::{MemoryStore, failed, uploaded_asset};
+use crate::domain::memory::{failed, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::idempotency::{Claim, ClaimTerms, IdempotencyStore, StoredAnswer};
 use crate::domain::ports::jobs::MediaInput;
-use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobQueue, JobRecord, JobState, JobStore, Renewal};
+use crate::domain::ports::jobs::{AttemptEnd, JobPayload, JobRecord, JobState, JobStore, Renewal};
 use crate::domain::ports::pipelines::{
     HoldRecord, HoldRelease, NewPipelineEvent, PipelineChange, PipelineEnded, PipelineEventType, PipelineRecord,
     PipelineStore, StepRecord,
@@ -32,43 +32,18 @@ use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
 use crate::sql_store::sqlite::Sqlite;
 
-/// Every store port the contract covers, and a way to add a job row (the fake's queue adds it
-/// with its message; the SQL store inserts the row the Worker's queue adapter inserts).
-trait Stores:
-    AccountStore
-    + ProjectStore
-    + AssetStore
-    + LedgerStore
-    + ProcessingStore
-    + JobStore
-    + CutStore
-    + RenderStore
-    + PipelineStore
-    + WebhookStore
-    + IdempotencyStore
-{
-    fn add_job(&self, job: &JobRecord);
-}
+/// The stores as the Worker runs them, over SQLite with the migrations' schema.
+type Stores = SqlStore<Sqlite>;
 
-impl Stores for MemoryStore {
-    fn add_job(&self, job: &JobRecord) {
-        block_on(JobQueue::submit(self, job)).expect("job");
-    }
-}
-
-impl Stores for SqlStore<Sqlite> {
-    fn add_job(&self, job: &JobRecord) {
-        assert!(block_on(self.insert_job(job)).expect("job"), "a new job");
-    }
+/// Adds the job row the Worker's queue adapter inserts before it sends the message.
+fn add_job(stores: &Stores, job: &JobRecord) {
+    assert!(block_on(stores.insert_job(job)).expect("job"), "a new job");
 }
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(#[test] fn $name() { super::$name(&crate::domain::memory::MemoryStore::default()) })*
-        }
         mod sqlite {
-            $(#[test] fn $name() { super::$name(&crate::sql_store::SqlStore::new(crate::sql_store::sqlite::Sqlite::migrated())) })*
+            $(#[test] fn $name() { super::$name(&super::Stores::default()) })*
         }
     };
 }
@@ -103,7 +78,7 @@ fn at(ms: i64) -> Timestamp {
 }
 
 /// An account (with its first key) and a `processing` asset of it.
-fn account_with_asset(stores: &dyn Stores, asset_id: &str) {
+fn account_with_asset(stores: &Stores, asset_id: &str) {
     let account = AccountRecord { id: ACCOUNT.into(), name: "acme".into(), created_at: T0 };
     let key = ApiKeyRecord {
         id: "key_1".into(),
@@ -119,31 +94,31 @@ fn account_with_asset(stores: &dyn Stores, asset_id: &str) {
     add_asset(stores, asset_id);
 }
 
-fn add_asset(stores: &dyn Stores, asset_id: &str) {
+fn add_asset(stores: &Stores, asset_id: &str) {
     let (asset, upload) = uploaded_asset(ACCOUNT, asset_id, AssetState::Processing, T0);
     block_on(stores.insert_asset(&asset, &upload)).expect("asset");
 }
 
-fn job_of(stores: &dyn Stores, subject_id: &str, payload: JobPayload) -> String {
+fn job_of(stores: &Stores, subject_id: &str, payload: JobPayload) -> String {
     let job = JobRecord::new(ACCOUNT, subject_id, payload, T0);
-    stores.add_job(&job);
+    add_job(stores, &job);
     job.id
 }
 
-fn processing_job(stores: &dyn Stores, asset_id: &str) -> String {
+fn processing_job(stores: &Stores, asset_id: &str) -> String {
     let input = MediaInput { object_key: format!("assets/{asset_id}"), size_bytes: 1_000 };
     job_of(stores, asset_id, JobPayload::ProcessAsset(input))
 }
 
-fn job(stores: &dyn Stores, job_id: &str) -> JobRecord {
+fn job(stores: &Stores, job_id: &str) -> JobRecord {
     block_on(stores.job(job_id)).expect("store").expect("the job")
 }
 
-fn claim(stores: &dyn Stores, job_id: &str, now: Timestamp) -> Option<u32> {
+fn claim(stores: &Stores, job_id: &str, now: Timestamp) -> Option<u32> {
     block_on(stores.claim_job(job_id, now, at(now.0 - T0.0 + 10_000))).expect("claim").map(|job| job.attempt)
 }
 
-fn a_job_is_claimed_once_and_ended_once(stores: &dyn Stores) {
+fn a_job_is_claimed_once_and_ended_once(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let job_id = processing_job(stores, "ast_1");
     assert_eq!(job(stores, &job_id).state, JobState::Queued);
@@ -169,7 +144,7 @@ fn a_job_is_claimed_once_and_ended_once(stores: &dyn Stores) {
     assert_eq!(job(stores, &job_id).state, JobState::Succeeded);
 }
 
-fn a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none(stores: &dyn Stores) {
+fn a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let job_id = processing_job(stores, "ast_1");
     assert_eq!(claim(stores, &job_id, at(1)), Some(1));
@@ -188,7 +163,7 @@ fn a_retried_attempt_is_queued_again_and_a_deferred_one_spends_none(stores: &dyn
     assert_eq!(claim(stores, &job_id, at(8)), None);
 }
 
-fn leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed(stores: &dyn Stores) {
+fn leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let running = processing_job(stores, "ast_1");
     let queued = processing_job(stores, "ast_1");
@@ -206,7 +181,7 @@ fn leases_that_ran_out_are_found_and_cancelled_jobs_never_claimed(stores: &dyn S
     assert_eq!(ids, oldest_first);
 }
 
-fn queued_jobs_untouched_for_long_are_stalled(stores: &dyn Stores) {
+fn queued_jobs_untouched_for_long_are_stalled(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let waiting = processing_job(stores, "ast_1");
     let touched = processing_job(stores, "ast_1");
@@ -267,12 +242,12 @@ fn render(id: &str) -> RenderRecord {
     }
 }
 
-fn events_of(stores: &dyn Stores, entity_id: &str) -> Vec<String> {
+fn events_of(stores: &Stores, entity_id: &str) -> Vec<String> {
     let events = block_on(stores.events(ACCOUNT)).expect("events");
     events.into_iter().filter(|e| e.entity_id == entity_id).map(|e| e.event_type).collect()
 }
 
-fn a_render_ends_once_and_shows_its_jobs_progress(stores: &dyn Stores) {
+fn a_render_ends_once_and_shows_its_jobs_progress(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     assert!(block_on(stores.insert_render(&render("rnd_1"))).expect("render"));
     let twin = RenderRecord { signature: "sig-rnd_1".into(), ..render("rnd_2") };
@@ -320,7 +295,7 @@ fn cut(id: &str) -> CutRecord {
     }
 }
 
-fn a_cut_ends_once_with_one_event(stores: &dyn Stores) {
+fn a_cut_ends_once_with_one_event(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     assert!(block_on(stores.insert_cut(&cut("cut_1"))).expect("cut"));
     assert!(block_on(stores.start_cut("cut_1", at(1))).expect("start"));
@@ -332,7 +307,7 @@ fn a_cut_ends_once_with_one_event(stores: &dyn Stores) {
     assert_eq!(events_of(stores, "cut_1"), ["cut.failed"]);
 }
 
-fn topup(stores: &dyn Stores, id: &str, credits: i64) {
+fn topup(stores: &Stores, id: &str, credits: i64) {
     let entry = LedgerRecord {
         id: id.into(),
         account_id: ACCOUNT.into(),
@@ -347,7 +322,7 @@ fn topup(stores: &dyn Stores, id: &str, credits: i64) {
     assert_eq!(block_on(stores.append_entry(&entry)).expect("topup"), AppendOutcome::Appended);
 }
 
-fn probed(stores: &dyn Stores, asset_id: &str, duration_ms: u64) {
+fn probed(stores: &Stores, asset_id: &str, duration_ms: u64) {
     let media = AssetMedia {
         container: "m4a".into(),
         video: None,
@@ -371,7 +346,7 @@ fn charge(asset_id: &str, credits: i64, n: u32) -> Charge {
     }
 }
 
-fn a_processed_asset_is_charged_once(stores: &dyn Stores) {
+fn a_processed_asset_is_charged_once(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     topup(stores, "led_top", 5);
     probed(stores, "ast_1", 90_000);
@@ -383,7 +358,7 @@ fn a_processed_asset_is_charged_once(stores: &dyn Stores) {
     assert_eq!(events_of(stores, "ast_1"), ["asset.ready"]);
 }
 
-fn an_asset_the_account_cannot_pay_waits(stores: &dyn Stores) {
+fn an_asset_the_account_cannot_pay_waits(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     topup(stores, "led_top", 1);
     probed(stores, "ast_1", 90_000);
@@ -396,7 +371,7 @@ fn an_asset_the_account_cannot_pay_waits(stores: &dyn Stores) {
     assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0);
 }
 
-fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(stores: &dyn Stores) {
+fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(stores: &Stores) {
     account_with_asset(stores, "ast_0");
     let (video, upload) = uploaded_asset(ACCOUNT, "ast_1", AssetState::PendingUpload, T0);
     block_on(stores.insert_asset(&video, &upload)).expect("video");
@@ -423,7 +398,7 @@ fn a_proxy_makes_its_asset_cuttable_and_the_video_settles_the_difference_once(st
     assert_eq!(block_on(stores.balance(ACCOUNT)).expect("balance").balance, 0, "the difference booked once");
 }
 
-fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn Stores) {
+fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let (uploading, upload) = uploaded_asset(ACCOUNT, "ast_2", AssetState::PendingUpload, T0);
     block_on(stores.insert_asset(&uploading, &upload)).expect("uploading");
@@ -445,7 +420,7 @@ fn an_upload_ends_once_and_changes_only_an_asset_still_uploading(stores: &dyn St
     assert_eq!(asset("ast_2").state, AssetState::Deleted, "an upload ends once");
 }
 
-fn add_project(stores: &dyn Stores, id: &str) {
+fn add_project(stores: &Stores, id: &str) {
     let project = ProjectRecord {
         id: id.into(),
         account_id: ACCOUNT.into(),
@@ -457,7 +432,7 @@ fn add_project(stores: &dyn Stores, id: &str) {
     block_on(stores.insert_project(&project)).expect("project");
 }
 
-fn rows_need_what_they_refer_to(stores: &dyn Stores) {
+fn rows_need_what_they_refer_to(stores: &Stores) {
     let foreign_key = |result: Result<(), StoreError>| {
         let error = result.expect_err("refused");
         assert!(error.0.contains("FOREIGN KEY constraint failed"), "{error:?}");
@@ -506,16 +481,16 @@ fn state_event(state: &str) -> NewPipelineEvent {
     NewPipelineEvent { event_type: PipelineEventType::PipelineState, data_json: format!("{{\"state\":\"{state}\"}}") }
 }
 
-fn stored(stores: &dyn Stores, id: &str) -> PipelineRecord {
+fn stored(stores: &Stores, id: &str) -> PipelineRecord {
     block_on(stores.pipeline(ACCOUNT, id)).expect("store").expect("the pipeline")
 }
 
-fn event_data(stores: &dyn Stores, id: &str, after: i64) -> Vec<(i64, String)> {
+fn event_data(stores: &Stores, id: &str, after: i64) -> Vec<(i64, String)> {
     let events = block_on(stores.events_after(id, after, 100)).expect("events");
     events.into_iter().map(|e| (e.seq, e.data_json)).collect()
 }
 
-fn a_pipeline_is_created_only_with_its_hold(stores: &dyn Stores) {
+fn a_pipeline_is_created_only_with_its_hold(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     topup(stores, "led_top", 3);
     let create = |p: &PipelineRecord| block_on(stores.create_pipeline(p, &state_event("PENDING"))).expect("create");
@@ -537,7 +512,7 @@ fn a_pipeline_is_created_only_with_its_hold(stores: &dyn Stores) {
     assert_eq!(holds.iter().map(|h| (h.hold_id.as_str(), h.amount)).collect::<Vec<_>>(), [("hld_pip_1", 2)]);
 }
 
-fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &dyn Stores) {
+fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     topup(stores, "led_top", 3);
     let created = pipeline("pip_1", Some(2));
@@ -575,7 +550,7 @@ fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &d
     assert_eq!(states, [r#"{"state":"PENDING"}"#, r#"{"state":"RUNNING"}"#, r#"{"state":"FAILED"}"#]);
     assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
     assert_eq!(event_data(stores, "pip_1", events[0].0).len(), 2, "resumed after the first");
-    let ended = |stores: &dyn Stores| -> Vec<(String, String, String, Option<String>)> {
+    let ended = |stores: &Stores| -> Vec<(String, String, String, Option<String>)> {
         let events = block_on(stores.events(ACCOUNT)).expect("events");
         events.into_iter().map(|e| (e.id, e.event_type, e.entity_id, e.asset_id)).collect()
     };
@@ -594,7 +569,7 @@ fn a_pipeline_changes_by_compare_and_swap_with_its_events_and_release(stores: &d
     assert_eq!(recorded, [failed_once, failed_twice]);
 }
 
-fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &dyn Stores) {
+fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     topup(stores, "led_top", 2);
     probed(stores, "ast_1", 90_000);
@@ -616,7 +591,7 @@ fn a_pipeline_hold_pays_its_inputs_charge_once(stores: &dyn Stores) {
     assert!(block_on(stores.open_holds_on("ast_1")).expect("holds").is_empty());
 }
 
-fn deleting_a_project_takes_its_pipelines(stores: &dyn Stores) {
+fn deleting_a_project_takes_its_pipelines(stores: &Stores) {
     account_with_asset(stores, "ast_0");
     add_project(stores, "prj_1");
     let (mut asset, upload) = uploaded_asset(ACCOUNT, "ast_1", AssetState::Processing, T0);
@@ -676,7 +651,7 @@ fn outcome(delivery_id: &str, succeeded: bool, retry: Option<DeliveryRecord>, at
     }
 }
 
-fn webhook_events_fan_out_once_and_an_attempts_outcome_applies_once(stores: &dyn Stores) {
+fn webhook_events_fan_out_once_and_an_attempts_outcome_applies_once(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     block_on(stores.insert_endpoint(&endpoint("whe_1"))).expect("endpoint");
     block_on(stores.insert_endpoint(&endpoint("whe_2"))).expect("endpoint");
@@ -727,7 +702,7 @@ fn webhook_events_fan_out_once_and_an_attempts_outcome_applies_once(stores: &dyn
     assert_eq!(ids, ["whd_2", "whd_5"], "pending past due, oldest first");
 }
 
-fn webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries(stores: &dyn Stores) {
+fn webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     block_on(stores.insert_endpoint(&endpoint("whe_1"))).expect("endpoint");
     let foreign = EndpointRecord { id: "whe_x".into(), account_id: "acc_nobody".into(), ..endpoint("whe_x") };
@@ -761,7 +736,7 @@ fn webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries(store
     assert_eq!(block_on(stores.delivery("whd_1")).expect("store"), None, "deleted with their endpoint");
 }
 
-fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(stores: &dyn Stores) {
+fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let terms =
         |now: i64| ClaimTerms { now: at(now), expired_before: at(now - 1_000), abandoned_before: at(now - 100) };
@@ -796,7 +771,7 @@ fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(
 
 /// `presents_a_file_under` is an exact prefix (an id's `_` is no wildcard) over assets not yet
 /// purged, deleted ones included (they may be restored); purgeable assets name their file.
-fn a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged(stores: &dyn Stores) {
+fn a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged(stores: &Stores) {
     account_with_asset(stores, "ast_1");
     let presents = |prefix: &str| block_on(stores.presents_a_file_under(prefix)).expect("query");
     assert!(presents("assets/ast_1"));

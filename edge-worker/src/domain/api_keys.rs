@@ -128,6 +128,7 @@ mod tests {
     #[test]
     fn a_minted_key_authenticates_and_only_its_hash_is_stored() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let created = block_on(create_key(&ports, &principal("acc_a"), "ci")).expect("create");
         let plaintext = created.plaintext.expect("plaintext shown once");
@@ -142,6 +143,7 @@ mod tests {
     #[test]
     fn unknown_malformed_and_revoked_keys_are_refused() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let owner = principal("acc_a");
         let key = block_on(create_key(&ports, &owner, "ci")).expect("create");
@@ -162,6 +164,7 @@ mod tests {
     #[test]
     fn last_used_is_refreshed_at_most_once_a_minute() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let key = block_on(create_key(&ports, &principal("acc_a"), "ci")).expect("create");
         let plaintext = key.plaintext.expect("plaintext");
@@ -185,6 +188,7 @@ mod tests {
     #[test]
     fn a_looked_up_key_is_trusted_for_seconds_and_a_revocation_here_ends_it_at_once() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let owner = principal("acc_a");
         let key = block_on(create_key(&ports, &owner, "ci")).expect("create");

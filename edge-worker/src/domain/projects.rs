@@ -121,6 +121,7 @@ mod tests {
     #[test]
     fn lifecycle_create_rename_archive_delete() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let project = block_on(create(&ports, &alice(), "Launch video")).expect("create");
         assert_eq!(project.state, ProjectState::Active);
@@ -150,6 +151,7 @@ mod tests {
     #[test]
     fn lists_are_newest_first_filtered_and_paged() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let mut ids = Vec::new();
         for (index, name) in ["a", "b", "c"].into_iter().enumerate() {
@@ -174,6 +176,7 @@ mod tests {
     #[test]
     fn another_account_sees_nothing() {
         let platform = MemoryPlatform::default();
+        platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let project = block_on(create(&ports, &alice(), "mine")).expect("create");
         let bob = Principal { account_id: "acc_bob".to_owned(), key_id: "key_b".to_owned() };

@@ -106,16 +106,16 @@ mod tests {
             at: start,
         };
         block_on(platform.store.end_upload(&ending)).expect("uploaded");
-        block_on(platform.store.put("assets/ast_2/source", vec![1], "audio/mp4")).expect("bytes");
+        block_on(platform.objects.put("assets/ast_2/source", vec![1], "audio/mp4")).expect("bytes");
         block_on(platform.store.delete_asset(&account, "ast_2", start)).expect("deleted");
         let expired = Expired::default();
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS - 1));
         block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");
         assert_eq!(*expired.0.borrow(), std::slice::from_ref(&upload.id), "past its expiry");
-        assert_eq!(platform.store.blob_keys(), ["assets/ast_2/source"], "restorable until the grace ends");
+        assert_eq!(platform.objects.blob_keys(), ["assets/ast_2/source"], "restorable until the grace ends");
         platform.clock.set(Timestamp(start.0 + RESTORE_GRACE_MS + 1));
         block_on(uploads_and_assets(&platform.ports(), &expired)).expect("sweep");
-        assert!(platform.store.blob_keys().is_empty(), "purged");
+        assert!(platform.objects.blob_keys().is_empty(), "purged");
     }
 
     #[test]
@@ -127,14 +127,14 @@ mod tests {
         block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
         let input = MediaInput { object_key: "assets/ast_1/source".into(), size_bytes: 1_000 };
         let job = JobRecord::new(&account, "ast_1", JobPayload::ProcessAsset(input), start);
-        block_on(platform.store.submit(&job)).expect("job");
+        block_on(platform.submit(&job)).expect("job");
         let config = processing_config(None);
         let deps = platform.processing(&NoMedia, None, &config);
         platform.clock.set(Timestamp(start.0 + STALLED_AFTER_MS - 1));
         block_on(jobs(&work::runner(deps))).expect("sweep");
-        assert_eq!(platform.store.sent_jobs(), [(job.id.clone(), 0)], "only its first message yet");
+        assert_eq!(platform.messages.sent_jobs(), [(job.id.clone(), 0)], "only its first message yet");
         platform.clock.set(Timestamp(start.0 + STALLED_AFTER_MS + 1));
         block_on(jobs(&work::runner(deps))).expect("sweep");
-        assert_eq!(platform.store.sent_jobs(), [(job.id.clone(), 0), (job.id, 0)], "sent again");
+        assert_eq!(platform.messages.sent_jobs(), [(job.id.clone(), 0), (job.id, 0)], "sent again");
     }
 }

@@ -78,7 +78,7 @@ impl<S: Sql> SqlStore<S> {
         Ok(inserted > 0)
     }
 
-    async fn jobs_where(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<JobRecord>, StoreError> {
+    pub(super) async fn jobs_where(&self, condition: &str, binds: &[SqlValue]) -> Result<Vec<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {condition}");
         let result = self.sql.run(self.statement(&sql, binds)).await?;
         result.rows::<JobRow>()?.into_iter().map(TryInto::try_into).collect()
@@ -449,7 +449,7 @@ impl<S: Sql> ProcessingStore for SqlStore<S> {
             .sql
             .run(self.statement(
                 "SELECT id, account_id, type, entity_id, asset_id, created_at FROM events WHERE account_id = ?1 \
-                 ORDER BY created_at, id",
+                 ORDER BY created_at, rowid",
                 &[text(account_id)],
             ))
             .await?;

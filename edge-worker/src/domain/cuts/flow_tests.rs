@@ -50,7 +50,7 @@ fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Princ
         .collect();
     let voice = levels.iter().map(|&l| l > -4000).collect();
     let analysis = Analysis { envelope: Envelope { sample_rate: 48_000, levels }, noise_floor: -7000, voice };
-    block_on(platform.store.put("analysis", analysis.encode(), "x")).expect("analysis");
+    block_on(platform.objects.put("analysis", analysis.encode(), "x")).expect("analysis");
     let media = AssetMedia {
         container: "m4a".into(),
         video: None,
@@ -66,12 +66,12 @@ fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Princ
         word("world", 2_900, 3_800),
         word("goodbye", 6_200, 8_800),
     ];
-    block_on(platform.store.put("words", json::write(&words).into_bytes(), "x")).expect("words");
+    block_on(platform.objects.put("words", json::write(&words).into_bytes(), "x")).expect("words");
     block_on(platform.store.record_transcript(&id, "words", TranscriptSource::User, platform.clock.now())).expect("t");
     let mut record = block_on(platform.store.asset(&account.id, &id)).expect("store").expect("asset");
     record.state = state;
     record.cuttable = cuttable;
-    platform.store.replace_asset(record);
+    platform.store.replace_asset(&record);
     (Principal { account_id: account.id, key_id: String::new() }, id)
 }
 
@@ -80,7 +80,7 @@ fn request(asset_id: &str) -> CreateCut {
 }
 
 fn run_jobs(platform: &MemoryPlatform, config: &ProcessingConfig) {
-    for (job_id, _) in platform.store.sent_jobs() {
+    for (job_id, _) in platform.messages.sent_jobs() {
         block_on(crate::domain::work::runner(deps(platform, config)).start_attempt(&job_id)).expect("job");
     }
 }
@@ -183,7 +183,7 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     assert_eq!(block_on(get(&ports, &principal, &cut.id)).err(), Some(DomainError::NotFound("cut")));
     // the captions asset owns its file: it outlives the cut
     let key = file.object_key.clone().expect("its file");
-    assert!(block_on(platform.store.get(&key)).expect("get").is_some(), "{key} went with the cut");
+    assert!(block_on(platform.objects.get(&key)).expect("get").is_some(), "{key} went with the cut");
 }
 
 /// Objects that delete the cut while its captions are written: the user's `DELETE` landing while
@@ -197,30 +197,30 @@ struct DeletedMidway<'a> {
 #[async_trait::async_trait(?Send)]
 impl Objects for DeletedMidway<'_> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.platform.store.get(key).await
+        self.platform.objects.get(key).await
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         if content_type == "application/x-subrip" {
             delete(&self.platform.ports(), self.principal, self.cut_id).await.expect("delete");
         }
-        self.platform.store.put(key, bytes, content_type).await
+        self.platform.objects.put(key, bytes, content_type).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.platform.store.delete(key).await
+        self.platform.objects.delete(key).await
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
-        self.platform.store.delete_prefix(prefix).await
+        self.platform.objects.delete_prefix(prefix).await
     }
 
     async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
-        self.platform.store.begin_multipart(key).await
+        self.platform.objects.begin_multipart(key).await
     }
 
     async fn put_part(&self, key: &str, id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
-        self.platform.store.put_part(key, id, number, bytes).await
+        self.platform.objects.put_part(key, id, number, bytes).await
     }
 
     async fn put_part_whole(
@@ -231,15 +231,15 @@ impl Objects for DeletedMidway<'_> {
         body: Box<dyn std::any::Any>,
         length: u64,
     ) -> Result<String, PartError> {
-        self.platform.store.put_part_whole(key, id, number, body, length).await
+        self.platform.objects.put_part_whole(key, id, number, body, length).await
     }
 
     async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
-        self.platform.store.complete_multipart(key, id, parts).await
+        self.platform.objects.complete_multipart(key, id, parts).await
     }
 
     async fn abort_multipart(&self, key: &str, id: &str) -> Result<(), StoreError> {
-        self.platform.store.abort_multipart(key, id).await
+        self.platform.objects.abort_multipart(key, id).await
     }
 }
 
@@ -251,7 +251,7 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
     let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");
     let objects = DeletedMidway { platform: &platform, principal: &principal, cut_id: &cut.id };
-    for (job_id, _) in platform.store.sent_jobs() {
+    for (job_id, _) in platform.messages.sent_jobs() {
         let base = deps(&platform, &config);
         let deps = ProcessingDeps { ports: Ports { objects: &objects, ..base.ports }, ..base };
         block_on(crate::domain::work::runner(deps).start_attempt(&job_id)).expect("job");
@@ -263,7 +263,7 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
     assert_eq!(types, [Some(AssetType::Audio)], "no CUT_FILE asset for a deleted cut");
     let prefix = crate::domain::object_keys::derived_prefix(&asset_id, &cut.id);
     let own = format!("assets/{asset_id}/");
-    let left: Vec<String> = platform.store.blob_keys();
+    let left: Vec<String> = platform.objects.blob_keys();
     assert!(!left.iter().any(|k| k.starts_with(&prefix)), "its plan is gone: {left:?}");
     assert!(!left.iter().any(|k| k.starts_with("assets/") && !k.starts_with(&own)), "its captions are gone: {left:?}");
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");

@@ -3,10 +3,11 @@
 //! larger.
 
 use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
 use crate::domain::StoreError;
 use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 
@@ -19,20 +20,38 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("{sum:x}-{}", bytes.len())
 }
 
-impl MemoryStore {
+#[derive(Debug, Default)]
+struct Bucket {
+    blobs: Vec<(String, Vec<u8>)>,
+    /// Multipart uploads in progress: their parts by number.
+    multiparts: BTreeMap<String, BTreeMap<u16, Vec<u8>>>,
+    /// Parts written whole from a body.
+    whole_parts: usize,
+}
+
+/// An R2 bucket in memory.
+#[derive(Debug, Default)]
+pub struct MemoryObjects(RefCell<Bucket>);
+
+impl MemoryObjects {
     /// The object stored as `key`.
     pub fn blob(&self, key: &str) -> Option<Vec<u8>> {
-        self.tables.borrow().blobs.iter().find(|(k, _)| k == key).map(|(_, bytes)| bytes.clone())
+        self.0.borrow().blobs.iter().find(|(k, _)| k == key).map(|(_, bytes)| bytes.clone())
+    }
+
+    /// The keys of every stored object.
+    pub fn blob_keys(&self) -> Vec<String> {
+        self.0.borrow().blobs.iter().map(|(key, _)| key.clone()).collect()
     }
 
     /// Parts written whole from a request body (`put_part_whole`).
     pub fn whole_parts(&self) -> usize {
-        self.tables.borrow().whole_parts
+        self.0.borrow().whole_parts
     }
 }
 
 /// The object the parts make, or R2's refusal.
-fn joined(uploaded: &std::collections::BTreeMap<u16, Vec<u8>>, parts: &[StoredPart]) -> Result<Vec<u8>, StoreError> {
+fn joined(uploaded: &BTreeMap<u16, Vec<u8>>, parts: &[StoredPart]) -> Result<Vec<u8>, StoreError> {
     let size_of = |part: &StoredPart| uploaded.get(&part.number).map_or(0, Vec::len);
     let first = parts.first().map_or(0, size_of);
     let mut object = Vec::new();
@@ -54,45 +73,39 @@ fn joined(uploaded: &std::collections::BTreeMap<u16, Vec<u8>>, parts: &[StoredPa
 }
 
 #[async_trait(?Send)]
-impl Objects for MemoryStore {
+impl Objects for MemoryObjects {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.check()?;
         Ok(self.blob(key))
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
-        self.check()?;
-        let mut tables = self.tables.borrow_mut();
-        tables.blobs.retain(|(k, _)| k != key);
-        tables.blobs.push((key.to_owned(), bytes));
+        let mut bucket = self.0.borrow_mut();
+        bucket.blobs.retain(|(k, _)| k != key);
+        bucket.blobs.push((key.to_owned(), bytes));
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.check()?;
-        self.tables.borrow_mut().blobs.retain(|(k, _)| k != key);
+        self.0.borrow_mut().blobs.retain(|(k, _)| k != key);
         Ok(())
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
-        self.check()?;
-        self.tables.borrow_mut().blobs.retain(|(k, _)| !k.starts_with(prefix));
+        self.0.borrow_mut().blobs.retain(|(k, _)| !k.starts_with(prefix));
         Ok(())
     }
 
     async fn begin_multipart(&self, key: &str) -> Result<String, StoreError> {
-        self.check()?;
-        let mut tables = self.tables.borrow_mut();
-        let id = format!("{key}#{}", tables.multiparts.len());
-        tables.multiparts.insert(id.clone(), Default::default());
+        let mut bucket = self.0.borrow_mut();
+        let id = format!("{key}#{}", bucket.multiparts.len());
+        bucket.multiparts.insert(id.clone(), Default::default());
         Ok(id)
     }
 
     async fn put_part(&self, _key: &str, id: &str, number: u16, bytes: Vec<u8>) -> Result<String, StoreError> {
-        self.check()?;
         let etag = etag_of(&bytes);
-        let mut tables = self.tables.borrow_mut();
-        let upload = tables.multiparts.get_mut(id).ok_or_else(|| StoreError("R2: no such multipart upload".into()))?;
+        let mut bucket = self.0.borrow_mut();
+        let upload = bucket.multiparts.get_mut(id).ok_or_else(|| StoreError("R2: no such multipart upload".into()))?;
         upload.insert(number, bytes);
         Ok(etag)
     }
@@ -110,25 +123,23 @@ impl Objects for MemoryStore {
             // R2's FixedLengthStream refuses a body of another length
             return Err(PartError::BodyBroken(format!("{} bytes where {length} were declared", bytes.len())));
         }
-        self.tables.borrow_mut().whole_parts += 1;
+        self.0.borrow_mut().whole_parts += 1;
         Ok(self.put_part(key, id, number, bytes).await?)
     }
 
     async fn complete_multipart(&self, key: &str, id: &str, parts: &[StoredPart]) -> Result<(), StoreError> {
-        self.check()?;
         let object = {
-            let tables = self.tables.borrow();
+            let bucket = self.0.borrow();
             let uploaded =
-                tables.multiparts.get(id).ok_or_else(|| StoreError("R2: no such multipart upload".into()))?;
+                bucket.multiparts.get(id).ok_or_else(|| StoreError("R2: no such multipart upload".into()))?;
             joined(uploaded, parts)?
         };
-        self.tables.borrow_mut().multiparts.remove(id);
+        self.0.borrow_mut().multiparts.remove(id);
         self.put(key, object, "application/octet-stream").await
     }
 
     async fn abort_multipart(&self, _key: &str, id: &str) -> Result<(), StoreError> {
-        self.check()?;
-        self.tables.borrow_mut().multiparts.remove(id);
+        self.0.borrow_mut().multiparts.remove(id);
         Ok(())
     }
 }

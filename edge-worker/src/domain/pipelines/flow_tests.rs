@@ -213,7 +213,7 @@ fn a_pipeline_holds_its_quote_waits_for_its_input_and_runs_its_steps_in_order() 
     world.report_render(rendered());
     assert_eq!(world.events(&pipeline.id).len(), 8);
     assert_eq!(world.endings(&pipeline.id), ["pipeline.completed"], "one terminal event");
-    assert_eq!(world.platform.store.published_pipelines().len(), 7, "each change told the live streams");
+    assert_eq!(world.platform.messages.published_pipelines().len(), 7, "each change told the live streams");
     let progress = block_on(world.ports().pipelines.events_after(&pipeline.id, 0, 100)).expect("events");
     let progress = progress.iter().find(|e| e.event_type.as_str() == "step.progress").expect("progress");
     assert!(progress.data_json.contains(r#""progress":0.42"#), "{}", progress.data_json);
@@ -323,7 +323,7 @@ fn the_rendered_asset_keeps_its_file_when_the_render_goes_and_its_purge_removes_
     let key = asset.object_key.clone().expect("the asset's file");
     // the container's upload of the render's file
     block_on(ports.objects.put(&key, b"mp3 bytes".to_vec(), "audio/mpeg")).expect("put");
-    let stored = || block_on(world.platform.store.get(&key)).expect("get").is_some();
+    let stored = || block_on(world.platform.objects.get(&key)).expect("get").is_some();
 
     block_on(renders::delete(&ports, &world.principal, &render_id)).expect("render deleted");
     assert!(stored(), "the asset still has its file");

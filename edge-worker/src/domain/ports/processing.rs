@@ -148,6 +148,7 @@ pub trait ProcessingStore {
     async fn fail_asset(&self, asset_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
     /// The account's `pending_payment` assets, oldest first.
     async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError>;
+    /// The account's events, in the order they were recorded.
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError>;
 }
 

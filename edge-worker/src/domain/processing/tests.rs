@@ -108,7 +108,7 @@ impl World {
         block_on(self.platform.store.insert_asset(&asset, &upload)).expect("asset");
         let input = MediaInput { object_key: format!("assets/{id}"), size_bytes: 1_000 };
         let job = JobRecord::new(account, id, JobPayload::ProcessAsset(input), now);
-        block_on(self.platform.store.submit(&job)).expect("job");
+        block_on(self.platform.submit(&job)).expect("job");
         self.platform.clock.set(Timestamp(now.0 + 1));
         job.id
     }
@@ -212,7 +212,7 @@ fn lost_attempts_are_retried_with_backoff_then_fail_the_asset() {
             Ok(Reported::Stale)
         );
     }
-    let delays: Vec<u32> = world.platform.store.sent_jobs().iter().skip(1).map(|(_, delay)| *delay).collect();
+    let delays: Vec<u32> = world.platform.messages.sent_jobs().iter().skip(1).map(|(_, delay)| *delay).collect();
     assert_eq!(delays, [5, 20, 80, 320], "four retries with growing delays");
     assert_eq!(world.job(&job).state, JobState::Failed);
     let asset = world.asset(&account, "ast_1");
@@ -229,7 +229,7 @@ fn an_unreachable_container_is_a_failed_attempt() {
     block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     let job = world.job(&job);
     assert_eq!((job.state, job.attempt, job.last_error.as_deref()), (JobState::Queued, 1, Some("media_unavailable")));
-    assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.id.clone(), 5)));
+    assert_eq!(world.platform.messages.sent_jobs().last(), Some(&(job.id.clone(), 5)));
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn a_busy_container_defers_the_job_without_spending_an_attempt() {
     }
     let record = world.job(&job);
     assert_eq!((record.state, record.attempt), (JobState::Queued, 0), "waiting, no attempt spent");
-    assert_eq!(world.platform.store.sent_jobs().last(), Some(&(job.clone(), 7)), "again after Retry-After");
+    assert_eq!(world.platform.messages.sent_jobs().last(), Some(&(job.clone(), 7)), "again after Retry-After");
     *world.media.busy.borrow_mut() = false;
     block_on(work::runner(world.deps()).start_attempt(&job)).expect("start");
     assert_eq!((world.job(&job).state, world.media.dispatched.borrow()[0].attempt), (JobState::Running, 1));
@@ -258,7 +258,7 @@ fn speech_is_transcribed_in_the_worker_then_the_asset_settles() {
     // two chunks of ten minutes, written by the container
     for i in 0..2 {
         let key = object_keys::derived("ast_1", &job, &format!("speech-{i:03}.wav"));
-        block_on(world.platform.store.put(&key, b"RIFF".to_vec(), "audio/wav")).expect("chunk");
+        block_on(world.platform.objects.put(&key, b"RIFF".to_vec(), "audio/wav")).expect("chunk");
     }
     block_on(work::runner(world.deps()).report(&job, 1, processed(1_200_000, 2))).expect("report");
     assert_eq!(world.asset(&account, "ast_1").state, AssetState::Processing, "transcription first");
@@ -268,7 +268,7 @@ fn speech_is_transcribed_in_the_worker_then_the_asset_settles() {
     assert_eq!(world.job(&transcription).state, JobState::Succeeded);
     let facts = block_on(world.platform.store.facts("ast_1")).expect("facts");
     let key = facts.transcript_key.expect("a transcript");
-    let stored = block_on(world.platform.store.get(&key)).expect("get").expect("object");
+    let stored = block_on(world.platform.objects.get(&key)).expect("get").expect("object");
     let words = roughcut_engine::transcript::json::parse(&String::from_utf8(stored).expect("utf-8")).expect("words");
     let times: Vec<(u64, u64)> = words.iter().map(|w| (w.start, w.end)).collect();
     assert_eq!(times, [(100, 400), (600_100, 600_400)], "each chunk's words moved to its place in the source");
@@ -308,18 +308,18 @@ impl World {
         let video_job = self.uploaded(account, "ast_1");
         let mut asset = self.asset(account, "ast_1");
         asset.state = AssetState::PendingUpload;
-        self.platform.store.replace_asset(asset);
+        self.platform.store.replace_asset(&asset);
         let input = MediaInput { object_key: "proxy".into(), size_bytes: 100 };
         let now = self.platform.clock.now();
         let proxy = JobRecord::new(account, "ast_1", JobPayload::ProcessAudioProxy(input), now);
-        block_on(self.platform.store.submit(&proxy)).expect("proxy job");
+        block_on(self.platform.submit(&proxy)).expect("proxy job");
         block_on(work::runner(self.deps()).start_attempt(&proxy.id)).expect("start");
         block_on(work::runner(self.deps()).report(&proxy.id, 1, processed(proxy_ms, 0))).expect("report");
         let asset = self.asset(account, "ast_1");
         assert_eq!((asset.state, asset.cuttable), (AssetState::PendingUpload, true), "cuttable before the video lands");
         let mut asset = self.asset(account, "ast_1");
         asset.state = AssetState::Processing;
-        self.platform.store.replace_asset(asset);
+        self.platform.store.replace_asset(&asset);
         video_job
     }
 

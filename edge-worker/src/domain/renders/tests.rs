@@ -57,7 +57,7 @@ fn video_asset(platform: &MemoryPlatform, state: AssetState) -> (Principal, Stri
         }),
         audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 2, bitrate: Some(192_000) }),
     });
-    platform.store.replace_asset(asset);
+    platform.store.replace_asset(&asset);
     (Principal { account_id: account.id, key_id: String::new() }, "ast_video".into())
 }
 
@@ -81,7 +81,7 @@ fn renders_are_idempotent_and_run_in_the_container() {
     assert_eq!((render.output.width, render.output.video_bitrate_kbps), (Some(1920), Some(10_000)));
     let (again, created) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("again");
     assert_eq!((again.id.as_str(), created), (render.id.as_str(), false));
-    let (job_id, _) = platform.store.sent_jobs()[0].clone();
+    let (job_id, _) = platform.messages.sent_jobs()[0].clone();
     block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     let dispatched = media.0.borrow()[0].clone();
     let MediaTask::Render { spec, .. } = &dispatched.task else { panic!("{dispatched:?}") };
@@ -113,11 +113,11 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
     let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
     asset.cuttable = true;
     asset.media = None;
-    platform.store.replace_asset(asset);
+    platform.store.replace_asset(&asset);
     let proxy = MediaInput { object_key: format!("assets/{asset_id}/audio-proxy"), size_bytes: 4_321 };
     let now = platform.clock.now();
     let proxy_job = JobRecord::new(&principal.account_id, &asset_id, JobPayload::ProcessAudioProxy(proxy.clone()), now);
-    block_on(platform.store.submit(&proxy_job)).expect("proxy job");
+    block_on(platform.submit(&proxy_job)).expect("proxy job");
     let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
     let jobs = block_on(platform.store.jobs_of(&render.id)).expect("jobs");
     let JobPayload::Render(input) = &jobs[0].payload else { panic!("a render job: {:?}", jobs[0]) };
@@ -132,11 +132,11 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
-    let (job_id, _) = platform.store.sent_jobs()[0].clone();
+    let (job_id, _) = platform.messages.sent_jobs()[0].clone();
     block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
     // the container has written part of its output
     let partial = crate::domain::object_keys::derived(&render.id, &job_id, "render");
-    block_on(platform.store.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
+    block_on(platform.objects.put(&partial, vec![1, 2, 3], "video/mp4")).expect("partial");
     block_on(delete(&ports, &principal, &render.id)).expect("delete");
     assert_eq!(block_on(get(&ports, &principal, &render.id, URLS)).err(), Some(DomainError::NotFound("render")));
     let job = block_on(platform.store.job(&job_id)).expect("store").expect("job");
@@ -144,7 +144,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };
     let reply = block_on(work::runner(deps(&platform, &media, &config)).heartbeat(&job_id, 1, &beat)).expect("beat");
     assert!(reply.cancel, "the container is told to stop at its next heartbeat");
-    assert_eq!(block_on(platform.store.get(&partial)).expect("get"), None, "no byte left");
+    assert_eq!(block_on(platform.objects.get(&partial)).expect("get"), None, "no byte left");
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "render.cancelled" && e.entity_id == render.id));
     // a failed render with the same signature is replaced by a new one
@@ -166,7 +166,7 @@ fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [
         crate::domain::object_keys::derived(render_id, "job_2", "render"),
     ];
     for key in &keys {
-        block_on(platform.store.put(key, vec![1], "application/octet-stream")).expect("put");
+        block_on(platform.objects.put(key, vec![1], "application/octet-stream")).expect("put");
     }
     keys
 }
@@ -179,14 +179,14 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
     let project = block_on(crate::domain::projects::create(&ports, &principal, "p")).expect("project");
     let mut asset = block_on(platform.store.asset(&principal.account_id, &asset_id)).expect("store").expect("asset");
     asset.project_id = Some(project.id.clone());
-    platform.store.replace_asset(asset);
+    platform.store.replace_asset(&asset);
     let cut = roughcut_shared::cuts::CreateCut { asset_id: asset_id.clone(), script: None, options: None };
     let (cut, _) = block_on(crate::domain::cuts::create(&ports, &principal, &cut)).expect("cut");
     let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
     let keys = stored_bytes(&platform, &asset_id, &render.id);
     block_on(crate::domain::projects::delete(&ports, &principal, &project.id)).expect("delete");
     for key in &keys {
-        assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
+        assert_eq!(block_on(platform.objects.get(key)).expect("get"), None, "{key} is gone");
     }
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none());
     let listed = block_on(crate::domain::cuts::get(&ports, &principal, &cut.id));
@@ -212,11 +212,11 @@ fn a_purged_asset_takes_its_renders_outputs_with_it() {
     let deleted_at = platform.clock.now();
     // within the grace everything stays, for a restore
     assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, deleted_at, 10)), Ok(0));
-    assert!(keys.iter().all(|key| block_on(platform.store.get(key)).expect("get").is_some()));
+    assert!(keys.iter().all(|key| block_on(platform.objects.get(key)).expect("get").is_some()));
     let after_grace = Timestamp(deleted_at.0 + 1);
     assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, after_grace, 10)), Ok(1));
     for key in &keys {
-        assert_eq!(block_on(platform.store.get(key)).expect("get"), None, "{key} is gone");
+        assert_eq!(block_on(platform.objects.get(key)).expect("get"), None, "{key} is gone");
     }
     assert!(block_on(platform.store.render_by_id(&render.id)).expect("store").is_none(), "the render's row too");
     assert_eq!(block_on(crate::domain::assets::purge_deleted(&ports, after_grace, 10)), Ok(0), "once");
@@ -252,10 +252,10 @@ fn a_cut_that_keeps_nothing_renders_nothing() {
         account_id: principal.account_id.clone(),
         asset_id: asset_id.clone(),
         signature: "all silence".into(),
-        state: roughcut_shared::cuts::CutState::Completed,
+        state: roughcut_shared::cuts::CutState::Processing,
         script: None,
         options: roughcut_shared::cuts::CutOptions::default(),
-        plan: Some(plan),
+        plan: None,
         plan_key: None,
         transcript_key: None,
         srt_asset_id: None,
@@ -265,7 +265,17 @@ fn a_cut_that_keeps_nothing_renders_nothing() {
         started_at: None,
         completed_at: None,
     };
-    assert!(block_on(crate::domain::ports::cuts::CutStore::insert_cut(&platform.store, &cut)).expect("cut"));
+    let cuts: &dyn crate::domain::ports::cuts::CutStore = &platform.store;
+    assert!(block_on(cuts.insert_cut(&cut)).expect("cut"));
+    let completed = crate::domain::ports::cuts::CompletedCut {
+        plan,
+        plan_key: None,
+        transcript_key: None,
+        srt_asset: None,
+        event_id: "evt_silent".into(),
+        at: platform.clock.now(),
+    };
+    assert!(block_on(cuts.complete_cut(&cut.id, &completed)).expect("planned"));
     let of_the_cut = CreateRender { cut_id: Some(cut.id.clone()), ..request(&asset_id, RenderFormat::M4a) };
     match block_on(create(&ports, &principal, &of_the_cut)) {
         Err(DomainError::Invalid(fields)) => assert_eq!(fields[0].field, "body.cut_id"),

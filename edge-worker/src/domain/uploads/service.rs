@@ -295,7 +295,7 @@ mod tests {
         assert_eq!(block_on(expire(world.deps(), &upload)), Ok(false), "once");
         let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
         assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("upload_expired")));
-        assert!(world.platform.store.blob_keys().is_empty(), "the staged bytes are gone");
+        assert!(world.platform.objects.blob_keys().is_empty(), "the staged bytes are gone");
         assert!(
             block_on(world.platform.store.expiring_uploads(world.platform.clock.now(), 10)).expect("due").is_empty()
         );
@@ -398,7 +398,7 @@ mod tests {
         block_on(terminate(world.deps(), &account, &upload)).expect("terminated");
         assert_eq!(asset_state(&world, &account, &asset).0, AssetState::Deleted);
         assert_eq!(block_on(head(world.deps(), &account, &upload)), Err(UploadError::NotFound));
-        assert!(world.platform.store.blob_keys().is_empty(), "the staged bytes are gone");
+        assert!(world.platform.objects.blob_keys().is_empty(), "the staged bytes are gone");
 
         let (world, account, asset, upload) = new_world(3_000);
         let html = b"<!doctype html><html><head><title>x</title></head><body>not media at all</body></html>";

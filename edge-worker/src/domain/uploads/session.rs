@@ -284,7 +284,7 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::*;
-    use crate::domain::memory::MemoryStore;
+    use crate::domain::memory::MemoryObjects;
     use crate::domain::uploads::testing::{body, media};
     use crate::domain::uploads::tus::{MAX_UPLOAD_BYTES, UPLOAD_TTL_MS};
 
@@ -310,7 +310,7 @@ mod tests {
     }
 
     /// Uploads `source` in chunks of `chunk` bytes and returns the stored object.
-    fn upload(source: &[u8], chunk: usize, objects: &MemoryStore) -> UploadSession {
+    fn upload(source: &[u8], chunk: usize, objects: &MemoryObjects) -> UploadSession {
         let mut current = session(source.len() as u64);
         for piece in source.chunks(chunk) {
             let patched =
@@ -329,7 +329,7 @@ mod tests {
             [(part - 1, part - 1), (part, part), (part + 1, 1 << 20), (2 * part + 12_345, (1 << 20) + 7), (3_000, 100)]
         {
             let source = media(length);
-            let objects = MemoryStore::default();
+            let objects = MemoryObjects::default();
             let done = upload(&source, chunk, &objects);
             assert_eq!(done.state, SessionState::Completed, "{length}/{chunk}");
             assert_eq!(done.container.as_deref(), Some("wav"));
@@ -342,7 +342,7 @@ mod tests {
     #[test]
     fn a_checksum_mismatch_changes_nothing_and_the_retry_lands() {
         let source = media(PART_SIZE as usize + 5_000);
-        let objects = MemoryStore::default();
+        let objects = MemoryObjects::default();
         let start = session(source.len() as u64);
         let first = block_on(start.patch(0, None, None, &mut body(&source[..1_000], 300), &objects, Timestamp(1)))
             .expect("first");
@@ -362,7 +362,7 @@ mod tests {
 
     #[test]
     fn protocol_violations_are_refused() {
-        let objects = MemoryStore::default();
+        let objects = MemoryObjects::default();
         let start = session(1_000);
         let offset = block_on(start.patch(10, None, None, &mut body(&media(10), 10), &objects, Timestamp(1)));
         assert_eq!(offset, Err(UploadError::OffsetMismatch { expected: 0 }));
@@ -387,7 +387,7 @@ mod tests {
     fn equal_part_sized_chunks_go_whole_and_odd_ones_are_re_cut() {
         let chunk = 6 << 20;
         let source = media(3 * chunk + 1_000);
-        let objects = MemoryStore::default();
+        let objects = MemoryObjects::default();
         let mut current = session(source.len() as u64);
         for piece in source.chunks(chunk) {
             let declared = Some(piece.len() as u64);
@@ -405,7 +405,7 @@ mod tests {
         assert_eq!(current.part_size, chunk as u64, "the first chunk chose the part size");
         assert_eq!(objects.whole_parts(), 3, "every chunk after the first (sniffed) went whole");
         assert!(objects.blob("assets/ast_1/source").as_ref() == Some(&source));
-        let odd = MemoryStore::default();
+        let odd = MemoryObjects::default();
         let mut current = session(source.len() as u64);
         for piece in source.chunks((1 << 20) + 7) {
             let declared = Some(piece.len() as u64);
@@ -422,7 +422,7 @@ mod tests {
     fn a_whole_part_whose_body_breaks_off_is_the_clients_failure_and_changes_nothing() {
         let chunk = 6 << 20;
         let source = media(2 * chunk);
-        let objects = MemoryStore::default();
+        let objects = MemoryObjects::default();
         let first = session(source.len() as u64);
         let declared = Some(chunk as u64);
         let after_first =
@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn a_tiny_first_chunk_waits_for_enough_bytes_to_sniff() {
         let source = media(200);
-        let objects = MemoryStore::default();
+        let objects = MemoryObjects::default();
         let start = session(200);
         let first =
             block_on(start.patch(0, None, None, &mut body(&source[..20], 20), &objects, Timestamp(1))).expect("first");

@@ -74,7 +74,7 @@ impl World {
     /// A terminal event of the account, recorded as the stores record them (`evt_1` is about
     /// `cut_1`).
     fn event(&self, id: &str, event_type: &str) {
-        self.platform.store.record_terminal_event(EventRecord {
+        self.platform.store.record_terminal_event(&EventRecord {
             id: id.into(),
             account_id: self.principal.account_id.clone(),
             event_type: event_type.into(),
@@ -95,7 +95,7 @@ impl World {
     /// Runs the queue message of every attempt sent so far that has not run.
     fn deliver_all(&self, receiver: &Receiver) {
         let deps = DeliveryDeps { ports: self.platform.ports(), sender: receiver, targets: Targets::default() };
-        let messages = self.platform.store.delivery_messages();
+        let messages = self.platform.messages.delivery_messages();
         for (id, _) in messages {
             block_on(delivery::deliver(&deps, &id)).expect("deliver");
         }
@@ -227,7 +227,7 @@ fn failures_are_retried_on_the_schedule_with_the_same_id_and_a_410_disables() {
 
     world.deliver(&receiver, &retry.id);
     assert_eq!(receiver.received.borrow().len(), 1, "not due yet: not sent");
-    let (resent, wait) = world.platform.store.delivery_messages().last().cloned().expect("a message");
+    let (resent, wait) = world.platform.messages.delivery_messages().last().cloned().expect("a message");
     assert_eq!((resent.as_str(), wait), (retry.id.as_str(), u32::try_from((delay + 999) / 1000).expect("s")));
 
     world.later(delay);
@@ -346,13 +346,13 @@ fn a_redelivery_is_one_more_attempt_of_the_same_event_and_the_sweep_restarts_los
     let (dying, lost) = (of_event("evt_2"), of_event("evt_3"));
     assert!(block_on(world.platform.store.claim_delivery(&dying.id, world.platform.clock.now())).expect("claim"));
     world.later(61_000);
-    let messages_before = world.platform.store.delivery_messages().len();
+    let messages_before = world.platform.messages.delivery_messages().len();
     assert_eq!(block_on(delivery::sweep(&ports)).expect("sweep"), 2);
     let attempts = world.attempts(&endpoint.id);
     let died = attempts.iter().find(|a| a.id == dying.id).expect("died");
     assert_eq!(died.state, DeliveryState::Failed);
     assert!(died.next_retry_at.is_some(), "retried");
-    let messages = world.platform.store.delivery_messages();
+    let messages = world.platform.messages.delivery_messages();
     let resent: Vec<&str> = messages[messages_before..].iter().map(|(id, _)| id.as_str()).collect();
     assert!(resent.contains(&lost.id.as_str()), "{resent:?}");
     assert_eq!(resent.len(), 2, "the lost one again, and the died one's retry");
