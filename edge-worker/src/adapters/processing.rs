@@ -65,7 +65,9 @@ fn media(env: &Env, settings: &Settings) -> Result<MediaTransport, String> {
     Ok(MediaTransport { route, job_secret })
 }
 
-/// Everything processing needs, owned, built once per invocation.
+/// Everything processing needs, owned, built once per invocation. The transcriber only where
+/// transcription can run (attempts started by the queue, results reported by the container): a
+/// heartbeat, an input or an output call never transcribes.
 pub struct ProcessingKit {
     store: D1Store,
     queue: super::bindings::Queues,
@@ -85,9 +87,13 @@ impl std::fmt::Debug for ProcessingKit {
 impl ProcessingKit {
     pub fn new(env: &Env, settings: &Settings) -> Result<Self, String> {
         let Stores { store, queue, objects, streams } = Stores::open(env)?;
-        let transcriber = transcriber(env, settings)?;
         let (media, config) = (media(env, settings)?, settings.processing()?);
-        Ok(Self { store, queue, objects, streams, media, transcriber, config })
+        Ok(Self { store, queue, objects, streams, media, transcriber: None, config })
+    }
+
+    /// The kit with the configured transcriber, for work that may transcribe.
+    pub fn transcribing(env: &Env, settings: &Settings) -> Result<Self, String> {
+        Ok(Self { transcriber: transcriber(env, settings)?, ..Self::new(env, settings)? })
     }
 
     /// The domain's view of the kit, with `queue` as the job queue.
@@ -109,7 +115,7 @@ impl ProcessingKit {
 /// message whose handling failed (D1 unreachable) is retried by the queue, and the claim makes a
 /// repeat harmless. The events the batch recorded are fanned out to webhook endpoints after it.
 pub async fn consume(batch: MessageBatch<QueueMessage>, env: &Env, settings: &Settings) {
-    let kit = match ProcessingKit::new(env, settings) {
+    let kit = match ProcessingKit::transcribing(env, settings) {
         Ok(kit) => kit,
         Err(cause) => {
             ConsoleLog.error("jobs", &format!("processing is not configured: {cause}"));
@@ -197,7 +203,11 @@ async fn answer(
     call: JobCall,
 ) -> Result<Answer, ApiError> {
     let internal = |what: &str, error: String| ApiError::internal(format!("{what}: {error}"));
-    let kit = ProcessingKit::new(env, settings).map_err(|e| internal("processing", e))?;
+    let kit = match call {
+        JobCall::Result => ProcessingKit::transcribing(env, settings),
+        JobCall::Input | JobCall::Output { .. } | JobCall::Heartbeat => ProcessingKit::new(env, settings),
+    };
+    let kit = kit.map_err(|e| internal("processing", e))?;
     let url = request.url().map_err(|e| internal("url", e.to_string()))?;
     let now = WorkerClock.now();
     let attempt = attempt_urls::verify(&kit.config.jobs.signing_secret, job_id, url.query().unwrap_or(""), now)
