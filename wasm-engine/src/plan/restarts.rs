@@ -16,7 +16,8 @@
 //! Measured on Switchboard's gold annotation (bench `disfluency`), a repair that only starts like
 //! the take ("I think I know") is as often fluent as not, so it is taken only with one of the
 //! marks above. Legitimate doubling ("yeah yeah", "very very", "no no no", "I don't know, I don't
-//! know") is kept through per-language lists, a whole sentence said again word for word is a
+//! know") and words that grammar puts twice ("had had", "I think that that's", "what it is is") are
+//! kept through per-language lists, a whole sentence said again word for word is a
 //! restatement, and a "repair" that comes after a long silence is another sentence, not a
 //! repair: in conversation a repeated answer comes seconds later, a restart within a second.
 
@@ -38,6 +39,8 @@ const MAX_REVISED_TOKENS: usize = 3;
 /// Longest take said again with changes: a longer one that meets most of its words again is, in
 /// Switchboard, more often a speaker's deliberate repeat than a restart.
 const MAX_SAID_AGAIN_TOKENS: usize = 6;
+/// Tokens before a take that a grammatical double may look at (its phrase and its distance).
+const GRAMMAR_CONTEXT: usize = 8;
 /// A pause that breaks a phrase off.
 const BREAK_PAUSE: Millis = 200;
 
@@ -54,12 +57,39 @@ struct Lexicon {
     doubling: &'static [&'static str],
     /// Phrases that people say twice on purpose ("I don't know, I don't know"), as tokens.
     doubled_phrases: &'static [&'static [&'static str]],
+    /// Words that grammar says twice ("I had had enough", "what it is is", "plug it in in the
+    /// back"), each where it does.
+    grammatical_doubles: &'static [GrammaticalDouble],
     /// Words of one letter; any other letter alone is spelled out.
     letter_words: &'static [&'static str],
     /// Short words (two to four letters) that start longer ones ("he helped", "in into"). Another
     /// short word that the next word starts with was cut off, hyphen or not ("Apr April", "ba
     /// band"), as recognisers often write it. Empty: no such cut-offs are looked for.
     short_words: &'static [&'static str],
+}
+
+/// A word that grammar puts twice in a row, where one of the `before` phrases ends within the
+/// `within` tokens before the first (anywhere, if `before` is empty) and one of `after` follows
+/// the second (anything, if `after` is empty).
+struct GrammaticalDouble {
+    word: &'static str,
+    before: &'static [&'static [&'static str]],
+    within: usize,
+    after: &'static [&'static str],
+}
+
+impl GrammaticalDouble {
+    fn fits(&self, word: &str, before: &[&Token], after: Option<&Token>) -> bool {
+        let ends_within = |phrase: &&[&str]| {
+            (0..self.within.min(before.len())).any(|back| {
+                let end = before.len() - back;
+                end >= phrase.len() && phrase.iter().zip(&before[end - phrase.len()..end]).all(|(p, t)| *p == t.text)
+            })
+        };
+        word == self.word
+            && (self.before.is_empty() || self.before.iter().any(ends_within))
+            && (self.after.is_empty() || after.is_some_and(|t| self.after.contains(&t.text.as_str())))
+    }
 }
 
 fn lexicon(language: Option<&str>) -> Lexicon {
@@ -69,6 +99,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["also"], &["na", "ja"], &["weißt", "du"]],
             doubling: &["ja", "nein", "genau", "gut", "okay", "sehr", "tschüss", "danke", "na"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -77,6 +108,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["enfin"], &["bon"], &["tu", "vois"], &["tu", "sais"]],
             doubling: &["oui", "non", "si", "très", "ok", "merci", "bon", "voilà", "allez"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &["a", "à", "y"],
             short_words: &[],
         },
@@ -85,6 +117,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["bueno"], &["o", "sea"], &["sabes"]],
             doubling: &["sí", "no", "muy", "vale", "bueno", "gracias", "adiós", "claro"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &["a", "e", "o", "u", "y"],
             short_words: &[],
         },
@@ -93,6 +126,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["cioè"], &["insomma"], &["sai"]],
             doubling: &["sì", "no", "molto", "ok", "grazie", "ciao", "bene", "piano"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &["a", "e", "è", "i", "o"],
             short_words: &[],
         },
@@ -101,6 +135,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["bem"], &["tipo"], &["sabe"]],
             doubling: &["sim", "não", "muito", "ok", "obrigado", "tchau", "claro"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &["a", "à", "e", "o"],
             short_words: &[],
         },
@@ -109,6 +144,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             discourse: &[&["nou"], &["weet", "je"]],
             doubling: &["ja", "nee", "heel", "oké", "dank", "doei", "goed"],
             doubled_phrases: &[],
+            grammatical_doubles: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -140,6 +176,85 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 &["oh", "my"],
                 &["thank", "you"],
                 &["come", "on"],
+            ],
+            grammatical_doubles: &[
+                // past perfect of "have": "we had had enough"
+                GrammaticalDouble {
+                    word: "had",
+                    before: &[&["i"], &["we"], &["they"], &["he"], &["she"], &["you"], &["it"]],
+                    within: 1,
+                    after: &[],
+                },
+                // a conjunction after a verb of thinking or saying, then a pronoun and its verb: "I
+                // think that that's true" (in Switchboard, "yeah that that was" and "I think that
+                // that you know" are restarts)
+                GrammaticalDouble {
+                    word: "that",
+                    before: &[
+                        &["think"],
+                        &["thought"],
+                        &["agree"],
+                        &["i", "know"],
+                        &["we", "know"],
+                        &["all", "know"],
+                        &["not", "know"],
+                        &["didnt", "know"],
+                        &["knew"],
+                        &["sure"],
+                        &["see"],
+                        &["say"],
+                        &["said"],
+                        &["believe"],
+                        &["believed"],
+                        &["learned"],
+                        &["realize"],
+                        &["realized"],
+                        &["hope"],
+                        &["guess"],
+                        &["feel"],
+                        &["felt"],
+                        &["heard"],
+                        &["me"],
+                        &["with"],
+                        &["of"],
+                        &["like"],
+                    ],
+                    within: 1,
+                    after: &[
+                        "is", "was", "would", "will", "has", "had", "could", "should", "might", "can", "may", "does",
+                        "did", "makes", "made", "means", "seems", "sounds", "thats", "wasnt", "isnt", "doesnt",
+                    ],
+                },
+                // a particle, then a preposition: "plug it in in the back", "log in in the corner"
+                GrammaticalDouble {
+                    word: "in",
+                    before: &[
+                        &["plug", "it"],
+                        &["plug", "them"],
+                        &["put", "it"],
+                        &["put", "them"],
+                        &["turn", "it"],
+                        &["hand", "it"],
+                        &["fit", "it"],
+                        &["move", "it"],
+                        &["log"],
+                        &["logged"],
+                        &["sign"],
+                        &["signed"],
+                        &["check"],
+                        &["checked"],
+                        &["fit"],
+                        &["fits"],
+                        &["stay"],
+                        &["come"],
+                        &["came"],
+                    ],
+                    within: 1,
+                    after: &[],
+                },
+                // a pseudo-cleft: "what it is is", "what the problem is is the cost" (in Switchboard,
+                // "the problem here is is that" is a restart)
+                GrammaticalDouble { word: "is", before: &[&["what"]], within: 3, after: &[] },
             ],
             letter_words: &["a", "i"],
             short_words: &[
@@ -271,7 +386,7 @@ fn abandoned(
     repair: usize,
     edited: bool,
 ) -> bool {
-    let length = take.len();
+    let (length, start) = (take.len(), take.start);
     let (take, again) = (&content[take], &content[repair..content.len().min(repair + length)]);
     let (last_word, repair_word) = (take[length - 1].word, content[repair].word);
     if !similar(&take[0].text, &again[0].text) || silence(words, last_word, repair_word) > MAX_RESTART_SILENCE {
@@ -287,9 +402,16 @@ fn abandoned(
     // between; so are the letters of a spelled name ("C N N"), but for the one-letter words
     let spelled = |t: &Token| t.text.chars().count() == 1 && !lexicon.letter_words.contains(&t.text.as_str());
     let said_twice = |p: &&[&str]| p.len() == length && p.iter().zip(take).all(|(p, t)| *p == t.text);
+    // what grammar sees before the take: a few tokens (more than any table looks at), of its sentence
+    let recent = &content[start.saturating_sub(GRAMMAR_CONTEXT)..start];
+    let recent = &recent[recent.iter().rposition(|t| ends_sentence(&words[t.word])).map_or(0, |end| end + 1)..];
+    let grammatical = |double: &GrammaticalDouble| {
+        length == 1 && double.fits(&take[0].text, recent, content.get(repair + 1).copied())
+    };
     let doubled = !stumbled
         && (take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t))
-            || lexicon.doubled_phrases.iter().any(said_twice));
+            || lexicon.doubled_phrases.iter().any(said_twice)
+            || lexicon.grammatical_doubles.iter().any(grammatical));
     // unless the speaker stumbled in between: then it is a restart, however long
     let restated = !stumbled && same_prefix == length && length > MAX_REPEATED_TOKENS;
     let repeated = same_prefix == length && !doubled && !restated;
@@ -462,6 +584,23 @@ mod tests {
         assert_eq!(restarts(later), ["the", "answer", "is", "yes"], "1.25 s apart is still a restart");
         let much_later = format!("the answer{} the answer", " |".repeat(5));
         assert!(restarts(&much_later).is_empty(), "2 s apart is a new sentence");
+    }
+
+    #[test]
+    fn words_that_grammar_doubles_stay() {
+        assert!(restarts("we had had enough of it").is_empty());
+        assert!(restarts("I think that that's true").is_empty());
+        assert!(restarts("plug it in in the back").is_empty());
+        assert!(restarts("what it is is just habit").is_empty());
+        assert!(restarts("what the problem is is the cost").is_empty());
+        // the same words where grammar does not double them
+        assert_eq!(restarts("yeah that that was good"), ["that"]);
+        assert_eq!(restarts("I think that that you know"), ["that"]);
+        assert_eq!(restarts("the problem here is is that"), ["is"]);
+        assert_eq!(restarts("it was in in the middle"), ["in"]);
+        assert_eq!(restarts("anything that had had more"), ["had"]);
+        assert_eq!(restarts("It depends on what you need. Is, is renting a waste?"), ["Is,"], "another sentence");
+        assert_eq!(restarts("I think that um that's true"), ["that", "um"], "a stumble makes it a restart");
     }
 
     #[test]
