@@ -60,6 +60,8 @@ struct Lexicon {
     /// Words that grammar says twice ("I had had enough", "what it is is", "plug it in in the
     /// back"), each where it does.
     grammatical_doubles: &'static [GrammaticalDouble],
+    /// Words that join a word to itself ("appeal after appeal", "step by step").
+    joining: &'static [&'static str],
     /// Words of one letter; any other letter alone is spelled out.
     letter_words: &'static [&'static str],
     /// Short words (two to four letters) that start longer ones ("he helped", "in into"). Another
@@ -100,6 +102,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["ja", "nein", "genau", "gut", "okay", "sehr", "tschüss", "danke", "na"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -109,6 +112,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["oui", "non", "si", "très", "ok", "merci", "bon", "voilà", "allez"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &["a", "à", "y"],
             short_words: &[],
         },
@@ -118,6 +122,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sí", "no", "muy", "vale", "bueno", "gracias", "adiós", "claro"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &["a", "e", "o", "u", "y"],
             short_words: &[],
         },
@@ -127,6 +132,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sì", "no", "molto", "ok", "grazie", "ciao", "bene", "piano"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &["a", "e", "è", "i", "o"],
             short_words: &[],
         },
@@ -136,6 +142,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["sim", "não", "muito", "ok", "obrigado", "tchau", "claro"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &["a", "à", "e", "o"],
             short_words: &[],
         },
@@ -145,6 +152,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubling: &["ja", "nee", "heel", "oké", "dank", "doei", "goed"],
             doubled_phrases: &[],
             grammatical_doubles: &[],
+            joining: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -176,6 +184,10 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 &["oh", "my"],
                 &["thank", "you"],
                 &["come", "on"],
+                &["good", "for", "you"],
+                &["pretty", "good"],
+                &["you", "bet"],
+                &["et", "cetera"],
             ],
             grammatical_doubles: &[
                 // past perfect of "have": "we had had enough"
@@ -256,6 +268,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 // "the problem here is is that" is a restart)
                 GrammaticalDouble { word: "is", before: &[&["what"]], within: 3, after: &[] },
             ],
+            joining: &["after", "by"],
             letter_words: &["a", "i"],
             short_words: &[
                 "ab", "able", "ad", "add", "ago", "ah", "aid", "aim", "air", "al", "all", "also", "am", "an", "and",
@@ -408,10 +421,15 @@ fn abandoned(
     let grammatical = |double: &GrammaticalDouble| {
         length == 1 && double.fits(&take[0].text, recent, content.get(repair + 1).copied())
     };
+    // "appeal after appeal after appeal": "appeal after" and "after appeal" each come again
+    let joins = |t: &Token| lexicon.joining.contains(&t.text.as_str());
+    let joined = length == 2
+        && (joins(take[1]) || joins(take[0]) && start > 0 && similar(&content[start - 1].text, &take[1].text));
     let doubled = !stumbled
         && (take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t))
             || lexicon.doubled_phrases.iter().any(said_twice)
-            || lexicon.grammatical_doubles.iter().any(grammatical));
+            || lexicon.grammatical_doubles.iter().any(grammatical)
+            || joined);
     // unless the speaker stumbled in between: then it is a restart, however long
     let restated = !stumbled && same_prefix == length && length > MAX_REPEATED_TOKENS;
     let repeated = same_prefix == length && !doubled && !restated;
@@ -601,6 +619,9 @@ mod tests {
         assert_eq!(restarts("anything that had had more"), ["had"]);
         assert_eq!(restarts("It depends on what you need. Is, is renting a waste?"), ["Is,"], "another sentence");
         assert_eq!(restarts("I think that um that's true"), ["that", "um"], "a stumble makes it a restart");
+        assert!(restarts("appeal after appeal after appeal").is_empty());
+        assert!(restarts("we did it step by step").is_empty());
+        assert!(restarts("good for you good for you").is_empty());
     }
 
     #[test]
