@@ -60,6 +60,10 @@ struct Lexicon {
     /// Words that grammar says twice ("I had had enough", "what it is is", "plug it in in the
     /// back"), each where it does.
     grammatical_doubles: &'static [GrammaticalDouble],
+    /// Words that cannot end a phrase (articles, possessives, intensifiers): a take of two words
+    /// that stops on one and starts over from its first was broken off ("of the | of their
+    /// company", "I just | I know"). Measured on Switchboard, longer such takes are mostly speech.
+    dangling: &'static [&'static str],
     /// Words that join a word to itself ("appeal after appeal", "step by step").
     joining: &'static [&'static str],
     /// Words of one letter; any other letter alone is spelled out.
@@ -70,26 +74,30 @@ struct Lexicon {
     short_words: &'static [&'static str],
 }
 
-/// A word that grammar puts twice in a row, where one of the `before` phrases ends within the
-/// `within` tokens before the first (anywhere, if `before` is empty) and one of `after` follows
-/// the second (anything, if `after` is empty).
+/// A word that grammar puts twice in a row: where one of the `before` phrases ends with `gap`
+/// tokens between it and the first (anywhere, if `before` is empty), and one of `after` follows
+/// the second (anything, if `after` is empty). Said together, unless `set_off` ("what it is, is"):
+/// a pause, a comma or a stumble between makes it a stutter ("I had... had").
 struct GrammaticalDouble {
     word: &'static str,
     before: &'static [&'static [&'static str]],
-    within: usize,
+    gap: std::ops::RangeInclusive<usize>,
     after: &'static [&'static str],
+    set_off: bool,
 }
 
 impl GrammaticalDouble {
     fn fits(&self, word: &str, before: &[&Token], after: Option<&Token>) -> bool {
-        let ends_within = |phrase: &&[&str]| {
-            (0..self.within.min(before.len())).any(|back| {
-                let end = before.len() - back;
-                end >= phrase.len() && phrase.iter().zip(&before[end - phrase.len()..end]).all(|(p, t)| *p == t.text)
+        let ends_at_gap = |phrase: &&[&str]| {
+            self.gap.clone().any(|gap| {
+                let end = before.len().saturating_sub(gap);
+                gap < before.len()
+                    && end >= phrase.len()
+                    && phrase.iter().zip(&before[end - phrase.len()..end]).all(|(p, t)| *p == t.text)
             })
         };
         word == self.word
-            && (self.before.is_empty() || self.before.iter().any(ends_within))
+            && (self.before.is_empty() || self.before.iter().any(ends_at_gap))
             && (self.after.is_empty() || after.is_some_and(|t| self.after.contains(&t.text.as_str())))
     }
 }
@@ -103,6 +111,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -113,6 +122,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &["a", "à", "y"],
             short_words: &[],
         },
@@ -123,6 +133,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &["a", "e", "o", "u", "y"],
             short_words: &[],
         },
@@ -133,6 +144,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &["a", "e", "è", "i", "o"],
             short_words: &[],
         },
@@ -143,6 +155,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &["a", "à", "e", "o"],
             short_words: &[],
         },
@@ -153,6 +166,7 @@ fn lexicon(language: Option<&str>) -> Lexicon {
             doubled_phrases: &[],
             grammatical_doubles: &[],
             joining: &[],
+            dangling: &[],
             letter_words: &[],
             short_words: &[],
         },
@@ -194,12 +208,15 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                 GrammaticalDouble {
                     word: "had",
                     before: &[&["i"], &["we"], &["they"], &["he"], &["she"], &["you"], &["it"]],
-                    within: 1,
+                    gap: 0..=0,
                     after: &[],
+                    set_off: false,
                 },
-                // a conjunction after a verb of thinking or saying, then a pronoun and its verb: "I
-                // think that that's true" (in Switchboard, "yeah that that was" and "I think that
-                // that you know" are restarts)
+                // "that" ending a verb of thinking or saying ("I think that that's true") or a
+                // preposition's object ("agree with that, that's"), then "that" and its verb (in
+                // Switchboard, "yeah that that was" and "I think that that you know" are
+                // restarts). Transcripts written without apostrophes, as Switchboard's are, keep
+                // "thats" whole.
                 GrammaticalDouble {
                     word: "that",
                     before: &[
@@ -210,7 +227,6 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                         &["we", "know"],
                         &["all", "know"],
                         &["not", "know"],
-                        &["didnt", "know"],
                         &["knew"],
                         &["sure"],
                         &["see"],
@@ -231,11 +247,12 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                         &["of"],
                         &["like"],
                     ],
-                    within: 1,
+                    gap: 0..=0,
                     after: &[
                         "is", "was", "would", "will", "has", "had", "could", "should", "might", "can", "may", "does",
-                        "did", "makes", "made", "means", "seems", "sounds", "thats", "wasnt", "isnt", "doesnt",
+                        "did", "makes", "made", "means", "seems", "sounds", "thats",
                     ],
+                    set_off: false,
                 },
                 // a particle, then a preposition: "plug it in in the back", "log in in the corner"
                 GrammaticalDouble {
@@ -261,14 +278,16 @@ fn lexicon(language: Option<&str>) -> Lexicon {
                         &["come"],
                         &["came"],
                     ],
-                    within: 1,
+                    gap: 0..=0,
                     after: &[],
+                    set_off: false,
                 },
-                // a pseudo-cleft: "what it is is", "what the problem is is the cost" (in Switchboard,
-                // "the problem here is is that" is a restart)
-                GrammaticalDouble { word: "is", before: &[&["what"]], within: 3, after: &[] },
+                // a pseudo-cleft, whose subject stands between: "what it is is", "what the problem
+                // is, is the cost" (in Switchboard, "the problem here is is that" is a restart)
+                GrammaticalDouble { word: "is", before: &[&["what"]], gap: 1..=2, after: &[], set_off: true },
             ],
             joining: &["after", "by"],
+            dangling: &["the", "a", "an", "my", "your", "our", "their", "his", "just", "really", "very"],
             letter_words: &["a", "i"],
             short_words: &[
                 "ab", "able", "ad", "add", "ago", "ah", "aid", "aim", "air", "al", "all", "also", "am", "an", "and",
@@ -409,7 +428,9 @@ fn abandoned(
     let same_prefix = take.iter().zip(again).take_while(|(a, b)| similar(&a.text, &b.text)).count();
     let in_place = take.iter().zip(again).filter(|(a, b)| similar(&a.text, &b.text)).count();
     let marked = broken_off(&words[last_word]);
-    let stumbled = marked || fillers[between.clone()].iter().any(|&f| f) || words[between.clone()].iter().any(fragment);
+    let stumbled = marked
+        || fillers[between.clone()].iter().any(|&f| f)
+        || words[between.clone()].iter().any(|w| fragment(w) || broken_off(w));
     let hesitated = stumbled || words[repair_word].start.saturating_sub(words[last_word].end) >= BREAK_PAUSE;
     // "yeah yeah", "no, no, no", "uh-huh uh-huh": doubled on purpose unless the speaker stumbled
     // between; so are the letters of a spelled name ("C N N"), but for the one-letter words
@@ -418,13 +439,21 @@ fn abandoned(
     // what grammar sees before the take: a few tokens (more than any table looks at), of its sentence
     let recent = &content[start.saturating_sub(GRAMMAR_CONTEXT)..start];
     let recent = &recent[recent.iter().rposition(|t| ends_sentence(&words[t.word])).map_or(0, |end| end + 1)..];
+    // words said together: no pause and no comma between
+    let together = !hesitated && !words[last_word].text.ends_with(',');
     let grammatical = |double: &GrammaticalDouble| {
-        length == 1 && double.fits(&take[0].text, recent, content.get(repair + 1).copied())
+        length == 1
+            && (double.set_off || together)
+            && double.fits(&take[0].text, recent, content.get(repair + 1).copied())
     };
-    // "appeal after appeal after appeal": "appeal after" and "after appeal" each come again
+    // "appeal after appeal after appeal": "appeal after" and "after appeal" each come again, the
+    // chain going on past the repair ("and after and after that" is a stutter)
     let joins = |t: &Token| lexicon.joining.contains(&t.text.as_str());
-    let joined = length == 2
-        && (joins(take[1]) || joins(take[0]) && start > 0 && similar(&content[start - 1].text, &take[1].text));
+    let chained = |at: usize, like: &Token| content.get(at).is_some_and(|t| similar(&t.text, &like.text));
+    let joined = together
+        && length == 2
+        && ((joins(take[1]) && chained(repair + 2, take[0]))
+            || (joins(take[0]) && start > 0 && chained(start - 1, take[1])));
     let doubled = !stumbled
         && (take.iter().all(|t| lexicon.doubling.contains(&t.text.as_str()) || spelled(t))
             || lexicon.doubled_phrases.iter().any(said_twice)
@@ -435,6 +464,12 @@ fn abandoned(
     let repeated = same_prefix == length && !doubled && !restated;
     let open = !ends_sentence(&words[last_word]);
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
+    // two words as said ("it's really" is three tokens)
+    let words_in_take = 1 + take.windows(2).filter(|pair| pair[0].word != pair[1].word).count();
+    let left_hanging = words_in_take == 2
+        && open
+        && lexicon.dangling.contains(&take[length - 1].text.as_str())
+        && !paused_within(words, take);
     let said_again = hesitated
         && !doubled
         && !restated
@@ -443,7 +478,7 @@ fn abandoned(
         && in_place >= 2
         && length <= MAX_SAID_AGAIN_TOKENS
         && !paused_within(words, take);
-    repeated || revised || said_again
+    repeated || revised || said_again || left_hanging
 }
 
 /// Whether speech pauses inside a take: a take said again is one phrase, not two.
@@ -620,8 +655,25 @@ mod tests {
         assert_eq!(restarts("It depends on what you need. Is, is renting a waste?"), ["Is,"], "another sentence");
         assert_eq!(restarts("I think that um that's true"), ["that", "um"], "a stumble makes it a restart");
         assert!(restarts("appeal after appeal after appeal").is_empty());
-        assert!(restarts("we did it step by step").is_empty());
+        assert!(restarts("we did it step by step by step").is_empty());
+        assert_eq!(restarts("and after and after that we left"), ["and", "after"]);
+        assert_eq!(restarts("I had- had enough"), ["had-"]);
+        assert_eq!(restarts("I had | had enough"), ["had"], "a pause between");
+        assert_eq!(restarts("I think that, that's true"), ["that,"], "a comma between");
+        assert_eq!(restarts("I had — had enough"), ["had", "—"], "a dash between");
+        assert_eq!(restarts("it was in- in the middle"), ["in-"]);
+        assert_eq!(restarts("what is is the plan"), ["is"], "no subject: a stutter");
+        assert!(restarts("what it is, | is just habit").is_empty(), "a pseudo-cleft may pause");
         assert!(restarts("good for you good for you").is_empty());
+    }
+
+    #[test]
+    fn two_words_broken_off_on_a_word_that_needs_more_go() {
+        assert_eq!(restarts("because of the of their company"), ["of", "the"]);
+        assert_eq!(restarts("I just I know it"), ["I", "just"]);
+        assert_eq!(restarts("it's really it's fine"), ["it's", "really"], "a contraction is one word");
+        assert!(restarts("and this and that").is_empty(), "'this' can end a phrase");
+        assert!(restarts("the end of the day and the end of the week").is_empty(), "longer takes are speech");
     }
 
     #[test]
