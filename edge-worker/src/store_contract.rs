@@ -10,7 +10,6 @@ use roughcut_shared::pipelines::{PipelineState, StepState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
-use crate::domain::memory::{failed, uploaded_asset};
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::idempotency::{Claim, ClaimTerms, IdempotencyStore, StoredAnswer};
 use crate::domain::ports::jobs::MediaInput;
@@ -28,6 +27,7 @@ use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, AppendOutcome, AssetStore, LedgerRecord, LedgerStore, ProjectRecord,
     ProjectStore, UploadEnd, UploadEnding, UploadPurpose,
 };
+use crate::domain::testing::{failed, uploaded_asset};
 use crate::domain::time::Timestamp;
 use crate::sql_store::SqlStore;
 use crate::sql_store::sqlite::Sqlite;

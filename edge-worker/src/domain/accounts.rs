@@ -23,12 +23,12 @@ pub async fn create_account(ports: &Ports<'_>, name: &str) -> Result<AccountCrea
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::testing::TestPlatform;
     use futures_executor::block_on;
 
     #[test]
     fn a_new_account_comes_with_a_working_key() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let ports = platform.ports();
         let created = block_on(create_account(&ports, " Acme ")).expect("create");
         assert_eq!(created.account.name, "Acme");
@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn a_blank_name_is_a_field_error() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let error = block_on(create_account(&platform.ports(), "")).expect_err("refused");
         assert!(matches!(error, DomainError::Invalid(fields) if fields[0].field == "body.name"));
     }

@@ -117,7 +117,7 @@ pub fn to_dto(record: &ApiKeyRecord, plaintext: Option<String>) -> ApiKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::testing::TestPlatform;
     use crate::domain::time::Timestamp;
     use futures_executor::block_on;
 
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn a_minted_key_authenticates_and_only_its_hash_is_stored() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let created = block_on(create_key(&ports, &principal("acc_a"), "ci")).expect("create");
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn unknown_malformed_and_revoked_keys_are_refused() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let owner = principal("acc_a");
@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn last_used_is_refreshed_at_most_once_a_minute() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let key = block_on(create_key(&ports, &principal("acc_a"), "ci")).expect("create");
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_looked_up_key_is_trusted_for_seconds_and_a_revocation_here_ends_it_at_once() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_a", "acc_b"]);
         let ports = platform.ports();
         let owner = principal("acc_a");

@@ -409,14 +409,14 @@ mod tests {
 
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::memory::MemoryPlatform;
     use crate::domain::ports::Clock;
+    use crate::domain::testing::TestPlatform;
     use crate::domain::{ledger, projects};
 
     const URLS: PublicUrls<'static> = PublicUrls { origin: "https://api.test", signer: None, now: Timestamp(0) };
     const TTL: i64 = crate::domain::uploads::tus::UPLOAD_TTL_MS;
 
-    fn setup(platform: &MemoryPlatform, credits: i64) -> (Principal, String) {
+    fn setup(platform: &TestPlatform, credits: i64) -> (Principal, String) {
         let ports = platform.ports();
         let account = block_on(create_account(&ports, "acme")).expect("account").account;
         if credits > 0 {
@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn an_asset_starts_pending_with_its_upload() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let (principal, project) = setup(&platform, 10);
         let ports = platform.ports();
         let (asset, upload_id) =
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn creation_checks_credits_sizes_projects_and_fields() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let (broke, project) = setup(&platform, 0);
         let ports = platform.ports();
         let create =
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn deleted_assets_hide_and_come_back_within_the_grace() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let (principal, project) = setup(&platform, 5);
         let ports = platform.ports();
         let (asset, _) = block_on(create(&ports, &principal, &request(&project, 1_000), URLS, TTL)).expect("created");

@@ -78,7 +78,7 @@ fn to_dto(record: &LedgerRecord) -> LedgerEntry {
 mod tests {
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::testing::TestPlatform;
     use futures_executor::block_on;
 
     fn grant_of(delta: i64, entry_type: GrantType) -> GrantCredits {
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn grants_move_the_balance_and_never_overdraw() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let ports = platform.ports();
         let account = block_on(create_account(&ports, "acme")).expect("account").account;
         let principal = Principal { account_id: account.id.clone(), key_id: String::new() };
@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn grants_are_checked_before_they_are_written() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let ports = platform.ports();
         let account = block_on(create_account(&ports, "acme")).expect("account").account;
         for bad in [

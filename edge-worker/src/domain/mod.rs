@@ -1,5 +1,6 @@
 //! Ports and rules of the API, over small port traits: no `worker` types here, so everything in
-//! this module runs and is tested natively against the in-memory store.
+//! this module runs and is tested natively (`testing`: the SQL stores over SQLite, R2 and the queues
+//! in memory).
 
 pub mod accounts;
 pub mod api_keys;
@@ -27,7 +28,7 @@ pub mod webhooks;
 pub mod work;
 
 #[cfg(test)]
-pub mod memory;
+pub mod testing;
 
 pub use error::{DomainError, StoreError};
 pub use ports::Ports;

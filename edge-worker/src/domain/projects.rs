@@ -106,7 +106,7 @@ fn to_dto(record: &ProjectRecord) -> Project {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::memory::MemoryPlatform;
+    use crate::domain::testing::TestPlatform;
     use crate::domain::time::Timestamp;
     use futures_executor::block_on;
 
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn lifecycle_create_rename_archive_delete() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let project = block_on(create(&ports, &alice(), "Launch video")).expect("create");
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn lists_are_newest_first_filtered_and_paged() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let mut ids = Vec::new();
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn another_account_sees_nothing() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         platform.store.add_accounts(&["acc_alice", "acc_bob"]);
         let ports = platform.ports();
         let project = block_on(create(&ports, &alice(), "mine")).expect("create");

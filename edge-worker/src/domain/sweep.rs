@@ -55,12 +55,12 @@ mod tests {
 
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
     use crate::domain::ports::jobs::MediaInput;
     use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
     use crate::domain::ports::jobs::{JobPayload, JobQueue, JobRecord};
     use crate::domain::ports::objects::Objects;
     use crate::domain::ports::{AssetStore, Clock, UploadEnd, UploadEnding, UploadPurpose};
+    use crate::domain::testing::{TestPlatform, processing_config, uploaded_asset};
     use crate::domain::work;
 
     #[derive(Default)]
@@ -83,13 +83,13 @@ mod tests {
         }
     }
 
-    fn account(platform: &MemoryPlatform) -> String {
+    fn account(platform: &TestPlatform) -> String {
         block_on(create_account(&platform.ports(), "acme")).expect("account").account.id
     }
 
     #[test]
     fn expired_uploads_are_ended_and_deleted_assets_purged_after_their_grace() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let account = account(&platform);
         let start = platform.clock.now();
         let (uploading, upload) = uploaded_asset(&account, "ast_1", AssetState::PendingUpload, start);
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn queued_jobs_untouched_for_half_an_hour_are_sent_again() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let account = account(&platform);
         let start = platform.clock.now();
         let (asset, upload) = uploaded_asset(&account, "ast_1", AssetState::Processing, start);

@@ -61,13 +61,13 @@ mod tests {
 
     use super::*;
     use crate::domain::accounts::create_account;
-    use crate::domain::memory::{MemoryPlatform, uploaded_asset};
     use crate::domain::ports::AssetStore;
     use crate::domain::ports::objects::Objects;
     use crate::domain::ports::processing::ProcessingStore;
+    use crate::domain::testing::{TestPlatform, uploaded_asset};
     use crate::domain::time::Timestamp;
 
-    fn setup(platform: &MemoryPlatform, duration_ms: Option<u64>) -> Principal {
+    fn setup(platform: &TestPlatform, duration_ms: Option<u64>) -> Principal {
         let ports = platform.ports();
         let account = block_on(create_account(&ports, "acme")).expect("account").account;
         let (mut asset, upload) = uploaded_asset(&account.id, "ast_1", AssetState::Ready, Timestamp(0));
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_valid_transcript_is_stored_and_replaces_automatic_transcription() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let principal = setup(&platform, Some(5_000));
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nhello there\n";
         let accepted =
@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn bad_words_name_their_field() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let principal = setup(&platform, Some(5_000));
         let ports = platform.ports();
         let field_of = |body: &str| match block_on(upload(&ports, &principal, "ast_1", TranscriptFormat::Json, body)) {

@@ -162,7 +162,7 @@ impl From<UploadError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::memory::CapturedLog;
+    use crate::domain::testing::CapturedLog;
 
     fn body(response: &ApiResponse) -> serde_json::Value {
         serde_json::from_slice(&response.body).expect("json")

@@ -118,8 +118,8 @@ mod tests {
     use crate::domain::accounts::create_account;
     use roughcut_shared::assets::AssetState;
 
-    use crate::domain::memory::{MemoryPlatform, uploaded_asset};
     use crate::domain::ports::{AssetStore, Clock};
+    use crate::domain::testing::{TestPlatform, uploaded_asset};
     use crate::domain::time::Timestamp;
     use crate::http::request::{ApiRequest, RequestBody};
     use crate::http::{ApiResponse, Config, handle};
@@ -134,7 +134,7 @@ mod tests {
         }
     }
 
-    fn post(platform: &MemoryPlatform, token: &str, path: &str, key: Option<&str>, body: &str) -> ApiResponse {
+    fn post(platform: &TestPlatform, token: &str, path: &str, key: Option<&str>, body: &str) -> ApiResponse {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).expect("header"));
         headers.insert("content-type", HeaderValue::from_static("application/json"));
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_replayed_post_returns_the_first_answer_and_a_reused_key_is_refused() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let created = block_on(create_account(&platform.ports(), "acme")).expect("account");
         let token = created.api_key.plaintext.expect("the key");
 
@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn an_answer_that_says_to_retry_is_not_kept() {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let created = block_on(create_account(&platform.ports(), "acme")).expect("account");
         let token = created.api_key.plaintext.expect("the key");
         let account_id = created.account.id;

@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn validation_errors_name_the_field() {
         let error = request(Some("application/json"), br#"{"name":5}"#).json::<CreateProject>().expect_err("invalid");
-        let response = error.into_response("req", &crate::domain::memory::CapturedLog::default());
+        let response = error.into_response("req", &crate::domain::testing::CapturedLog::default());
         let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
         assert_eq!(json["error"]["fields"][0]["field"], "body.name");
     }
@@ -200,7 +200,7 @@ mod tests {
         }
         let field = |body: &[u8]| {
             let error = request(Some("application/json"), body).json::<Render>().expect_err("invalid");
-            let response = error.into_response("req", &crate::domain::memory::CapturedLog::default());
+            let response = error.into_response("req", &crate::domain::testing::CapturedLog::default());
             let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
             json["error"]["fields"][0]["field"].as_str().expect("a field").to_owned()
         };

@@ -172,10 +172,10 @@ impl SqlStore<Sqlite> {
         assert_eq!(futures_executor::block_on(self.sql.run(statement)).expect("update").changes, 1, "{}", asset.id);
     }
 
-    /// Records a terminal event as the stores of assets, cuts and renders do.
+    /// Records a terminal event as the stores of assets, cuts and renders do: once per id.
     pub fn record_terminal_event(&self, event: &EventRecord) {
         let statement = Statement::new(
-            "INSERT INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
+            "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, json_object('entity_id', ?4, 'asset_id', ?5), ?6)",
             &[
                 text(&event.id),

@@ -1,4 +1,4 @@
-//! Cuts against the in-memory ports: the gates of the asset's state, idempotency, validation,
+//! Cuts on the test platform: the gates of the asset's state, idempotency, validation,
 //! planning by the job, exports, captions and the `CUT_FILE` asset.
 
 use futures_executor::block_on;
@@ -13,7 +13,6 @@ use super::*;
 use crate::domain::StoreError;
 use crate::domain::accounts::create_account;
 use crate::domain::config::ProcessingConfig;
-use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::ports::AssetStore;
 use crate::domain::ports::Clock;
 use crate::domain::ports::ProcessingDeps;
@@ -21,6 +20,7 @@ use crate::domain::ports::cuts::CutStore;
 use crate::domain::ports::jobs::JobStore;
 use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore, TranscriptSource};
+use crate::domain::testing::{TestPlatform, processing_config, uploaded_asset};
 
 struct NoMedia;
 
@@ -34,12 +34,12 @@ impl crate::domain::ports::jobs::MediaDispatch for NoMedia {
     }
 }
 
-fn deps<'a>(platform: &'a MemoryPlatform, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
+fn deps<'a>(platform: &'a TestPlatform, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
     platform.processing(&NoMedia, None, config)
 }
 
 /// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s.
-fn asset(platform: &MemoryPlatform, state: AssetState, cuttable: bool) -> (Principal, String) {
+fn asset(platform: &TestPlatform, state: AssetState, cuttable: bool) -> (Principal, String) {
     let ports = platform.ports();
     let account = block_on(create_account(&ports, "acme")).expect("account").account;
     let id = "ast_talk".to_owned();
@@ -79,7 +79,7 @@ fn request(asset_id: &str) -> CreateCut {
     CreateCut { asset_id: asset_id.into(), script: None, options: None }
 }
 
-fn run_jobs(platform: &MemoryPlatform, config: &ProcessingConfig) {
+fn run_jobs(platform: &TestPlatform, config: &ProcessingConfig) {
     for (job_id, _) in platform.messages.sent_jobs() {
         block_on(crate::domain::work::runner(deps(platform, config)).start_attempt(&job_id)).expect("job");
     }
@@ -92,20 +92,20 @@ fn the_assets_state_gates_cuts() {
         (AssetState::PendingPayment, false, DomainError::AssetPaymentRequired),
         (AssetState::Failed, false, DomainError::AssetFailed),
     ] {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let (principal, asset_id) = asset(&platform, state, cuttable);
         let refused = block_on(create(&platform.ports(), &principal, &request(&asset_id)));
         assert_eq!(refused, Err(expected), "{state:?}");
     }
     // cuttable from its audio proxy while the video still uploads
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let (principal, asset_id) = asset(&platform, AssetState::PendingUpload, true);
     assert!(block_on(create(&platform.ports(), &principal, &request(&asset_id))).is_ok());
 }
 
 #[test]
 fn requests_are_validated_and_idempotent() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
     let field_of = |body: CreateCut| match block_on(create(&ports, &principal, &body)) {
@@ -134,7 +134,7 @@ fn requests_are_validated_and_idempotent() {
 
 #[test]
 fn the_job_plans_the_cut_and_its_exports_follow_it() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let config = processing_config(None);
     let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
@@ -189,7 +189,7 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
 /// Objects that delete the cut while its captions are written: the user's `DELETE` landing while
 /// the planner runs.
 struct DeletedMidway<'a> {
-    platform: &'a MemoryPlatform,
+    platform: &'a TestPlatform,
     principal: &'a Principal,
     cut_id: &'a str,
 }
@@ -245,7 +245,7 @@ impl Objects for DeletedMidway<'_> {
 
 #[test]
 fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let config = processing_config(None);
     let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
@@ -272,7 +272,7 @@ fn a_cut_deleted_while_it_is_planned_leaves_no_captions_asset_or_bytes() {
 
 #[test]
 fn the_store_keeps_one_live_cut_per_asset_and_signature() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = asset(&platform, AssetState::Ready, true);
     let (cut, _) = block_on(create(&ports, &principal, &request(&asset_id))).expect("cut");

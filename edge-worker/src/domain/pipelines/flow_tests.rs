@@ -1,4 +1,4 @@
-//! Pipelines run against the in-memory ports, their jobs delivered by hand: holds and their
+//! Pipelines run on the test platform, their jobs delivered by hand: holds and their
 //! settlement, steps in order through the cut and render jobs, waiting on the asset, cancel, and
 //! retries; each change recorded once in the event log.
 
@@ -17,13 +17,13 @@ use super::{lifecycle, stream};
 use crate::domain::accounts::create_account;
 use crate::domain::config::ProcessingConfig;
 use crate::domain::ledger;
-use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::page::Page;
 use crate::domain::ports::jobs::{DispatchError, JobKind, JobState, MediaDispatch};
 use crate::domain::ports::objects::Objects;
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore};
 use crate::domain::ports::{AssetStore, Clock};
 use crate::domain::processing::settle::after_processing;
+use crate::domain::testing::{TestPlatform, processing_config, uploaded_asset};
 use crate::domain::{renders, work};
 
 const SECRET: &str = "the-deployment-signing-secret-0123456789";
@@ -39,7 +39,7 @@ impl MediaDispatch for Accepting {
 }
 
 struct World {
-    platform: MemoryPlatform,
+    platform: TestPlatform,
     config: ProcessingConfig,
     principal: Principal,
 }
@@ -47,7 +47,7 @@ struct World {
 impl World {
     /// An account with `credits` and a probed, unpaid 61-s audio asset `ast_1`.
     fn new(credits: i64) -> Self {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let account = block_on(create_account(&platform.ports(), "acme")).expect("account").account;
         let grant = GrantCredits { delta: credits, entry_type: GrantType::Topup, memo: None };
         block_on(ledger::grant(&platform.ports(), &account.id, &grant)).expect("credits");

@@ -1,4 +1,4 @@
-//! Quotes against the in-memory ports: prices by the ledger's rules, steps validated in place.
+//! Quotes on the test platform: prices by the ledger's rules, steps validated in place.
 
 use futures_executor::block_on;
 use roughcut_shared::accounts::{GrantCredits, GrantType};
@@ -10,13 +10,13 @@ use super::quote::{self, TokenRefusal};
 use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::ledger;
-use crate::domain::memory::{MemoryPlatform, uploaded_asset};
 use crate::domain::ports::processing::{Charge, ProbeRecord, ProcessingStore};
 use crate::domain::ports::{AssetStore, Clock};
+use crate::domain::testing::{TestPlatform, uploaded_asset};
 
 const SECRET: &str = "the-deployment-signing-secret-0123456789";
 
-fn principal(platform: &MemoryPlatform) -> Principal {
+fn principal(platform: &TestPlatform) -> Principal {
     let created = block_on(create_account(&platform.ports(), "acme")).expect("account");
     let grant = GrantCredits { delta: 10, entry_type: GrantType::Topup, memo: None };
     block_on(ledger::grant(&platform.ports(), &created.account.id, &grant)).expect("credits");
@@ -24,7 +24,7 @@ fn principal(platform: &MemoryPlatform) -> Principal {
 }
 
 /// A processing audio asset of `duration_ms` (probed).
-fn probed_asset(platform: &MemoryPlatform, principal: &Principal, id: &str, duration_ms: u64) {
+fn probed_asset(platform: &TestPlatform, principal: &Principal, id: &str, duration_ms: u64) {
     let (asset, upload) = uploaded_asset(&principal.account_id, id, AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&asset, &upload)).expect("asset");
     let media = AssetMedia {
@@ -56,7 +56,7 @@ fn fields(result: Result<PipelineEstimate, DomainError>) -> Vec<String> {
 
 #[test]
 fn an_uncharged_input_costs_its_started_minutes_and_the_token_binds_the_quote() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let principal = principal(&platform);
     probed_asset(&platform, &principal, "ast_1", 125_000);
     let request = cut_then_render("ast_1", RenderFormat::M4a, RenderCut::Previous);
@@ -76,7 +76,7 @@ fn an_uncharged_input_costs_its_started_minutes_and_the_token_binds_the_quote() 
 
 #[test]
 fn a_charged_input_costs_nothing_more() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let principal = principal(&platform);
     probed_asset(&platform, &principal, "ast_1", 61_000);
     let charge = Charge {
@@ -100,7 +100,7 @@ fn a_charged_input_costs_nothing_more() {
 
 #[test]
 fn steps_are_checked_where_they_are() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let principal = principal(&platform);
     probed_asset(&platform, &principal, "ast_1", 10_000);
     let ports = platform.ports();
@@ -135,7 +135,7 @@ fn steps_are_checked_where_they_are() {
 
 #[test]
 fn another_accounts_asset_is_no_asset_and_an_unprobed_one_is_asked_again() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let owner = principal(&platform);
     let stranger = principal(&platform);
     probed_asset(&platform, &owner, "ast_1", 10_000);

@@ -148,7 +148,8 @@ pub trait ProcessingStore {
     async fn fail_asset(&self, asset_id: &str, failed: &Failed<'_>) -> Result<bool, StoreError>;
     /// The account's `pending_payment` assets, oldest first.
     async fn unpaid_assets(&self, account_id: &str, limit: u32) -> Result<Vec<(String, u64)>, StoreError>;
-    /// The account's events, in the order they were recorded.
+    /// The account's events, oldest first (those of one millisecond in the order they were
+    /// inserted).
     async fn events(&self, account_id: &str) -> Result<Vec<EventRecord>, StoreError>;
 }
 

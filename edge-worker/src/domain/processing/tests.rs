@@ -1,4 +1,4 @@
-//! Processing against the in-memory ports: attempts claimed once, reports applied once, leases
+//! Processing on the test platform: attempts claimed once, reports applied once, leases
 //! that run out retried then failed, one charge per asset, unpaid assets activated oldest first.
 
 use std::cell::RefCell;
@@ -17,7 +17,6 @@ use crate::domain::accounts::create_account;
 use crate::domain::config::{ProcessingConfig, RateCard};
 use crate::domain::jobs::runner::Reported;
 use crate::domain::ledger;
-use crate::domain::memory::{MemoryPlatform, processing_config, uploaded_asset};
 use crate::domain::object_keys;
 use crate::domain::ports::jobs::JobQueue;
 use crate::domain::ports::jobs::MediaInput;
@@ -28,6 +27,7 @@ use crate::domain::ports::processing::{ProcessingStore, Settlement};
 use crate::domain::ports::processing::{TranscribeError, Transcriber};
 use crate::domain::ports::{AssetRecord, AssetStore};
 use crate::domain::ports::{Clock, ProcessingDeps};
+use crate::domain::testing::{TestPlatform, processing_config, uploaded_asset};
 use crate::domain::time::Timestamp;
 use crate::domain::work;
 
@@ -67,7 +67,7 @@ impl Transcriber for Echo {
 }
 
 struct World {
-    platform: MemoryPlatform,
+    platform: TestPlatform,
     media: Media,
     echo: Echo,
     config: ProcessingConfig,
@@ -77,13 +77,7 @@ struct World {
 impl World {
     fn new(transcribing: bool) -> Self {
         let config = processing_config(transcribing.then(SpeechFormat::default));
-        Self {
-            platform: MemoryPlatform::default(),
-            media: Media::default(),
-            echo: Echo::default(),
-            config,
-            transcribing,
-        }
+        Self { platform: TestPlatform::default(), media: Media::default(), echo: Echo::default(), config, transcribing }
     }
 
     fn deps(&self) -> ProcessingDeps<'_> {

@@ -1,4 +1,4 @@
-//! Renders against the in-memory ports: idempotency with failed renders replaced, the gates, the
+//! Renders on the test platform: idempotency with failed renders replaced, the gates, the
 //! job the container gets, completion and the hard delete that cancels an encode in flight.
 
 use futures_executor::block_on;
@@ -10,7 +10,6 @@ use super::*;
 use crate::domain::accounts::create_account;
 use crate::domain::assets::PublicUrls;
 use crate::domain::config::ProcessingConfig;
-use crate::domain::memory::{MemoryPlatform, failed, processing_config, uploaded_asset};
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::jobs::{DispatchError, MediaDispatch};
 use crate::domain::ports::jobs::{JobQueue, JobState, JobStore};
@@ -18,6 +17,7 @@ use crate::domain::ports::objects::Objects;
 use crate::domain::ports::processing::ProcessingStore;
 use crate::domain::ports::renders::RenderStore;
 use crate::domain::ports::{AssetStore, Clock};
+use crate::domain::testing::{TestPlatform, failed, processing_config, uploaded_asset};
 use crate::domain::work;
 
 #[derive(Default)]
@@ -33,12 +33,12 @@ impl MediaDispatch for Media {
 
 const URLS: PublicUrls<'static> = PublicUrls { origin: "https://api.test", signer: None, now: Timestamp(0) };
 
-fn deps<'a>(platform: &'a MemoryPlatform, media: &'a Media, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
+fn deps<'a>(platform: &'a TestPlatform, media: &'a Media, config: &'a ProcessingConfig) -> ProcessingDeps<'a> {
     platform.processing(media, None, config)
 }
 
 /// A ready 1080p video asset of 60 s.
-fn video_asset(platform: &MemoryPlatform, state: AssetState) -> (Principal, String) {
+fn video_asset(platform: &TestPlatform, state: AssetState) -> (Principal, String) {
     let ports = platform.ports();
     let account = block_on(create_account(&ports, "acme")).expect("account").account;
     let (mut asset, upload) = uploaded_asset(&account.id, "ast_video", AssetState::Processing, platform.clock.now());
@@ -71,7 +71,7 @@ fn request(asset_id: &str, format: RenderFormat) -> CreateRender {
 
 #[test]
 fn renders_are_idempotent_and_run_in_the_container() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let (media, config) = (Media::default(), processing_config(None));
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
@@ -97,7 +97,7 @@ fn renders_are_idempotent_and_run_in_the_container() {
 
 #[test]
 fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::PendingUpload);
     assert_eq!(
@@ -127,7 +127,7 @@ fn video_needs_the_video_and_audio_only_a_cuttable_asset() {
 
 #[test]
 fn a_delete_cancels_the_encode_and_removes_every_byte() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let (media, config) = (Media::default(), processing_config(None));
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
@@ -159,7 +159,7 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
 }
 
 /// Puts bytes where an asset's upload, its analysis and a render's output live; their keys.
-fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [String; 3] {
+fn stored_bytes(platform: &TestPlatform, asset_id: &str, render_id: &str) -> [String; 3] {
     let keys = [
         format!("assets/{asset_id}/source"),
         crate::domain::object_keys::derived(asset_id, "job_1", "analysis.bin"),
@@ -173,7 +173,7 @@ fn stored_bytes(platform: &MemoryPlatform, asset_id: &str, render_id: &str) -> [
 
 #[test]
 fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let project = block_on(crate::domain::projects::create(&ports, &principal, "p")).expect("project");
@@ -203,7 +203,7 @@ fn a_project_delete_takes_its_renders_cuts_assets_and_bytes() {
 
 #[test]
 fn a_purged_asset_takes_its_renders_outputs_with_it() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
@@ -224,7 +224,7 @@ fn a_purged_asset_takes_its_renders_outputs_with_it() {
 
 #[test]
 fn the_store_keeps_one_render_per_signature_until_it_fails() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let (render, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("render");
@@ -238,7 +238,7 @@ fn the_store_keeps_one_render_per_signature_until_it_fails() {
 
 #[test]
 fn a_cut_that_keeps_nothing_renders_nothing() {
-    let platform = MemoryPlatform::default();
+    let platform = TestPlatform::default();
     let ports = platform.ports();
     let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
     let plan = roughcut_engine::plan::CutPlan {

@@ -206,14 +206,14 @@ mod tests {
     use crate::domain::accounts::create_account;
     use crate::domain::api_keys::Principal;
     use crate::domain::assets::{self, PublicUrls};
-    use crate::domain::memory::MemoryPlatform;
     use crate::domain::ports::{AssetStore, Clock};
+    use crate::domain::testing::TestPlatform;
     use crate::domain::uploads::testing::{Sessions, body, media};
     use crate::domain::{ledger, projects};
     use roughcut_shared::accounts::{GrantCredits, GrantType};
 
     struct World {
-        platform: MemoryPlatform,
+        platform: TestPlatform,
         sessions: Sessions,
     }
 
@@ -225,7 +225,7 @@ mod tests {
 
     /// An account with credits, a project and a new asset of `length` bytes: (world, account, asset, upload).
     fn new_world(length: u64) -> (World, String, String, String) {
-        let world = World { platform: MemoryPlatform::default(), sessions: Sessions::default() };
+        let world = World { platform: TestPlatform::default(), sessions: Sessions::default() };
         let ports = world.platform.ports();
         let account = block_on(create_account(&ports, "acme")).expect("account").account;
         let grant = GrantCredits { delta: 5, entry_type: GrantType::Topup, memo: None };

@@ -284,7 +284,7 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::*;
-    use crate::domain::memory::MemoryObjects;
+    use crate::domain::testing::MemoryObjects;
     use crate::domain::uploads::testing::{body, media};
     use crate::domain::uploads::tus::{MAX_UPLOAD_BYTES, UPLOAD_TTL_MS};
 

@@ -1,4 +1,4 @@
-//! Webhooks against the in-memory ports and a scripted receiver: registration rules, fan-out to
+//! Webhooks on the test platform and a scripted receiver: registration rules, fan-out to
 //! subscribers only, one attempt per message, signatures, the retry schedule, `Retry-After`, 410,
 //! five days of failures, redelivery and the sweep.
 
@@ -14,11 +14,11 @@ use super::signature;
 use crate::domain::DomainError;
 use crate::domain::accounts::create_account;
 use crate::domain::api_keys::Principal;
-use crate::domain::memory::MemoryPlatform;
 use crate::domain::page::Page;
 use crate::domain::ports::Clock;
 use crate::domain::ports::processing::EventRecord;
 use crate::domain::ports::webhooks::{Answer, DeliveryRecord, DeliveryState, Outgoing, WebhookSender, WebhookStore};
+use crate::domain::testing::TestPlatform;
 use crate::domain::time::Timestamp;
 
 /// A receiver that answers from a script (200 once it runs out) and keeps what it was sent.
@@ -47,7 +47,7 @@ impl WebhookSender for Receiver {
 }
 
 struct World {
-    platform: MemoryPlatform,
+    platform: TestPlatform,
     principal: Principal,
 }
 
@@ -55,7 +55,7 @@ const HOOK: &str = "https://hooks.example.com/roughcut";
 
 impl World {
     fn new() -> Self {
-        let platform = MemoryPlatform::default();
+        let platform = TestPlatform::default();
         let created = block_on(create_account(&platform.ports(), "acme")).expect("account");
         let principal = Principal { account_id: created.account.id, key_id: "key_1".into() };
         Self { platform, principal }

@@ -1,7 +1,7 @@
-//! The platform of the native tests of the domain and HTTP layers: the Worker's own SQL stores
-//! over SQLite with D1's schema (foreign keys on), so every rule the stores hold is the one the
-//! Worker runs, and in-memory fakes of what SQLite cannot be: R2, the queues, the pipelines'
-//! streams and the clock.
+//! The test platform of the native tests of the domain and HTTP layers: the Worker's own SQL
+//! stores over SQLite with D1's schema (foreign keys on), so every rule the stores hold is the one
+//! the Worker runs, and in-memory fakes of what SQLite cannot be: R2, the queues, the pipelines'
+//! streams, the clock and the log.
 
 mod messages;
 mod objects;
@@ -95,7 +95,7 @@ pub fn failed<'a>(error_code: &'a str, event_id: &'a str, at: Timestamp) -> crat
 
 /// A whole platform for tests.
 #[derive(Debug, Default)]
-pub struct MemoryPlatform {
+pub struct TestPlatform {
     pub store: SqlStore<Sqlite>,
     pub objects: MemoryObjects,
     pub messages: Messages,
@@ -119,7 +119,7 @@ pub fn processing_config(
     }
 }
 
-impl MemoryPlatform {
+impl TestPlatform {
     /// Processing over this platform's store, with `media` and `transcriber` as given.
     pub fn processing<'a>(
         &'a self,
@@ -158,7 +158,7 @@ impl MemoryPlatform {
 /// The Worker's queue adapter: the job's row first, and a message only for a new one (a repeated
 /// report adds nothing).
 #[async_trait(?Send)]
-impl JobQueue for MemoryPlatform {
+impl JobQueue for TestPlatform {
     async fn submit(&self, job: &JobRecord) -> Result<(), StoreError> {
         if self.store.insert_job(job).await? {
             self.messages.send_job(&job.id, 0);
