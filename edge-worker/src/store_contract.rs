@@ -208,7 +208,7 @@ fn source_ending<'a>(
     size_bytes: u64,
     at: Timestamp,
 ) -> UploadEnding<'a> {
-    UploadEnding { upload_id, asset_id, purpose: UploadPurpose::Source, end, size_bytes, at }
+    UploadEnding { upload_id, asset_id, purpose: UploadPurpose::Source, end, size_bytes, at, event_id: "evt_upload" }
 }
 
 fn render(id: &str) -> RenderRecord {

@@ -10,7 +10,7 @@ use super::downloads::{Grant, Signer};
 use super::ids::{IdKind, new_id};
 use super::object_keys;
 use super::page::{Listed, Page};
-use super::ports::{AssetFilter, AssetRecord, Ports, UploadPurpose, UploadRecord};
+use super::ports::{AssetFilter, AssetRecord, Ports, UPLOAD_ENDED_CODES, UploadPurpose, UploadRecord};
 use super::time::Timestamp;
 use super::uploads::tus::{MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES};
 use super::{DomainError, validate};
@@ -216,7 +216,12 @@ pub async fn restore(
 ) -> Result<Asset, DomainError> {
     let grace_start = Timestamp(ports.clock.now().0 - RESTORE_GRACE_MS);
     if !ports.assets.restore_asset(&principal.account_id, asset_id, grace_start).await? {
-        return Err(NOT_FOUND);
+        return match ports.assets.asset(&principal.account_id, asset_id).await? {
+            Some(live) if live.state != AssetState::Deleted => {
+                Err(DomainError::Conflict("This asset is not deleted.".into()))
+            }
+            _ => Err(NOT_FOUND),
+        };
     }
     let record = ports.assets.asset(&principal.account_id, asset_id).await?.ok_or(NOT_FOUND)?;
     if record.state == AssetState::Processing {
@@ -309,7 +314,7 @@ fn to_dto(record: &AssetRecord, urls: PublicUrls<'_>) -> Asset {
 /// The seed surface's view (`/api/v1/assets`): UPPERCASE types, and three states — an upload
 /// refused or expired never stored its bytes, so it shows as `DELETED` like a cancelled one.
 pub fn to_seed(asset: Asset) -> SeedAsset {
-    let upload_ended = matches!(asset.error_code.as_deref(), Some("unsupported_media" | "upload_expired"));
+    let upload_ended = asset.error_code.as_deref().is_some_and(|code| UPLOAD_ENDED_CODES.contains(&code));
     let state = match asset.state {
         AssetState::PendingUpload => SeedAssetState::PendingUpload,
         AssetState::Deleted => SeedAssetState::Deleted,
@@ -336,15 +341,17 @@ pub fn to_seed(asset: Asset) -> SeedAsset {
     }
 }
 
-/// The canonical states a seed state stands for.
-pub fn states_of(seed: SeedAssetState) -> Vec<AssetState> {
-    match seed {
-        SeedAssetState::PendingUpload => vec![AssetState::PendingUpload],
-        SeedAssetState::Ready => {
-            vec![AssetState::Processing, AssetState::PendingPayment, AssetState::Ready, AssetState::Failed]
-        }
-        SeedAssetState::Deleted => vec![AssetState::Deleted],
-    }
+/// The assets a seed state stands for, as `to_seed` shows them.
+pub fn seed_filter(seed: SeedAssetState) -> AssetFilter {
+    let (states, failed_upload_ended) = match seed {
+        SeedAssetState::PendingUpload => (vec![AssetState::PendingUpload], None),
+        SeedAssetState::Ready => (
+            vec![AssetState::Processing, AssetState::PendingPayment, AssetState::Ready, AssetState::Failed],
+            Some(false),
+        ),
+        SeedAssetState::Deleted => (vec![AssetState::Deleted, AssetState::Failed], Some(true)),
+    };
+    AssetFilter { states, failed_upload_ended, ..AssetFilter::default() }
 }
 
 /// The seed surface's `GET /api/v1/assets/{id}`: deleted assets show, as `DELETED`, within the
@@ -476,6 +483,43 @@ mod tests {
     }
 
     #[test]
+    fn the_seed_states_filter_as_they_show() {
+        let platform = TestPlatform::default();
+        let (principal, project) = setup(&platform, 5);
+        let ports = platform.ports();
+        let mut made = Vec::new();
+        for (state, error_code) in [
+            (AssetState::Ready, None),
+            (AssetState::Failed, Some("probe_failed")),
+            (AssetState::Failed, Some("unsupported_media")),
+            (AssetState::Deleted, None),
+            (AssetState::PendingUpload, None),
+        ] {
+            let (asset, _) = block_on(create(&ports, &principal, &request(&project, 1_000), URLS, TTL)).expect("asset");
+            let mut record =
+                block_on(ports.assets.asset(&principal.account_id, &asset.id)).expect("store").expect("it");
+            (record.state, record.error_code) = (state, error_code.map(str::to_owned));
+            platform.store.replace_asset(&record);
+            made.push(asset.id);
+        }
+        let page = Page::parse(Some(100), None).expect("page");
+        for (seed, expected) in [
+            (SeedAssetState::Ready, vec![&made[0], &made[1]]),
+            (SeedAssetState::Deleted, vec![&made[2], &made[3]]),
+            (SeedAssetState::PendingUpload, vec![&made[4]]),
+        ] {
+            let listed = block_on(list(&ports, &principal, &seed_filter(seed), page, URLS)).expect("list");
+            let mut ids: Vec<_> = listed.items.iter().map(|a| &a.id).collect();
+            let mut expected = expected;
+            ids.sort();
+            expected.sort();
+            assert_eq!((listed.total, ids), (expected.len() as u64, expected), "{seed:?}");
+            let shown = listed.items.into_iter().map(to_seed).map(|a| a.state);
+            assert!(shown.into_iter().all(|state| state == seed), "{seed:?} lists only what shows as {seed:?}");
+        }
+    }
+
+    #[test]
     fn deleted_assets_hide_and_come_back_within_the_grace() {
         let platform = TestPlatform::default();
         let (principal, project) = setup(&platform, 5);
@@ -488,6 +532,8 @@ mod tests {
         assert_eq!(block_on(delete(&ports, &principal, &asset.id)), Err(NOT_FOUND), "deleting twice");
         let restored = block_on(restore(&ports, &principal, &asset.id, URLS)).expect("restored");
         assert_eq!(restored.state, AssetState::PendingUpload);
+        let again = block_on(restore(&ports, &principal, &asset.id, URLS));
+        assert!(matches!(again, Err(DomainError::Conflict(_))), "a live asset is not restored: {again:?}");
         block_on(delete(&ports, &principal, &asset.id)).expect("deleted again");
         platform.clock.set(Timestamp(platform.clock.now().0 + RESTORE_GRACE_MS + 1));
         assert_eq!(block_on(restore(&ports, &principal, &asset.id, URLS)), Err(NOT_FOUND), "after the grace");

@@ -104,6 +104,7 @@ mod tests {
             end: &completed,
             size_bytes: 1_000,
             at: start,
+            event_id: "evt_1",
         };
         block_on(platform.store.end_upload(&ending)).expect("uploaded");
         block_on(platform.objects.put("assets/ast_2/source", vec![1], "audio/mp4")).expect("bytes");

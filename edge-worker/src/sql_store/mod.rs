@@ -25,11 +25,11 @@ use crate::domain::page::{Listed, Page};
 use crate::domain::ports::UploadEnding;
 use crate::domain::ports::{
     AccountRecord, AccountStore, ApiKeyRecord, ApiKeyStore, AppendOutcome, AssetFilter, AssetRecord, AssetStore,
-    LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UploadEnd, UploadPurpose,
-    UploadRecord,
+    LedgerRecord, LedgerStore, ProjectChanges, ProjectFilter, ProjectRecord, ProjectStore, UPLOAD_ENDED_CODES,
+    UploadEnd, UploadPurpose, UploadRecord,
 };
 use crate::domain::time::Timestamp;
-use sql::{Sql, SqlValue, Statement, number, optional_text, size, text, time};
+use sql::{Sql, SqlValue, Statement, number, one_of, optional_text, size, text, time};
 
 /// The stores over a SQL database: D1 in the Worker, SQLite in the native tests.
 #[derive(Debug)]
@@ -490,11 +490,15 @@ impl<S: Sql> AssetStore for SqlStore<S> {
         filter: &AssetFilter,
         page: Page,
     ) -> Result<Listed<AssetRecord>, StoreError> {
-        let matches = "a.account_id = ?1 AND (?2 IS NULL OR a.project_id = ?2) \
-                       AND ((?3 IS NULL AND a.state <> 'deleted') OR a.state IN (SELECT value FROM json_each(?3))) \
-                       AND (?4 IS NULL OR a.type = ?4)";
+        let upload_ended = one_of(UPLOAD_ENDED_CODES);
+        let matches = format!(
+            "a.account_id = ?1 AND (?2 IS NULL OR a.project_id = ?2) \
+             AND ((?3 IS NULL AND a.state <> 'deleted') OR a.state IN (SELECT value FROM json_each(?3))) \
+             AND (?4 IS NULL OR a.type = ?4) \
+             AND (?5 IS NULL OR a.state <> 'failed' OR (COALESCE(a.error_code, '') IN {upload_ended}) = ?5)"
+        );
         let rows_sql =
-            format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?5 OFFSET ?6");
+            format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?6 OFFSET ?7");
         let count_sql = format!("SELECT COUNT(*) AS total FROM assets a WHERE {matches}");
         let binds = [
             text(account_id),
@@ -505,6 +509,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
                 text(&serde_json::to_string(&filter.states).map_err(|e| StoreError(format!("states: {e}")))?)
             },
             optional_text(filter.asset_type.map(AssetType::as_str)),
+            filter.failed_upload_ended.map_or(SqlValue::Null, |ended| number(i64::from(ended))),
         ];
         self.page::<AssetRow>(&rows_sql, &count_sql, &binds, page).await?.try_map(TryInto::try_into)
     }
@@ -534,13 +539,29 @@ impl<S: Sql> AssetStore for SqlStore<S> {
         asset_id: &str,
         deleted_since: Timestamp,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .execute(
-                "UPDATE assets SET state = COALESCE(state_before_delete, 'pending_upload'), state_before_delete = NULL, \
-                 deleted_at = NULL WHERE id = ?1 AND account_id = ?2 AND state = 'deleted' AND deleted_at > ?3",
-                &[text(asset_id), text(account_id), time(deleted_since)],
+        // An asset deleted while its upload was open comes back where that upload is: still
+        // open (untouched meanwhile), completed by a chunk under way at the delete (processed
+        // now), or ended (failed, as it would have without the delete). SET reads the old row.
+        let upload_in = |state: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM uploads u WHERE u.asset_id = assets.id AND u.purpose = 'source' \
+                 AND u.state = '{state}')"
             )
-            .await?;
+        };
+        let before = "COALESCE(state_before_delete, 'pending_upload')";
+        let (open, completed, expired) = (upload_in("open"), upload_in("completed"), upload_in("expired"));
+        let as_it_was = format!("{before} <> 'pending_upload' OR {open}");
+        let sql = format!(
+            "UPDATE assets SET \
+             state = CASE WHEN {as_it_was} THEN {before} WHEN {completed} THEN 'processing' ELSE 'failed' END, \
+             error_code = CASE WHEN {as_it_was} OR {completed} THEN error_code \
+             WHEN {expired} THEN 'upload_expired' ELSE 'upload_cancelled' END, \
+             error_message = CASE WHEN {as_it_was} OR {completed} THEN error_message \
+             ELSE 'The upload ended before its last byte arrived.' END, \
+             state_before_delete = NULL, deleted_at = NULL \
+             WHERE id = ?1 AND account_id = ?2 AND state = 'deleted' AND deleted_at > ?3"
+        );
+        let changed = self.execute(&sql, &[text(asset_id), text(account_id), time(deleted_since)]).await?;
         Ok(changed > 0)
     }
 
@@ -557,7 +578,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
 
     /// One transaction; each statement is guarded by the state it changes, so a repeat is a no-op.
     async fn end_upload(&self, ending: &UploadEnding<'_>) -> Result<(), StoreError> {
-        let UploadEnding { upload_id, asset_id, purpose, end, size_bytes, at } = *ending;
+        let UploadEnding { upload_id, asset_id, purpose, end, size_bytes, at, event_id } = *ending;
         let (upload_state, asset_sql, asset_binds): (&str, &str, Vec<SqlValue>) = match end {
             UploadEnd::Completed { asset_type, .. } => (
                 "completed",
@@ -592,6 +613,8 @@ impl<S: Sql> AssetStore for SqlStore<S> {
         // an audio proxy's end leaves its asset alone: the video upload goes on
         if purpose == UploadPurpose::Source {
             statements.push(self.statement(asset_sql, &asset_binds));
+            // a rejected or expired upload fails its asset: a terminal event, as processing's
+            statements.push(self.statement(processing::ASSET_EVENT_SQL, &[text(event_id), time(at), text(asset_id)]));
         }
         self.sql.batch(statements).await?;
         Ok(())

@@ -227,7 +227,7 @@ struct EventRow {
 }
 
 /// The event of an asset's current state, recorded once per asset and type.
-const ASSET_EVENT_SQL: &str = "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
+pub(super) const ASSET_EVENT_SQL: &str = "INSERT OR IGNORE INTO events (id, account_id, type, entity_id, asset_id, data_json, created_at) \
      SELECT ?1, account_id, 'asset.' || state, id, id, json_object('entity_id', id, 'asset_id', id), ?2 \
      FROM assets WHERE id = ?3 AND state IN ('ready', 'pending_payment', 'failed')";
 

@@ -152,12 +152,12 @@ impl SqlStore<Sqlite> {
         futures_executor::block_on(self.jobs_where("1 ORDER BY rowid", &[])).expect("the jobs")
     }
 
-    /// Overwrites what an asset's record says of its state, media and project.
+    /// Overwrites what an asset's record says of its state, media, project and error.
     pub fn replace_asset(&self, asset: &AssetRecord) {
         let media = asset.media.as_ref().map(|media| serde_json::to_string(media).expect("media"));
         let statement = Statement::new(
             "UPDATE assets SET state = ?2, cuttable = ?3, type = ?4, duration_ms = ?5, media_json = ?6, \
-             language = ?7, project_id = ?8 WHERE id = ?1",
+             language = ?7, project_id = ?8, error_code = ?9 WHERE id = ?1",
             &[
                 text(&asset.id),
                 text(asset.state.as_str()),
@@ -167,6 +167,7 @@ impl SqlStore<Sqlite> {
                 optional_text(media.as_deref()),
                 optional_text(asset.language.as_deref()),
                 optional_text(asset.project_id.as_deref()),
+                optional_text(asset.error_code.as_deref()),
             ],
         );
         assert_eq!(futures_executor::block_on(self.sql.run(statement)).expect("update").changes, 1, "{}", asset.id);

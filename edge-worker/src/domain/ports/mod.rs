@@ -201,7 +201,13 @@ pub struct AssetFilter {
     pub project_id: Option<String>,
     pub states: Vec<AssetState>,
     pub asset_type: Option<AssetType>,
+    /// Of the `failed` assets, only those whose upload ended before its last byte (`true`), or
+    /// only the others (`false`): the seed surface shows the first as `DELETED`.
+    pub failed_upload_ended: Option<bool>,
 }
+
+/// The error codes of an asset whose upload ended before its last byte: it never stored its bytes.
+pub const UPLOAD_ENDED_CODES: [&str; 3] = ["unsupported_media", "upload_expired", "upload_cancelled"];
 
 /// An open upload's end, and what it means for its asset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +219,8 @@ pub struct UploadEnding<'a> {
     /// The bytes stored by then.
     pub size_bytes: u64,
     pub at: Timestamp,
+    /// The id of the asset's `asset.failed` event, when the end fails it.
+    pub event_id: &'a str,
 }
 
 /// How an upload ended, as the asset records it.

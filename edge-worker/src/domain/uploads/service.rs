@@ -9,11 +9,12 @@ use super::UploadError;
 use super::session::{ChunkSource, SessionState, UploadSession};
 use super::tus::Checksum;
 use crate::domain::StoreError;
+use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::jobs::MediaInput;
 use crate::domain::ports::jobs::{JobPayload, JobRecord};
 use crate::domain::ports::{Ports, UploadEnd, UploadPurpose};
 use roughcut_engine::Container;
-use roughcut_shared::assets::AssetType;
+use roughcut_shared::assets::{AssetState, AssetType};
 
 /// Where the session lives between requests (the Durable Object's storage).
 #[async_trait(?Send)]
@@ -70,13 +71,18 @@ async fn load(deps: UploadDeps<'_>, upload_id: &str) -> Result<Option<UploadSess
 }
 
 /// The session of `upload_id` as `account_id` may see it: another account's upload, a
-/// terminated, expired or unknown one are all "not found".
+/// terminated, expired or unknown one are all "not found", and so is the upload of a deleted asset
+/// (it waits, untouched, for the asset's restore).
 async fn open(deps: UploadDeps<'_>, account_id: &str, upload_id: &str) -> Result<UploadSession, UploadError> {
     let session = load(deps, upload_id).await?.ok_or(UploadError::NotFound)?;
     if session.account_id != account_id || session.state == SessionState::Terminated {
         return Err(UploadError::NotFound);
     }
     if session.is_expired(deps.clock.now()) {
+        return Err(UploadError::NotFound);
+    }
+    let asset = deps.assets.asset(account_id, &session.asset_id).await?;
+    if asset.is_none_or(|asset| asset.state == AssetState::Deleted) {
         return Err(UploadError::NotFound);
     }
     Ok(session)
@@ -139,7 +145,8 @@ pub async fn patch(
     if patched.completed {
         let container = session.container.clone().unwrap_or_default();
         let completed = UploadEnd::Completed { asset_type: type_of_container(&container), container };
-        deps.assets.end_upload(&session.ending(&completed, session.length, now)).await?;
+        let event_id = new_id(IdKind::Event, now);
+        deps.assets.end_upload(&session.ending(&completed, session.length, now, &event_id)).await?;
         let input = MediaInput { object_key: session.object_key.clone(), size_bytes: session.length };
         let payload = match session.purpose {
             UploadPurpose::Source => JobPayload::ProcessAsset(input),
@@ -184,7 +191,9 @@ async fn end(deps: UploadDeps<'_>, mut session: UploadSession, how: UploadEnd) -
     session.multipart_id = None;
     session.staged_key = None;
     deps.sessions.save(&session).await?;
-    deps.assets.end_upload(&session.ending(&how, session.offset, deps.clock.now())).await?;
+    let now = deps.clock.now();
+    let event_id = new_id(IdKind::Event, now);
+    deps.assets.end_upload(&session.ending(&how, session.offset, now, &event_id)).await?;
     Ok(())
 }
 
@@ -206,6 +215,7 @@ mod tests {
     use crate::domain::accounts::create_account;
     use crate::domain::api_keys::Principal;
     use crate::domain::assets::{self, PublicUrls};
+    use crate::domain::ports::processing::ProcessingStore;
     use crate::domain::ports::{AssetStore, Clock};
     use crate::domain::testing::TestPlatform;
     use crate::domain::uploads::testing::{Sessions, body, media};
@@ -390,6 +400,56 @@ mod tests {
         assert_eq!(block_on(head(world.deps(), "acc_intruder", "upl_unknown")), Err(UploadError::NotFound));
     }
 
+    fn restore(world: &World, account: &str, asset: &str) -> roughcut_shared::assets::Asset {
+        let principal = Principal { account_id: account.to_owned(), key_id: String::new() };
+        let urls = PublicUrls { origin: "", signer: None, now: world.platform.clock.now() };
+        block_on(assets::restore(&world.platform.ports(), &principal, asset, urls)).expect("restored")
+    }
+
+    fn delete(world: &World, account: &str, asset: &str) {
+        let principal = Principal { account_id: account.to_owned(), key_id: String::new() };
+        block_on(assets::delete(&world.platform.ports(), &principal, asset)).expect("deleted");
+    }
+
+    #[test]
+    fn a_deleted_assets_upload_waits_for_its_restore() {
+        let source = media(3_000);
+        let (world, account, asset, upload) = new_world(3_000);
+        block_on(patch(world.deps(), &account, &upload, 0, None, None, &mut body(&source[..1_000], 1_000)))
+            .expect("chunk");
+        delete(&world, &account, &asset);
+        assert_eq!(block_on(head(world.deps(), &account, &upload)), Err(UploadError::NotFound));
+        let refused =
+            block_on(patch(world.deps(), &account, &upload, 1_000, None, None, &mut body(&source[1_000..], 2_000)));
+        assert_eq!(refused, Err(UploadError::NotFound), "no byte lands on a deleted asset");
+        assert!(world.platform.store.jobs().is_empty(), "nothing is processed");
+
+        let restored = restore(&world, &account, &asset);
+        assert_eq!(restored.state, AssetState::PendingUpload);
+        assert!(restored.upload_url.is_some_and(|url| url.ends_with(&upload)), "its upload is back");
+        assert_eq!(block_on(head(world.deps(), &account, &upload)).expect("head").offset, 1_000, "where it was");
+        block_on(patch(world.deps(), &account, &upload, 1_000, None, None, &mut body(&source[1_000..], 2_000)))
+            .expect("the rest");
+        assert_eq!(asset_state(&world, &account, &asset).0, AssetState::Processing);
+    }
+
+    #[test]
+    fn an_asset_whose_upload_ended_while_deleted_is_restored_failed() {
+        let (world, account, asset, upload) = new_world(3_000);
+        block_on(terminate(world.deps(), &account, &upload)).expect("terminated");
+        let restored = restore(&world, &account, &asset);
+        assert_eq!((restored.state, restored.error_code.as_deref()), (AssetState::Failed, Some("upload_cancelled")));
+        assert_eq!(restored.upload_url, None);
+
+        let (world, account, asset, upload) = new_world(3_000);
+        delete(&world, &account, &asset);
+        let ttl = crate::domain::uploads::tus::UPLOAD_TTL_MS;
+        world.platform.clock.set(crate::domain::time::Timestamp(world.platform.clock.now().0 + ttl + 1));
+        assert_eq!(block_on(expire(world.deps(), &upload)), Ok(true));
+        let restored = restore(&world, &account, &asset);
+        assert_eq!((restored.state, restored.error_code.as_deref()), (AssetState::Failed, Some("upload_expired")));
+    }
+
     #[test]
     fn termination_and_rejection_end_the_asset() {
         let (world, account, asset, upload) = new_world(3_000);
@@ -406,6 +466,9 @@ mod tests {
         assert_eq!(refused, Err(UploadError::UnsupportedMedia));
         let record = block_on(world.platform.store.asset(&account, &asset)).expect("store").expect("asset");
         assert_eq!((record.state, record.error_code.as_deref()), (AssetState::Failed, Some("unsupported_media")));
+        let events = block_on(world.platform.store.events(&account)).expect("events");
+        let failed: Vec<_> = events.iter().map(|e| (e.event_type.as_str(), e.entity_id.as_str())).collect();
+        assert_eq!(failed, [("asset.failed", asset.as_str())], "a terminal event for webhooks");
         assert_eq!(
             block_on(head(world.deps(), &account, &upload)),
             Err(UploadError::NotFound),

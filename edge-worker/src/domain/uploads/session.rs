@@ -88,8 +88,15 @@ pub struct Patched {
 
 impl UploadSession {
     /// This upload's end as `end`, with `size_bytes` stored, for the asset store.
-    pub fn ending<'a>(&'a self, end: &'a UploadEnd, size_bytes: u64, at: Timestamp) -> UploadEnding<'a> {
-        UploadEnding { upload_id: &self.id, asset_id: &self.asset_id, purpose: self.purpose, end, size_bytes, at }
+    pub fn ending<'a>(
+        &'a self,
+        end: &'a UploadEnd,
+        size_bytes: u64,
+        at: Timestamp,
+        event_id: &'a str,
+    ) -> UploadEnding<'a> {
+        let (upload_id, asset_id, purpose) = (self.id.as_str(), self.asset_id.as_str(), self.purpose);
+        UploadEnding { upload_id, asset_id, purpose, end, size_bytes, at, event_id }
     }
 
     pub fn is_expired(&self, now: Timestamp) -> bool {

@@ -66,6 +66,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
         project_id: query.project_id,
         states: query.state.into_iter().collect(),
         asset_type: query.asset_type,
+        failed_upload_ended: None,
     };
     let listed = assets::list(&call.ports, call.account()?, &filter, page, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed, page)))
@@ -92,7 +93,10 @@ pub async fn delete(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
 #[utoipa::path(post, path = "/v1/assets/{id}/restore", tag = "assets",
     params(("id" = String, Path, description = "Asset id (`ast_…`).")),
     security(("api_key" = [])),
-    responses((status = 200, description = "Back in the state it had when deleted.", body = Asset)))]
+    responses(
+        (status = 200, description = "Back in the state it had when deleted; an asset whose upload ended while it was deleted comes back `failed` (`upload_cancelled` or `upload_expired`).", body = Asset),
+        (status = 404, description = "No such deleted asset, or deleted longer than the 30-day grace.", body = ErrorEnvelope),
+        (status = 409, description = "`conflict`: the asset is not deleted.", body = ErrorEnvelope)))]
 pub async fn restore(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let asset = assets::restore(&call.ports, call.account()?, call.param("id")?, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &asset))

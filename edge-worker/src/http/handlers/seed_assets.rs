@@ -8,8 +8,7 @@ use utoipa::IntoParams;
 
 use super::assets::public_urls;
 use super::{list_body, page};
-use crate::domain::assets::{self, states_of, to_seed};
-use crate::domain::ports::AssetFilter;
+use crate::domain::assets::{self, seed_filter, to_seed};
 use crate::http::{ApiError, ApiResponse, Call};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -30,7 +29,7 @@ pub struct ListSeedAssetsQuery {
 pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let query: ListSeedAssetsQuery = call.request.query()?;
     let page = page(query.limit, query.offset)?;
-    let filter = AssetFilter { states: query.state.map(states_of).unwrap_or_default(), ..AssetFilter::default() };
+    let filter = query.state.map(seed_filter).unwrap_or_default();
     let listed = assets::list(&call.ports, call.account()?, &filter, page, public_urls(call)).await?;
     Ok(ApiResponse::json(200, &list_body(listed.map(to_seed), page)))
 }
