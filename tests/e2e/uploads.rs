@@ -28,6 +28,7 @@ pub fn tests() -> Vec<Test> {
         ("uploads::expired_uploads_are_gone_and_their_assets_fail", expiry),
         ("uploads::the_seed_surface_shows_uppercase_assets", seed_surface),
         ("uploads::an_audio_proxy_uploads_beside_its_video", audio_proxy),
+        ("uploads::creation_names_its_asset_once_and_a_deleted_assets_upload_waits", creation_and_deletion),
     ]
 }
 
@@ -185,6 +186,9 @@ fn options_and_creation_headers(stack: &Stack) {
     let (account, project) = funded(stack, "tus-create");
     let missing_version = account.api.send_with(Method::POST, "/v1/uploads", &[("upload-length", "100")], Vec::new());
     assert_eq!(missing_version.status, 412);
+    let other_version =
+        account.api.send_with(Method::HEAD, "/v1/uploads/upl_1", &[("tus-resumable", "0.2.2")], Vec::new());
+    assert_eq!((other_version.status, other_version.header("tus-version")), (412, Some("1.0.0")), "the one we speak");
     let metadata = format!("project_id {}", base64(project.as_bytes()));
     tus(&account, Method::POST, "/v1/uploads", &[("upload-length", "53687091201"), ("upload-metadata", &metadata)])
         .expect_error(413, "payload_too_large");
@@ -291,6 +295,79 @@ fn non_media_is_refused(stack: &Stack) {
     tus(&account, Method::HEAD, &url, &[]).expect(404);
     let asset = account.api.get("/v1/assets").expect(200).json()["items"][0].clone();
     assert_eq!((asset["state"].as_str(), asset["error_code"].as_str()), (Some("failed"), Some("unsupported_media")));
+}
+
+fn creation_and_deletion(stack: &Stack) {
+    let (account, project) = funded(stack, "tus-create-once");
+    let metadata = format!("project_id {},filename {}", base64(project.as_bytes()), base64(b"talk.wav"));
+    let headers = [("upload-length", "3000"), ("upload-metadata", metadata.as_str()), ("idempotency-key", "create-1")];
+    // the answer names the asset; sent again (its answer lost), it answers the same
+    let first = tus(&account, Method::POST, "/v1/uploads", &headers).expect(201);
+    let url = first.header("location").expect("Location").to_owned();
+    let asset = first.json();
+    assert_eq!(first.header("roughcut-asset-id"), asset["id"].as_str(), "{asset}");
+    assert!(asset["upload_url"].as_str().is_some_and(|u| url.ends_with(u.rsplit('/').next().unwrap_or("-"))));
+    let again = tus(&account, Method::POST, "/v1/uploads", &headers).expect(201);
+    assert_eq!((again.header("location"), again.header("idempotent-replayed")), (Some(url.as_str()), Some("true")));
+    assert_eq!(again.json()["id"], asset["id"]);
+    let other = [("upload-length", "4000"), ("upload-metadata", metadata.as_str()), ("idempotency-key", "create-1")];
+    tus(&account, Method::POST, "/v1/uploads", &other).expect_error(422, "validation_error");
+    assert_eq!(account.api.get("/v1/assets").expect(200).json()["total"], 1, "one asset");
+
+    // a deleted asset's upload takes nothing until the asset is restored, then goes on
+    let source = media(3_000, 5);
+    let patch = |offset: &str, bytes: &[u8]| {
+        let headers = [("upload-offset", offset), ("content-type", "application/offset+octet-stream")];
+        tus_body(&account, Method::PATCH, &url, &headers, bytes.to_vec())
+    };
+    patch("0", &source[..1_000]).expect(204);
+    let asset_path = format!("/v1/assets/{}", asset["id"].as_str().unwrap_or_default());
+    account.api.delete(&asset_path).expect(204);
+    tus(&account, Method::HEAD, &url, &[]).expect(404);
+    patch("1000", &source[1_000..]).expect_error(404, "not_found");
+    let restored = account.api.post(&format!("{asset_path}/restore"), &json!({})).expect(200).json();
+    assert_eq!(restored["state"], "pending_upload");
+    assert!(restored["upload_url"].is_string(), "{restored}");
+    account.api.post(&format!("{asset_path}/restore"), &json!({})).expect_error(409, "conflict");
+    assert_eq!(tus(&account, Method::HEAD, &url, &[]).expect(200).header("upload-offset"), Some("1000"));
+    patch("1000", &source[1_000..]).expect(204);
+    assert_ne!(account.api.get(&asset_path).expect(200).json()["state"], "pending_upload");
+
+    // a cancelled upload's asset comes back failed, never waiting for bytes that cannot come
+    let cancelled = create(&account, &project, 3_000);
+    let cancelled_asset = asset_of(&account, &cancelled)["id"].as_str().unwrap_or_default().to_owned();
+    tus(&account, Method::DELETE, &cancelled, &[]).expect(204);
+    let back = account.api.post(&format!("/v1/assets/{cancelled_asset}/restore"), &json!({})).expect(200).json();
+    assert_eq!((back["state"].as_str(), back["error_code"].as_str()), (Some("failed"), Some("upload_cancelled")));
+
+    // a first chunk refused for its checksum leaves the upload to resume from 0, not an orphan
+    let checked = tus_body(
+        &account,
+        Method::POST,
+        "/v1/uploads",
+        &[
+            ("upload-length", "3000"),
+            ("upload-metadata", &metadata),
+            ("content-type", "application/offset+octet-stream"),
+            ("upload-checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+        ],
+        source[..1_000].to_vec(),
+    )
+    .expect(201);
+    assert_eq!(checked.header("upload-offset"), Some("0"));
+    let resumed = checked.header("location").expect("Location");
+    assert_eq!(tus(&account, Method::HEAD, resumed, &[]).expect(200).header("upload-offset"), Some("0"));
+
+    // the seed surface uploads recordings only
+    let typed = format!("project_id {},type {}", base64(project.as_bytes()), base64(b"CUT_FILE"));
+    let refused = tus(
+        &account,
+        Method::POST,
+        "/api/v1/assets/upload-resumable",
+        &[("upload-length", "3000"), ("upload-metadata", &typed)],
+    )
+    .expect_error(422, "validation_error");
+    assert_eq!(refused["error"]["fields"][0]["field"], "metadata.type", "{refused}");
 }
 
 fn downloads(stack: &Stack) {

@@ -13,15 +13,18 @@ use super::settings::Settings;
 use super::upload_object::ACCOUNT_HEADER;
 use super::web;
 use crate::domain::api_keys::{self, Principal};
-use crate::domain::assets::{self, NewUpload, PublicUrls};
+use crate::domain::assets::{self, NewUpload, PublicUrls, to_seed};
 use crate::domain::ids::{IdKind, new_id};
 use crate::domain::ports::{Clock, Ports};
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::tus::{self as protocol, PATCH_CONTENT_TYPE};
-use crate::http::request::bearer_token;
+use crate::http::idempotency;
+use crate::http::request::{ApiRequest, RequestBody, bearer_token};
 use crate::http::streamed::UploadCall;
+use crate::http::tus::ASSET_ID_HEADER;
 use crate::http::tus::{self, UploadPath};
 use crate::http::{ApiError, ApiResponse};
+use roughcut_shared::ErrorCode;
 
 pub async fn handle(
     mut request: Request,
@@ -36,12 +39,16 @@ pub async fn handle(
     match answer {
         Ok(Answer::Local(response)) => web::write_response(response),
         Ok(Answer::Forwarded(response)) => Ok(response),
-        Err(error) => {
-            let request_id = new_id(IdKind::Request, WorkerClock.now());
-            let response = error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id);
-            web::write_response(tus::finish(response))
-        }
+        Err(error) => web::write_response(tus::finish(refusal(error))),
     }
+}
+
+/// An error in the API's envelope, with its request id; a `412` says which version we speak.
+fn refusal(error: ApiError) -> ApiResponse {
+    let request_id = new_id(IdKind::Request, WorkerClock.now());
+    let unsupported_version = error.code() == ErrorCode::PreconditionFailed;
+    let response = error.into_response(&request_id, &ConsoleLog).with_header("request-id", request_id);
+    if unsupported_version { tus::with_version(response) } else { response }
 }
 
 enum Answer {
@@ -49,6 +56,9 @@ enum Answer {
     /// The Durable Object's own response, passed through.
     Forwarded(Response),
 }
+
+/// TUS's checksum extension: the chunk did not match its `Upload-Checksum`.
+const CHECKSUM_MISMATCH: u16 = 460;
 
 fn internal(what: &str, error: worker::Error) -> ApiError {
     ApiError::internal(format!("{what}: {error}"))
@@ -68,7 +78,18 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
     let origin = request.url().map_err(|e| internal("url", e))?.origin().ascii_serialization();
     match call {
         UploadCall::Create { surface } => {
-            create(request, env, settings, &ports, &principal, surface, &origin).await.map(Answer::Local)
+            let created = async {
+                create(request, env, settings, &ports, &principal, surface, &origin).await.unwrap_or_else(refusal)
+            };
+            let response = match idempotency_terms(&headers, surface)? {
+                // a creation sent again (a lost answer) answers as the first, never a second asset
+                Some(terms) => {
+                    let key = idempotency::key_of(&terms)?.unwrap_or_default();
+                    idempotency::once(ports, &principal.account_id, key, &terms, created).await?
+                }
+                None => created.await,
+            };
+            Ok(Answer::Local(tus::finish(response)))
         }
         UploadCall::Forward { id, method } => {
             forward(request, env, &principal, &id, &method, false).await.map(Answer::Forwarded)
@@ -77,8 +98,28 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
     }
 }
 
+/// With an `Idempotency-Key`, what makes two creations the same one: the surface, the upload's
+/// length and its metadata (a first chunk is the upload's own, resumed from its offset).
+fn idempotency_terms(headers: &http::HeaderMap, surface: usize) -> Result<Option<ApiRequest>, ApiError> {
+    if !headers.contains_key(idempotency::HEADER) {
+        return Ok(None);
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let terms = format!("{}\n{}", header("upload-length"), header("upload-metadata"));
+    Ok(Some(ApiRequest {
+        method: Method::POST,
+        origin: String::new(),
+        path: format!("tus-creation/{surface}"),
+        query: String::new(),
+        headers: headers.clone(),
+        body: RequestBody::Bytes(terms.into_bytes()),
+    }))
+}
+
 /// TUS creation: the asset and its upload, then the first chunk when the request carries one
-/// (creation-with-upload).
+/// (creation-with-upload). The body is the new asset, as `POST /v1/assets` answers it (the seed
+/// surface's on `/api/v1/…`), and `Roughcut-Asset-Id` names it, for clients that read only
+/// headers. A first chunk refused for its checksum leaves the upload at offset 0 to resume.
 async fn create(
     request: &mut Request,
     env: &Env,
@@ -101,8 +142,9 @@ async fn create(
         filename: value(&["filename", "name"]),
         content_type: value(&["content_type", "filetype"]),
         language: value(&["language"]),
+        declared_type: value(&["type"]),
     };
-    let (_, upload_id) = assets::create_with_upload(
+    let (asset, upload_id) = assets::create_with_upload(
         ports,
         principal,
         &new_upload,
@@ -112,24 +154,27 @@ async fn create(
     .await?;
     let location = UploadPath::location(origin, surface, &upload_id);
     let expires = Timestamp(ports.clock.now().0 + ttl_ms);
-    let mut created = ApiResponse::empty(201)
+    let asset_id = asset.id.clone();
+    let created = if surface == 0 { ApiResponse::json(201, &asset) } else { ApiResponse::json(201, &to_seed(asset)) };
+    let mut created = created
         .with_header("location", location)
-        .with_header("upload-expires", tus::http_date(expires));
+        .with_header("upload-expires", tus::http_date(expires))
+        .with_header(ASSET_ID_HEADER, asset_id);
     let declared = header("content-length").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     if declared > 0 && header("content-type").is_some_and(|t| t.starts_with(PATCH_CONTENT_TYPE)) {
         let mut forwarded = forward(request, env, principal, &upload_id, &Method::PATCH, true).await?;
-        if forwarded.status_code() != 204 {
-            let status = forwarded.status_code();
+        let status = forwarded.status_code();
+        if status == CHECKSUM_MISMATCH {
+            return Ok(created.with_header("upload-offset", "0"));
+        }
+        if status != 204 {
             let body = forwarded.bytes().await.map_err(|e| internal("upload object answer", e))?;
-            let mut answer =
-                ApiResponse { status, headers: vec![("content-type", "application/json".to_owned())], body };
-            answer = tus::finish(answer);
-            return Ok(answer);
+            return Ok(ApiResponse { status, headers: vec![("content-type", "application/json".to_owned())], body });
         }
         let offset = forwarded.headers().get("upload-offset").ok().flatten().unwrap_or_else(|| "0".into());
         created = created.with_header("upload-offset", offset);
     }
-    Ok(tus::finish(created))
+    Ok(created)
 }
 
 /// The request, as `method`, to the upload's Durable Object, with the caller's account;

@@ -33,6 +33,9 @@ pub struct NewUpload {
     pub filename: Option<String>,
     pub content_type: Option<String>,
     pub language: Option<String>,
+    /// The kind of recording the client says it sends (the seed surface's `type`): only
+    /// recordings are uploaded, so `AUDIO` or `VIDEO`; the bytes decide which.
+    pub declared_type: Option<String>,
 }
 
 /// What the asset's URLs are made of: where this deployment's URLs start
@@ -64,6 +67,7 @@ pub async fn create(
         filename: request.filename.clone(),
         content_type: request.content_type.clone(),
         language: request.language.clone(),
+        declared_type: None,
     };
     create_with_upload(ports, principal, &upload, "body", urls).await
 }
@@ -92,6 +96,10 @@ pub async fn create_with_upload(
     let content_type =
         request.content_type.as_deref().map(|value| media_type(&field("content_type"), value)).transpose()?;
     let language = request.language.as_deref().map(|value| language(&field("language"), value)).transpose()?;
+    if request.declared_type.as_deref().is_some_and(|t| !["audio", "video"].contains(&t.to_ascii_lowercase().as_str()))
+    {
+        return Err(DomainError::invalid(&field("type"), "is AUDIO or VIDEO: only recordings are uploaded"));
+    }
     if ports.ledger.balance(&principal.account_id).await?.available <= 0 {
         return Err(DomainError::InsufficientCredits);
     }
@@ -480,6 +488,22 @@ mod tests {
         );
         let bad_type = CreateAsset { content_type: Some("video".into()), ..request(&project, 1_000) };
         assert!(matches!(create(&principal, &bad_type), Err(DomainError::Invalid(_))));
+        let tus = |declared: &str| NewUpload {
+            ttl_ms: TTL,
+            project_id: Some(project.clone()),
+            length: 1_000,
+            filename: None,
+            content_type: None,
+            language: None,
+            declared_type: Some(declared.into()),
+        };
+        let by_tus = |declared| block_on(create_with_upload(&ports, &principal, &tus(declared), "metadata", URLS));
+        assert!(by_tus("VIDEO").is_ok() && by_tus("audio").is_ok());
+        let refused = by_tus("CUT_FILE").map(|_| ());
+        assert_eq!(
+            refused,
+            Err(DomainError::invalid("metadata.type", "is AUDIO or VIDEO: only recordings are uploaded"))
+        );
     }
 
     #[test]

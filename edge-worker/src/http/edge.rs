@@ -9,8 +9,8 @@ use super::ApiResponse;
 /// `request-id` for support, `Retry-After` for backoff and `Idempotent-Replayed` to tell a replay.
 pub const EXPOSED_HEADERS: &str = "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, \
      Upload-Defer-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm, \
-     Retry-After, request-id, Idempotent-Replayed, Content-Disposition, Content-Range, Content-Length, \
-     Accept-Ranges";
+     Retry-After, request-id, Idempotent-Replayed, Roughcut-Asset-Id, Content-Disposition, Content-Range, \
+     Content-Length, Accept-Ranges";
 
 const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 

@@ -4,7 +4,7 @@
 pub mod edge;
 pub mod error;
 mod handlers;
-mod idempotency;
+pub mod idempotency;
 pub mod openapi;
 pub mod rate_limit;
 pub mod request;

@@ -9,8 +9,9 @@ use super::ApiError;
 use roughcut_shared::ErrorCode;
 
 /// JSON bodies larger than this are refused with 413 before they are parsed. Uploads (TUS) do not
-/// go through here: they stream to R2.
-pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+/// go through here: they stream to R2. Room for the largest body API.md allows: a script of
+/// 100,000 characters, each written as an escaped surrogate pair (`\ud83c\udfac`, 12 bytes).
+pub const MAX_JSON_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestBody {
@@ -173,6 +174,16 @@ mod tests {
         let mut too_large = request(Some("application/json"), b"");
         too_large.body = RequestBody::TooLarge;
         assert_eq!(code_of(too_large.json()), ErrorCode::PayloadTooLarge);
+    }
+
+    #[test]
+    fn the_largest_script_fits_however_it_is_escaped() {
+        let script = "\\ud83c\\udfac".repeat(roughcut_shared::cuts::MAX_SCRIPT_CHARS);
+        let body = format!(r#"{{"asset_id":"ast_1","script":"{script}"}}"#);
+        assert!(body.len() <= MAX_JSON_BODY_BYTES, "{} bytes", body.len());
+        let cut: roughcut_shared::cuts::CreateCut =
+            request(Some("application/json"), body.as_bytes()).json().expect("parsed");
+        assert_eq!(cut.script.map(|s| s.chars().count()), Some(roughcut_shared::cuts::MAX_SCRIPT_CHARS));
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub const STREAMED: &[StreamedRoute] = &[
         "/v1/uploads",
         Auth::ApiKey,
         201,
-        "TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk.",
+        "TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk (one refused for its checksum leaves Upload-Offset 0 to resume). Answers the new asset as JSON and names it in Roughcut-Asset-Id. An Idempotency-Key makes a repeated creation answer as the first.",
     ),
     streamed(Method::HEAD, "/v1/uploads/{id}", Auth::ApiKey, 200, "Upload-Offset and Upload-Length of an upload."),
     streamed(
@@ -131,7 +131,13 @@ pub const STREAMED: &[StreamedRoute] = &[
         "TUS termination: the partial bytes and the asset go.",
     ),
     streamed(Method::OPTIONS, "/api/v1/assets/upload-resumable", Auth::Public, 204, "TUS capabilities (seed surface)."),
-    streamed(Method::POST, "/api/v1/assets/upload-resumable", Auth::ApiKey, 201, "TUS creation (seed surface)."),
+    streamed(
+        Method::POST,
+        "/api/v1/assets/upload-resumable",
+        Auth::ApiKey,
+        201,
+        "TUS creation (seed surface): metadata type AUDIO or VIDEO, filename, content_type, project_id; answers the new asset.",
+    ),
     streamed(Method::HEAD, "/api/v1/assets/upload-resumable/{id}", Auth::ApiKey, 200, "Upload-Offset (seed surface)."),
     streamed(Method::PATCH, "/api/v1/assets/upload-resumable/{id}", Auth::ApiKey, 204, "A chunk (seed surface)."),
     streamed(

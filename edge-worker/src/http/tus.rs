@@ -51,9 +51,18 @@ pub fn effective_method(method: &Method, headers: &HeaderMap) -> Method {
     }
 }
 
+/// The asset a TUS creation made, for clients that read only its headers.
+pub const ASSET_ID_HEADER: &str = "roughcut-asset-id";
+
 /// `Tus-Resumable` on every answer (TUS: "MUST be included in every response").
 pub fn finish(response: ApiResponse) -> ApiResponse {
     response.with_header("tus-resumable", VERSION)
+}
+
+/// The version we speak, on a `412` for another (TUS: the server "MUST include the Tus-Version
+/// header").
+pub fn with_version(response: ApiResponse) -> ApiResponse {
+    response.with_header("tus-version", VERSION)
 }
 
 /// `OPTIONS`: what this server supports.

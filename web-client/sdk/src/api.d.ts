@@ -128,8 +128,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * TUS creation (seed surface).
-         * @description TUS creation (seed surface).
+         * TUS creation (seed surface)
+         * @description TUS creation (seed surface): metadata type AUDIO or VIDEO, filename, content_type, project_id; answers the new asset.
          */
         post: operations["post_api_v1_assets_upload_resumable"];
         delete?: never;
@@ -642,7 +642,7 @@ export interface paths {
         put?: never;
         /**
          * TUS creation
-         * @description TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk.
+         * @description TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk (one refused for its checksum leaves Upload-Offset 0 to resume). Answers the new asset as JSON and names it in Roughcut-Asset-Id. An Idempotency-Key makes a repeated creation answer as the first.
          */
         post: operations["post_v1_uploads"];
         delete?: never;
@@ -2016,7 +2016,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description TUS creation (seed surface). */
+            /** @description TUS creation (seed surface): metadata type AUDIO or VIDEO, filename, content_type, project_id; answers the new asset. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2882,13 +2882,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Back in the state it had when deleted. */
+            /** @description Back in the state it had when deleted; an asset whose upload ended while it was deleted comes back `failed` (`upload_cancelled` or `upload_expired`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description No such deleted asset, or deleted longer than the 30-day grace. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `conflict`: the asset is not deleted. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description An error, in the one envelope of the API. Codes: `bad_request` (400), `unauthenticated` (401), `insufficient_credits` (402), `forbidden` (403), `not_found` (404), `method_not_allowed` (405), `conflict` (409), `asset_processing` (409), `asset_payment_required` (409), `asset_failed` (409), `asset_not_ready` (409), `modifier_not_ready` (409), `unsupported_format` (409), `precondition_failed` (412), `payload_too_large` (413), `unsupported_media_type` (415), `range_not_satisfiable` (416), `validation_error` (422), `rate_limited` (429), `checksum_mismatch` (460), `internal_error` (500). */
@@ -3797,7 +3815,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk. */
+            /** @description TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk (one refused for its checksum leaves Upload-Offset 0 to resume). Answers the new asset as JSON and names it in Roughcut-Asset-Id. An Idempotency-Key makes a repeated creation answer as the first. */
             201: {
                 headers: {
                     [name: string]: unknown;
