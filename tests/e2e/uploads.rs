@@ -313,6 +313,8 @@ fn creation_and_deletion(stack: &Stack) {
     let other = [("upload-length", "4000"), ("upload-metadata", metadata.as_str()), ("idempotency-key", "create-1")];
     tus(&account, Method::POST, "/v1/uploads", &other).expect_error(422, "validation_error");
     assert_eq!(account.api.get("/v1/assets").expect(200).json()["total"], 1, "one asset");
+    let head = tus(&account, Method::HEAD, &url, &[]).expect(200);
+    assert_eq!(head.header("upload-metadata"), Some(metadata.as_str()), "HEAD gives the metadata back (TUS)");
 
     // a deleted asset's upload takes nothing until the asset is restored, then goes on
     let source = media(3_000, 5);

@@ -143,6 +143,7 @@ async fn create(
         content_type: value(&["content_type", "filetype"]),
         language: value(&["language"]),
         declared_type: value(&["type"]),
+        metadata: header("upload-metadata").filter(|raw| !raw.is_empty()).map(str::to_owned),
     };
     let (asset, upload_id) = assets::create_with_upload(
         ports,

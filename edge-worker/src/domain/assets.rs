@@ -36,6 +36,8 @@ pub struct NewUpload {
     /// The kind of recording the client says it sends (the seed surface's `type`): only
     /// recordings are uploaded, so `AUDIO` or `VIDEO`; the bytes decide which.
     pub declared_type: Option<String>,
+    /// `Upload-Metadata` as a TUS creation sent it.
+    pub metadata: Option<String>,
 }
 
 /// What the asset's URLs are made of: where this deployment's URLs start
@@ -68,6 +70,7 @@ pub async fn create(
         content_type: request.content_type.clone(),
         language: request.language.clone(),
         declared_type: None,
+        metadata: None,
     };
     create_with_upload(ports, principal, &upload, "body", urls).await
 }
@@ -115,6 +118,7 @@ pub async fn create_with_upload(
         object_key: object_key.clone(),
         created_at: now,
         expires_at: Timestamp(now.0 + request.ttl_ms),
+        metadata: request.metadata.clone(),
     };
     let asset = AssetRecord {
         id: asset_id,
@@ -179,6 +183,7 @@ pub async fn create_audio_proxy(
         object_key: object_keys::audio_proxy(&asset.id),
         created_at: now,
         expires_at: Timestamp(now.0 + upload_ttl_ms),
+        metadata: None,
     };
     if !ports.assets.insert_proxy_upload(&upload).await? {
         return Err(DomainError::Conflict(
@@ -496,6 +501,7 @@ mod tests {
             content_type: None,
             language: None,
             declared_type: Some(declared.into()),
+            metadata: None,
         };
         let by_tus = |declared| block_on(create_with_upload(&ports, &principal, &tus(declared), "metadata", URLS));
         assert!(by_tus("VIDEO").is_ok() && by_tus("audio").is_ok());

@@ -32,6 +32,10 @@ pub async fn upload(
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {
         return Err(DomainError::Conflict("Only uploaded recordings take a transcript.".into()));
     }
+    if asset.state == AssetState::Failed {
+        // nothing will ever be cut from it
+        return Err(DomainError::AssetFailed);
+    }
     let parsed = match format {
         TranscriptFormat::Json => json::parse(text),
         TranscriptFormat::Srt => srt::parse(text),
@@ -89,6 +93,18 @@ mod tests {
         assert_eq!(facts.transcript_source.as_deref(), Some("user"));
         let stored = block_on(platform.objects.get(&facts.transcript_key.expect("key"))).expect("get").expect("object");
         assert_eq!(json::parse(&String::from_utf8(stored).expect("utf-8")).expect("words").len(), 2);
+    }
+
+    #[test]
+    fn a_failed_asset_takes_no_transcript() {
+        let platform = TestPlatform::default();
+        let principal = setup(&platform, Some(5_000));
+        let mut asset = block_on(platform.store.asset(&principal.account_id, "ast_1")).expect("store").expect("asset");
+        asset.state = AssetState::Failed;
+        platform.store.replace_asset(&asset);
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\nhello there\n";
+        let refused = block_on(upload(&platform.ports(), &principal, "ast_1", TranscriptFormat::Srt, srt));
+        assert_eq!(refused, Err(DomainError::AssetFailed));
     }
 
     #[test]

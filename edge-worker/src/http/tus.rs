@@ -83,15 +83,18 @@ pub fn http_date(at: Timestamp) -> String {
         .unwrap_or_default()
 }
 
-/// `HEAD`: where the upload stands; never cached.
+/// `HEAD`: where the upload stands, and the metadata it was created with (TUS: "MUST" when
+/// there was any); never cached.
 pub fn head(session: &UploadSession) -> ApiResponse {
-    finish(
-        ApiResponse::empty(200)
-            .with_header("upload-offset", session.offset.to_string())
-            .with_header("upload-length", session.length.to_string())
-            .with_header("upload-expires", http_date(session.expires_at))
-            .with_header("cache-control", "no-store"),
-    )
+    let answer = ApiResponse::empty(200)
+        .with_header("upload-offset", session.offset.to_string())
+        .with_header("upload-length", session.length.to_string())
+        .with_header("upload-expires", http_date(session.expires_at))
+        .with_header("cache-control", "no-store");
+    finish(match &session.metadata {
+        Some(metadata) => answer.with_header("upload-metadata", metadata.clone()),
+        None => answer,
+    })
 }
 
 /// `PATCH`: the new offset.
@@ -106,6 +109,15 @@ pub fn patched(session: &UploadSession) -> ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_head_gives_the_metadata_back() {
+        let mut session = crate::domain::uploads::testing::open_session(1_000);
+        assert_eq!(head(&session).header("upload-metadata"), None, "none was sent");
+        session.metadata = Some("filename dGFsay53YXY=".into());
+        assert_eq!(head(&session).header("upload-metadata"), Some("filename dGFsay53YXY="));
+        assert_eq!(head(&session).header("upload-length"), Some("1000"));
+    }
 
     #[test]
     fn paths_of_both_surfaces() {

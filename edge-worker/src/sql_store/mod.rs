@@ -412,6 +412,8 @@ struct UploadRow {
     object_key: String,
     created_at: i64,
     expires_at: i64,
+    /// `Upload-Metadata` as sent (a TUS header, despite the column's name).
+    metadata_json: Option<String>,
 }
 
 impl TryFrom<UploadRow> for UploadRecord {
@@ -432,6 +434,7 @@ impl TryFrom<UploadRow> for UploadRecord {
             object_key: row.object_key,
             created_at: Timestamp(row.created_at),
             expires_at: Timestamp(row.expires_at),
+            metadata: row.metadata_json,
         })
     }
 }
@@ -462,7 +465,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
             ),
             self.statement(
                 "INSERT INTO uploads (id, account_id, asset_id, purpose, state, upload_length, object_key, created_at, \
-                 expires_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8)",
+                 expires_at, metadata_json) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9)",
                 &[
                     text(&upload.id),
                     text(&upload.account_id),
@@ -472,6 +475,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
                     text(&upload.object_key),
                     time(upload.created_at),
                     time(upload.expires_at),
+                    optional_text(upload.metadata.as_deref()),
                 ],
             ),
         ];
@@ -567,7 +571,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
 
     async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>, StoreError> {
         self.first::<UploadRow>(
-            "SELECT id, account_id, asset_id, purpose, upload_length, object_key, created_at, expires_at \
+            "SELECT id, account_id, asset_id, purpose, upload_length, object_key, created_at, expires_at, metadata_json \
              FROM uploads WHERE id = ?1",
             &[text(upload_id)],
         )

@@ -2952,6 +2952,15 @@ export interface operations {
                     "application/json": components["schemas"]["TranscriptAccepted"];
                 };
             };
+            /** @description `asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not JSON, SRT or WebVTT. */
             415: {
                 headers: {

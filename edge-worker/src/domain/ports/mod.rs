@@ -193,6 +193,8 @@ pub struct UploadRecord {
     pub object_key: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// `Upload-Metadata` as the TUS creation sent it, for its `HEAD`s.
+    pub metadata: Option<String>,
 }
 
 /// Which assets a list shows: those in any of `states` (empty: every state but `deleted`).

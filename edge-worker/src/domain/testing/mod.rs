@@ -84,6 +84,7 @@ pub fn uploaded_asset(account_id: &str, id: &str, state: AssetState, at: Timesta
         object_key: format!("assets/{id}"),
         created_at: at,
         expires_at: at,
+        metadata: None,
     };
     (asset, upload)
 }

@@ -67,6 +67,7 @@ async fn load(deps: UploadDeps<'_>, upload_id: &str) -> Result<Option<UploadSess
         ttl_ms: record.expires_at.0 - record.created_at.0,
         purpose: record.purpose,
         recorded_expires_at: record.expires_at,
+        metadata: record.metadata,
     }))
 }
 

@@ -63,6 +63,9 @@ pub struct UploadSession {
     /// The expiry D1 last recorded for the sweep.
     pub recorded_expires_at: Timestamp,
     pub purpose: UploadPurpose,
+    /// `Upload-Metadata` as the creation sent it (sessions saved before it was kept have none).
+    #[serde(default)]
+    pub metadata: Option<String>,
 }
 
 /// A PATCH body, piece by piece as it arrives.
@@ -292,29 +295,8 @@ mod tests {
 
     use super::*;
     use crate::domain::testing::MemoryObjects;
-    use crate::domain::uploads::testing::{body, media};
+    use crate::domain::uploads::testing::{body, media, open_session as session};
     use crate::domain::uploads::tus::{MAX_UPLOAD_BYTES, UPLOAD_TTL_MS};
-
-    fn session(length: u64) -> UploadSession {
-        UploadSession {
-            id: "upl_1".into(),
-            account_id: "acc_1".into(),
-            asset_id: "ast_1".into(),
-            length,
-            offset: 0,
-            object_key: "assets/ast_1/source".into(),
-            state: SessionState::Open,
-            expires_at: Timestamp(UPLOAD_TTL_MS),
-            multipart_id: None,
-            parts: Vec::new(),
-            staged_key: None,
-            container: None,
-            part_size: PART_SIZE,
-            ttl_ms: UPLOAD_TTL_MS,
-            recorded_expires_at: Timestamp(UPLOAD_TTL_MS),
-            purpose: UploadPurpose::Source,
-        }
-    }
 
     /// Uploads `source` in chunks of `chunk` bytes and returns the stored object.
     fn upload(source: &[u8], chunk: usize, objects: &MemoryObjects) -> UploadSession {

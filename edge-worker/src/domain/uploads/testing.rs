@@ -1,5 +1,5 @@
-//! Test doubles of the upload ports beyond the memory store: a session store (the upload's
-//! Durable Object storage) and request bodies arriving in pieces.
+//! Test doubles of the upload ports beyond the test platform: a session store (the upload's
+//! Durable Object storage), sessions, and request bodies arriving in pieces.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -8,8 +8,11 @@ use async_trait::async_trait;
 
 use super::UploadError;
 use super::service::SessionStore;
-use super::session::{ChunkSource, UploadSession};
+use super::session::{ChunkSource, PART_SIZE, SessionState, UploadSession};
+use super::tus::UPLOAD_TTL_MS;
 use crate::domain::StoreError;
+use crate::domain::ports::UploadPurpose;
+use crate::domain::time::Timestamp;
 
 /// A body arriving in pieces of `piece` bytes.
 #[derive(Debug)]
@@ -23,6 +26,29 @@ impl ChunkSource for Body {
 
     fn whole(&mut self) -> Option<Box<dyn Any>> {
         Some(Box::new(std::mem::take(&mut self.0).concat()))
+    }
+}
+
+/// A new open session of a source upload of `length` bytes.
+pub fn open_session(length: u64) -> UploadSession {
+    UploadSession {
+        id: "upl_1".into(),
+        account_id: "acc_1".into(),
+        asset_id: "ast_1".into(),
+        length,
+        offset: 0,
+        object_key: "assets/ast_1/source".into(),
+        state: SessionState::Open,
+        expires_at: Timestamp(UPLOAD_TTL_MS),
+        multipart_id: None,
+        parts: Vec::new(),
+        staged_key: None,
+        container: None,
+        part_size: PART_SIZE,
+        ttl_ms: UPLOAD_TTL_MS,
+        recorded_expires_at: Timestamp(UPLOAD_TTL_MS),
+        purpose: UploadPurpose::Source,
+        metadata: None,
     }
 }
 

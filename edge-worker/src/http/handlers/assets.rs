@@ -134,6 +134,7 @@ pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError
     description = "A transcript the user already has: a JSON word list, SRT (each cue's words share its time) or WebVTT (inline timestamps give word times).",
     responses(
         (status = 200, description = "Stored: it replaces automatic transcription for cuts made afterwards.", body = TranscriptAccepted),
+        (status = 409, description = "`asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording.", body = ErrorEnvelope),
         (status = 415, description = "Not JSON, SRT or WebVTT.", body = ErrorEnvelope),
         (status = 422, description = "Words unordered, overlapping, empty, or outside the asset's duration.", body = ErrorEnvelope)))]
 pub async fn upload_transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
