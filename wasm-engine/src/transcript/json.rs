@@ -24,8 +24,13 @@ struct WireTranscript {
 
 /// The words of a JSON word list (validate them with `Transcript::new`).
 pub fn parse(text: &str) -> Result<Vec<Word>> {
-    let wire: WireTranscript = serde_json::from_str(text)
-        .map_err(|e| EngineError::invalid_argument(format!("not a word list: {e}")).at("words"))?;
+    // the field a wrong shape is about, as `words[3].start`
+    let wire: WireTranscript = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "words".to_owned() } else { path };
+            EngineError::invalid_argument(format!("not a word list: {}", e.into_inner())).at(field)
+        })?;
     wire.words
         .into_iter()
         .enumerate()
@@ -81,5 +86,7 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("words[1].start"));
         assert!(parse(r#"{"words":[{"text":"a","start":0,"end":1,"speaker":2}]}"#).is_err());
         assert!(parse("[]").is_err());
+        let mistyped = parse(r#"{"words":[{"text":"a","start":0,"end":1},{"text":"b","start":"1.5","end":2}]}"#);
+        assert_eq!(mistyped.expect_err("refused").field.as_deref(), Some("words[1].start"), "the field itself");
     }
 }
