@@ -2,10 +2,13 @@
 //! wire types' `ToSchema` derives; tests hold it to the route table.
 
 use roughcut_shared::{ErrorCode, ErrorEnvelope};
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, Required, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::handlers;
@@ -96,14 +99,116 @@ impl Modify for SecuritySchemes {
 /// function for `#[utoipa::path]` to annotate.
 struct StreamedRoutes;
 
+/// What a streamed route's protocol puts in its request and its answer, beyond the path.
+#[derive(Default)]
+struct Protocol {
+    /// (name, required, description)
+    headers: &'static [(&'static str, bool, &'static str)],
+    query: &'static [(&'static str, bool, &'static str)],
+    answer_headers: &'static [&'static str],
+    /// A body of bytes as `application/offset+octet-stream` (required or not).
+    chunk: Option<bool>,
+    /// The JSON schema the answer holds.
+    answer_schema: Option<&'static str>,
+}
+
+const TUS_RESUMABLE: (&str, bool, &str) = ("Tus-Resumable", true, "`1.0.0` (412 otherwise).");
+
+/// TUS 1.0.0 by verb, downloads and the event stream, as API.md describes them.
+fn protocol_of(method: &str, path: &str) -> Protocol {
+    let seed = path.starts_with("/api/");
+    match (method, path) {
+        ("OPTIONS", _) => Protocol {
+            answer_headers: &["Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm"],
+            ..Protocol::default()
+        },
+        ("POST", _) => Protocol {
+            headers: &[
+                TUS_RESUMABLE,
+                ("Upload-Length", true, "The file's size in bytes (64 B to 50 GiB)."),
+                ("Upload-Metadata", false, "Comma-separated `key base64(value)` pairs."),
+                ("Upload-Checksum", false, "`sha1|md5|sha256 base64(digest)` of a first chunk in the body."),
+                ("Idempotency-Key", false, "A repeated creation with the same key answers as the first."),
+            ],
+            answer_headers: &["Location", "Upload-Expires", "Upload-Offset", "Roughcut-Asset-Id", "Tus-Resumable"],
+            chunk: Some(false),
+            answer_schema: Some(if seed { "SeedAsset" } else { "Asset" }),
+            ..Protocol::default()
+        },
+        ("HEAD", _) if path.contains("upload") => Protocol {
+            headers: &[TUS_RESUMABLE],
+            answer_headers: &["Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata", "Tus-Resumable"],
+            ..Protocol::default()
+        },
+        ("PATCH", _) => Protocol {
+            headers: &[
+                TUS_RESUMABLE,
+                ("Upload-Offset", true, "Where the chunk starts: the upload's offset (409 otherwise)."),
+                ("Upload-Checksum", false, "`sha1|md5|sha256 base64(digest)` of the chunk (460 when it differs)."),
+            ],
+            answer_headers: &["Upload-Offset", "Upload-Expires", "Tus-Resumable"],
+            chunk: Some(true),
+            ..Protocol::default()
+        },
+        ("DELETE", _) => {
+            Protocol { headers: &[TUS_RESUMABLE], answer_headers: &["Tus-Resumable"], ..Protocol::default() }
+        }
+        (_, "/v1/files/{key}") => Protocol {
+            headers: &[("Range", false, "`bytes=start-end`, `bytes=start-` or `bytes=-suffix` (206).")],
+            query: &[("exp", true, "Expiry, Unix seconds."), ("sig", true, "The signature of the key and expiry.")],
+            answer_headers: &["Content-Range", "Accept-Ranges", "Content-Disposition", "Content-Length"],
+            ..Protocol::default()
+        },
+        _ => Protocol {
+            headers: &[("Last-Event-ID", false, "Resume after this event.")],
+            query: &[("last_event_id", false, "`Last-Event-ID` for clients that cannot send headers.")],
+            ..Protocol::default()
+        },
+    }
+}
+
+fn parameter(name: &str, place: ParameterIn, required: bool, description: &str) -> ParameterBuilder {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(place)
+        .required(if required { Required::True } else { Required::False })
+        .description(Some(description))
+        .schema(Some(String::schema()))
+}
+
 impl Modify for StreamedRoutes {
     fn modify(&self, openapi: &mut Document) {
         for route in STREAMED {
+            let protocol = protocol_of(route.method.as_str(), route.path);
+            let mut answer = ResponseBuilder::new().description(route.summary);
+            for name in protocol.answer_headers {
+                answer = answer.header(*name, HeaderBuilder::new().schema(String::schema()).build());
+            }
+            if let Some(schema) = protocol.answer_schema {
+                let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
+                answer = answer.content("application/json", content);
+            }
             let mut operation = OperationBuilder::new()
                 .summary(Some(route.summary.split(':').next().unwrap_or(route.summary)))
                 .description(Some(route.summary))
                 .tag("uploads")
-                .response(route.status.to_string(), ResponseBuilder::new().description(route.summary).build());
+                .response(route.status.to_string(), answer.build());
+            for &(name, required, description) in protocol.headers {
+                operation = operation.parameter(parameter(name, ParameterIn::Header, required, description));
+            }
+            for &(name, required, description) in protocol.query {
+                operation = operation.parameter(parameter(name, ParameterIn::Query, required, description));
+            }
+            if let Some(required) = protocol.chunk {
+                let bytes = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
+                let body = RequestBodyBuilder::new()
+                    .required(Some(if required { Required::True } else { Required::False }))
+                    .description(Some("The chunk's bytes (creation-with-upload: the first chunk)."))
+                    .content("application/offset+octet-stream", ContentBuilder::new().schema(Some(bytes)).build());
+                operation = operation.request_body(Some(body.build()));
+            }
             if route.auth == Auth::ApiKey {
                 operation = operation.security(SecurityRequirement::new("api_key", Vec::<String>::new()));
             }
@@ -154,7 +259,8 @@ impl Modify for ErrorResponses {
     }
 }
 
-/// Every POST of an account (the route table's, not TUS's own) takes an `Idempotency-Key`.
+/// Every POST of an account in the route table takes an `Idempotency-Key` (TUS's creation
+/// documents its own with its protocol).
 struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
@@ -248,7 +354,8 @@ mod tests {
         assert!(keyed("/api/v1/pipelines", "post"), "the seed surface too");
         assert!(!keyed("/v1/projects", "get"));
         assert!(!keyed("/admin/v1/accounts", "post"), "the operator's");
-        assert!(!keyed("/api/v1/assets/upload-resumable", "post"), "TUS's own creation");
+        assert!(keyed("/api/v1/assets/upload-resumable", "post"), "TUS's creation, documented with its protocol");
+        assert!(!keyed("/v1/uploads/{id}", "patch"), "a chunk needs none: its offset makes it safe to resend");
     }
 
     #[test]

@@ -2010,18 +2010,41 @@ export interface operations {
     post_api_v1_assets_upload_resumable: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+                /** @description The file's size in bytes (64 B to 50 GiB). */
+                "Upload-Length": string;
+                /** @description Comma-separated `key base64(value)` pairs. */
+                "Upload-Metadata"?: string;
+                /** @description `sha1|md5|sha256 base64(digest)` of a first chunk in the body. */
+                "Upload-Checksum"?: string;
+                /** @description A repeated creation with the same key answers as the first. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The chunk's bytes (creation-with-upload: the first chunk). */
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description TUS creation (seed surface): metadata type AUDIO or VIDEO, filename, content_type, project_id; answers the new asset. */
             201: {
                 headers: {
+                    Location?: string;
+                    "Roughcut-Asset-Id"?: string;
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SeedAsset"];
+                };
             };
             /** @description An error, in the one envelope of the API. Codes: `bad_request` (400), `unauthenticated` (401), `insufficient_credits` (402), `forbidden` (403), `not_found` (404), `method_not_allowed` (405), `conflict` (409), `asset_processing` (409), `asset_payment_required` (409), `asset_failed` (409), `asset_not_ready` (409), `modifier_not_ready` (409), `unsupported_format` (409), `precondition_failed` (412), `payload_too_large` (413), `unsupported_media_type` (415), `range_not_satisfiable` (416), `validation_error` (422), `rate_limited` (429), `checksum_mismatch` (460), `internal_error` (500). */
             default: {
@@ -2048,6 +2071,10 @@ export interface operations {
             /** @description TUS capabilities (seed surface). */
             204: {
                 headers: {
+                    "Tus-Checksum-Algorithm"?: string;
+                    "Tus-Extension"?: string;
+                    "Tus-Max-Size"?: string;
+                    "Tus-Version"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2068,7 +2095,10 @@ export interface operations {
     delete_api_v1_assets_upload_resumable_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+            };
             path: {
                 id: string;
             };
@@ -2079,6 +2109,7 @@ export interface operations {
             /** @description TUS termination (seed surface). */
             204: {
                 headers: {
+                    "Tus-Resumable"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2099,7 +2130,10 @@ export interface operations {
     head_api_v1_assets_upload_resumable_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+            };
             path: {
                 id: string;
             };
@@ -2110,6 +2144,11 @@ export interface operations {
             /** @description Upload-Offset (seed surface). */
             200: {
                 headers: {
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Length"?: string;
+                    "Upload-Metadata"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2130,17 +2169,32 @@ export interface operations {
     patch_api_v1_assets_upload_resumable_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+                /** @description Where the chunk starts: the upload's offset (409 otherwise). */
+                "Upload-Offset": string;
+                /** @description `sha1|md5|sha256 base64(digest)` of the chunk (460 when it differs). */
+                "Upload-Checksum"?: string;
+            };
             path: {
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The chunk's bytes (creation-with-upload: the first chunk). */
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description A chunk (seed surface). */
             204: {
                 headers: {
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2454,8 +2508,14 @@ export interface operations {
     };
     get_api_v1_pipelines_id_events: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description `Last-Event-ID` for clients that cannot send headers. */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description Resume after this event. */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3374,8 +3434,16 @@ export interface operations {
     };
     get_v1_files_key: {
         parameters: {
-            query?: never;
-            header?: never;
+            query: {
+                /** @description Expiry, Unix seconds. */
+                exp: string;
+                /** @description The signature of the key and expiry. */
+                sig: string;
+            };
+            header?: {
+                /** @description `bytes=start-end`, `bytes=start-` or `bytes=-suffix` (206). */
+                Range?: string;
+            };
             path: {
                 key: string;
             };
@@ -3386,6 +3454,10 @@ export interface operations {
             /** @description A signed download URL (an asset's `download_url`): the bytes, with Range (206) support; tampered or expired → 403. */
             200: {
                 headers: {
+                    "Accept-Ranges"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Length"?: string;
+                    "Content-Range"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3405,8 +3477,16 @@ export interface operations {
     };
     head_v1_files_key: {
         parameters: {
-            query?: never;
-            header?: never;
+            query: {
+                /** @description Expiry, Unix seconds. */
+                exp: string;
+                /** @description The signature of the key and expiry. */
+                sig: string;
+            };
+            header?: {
+                /** @description `bytes=start-end`, `bytes=start-` or `bytes=-suffix` (206). */
+                Range?: string;
+            };
             path: {
                 key: string;
             };
@@ -3417,6 +3497,10 @@ export interface operations {
             /** @description The headers of a signed download. */
             200: {
                 headers: {
+                    "Accept-Ranges"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Length"?: string;
+                    "Content-Range"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3818,18 +3902,41 @@ export interface operations {
     post_v1_uploads: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+                /** @description The file's size in bytes (64 B to 50 GiB). */
+                "Upload-Length": string;
+                /** @description Comma-separated `key base64(value)` pairs. */
+                "Upload-Metadata"?: string;
+                /** @description `sha1|md5|sha256 base64(digest)` of a first chunk in the body. */
+                "Upload-Checksum"?: string;
+                /** @description A repeated creation with the same key answers as the first. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The chunk's bytes (creation-with-upload: the first chunk). */
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description TUS creation: Upload-Length and Upload-Metadata (project_id, filename, content_type, language) create an asset and its upload (Location, Upload-Expires); a body (application/offset+octet-stream) is its first chunk (one refused for its checksum leaves Upload-Offset 0 to resume). Answers the new asset as JSON and names it in Roughcut-Asset-Id. An Idempotency-Key makes a repeated creation answer as the first. */
             201: {
                 headers: {
+                    Location?: string;
+                    "Roughcut-Asset-Id"?: string;
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
             };
             /** @description An error, in the one envelope of the API. Codes: `bad_request` (400), `unauthenticated` (401), `insufficient_credits` (402), `forbidden` (403), `not_found` (404), `method_not_allowed` (405), `conflict` (409), `asset_processing` (409), `asset_payment_required` (409), `asset_failed` (409), `asset_not_ready` (409), `modifier_not_ready` (409), `unsupported_format` (409), `precondition_failed` (412), `payload_too_large` (413), `unsupported_media_type` (415), `range_not_satisfiable` (416), `validation_error` (422), `rate_limited` (429), `checksum_mismatch` (460), `internal_error` (500). */
             default: {
@@ -3856,6 +3963,10 @@ export interface operations {
             /** @description TUS capabilities: Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm. */
             204: {
                 headers: {
+                    "Tus-Checksum-Algorithm"?: string;
+                    "Tus-Extension"?: string;
+                    "Tus-Max-Size"?: string;
+                    "Tus-Version"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3876,7 +3987,10 @@ export interface operations {
     delete_v1_uploads_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+            };
             path: {
                 id: string;
             };
@@ -3887,6 +4001,7 @@ export interface operations {
             /** @description TUS termination: the partial bytes and the asset go. */
             204: {
                 headers: {
+                    "Tus-Resumable"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3907,7 +4022,10 @@ export interface operations {
     head_v1_uploads_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+            };
             path: {
                 id: string;
             };
@@ -3918,6 +4036,11 @@ export interface operations {
             /** @description Upload-Offset and Upload-Length of an upload. */
             200: {
                 headers: {
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Length"?: string;
+                    "Upload-Metadata"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3938,17 +4061,32 @@ export interface operations {
     patch_v1_uploads_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description `1.0.0` (412 otherwise). */
+                "Tus-Resumable": string;
+                /** @description Where the chunk starts: the upload's offset (409 otherwise). */
+                "Upload-Offset": string;
+                /** @description `sha1|md5|sha256 base64(digest)` of the chunk (460 when it differs). */
+                "Upload-Checksum"?: string;
+            };
             path: {
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The chunk's bytes (creation-with-upload: the first chunk). */
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description A chunk (application/offset+octet-stream, at most 64 MiB) at Upload-Offset, optionally with Upload-Checksum (sha1, md5, sha256). */
             204: {
                 headers: {
+                    "Tus-Resumable"?: string;
+                    "Upload-Expires"?: string;
+                    "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
