@@ -81,12 +81,10 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
             let created = async {
                 create(request, env, settings, &ports, &principal, surface, &origin).await.unwrap_or_else(refusal)
             };
-            let response = match idempotency_terms(&headers, surface)? {
+            let terms = creation_terms(&headers, surface);
+            let response = match idempotency::key_of(&terms)? {
                 // a creation sent again (a lost answer) answers as the first, never a second asset
-                Some(terms) => {
-                    let key = idempotency::key_of(&terms)?.unwrap_or_default();
-                    idempotency::once(ports, &principal.account_id, key, &terms, created).await?
-                }
+                Some(key) => idempotency::once(ports, &principal.account_id, key, &terms, created).await?,
                 None => created.await,
             };
             Ok(Answer::Local(tus::finish(response)))
@@ -98,22 +96,19 @@ async fn answer(request: &mut Request, env: &Env, settings: &Settings, call: Upl
     }
 }
 
-/// With an `Idempotency-Key`, what makes two creations the same one: the surface, the upload's
-/// length and its metadata (a first chunk is the upload's own, resumed from its offset).
-fn idempotency_terms(headers: &http::HeaderMap, surface: usize) -> Result<Option<ApiRequest>, ApiError> {
-    if !headers.contains_key(idempotency::HEADER) {
-        return Ok(None);
-    }
+/// A creation as `Idempotency-Key` compares them: the surface, the upload's length and its
+/// metadata (a first chunk is the upload's own, resumed from its offset).
+fn creation_terms(headers: &http::HeaderMap, surface: usize) -> ApiRequest {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let terms = format!("{}\n{}", header("upload-length"), header("upload-metadata"));
-    Ok(Some(ApiRequest {
+    ApiRequest {
         method: Method::POST,
         origin: String::new(),
         path: format!("tus-creation/{surface}"),
         query: String::new(),
         headers: headers.clone(),
         body: RequestBody::Bytes(terms.into_bytes()),
-    }))
+    }
 }
 
 /// TUS creation: the asset and its upload, then the first chunk when the request carries one

@@ -272,17 +272,10 @@ impl Modify for IdempotencyKeys {
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
             let Some(operation) = item.post.as_mut().filter(|_| keyed(path)) else { continue };
-            let key = ParameterBuilder::new()
-                .name("Idempotency-Key")
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .description(Some(
-                    "1–255 visible ASCII characters. A replay of the same request with the same key within 24 h \
-                     returns the first answer (`Idempotent-Replayed: true`); the same key with another request is \
-                     `422`; a replay while the first is still being answered is `409` with `Retry-After`.",
-                ))
-                .schema(Some(String::schema()))
-                .build();
+            let description = "1–255 visible ASCII characters. A replay of the same request with the same key within \
+                 24 h returns the first answer (`Idempotent-Replayed: true`); the same key with another request is \
+                 `422`; a replay while the first is still being answered is `409` with `Retry-After`.";
+            let key = parameter("Idempotency-Key", ParameterIn::Header, false, description).build();
             operation.parameters.get_or_insert_with(Vec::new).push(key);
         }
     }

@@ -91,9 +91,7 @@ impl GrammaticalDouble {
         let ends_at_gap = |phrase: &&[&str]| {
             self.gap.clone().any(|gap| {
                 let end = before.len().saturating_sub(gap);
-                gap < before.len()
-                    && end >= phrase.len()
-                    && phrase.iter().zip(&before[end - phrase.len()..end]).all(|(p, t)| *p == t.text)
+                gap < before.len() && end >= phrase.len() && spells(phrase, &before[end - phrase.len()..end])
             })
         };
         word == self.word
@@ -435,7 +433,7 @@ fn abandoned(
     // "yeah yeah", "no, no, no", "uh-huh uh-huh": doubled on purpose unless the speaker stumbled
     // between; so are the letters of a spelled name ("C N N"), but for the one-letter words
     let spelled = |t: &Token| t.text.chars().count() == 1 && !lexicon.letter_words.contains(&t.text.as_str());
-    let said_twice = |p: &&[&str]| p.len() == length && p.iter().zip(take).all(|(p, t)| *p == t.text);
+    let said_twice = |p: &&[&str]| spells(p, take);
     // what grammar sees before the take: a few tokens (more than any table looks at), of its sentence
     let recent = &content[start.saturating_sub(GRAMMAR_CONTEXT)..start];
     let recent = &recent[recent.iter().rposition(|t| ends_sentence(&words[t.word])).map_or(0, |end| end + 1)..];
@@ -531,10 +529,15 @@ fn phrase_at<'a>(content: &[&Token], lexicon: &'a Lexicon, at: usize) -> Option<
     let mut phrases = lexicon.editing.iter().map(|p| (*p, true)).chain(lexicon.discourse.iter().map(|p| (*p, false)));
     phrases.find(|(phrase, _)| {
         phrase.len() <= content.len().saturating_sub(at)
-            && phrase.iter().zip(&content[at..]).all(|(p, t)| *p == t.text)
+            && spells(phrase, &content[at..at + phrase.len()])
             && (at + phrase.len() == content.len()
                 || content[at + phrase.len()].word != content[at + phrase.len() - 1].word)
     })
+}
+
+/// Whether `tokens` are `phrase`, token for token.
+fn spells(phrase: &[&str], tokens: &[&Token]) -> bool {
+    phrase.len() == tokens.len() && phrase.iter().zip(tokens).all(|(p, t)| *p == t.text)
 }
 
 /// Silence between words `before` and `after`: the gaps, not the words in between.
