@@ -359,6 +359,29 @@ fn creation_and_deletion(stack: &Stack) {
     assert_eq!(checked.header("upload-offset"), Some("0"));
     let resumed = checked.header("location").expect("Location");
     assert_eq!(tus(&account, Method::HEAD, resumed, &[]).expect(200).header("upload-offset"), Some("0"));
+    // and so does one refused for its size (past the declared Upload-Length)
+    let oversized = tus_body(
+        &account,
+        Method::POST,
+        "/v1/uploads",
+        &[
+            ("upload-length", "3000"),
+            ("upload-metadata", &metadata),
+            ("content-type", "application/offset+octet-stream"),
+        ],
+        media(4_000, 7),
+    )
+    .expect(201);
+    assert_eq!(oversized.header("upload-offset"), Some("0"));
+    let oversized_url = oversized.header("location").expect("Location");
+    let patched = tus_body(
+        &account,
+        Method::PATCH,
+        oversized_url,
+        &[("upload-offset", "0"), ("content-type", "application/offset+octet-stream")],
+        source.clone(),
+    );
+    assert_eq!(patched.expect(204).header("upload-offset"), Some("3000"));
 
     // the seed surface uploads recordings only
     let typed = format!("project_id {},type {}", base64(project.as_bytes()), base64(b"CUT_FILE"));

@@ -57,9 +57,6 @@ enum Answer {
     Forwarded(Response),
 }
 
-/// TUS's checksum extension: the chunk did not match its `Upload-Checksum`.
-const CHECKSUM_MISMATCH: u16 = 460;
-
 fn internal(what: &str, error: worker::Error) -> ApiError {
     ApiError::internal(format!("{what}: {error}"))
 }
@@ -160,10 +157,16 @@ async fn create(
     if declared > 0 && header("content-type").is_some_and(|t| t.starts_with(PATCH_CONTENT_TYPE)) {
         let mut forwarded = forward(request, env, principal, &upload_id, &Method::PATCH, true).await?;
         let status = forwarded.status_code();
-        if status == CHECKSUM_MISMATCH {
-            return Ok(created.with_header("upload-offset", "0"));
-        }
         if status != 204 {
+            // TUS creation-with-upload: the upload exists whatever became of its first chunk
+            // (refused for its checksum or its size). While it is open the client resumes it, so
+            // it must learn its Location: a 201 at the offset stored. Only a closed one (bytes
+            // that are no media cancel it) answers the chunk's error.
+            let open = forward(request, env, principal, &upload_id, &Method::HEAD, false).await?;
+            if open.status_code() == 200 {
+                let offset = open.headers().get("upload-offset").ok().flatten().unwrap_or_else(|| "0".into());
+                return Ok(created.with_header("upload-offset", offset));
+            }
             let body = forwarded.bytes().await.map_err(|e| internal("upload object answer", e))?;
             return Ok(ApiResponse { status, headers: vec![("content-type", "application/json".to_owned())], body });
         }
