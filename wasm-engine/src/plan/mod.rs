@@ -10,6 +10,7 @@ pub mod options;
 pub mod restarts;
 pub mod script;
 pub mod silence;
+pub mod soundless;
 pub mod text;
 pub mod unworded;
 pub mod wire;
@@ -84,7 +85,10 @@ pub struct PlanInput<'a> {
 
 pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
     let levels: &[Level] = input.analysis.map_or(&[], |a| a.envelope.levels.as_slice());
-    let words = input.transcript.map_or(&[][..], Transcript::words);
+    let written = input.transcript.map_or(&[][..], Transcript::words);
+    // words the recogniser wrote into silence are no speech to keep or judge
+    let heard = input.analysis.map(|analysis| soundless::heard(analysis, written));
+    let words = heard.as_deref().unwrap_or(written);
     let reasons = judge_words(words, input, options);
     let mut removals = word_removals(words, &reasons, levels, input.duration);
     if options.remove_untranscribed_speech

@@ -14,7 +14,7 @@ const HOP_MILLIS: Millis = 1000 / HOPS_PER_SECOND as Millis;
 /// A hop sounds at this many hundredths of a dB above the noise floor: the level under which
 /// `EnergyVad` closes. The mask alone would not do for the edges: it opens only at +12 dB, a
 /// hop or two into a soft onset, and a detector may hold it open after the sound.
-const SOUND_ABOVE_FLOOR: i32 = 600;
+pub(super) const SOUND_ABOVE_FLOOR: i32 = 600;
 /// The speech level around a gap is this percentile of its neighbouring words' hop levels: the
 /// level of their vowels. A median would depend on how much of the words is consonant and
 /// closure; espeak-ng's "so we should go to the market tomorrow" has its median 8.6 dB under its

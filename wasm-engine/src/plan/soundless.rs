@@ -1,0 +1,107 @@
+//! Words with no sound near them: what a recogniser writes into silence. Whisper fills a silent
+//! stretch with words nobody said ("Thank you.", "I -I -I"); kept, they would shield the silence
+//! from being cut as silence and show up in the captions. A word is taken as not said when its
+//! time, widened by `REACH` on either side, holds no hop that sounds (`SOUND_ABOVE_FLOOR` over
+//! the noise floor, the same test the unworded filler search makes). The reach is wide because
+//! recognisers misplace real words by a few hundred milliseconds, most often the first word after
+//! a pause: only a word with no sound anywhere near it goes. A tone or music under the words
+//! sounds, so words written over it stay; telling those apart takes more than the level.
+
+use super::unworded::SOUND_ABOVE_FLOOR;
+use crate::analyze::{Analysis, HOPS_PER_SECOND};
+use crate::transcript::{Millis, Word};
+
+const HOP_MILLIS: Millis = 1000 / HOPS_PER_SECOND as Millis;
+/// How far from a word's own time its sound may be and the word still count as heard.
+const REACH: Millis = 500;
+
+/// The words that have sound near them, in order. A word whose widened time lies past the
+/// analysed audio is kept: nothing says it is silent.
+pub fn heard(analysis: &Analysis, words: &[Word]) -> Vec<Word> {
+    let levels = &analysis.envelope.levels;
+    let sound_level = i32::from(analysis.noise_floor) + SOUND_ABOVE_FLOOR;
+    let hops = levels.len();
+    let sounded = |word: &Word| {
+        let first = (word.start.saturating_sub(REACH) / HOP_MILLIS) as usize;
+        let end = ((word.end + REACH).div_ceil(HOP_MILLIS) as usize).min(hops);
+        first >= end || levels[first..end].iter().any(|&level| i32::from(level) >= sound_level)
+    };
+    words.iter().filter(|word| sounded(word)).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{EnergyVad, Envelope, Level, VoiceActivityDetector, noise_floor};
+
+    const ROOM: Level = -6500;
+    const SPEECH: Level = -2000;
+
+    fn word(text: &str, start: Millis, end: Millis) -> Word {
+        Word { text: text.into(), start, end, confidence: None }
+    }
+
+    /// `millis` of room tone with `sounds` `(start, end, level)` laid over it.
+    fn analysis(millis: Millis, sounds: &[(Millis, Millis, Level)]) -> Analysis {
+        let mut levels = vec![ROOM; (millis / HOP_MILLIS) as usize];
+        for &(start, end, level) in sounds {
+            levels[(start / HOP_MILLIS) as usize..(end / HOP_MILLIS) as usize].fill(level);
+        }
+        let envelope = Envelope { sample_rate: 48_000, levels };
+        let voice = EnergyVad::default().detect(&envelope);
+        Analysis { noise_floor: noise_floor(&envelope), voice, envelope }
+    }
+
+    fn texts(words: &[Word]) -> Vec<&str> {
+        words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn words_written_into_silence_are_not_heard() {
+        // speech 1.0–2.0 s, then four seconds of room tone the recogniser filled with words
+        let analysis = analysis(8_000, &[(1_000, 2_000, SPEECH)]);
+        let words = [
+            word("hello", 1_000, 1_400),
+            word("there", 1_500, 2_000),
+            word("thank", 4_000, 4_300),
+            word("you", 4_300, 4_600),
+            word("I", 5_500, 5_500),
+        ];
+        assert_eq!(texts(&heard(&analysis, &words)), ["hello", "there"]);
+    }
+
+    #[test]
+    fn a_word_timed_beside_its_sound_or_softly_said_is_heard() {
+        // "so" timed 400 ms before its sound; "well" said 8 dB over the room
+        let analysis = analysis(6_000, &[(1_500, 1_800, SPEECH), (4_000, 4_300, ROOM + 800)]);
+        let words = [word("so", 900, 1_100), word("well", 4_000, 4_300)];
+        assert_eq!(texts(&heard(&analysis, &words)), ["so", "well"]);
+    }
+
+    #[test]
+    fn a_plan_cuts_silence_filled_with_words_as_silence() {
+        use crate::plan::{CutOptions, PlanInput, Reason, plan};
+        use crate::transcript::Transcript;
+        let analysis = analysis(6_000, &[(1_000, 2_000, SPEECH)]);
+        let words = vec![word("hello", 1_000, 2_000), word("I", 3_000, 3_200), word("I", 3_300, 3_500)];
+        let transcript = Transcript::new(words, Some(6_000)).expect("a transcript");
+        let input = PlanInput {
+            duration: 6_000,
+            analysis: Some(&analysis),
+            transcript: Some(&transcript),
+            script: None,
+            language: None,
+        };
+        let cut = plan(&input, &CutOptions::default());
+        assert_eq!(cut.segments.len(), 1, "{cut:?}");
+        assert!(cut.segments[0].start < 1_000 && cut.segments[0].end > 2_000, "{cut:?}");
+        let after = cut.removed.iter().filter(|r| r.start >= 2_000).map(|r| r.reason).collect::<Vec<_>>();
+        assert_eq!(after, [Reason::Silence], "{cut:?}");
+    }
+
+    #[test]
+    fn a_word_past_the_analysed_audio_is_kept() {
+        let analysis = analysis(1_000, &[]);
+        assert_eq!(texts(&heard(&analysis, &[word("late", 1_600, 1_900)])), ["late"]);
+    }
+}
