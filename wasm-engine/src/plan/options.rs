@@ -84,7 +84,14 @@ impl Default for CutOptions {
 
 impl CutOptions {
     /// The options if every value is in range, else an `invalid_argument` at `options.<name>`.
-    pub fn validated(self) -> Result<Self> {
+    /// A negative zero is made zero: `-0.0` and `0` are one setting, and one cut.
+    pub fn validated(mut self) -> Result<Self> {
+        for value in [&mut self.min_silence_seconds, &mut self.margin_seconds, &mut self.min_clip_seconds]
+            .into_iter()
+            .chain(self.silence_threshold_db.as_mut())
+        {
+            *value += 0.0;
+        }
         let check = |value: f64, name: &str, low: f64, high: f64| {
             if value.is_finite() && (low..=high).contains(&value) {
                 Ok(())
@@ -137,5 +144,14 @@ mod tests {
         let bad = CutOptions { filler_words: Some(vec!["um".into(), " ".into()]), ..CutOptions::default() };
         assert_eq!(bad.validated().expect_err("refused").field.as_deref(), Some("options.filler_words[1]"));
         assert!(serde_json::from_str::<CutOptions>(r#"{"margin":1}"#).is_err(), "unknown options are refused");
+    }
+
+    #[test]
+    fn a_negative_zero_is_zero() {
+        let negative: CutOptions =
+            serde_json::from_str(r#"{"margin_seconds":-0.0,"min_clip_seconds":-0}"#).expect("parsed");
+        let zero: CutOptions = serde_json::from_str(r#"{"margin_seconds":0,"min_clip_seconds":0}"#).expect("parsed");
+        let (negative, zero) = (negative.validated().expect("valid"), zero.validated().expect("valid"));
+        assert_eq!(serde_json::to_string(&negative).ok(), serde_json::to_string(&zero).ok());
     }
 }
