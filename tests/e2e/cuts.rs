@@ -332,6 +332,20 @@ fn with_users_transcript(stack: &Stack) {
     let cut_files: Vec<&Value> =
         files["items"].as_array().expect("items").iter().filter(|a| a["type"] == "CUT_FILE").collect();
     assert_eq!(cut_files.len(), 1, "{files}");
+    // the canonical list is of recordings; a cut's file is there when asked for by its type
+    let recordings = account.api.get("/v1/assets?limit=100").expect(200).json();
+    assert_eq!(recordings["items"].as_array().map(|items| items.iter().all(|a| a["type"] != "cut_file")), Some(true));
+    assert_eq!(account.api.get("/v1/assets?type=cut_file").expect(200).json()["total"], 1);
+    let counted = account.api.get(&format!("/v1/projects/{project}")).expect(200).json();
+    assert_eq!(counted["asset_count"], recordings["total"], "{counted}");
+    // a transcript brought afterwards makes the same request a new cut, planned from its words
+    let words = json!({ "words": [{ "text": "hello", "start": 0.5, "end": 0.9 }] });
+    account.api.post(&format!("/v1/assets/{asset_id}/transcript"), &words).expect(200);
+    let again = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+    assert_ne!(again["id"].as_str(), Some(id.as_str()));
+    let path = format!("/v1/assets/{asset_id}/transcript");
+    let malformed = account.api.send(Method::POST, &path, Some("application/json"), b"{\"words\":[".to_vec());
+    malformed.expect_error(400, "bad_request");
 }
 
 /// The talk, with the fake transcriber told what it says: it hears the whole talk as one chunk

@@ -1,6 +1,6 @@
 //! Transcripts users bring (`POST /v1/assets/{id}/transcript`): JSON word lists, SRT or WebVTT,
 //! read by the engine — the same readers the browser uses — checked strictly (ordered, not
-//! overlapping, inside the asset's duration when it is known) and stored beside the asset, where
+//! overlapping, inside the asset's duration, so taken once that is known) and stored beside the asset, where
 //! they replace automatic transcription for every cut made afterwards.
 
 use roughcut_engine::transcript::{Transcript, json, srt, vtt};
@@ -9,6 +9,7 @@ use roughcut_shared::assets::{AssetState, AssetType, TranscriptAccepted};
 
 use super::DomainError;
 use super::api_keys::Principal;
+use super::cuts::PROCESSING_RETRY_AFTER_SECONDS;
 use super::object_keys;
 use super::ports::Ports;
 use crate::domain::ports::processing::TranscriptSource;
@@ -36,12 +37,23 @@ pub async fn upload(
         // nothing will ever be cut from it
         return Err(DomainError::AssetFailed);
     }
+    // words are checked against the recording's length (API.md: outside it is a 422), so that
+    // length must be known: the probe's, or the audio proxy's while the video still uploads
+    let duration = match asset.duration_ms {
+        Some(duration) => duration,
+        None => ports
+            .processing
+            .facts(&asset.id)
+            .await?
+            .proxy_duration_ms
+            .ok_or(DomainError::AssetProcessing { retry_after_seconds: PROCESSING_RETRY_AFTER_SECONDS })?,
+    };
     let parsed = match format {
         TranscriptFormat::Json => json::parse(text),
         TranscriptFormat::Srt => srt::parse(text),
         TranscriptFormat::Vtt => vtt::parse(text),
     };
-    let transcript = parsed.and_then(|words| Transcript::new(words, asset.duration_ms)).map_err(|error| {
+    let transcript = parsed.and_then(|words| Transcript::new(words, Some(duration))).map_err(|error| {
         let field = error.field.as_deref().map_or_else(|| "body".to_owned(), |field| format!("body.{field}"));
         DomainError::Invalid(vec![FieldError { field, message: error.message }])
     })?;
@@ -105,6 +117,15 @@ mod tests {
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nhello there\n";
         let refused = block_on(upload(&platform.ports(), &principal, "ast_1", TranscriptFormat::Srt, srt));
         assert_eq!(refused, Err(DomainError::AssetFailed));
+    }
+
+    #[test]
+    fn a_transcript_waits_for_the_recordings_length() {
+        let platform = TestPlatform::default();
+        let principal = setup(&platform, None);
+        let body = r#"{"words":[{"text":"late","start":50,"end":100}]}"#;
+        let early = block_on(upload(&platform.ports(), &principal, "ast_1", TranscriptFormat::Json, body));
+        assert!(matches!(early, Err(DomainError::AssetProcessing { .. })), "{early:?}");
     }
 
     #[test]

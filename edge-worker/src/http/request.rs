@@ -77,9 +77,17 @@ impl ApiRequest {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
         serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
-            let message = strip_position(&err.into_inner().to_string());
+            let message = readable(&strip_position(&err.into_inner().to_string()));
             ApiError::validation(vec![FieldError { field: field_name(&path, &message), message }])
         })
+    }
+
+    /// The body as JSON text for a reader that parses it itself (a transcript's word list):
+    /// malformed JSON is a 400 here, as for every other JSON body; its shape is the reader's.
+    pub fn json_text(&self) -> Result<&str, ApiError> {
+        let text = self.text()?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|err| malformed(&err))?;
+        Ok(text)
     }
 
     /// The body as UTF-8 text (transcripts in SRT or WebVTT): too large → 413, not UTF-8 → 400.
@@ -118,6 +126,23 @@ fn field_name(path: &str, message: &str) -> String {
 
 fn malformed(error: &serde_json::Error) -> ApiError {
     ApiError::bad_request(format!("Malformed JSON: {}.", strip_position(&error.to_string())))
+}
+
+/// serde's message with the Rust type it expected said in JSON's terms: "expected f64" is
+/// "expected a number", "expected struct CutOptions" is "expected an object".
+fn readable(message: &str) -> String {
+    let Some((head, expected)) = message.rsplit_once("expected ") else { return message.to_owned() };
+    let json_term = match expected {
+        "f32" | "f64" => "a number",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "a sequence" => "a list",
+        "a boolean" | "a string" => expected,
+        "string or map" => "a string or an object",
+        _ if expected.starts_with("struct ") || expected.starts_with("map") => "an object",
+        _ => expected,
+    };
+    format!("{head}expected {json_term}")
 }
 
 /// serde_json appends " at line 1 column 9"; the field path already says where.
@@ -220,6 +245,40 @@ mod tests {
         assert_eq!(field(br#"{"asset_id":"a","output":{}}"#), "body.output.format");
         assert_eq!(field(br#"{"asset_id":"a","output":{"format":1}}"#), "body.output.format");
         assert_eq!(field(br#"{"asset_id":"a","output":{"format":"mp4","x":1}}"#), "body.output.x");
+    }
+
+    #[test]
+    fn shape_errors_speak_of_json_types_not_rust_ones() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            seconds: f64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            count: Option<u32>,
+            inner: Option<Inner>,
+        }
+        let message = |body: &[u8]| {
+            let error = request(Some("application/json"), body).json::<Body>().expect_err("invalid");
+            let response = error.into_response("req", &crate::domain::testing::CapturedLog::default());
+            let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
+            json["error"]["fields"][0]["message"].as_str().expect("a message").to_owned()
+        };
+        assert_eq!(message(br#"{"inner":{"seconds":"0.2"}}"#), r#"invalid type: string "0.2", expected a number"#);
+        assert_eq!(message(br#"{"count":-1}"#), "invalid value: integer `-1`, expected a whole number, 0 or more");
+        assert_eq!(message(br#"{"inner":true}"#), "invalid type: boolean `true`, expected an object");
+    }
+
+    #[test]
+    fn json_text_is_checked_for_syntax_only() {
+        let text = request(Some("application/json"), br#"{"words":[{"text":1}]}"#);
+        assert_eq!(text.json_text().expect("well-formed"), r#"{"words":[{"text":1}]}"#);
+        for malformed in [b"garbage".as_slice(), br#"{"words":[{"text":"a""#] {
+            let error = request(Some("application/json"), malformed).json_text().expect_err("malformed");
+            assert_eq!(error.code(), ErrorCode::BadRequest);
+        }
     }
 
     #[test]

@@ -253,10 +253,22 @@ impl TryFrom<ProjectRow> for ProjectRecord {
     }
 }
 
-/// Projects with their live asset count.
-const PROJECT_SELECT: &str = "SELECT p.id, p.account_id, p.name, p.state, p.created_at, \
-     (SELECT COUNT(*) FROM assets a WHERE a.project_id = p.id AND a.state <> 'deleted') AS asset_count \
-     FROM projects p";
+/// Whether asset `a` is an uploaded recording, not the output of a cut or a pipeline (a macro,
+/// so that constant SQL can include it).
+macro_rules! recording_sql {
+    () => {
+        "(a.type IS NULL OR a.type IN ('video', 'audio'))"
+    };
+}
+const RECORDING: &str = recording_sql!();
+
+/// Projects with their count of live recordings.
+const PROJECT_SELECT: &str = concat!(
+    "SELECT p.id, p.account_id, p.name, p.state, p.created_at, \
+     (SELECT COUNT(*) FROM assets a WHERE a.project_id = p.id AND a.state <> 'deleted' AND ",
+    recording_sql!(),
+    ") AS asset_count FROM projects p"
+);
 
 #[async_trait(?Send)]
 impl<S: Sql> ProjectStore for SqlStore<S> {
@@ -499,10 +511,11 @@ impl<S: Sql> AssetStore for SqlStore<S> {
             "a.account_id = ?1 AND (?2 IS NULL OR a.project_id = ?2) \
              AND ((?3 IS NULL AND a.state <> 'deleted') OR a.state IN (SELECT value FROM json_each(?3))) \
              AND (?4 IS NULL OR a.type = ?4) \
-             AND (?5 IS NULL OR a.state <> 'failed' OR (COALESCE(a.error_code, '') IN {upload_ended}) = ?5)"
+             AND (?5 IS NULL OR a.state <> 'failed' OR (COALESCE(a.error_code, '') IN {upload_ended}) = ?5) \
+             AND (?6 = 0 OR {RECORDING})"
         );
         let rows_sql =
-            format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?6 OFFSET ?7");
+            format!("{ASSET_SELECT} WHERE {matches} ORDER BY a.created_at DESC, a.id DESC LIMIT ?7 OFFSET ?8");
         let count_sql = format!("SELECT COUNT(*) AS total FROM assets a WHERE {matches}");
         let binds = [
             text(account_id),
@@ -514,6 +527,7 @@ impl<S: Sql> AssetStore for SqlStore<S> {
             },
             optional_text(filter.asset_type.map(AssetType::as_str)),
             filter.failed_upload_ended.map_or(SqlValue::Null, |ended| number(i64::from(ended))),
+            number(i64::from(filter.recordings_only)),
         ];
         self.page::<AssetRow>(&rows_sql, &count_sql, &binds, page).await?.try_map(TryInto::try_into)
     }

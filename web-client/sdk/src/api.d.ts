@@ -2748,6 +2748,10 @@ export interface operations {
             query?: {
                 project_id?: string;
                 state?: components["schemas"]["AssetState"];
+                /**
+                 * @description Without it, the recordings (`video`, `audio`, or not yet known); the outputs of cuts and
+                 *     pipelines (`cut_file`, `rendered_video`) are listed when asked for by their type.
+                 */
                 type?: components["schemas"]["AssetType"];
                 /** @description 1–100, default 20. */
                 limit?: number;
@@ -3012,7 +3016,16 @@ export interface operations {
                     "application/json": components["schemas"]["TranscriptAccepted"];
                 };
             };
-            /** @description `asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording. */
+            /** @description Malformed JSON, or a body that is not UTF-8 text. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `asset_processing` (with `Retry-After`): the recording's length is not known yet; `asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording. */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -13,14 +13,15 @@ use super::*;
 use crate::domain::StoreError;
 use crate::domain::accounts::create_account;
 use crate::domain::config::ProcessingConfig;
-use crate::domain::ports::AssetStore;
 use crate::domain::ports::Clock;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::cuts::CutStore;
 use crate::domain::ports::jobs::JobStore;
 use crate::domain::ports::objects::{Objects, PartError, StoredPart};
 use crate::domain::ports::processing::{ProbeRecord, ProcessingStore, TranscriptSource};
+use crate::domain::ports::{AssetFilter, AssetStore};
 use crate::domain::testing::{TestPlatform, processing_config, uploaded_asset};
+use crate::domain::transcripts::TranscriptFormat;
 
 struct NoMedia;
 
@@ -127,6 +128,12 @@ fn requests_are_validated_and_idempotent() {
     assert_eq!((again.id.as_str(), created), (first.id.as_str(), false));
     let scripted = CreateCut { script: Some("Hello world.".into()), ..request(&asset_id) };
     assert_ne!(block_on(create(&ports, &principal, &scripted)).expect("other").0.id, first.id);
+    // a transcript the user brings afterwards makes the same request a new cut, of its words
+    let words = r#"{"words":[{"text":"hello","start":1.0,"end":1.5}]}"#;
+    block_on(crate::domain::transcripts::upload(&ports, &principal, &asset_id, TranscriptFormat::Json, words))
+        .expect("transcript");
+    let (rewritten, created) = block_on(create(&ports, &principal, &request(&asset_id))).expect("after");
+    assert!(created && rewritten.id != first.id, "{rewritten:?}");
     let stranger = Principal { account_id: "acc_other".into(), key_id: String::new() };
     assert_eq!(block_on(create(&ports, &stranger, &request(&asset_id))), Err(DomainError::NotFound("asset")));
     assert_eq!(block_on(get(&ports, &stranger, &first.id)).err(), Some(DomainError::NotFound("cut")));
@@ -172,6 +179,15 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     let captions = planned.srt_asset_id.expect("a captions asset");
     let file = block_on(platform.store.asset(&principal.account_id, &captions)).expect("store").expect("asset");
     assert_eq!((file.asset_type, file.state), (Some(AssetType::CutFile), AssetState::Ready));
+    // listed among the recordings only when asked for by its type
+    let page = crate::domain::page::Page::parse(Some(100), None).expect("page");
+    let listed_as = |filter: AssetFilter| {
+        let listed = block_on(platform.store.list_assets(&principal.account_id, &filter, page)).expect("list");
+        listed.items.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    assert_eq!(listed_as(AssetFilter { recordings_only: true, ..AssetFilter::default() }), [asset_id.as_str()]);
+    let by_type = AssetFilter { asset_type: Some(AssetType::CutFile), ..AssetFilter::default() };
+    assert_eq!(listed_as(by_type), [captions.as_str()]);
     let events = block_on(platform.store.events(&principal.account_id)).expect("events");
     assert!(events.iter().any(|e| e.event_type == "cut.completed" && e.entity_id == cut.id));
     // a second delivery of the job changes nothing

@@ -30,11 +30,14 @@ pub fn validated_options(options: CutOptions) -> Result<CutOptions, DomainError>
     })
 }
 
-/// The idempotency key: the same asset, script and resolved options are the same cut.
-fn signature(asset_id: &str, script: Option<&str>, options: &CutOptions) -> String {
+/// The idempotency key: the same asset, transcript, script and resolved options are the same
+/// cut. The transcript is named by where it is stored (each upload of one has its own key): a
+/// transcript the user brings replaces the words for cuts made afterwards, so the same request
+/// then makes a new cut instead of answering the one planned from the old words.
+fn signature(asset_id: &str, transcript_key: Option<&str>, script: Option<&str>, options: &CutOptions) -> String {
     let options = serde_json::to_string(options).unwrap_or_default();
     let mut hash = Sha256::new();
-    for part in [asset_id, script.unwrap_or("\u{0}none"), &options] {
+    for part in [asset_id, transcript_key.unwrap_or("\u{0}none"), script.unwrap_or("\u{0}none"), &options] {
         hash.update((part.len() as u64).to_le_bytes());
         hash.update(part.as_bytes());
     }
@@ -68,7 +71,8 @@ pub async fn create(ports: &Ports<'_>, principal: &Principal, request: &CreateCu
         return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
     }
     cuttable(&asset)?;
-    let signature = signature(&asset.id, script, &options);
+    let transcript_key = ports.processing.facts(&asset.id).await?.transcript_key;
+    let signature = signature(&asset.id, transcript_key.as_deref(), script, &options);
     if let Some(existing) = ports.cuts.cut_by_signature(&principal.account_id, &asset.id, &signature).await? {
         return Ok((to_dto(&existing), false));
     }
@@ -196,12 +200,13 @@ mod tests {
     #[test]
     fn the_signature_tells_requests_apart() {
         let options = CutOptions::default();
-        let base = signature("ast_1", None, &options);
-        assert_eq!(base, signature("ast_1", None, &options));
-        assert_ne!(base, signature("ast_2", None, &options));
-        assert_ne!(base, signature("ast_1", Some("Hello."), &options));
+        let base = signature("ast_1", None, None, &options);
+        assert_eq!(base, signature("ast_1", None, None, &options));
+        assert_ne!(base, signature("ast_2", None, None, &options));
+        assert_ne!(base, signature("ast_1", None, Some("Hello."), &options));
+        assert_ne!(base, signature("ast_1", Some("derived/ast_1/user/transcript-1.json"), None, &options));
         let loose = CutOptions { remove_fillers: false, ..CutOptions::default() };
-        assert_ne!(base, signature("ast_1", None, &loose));
+        assert_ne!(base, signature("ast_1", None, None, &loose));
     }
 }
 

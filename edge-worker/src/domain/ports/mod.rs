@@ -203,6 +203,9 @@ pub struct AssetFilter {
     pub project_id: Option<String>,
     pub states: Vec<AssetState>,
     pub asset_type: Option<AssetType>,
+    /// Only uploaded recordings (of type `video`, `audio` or not yet known), not the outputs of
+    /// cuts and pipelines: what the canonical surface lists unless asked for a type.
+    pub recordings_only: bool,
     /// Of the `failed` assets, only those whose upload ended before its last byte (`true`), or
     /// only the others (`false`): the seed surface shows the first as `DELETED`.
     pub failed_upload_ended: Option<bool>,

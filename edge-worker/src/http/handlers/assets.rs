@@ -20,6 +20,8 @@ use crate::http::{ApiError, ApiResponse, Call};
 pub struct ListAssetsQuery {
     pub project_id: Option<String>,
     pub state: Option<AssetState>,
+    /// Without it, the recordings (`video`, `audio`, or not yet known); the outputs of cuts and
+    /// pipelines (`cut_file`, `rendered_video`) are listed when asked for by their type.
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub asset_type: Option<AssetType>,
@@ -65,6 +67,7 @@ pub async fn list(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
     let filter = AssetFilter {
         project_id: query.project_id,
         states: query.state.into_iter().collect(),
+        recordings_only: query.asset_type.is_none(),
         asset_type: query.asset_type,
         failed_upload_ended: None,
     };
@@ -134,7 +137,8 @@ pub async fn create_audio_proxy(call: &Call<'_>) -> Result<ApiResponse, ApiError
     description = "A transcript the user already has: a JSON word list, SRT (each cue's words share its time) or WebVTT (inline timestamps give word times).",
     responses(
         (status = 200, description = "Stored: it replaces automatic transcription for cuts made afterwards.", body = TranscriptAccepted),
-        (status = 409, description = "`asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording.", body = ErrorEnvelope),
+        (status = 409, description = "`asset_processing` (with `Retry-After`): the recording's length is not known yet; `asset_failed`: the asset's processing failed; `conflict`: not an uploaded recording.", body = ErrorEnvelope),
+        (status = 400, description = "Malformed JSON, or a body that is not UTF-8 text.", body = ErrorEnvelope),
         (status = 415, description = "Not JSON, SRT or WebVTT.", body = ErrorEnvelope),
         (status = 422, description = "Words unordered, overlapping, empty, or outside the asset's duration.", body = ErrorEnvelope)))]
 pub async fn upload_transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError> {
@@ -150,7 +154,7 @@ pub async fn upload_transcript(call: &Call<'_>) -> Result<ApiResponse, ApiError>
             ));
         }
     };
-    let text = call.request.text()?;
+    let text = if format == TranscriptFormat::Json { call.request.json_text()? } else { call.request.text()? };
     let accepted = transcripts::upload(&call.ports, call.account()?, call.param("id")?, format, text).await?;
     Ok(ApiResponse::json(200, &accepted))
 }
