@@ -10,6 +10,7 @@ use roughcut_shared::pipelines::{PipelineState, StepState};
 use roughcut_shared::renders::{RenderFormat, RenderOutput, RenderState};
 
 use crate::domain::StoreError;
+use crate::domain::object_keys::Owner;
 use crate::domain::ports::cuts::{CutRecord, CutStore};
 use crate::domain::ports::idempotency::{Claim, ClaimTerms, IdempotencyStore, StoredAnswer};
 use crate::domain::ports::jobs::MediaInput;
@@ -68,6 +69,7 @@ contract!(
     webhook_endpoints_are_scoped_to_their_account_and_take_their_deliveries,
     an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day,
     a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged,
+    a_files_owner_is_live_until_its_asset_is_deleted,
 );
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -784,4 +786,18 @@ fn a_file_presented_under_a_prefix_is_found_until_its_asset_is_purged(stores: &S
     block_on(stores.mark_purged("ast_1")).expect("purged");
     assert!(!presents("assets/ast_1"), "a purged asset presents nothing");
     assert!(block_on(stores.purgeable_assets(at(10), 10)).expect("purgeable").is_empty());
+}
+
+/// `is_live`: an asset until it is deleted (and again once restored), a render while it exists
+/// and its asset is live.
+fn a_files_owner_is_live_until_its_asset_is_deleted(stores: &Stores) {
+    account_with_asset(stores, "ast_1");
+    assert!(block_on(stores.insert_render(&render("rnd_1"))).expect("render"));
+    let live = |owner: Owner<'_>| block_on(stores.is_live(owner)).expect("query");
+    assert!(live(Owner::Asset("ast_1")) && live(Owner::Render("rnd_1")));
+    assert!(!live(Owner::Asset("ast_2")) && !live(Owner::Render("rnd_2")), "no such thing");
+    assert!(block_on(stores.delete_asset(ACCOUNT, "ast_1", at(5))).expect("delete"));
+    assert!(!live(Owner::Asset("ast_1")) && !live(Owner::Render("rnd_1")), "gone with its asset");
+    assert!(block_on(stores.restore_asset(ACCOUNT, "ast_1", at(0))).expect("restore"));
+    assert!(live(Owner::Asset("ast_1")) && live(Owner::Render("rnd_1")), "back with it");
 }

@@ -447,6 +447,13 @@ fn downloads(stack: &Stack) {
     let last = flipped.pop().expect("a signature");
     flipped.push(if last == '0' { '1' } else { '0' });
     anonymous.get(&flipped).expect_error(403, "forbidden");
+
+    // deleting the asset ends the links handed out for it; a restore brings them back
+    let asset_path = format!("/v1/assets/{}", asset["id"].as_str().expect("id"));
+    account.api.delete(&asset_path).expect(204);
+    anonymous.get(&download).expect_error(404, "not_found");
+    account.api.post(&format!("{asset_path}/restore"), &json!({})).expect(200);
+    assert_eq!(anonymous.send_for_bytes(Method::GET, &download, &[]).0, 200);
 }
 
 const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");

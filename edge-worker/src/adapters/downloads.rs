@@ -1,10 +1,12 @@
 //! Signed downloads: `GET`/`HEAD /v1/files/{object key}?…` served from R2 — the signature checked
-//! by `domain::downloads`, ranges answered with 206, the body streamed straight from R2 to the
-//! client without passing through wasm.
+//! by `domain::downloads`, then that the file's owner is still live (one D1 read), ranges
+//! answered with 206, the body streamed straight from R2 to the client without passing through
+//! wasm.
 
 use worker::{Env, Headers, Range, Request, Response};
 
-use super::bindings::MEDIA;
+use super::bindings::{DB, MEDIA};
+use super::d1::D1Store;
 use super::platform::{ConsoleLog, WorkerClock};
 use super::settings::Settings;
 use super::web;
@@ -46,6 +48,10 @@ async fn answer(request: &Request, env: &Env, settings: &Settings) -> Result<Res
             }
         },
     };
+    let store = D1Store::new(env.d1(DB).map_err(|e| internal(&format!("D1 binding {DB}"), e))?);
+    if !downloads::still_served(&store, &grant).await.map_err(|e| ApiError::internal(e.to_string()))? {
+        return Err(ApiError::not_found("file"));
+    }
     serve(request, env, &grant).await
 }
 

@@ -6,7 +6,20 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::StoreError;
+use super::object_keys;
+use super::ports::AssetStore;
 use super::time::Timestamp;
+
+/// Whether the file a grant names may still be served: its owner (an asset, or a render of one)
+/// is live. Deleting an asset ends the links already handed out for its files and renders, as
+/// deleting a render ends its own.
+pub async fn still_served(assets: &dyn AssetStore, grant: &Grant) -> Result<bool, StoreError> {
+    match object_keys::owner_of(&grant.object_key) {
+        Some(owner) => assets.is_live(owner).await,
+        None => Ok(false),
+    }
+}
 
 /// How long a download URL lives.
 pub const DOWNLOAD_TTL_MS: i64 = 15 * 60 * 1000;

@@ -58,6 +58,11 @@ pub fn random_bytes(buf: &mut [u8]) {
     }
 }
 
+/// Whether `id` is of `kind` (by its prefix).
+pub fn is_of(kind: IdKind, id: &str) -> bool {
+    id.strip_prefix(kind.prefix()).is_some_and(|rest| rest.starts_with('_'))
+}
+
 /// A new id of `kind`, ordered by `now`.
 pub fn new_id(kind: IdKind, now: Timestamp) -> String {
     let mut random = [0u8; 10];

@@ -4,6 +4,8 @@
 //! job or cut so that a retry never mixes its files with another's; a TUS upload's bytes short of a
 //! part wait under `staging/{upload}/`. Deleting a subject's prefixes removes every byte of it.
 
+use super::ids::{IdKind, is_of};
+
 pub fn source(asset_id: &str) -> String {
     format!("assets/{asset_id}/source")
 }
@@ -25,6 +27,23 @@ pub fn subject_prefix(subject_id: &str) -> String {
 /// The subject a derived file belongs to: `rnd_…` of `derived/rnd_…/job_…/render`.
 pub fn subject_of(key: &str) -> Option<&str> {
     key.strip_prefix("derived/")?.split_once('/').map(|(subject, _)| subject)
+}
+
+/// What a file belongs to: an asset (its own files and what is derived from them) or a render
+/// (its file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    Asset(&'a str),
+    Render(&'a str),
+}
+
+/// The owner of the file at `key`; `None` for keys that are no one's file (an upload's staging).
+pub fn owner_of(key: &str) -> Option<Owner<'_>> {
+    if let Some(rest) = key.strip_prefix("assets/") {
+        return rest.split_once('/').map(|(asset, _)| Owner::Asset(asset));
+    }
+    let subject = subject_of(key)?;
+    Some(if is_of(IdKind::Render, subject) { Owner::Render(subject) } else { Owner::Asset(subject) })
 }
 
 /// Where `producer_id` (a job, a cut, the user) keeps what it made from `subject_id`.
@@ -56,5 +75,15 @@ mod tests {
         assert!(!derived("ast_10", "job_1", "render").starts_with(&subject_prefix("ast_1")), "no prefix of another");
         assert_eq!(subject_of(&derived("rnd_1", "job_1", "render")), Some("rnd_1"));
         assert_eq!(subject_of(&source("ast_1")), None);
+    }
+
+    #[test]
+    fn every_file_has_its_owner() {
+        assert_eq!(owner_of(&source("ast_1")), Some(Owner::Asset("ast_1")));
+        assert_eq!(owner_of(&audio_proxy("ast_1")), Some(Owner::Asset("ast_1")));
+        assert_eq!(owner_of(&derived("ast_1", "cut_1", "plan.json")), Some(Owner::Asset("ast_1")));
+        assert_eq!(owner_of(&derived("rnd_1", "job_1", "render")), Some(Owner::Render("rnd_1")));
+        assert_eq!(owner_of(&staging("upl_1", 0)), None);
+        assert_eq!(owner_of("assets/ast_1"), None);
     }
 }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::StoreError;
+use crate::domain::object_keys::Owner;
 use crate::domain::page::{Listed, Page};
 use crate::domain::ports::UploadEnding;
 use crate::domain::ports::{
@@ -711,6 +712,23 @@ impl<S: Sql> AssetStore for SqlStore<S> {
                 &[text(prefix)],
             )
             .await?;
+        Ok(!found.is_empty())
+    }
+
+    async fn is_live(&self, owner: Owner<'_>) -> Result<bool, StoreError> {
+        let found = match owner {
+            Owner::Asset(id) => {
+                self.ids("SELECT id FROM assets WHERE id = ?1 AND state <> 'deleted'", &[text(id)]).await?
+            }
+            Owner::Render(id) => {
+                self.ids(
+                    "SELECT r.id FROM renders r JOIN assets a ON a.id = r.asset_id \
+                     WHERE r.id = ?1 AND a.state <> 'deleted'",
+                    &[text(id)],
+                )
+                .await?
+            }
+        };
         Ok(!found.is_empty())
     }
 

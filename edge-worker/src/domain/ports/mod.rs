@@ -21,6 +21,7 @@ use roughcut_shared::projects::ProjectState;
 
 use super::StoreError;
 use super::config::ProcessingConfig;
+use super::object_keys::Owner;
 use super::page::{Listed, Page};
 use super::time::Timestamp;
 use cuts::CutStore;
@@ -292,6 +293,9 @@ pub trait AssetStore {
     /// Whether an asset not yet purged presents a file under `prefix` (a pipeline's
     /// `RENDERED_VIDEO` presents its render's file).
     async fn presents_a_file_under(&self, prefix: &str) -> Result<bool, StoreError>;
+    /// Whether `owner` is live: an asset not deleted, or a render of one. A file's signed
+    /// download links end with its owner.
+    async fn is_live(&self, owner: Owner<'_>) -> Result<bool, StoreError>;
 }
 
 #[async_trait(?Send)]
