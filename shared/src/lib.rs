@@ -10,6 +10,7 @@ pub mod error;
 pub mod job_signature;
 pub mod jobs;
 pub mod list;
+pub mod patch;
 pub mod pipelines;
 pub mod projects;
 pub mod renders;

@@ -21,14 +21,18 @@ pub struct CreateWebhookEndpoint {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookEndpoint {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[schema(nullable = false)]
     pub url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[schema(nullable = false)]
     pub event_types: Option<Vec<String>>,
-    #[serde(default)]
+    /// `null` or `""` clears it.
+    #[serde(default, deserialize_with = "crate::patch::null_clears")]
     pub description: Option<String>,
     /// `true` stops deliveries; `false` enables the endpoint again (whatever disabled it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[schema(nullable = false)]
     pub disabled: Option<bool>,
 }
 

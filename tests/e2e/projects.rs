@@ -31,6 +31,10 @@ fn create_get_rename_archive_delete(stack: &Stack) {
     assert_eq!((archived["name"].as_str(), archived["state"].as_str()), (Some("Launch"), Some("archived")));
     account.api.patch(&location, &json!({ "state": "deleted" })).expect_error(422, "validation_error");
     account.api.patch(&location, &json!({ "name": "" })).expect_error(422, "validation_error");
+    // no null or list is silently taken for "no change"
+    let nulled = account.api.patch(&location, &json!({ "name": null })).expect_error(422, "validation_error");
+    assert_eq!(nulled["error"]["fields"][0]["field"], "body.name", "{nulled}");
+    account.api.patch(&location, &json!([])).expect_error(422, "validation_error");
     assert_eq!(account.api.get(&location).expect(200).json()["name"], "Launch");
 
     account.api.delete(&location).expect(204);

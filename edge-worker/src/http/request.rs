@@ -75,6 +75,13 @@ impl ApiRequest {
         // Syntax first, shape second: `[1,2` is malformed JSON (400), even though its first
         // element would already be the wrong type.
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
+        // every body is an object: serde would read a list into a struct by position
+        if !value.is_object() {
+            return Err(ApiError::validation(vec![FieldError {
+                field: "body".into(),
+                message: "expected an object".into(),
+            }]));
+        }
         serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
             let message = readable(&strip_position(&err.into_inner().to_string()));
@@ -269,6 +276,13 @@ mod tests {
         assert_eq!(message(br#"{"inner":{"seconds":"0.2"}}"#), r#"invalid type: string "0.2", expected a number"#);
         assert_eq!(message(br#"{"count":-1}"#), "invalid value: integer `-1`, expected a whole number, 0 or more");
         assert_eq!(message(br#"{"inner":true}"#), "invalid type: boolean `true`, expected an object");
+    }
+
+    #[test]
+    fn a_body_is_an_object_never_a_list_read_by_position() {
+        let listed = request(Some("application/json"), br#"["launch"]"#).json::<CreateProject>();
+        assert_eq!(code_of(listed), ErrorCode::ValidationError);
+        assert_eq!(code_of(request(Some("application/json"), b"[]").json()), ErrorCode::ValidationError);
     }
 
     #[test]

@@ -1644,16 +1644,17 @@ export interface components {
         };
         /** @description `PATCH /v1/projects/{id}`: only the fields present change. */
         UpdateProject: {
-            name?: string | null;
-            state?: null | components["schemas"]["ProjectState"];
+            name?: string;
+            state?: components["schemas"]["ProjectState"];
         };
         /** @description `PATCH /v1/webhook-endpoints/{id}`: only the fields present change. */
         UpdateWebhookEndpoint: {
-            url?: string | null;
-            event_types?: string[] | null;
+            url?: string;
+            event_types?: string[];
+            /** @description `null` or `""` clears it. */
             description?: string | null;
             /** @description `true` stops deliveries; `false` enables the endpoint again (whatever disabled it). */
-            disabled?: boolean | null;
+            disabled?: boolean;
         };
         VideoMedia: {
             codec: string;
