@@ -17,6 +17,7 @@ pub struct CreateCut {
     pub asset_id: String,
     /// The reference script (≤ 100,000 characters), snapshotted with the cut.
     pub script: Option<String>,
+    #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub options: Option<CutOptions>,
 }
 

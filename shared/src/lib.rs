@@ -10,10 +10,10 @@ pub mod error;
 pub mod job_signature;
 pub mod jobs;
 pub mod list;
-pub mod patch;
 pub mod pipelines;
 pub mod projects;
 pub mod renders;
+pub mod strict;
 pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, FieldError};

@@ -13,6 +13,7 @@ use crate::renders::RenderOutputRequest;
 pub struct CutStepConfig {
     /// The reference script (≤ 100,000 characters).
     pub script: Option<String>,
+    #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub options: Option<CutOptions>,
 }
 
@@ -31,6 +32,7 @@ pub enum RenderCut {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenderStepConfig {
+    #[serde(deserialize_with = "crate::strict::object")]
     pub output: RenderOutputRequest,
     #[serde(default)]
     pub cut: RenderCut,

@@ -35,10 +35,10 @@ pub struct CreateProject {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
-    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[serde(default, deserialize_with = "crate::strict::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[serde(default, deserialize_with = "crate::strict::present")]
     #[schema(nullable = false)]
     pub state: Option<ProjectState>,
 }

@@ -83,6 +83,7 @@ pub struct CreateRender {
     pub asset_id: String,
     /// A completed cut of this asset to apply; the full source when omitted.
     pub cut_id: Option<String>,
+    #[serde(deserialize_with = "crate::strict::object")]
     pub output: RenderOutputRequest,
 }
 

@@ -21,17 +21,17 @@ pub struct CreateWebhookEndpoint {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookEndpoint {
-    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[serde(default, deserialize_with = "crate::strict::present")]
     #[schema(nullable = false)]
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[serde(default, deserialize_with = "crate::strict::present")]
     #[schema(nullable = false)]
     pub event_types: Option<Vec<String>>,
     /// `null` or `""` clears it.
-    #[serde(default, deserialize_with = "crate::patch::null_clears")]
+    #[serde(default, deserialize_with = "crate::strict::null_clears")]
     pub description: Option<String>,
     /// `true` stops deliveries; `false` enables the endpoint again (whatever disabled it).
-    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[serde(default, deserialize_with = "crate::strict::present")]
     #[schema(nullable = false)]
     pub disabled: Option<bool>,
 }
