@@ -44,6 +44,7 @@ fn main() {
         let peer = score_all(talks, repeated_words_rule);
         println!("{}", ours.row("roughcut, default options"));
         println!("{}", peer.row("peer: repeated words + fillers"));
+        println!("\n{}", ours.fragments_note());
         ours.print_examples();
     }
 }
@@ -194,6 +195,9 @@ struct Score {
     /// Per truth: (words, removed).
     counts: BTreeMap<Truth, (usize, usize)>,
     cuts_inside: usize,
+    /// Fluent words lost that are fragments: cut off by the speaker (a trailing hyphen, in the
+    /// transcription's convention) but left outside any repair by the annotation.
+    lost_fragments: usize,
     missed: Vec<String>,
     lost: Vec<String>,
 }
@@ -209,6 +213,7 @@ fn score_all(talks: &[Talk], method: Method) -> Score {
             entry.0 += 1;
             entry.1 += usize::from(gone);
             let kept_fluent = word.truth == Truth::Fluent && !gone;
+            score.lost_fragments += usize::from(word.truth == Truth::Fluent && gone && word.word.text.ends_with('-'));
             score.cuts_inside += usize::from(kept_fluent && cut_inside(&segments, &word.word));
             let wrong = match word.truth {
                 Truth::Reparandum(_) | Truth::Filler => !gone,
@@ -271,6 +276,17 @@ impl Score {
             self.share(restart(Restart::FreshStart)),
             self.share(|t| t == Truth::Fluent),
             self.cuts_inside
+        )
+    }
+
+    /// How much of the fluent loss is fragments the annotation left unmarked.
+    fn fragments_note(&self) -> String {
+        let (fluent, lost) = self.counts.get(&Truth::Fluent).copied().unwrap_or((0, 0));
+        let without = 100.0 * lost.saturating_sub(self.lost_fragments) as f64
+            / fluent.saturating_sub(self.lost_fragments).max(1) as f64;
+        format!(
+            "of the {lost} fluent words lost, {} are fragments (a word cut off, written with a trailing hyphen, that the annotation leaves outside any repair); without them {without:.2}% of fluent words are lost",
+            self.lost_fragments
         )
     }
 
