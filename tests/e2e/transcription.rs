@@ -250,4 +250,27 @@ fn real_whisper(_shared: &Stack) {
     if fillers_heard {
         assert!(!captioned.iter().any(|w| matches!(*w, "um" | "umm" | "uh")), "fillers captioned: {captioned:?}");
     }
+
+    // Three seconds of silence, which Whisper may fill with words nobody said (it wrote "I -I -I"
+    // into two): cut as silence, nothing kept, nothing captioned.
+    let silence = scratch("whisper-silence.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3"])
+        .args(["-c:a", "pcm_s16le"])
+        .arg(&silence)
+        .status()
+        .expect("ffmpeg");
+    assert!(made.success());
+    let silent_id = account.upload_file(&project, &silence);
+    assert_eq!(ready(&account, &silent_id)["state"], "ready");
+    let quiet = cut(&account, &silent_id, json!({}));
+    let reasons: BTreeSet<&str> =
+        quiet["removed"].as_array().expect("removed").iter().filter_map(|r| r["reason"].as_str()).collect();
+    assert!(reasons.iter().all(|r| matches!(*r, "silence" | "too_short")), "{quiet}");
+    assert!(segments(&quiet).is_empty(), "silence kept: {quiet}");
+    let quiet_id = quiet["id"].as_str().expect("id");
+    let (status, _, body) =
+        account.api.send_for_bytes(Method::GET, &format!("/v1/cuts/{quiet_id}/subtitle/export?format=srt"), &[]);
+    let srt = String::from_utf8_lossy(&body);
+    assert!(status == 409 || srt_cues(&srt).is_empty(), "captions of silence ({status}): {srt}");
 }
