@@ -15,7 +15,7 @@ pub use roughcut_engine::plan::options::{CutOptions, ScriptMode};
 #[serde(deny_unknown_fields)]
 pub struct CreateCut {
     pub asset_id: String,
-    /// The reference script (≤ 100,000 characters), snapshotted with the cut.
+    /// The reference script (≤ 100,000 characters, with words to follow), snapshotted with the cut.
     pub script: Option<String>,
     #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub options: Option<CutOptions>,

@@ -11,7 +11,7 @@ use crate::renders::RenderOutputRequest;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CutStepConfig {
-    /// The reference script (≤ 100,000 characters).
+    /// The reference script (≤ 100,000 characters, with words to follow).
     pub script: Option<String>,
     #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub options: Option<CutOptions>,

@@ -910,7 +910,7 @@ export interface components {
         /** @description `POST /v1/cuts`. */
         CreateCut: {
             asset_id: string;
-            /** @description The reference script (≤ 100,000 characters), snapshotted with the cut. */
+            /** @description The reference script (≤ 100,000 characters, with words to follow), snapshotted with the cut. */
             script?: string | null;
             options?: null | components["schemas"]["CutOptions"];
         };
@@ -1049,7 +1049,7 @@ export interface components {
         CutState: "pending" | "processing" | "completed" | "failed";
         /** @description A `cut` step: the cut request's script and options. */
         CutStepConfig: {
-            /** @description The reference script (≤ 100,000 characters). */
+            /** @description The reference script (≤ 100,000 characters, with words to follow). */
             script?: string | null;
             options?: null | components["schemas"]["CutOptions"];
         };

@@ -115,6 +115,8 @@ fn requests_are_validated_and_idempotent() {
     };
     let long = CreateCut { script: Some("a".repeat(MAX_SCRIPT_CHARS + 1)), ..request(&asset_id) };
     assert_eq!(field_of(long), "body.script");
+    let wordless = CreateCut { script: Some("🎬🎬 … !!".into()), ..request(&asset_id) };
+    assert_eq!(field_of(wordless), "body.script", "a script with no word to follow");
     let options = CutOptions { min_silence_seconds: 0.01, ..CutOptions::default() };
     assert_eq!(
         field_of(CreateCut { options: Some(options), ..request(&asset_id) }),

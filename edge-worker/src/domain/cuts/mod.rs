@@ -6,6 +6,7 @@ pub mod exports;
 pub mod planning;
 
 use super::ports::cuts::{CutFilter, CutRecord};
+use roughcut_engine::plan::Script;
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::{CreateCut, Cut, CutOptions, CutRemoval, CutSpan, CutState, MAX_SCRIPT_CHARS};
@@ -28,6 +29,15 @@ pub fn validated_options(options: CutOptions) -> Result<CutOptions, DomainError>
         let field = error.field.as_deref().map_or_else(|| "body.options".to_owned(), |f| format!("body.{f}"));
         DomainError::Invalid(vec![FieldError { field, message: error.message }])
     })
+}
+
+/// What is wrong with a (trimmed, non-empty) reference script: too long, or no word in it to
+/// follow (only emoji or punctuation), which the planner could only ignore or cut everything for.
+pub fn script_problem(script: &str) -> Option<String> {
+    if script.chars().count() > MAX_SCRIPT_CHARS {
+        return Some(format!("must be at most {MAX_SCRIPT_CHARS} characters"));
+    }
+    Script::new(script).is_empty().then(|| "holds no words to follow".to_owned())
 }
 
 /// The idempotency key: the same asset, transcript, script and resolved options are the same
@@ -62,8 +72,8 @@ async fn live_asset(ports: &Ports<'_>, principal: &Principal, asset_id: &str) ->
 /// `POST /v1/cuts`: the cut and whether it is new (201) or the existing one (200).
 pub async fn create(ports: &Ports<'_>, principal: &Principal, request: &CreateCut) -> Result<(Cut, bool), DomainError> {
     let script = request.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if script.is_some_and(|s| s.chars().count() > MAX_SCRIPT_CHARS) {
-        return Err(DomainError::invalid("body.script", format!("must be at most {MAX_SCRIPT_CHARS} characters")));
+    if let Some(problem) = script.and_then(script_problem) {
+        return Err(DomainError::invalid("body.script", problem));
     }
     let options = validated_options(request.options.clone().unwrap_or_default())?;
     let asset = live_asset(ports, principal, &request.asset_id).await?;

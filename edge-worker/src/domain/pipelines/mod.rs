@@ -11,13 +11,12 @@ pub mod view;
 
 use roughcut_shared::FieldError;
 use roughcut_shared::assets::{AssetState, AssetType};
-use roughcut_shared::cuts::MAX_SCRIPT_CHARS;
 use roughcut_shared::pipelines::{EstimatePipeline, PipelineEstimate, PipelineStepRequest, QuoteLine, RenderCut};
 
 use super::DomainError;
 use super::api_keys::Principal;
 use super::config::RateCard;
-use super::cuts::{PROCESSING_RETRY_AFTER_SECONDS, validated_options};
+use super::cuts::{PROCESSING_RETRY_AFTER_SECONDS, script_problem, validated_options};
 use super::ports::{AssetRecord, Ports};
 use super::renders::resolve::resolve;
 use super::time::seconds_string;
@@ -49,8 +48,9 @@ fn step_errors(steps: &[PipelineStepRequest], asset: &AssetRecord) -> Vec<FieldE
     for (index, step) in steps.iter().enumerate() {
         match step {
             PipelineStepRequest::Cut(config) => {
-                if config.script.as_deref().is_some_and(|s| s.chars().count() > MAX_SCRIPT_CHARS) {
-                    errors.push(field(index, "script", format!("must be at most {MAX_SCRIPT_CHARS} characters")));
+                let script = config.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
+                if let Some(problem) = script.and_then(script_problem) {
+                    errors.push(field(index, "script", problem));
                 }
                 if let Err(DomainError::Invalid(fields)) = validated_options(config.options.clone().unwrap_or_default())
                 {

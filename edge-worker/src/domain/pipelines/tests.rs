@@ -115,6 +115,7 @@ fn steps_are_checked_where_they_are() {
     assert_eq!(fields(quote(&orphan_render)), ["body.steps[0].config.cut"]);
     let mut bad = cut_then_render("ast_1", RenderFormat::Mp4, RenderCut::None);
     if let PipelineStepRequest::Cut(config) = &mut bad.steps[0] {
+        config.script = Some("🎬 🎬".into());
         config.options = Some(roughcut_shared::cuts::CutOptions { margin_seconds: 9.0, ..Default::default() });
     }
     if let PipelineStepRequest::Render(config) = &mut bad.steps[1] {
@@ -123,6 +124,7 @@ fn steps_are_checked_where_they_are() {
     assert_eq!(
         fields(quote(&bad)),
         [
+            "body.steps[0].config.script",
             "body.steps[0].config.options.margin_seconds",
             "body.steps[1].config.output.audio_bitrate",
             "body.steps[1].config.output.format"
