@@ -21,6 +21,7 @@ use roughcut_tests::stack::{Stack, repo_root};
 
 use crate::Test;
 use crate::cuts::{completed, ready, scratch};
+use crate::processing::ffmpeg;
 
 pub fn exclusive_tests() -> Vec<Test> {
     // alone: a second stack, and Whisper takes both cores while it transcribes
@@ -253,14 +254,10 @@ fn real_whisper(_shared: &Stack) {
 
     // Three seconds of silence, which Whisper may fill with words nobody said (it wrote "I -I -I"
     // into two): cut as silence, nothing kept, nothing captioned.
-    let silence = scratch("whisper-silence.wav");
-    let made = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3"])
-        .args(["-c:a", "pcm_s16le"])
-        .arg(&silence)
-        .status()
-        .expect("ffmpeg");
-    assert!(made.success());
+    let silence = ffmpeg(
+        "whisper-silence.wav",
+        &["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3", "-c:a", "pcm_s16le"],
+    );
     let silent_id = account.upload_file(&project, &silence);
     assert_eq!(ready(&account, &silent_id)["state"], "ready");
     let quiet = cut(&account, &silent_id, json!({}));

@@ -342,45 +342,20 @@ fn creation_and_deletion(stack: &Stack) {
     let back = account.api.post(&format!("/v1/assets/{cancelled_asset}/restore"), &json!({})).expect(200).json();
     assert_eq!((back["state"].as_str(), back["error_code"].as_str()), (Some("failed"), Some("upload_cancelled")));
 
-    // a first chunk refused for its checksum leaves the upload to resume from 0, not an orphan
-    let checked = tus_body(
-        &account,
-        Method::POST,
-        "/v1/uploads",
-        &[
-            ("upload-length", "3000"),
-            ("upload-metadata", &metadata),
-            ("content-type", "application/offset+octet-stream"),
-            ("upload-checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
-        ],
-        source[..1_000].to_vec(),
-    )
-    .expect(201);
-    assert_eq!(checked.header("upload-offset"), Some("0"));
-    let resumed = checked.header("location").expect("Location");
-    assert_eq!(tus(&account, Method::HEAD, resumed, &[]).expect(200).header("upload-offset"), Some("0"));
-    // and so does one refused for its size (past the declared Upload-Length)
-    let oversized = tus_body(
-        &account,
-        Method::POST,
-        "/v1/uploads",
-        &[
-            ("upload-length", "3000"),
-            ("upload-metadata", &metadata),
-            ("content-type", "application/offset+octet-stream"),
-        ],
-        media(4_000, 7),
-    )
-    .expect(201);
-    assert_eq!(oversized.header("upload-offset"), Some("0"));
-    let oversized_url = oversized.header("location").expect("Location");
-    let patched = tus_body(
-        &account,
-        Method::PATCH,
-        oversized_url,
-        &[("upload-offset", "0"), ("content-type", "application/offset+octet-stream")],
-        source.clone(),
-    );
+    // a first chunk refused, for its checksum or for running past the declared Upload-Length,
+    // leaves the upload to resume from 0, not an orphaned asset
+    let create_with_chunk = |extra: &[(&str, &str)], chunk: Vec<u8>| {
+        let mut headers = vec![("upload-length", "3000"), ("upload-metadata", metadata.as_str()), OCTETS];
+        headers.extend_from_slice(extra);
+        let created = tus_body(&account, Method::POST, "/v1/uploads", &headers, chunk).expect(201);
+        assert_eq!(created.header("upload-offset"), Some("0"));
+        created.header("location").expect("Location").to_owned()
+    };
+    let resumed =
+        create_with_chunk(&[("upload-checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=")], source[..1_000].to_vec());
+    assert_eq!(tus(&account, Method::HEAD, &resumed, &[]).expect(200).header("upload-offset"), Some("0"));
+    let oversized_url = create_with_chunk(&[], media(4_000, 7));
+    let patched = tus_body(&account, Method::PATCH, &oversized_url, &[("upload-offset", "0"), OCTETS], source.clone());
     assert_eq!(patched.expect(204).header("upload-offset"), Some("3000"));
 
     // the seed surface uploads recordings only
