@@ -144,7 +144,6 @@ fn readable(message: &str) -> String {
         "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
         "a sequence" => "a list",
-        "a boolean" | "a string" => expected,
         "string or map" => "a string or an object",
         _ if expected.starts_with("struct ") || expected.starts_with("map") => "an object",
         _ => expected,

@@ -31,13 +31,18 @@ pub fn validated_options(options: CutOptions) -> Result<CutOptions, DomainError>
     })
 }
 
-/// What is wrong with a (trimmed, non-empty) reference script: too long, or no word in it to
-/// follow (only emoji or punctuation), which the planner could only ignore or cut everything for.
-pub fn script_problem(script: &str) -> Option<String> {
+/// A request's reference script as a cut uses it (trimmed; none when blank), or what is wrong
+/// with it: too long, or no word in it to follow (only emoji or punctuation), which the planner
+/// could only ignore or cut everything for.
+pub fn usable_script(raw: Option<&str>) -> Result<Option<&str>, String> {
+    let Some(script) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
     if script.chars().count() > MAX_SCRIPT_CHARS {
-        return Some(format!("must be at most {MAX_SCRIPT_CHARS} characters"));
+        return Err(format!("must be at most {MAX_SCRIPT_CHARS} characters"));
     }
-    Script::new(script).is_empty().then(|| "holds no words to follow".to_owned())
+    if Script::new(script).is_empty() {
+        return Err("holds no words to follow".to_owned());
+    }
+    Ok(Some(script))
 }
 
 /// The idempotency key: the same asset, transcript, script and resolved options are the same
@@ -71,10 +76,8 @@ async fn live_asset(ports: &Ports<'_>, principal: &Principal, asset_id: &str) ->
 
 /// `POST /v1/cuts`: the cut and whether it is new (201) or the existing one (200).
 pub async fn create(ports: &Ports<'_>, principal: &Principal, request: &CreateCut) -> Result<(Cut, bool), DomainError> {
-    let script = request.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if let Some(problem) = script.and_then(script_problem) {
-        return Err(DomainError::invalid("body.script", problem));
-    }
+    let script =
+        usable_script(request.script.as_deref()).map_err(|problem| DomainError::invalid("body.script", problem))?;
     let options = validated_options(request.options.clone().unwrap_or_default())?;
     let asset = live_asset(ports, principal, &request.asset_id).await?;
     if matches!(asset.asset_type, Some(AssetType::CutFile | AssetType::RenderedVideo)) {

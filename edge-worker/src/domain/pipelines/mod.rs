@@ -16,7 +16,7 @@ use roughcut_shared::pipelines::{EstimatePipeline, PipelineEstimate, PipelineSte
 use super::DomainError;
 use super::api_keys::Principal;
 use super::config::RateCard;
-use super::cuts::{PROCESSING_RETRY_AFTER_SECONDS, script_problem, validated_options};
+use super::cuts::{PROCESSING_RETRY_AFTER_SECONDS, usable_script, validated_options};
 use super::ports::{AssetRecord, Ports};
 use super::renders::resolve::resolve;
 use super::time::seconds_string;
@@ -48,8 +48,7 @@ fn step_errors(steps: &[PipelineStepRequest], asset: &AssetRecord) -> Vec<FieldE
     for (index, step) in steps.iter().enumerate() {
         match step {
             PipelineStepRequest::Cut(config) => {
-                let script = config.script.as_deref().map(str::trim).filter(|s| !s.is_empty());
-                if let Some(problem) = script.and_then(script_problem) {
+                if let Err(problem) = usable_script(config.script.as_deref()) {
                     errors.push(field(index, "script", problem));
                 }
                 if let Err(DomainError::Invalid(fields)) = validated_options(config.options.clone().unwrap_or_default())
