@@ -40,6 +40,10 @@ struct Scene {
 
 fn cut(spoken: &str, script: Option<&str>, options: CutOptions) -> Scene {
     let (words, duration) = speak(spoken);
+    cut_for(words, duration, script, options)
+}
+
+fn cut_for(words: Vec<Word>, duration: u64, script: Option<&str>, options: CutOptions) -> Scene {
     let analysis = analysis_of(&words, duration);
     let transcript = Transcript::new(words.clone(), Some(duration)).expect("valid words");
     let script = script.map(Script::new);
@@ -159,4 +163,35 @@ fn dead_air_goes_with_margins_and_short_pauses_stay() {
     assert_eq!(dead_air.start, scene.words[3].end + 150);
     assert_eq!(dead_air.end, scene.words[4].start - 150);
     assert_eq!(scene.plan.segments.first().map(|s| s.start), Some(scene.words[0].start - 150));
+}
+
+#[test]
+fn a_strict_script_that_no_speech_matches_keeps_nothing() {
+    // Every word is off the script (a lone "today" or "the" is no take of it). The removal of the
+    // words ends mid-gap after the last one; what is left of the recording after it (200 ms here:
+    // a 400 ms tail, under the 0.5 s a silence needs) and any pause between is room tone, and none
+    // of it is kept.
+    let spoken = ["my coffee is cold again", "my coffee | is cold || again and | again", "the weather is lovely today"];
+    for spoken in spoken {
+        let (words, _) = speak(spoken);
+        let duration = words.last().expect("words").end + 400;
+        let scene = cut_for(words, duration, Some(SCRIPT), CutOptions::default());
+        assert_eq!(scene.kept(), "", "{spoken}");
+        assert!(scene.plan.segments.is_empty(), "{spoken}: {:?}", scene.plan);
+    }
+}
+
+#[test]
+fn room_tone_between_a_removed_take_and_the_end_is_not_kept_with_a_low_threshold_either() {
+    // the same clip, judged by the user's threshold: under it, it is silence; over it, sound
+    let (words, _) = speak("Welcome to the show. | my coffee");
+    let duration = words.last().expect("words").end + 400;
+    let quiet = CutOptions { silence_threshold_db: Some(-50.0), ..CutOptions::default() };
+    let scene = cut_for(words.clone(), duration, Some(SCRIPT), quiet);
+    assert_eq!(scene.kept(), "Welcome to the show.");
+    let kept_end = scene.plan.segments.last().expect("a clip").end;
+    assert!(kept_end < words[4].start, "{:?}", scene.plan.segments);
+    let below_room_tone = CutOptions { silence_threshold_db: Some(-70.0), ..CutOptions::default() };
+    let scene = cut_for(words, duration, Some(SCRIPT), below_room_tone);
+    assert_eq!(scene.plan.segments.last().expect("a clip").end, duration, "{:?}", scene.plan.segments);
 }

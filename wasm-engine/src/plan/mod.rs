@@ -115,8 +115,12 @@ pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
             margin,
             input.duration,
         );
-        let kept_words = words.iter().zip(&reasons).filter(|(_, r)| r.is_none()).map(|(w, _)| w);
-        removals.extend(clear_of_words(&silences, kept_words, margin));
+        let kept_words = || words.iter().zip(&reasons).filter(|(_, r)| r.is_none()).map(|(w, _)| w);
+        removals.extend(clear_of_words(&silences, kept_words(), margin));
+        let dead_air = fenced_dead_air(&removals, kept_words(), input.duration, |start, end| {
+            silence::all_silent(analysis, threshold, start, end)
+        });
+        removals.extend(dead_air);
     }
     assemble(removals, input.duration, CutOptions::millis(options.min_clip_seconds))
 }
@@ -238,6 +242,25 @@ fn clear_of_words<'w>(
         }
     }
     removals
+}
+
+/// Clips that the removals would leave yet that hold no kept word and no sound: dead air too short
+/// to be a silence of its own, fenced off from speech by a removed word on one side (a take, a
+/// filler, an aside, cut in the middle of the gap after it) and a silence or the recording's end
+/// on the other. Kept, it would be a clip of room tone in the cut.
+fn fenced_dead_air<'w>(
+    removals: &[Removal],
+    kept: impl Iterator<Item = &'w Word>,
+    duration: Millis,
+    silent: impl Fn(Millis, Millis) -> bool,
+) -> Vec<Removal> {
+    let kept: Vec<&Word> = kept.collect();
+    let holds_a_word = |clip: &Span| kept.iter().any(|w| w.start < clip.end && clip.start < w.end.max(w.start + 1));
+    complement(&by_priority(removals), duration)
+        .into_iter()
+        .filter(|clip| !holds_a_word(clip) && silent(clip.start, clip.end))
+        .map(|clip| Removal { start: clip.start, end: clip.end, reason: Reason::Silence })
+        .collect()
 }
 
 /// Stage 3: overlapping removals resolved by priority, hairline removals dropped, clips shorter

@@ -18,6 +18,8 @@ const MAX_SKIP: usize = 3;
 const ANCHOR_WINDOW: usize = 6;
 /// Matching tokens that make an anchor.
 const MIN_ANCHOR: usize = 3;
+/// Matching tokens that make an anchor where fewer than `MIN_ANCHOR` are left to match.
+const MIN_LONE_ANCHOR: usize = 2;
 /// Tokens before an anchor that may join it (see `pull_back`).
 const MAX_PULL_BACK: usize = 3;
 /// Occurrences of a token tried on each side of the cursor when anchoring.
@@ -271,7 +273,11 @@ fn find_anchor(transcript: &[&str], script: &Script, p: usize, cursor: Option<us
     let behind = positions[..split].iter().rev().take(ANCHOR_CANDIDATES);
     let mut best: Option<(usize, usize)> = None;
     for c in ahead.chain(behind).map(|&c| c as usize) {
-        let needed = needed.min(script.tokens.len() - c);
+        // Near the transcript's or the script's end fewer tokens can match; but one word that
+        // the script says somewhere ("today", "the") is no take of it unless it is all that is
+        // left of the script there.
+        let script_left = script.tokens.len() - c;
+        let needed = if script_left > 1 { needed.max(MIN_LONE_ANCHOR) } else { needed }.min(script_left);
         let score = anchor_score(transcript, &script.tokens, p, c);
         if score >= needed && score > 0 {
             let rank = |c: usize, score: usize| (score, std::cmp::Reverse(distance(c)));

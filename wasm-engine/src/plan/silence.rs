@@ -20,10 +20,7 @@ pub fn removable(
     duration: Millis,
 ) -> Vec<(Millis, Millis)> {
     let levels = &analysis.envelope.levels;
-    let silent = |hop: usize| match threshold {
-        Some(threshold) => levels[hop] < threshold,
-        None => !analysis.voice.get(hop).copied().unwrap_or(false),
-    };
+    let silent = silent_hop(analysis, threshold);
     let hops = levels.len();
     let mut spans = Vec::new();
     for run in runs(hops, silent) {
@@ -50,6 +47,23 @@ pub fn removable(
         }
     }
     spans
+}
+
+/// Whether every hop of `start..end` is silent by the test `removable` makes.
+pub fn all_silent(analysis: &Analysis, threshold: Option<Level>, start: Millis, end: Millis) -> bool {
+    let silent = silent_hop(analysis, threshold);
+    let first = (start / HOP_MILLIS) as usize;
+    let end = (end.div_ceil(HOP_MILLIS) as usize).min(analysis.envelope.levels.len());
+    (first..end).all(silent)
+}
+
+/// The test of a silent hop: below `threshold` (hundredths of dBFS), or without it, outside the
+/// voice-activity mask.
+fn silent_hop(analysis: &Analysis, threshold: Option<Level>) -> impl Fn(usize) -> bool + '_ {
+    move |hop| match threshold {
+        Some(threshold) => analysis.envelope.levels[hop] < threshold,
+        None => !analysis.voice.get(hop).copied().unwrap_or(false),
+    }
 }
 
 /// Milliseconds of hop `edge` that sound, estimated from its power between the silence (hop
