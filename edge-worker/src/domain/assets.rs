@@ -140,6 +140,7 @@ pub async fn create_with_upload(
         error_message: None,
         created_at: now,
         deleted_at: None,
+        transcript_key: None,
         open_upload_id: Some(upload.id.clone()),
     };
     ports.assets.insert_asset(&asset, &upload).await?;

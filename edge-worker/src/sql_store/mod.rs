@@ -359,6 +359,7 @@ struct AssetRow {
     error_message: Option<String>,
     created_at: i64,
     deleted_at: Option<i64>,
+    transcript_key: Option<String>,
     open_upload_id: Option<String>,
 }
 
@@ -403,6 +404,7 @@ impl TryFrom<AssetRow> for AssetRecord {
             error_message: row.error_message,
             created_at: Timestamp(row.created_at),
             deleted_at: row.deleted_at.map(Timestamp),
+            transcript_key: row.transcript_key,
             open_upload_id: row.open_upload_id,
         })
     }
@@ -410,7 +412,7 @@ impl TryFrom<AssetRow> for AssetRecord {
 
 const ASSET_SELECT: &str = "SELECT a.id, a.account_id, a.project_id, a.type, a.state, a.state_before_delete, \
      a.cuttable, a.filename, a.extension, a.content_type, a.language, a.size_bytes, a.duration_ms, a.media_json, \
-     a.object_key, a.error_code, a.error_message, a.created_at, a.deleted_at, \
+     a.object_key, a.error_code, a.error_message, a.created_at, a.deleted_at, a.transcript_key, \
      (SELECT u.id FROM uploads u WHERE u.asset_id = a.id AND u.state = 'open' AND u.purpose = 'source' \
       ORDER BY u.created_at DESC LIMIT 1) AS open_upload_id \
      FROM assets a";

@@ -84,8 +84,7 @@ pub async fn create(ports: &Ports<'_>, principal: &Principal, request: &CreateCu
         return Err(DomainError::invalid("body.asset_id", "must be an uploaded recording"));
     }
     cuttable(&asset)?;
-    let transcript_key = ports.processing.facts(&asset.id).await?.transcript_key;
-    let signature = signature(&asset.id, transcript_key.as_deref(), script, &options);
+    let signature = signature(&asset.id, asset.transcript_key.as_deref(), script, &options);
     if let Some(existing) = ports.cuts.cut_by_signature(&principal.account_id, &asset.id, &signature).await? {
         return Ok((to_dto(&existing), false));
     }

@@ -300,6 +300,7 @@ async fn rendered_asset(
         error_message: None,
         created_at: at,
         deleted_at: None,
+        transcript_key: None,
         open_upload_id: None,
     }))
 }

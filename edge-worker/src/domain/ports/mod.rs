@@ -164,6 +164,8 @@ pub struct AssetRecord {
     pub error_message: Option<String>,
     pub created_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+    /// The stored transcript's object (`ProcessingFacts::transcript_key`), once there is one.
+    pub transcript_key: Option<String>,
     /// The asset's open upload, while there is one.
     pub open_upload_id: Option<String>,
 }

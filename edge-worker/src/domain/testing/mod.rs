@@ -73,6 +73,7 @@ pub fn uploaded_asset(account_id: &str, id: &str, state: AssetState, at: Timesta
         error_message: None,
         created_at: at,
         deleted_at: None,
+        transcript_key: None,
         open_upload_id: None,
     };
     let upload = UploadRecord {
