@@ -254,11 +254,15 @@ fn fenced_dead_air<'w>(
     duration: Millis,
     silent: impl Fn(Millis, Millis) -> bool,
 ) -> Vec<Removal> {
-    let kept: Vec<&Word> = kept.collect();
-    let holds_a_word = |clip: &Span| kept.iter().any(|w| w.start < clip.end && clip.start < w.end.max(w.start + 1));
+    // clips and words both in time order: one sweep (a collapsed word is a 1-ms instant)
+    let mut kept = kept.peekable();
     complement(&by_priority(removals), duration)
         .into_iter()
-        .filter(|clip| !holds_a_word(clip) && silent(clip.start, clip.end))
+        .filter(|clip| {
+            while kept.next_if(|w| w.end.max(w.start + 1) <= clip.start).is_some() {}
+            let holds_a_word = kept.peek().is_some_and(|w| w.start < clip.end);
+            !holds_a_word && silent(clip.start, clip.end)
+        })
         .map(|clip| Removal { start: clip.start, end: clip.end, reason: Reason::Silence })
         .collect()
 }
