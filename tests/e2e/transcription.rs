@@ -253,21 +253,28 @@ fn real_whisper(_shared: &Stack) {
     }
 
     // Three seconds of silence, which Whisper may fill with words nobody said (it wrote "I -I -I"
-    // into two): cut as silence, nothing kept, nothing captioned.
+    // into two), and two seconds of a test tone between silences (bars and tone, a steady sound
+    // that no voice makes): each cut as silence, nothing kept, nothing captioned.
     let silence = ffmpeg(
         "whisper-silence.wav",
         &["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3", "-c:a", "pcm_s16le"],
     );
-    let silent_id = account.upload_file(&project, &silence);
-    assert_eq!(ready(&account, &silent_id)["state"], "ready");
-    let quiet = cut(&account, &silent_id, json!({}));
-    let reasons: BTreeSet<&str> =
-        quiet["removed"].as_array().expect("removed").iter().filter_map(|r| r["reason"].as_str()).collect();
-    assert!(reasons.iter().all(|r| matches!(*r, "silence" | "too_short")), "{quiet}");
-    assert!(segments(&quiet).is_empty(), "silence kept: {quiet}");
-    let quiet_id = quiet["id"].as_str().expect("id");
-    let (status, _, body) =
-        account.api.send_for_bytes(Method::GET, &format!("/v1/cuts/{quiet_id}/subtitle/export?format=srt"), &[]);
-    let srt = String::from_utf8_lossy(&body);
-    assert!(status == 409 || srt_cues(&srt).is_empty(), "captions of silence ({status}): {srt}");
+    let tone = ffmpeg(
+        "whisper-tone.wav",
+        &["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=16000:duration=2", "-af", "adelay=1000,apad=pad_dur=1"],
+    );
+    for (what, file) in [("silence", &silence), ("a tone", &tone)] {
+        let id = account.upload_file(&project, file);
+        assert_eq!(ready(&account, &id)["state"], "ready", "{what}");
+        let quiet = cut(&account, &id, json!({}));
+        let reasons: BTreeSet<&str> =
+            quiet["removed"].as_array().expect("removed").iter().filter_map(|r| r["reason"].as_str()).collect();
+        assert!(reasons.iter().all(|r| matches!(*r, "silence" | "too_short")), "{what}: {quiet}");
+        assert!(segments(&quiet).is_empty(), "{what} kept: {quiet}");
+        let quiet_id = quiet["id"].as_str().expect("id");
+        let (status, _, body) =
+            account.api.send_for_bytes(Method::GET, &format!("/v1/cuts/{quiet_id}/subtitle/export?format=srt"), &[]);
+        let srt = String::from_utf8_lossy(&body);
+        assert!(status == 409 || srt_cues(&srt).is_empty(), "captions of {what} ({status}): {srt}");
+    }
 }

@@ -11,6 +11,8 @@ pub mod restarts;
 pub mod script;
 pub mod silence;
 pub mod soundless;
+#[cfg(test)]
+mod testing;
 pub mod text;
 pub mod unworded;
 pub mod wire;

@@ -4,10 +4,12 @@
 //! time, widened by `REACH` on either side, holds no hop that sounds (`SOUND_ABOVE_FLOOR` over
 //! the noise floor, the same test the unworded filler search makes). The reach is wide because
 //! recognisers misplace real words by a few hundred milliseconds, most often the first word after
-//! a pause: only a word with no sound anywhere near it goes. A tone or music under the words
-//! sounds, so words written over it stay; telling those apart takes more than the level.
+//! a pause: only a word with no sound anywhere near it goes. A steady sound (a test tone, a beep)
+//! is no speech either, so words written over it go too; music under the words sounds, and they
+//! stay: telling those apart takes more than the level.
 
 use super::unworded::SOUND_ABOVE_FLOOR;
+use crate::analyze::vad::steady;
 use crate::analyze::{Analysis, HOPS_PER_SECOND};
 use crate::transcript::{Millis, Word};
 
@@ -21,10 +23,11 @@ pub fn heard(analysis: &Analysis, words: &[Word]) -> Vec<Word> {
     let levels = &analysis.envelope.levels;
     let sound_level = i32::from(analysis.noise_floor) + SOUND_ABOVE_FLOOR;
     let hops = levels.len();
+    let steady = steady(levels);
     let sounded = |word: &Word| {
         let first = (word.start.saturating_sub(REACH) / HOP_MILLIS) as usize;
         let end = ((word.end + REACH).div_ceil(HOP_MILLIS) as usize).min(hops);
-        first >= end || levels[first..end].iter().any(|&level| i32::from(level) >= sound_level)
+        first >= end || (first..end).any(|hop| i32::from(levels[hop]) >= sound_level && !steady[hop])
     };
     words.iter().filter(|word| sounded(word)).cloned().collect()
 }
@@ -33,19 +36,24 @@ pub fn heard(analysis: &Analysis, words: &[Word]) -> Vec<Word> {
 mod tests {
     use super::*;
     use crate::analyze::{EnergyVad, Envelope, Level, VoiceActivityDetector, noise_floor};
+    use crate::plan::testing::flutter;
 
     const ROOM: Level = -6500;
     const SPEECH: Level = -2000;
+    /// A test tone: as loud as speech, and flat.
+    const TONE: Level = -2001;
 
     fn word(text: &str, start: Millis, end: Millis) -> Word {
         Word { text: text.into(), start, end, confidence: None }
     }
 
-    /// `millis` of room tone with `sounds` `(start, end, level)` laid over it.
+    /// `millis` of room tone with `sounds` `(start, end, level)` laid over it, fluttering as a
+    /// voice does unless it is the `TONE`.
     fn analysis(millis: Millis, sounds: &[(Millis, Millis, Level)]) -> Analysis {
         let mut levels = vec![ROOM; (millis / HOP_MILLIS) as usize];
         for &(start, end, level) in sounds {
-            levels[(start / HOP_MILLIS) as usize..(end / HOP_MILLIS) as usize].fill(level);
+            let hops = &mut levels[(start / HOP_MILLIS) as usize..(end / HOP_MILLIS) as usize];
+            if level == TONE { hops.fill(level) } else { flutter(hops, level) }
         }
         let envelope = Envelope { sample_rate: 48_000, levels };
         let voice = EnergyVad::default().detect(&envelope);
@@ -97,6 +105,31 @@ mod tests {
         assert!(cut.segments[0].start < 1_000 && cut.segments[0].end > 2_000, "{cut:?}");
         let after = cut.removed.iter().filter(|r| r.start >= 2_000).map(|r| r.reason).collect::<Vec<_>>();
         assert_eq!(after, [Reason::Silence], "{cut:?}");
+    }
+
+    #[test]
+    fn words_written_over_a_steady_tone_are_not_heard_and_the_tone_is_cut() {
+        use crate::plan::{CutOptions, PlanInput, Reason, plan};
+        use crate::transcript::Transcript;
+        // bars and tone 0.5–2.5 s, then speech 3.5–5.0 s; the recogniser wrote words into both
+        let analysis = analysis(6_000, &[(500, 2_500, TONE), (3_500, 5_000, SPEECH)]);
+        let words = vec![
+            word("okay", 800, 1_100),
+            word("here's", 1_200, 1_500),
+            word("hello", 3_500, 4_200),
+            word("all", 4_300, 5_000),
+        ];
+        assert_eq!(texts(&heard(&analysis, &words)), ["hello", "all"]);
+        let transcript = Transcript::new(words, Some(6_000)).expect("a transcript");
+        for transcript in [None, Some(&transcript)] {
+            let input =
+                PlanInput { duration: 6_000, analysis: Some(&analysis), transcript, script: None, language: None };
+            let cut = plan(&input, &CutOptions::default());
+            assert_eq!(cut.segments.len(), 1, "{cut:?}");
+            assert!(cut.segments[0].start >= 2_500 && cut.segments[0].start < 3_500, "{cut:?}");
+            let tone = cut.removed.iter().find(|r| r.start < 2_500).expect("the tone is cut");
+            assert_eq!(tone.reason, Reason::Silence, "{cut:?}");
+        }
     }
 
     #[test]

@@ -148,6 +148,7 @@ fn speech_level(levels: &[Level], words: [(Millis, Millis); 2], scratch: &mut Ve
 mod tests {
     use super::*;
     use crate::analyze::{EnergyVad, Envelope, VoiceActivityDetector, noise_floor};
+    use crate::plan::testing::flutter;
 
     const ROOM: Level = -6500;
     const SPEECH: Level = -2000;
@@ -164,7 +165,7 @@ mod tests {
         let mut levels = vec![ROOM; (millis / HOP_MILLIS) as usize];
         let spoken = words.iter().map(|w| (w.start, w.end, SPEECH));
         for (start, end, level) in spoken.chain(sounds.iter().copied()) {
-            levels[(start / HOP_MILLIS) as usize..(end / HOP_MILLIS) as usize].fill(level);
+            flutter(&mut levels[(start / HOP_MILLIS) as usize..(end / HOP_MILLIS) as usize], level);
         }
         let envelope = Envelope { sample_rate: 48_000, levels };
         let voice = EnergyVad::default().detect(&envelope);
