@@ -85,6 +85,25 @@ fn impossible_spans_are_invalid_arguments() {
     }
 }
 
+#[test]
+fn a_span_to_the_probed_end_renders_where_the_movie_claims_more_than_the_samples_hold() {
+    // ffmpeg's AAC at 22,050 Hz: the movie says 10,271 ms (its milliseconds, rounded up), the
+    // samples end at 10,269.7 ms; the probe says what the movie says, as ffprobe does
+    let scratch = Scratch::new("render-claimed-end");
+    let input = generate(
+        &scratch,
+        "source.m4a",
+        &["-f", "lavfi", "-i", "sine=frequency=500:sample_rate=22050", "-t", "10.27", "-ac", "1", "-c:a", "aac"],
+    );
+    let source = FileSource::open(&input).expect("open");
+    let end_ms =
+        roughcut_engine::probe(&source, &Limits::default()).expect("probe").duration.expect("duration").millis();
+    let rendered = render_aac_copy(&source, &[span(0, end_ms)], &mut Vec::new(), &Limits::default()).expect("render");
+    assert!(rendered.output.duration.millis().abs_diff(end_ms) <= 1, "{:?}", rendered.output.duration);
+    let past = render_aac_copy(&source, &[span(0, end_ms + 100)], &mut Vec::new(), &Limits::default());
+    assert_eq!(past.expect_err("a frame past the samples").code, ErrorCode::InvalidArgument);
+}
+
 /// Samples per channel ffmpeg decodes from `path`.
 fn decoded_frames(path: &std::path::Path, channels: u64) -> u64 {
     let path = path.to_string_lossy().into_owned();

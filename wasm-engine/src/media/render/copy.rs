@@ -34,6 +34,12 @@ pub fn render_aac_copy(
         starts.push(at);
     }
     let presented_end = edit.map_or(at, |e| e.segment_duration.min(at.saturating_sub(priming)));
+    // A movie's durations (its header's, the edit list's, in the movie's milliseconds) may claim
+    // a little more than the samples hold (ffmpeg's AAC at 22,050 Hz: 10,271 ms, samples to
+    // 10,269.7), and the probe reports the claim, as ffprobe does: a span may end up to a frame
+    // past the last sample and is cut there.
+    let frame = samples.iter().map(|s| u64::from(s.duration)).max().unwrap_or(0);
+    let claimed_end = presented_end + frame;
     let to_ticks = |ms: u64| (u128::from(ms) * u128::from(timescale) / 1000) as u64;
 
     // Each cut moves to a frame boundary, chosen so that the output's running length stays
@@ -47,9 +53,11 @@ pub fn render_aac_copy(
         |boundary: usize| TimeValue::new(starts[boundary].saturating_sub(priming).min(presented_end), timescale);
     for span in spans {
         let (start, end) = (to_ticks(span.start_ms), to_ticks(span.end_ms));
-        if end > presented_end {
+        if end > claimed_end {
             return Err(EngineError::invalid_argument(format!("span ends at {} ms, after the source", span.end_ms)));
         }
+        let end = end.min(presented_end);
+        let start = start.min(end);
         requested_total += end - start;
         if next_free >= samples.len() {
             // Earlier spans took the last frame already: nothing of this one is left to copy.
