@@ -1,10 +1,12 @@
 //! The probe's figures against ffprobe's on files ffmpeg generates here: NTSC and PAL rates,
-//! vertical and rotated video, MP4/MOV/M4A/WAV, mono and stereo, 44.1 and 48 kHz.
+//! vertical and rotated video, MP4/MOV/M4A/WAV, mono and stereo, 44.1 and 48 kHz; and MP3 lengths
+//! where ffprobe's are wrong, against what ffmpeg decodes.
 
 mod support;
 
 use std::path::Path;
 
+use roughcut_engine::analyze::{EnergyVad, analyse};
 use roughcut_engine::media::probe::{MediaInfo, TrackKind};
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{Limits, probe};
@@ -192,4 +194,57 @@ fn audio_formats_read_through_symphonia() {
             generate(&scratch, name, &["-f", "lavfi", "-i", &lavfi, "-t", "2.5", "-ac", channels, "-c:a", codec]);
         assert_matches_ffprobe(&path);
     }
+}
+
+/// Seconds of audio ffmpeg decodes from `path` (mono).
+fn decoded_seconds(path: &Path, rate: u32) -> f64 {
+    let path = path.to_string_lossy().into_owned();
+    let pcm = support::run("ffmpeg", &["-v", "error", "-i", &path, "-ac", "1", "-f", "s16le", "-"]);
+    pcm.len() as f64 / 2.0 / f64::from(rate)
+}
+
+#[test]
+fn an_mp3s_length_is_counted_from_its_frames_not_taken_from_its_header() {
+    // Where ffprobe (and a header-trusting probe) are wrong, and a user would be billed for a
+    // fraction of the recording: a VBR file without a Xing header, loud at first and quiet
+    // after (its first frame's bit rate is far above the average), and one whose Xing header
+    // states a tenth of its frames.
+    let scratch = Scratch::new("probe-mp3-length");
+    let loud_then_quiet = [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:sample_rate=44100:duration=5",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=44100:cl=mono",
+        "-filter_complex",
+        "[0][1]concat=n=2:v=0:a=1,atrim=0:120",
+        "-c:a",
+        "libmp3lame",
+        "-q:a",
+        "0",
+    ];
+    let without_header = generate(&scratch, "vbr-no-xing.mp3", &[&loud_then_quiet[..], &["-write_xing", "0"]].concat());
+    let with_header = generate(&scratch, "vbr.mp3", &loud_then_quiet);
+    let mut lying = std::fs::read(&with_header).expect("read");
+    let xing = lying.windows(4).position(|w| w == b"Xing").expect("a Xing header");
+    assert_eq!(lying[xing + 7] & 1, 1, "the header states its frame count");
+    let frames = u32::from_be_bytes(lying[xing + 8..xing + 12].try_into().expect("four bytes"));
+    lying[xing + 8..xing + 12].copy_from_slice(&(frames / 10).to_be_bytes());
+    let lying_path = scratch.0.join("vbr-lying-xing.mp3");
+    std::fs::write(&lying_path, lying).expect("write");
+    for path in [&without_header, &with_header, &lying_path] {
+        let probed = ours(path).duration.expect("a duration").seconds();
+        let decoded = decoded_seconds(path, 44_100);
+        assert!((probed - decoded).abs() < 0.1, "{}: probed {probed} s, ffmpeg decodes {decoded} s", path.display());
+        // and the engine's decoder plays all of it, as ffmpeg's does
+        let source = FileSource::open(path).expect("open");
+        let analysed =
+            analyse(&source, &Limits::default(), &EnergyVad::default()).expect("analyse").envelope.levels.len();
+        assert!((analysed as f64 / 100.0 - decoded).abs() < 0.1, "{}: {analysed} hops analysed", path.display());
+    }
+    // the well-formed file keeps ffprobe's figure (the header's, less the encoder's delay)
+    assert_matches_ffprobe(&with_header);
 }

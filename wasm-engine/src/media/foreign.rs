@@ -11,7 +11,7 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::units::TimeBase;
+use symphonia::core::units::{Duration, TimeBase};
 
 use super::decode::{PcmSink, PcmSpec, emit_silence};
 use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
@@ -101,15 +101,7 @@ fn track_duration(track: &Track, reader: &dyn FormatReader) -> Option<TimeValue>
 /// audio frame (after an ID3v2 tag and a LAME `Info` frame), not the file's average, which tags
 /// skew. `None` for a VBR file (`Xing` frame; the average is right then) or anything unexpected.
 fn mp3_nominal_bitrate(source: &dyn RangeSource) -> Option<u64> {
-    let head = source.read_vec(0, source.len().min(10)).ok()?;
-    let mut at = match head.get(..3) {
-        // ID3v2: a 10-byte header, a syncsafe size, and a 10-byte footer when flag 0x10 is set
-        Some(b"ID3") if head.len() == 10 => {
-            let size = head[6..10].iter().fold(0u64, |size, &b| (size << 7) | u64::from(b & 0x7f));
-            10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 }
-        }
-        _ => 0,
-    };
+    let mut at = after_id3v2(source)?;
     for _ in 0..2 {
         let frame = Mp3Frame::read(source, at)?;
         let tag = source.read_vec(at + frame.side_info_end, 4).ok()?;
@@ -122,12 +114,71 @@ fn mp3_nominal_bitrate(source: &dyn RangeSource) -> Option<u64> {
     None
 }
 
+/// Where the MP3 data starts: after an ID3v2 tag (a 10-byte header, a syncsafe size, and a
+/// 10-byte footer when flag 0x10 is set), if there is one.
+fn after_id3v2(source: &dyn RangeSource) -> Option<u64> {
+    let head = source.read_vec(0, source.len().min(10)).ok()?;
+    Some(match head.get(..3) {
+        Some(b"ID3") if head.len() == 10 => {
+            let size = head[6..10].iter().fold(0u64, |size, &b| (size << 7) | u64::from(b & 0x7f));
+            10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 }
+        }
+        _ => 0,
+    })
+}
+
+/// Trailing tags an MP3 file may end with after its last frame.
+const MP3_TRAILERS: [&[u8]; 3] = [b"TAG", b"APETAGEX", b"LYRICS"];
+/// How far the frames' count may stray from the stream's header before the count wins: the
+/// header's figure leaves out the encoder's delay and padding (about 50 ms), as ffprobe does.
+const MP3_HEADER_SLACK_MS: u64 = 1_000;
+
+/// An MP3 stream's length counted frame by frame to the end of the file: what a decoder plays.
+/// `None` unless the frames run from the first to the end of the file (or to a trailing tag), so
+/// that nothing was skipped. The stream's own figure (Symphonia's) comes from a Xing header's
+/// frame count, which a file may lack or misstate, or else from the first frame's bit rate,
+/// which for a VBR file without the header was measured at 144 s of a 300-s recording: it
+/// would be billed and cut as that.
+fn mp3_counted_duration(source: &dyn RangeSource) -> Option<TimeValue> {
+    let mut at = after_id3v2(source)?;
+    let (mut samples, mut sample_rate) = (0u64, None);
+    while at + 4 <= source.len() {
+        let Some(frame) = Mp3Frame::read(source, at) else {
+            // the frames end here: before a trailing tag, all were counted; anywhere else, the
+            // decoder would look on past what could not be read
+            let rest = source.read_vec(at, (source.len() - at).min(8)).ok()?;
+            let trailer = MP3_TRAILERS.iter().any(|tag| rest.starts_with(tag));
+            return if trailer { sample_rate.map(|rate| TimeValue::new(samples, rate)) } else { None };
+        };
+        if *sample_rate.get_or_insert(frame.sample_rate) != frame.sample_rate {
+            return None; // a stream changing rate mid-way is not one we count
+        }
+        // a Xing or Info frame carries the header, no audio
+        let tag = source.read_vec(at + frame.side_info_end, 4).ok()?;
+        if !(samples == 0 && matches!(tag.as_slice(), b"Xing" | b"Info")) {
+            samples += frame.samples;
+        }
+        at += frame.length;
+    }
+    sample_rate.map(|rate| TimeValue::new(samples, rate))
+}
+
+/// An MP3 stream's counted length where its stated one (`stated`, Symphonia's) is missing or
+/// wrong by more than `MP3_HEADER_SLACK_MS`; `None` where the stated length holds.
+fn mp3_recount(source: &dyn RangeSource, stated: Option<TimeValue>) -> Option<TimeValue> {
+    let counted = mp3_counted_duration(source)?;
+    stated.is_none_or(|stated| counted.millis().abs_diff(stated.millis()) > MP3_HEADER_SLACK_MS).then_some(counted)
+}
+
 /// What one Layer III frame header says.
 struct Mp3Frame {
     kbps: u64,
     length: u64,
     /// Where the side information ends (a LAME tag starts there).
     side_info_end: u64,
+    sample_rate: u32,
+    /// Audio samples per channel: 1152 in MPEG-1, 576 in MPEG-2 and 2.5.
+    samples: u64,
 }
 
 impl Mp3Frame {
@@ -141,21 +192,23 @@ impl Mp3Frame {
         let version = (header[1] >> 3) & 0b11; // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
         let mpeg1 = version == 0b11;
         let kbps = *(if mpeg1 { &MPEG1_KBPS } else { &MPEG2_KBPS }).get(usize::from(header[2] >> 4))?;
-        let base_rate = [44_100u64, 48_000, 32_000].get(usize::from((header[2] >> 2) & 0b11)).copied()?;
+        let base_rate = [44_100u32, 48_000, 32_000].get(usize::from((header[2] >> 2) & 0b11)).copied()?;
         let sample_rate = match version {
             0b11 => base_rate,
             0b10 => base_rate / 2,
             _ => base_rate / 4,
         };
         let padding = u64::from((header[2] >> 1) & 1);
-        let length = if mpeg1 { 144_000 * kbps / sample_rate } else { 72_000 * kbps / sample_rate } + padding;
+        let rate = u64::from(sample_rate);
+        let length = if mpeg1 { 144_000 * kbps / rate } else { 72_000 * kbps / rate } + padding;
         let mono = header[3] >> 6 == 0b11;
         let side_info = match (mpeg1, mono) {
             (true, false) => 32,
             (true, true) | (false, false) => 17,
             (false, true) => 9,
         };
-        (kbps > 0 && length > 4).then_some(Self { kbps, length, side_info_end: 4 + side_info })
+        let samples = if mpeg1 { 1152 } else { 576 };
+        (kbps > 0 && length > 4).then_some(Self { kbps, length, side_info_end: 4 + side_info, sample_rate, samples })
     }
 }
 
@@ -170,7 +223,11 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
         let Some(CodecParameters::Audio(params)) = &track.codec_params else {
             continue;
         };
-        let duration = track_duration(track, reader.as_ref());
+        let stated = track_duration(track, reader.as_ref());
+        let duration = match params.codec {
+            codec::CODEC_ID_MP3 => mp3_recount(source, stated).or(stated),
+            _ => stated,
+        };
         let audio = AudioInfo {
             sample_rate: params.sample_rate.unwrap_or(0),
             channels: params.channels.as_ref().map_or(0, |c| c.count() as u16),
@@ -203,10 +260,14 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
         .iter()
         .find(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
         .ok_or_else(|| EngineError::unsupported("no audio track to decode"))?;
-    let (track_id, promised_frames) = (track.id, track.num_frames);
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
         return Err(EngineError::unsupported("no audio track to decode"));
     };
+    // An MP3 whose stated length is wrong: Symphonia trims every packet past it to nothing, and
+    // a player plays them all (as ffmpeg does), so its trims and promise are not kept.
+    let recounted =
+        params.codec == codec::CODEC_ID_MP3 && mp3_recount(source, track_duration(track, reader.as_ref())).is_some();
+    let (track_id, promised_frames) = (track.id, track.num_frames.filter(|_| !recounted));
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .map_err(|e| EngineError::unsupported(format!("{} audio cannot be decoded: {e}", codec_name(params.codec))))?;
@@ -221,7 +282,7 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
     let mut decoded_any = false;
     let mut decoded_frames = 0u64;
     loop {
-        let packet = match reader.next_packet() {
+        let mut packet = match reader.next_packet() {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
             // A cut-off file ends where its data ends.
@@ -231,14 +292,18 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
         if packet.track_id != track_id {
             continue;
         }
+        // The trims are applied here, not by the decoder (Symphonia's MP3 decoder applies them,
+        // its AAC one does not, and applied twice they ate an MP3's first and last frames).
+        let trims = if recounted { (0, 0) } else { (packet.trim_start.get(), packet.trim_end.get()) };
+        (packet.trim_start, packet.trim_end) = (Duration::ZERO, Duration::ZERO);
         match decoder.decode(&packet) {
             Ok(buffer) => {
                 buffer.copy_to_vec_interleaved(&mut interleaved);
                 decoded_any = true;
                 // Gapless trims: encoder delay at the start, padding at the end.
                 let frames = interleaved.len() / channels;
-                let start = (packet.trim_start.get() as usize).min(frames);
-                let end = frames - (packet.trim_end.get() as usize).min(frames - start);
+                let start = (trims.0 as usize).min(frames);
+                let end = frames - (trims.1 as usize).min(frames - start);
                 sink.samples(&interleaved[start * channels..end * channels]);
                 decoded_frames += (end - start) as u64;
             }
