@@ -11,10 +11,10 @@ pub const VIDEO_BITRATES_MBPS: [u32; 4] = [5, 10, 20, 50];
 pub const AUDIO_BITRATES_KBPS: [u32; 4] = [128, 192, 256, 320];
 /// Auto audio: transparent for speech in AAC and MP3 alike.
 const AUTO_AUDIO_KBPS: u32 = 192;
-/// An MP3 keeps its source's sample rate; below 32 kHz that is MPEG-2 (or 2.5) Layer III, whose
-/// highest bitrate is 160 kbps: an encoder asked for more writes 160 all the same.
-const LOW_RATE_MP3_MAX_KBPS: u32 = 160;
-const LOWEST_MPEG1_RATE: u32 = 32_000;
+/// An MP3 keeps its source's sample rate; below 32 kHz that is MPEG-2 Layer III, whose highest
+/// bitrate is 160 kbps, and below 16 kHz MPEG-2.5, which LAME writes at 64 at most: an encoder
+/// asked for more writes these all the same (measured with libmp3lame).
+const LOW_RATE_MP3_MAX_KBPS: [(u32, u32); 2] = [(16_000, 64), (32_000, 160)];
 
 /// Auto video bitrate of a picture whose shorter edge is `edge`, in kbps.
 fn auto_video_kbps(edge: u32) -> u32 {
@@ -101,8 +101,11 @@ pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Res
     let asked_audio = request.audio_bitrate.unwrap_or(AUTO_AUDIO_KBPS);
     // an audio bitrate above the source is capped, not refused (API.md)
     resolved.audio_bitrate_kbps = source_audio_kbps.map_or(asked_audio, |source| asked_audio.min(source.max(32)));
-    if format == RenderFormat::Mp3 && audio.is_some_and(|a| a.sample_rate < LOWEST_MPEG1_RATE) {
-        resolved.audio_bitrate_kbps = resolved.audio_bitrate_kbps.min(LOW_RATE_MP3_MAX_KBPS);
+    if format == RenderFormat::Mp3
+        && let Some(audio) = audio
+        && let Some(&(_, most)) = LOW_RATE_MP3_MAX_KBPS.iter().find(|(below, _)| audio.sample_rate < *below)
+    {
+        resolved.audio_bitrate_kbps = resolved.audio_bitrate_kbps.min(most);
     }
     if errors.is_empty() { Ok(resolved) } else { Err(errors) }
 }
@@ -204,6 +207,10 @@ mod tests {
             audio.sample_rate = 22_050;
         }
         assert_eq!(resolve(&asked, Some(&speech)).expect("mp3").audio_bitrate_kbps, 160, "22.05 kHz: MPEG-2");
+        if let Some(audio) = speech.audio.as_mut() {
+            audio.sample_rate = 8_000;
+        }
+        assert_eq!(resolve(&asked, Some(&speech)).expect("mp3").audio_bitrate_kbps, 64, "8 kHz: MPEG-2.5");
         let aac = RenderOutputRequest { audio_bitrate: Some(320), ..request(RenderFormat::M4a) };
         assert_eq!(resolve(&aac, Some(&speech)).expect("m4a").audio_bitrate_kbps, 320, "AAC has no such limit");
     }
