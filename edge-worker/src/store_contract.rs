@@ -748,16 +748,25 @@ fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(
     assert_eq!(claim("k", "h1", 0), Claim::Claimed);
     assert_eq!(claim("k", "h1", 10), Claim::InFlight);
     assert_eq!(claim("k", "h2", 10), Claim::OtherRequest);
+    let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
     let answer = StoredAnswer {
         status: 201,
-        content_type: Some("application/json".into()),
-        location: Some("/v1/projects/prj_1".into()),
+        headers: vec![
+            header("content-type", "application/json"),
+            header("location", "/v1/uploads/upl_1"),
+            header("upload-offset", "100000"),
+            header("roughcut-asset-id", "ast_1"),
+        ],
         body: r#"{"id":"prj_1"}"#.into(),
     };
     block_on(stores.answer_key(ACCOUNT, "k", &answer)).expect("answer");
     let other = StoredAnswer { status: 500, ..answer.clone() };
     block_on(stores.answer_key(ACCOUNT, "k", &other)).expect("answered once");
-    assert_eq!(claim("k", "h1", 20), Claim::Answered(answer.clone()));
+    assert_eq!(claim("k", "h1", 20), Claim::Answered(answer.clone()), "every kept header comes back");
+    let bare = StoredAnswer { status: 204, headers: Vec::new(), body: String::new() };
+    assert_eq!(claim("bare", "h1", 20), Claim::Claimed);
+    block_on(stores.answer_key(ACCOUNT, "bare", &bare)).expect("answer");
+    assert_eq!(claim("bare", "h1", 30), Claim::Answered(bare));
     assert_eq!(claim("k", "h1", 2_000), Claim::Claimed, "a day later the key is free");
 
     // an unanswered claim is free once abandoned, or once released
@@ -767,7 +776,7 @@ fn an_idempotency_key_is_claimed_once_answered_once_and_forgotten_after_its_day(
     block_on(stores.release_key(ACCOUNT, "lost")).expect("release");
     assert_eq!(claim("lost", "h3", 210), Claim::Claimed);
 
-    assert_eq!(block_on(stores.forget_keys(at(2_000), 10)).expect("forget"), 1, "the claim made at 210");
+    assert_eq!(block_on(stores.forget_keys(at(2_000), 10)).expect("forget"), 2, "the claims made at 20 and 210");
     assert_eq!(claim("k", "h9", 2_010), Claim::OtherRequest, "the newer claim stays");
 }
 

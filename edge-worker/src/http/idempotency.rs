@@ -90,24 +90,32 @@ pub async fn once(
     }
 }
 
+/// The headers that say what the first request made, which a replay repeats: its body's type,
+/// the resource's place, and a TUS creation's upload (the offset a creation-with-upload reached,
+/// when the upload expires, its asset).
+const REPLAYED_HEADERS: [&str; 5] =
+    ["content-type", "location", "upload-offset", "upload-expires", "roughcut-asset-id"];
+
 fn stored(response: &ApiResponse) -> StoredAnswer {
     StoredAnswer {
         status: response.status,
-        content_type: response.header("content-type").map(str::to_owned),
-        location: response.header("location").map(str::to_owned),
+        headers: REPLAYED_HEADERS
+            .iter()
+            .filter_map(|&name| response.header(name).map(|value| (name.to_owned(), value.to_owned())))
+            .collect(),
         body: String::from_utf8_lossy(&response.body).into_owned(),
     }
 }
 
 fn replayed(answer: StoredAnswer) -> ApiResponse {
-    let mut response = ApiResponse { status: answer.status, headers: Vec::new(), body: answer.body.into_bytes() };
-    if let Some(content_type) = answer.content_type {
-        response = response.with_header("content-type", content_type);
-    }
-    if let Some(location) = answer.location {
-        response = response.with_header("location", location);
-    }
-    response.with_header("idempotent-replayed", "true")
+    let response = ApiResponse { status: answer.status, headers: Vec::new(), body: answer.body.into_bytes() };
+    let kept = |(name, value): (String, String)| Some((*REPLAYED_HEADERS.iter().find(|&&n| n == name)?, value));
+    answer
+        .headers
+        .into_iter()
+        .filter_map(kept)
+        .fold(response, |response, (name, value)| response.with_header(name, value))
+        .with_header("idempotent-replayed", "true")
 }
 
 #[cfg(test)]
@@ -205,5 +213,21 @@ mod tests {
         assert!(early.header("retry-after").is_some(), "the asset is still processing");
         let retried = cut("key-1");
         assert_eq!((retried.status, retried.header("idempotent-replayed")), (409, None), "asked again, not replayed");
+    }
+
+    #[test]
+    fn a_replay_repeats_what_the_first_answer_said_of_its_upload() {
+        let first = ApiResponse { status: 201, headers: Vec::new(), body: Vec::new() }
+            .with_header("location", "/v1/uploads/upl_1")
+            .with_header("upload-offset", "100000")
+            .with_header("upload-expires", "Tue, 08 Dec 2026 07:00:00 GMT")
+            .with_header("roughcut-asset-id", "ast_1")
+            .with_header("request-id", "req_1");
+        let replay = super::replayed(super::stored(&first));
+        for name in ["location", "upload-offset", "upload-expires", "roughcut-asset-id"] {
+            assert_eq!(replay.header(name), first.header(name), "{name}");
+        }
+        assert_eq!(replay.header("request-id"), None, "a replay has its own request");
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     }
 }

@@ -16,7 +16,26 @@ struct KeyRow {
     status: Option<u16>,
     content_type: Option<String>,
     location: Option<String>,
+    headers_json: Option<String>,
     body: Option<String>,
+}
+
+/// The columns an answer's headers are kept in: Content-Type and Location in their own (from
+/// before the others were kept), the rest as JSON.
+const OWN_COLUMNS: [&str; 2] = ["content-type", "location"];
+
+impl KeyRow {
+    fn headers(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let own = OWN_COLUMNS.iter().zip([&self.content_type, &self.location]);
+        let mut headers: Vec<(String, String)> =
+            own.filter_map(|(name, value)| Some(((*name).to_owned(), value.clone()?))).collect();
+        if let Some(json) = &self.headers_json {
+            let others: Vec<(String, String)> =
+                serde_json::from_str(json).map_err(|e| StoreError(format!("unreadable kept headers: {e}")))?;
+            headers.extend(others);
+        }
+        Ok(headers)
+    }
 }
 
 #[async_trait(?Send)]
@@ -40,7 +59,7 @@ impl<S: Sql> IdempotencyStore for SqlStore<S> {
                 &[text(account_id), text(key), text(request_hash), time(terms.now)],
             ),
             Statement::new(
-                "SELECT request_hash, status, content_type, location, body FROM idempotency_keys \
+                "SELECT request_hash, status, content_type, location, headers_json, body FROM idempotency_keys \
                  WHERE account_id = ?1 AND idempotency_key = ?2",
                 &[text(account_id), text(key)],
             ),
@@ -61,8 +80,7 @@ impl<S: Sql> IdempotencyStore for SqlStore<S> {
                 None => Claim::InFlight,
                 Some(status) => Claim::Answered(StoredAnswer {
                     status,
-                    content_type: row.content_type,
-                    location: row.location,
+                    headers: row.headers()?,
                     body: row.body.unwrap_or_default(),
                 }),
             }
@@ -70,15 +88,23 @@ impl<S: Sql> IdempotencyStore for SqlStore<S> {
     }
 
     async fn answer_key(&self, account_id: &str, key: &str, answer: &StoredAnswer) -> Result<(), StoreError> {
+        let own = |name: &str| answer.headers.iter().find(|(n, _)| n == name).map(|(_, value)| value.as_str());
+        let others: Vec<&(String, String)> =
+            answer.headers.iter().filter(|(name, _)| !OWN_COLUMNS.contains(&name.as_str())).collect();
+        let others = (!others.is_empty())
+            .then(|| serde_json::to_string(&others))
+            .transpose()
+            .map_err(|e| StoreError(format!("kept headers: {e}")))?;
         self.execute(
-            "UPDATE idempotency_keys SET status = ?3, content_type = ?4, location = ?5, body = ?6 \
+            "UPDATE idempotency_keys SET status = ?3, content_type = ?4, location = ?5, headers_json = ?6, body = ?7 \
              WHERE account_id = ?1 AND idempotency_key = ?2 AND status IS NULL",
             &[
                 text(account_id),
                 text(key),
                 number(i64::from(answer.status)),
-                optional_text(answer.content_type.as_deref()),
-                optional_text(answer.location.as_deref()),
+                optional_text(own("content-type")),
+                optional_text(own("location")),
+                optional_text(others.as_deref()),
                 text(&answer.body),
             ],
         )

@@ -18,7 +18,7 @@ use crate::domain::ports::processing::EventRecord;
 use roughcut_shared::assets::AssetType;
 
 /// The migrations, in the order D1 applies them.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_processing.sql"),
     include_str!("../../migrations/0003_cuts.sql"),
@@ -27,6 +27,7 @@ const MIGRATIONS: [&str; 8] = [
     include_str!("../../migrations/0006_pipeline_events_repeat.sql"),
     include_str!("../../migrations/0007_webhooks.sql"),
     include_str!("../../migrations/0008_idempotency_keys.sql"),
+    include_str!("../../migrations/0009_idempotency_headers.sql"),
 ];
 
 #[derive(Debug)]

@@ -46,8 +46,9 @@ fn asset(platform: &TestPlatform, state: AssetState, cuttable: bool) -> (Princip
     let id = "ast_talk".to_owned();
     let (record, upload) = uploaded_asset(&account.id, &id, AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&record, &upload)).expect("asset");
+    // speech flutters from hop to hop (a level held flat is a steady tone, no voice)
     let levels: Vec<i16> = (0..1000)
-        .map(|hop| if (100..400).contains(&hop) || (600..900).contains(&hop) { -1500 } else { -7000 })
+        .map(|hop| if (100..400).contains(&hop) || (600..900).contains(&hop) { -1500 - hop % 2 * 150 } else { -7000 })
         .collect();
     let voice = levels.iter().map(|&l| l > -4000).collect();
     let analysis = Analysis { envelope: Envelope { sample_rate: 48_000, levels }, noise_floor: -7000, voice };

@@ -13,8 +13,8 @@ pub const ANSWERS_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnswer {
     pub status: u16,
-    pub content_type: Option<String>,
-    pub location: Option<String>,
+    /// The headers a replay repeats (lower-case names), in the answer's order.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
