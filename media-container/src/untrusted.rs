@@ -40,6 +40,13 @@ impl UntrustedInput {
         let options = ["-protocol_whitelist", "file", "-f", self.demuxer, "-i"];
         options.iter().map(OsString::from).chain([self.path.clone().into_os_string()]).collect()
     }
+
+    /// What opens it for ffmpeg to decode: the picture as it is coded, not turned upright, so
+    /// that encoded frames match copied ones and the size a render asks for; a rotated source's
+    /// render carries the rotation as its tag instead (`render::tag_rotation`).
+    pub fn decode_args(&self) -> Vec<OsString> {
+        std::iter::once(OsString::from("-noautorotate")).chain(self.input_args()).collect()
+    }
 }
 
 /// ffmpeg's demuxer of each container the engine sniffs.

@@ -165,6 +165,37 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
 }
 
 #[test]
+fn a_recording_coded_on_its_side_renders_upright_in_every_path() {
+    // a phone's portrait recording: 640×360 coded, a display matrix turning it a quarter
+    let dir = TestDir::new("rotated");
+    let coded = source(&dir);
+    let rotated = dir.path().join("rotated.mp4");
+    let (from, to) = (coded.to_str().expect("path"), rotated.to_str().expect("path"));
+    ffmpeg(&["-i", from, "-c", "copy", "-metadata:s:v:0", "rotate=90", to]);
+    let rotation = |path: &Path| {
+        let probe = ffprobe(path);
+        let video = ffprobe_stream(&probe, "video");
+        let turned =
+            video["side_data_list"].as_array().and_then(|list| list.iter().find_map(|d| d["rotation"].as_i64()));
+        (video["width"].as_u64(), video["height"].as_u64(), turned.unwrap_or(0))
+    };
+    assert_eq!(rotation(&rotated), (Some(640), Some(360), 90));
+    let cut = vec![(1_500, 6_200), (7_000, 11_800)];
+    for (name, segments, copy_video) in
+        [("smart", cut.clone(), true), ("encoded", cut, false), ("whole", vec![], false)]
+    {
+        let worker = FakeWorker::start(std::fs::read(&rotated).expect("media"));
+        let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
+        let job = worker.render_job(&format!("job_{name}"), spec(RenderFormat::Mp4, segments, copy_video));
+        assert_eq!(container.post(&job).0, 202);
+        let output = dir.path().join(format!("render-{name}.mp4"));
+        rendered(&worker, &container, &output);
+        assert_eq!(container.logs().contains("smart render:"), copy_video, "{name}: {}", container.logs());
+        assert_eq!(rotation(&output), (Some(640), Some(360), 90), "{name}: coded as the source, turned as it is");
+    }
+}
+
+#[test]
 fn aac_is_copied_by_the_engine_and_mp3_encoded_by_ffmpeg() {
     let dir = TestDir::new("audio");
     let media = source(&dir);

@@ -126,7 +126,7 @@ pub fn command(
     fs::write(graph_file, filter_graph(keep, video, &scale_filter(spec)))
         .map_err(|e| format!("writing the filter graph: {e}"))?;
     let mut command = Command::new(ffmpeg);
-    command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y"]).args(input.input_args());
+    command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y"]).args(input.decode_args());
     command.arg("-filter_complex_script").arg(graph_file);
     if video {
         command.args(["-map", "[v]", "-map", "[a]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));

@@ -14,6 +14,8 @@ pub struct VideoStream {
     pub pix_fmt: String,
     pub width: u32,
     pub height: u32,
+    /// The display rotation ffprobe reads from the display matrix, in degrees (90, -90, 180).
+    pub rotation: i32,
     pub timescale: u64,
     /// In decode order, without the packets an edit list hides.
     pub packets: Vec<Packet>,
@@ -57,10 +59,14 @@ fn typical_step(times: &[i64]) -> i64 {
 }
 
 /// Lists the first video stream of `input` with `ffprobe`; `None` when it has none.
+/// What ffprobe lists: the stream (with its display matrix's rotation) and every packet.
+const SHOWN: &str =
+    "stream=codec_name,pix_fmt,width,height,time_base:stream_side_data=rotation:packet=pts,dts,duration,flags";
+
 pub fn list(ffprobe: &Path, input: &UntrustedInput) -> Result<Option<VideoStream>, String> {
     let output = Command::new(ffprobe)
         .args(["-v", "error", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=codec_name,pix_fmt,width,height,time_base:packet=pts,dts,duration,flags"])
+        .args(["-show_entries", SHOWN])
         .args(["-of", "compact=p=1:nk=0"])
         .args(input.input_args())
         .stdin(Stdio::null())
@@ -95,6 +101,7 @@ pub fn parse(listing: &str) -> Result<Option<VideoStream>, String> {
                     pix_fmt: value("pix_fmt").unwrap_or_default().to_owned(),
                     width: size("width"),
                     height: size("height"),
+                    rotation: number("rotation").and_then(|r| i32::try_from(r).ok()).unwrap_or(0),
                     timescale,
                     packets: Vec::new(),
                     hidden: 0,
@@ -125,13 +132,14 @@ mod tests {
 
     #[test]
     fn a_listing_becomes_the_frame_table() {
-        let listing = "stream|codec_name=h264|width=1920|height=1080|pix_fmt=yuv420p|time_base=1/15360\n\
+        let listing = "stream|codec_name=h264|width=1920|height=1080|pix_fmt=yuv420p|time_base=1/15360|side_data|rotation=-90\n\
                        packet|pts=0|dts=-1024|duration=512|flags=K__\n\
                        packet|pts=1024|dts=-512|duration=512|flags=___\n\
                        packet|pts=512|dts=0|duration=512|flags=___\n\
                        packet|pts=-512|dts=-1536|duration=512|flags=_D_\n";
         let stream = parse(listing).expect("parsed").expect("a video stream");
         assert_eq!((stream.codec.as_str(), stream.width, stream.timescale), ("h264", 1920, 15_360));
+        assert_eq!(stream.rotation, -90);
         assert_eq!(stream.packets[0], Packet { pts: 0, dts: -1024, duration: 512, key: true });
         assert!(!stream.packets[1].key);
         assert_eq!((stream.packets.len(), stream.hidden), (3, 1), "hidden packets are not frames");

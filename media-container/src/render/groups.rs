@@ -62,7 +62,7 @@ impl Group<'_> {
         std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale))?;
         let mut command = Command::new(ffmpeg);
         // `-copyts`: the seek leaves timestamps as they are, so the graph's times stay the source's
-        command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts"]).args(input.input_args());
+        command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts"]).args(input.decode_args());
         command.arg("-filter_complex_script").arg(graph_file);
         if let Some(video) = &self.video {
             command.args(["-map", "[v]", "-an"]).args(video_args).args(["-f", "mp4"]).arg(video);

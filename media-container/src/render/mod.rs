@@ -64,34 +64,60 @@ pub fn render(
     let output = work.join("render");
     let job = RenderJob { spec, input, work, output: &output, config, control };
     control.set_progress(ENCODE_FROM, "encoding");
-    let keep = if spec.format.is_video() {
-        let stream = frames::list(&config.ffprobe, input)
-            .map_err(|err| Halt::internal(control, "listing the video's frames", err))?
-            .ok_or_else(|| Halt::failed("render_failed", "The file has no video to render.", false))?;
-        let times = stream.frame_times();
-        let whole = 0..times.len().saturating_sub(1);
-        let snapped = snap::snap(&spec.segments, &times, stream.timescale);
-        let spans = if spec.segments.is_empty() { std::slice::from_ref(&whole) } else { &snapped[..] };
-        if spans.is_empty() {
-            return Err(Halt::failed("render_failed", "The cut keeps no frame of the video.", false));
-        }
-        if spec.copy_video && smart_render(&stream, &times, spans, &job)? {
-            return Ok(output);
-        }
-        if spec.segments.is_empty() {
+    if spec.format.is_video() {
+        render_video(&job)?;
+    } else if !audio::render(spec, input.path(), &output, control)? {
+        let keep = if spec.segments.is_empty() { Keep::Whole } else { Keep::Millis(spec.segments.clone()) };
+        encode_fully(&keep, &job)?;
+    }
+    Ok(output)
+}
+
+/// A video render: the kept spans snapped to the source's frames, copied GOP by GOP where that
+/// pays or encoded fully, and the source's rotation given to the result.
+fn render_video(job: &RenderJob<'_>) -> Result<(), Halt> {
+    let RenderJob { spec, input, config, control, .. } = *job;
+    let stream = frames::list(&config.ffprobe, input)
+        .map_err(|err| Halt::internal(control, "listing the video's frames", err))?
+        .ok_or_else(|| Halt::failed("render_failed", "The file has no video to render.", false))?;
+    let times = stream.frame_times();
+    let whole = 0..times.len().saturating_sub(1);
+    let snapped = snap::snap(&spec.segments, &times, stream.timescale);
+    let spans = if spec.segments.is_empty() { std::slice::from_ref(&whole) } else { &snapped[..] };
+    if spans.is_empty() {
+        return Err(Halt::failed("render_failed", "The cut keeps no frame of the video.", false));
+    }
+    if !(spec.copy_video && smart_render(&stream, &times, spans, job)?) {
+        let keep = if spec.segments.is_empty() {
             Keep::Whole
         } else {
             let spans = snapped.iter().map(|r| (times[r.start], times[r.end])).collect();
             Keep::Frames { spans, timescale: stream.timescale }
-        }
-    } else {
-        if audio::render(spec, input.path(), &output, control)? {
-            return Ok(output);
-        }
-        if spec.segments.is_empty() { Keep::Whole } else { Keep::Millis(spec.segments.clone()) }
-    };
-    encode_fully(&keep, &job)?;
-    Ok(output)
+        };
+        encode_fully(&keep, job)?;
+    }
+    tag_rotation(stream.rotation, job)
+}
+
+/// Gives the output the source's display rotation: its frames are the source's as coded
+/// (`UntrustedInput::decode_args`), and a phone's upright recording is coded on its side. ffmpeg
+/// 5 writes a stream's `rotate` tag as the display matrix only when it copies the stream, so the
+/// finished file is remuxed (seconds of I/O, no decode).
+fn tag_rotation(rotation: i32, job: &RenderJob<'_>) -> Result<(), Halt> {
+    let RenderJob { spec, work, output, config, control, .. } = *job;
+    if rotation.rem_euclid(360) == 0 {
+        return Ok(());
+    }
+    let tagged = work.join("tagged");
+    let log_path = work.join("rotation.log");
+    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    let mut command = Command::new(&config.ffmpeg);
+    command.args(["-nostdin", "-v", "error", "-y", "-i"]).arg(output).args(["-map", "0", "-c", "copy"]);
+    command.args(["-metadata:s:v:0", &format!("rotate={}", rotation.rem_euclid(360))]);
+    command.args(muxer_args(spec.format)).arg(&tagged).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
+    ffmpeg_outcome(control, status, &log_path)?;
+    fs::rename(&tagged, output).map_err(|err| Halt::internal(control, "cannot keep the tagged render", err))
 }
 
 /// Renders `spans` (frame ranges of `stream`) by copying its GOPs, when the stream allows it and

@@ -306,7 +306,7 @@ impl Pieces<'_> {
         // a seek half a frame early lands on the frame itself, whatever the rounding
         let from = seconds((self.times[range.start] - self.plan.step / 2).max(0), self.stream.timescale);
         let mut command = ffmpeg(job, &self.dir.join(format!("{index:05}.log")))?;
-        command.args(["-ss", &from]).args(job.input.input_args()).args(["-map", "0:v:0", "-an"]);
+        command.args(["-ss", &from]).args(job.input.decode_args()).args(["-map", "0:v:0", "-an"]);
         command.args(["-frames:v", &range.len().to_string()]);
         match piece {
             Piece::Copy(_) => {
@@ -415,6 +415,7 @@ mod tests {
             pix_fmt: "yuv420p".into(),
             width: 1920,
             height: 1080,
+            rotation: 0,
             timescale: 15_360,
             packets,
             hidden: 0,
