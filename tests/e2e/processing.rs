@@ -161,6 +161,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
         ffmpeg("voice.m4a", &["-f", "lavfi", "-i", &sine(5), "-ac", "2", "-c:a", "aac"]),
         ffmpeg("voice.mp3", &["-f", "lavfi", "-i", &sine(5), "-c:a", "libmp3lame", "-b:a", "128k"]),
         ffmpeg("voice.wav", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "pcm_s16le"]),
+        // a voice note, and what a browser's MediaRecorder writes for audio
+        ffmpeg("voice.opus", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "libopus"]),
+        ffmpeg("voice.webm", &["-f", "lavfi", "-i", &sine(5), "-ac", "2", "-c:a", "libopus"]),
     ];
     let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), account.upload_file(&project, f))).collect();
     for (file, asset_id) in &assets {

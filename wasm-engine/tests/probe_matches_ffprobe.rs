@@ -188,6 +188,8 @@ fn audio_formats_read_through_symphonia() {
         ("tone.ogg", "libvorbis", "44100", "2"),
         ("tone.aac", "aac", "48000", "2"),
         ("tone.webm", "libvorbis", "48000", "1"),
+        ("tone.opus", "libopus", "44100", "2"),
+        ("tone-opus.webm", "libopus", "48000", "1"),
     ] {
         let lavfi = format!("sine=frequency=700:sample_rate={rate}");
         let path =

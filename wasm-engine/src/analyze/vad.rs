@@ -44,7 +44,10 @@ pub struct EnergyVad {
     pub close_above_floor: Level,
     /// Hops a closing level must last before the mask closes.
     pub hangover_hops: u32,
-    /// Never opens below this absolute level, however low the floor (digital silence).
+    /// Never opens below this absolute level, however low the floor (digital silence), and closes
+    /// below it less the hysteresis: between the phrases of a gated recording a lossy codec leaves
+    /// a residue (tens of ms decaying from -50 dB after each sound, Opus) that sits far above a
+    /// floor of digital silence and would hold the mask open through every pause.
     pub min_open_level: Level,
 }
 
@@ -58,7 +61,11 @@ impl VoiceActivityDetector for EnergyVad {
     fn detect(&self, envelope: &Envelope) -> Vec<bool> {
         let floor = i32::from(noise_floor(envelope));
         let open = (floor + i32::from(self.open_above_floor)).max(i32::from(self.min_open_level));
-        let close = (floor + i32::from(self.close_above_floor.min(self.open_above_floor))).min(open);
+        let hysteresis =
+            i32::from(self.open_above_floor) - i32::from(self.close_above_floor.min(self.open_above_floor));
+        let close = (floor + i32::from(self.close_above_floor.min(self.open_above_floor)))
+            .max(i32::from(self.min_open_level) - hysteresis)
+            .min(open);
         let mut mask = Vec::with_capacity(envelope.levels.len());
         let mut speaking = false;
         let mut quiet_run = 0u32;
@@ -93,6 +100,18 @@ mod tests {
 
     fn envelope(levels: Vec<Level>) -> Envelope {
         Envelope { sample_rate: 48_000, levels }
+    }
+
+    #[test]
+    fn a_codec_residue_in_digital_silence_closes_the_mask() {
+        // a gated recording: words, then digital silence but for a decaying codec residue
+        let mut levels = vec![-10_000; 50];
+        levels.extend((0..40).map(|hop| -2000 - (hop % 4) * 300)); // a word
+        levels.extend((0..30).map(|hop| -5000 - hop * 100)); // -50 dB down to -79 dB
+        levels.extend(vec![-10_000; 80]);
+        let mask = EnergyVad::default().detect(&envelope(levels));
+        assert!(mask[50..90].iter().all(|&v| v), "the word");
+        assert!(!mask[108..].iter().any(|&v| v), "the residue under -66 dB is no voice");
     }
 
     #[test]

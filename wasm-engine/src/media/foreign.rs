@@ -1,19 +1,21 @@
 //! The formats the engine reads through Symphonia's demuxers and decoders (MP3, ADTS AAC, FLAC,
-//! Ogg Vorbis, WebM/Matroska audio): a `Read + Seek` view of a range source for them, and the
-//! probe and decode results in the engine's own types.
+//! Ogg Vorbis and Opus, WebM/Matroska audio; Opus decoded by `opus`): a `Read + Seek` view of a
+//! range source for them, and the probe and decode results in the engine's own types.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known as codec;
-use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
 use symphonia::core::units::{Duration, TimeBase};
 
 use super::decode::{PcmSink, PcmSpec, emit_silence};
+use super::opus::{self, OpusDecoder};
 use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
@@ -229,7 +231,11 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
             _ => stated,
         };
         let audio = AudioInfo {
-            sample_rate: params.sample_rate.unwrap_or(0),
+            sample_rate: if params.codec == codec::CODEC_ID_OPUS {
+                opus::SAMPLE_RATE
+            } else {
+                params.sample_rate.unwrap_or(0)
+            },
             channels: params.channels.as_ref().map_or(0, |c| c.count() as u16),
         };
         infos.push(TrackInfo {
@@ -268,14 +274,31 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
     let recounted =
         params.codec == codec::CODEC_ID_MP3 && mp3_recount(source, track_duration(track, reader.as_ref())).is_some();
     let (track_id, promised_frames) = (track.id, track.num_frames.filter(|_| !recounted));
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(params, &AudioDecoderOptions::default())
-        .map_err(|e| EngineError::unsupported(format!("{} audio cannot be decoded: {e}", codec_name(params.codec))))?;
     let channels = params.channels.as_ref().map_or(0, |c| c.count());
-    let sample_rate = params.sample_rate.unwrap_or(0);
+    let is_opus = params.codec == codec::CODEC_ID_OPUS;
+    let sample_rate = if is_opus { opus::SAMPLE_RATE } else { params.sample_rate.unwrap_or(0) };
     if channels == 0 || sample_rate == 0 {
         return Err(EngineError::malformed("audio track without sample rate or channels"));
     }
+    let mut decoder = if is_opus {
+        TrackDecoder::Opus(Box::new(OpusDecoder::new(channels)?))
+    } else {
+        TrackDecoder::Symphonia(
+            symphonia::default::get_codecs().make_audio_decoder(params, &AudioDecoderOptions::default()).map_err(
+                |e| EngineError::unsupported(format!("{} audio cannot be decoded: {e}", codec_name(params.codec))),
+            )?,
+        )
+    };
+    // An Opus stream's pre-skip (the encoder's delay), which neither demuxer trims from the
+    // packets: Ogg's states it as the track's delay (and counts it in the track's frames),
+    // Matroska's only in the codec's header. Matroska's end padding (its blocks' DiscardPadding,
+    // under one 20-ms packet of silence) is not read by Symphonia and stays.
+    let mut unskipped = match track.delay {
+        _ if !is_opus => 0,
+        Some(delay) => u64::from(delay),
+        None => params.extra_data.as_deref().map_or(0, opus::pre_skip),
+    };
+    let promised_frames = promised_frames.map(|frames| frames.saturating_sub(unskipped));
     let spec = PcmSpec { sample_rate, channels };
     sink.start(spec)?;
     let mut interleaved: Vec<f32> = Vec::new();
@@ -296,21 +319,19 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
         // its AAC one does not, and applied twice they ate an MP3's first and last frames).
         let trims = if recounted { (0, 0) } else { (packet.trim_start.get(), packet.trim_end.get()) };
         (packet.trim_start, packet.trim_end) = (Duration::ZERO, Duration::ZERO);
-        match decoder.decode(&packet) {
-            Ok(buffer) => {
-                buffer.copy_to_vec_interleaved(&mut interleaved);
-                decoded_any = true;
-                // Gapless trims: encoder delay at the start, padding at the end.
-                let frames = interleaved.len() / channels;
-                let start = (trims.0 as usize).min(frames);
-                let end = frames - (trims.1 as usize).min(frames - start);
-                sink.samples(&interleaved[start * channels..end * channels]);
-                decoded_frames += (end - start) as u64;
-            }
-            // A damaged packet is skipped; decoding continues with the next (Symphonia's contract).
-            Err(symphonia::core::errors::Error::DecodeError(_)) => {}
-            Err(e) => return Err(EngineError::malformed(format!("decoding: {e}"))),
-        }
+        // A damaged packet is skipped; decoding continues with the next (Symphonia's contract).
+        let Some(samples) = decoder.decode(&packet, &mut interleaved)? else {
+            continue;
+        };
+        decoded_any = true;
+        // Gapless trims: encoder delay at the start, padding at the end.
+        let frames = samples.len() / channels;
+        let skipped = frames.min(unskipped as usize);
+        unskipped -= skipped as u64;
+        let start = (trims.0 as usize + skipped).min(frames);
+        let end = frames - (trims.1 as usize).min(frames - start);
+        sink.samples(&samples[start * channels..end * channels]);
+        decoded_frames += (end - start) as u64;
     }
     if !decoded_any {
         return Err(EngineError::malformed("no packet of the audio track could be decoded"));
@@ -325,6 +346,30 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
         emit_silence(sink, spec, missing);
     }
     Ok(spec)
+}
+
+/// What decodes a track's packets: Symphonia's decoder of its codec, or Opus's.
+enum TrackDecoder {
+    Symphonia(Box<dyn AudioDecoder>),
+    Opus(Box<OpusDecoder>),
+}
+
+impl TrackDecoder {
+    /// The interleaved samples of `packet` (held in `buffer` or the decoder); `None` for a damaged
+    /// packet.
+    fn decode<'a>(&'a mut self, packet: &Packet, buffer: &'a mut Vec<f32>) -> Result<Option<&'a [f32]>> {
+        match self {
+            Self::Symphonia(decoder) => match decoder.decode(packet) {
+                Ok(decoded) => {
+                    decoded.copy_to_vec_interleaved(buffer);
+                    Ok(Some(buffer.as_slice()))
+                }
+                Err(symphonia::core::errors::Error::DecodeError(_)) => Ok(None),
+                Err(e) => Err(EngineError::malformed(format!("decoding: {e}"))),
+            },
+            Self::Opus(decoder) => Ok(decoder.decode(&packet.data)),
+        }
+    }
 }
 
 /// Two MPEG-1 Layer III frames: the most a decoder's end may differ from the promised length.

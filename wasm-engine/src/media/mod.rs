@@ -6,6 +6,7 @@ pub mod decode;
 pub mod extract;
 pub mod foreign;
 pub mod isobmff;
+pub mod opus;
 pub mod probe;
 pub mod render;
 pub mod sniff;
