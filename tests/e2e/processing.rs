@@ -19,6 +19,7 @@ use crate::Test;
 pub fn tests() -> Vec<Test> {
     vec![
         ("processing::formats_reach_ready_with_ffprobes_figures", formats_reach_ready_with_ffprobes_figures),
+        ("processing::a_browser_recording_states_no_length_and_is_measured", a_browser_recording_is_measured),
         ("processing::garbage_fails_uncharged", garbage_fails_uncharged),
         ("processing::the_type_is_known_from_the_first_chunk", the_type_is_known_from_the_first_chunk),
         ("processing::ninety_seconds_cost_two_credits_once", ninety_seconds_cost_two_credits_once),
@@ -211,6 +212,22 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
     assert_eq!(charges.len(), files.len());
     assert!(charges.iter().all(|c| c["delta"] == -1), "{charges:?}");
     assert_eq!(account.api.get("/v1/credits/balance").expect(200).json()["balance"], 100 - files.len() as i64);
+}
+
+fn a_browser_recording_is_measured(stack: &Stack) {
+    // what MediaRecorder writes: VP8 and Opus in a live WebM, with no Duration and no Cues
+    let (account, project) = stack.funded_account("recorded", 10);
+    let camera = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=5", "-c:v", "libvpx"];
+    let voice = ["-f", "lavfi", "-i", &sine(5), "-c:a", "libopus", "-live", "1"];
+    let file = ffmpeg("recorded.webm", &[&camera[..], &voice[..]].concat());
+    assert!(ffprobe(&file)["format"].get("duration").is_none(), "the file states its length");
+    let asset_id = account.upload_file(&project, &file);
+    let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
+    assert_eq!(asset["state"], "ready", "{asset}");
+    let duration: f64 = asset["duration_seconds"].as_str().and_then(|d| d.parse().ok()).expect("duration");
+    assert!((duration - 5.0).abs() <= 0.05, "{duration} s");
+    assert_eq!(asset["media"]["audio"]["codec"], "opus", "{asset}");
+    assert_eq!(consumed(&account).len(), 1, "charged once");
 }
 
 fn garbage_fails_uncharged(stack: &Stack) {

@@ -198,6 +198,23 @@ fn audio_formats_read_through_symphonia() {
     }
 }
 
+#[test]
+fn a_webm_that_states_no_length_is_measured_packet_by_packet() {
+    // A live WebM, as a browser's MediaRecorder writes it: no Duration, no Cues (ffprobe: N/A).
+    let scratch = Scratch::new("probe-live-webm");
+    let voice = ["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000:duration=5"];
+    let camera = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=5", "-c:v", "libvpx"];
+    let audio_only = generate(&scratch, "live.webm", &[&voice[..], &["-c:a", "libopus", "-live", "1"]].concat());
+    let with_video =
+        generate(&scratch, "live-av.webm", &[&voice[..], &camera[..], &["-c:a", "libopus", "-live", "1"]].concat());
+    for path in [&audio_only, &with_video] {
+        assert!(ffprobe(path)["format"].get("duration").is_none(), "{}: the file states a length", path.display());
+        let probed = ours(path).duration.expect("a duration").seconds();
+        let decoded = decoded_seconds(path, 48_000);
+        assert!((probed - decoded).abs() <= 0.01, "{}: {probed} s, and ffmpeg decodes {decoded} s", path.display());
+    }
+}
+
 /// Seconds of audio ffmpeg decodes from `path` (mono).
 fn decoded_seconds(path: &Path, rate: u32) -> f64 {
     let path = path.to_string_lossy().into_owned();

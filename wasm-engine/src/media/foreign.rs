@@ -214,8 +214,26 @@ impl Mp3Frame {
     }
 }
 
+/// Where each track's last packet ends, read packet by packet to the end of the file: what a
+/// player plays of a stream whose container states no length (a live WebM, as a browser's
+/// MediaRecorder writes it: no Duration in its Info, no Cues). Reads every packet once.
+fn counted_ends(reader: &mut dyn FormatReader) -> Vec<(u32, u64)> {
+    let mut ends: Vec<(u32, u64)> = Vec::new();
+    // A damaged tail ends the count where the readable packets end, as it ends a decode.
+    while let Ok(Some(packet)) = reader.next_packet() {
+        let end = u64::try_from(packet.pts.get()).unwrap_or(0).saturating_add(packet.dur.get());
+        match ends.iter_mut().find(|(track, _)| *track == packet.track_id) {
+            Some((_, latest)) => *latest = end.max(*latest),
+            None => ends.push((packet.track_id, end)),
+        }
+    }
+    ends
+}
+
 pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeValue>, Vec<TrackInfo>)> {
-    let reader = open(source)?;
+    let mut reader = open(source)?;
+    let unstated = reader.tracks().iter().any(|track| track_duration(track, reader.as_ref()).is_none());
+    let counted = if unstated { counted_ends(reader.as_mut()) } else { Vec::new() };
     let tracks = reader.tracks();
     if tracks.len() > limits.max_tracks {
         return Err(EngineError::limit(format!("{} tracks (limit {})", tracks.len(), limits.max_tracks)));
@@ -225,7 +243,8 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
         let Some(CodecParameters::Audio(params)) = &track.codec_params else {
             continue;
         };
-        let stated = track_duration(track, reader.as_ref());
+        let counted = counted.iter().find(|(id, _)| *id == track.id);
+        let stated = track_duration(track, reader.as_ref()).or_else(|| ticks_to_time(counted?.1, track.time_base?));
         let duration = match params.codec {
             codec::CODEC_ID_MP3 => mp3_recount(source, stated).or(stated),
             _ => stated,
