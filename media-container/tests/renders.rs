@@ -165,6 +165,34 @@ fn a_smart_render_copies_whole_gops_and_keeps_exactly_the_cut_frames() {
 }
 
 #[test]
+fn an_obs_recording_in_matroska_renders_the_cut_frames() {
+    // OBS's default container: the same H.264 and AAC in Matroska, with times in milliseconds
+    let dir = TestDir::new("matroska");
+    let mp4 = source(&dir);
+    let mkv = dir.path().join("source.mkv");
+    ffmpeg(&["-i", mp4.to_str().expect("path"), "-c", "copy", mkv.to_str().expect("path")]);
+    let segments = vec![(1_500, 6_200), (7_000, 11_800)];
+    for (name, copy_video) in [("smart", true), ("encoded", false)] {
+        let worker = FakeWorker::start(std::fs::read(&mkv).expect("media"));
+        let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
+        let job = worker.render_job(&format!("job_{name}"), spec(RenderFormat::Mp4, segments.clone(), copy_video));
+        assert_eq!(container.post(&job).0, 202);
+        let output = dir.path().join(format!("render-{name}.mp4"));
+        rendered(&worker, &container, &output);
+        // Matroska's millisecond times step 33 and 34 ms, which a smart render takes for a
+        // varying rate: it encodes fully, and copies nothing it could misplace
+        let logs = container.logs();
+        assert!(!copy_video || logs.contains("encoding fully: the frame rate varies"), "{name}: {logs}");
+        // 1.5–6.2 s and 7.0–11.8 s at 30 fps: 141 and 144 frames
+        assert_eq!(thumbnails(&output).len(), 285, "{name}");
+        let probe = ffprobe(&output);
+        let video = ffprobe_stream(&probe, "video");
+        let duration = video["duration"].as_str().and_then(|s| s.parse::<f64>().ok()).expect("a duration");
+        assert!((duration - 9.5).abs() <= 1.0 / 30.0, "{name}: {duration} s");
+    }
+}
+
+#[test]
 fn a_recording_coded_on_its_side_renders_upright_in_every_path() {
     // a phone's portrait recording: 640×360 coded, a display matrix turning it a quarter
     let dir = TestDir::new("rotated");

@@ -159,6 +159,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
                 "aac",
             ],
         ),
+        // what OBS records, and what a browser's MediaRecorder does
+        ffmpeg("clip.mkv", &[&video[..], &[&sine(4), "-t", "4", "-c:v", "libx264", "-c:a", "aac"]].concat()),
+        ffmpeg("clip.webm", &[&video[..], &[&sine(3), "-t", "3", "-c:v", "libvpx", "-c:a", "libopus"]].concat()),
         ffmpeg("voice.m4a", &["-f", "lavfi", "-i", &sine(5), "-ac", "2", "-c:a", "aac"]),
         ffmpeg("voice.mp3", &["-f", "lavfi", "-i", &sine(5), "-c:a", "libmp3lame", "-b:a", "128k"]),
         ffmpeg("voice.wav", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "pcm_s16le"]),
@@ -217,16 +220,18 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
 fn a_browser_recording_is_measured(stack: &Stack) {
     // what MediaRecorder writes: VP8 and Opus in a live WebM, with no Duration and no Cues
     let (account, project) = stack.funded_account("recorded", 10);
-    let camera = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=5", "-c:v", "libvpx"];
-    let voice = ["-f", "lavfi", "-i", &sine(5), "-c:a", "libopus", "-live", "1"];
-    let file = ffmpeg("recorded.webm", &[&camera[..], &voice[..]].concat());
+    let inputs = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=5", "-f", "lavfi", "-i", &sine(5)];
+    let codecs = ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus", "-live", "1"];
+    let file = ffmpeg("recorded.webm", &[&inputs[..], &codecs[..]].concat());
     assert!(ffprobe(&file)["format"].get("duration").is_none(), "the file states its length");
     let asset_id = account.upload_file(&project, &file);
     let asset = settled(stack, &account, &asset_id, Duration::from_secs(60), false);
-    assert_eq!(asset["state"], "ready", "{asset}");
+    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
     let duration: f64 = asset["duration_seconds"].as_str().and_then(|d| d.parse().ok()).expect("duration");
     assert!((duration - 5.0).abs() <= 0.05, "{duration} s");
-    assert_eq!(asset["media"]["audio"]["codec"], "opus", "{asset}");
+    let media = &asset["media"];
+    assert_eq!((media["video"]["codec"].as_str(), media["audio"]["codec"].as_str()), (Some("vp8"), Some("opus")));
+    assert_eq!((media["video"]["width"].as_u64(), media["video"]["frame_rate"].as_str()), (Some(320), Some("30/1")));
     assert_eq!(consumed(&account).len(), 1, "charged once");
 }
 

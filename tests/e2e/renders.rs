@@ -20,6 +20,7 @@ pub fn tests() -> Vec<Test> {
         ("renders::every_format_of_a_cut_and_the_rules", every_format_of_a_cut_and_the_rules),
         ("renders::audio_of_a_video_still_uploading", audio_of_a_video_still_uploading),
         ("renders::an_mp3_renders_to_its_end_then_its_project_goes", an_mp3_renders_to_its_end_then_its_project_goes),
+        ("renders::a_browser_recording_renders_to_mp4", a_browser_recording_renders_to_mp4),
     ]
 }
 
@@ -264,6 +265,34 @@ fn every_tier_of_4k_1080p_and_vertical_sources(stack: &Stack) {
             assert!((starts.0 - starts.1).abs() <= frame, "{name} {format}: starts {starts:?}");
         }
     }
+}
+
+fn a_browser_recording_renders_to_mp4(stack: &Stack) {
+    // what MediaRecorder writes: VP8 and Opus in a live WebM (no Duration, no Cues)
+    let (account, project) = stack.funded_account("render-webm", 10);
+    let path = scratch("recorded.webm");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=3"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=3:sample_rate=48000", "-c:v", "libvpx"])
+        .args(["-deadline", "realtime", "-c:a", "libopus", "-live", "1"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success(), "generating the recording");
+    let asset_id = account.upload_file(&project, &path);
+    let asset = ready(&account, &asset_id);
+    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
+    let output = json!({ "format": "mp4" });
+    let render = account.api.post("/v1/renders", &json!({ "asset_id": asset_id, "output": output })).expect(201).json();
+    let done = rendered(&account, render["id"].as_str().expect("id"));
+    assert_eq!(done["state"], "completed", "{done}");
+    let probed = probe(stack, &done, "recorded.mp4");
+    let video = stream(&probed, "video").expect("video");
+    let audio = stream(&probed, "audio").expect("audio");
+    assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+    assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(640), Some(360)));
+    let duration = seconds(&video["duration"]);
+    assert!((duration - 3.0).abs() <= 0.05, "{duration} s");
 }
 
 /// A minute of 1080p: long enough to encode that a DELETE or a cancel lands mid-encode.

@@ -199,6 +199,25 @@ fn audio_formats_read_through_symphonia() {
 }
 
 #[test]
+fn matroska_and_webm_video_read_through_symphonia() {
+    // what OBS records (H.264 and AAC in Matroska) and what a browser records (VP8 or VP9 with Opus)
+    let scratch = Scratch::new("matroska-video");
+    for (name, rate, video_codec, audio_codec, codec) in [
+        ("obs.mkv", "30", "libx264", "aac", "h264"),
+        ("pal.mkv", "25", "libx264", "aac", "h264"),
+        ("camera.webm", "30000/1001", "libvpx", "libopus", "vp8"),
+        ("camera-vp9.webm", "60", "libvpx-vp9", "libopus", "vp9"),
+    ] {
+        let video = format!("testsrc2=size=320x240:rate={rate}");
+        let audio = "sine=frequency=440:sample_rate=48000";
+        let args = ["-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", audio, "-t", "3", "-deadline", "realtime"];
+        let path = generate(&scratch, name, &[&args[..], &["-c:v", video_codec, "-c:a", audio_codec]].concat());
+        assert_eq!(ours(&path).video().map(|v| v.codec.as_str()), Some(codec), "{name}");
+        assert_matches_ffprobe(&path);
+    }
+}
+
+#[test]
 fn a_webm_that_states_no_length_is_measured_packet_by_packet() {
     // A live WebM, as a browser's MediaRecorder writes it: no Duration, no Cues (ffprobe: N/A).
     let scratch = Scratch::new("probe-live-webm");

@@ -13,17 +13,19 @@ self.onmessage = async ({ data: { id, file } }) => {
     try {
       info = probe(file);
     } catch {
-      // a container the engine does not read (WebM): the file goes up whole, the server probes it
+      // a container the engine does not read: the file goes up whole, the server probes it
     }
+    const movie = ['mp4', 'mov'].includes(info?.container);
     const video = info?.tracks.some((t) => t.kind === 'video') ?? false;
     const aac = info?.tracks.some((t) => t.kind === 'audio' && t.codec === 'aac') ?? false;
-    // a video's AAC track is copied out as the audio proxy; any other file is its own audio
-    const proxy = video && aac ? extractAudio(file) : null;
+    // an MP4/MOV video's AAC track is copied out as the audio proxy (the engine remuxes only
+    // those); any other file (Matroska, WebM) is its own audio
+    const proxy = movie && video && aac ? extractAudio(file) : null;
     let analysis = null;
     try {
       analysis = analyse(proxy ?? file);
     } catch {
-      // audio the engine does not decode (Opus in WebM): the server analyses it after the upload
+      // audio the engine does not decode: the server analyses it after the upload
     }
     const transfer = [proxy?.buffer, analysis?.levels.buffer, analysis?.voice.buffer].filter(Boolean);
     self.postMessage({ id, info, proxy, analysis }, transfer);

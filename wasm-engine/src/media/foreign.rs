@@ -7,6 +7,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known as codec;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::video::VideoCodecId;
+use symphonia::core::codecs::video::well_known as video_codec;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
@@ -16,11 +18,11 @@ use symphonia::core::units::{Duration, TimeBase};
 
 use super::decode::{PcmSink, PcmSpec, emit_silence};
 use super::opus::{self, OpusDecoder};
-use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
+use super::probe::{AudioInfo, TrackInfo, TrackKind, VideoInfo, bits_per_second};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::source::RangeSource;
-use crate::time::TimeValue;
+use crate::time::{Rational, TimeValue};
 
 /// A cursor over a range source, for demuxers that want `Read + Seek`.
 struct RangeCursor<'a> {
@@ -68,7 +70,15 @@ fn open(source: &dyn RangeSource) -> Result<Box<dyn FormatReader + '_>> {
         .map_err(|e| EngineError::unsupported(format!("no demuxer reads this input: {e}")))
 }
 
-/// ffprobe's name of a codec.
+/// ffprobe's name of a codec: from `known`, else Symphonia's, lowercased.
+fn ffprobe_name<Id: PartialEq + std::fmt::Debug>(id: Id, known: &[(Id, &str)]) -> String {
+    known
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map_or_else(|| format!("{id:?}").to_lowercase(), |(_, name)| (*name).to_owned())
+}
+
+/// ffprobe's name of an audio codec.
 fn codec_name(id: AudioCodecId) -> String {
     let known = [
         (codec::CODEC_ID_MP3, "mp3"),
@@ -80,10 +90,7 @@ fn codec_name(id: AudioCodecId) -> String {
         (codec::CODEC_ID_PCM_S16LE, "pcm_s16le"),
         (codec::CODEC_ID_PCM_F32LE, "pcm_f32le"),
     ];
-    known
-        .iter()
-        .find(|(known, _)| *known == id)
-        .map_or_else(|| format!("{id:?}").to_lowercase(), |(_, name)| (*name).to_owned())
+    ffprobe_name(id, &known)
 }
 
 fn ticks_to_time(ticks: u64, base: TimeBase) -> Option<TimeValue> {
@@ -214,37 +221,117 @@ impl Mp3Frame {
     }
 }
 
-/// Where each track's last packet ends, read packet by packet to the end of the file: what a
-/// player plays of a stream whose container states no length (a live WebM, as a browser's
-/// MediaRecorder writes it: no Duration in its Info, no Cues). Reads every packet once.
-fn counted_ends(reader: &mut dyn FormatReader) -> Vec<(u32, u64)> {
-    let mut ends: Vec<(u32, u64)> = Vec::new();
-    // A damaged tail ends the count where the readable packets end, as it ends a decode.
-    while let Ok(Some(packet)) = reader.next_packet() {
+/// Frames whose times give a video track's rate: two seconds at 60 fps.
+const RATE_SAMPLE_FRAMES: usize = 120;
+
+/// What reading a file's packets tells that its headers may not: where each track's last packet
+/// ends, and the times of a video track's first frames (Matroska states a frame rate only as an
+/// optional DefaultDuration, which Symphonia does not report).
+#[derive(Debug, Default)]
+struct PacketScan {
+    ends: Vec<(u32, u64)>,
+    frame_times: Vec<i64>,
+}
+
+/// Reads packets: to the end of the file when `to_the_end` (what a player plays of a stream
+/// whose container states no length, e.g. a live WebM as a browser's MediaRecorder writes it: no
+/// Duration in its Info, no Cues), else only until `video`'s first frames are seen.
+fn scan_packets(reader: &mut dyn FormatReader, video: Option<u32>, to_the_end: bool) -> PacketScan {
+    let mut scan = PacketScan::default();
+    // A damaged tail ends the scan where the readable packets end, as it ends a decode.
+    while to_the_end || (video.is_some() && scan.frame_times.len() < RATE_SAMPLE_FRAMES) {
+        let Ok(Some(packet)) = reader.next_packet() else { break };
+        if Some(packet.track_id) == video && scan.frame_times.len() < RATE_SAMPLE_FRAMES {
+            scan.frame_times.push(packet.pts.get());
+        }
         let end = u64::try_from(packet.pts.get()).unwrap_or(0).saturating_add(packet.dur.get());
-        match ends.iter_mut().find(|(track, _)| *track == packet.track_id) {
+        match scan.ends.iter_mut().find(|(track, _)| *track == packet.track_id) {
             Some((_, latest)) => *latest = end.max(*latest),
-            None => ends.push((packet.track_id, end)),
+            None => scan.ends.push((packet.track_id, end)),
         }
     }
-    ends
+    scan
+}
+
+/// The rates a camera or an encoder records at, as ffprobe's `r_frame_rate` states them.
+const STANDARD_RATES: [(u64, u64); 10] =
+    [(24_000, 1001), (24, 1), (25, 1), (30_000, 1001), (30, 1), (48, 1), (50, 1), (60_000, 1001), (60, 1), (120, 1)];
+
+/// A video track's frame rate from its first frames' times, and whether it varies: Matroska's
+/// times are rounded to its timecode scale (1 ms), so 30 fps reads as steps of 33 and 34 ms,
+/// and the average is taken to the nearest standard rate within 0.05 % of it (30 and 30000/1001
+/// are 0.1 % apart; a 1-ms rounding over the 120 frames read, 2 s at 60 fps, is 0.05 % at most).
+fn rate_of_frames(times: &[i64], base: TimeBase) -> (Rational, bool) {
+    let mut times = times.to_vec();
+    times.sort_unstable(); // B-frames come in decode order
+    let steps: Vec<i64> = times.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    let (Some(&shortest), Some(&longest)) = (steps.iter().min(), steps.iter().max()) else {
+        return (Rational::new(0, 1), false);
+    };
+    let span = u128::try_from(times[times.len() - 1] - times[0]).unwrap_or(0) * u128::from(base.numer.get());
+    if span == 0 {
+        return (Rational::new(0, 1), false);
+    }
+    let measured = Rational::from_wide(steps.len() as u128 * u128::from(base.denom.get()), span);
+    let fps = measured.num as f64 / measured.den as f64;
+    let off = |&(num, den): &(u64, u64)| (fps * den as f64 / num as f64 - 1.0).abs();
+    let nearest = STANDARD_RATES.iter().min_by(|a, b| off(a).total_cmp(&off(b))).filter(|rate| off(rate) < 0.0005);
+    let rate = nearest.map_or(measured, |&(num, den)| Rational::new(num, den));
+    (rate, longest - shortest > 2)
+}
+
+/// ffprobe's name of a video codec.
+fn video_codec_name(id: VideoCodecId) -> String {
+    let known = [
+        (video_codec::CODEC_ID_H264, "h264"),
+        (video_codec::CODEC_ID_HEVC, "hevc"),
+        (video_codec::CODEC_ID_VP8, "vp8"),
+        (video_codec::CODEC_ID_VP9, "vp9"),
+        (video_codec::CODEC_ID_AV1, "av1"),
+    ];
+    ffprobe_name(id, &known)
 }
 
 pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeValue>, Vec<TrackInfo>)> {
     let mut reader = open(source)?;
     let unstated = reader.tracks().iter().any(|track| track_duration(track, reader.as_ref()).is_none());
-    let counted = if unstated { counted_ends(reader.as_mut()) } else { Vec::new() };
+    let video =
+        reader.tracks().iter().find(|t| matches!(t.codec_params, Some(CodecParameters::Video(_)))).map(|t| t.id);
+    let scan = scan_packets(reader.as_mut(), video, unstated);
     let tracks = reader.tracks();
     if tracks.len() > limits.max_tracks {
         return Err(EngineError::limit(format!("{} tracks (limit {})", tracks.len(), limits.max_tracks)));
     }
     let mut infos = Vec::new();
     for track in tracks {
-        let Some(CodecParameters::Audio(params)) = &track.codec_params else {
-            continue;
-        };
-        let counted = counted.iter().find(|(id, _)| *id == track.id);
+        let counted = scan.ends.iter().find(|(id, _)| *id == track.id);
         let stated = track_duration(track, reader.as_ref()).or_else(|| ticks_to_time(counted?.1, track.time_base?));
+        let params = match &track.codec_params {
+            Some(CodecParameters::Audio(params)) => params,
+            Some(CodecParameters::Video(params)) if Some(track.id) == video => {
+                let (frame_rate, variable_frame_rate) = track
+                    .time_base
+                    .map_or((Rational::new(0, 1), false), |base| rate_of_frames(&scan.frame_times, base));
+                let picture = VideoInfo {
+                    width: params.width.map_or(0, u32::from),
+                    height: params.height.map_or(0, u32::from),
+                    frame_rate,
+                    variable_frame_rate,
+                    rotation: 0,
+                };
+                infos.push(TrackInfo {
+                    id: track.id,
+                    kind: TrackKind::Video,
+                    codec: video_codec_name(params.codec),
+                    duration: stated,
+                    bitrate: None,
+                    video: Some(picture),
+                    audio: None,
+                });
+                continue;
+            }
+            _ => continue,
+        };
         let duration = match params.codec {
             codec::CODEC_ID_MP3 => mp3_recount(source, stated).or(stated),
             _ => stated,
@@ -271,7 +358,7 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
             audio: Some(audio),
         });
     }
-    if infos.is_empty() {
+    if !infos.iter().any(|info| info.kind == TrackKind::Audio) {
         return Err(EngineError::unsupported("no audio track the engine reads"));
     }
     let duration = infos.iter().filter_map(|t| t.duration).max_by(|a, b| a.cmp_time(b));
@@ -393,3 +480,42 @@ impl TrackDecoder {
 
 /// Two MPEG-1 Layer III frames: the most a decoder's end may differ from the promised length.
 const MAX_FILLED_FRAMES: u64 = 2 * 1152;
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZero;
+
+    use super::*;
+
+    const MILLIS: TimeBase = TimeBase { numer: NonZero::<u32>::MIN, denom: NonZero::new(1000).expect("nonzero") };
+
+    fn millis_of_frames(count: u32, fps: f64) -> Vec<i64> {
+        (0..count).map(|frame| (f64::from(frame) * 1000.0 / fps).round() as i64).collect()
+    }
+
+    #[test]
+    fn a_rate_is_read_from_frame_times_rounded_to_milliseconds() {
+        for (fps, expected) in [(30.0, "30/1"), (30_000.0 / 1001.0, "30000/1001"), (25.0, "25/1"), (60.0, "60/1")] {
+            let (rate, variable) = rate_of_frames(&millis_of_frames(120, fps), MILLIS);
+            assert_eq!((rate.to_string(), variable), (expected.to_owned(), false), "{fps}");
+        }
+        // in decode order, B-frames before the frames they follow
+        let mut reordered = millis_of_frames(120, 24.0);
+        reordered.swap(1, 3);
+        assert_eq!(rate_of_frames(&reordered, MILLIS).0.to_string(), "24/1");
+    }
+
+    #[test]
+    fn a_browsers_irregular_frames_are_variable_and_averaged() {
+        // MediaRecorder stamps frames as they come: 33 ms mostly, a stall of 90 ms now and then
+        let times: Vec<i64> = (0..120)
+            .scan(0, |at, frame| {
+                *at += if frame % 10 == 9 { 90 } else { 33 };
+                Some(*at)
+            })
+            .collect();
+        // 119 steps: 107 of 33 ms and 12 of 90 ms
+        assert_eq!(rate_of_frames(&times, MILLIS), (Rational::new(119_000, 4611), true));
+        assert_eq!(rate_of_frames(&[5], MILLIS), (Rational::new(0, 1), false), "one frame has no rate");
+    }
+}
