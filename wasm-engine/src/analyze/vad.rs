@@ -61,11 +61,9 @@ impl VoiceActivityDetector for EnergyVad {
     fn detect(&self, envelope: &Envelope) -> Vec<bool> {
         let floor = i32::from(noise_floor(envelope));
         let open = (floor + i32::from(self.open_above_floor)).max(i32::from(self.min_open_level));
-        let hysteresis =
-            i32::from(self.open_above_floor) - i32::from(self.close_above_floor.min(self.open_above_floor));
-        let close = (floor + i32::from(self.close_above_floor.min(self.open_above_floor)))
-            .max(i32::from(self.min_open_level) - hysteresis)
-            .min(open);
+        let close_above = i32::from(self.close_above_floor.min(self.open_above_floor));
+        let hysteresis = i32::from(self.open_above_floor) - close_above;
+        let close = (floor + close_above).max(i32::from(self.min_open_level) - hysteresis).min(open);
         let mut mask = Vec::with_capacity(envelope.levels.len());
         let mut speaking = false;
         let mut quiet_run = 0u32;

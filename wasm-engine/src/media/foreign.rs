@@ -6,7 +6,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known as codec;
-use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::video::VideoCodecId;
 use symphonia::core::codecs::video::well_known as video_codec;
 use symphonia::core::formats::probe::Hint;
@@ -91,6 +91,11 @@ fn codec_name(id: AudioCodecId) -> String {
         (codec::CODEC_ID_PCM_F32LE, "pcm_f32le"),
     ];
     ffprobe_name(id, &known)
+}
+
+/// The rate a track decodes at: Opus always at 48 kHz, whatever its header says was recorded.
+fn decoded_rate(params: &AudioCodecParameters) -> u32 {
+    if params.codec == codec::CODEC_ID_OPUS { opus::SAMPLE_RATE } else { params.sample_rate.unwrap_or(0) }
 }
 
 fn ticks_to_time(ticks: u64, base: TimeBase) -> Option<TimeValue> {
@@ -337,11 +342,7 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
             _ => stated,
         };
         let audio = AudioInfo {
-            sample_rate: if params.codec == codec::CODEC_ID_OPUS {
-                opus::SAMPLE_RATE
-            } else {
-                params.sample_rate.unwrap_or(0)
-            },
+            sample_rate: decoded_rate(params),
             channels: params.channels.as_ref().map_or(0, |c| c.count() as u16),
         };
         infos.push(TrackInfo {
@@ -382,7 +383,7 @@ pub fn decode(source: &dyn RangeSource, sink: &mut dyn PcmSink) -> Result<PcmSpe
     let (track_id, promised_frames) = (track.id, track.num_frames.filter(|_| !recounted));
     let channels = params.channels.as_ref().map_or(0, |c| c.count());
     let is_opus = params.codec == codec::CODEC_ID_OPUS;
-    let sample_rate = if is_opus { opus::SAMPLE_RATE } else { params.sample_rate.unwrap_or(0) };
+    let sample_rate = decoded_rate(params);
     if channels == 0 || sample_rate == 0 {
         return Err(EngineError::malformed("audio track without sample rate or channels"));
     }
