@@ -373,6 +373,7 @@ fn roughcut(corpus: &Corpus, transcript: Option<&Transcript>, script: Option<&st
             transcript,
             script: script.as_ref(),
             language: None,
+            recognised: true,
         };
         let cut = plan(&input, options);
         (cut.segments.iter().map(|s| (s.start, s.end)).collect(), Some(cut))

@@ -150,6 +150,7 @@ fn planned(talk: &Talk) -> Vec<Span> {
         transcript: Some(&transcript),
         script: None,
         language: None,
+        recognised: true,
     };
     plan(&input, &CutOptions::default()).segments
 }

@@ -125,6 +125,7 @@ fn worker_path(
         transcript: Some(&transcript),
         script: Some(&script),
         language: None,
+        recognised: true,
     };
     plan(&input, &CutOptions::default())
 }
@@ -141,6 +142,7 @@ fn hour() {
             transcript: Some(&transcript),
             script: Some(&script),
             language: None,
+            recognised: true,
         };
         plan(&input, &options)
     };

@@ -44,7 +44,14 @@ fn main() {
     let words = transcript.words();
 
     let planned = |transcript: Option<&Transcript>| {
-        let input = PlanInput { duration, analysis: Some(&analysis), transcript, script: None, language: Some("en") };
+        let input = PlanInput {
+            duration,
+            analysis: Some(&analysis),
+            transcript,
+            script: None,
+            language: Some("en"),
+            recognised: true,
+        };
         plan(&input, &CutOptions::default())
     };
     let ours = planned(Some(&transcript));

@@ -25,6 +25,7 @@ pub fn tests() -> Vec<Test> {
         ("cuts::a_transcribed_recording_cuts_the_same", with_transcriber),
         ("cuts::idempotency_gates_validation_and_isolation", idempotency_gates_validation_and_isolation),
         ("cuts::identical_requests_racing_make_one_cut_and_one_render", identical_requests_racing_make_one),
+        ("cuts::a_test_tone_standing_in_for_a_voice_is_cut_as_one", tones_standing_in_for_a_voice),
     ]
 }
 
@@ -346,6 +347,48 @@ fn with_users_transcript(stack: &Stack) {
     let path = format!("/v1/assets/{asset_id}/transcript");
     let malformed = account.api.send(Method::POST, &path, Some("application/json"), b"{\"words\":[".to_vec());
     malformed.expect_error(400, "bad_request");
+}
+
+/// What a test harness makes when it has no voice at hand: tone bursts between silences, and a
+/// transcript of its own. A tone is sound, not silence: the silences go and the bursts stay, and
+/// the person's words over the tone are taken at their word, so the filler among them goes.
+fn tones_standing_in_for_a_voice(stack: &Stack) {
+    let (account, project) = stack.funded_account("cuts-tones", 10);
+    let bursts = "aevalsrc=exprs=0.5*sin(2*PI*440*t)*(between(t\\,0.5\\,2.5)+between(t\\,4.5\\,6.5)):s=48000:d=7";
+    let wav = crate::processing::ffmpeg("tone-bursts.wav", &["-f", "lavfi", "-i", bursts, "-c:a", "pcm_s16le"]);
+    let asset_id = account.upload_file(&project, &wav);
+    assert_eq!(ready(&account, &asset_id)["state"], "ready");
+    let cut = completed(
+        &account,
+        account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json()["id"].as_str().expect("id"),
+    );
+    let kept = spans(&cut["segments"]);
+    assert_eq!(kept.len(), 2, "{cut}");
+    for ((start, end), (burst_start, burst_end)) in kept.iter().zip([(0.5, 2.5), (4.5, 6.5)]) {
+        assert!(*start <= burst_start + 0.01 && *end >= burst_end - 0.01, "a burst is cut into: {cut}");
+        assert!(end - start <= burst_end - burst_start + 0.31, "a burst kept with its silence: {cut}");
+    }
+    let words = json!({ "words": [
+        { "text": "So", "start": 0.5, "end": 1.2 },
+        { "text": "um,", "start": 1.3, "end": 2.0 },
+        { "text": "right.", "start": 2.1, "end": 2.5 },
+        { "text": "Done.", "start": 4.5, "end": 6.5 },
+    ] });
+    account.api.post(&format!("/v1/assets/{asset_id}/transcript"), &words).expect(200);
+    let cut = completed(
+        &account,
+        account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json()["id"].as_str().expect("id"),
+    );
+    let fillers: Vec<(f64, f64)> = cut["removed"]
+        .as_array()
+        .expect("removed")
+        .iter()
+        .filter(|r| r["reason"] == "filler")
+        .map(|r| (r["start"].as_f64().expect("start"), r["end"].as_f64().expect("end")))
+        .collect();
+    assert!(fillers.iter().any(|(start, end)| *start <= 1.3 && *end >= 2.0), "the filler stays: {cut}");
+    let kept = spans(&cut["segments"]);
+    assert!(kept_share(&kept, 500, 1_200) > 0.9 && kept_share(&kept, 4_500, 6_500) > 0.9, "words are lost: {cut}");
 }
 
 /// The talk, with the fake transcriber told what it says: it hears the whole talk as one chunk

@@ -253,8 +253,9 @@ fn real_whisper(_shared: &Stack) {
     }
 
     // Three seconds of silence, which Whisper may fill with words nobody said (it wrote "I -I -I"
-    // into two), and two seconds of a test tone between silences (bars and tone, a steady sound
-    // that no voice makes): each cut as silence, nothing kept, nothing captioned.
+    // into two), and two seconds of a test tone between silences, over which it wrote "Okay,
+    // here's what I'm, like,". The silence is cut, and the tone is kept whole: it is sound, not
+    // silence, and no filler either. Neither is captioned.
     let silence = ffmpeg(
         "whisper-silence.wav",
         &["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3", "-c:a", "pcm_s16le"],
@@ -263,14 +264,22 @@ fn real_whisper(_shared: &Stack) {
         "whisper-tone.wav",
         &["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=16000:duration=2", "-af", "adelay=1000,apad=pad_dur=1"],
     );
-    for (what, file) in [("silence", &silence), ("a tone", &tone)] {
+    for (what, file, sounding) in [("silence", &silence, None), ("a tone", &tone, Some((1.0, 3.0)))] {
         let id = account.upload_file(&project, file);
         assert_eq!(ready(&account, &id)["state"], "ready", "{what}");
         let quiet = cut(&account, &id, json!({}));
         let reasons: BTreeSet<&str> =
             quiet["removed"].as_array().expect("removed").iter().filter_map(|r| r["reason"].as_str()).collect();
         assert!(reasons.iter().all(|r| matches!(*r, "silence" | "too_short")), "{what}: {quiet}");
-        assert!(segments(&quiet).is_empty(), "{what} kept: {quiet}");
+        let kept = segments(&quiet);
+        match sounding {
+            None => assert!(kept.is_empty(), "{what} kept: {quiet}"),
+            Some((start, end)) => {
+                assert_eq!(kept.len(), 1, "{what}: {quiet}");
+                assert!(kept[0].0 <= start + 0.02 && kept[0].1 >= end - 0.02, "{what} not kept whole: {quiet}");
+                assert!(kept[0].1 - kept[0].0 < end - start + 0.5, "{what} kept with its silences: {quiet}");
+            }
+        }
         let quiet_id = quiet["id"].as_str().expect("id");
         let (status, _, body) =
             account.api.send_for_bytes(Method::GET, &format!("/v1/cuts/{quiet_id}/subtitle/export?format=srt"), &[]);

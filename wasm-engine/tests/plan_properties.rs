@@ -102,6 +102,7 @@ fn run(case: &Case, with_transcript: bool) -> CutPlan {
         transcript: with_transcript.then_some(&case.transcript),
         script: case.script.as_ref(),
         language: None,
+        recognised: true,
     };
     plan(&input, &case.options)
 }

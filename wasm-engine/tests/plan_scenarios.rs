@@ -53,6 +53,7 @@ fn cut_for(words: Vec<Word>, duration: u64, script: Option<&str>, options: CutOp
         transcript: Some(&transcript),
         script: script.as_ref(),
         language: None,
+        recognised: true,
     };
     Scene { plan: plan(&input, &options), words }
 }

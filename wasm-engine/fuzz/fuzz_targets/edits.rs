@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(transcript) = Transcript::repaired(words, Some(86_400_000)) else { continue };
         let duration = transcript.words().last().map_or(1_000, |w| w.end + 1_000);
         let input =
-            PlanInput { duration, analysis: None, transcript: Some(&transcript), script: Some(&script), language: None };
+            PlanInput { duration, analysis: None, transcript: Some(&transcript), script: Some(&script), language: None, recognised: true };
         let cut = plan(&input, &CutOptions::default());
         let _ = cut_cues(&cut, &transcript);
         let source = SourceMedia {

@@ -4,6 +4,7 @@
 
 pub mod envelope;
 pub mod noise;
+pub mod steady;
 pub mod stored;
 pub mod vad;
 

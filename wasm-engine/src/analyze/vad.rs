@@ -1,7 +1,6 @@
 //! Voice activity: which hops hold speech. Behind a trait so that a neural detector can replace
 //! the energy one; this one opens above the noise floor plus a margin and closes, with
-//! hysteresis and a hangover, below a lower one (so a word's quiet tail is not cut). A steady
-//! sound (a test tone, a beep, a held note) is no voice, however loud.
+//! hysteresis and a hangover, below a lower one (so a word's quiet tail is not cut).
 
 use super::envelope::{Envelope, Level};
 use super::noise::noise_floor;
@@ -9,31 +8,6 @@ use super::noise::noise_floor;
 pub trait VoiceActivityDetector {
     /// One flag per hop of `envelope`: true where someone speaks.
     fn detect(&self, envelope: &Envelope) -> Vec<bool>;
-}
-
-/// Hop-to-hop change (hundredths of a dB) under which a sound holds its level: over the ripple a
-/// lossy codec puts on a pure tone (up to 0.6 dB, AAC at 64 kbps, measured).
-const STEADY_STEP: i32 = 100;
-/// Hops a level must hold to be a steady sound. Speech never does for this long: each syllable
-/// rises and falls by many dB within a tenth of a second. Measured at 1 dB: at most 0.14 s in
-/// espeak-ng speech, 0.32 s in a real telephone conversation (a beep in it, most likely).
-const STEADY_HOPS: usize = 60;
-
-/// One flag per hop: part of a steady sound, a level held to within `STEADY_STEP` from hop to hop
-/// for `STEADY_HOPS` hops or more.
-pub fn steady(levels: &[Level]) -> Vec<bool> {
-    let mut mask = vec![false; levels.len()];
-    let mut start = 0;
-    for hop in 1..=levels.len() {
-        let holds = hop < levels.len() && (i32::from(levels[hop]) - i32::from(levels[hop - 1])).abs() < STEADY_STEP;
-        if !holds {
-            if hop - start >= STEADY_HOPS {
-                mask[start..hop].fill(true);
-            }
-            start = hop;
-        }
-    }
-    mask
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +59,6 @@ impl VoiceActivityDetector for EnergyVad {
             }
             mask.push(speaking);
         }
-        for (voiced, steady) in mask.iter_mut().zip(steady(&envelope.levels)) {
-            *voiced &= !steady;
-        }
         mask
     }
 }
@@ -123,31 +94,6 @@ mod tests {
         assert!(!mask[..50].iter().any(|&v| v));
         assert!(mask[50..120].iter().all(|&v| v), "the dip is bridged");
         assert!(!mask[125..].iter().any(|&v| v), "the pause is not speech");
-    }
-
-    #[test]
-    fn a_steady_tone_is_no_voice_however_loud() {
-        // bars and tone: 2 s of a tone at −20 dBFS over room tone, then speech fluttering by a dB
-        // from hop to hop and falling silent between syllables
-        let mut levels = vec![-6000; 50];
-        levels.extend(vec![-2000; 200]);
-        levels.extend(vec![-6000; 50]);
-        let syllable = [-2600, -2000, -1900, -2100, -2000, -2200, -2500, -3500, -5000, -5800];
-        levels.extend(syllable.iter().cycle().take(300));
-        let mask = EnergyVad::default().detect(&envelope(levels.clone()));
-        assert!(!mask[..300].iter().any(|&v| v), "the tone is voiced");
-        assert!(mask[300..].iter().filter(|&&v| v).count() > 200, "the speech is not voiced");
-        assert!(steady(&levels)[50..250].iter().all(|&s| s), "the tone");
-        assert!(!steady(&levels)[250..].iter().any(|&s| s), "half a second of room, and speech");
-    }
-
-    #[test]
-    fn a_level_held_shorter_is_not_steady() {
-        let mut levels = vec![-2000; STEADY_HOPS - 1];
-        levels.push(-2500);
-        assert!(!steady(&levels).iter().any(|&s| s));
-        levels.insert(0, -2000);
-        assert!(steady(&levels)[..STEADY_HOPS].iter().all(|&s| s));
     }
 
     #[test]

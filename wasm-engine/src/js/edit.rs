@@ -99,6 +99,8 @@ impl Planner {
             transcript: self.transcript.as_ref(),
             script: self.script.as_ref(),
             language: self.language.as_deref(),
+            // the words a page plans from are a cut's (already the words heard) or a person's
+            recognised: false,
         };
         to_js(&WirePlan::from(&plan(&input, &options)))
     }

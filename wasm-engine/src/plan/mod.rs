@@ -17,6 +17,8 @@ pub mod text;
 pub mod unworded;
 pub mod wire;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analysis, HOPS_PER_SECOND, Level};
@@ -83,14 +85,26 @@ pub struct PlanInput<'a> {
     pub script: Option<&'a Script>,
     /// ISO 639-1, for the default filler list.
     pub language: Option<&'a str>,
+    /// Whether a speech recogniser wrote the transcript. Recognisers invent words over a steady
+    /// tone; a transcript a person brings is taken at its word wherever there is sound (a test
+    /// tone standing in for a voice included).
+    pub recognised: bool,
+}
+
+/// The transcript's words that were said: those written into silence, or by a recogniser over a
+/// steady tone, are no speech to keep, judge or caption. All of them without an analysis.
+pub fn heard_words<'a>(input: &PlanInput<'a>) -> Cow<'a, [Word]> {
+    let written = input.transcript.map_or(&[][..], Transcript::words);
+    match input.analysis {
+        Some(analysis) => Cow::Owned(soundless::heard(analysis, written, input.recognised)),
+        None => Cow::Borrowed(written),
+    }
 }
 
 pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
     let levels: &[Level] = input.analysis.map_or(&[], |a| a.envelope.levels.as_slice());
-    let written = input.transcript.map_or(&[][..], Transcript::words);
-    // words the recogniser wrote into silence are no speech to keep or judge
-    let heard = input.analysis.map(|analysis| soundless::heard(analysis, written));
-    let words = heard.as_deref().unwrap_or(written);
+    let heard = heard_words(input);
+    let words = heard.as_ref();
     let reasons = judge_words(words, input, options);
     let mut removals = word_removals(words, &reasons, levels, input.duration);
     if options.remove_untranscribed_speech

@@ -4,12 +4,16 @@
 //! time, widened by `REACH` on either side, holds no hop that sounds (`SOUND_ABOVE_FLOOR` over
 //! the noise floor, the same test the unworded filler search makes). The reach is wide because
 //! recognisers misplace real words by a few hundred milliseconds, most often the first word after
-//! a pause: only a word with no sound anywhere near it goes. A steady sound (a test tone, a beep)
-//! is no speech either, so words written over it go too; music under the words sounds, and they
-//! stay: telling those apart takes more than the level.
+//! a pause: only a word with no sound anywhere near it goes.
+//!
+//! A recogniser invents words over a steady sound too (Whisper wrote "Okay, here's what I'm,
+//! like," over a test tone), so a recogniser's words over one go as well; the sound itself stays,
+//! for it is not silence. A transcript a person brings is taken at its word there: a tone may be
+//! standing in for a voice. Music under the words sounds and is not steady, and they stay:
+//! telling those apart takes more than the level.
 
 use super::unworded::SOUND_ABOVE_FLOOR;
-use crate::analyze::vad::steady;
+use crate::analyze::steady::steady;
 use crate::analyze::{Analysis, HOPS_PER_SECOND};
 use crate::transcript::{Millis, Word};
 
@@ -17,13 +21,14 @@ const HOP_MILLIS: Millis = 1000 / HOPS_PER_SECOND as Millis;
 /// How far from a word's own time its sound may be and the word still count as heard.
 const REACH: Millis = 500;
 
-/// The words that have sound near them, in order. A word whose widened time lies past the
-/// analysed audio is kept: nothing says it is silent.
-pub fn heard(analysis: &Analysis, words: &[Word]) -> Vec<Word> {
+/// The words that have sound near them, in order; of a recogniser's words (`recognised`), those
+/// with sound other than a steady one. A word whose widened time lies past the analysed audio is
+/// kept: nothing says it is silent.
+pub fn heard(analysis: &Analysis, words: &[Word], recognised: bool) -> Vec<Word> {
     let levels = &analysis.envelope.levels;
     let sound_level = i32::from(analysis.noise_floor) + SOUND_ABOVE_FLOOR;
     let hops = levels.len();
-    let steady = steady(levels);
+    let steady = if recognised { steady(levels) } else { vec![false; hops] };
     let sounded = |word: &Word| {
         let first = (word.start.saturating_sub(REACH) / HOP_MILLIS) as usize;
         let end = ((word.end + REACH).div_ceil(HOP_MILLIS) as usize).min(hops);
@@ -75,7 +80,7 @@ mod tests {
             word("you", 4_300, 4_600),
             word("I", 5_500, 5_500),
         ];
-        assert_eq!(texts(&heard(&analysis, &words)), ["hello", "there"]);
+        assert_eq!(texts(&heard(&analysis, &words, true)), ["hello", "there"]);
     }
 
     #[test]
@@ -83,7 +88,7 @@ mod tests {
         // "so" timed 400 ms before its sound; "well" said 8 dB over the room
         let analysis = analysis(6_000, &[(1_500, 1_800, SPEECH), (4_000, 4_300, ROOM + 800)]);
         let words = [word("so", 900, 1_100), word("well", 4_000, 4_300)];
-        assert_eq!(texts(&heard(&analysis, &words)), ["so", "well"]);
+        assert_eq!(texts(&heard(&analysis, &words, true)), ["so", "well"]);
     }
 
     #[test]
@@ -99,6 +104,7 @@ mod tests {
             transcript: Some(&transcript),
             script: None,
             language: None,
+            recognised: true,
         };
         let cut = plan(&input, &CutOptions::default());
         assert_eq!(cut.segments.len(), 1, "{cut:?}");
@@ -108,10 +114,11 @@ mod tests {
     }
 
     #[test]
-    fn words_written_over_a_steady_tone_are_not_heard_and_the_tone_is_cut() {
-        use crate::plan::{CutOptions, PlanInput, Reason, plan};
+    fn words_written_over_a_steady_tone_are_not_heard_and_the_tone_is_kept_as_sound() {
+        use crate::export::subtitles::cut_cues;
+        use crate::plan::{CutOptions, PlanInput, Reason, heard_words, plan};
         use crate::transcript::Transcript;
-        // bars and tone 0.5–2.5 s, then speech 3.5–5.0 s; the recogniser wrote words into both
+        // a test tone 0.5–2.5 s, then speech 3.5–5.0 s; the recogniser wrote words into both
         let analysis = analysis(6_000, &[(500, 2_500, TONE), (3_500, 5_000, SPEECH)]);
         let words = vec![
             word("okay", 800, 1_100),
@@ -119,22 +126,55 @@ mod tests {
             word("hello", 3_500, 4_200),
             word("all", 4_300, 5_000),
         ];
-        assert_eq!(texts(&heard(&analysis, &words)), ["hello", "all"]);
+        assert_eq!(texts(&heard(&analysis, &words, true)), ["hello", "all"]);
         let transcript = Transcript::new(words, Some(6_000)).expect("a transcript");
         for transcript in [None, Some(&transcript)] {
-            let input =
-                PlanInput { duration: 6_000, analysis: Some(&analysis), transcript, script: None, language: None };
+            let input = PlanInput {
+                duration: 6_000,
+                analysis: Some(&analysis),
+                transcript,
+                script: None,
+                language: None,
+                recognised: true,
+            };
             let cut = plan(&input, &CutOptions::default());
-            assert_eq!(cut.segments.len(), 1, "{cut:?}");
-            assert!(cut.segments[0].start >= 2_500 && cut.segments[0].start < 3_500, "{cut:?}");
-            let tone = cut.removed.iter().find(|r| r.start < 2_500).expect("the tone is cut");
-            assert_eq!(tone.reason, Reason::Silence, "{cut:?}");
+            // the tone is sound, not silence: kept whole, and cut only where it is silent
+            assert_eq!(cut.segments.len(), 2, "{cut:?}");
+            assert!(cut.segments[0].start <= 500 && cut.segments[0].end >= 2_500, "{cut:?}");
+            assert!(cut.removed.iter().all(|r| matches!(r.reason, Reason::Silence)), "{cut:?}");
+            if transcript.is_some() {
+                let heard = Transcript::new(heard_words(&input).into_owned(), Some(6_000)).expect("heard");
+                let captions: Vec<String> = cut_cues(&cut, &heard).into_iter().map(|cue| cue.lines.join(" ")).collect();
+                assert_eq!(captions, ["hello all"], "no captions of the tone");
+            }
         }
+    }
+
+    #[test]
+    fn a_persons_words_over_a_steady_tone_are_taken_at_their_word() {
+        use crate::plan::{CutOptions, PlanInput, Reason, plan};
+        use crate::transcript::Transcript;
+        // a test tone standing in for a voice, and the person's transcript of it, a filler in it
+        let analysis = analysis(4_000, &[(500, 3_500, TONE)]);
+        let words = vec![word("so", 500, 1_200), word("um", 1_300, 2_000), word("right", 2_100, 3_500)];
+        assert_eq!(texts(&heard(&analysis, &words, false)), ["so", "um", "right"]);
+        let transcript = Transcript::new(words, Some(4_000)).expect("a transcript");
+        let input = PlanInput {
+            duration: 4_000,
+            analysis: Some(&analysis),
+            transcript: Some(&transcript),
+            script: None,
+            language: None,
+            recognised: false,
+        };
+        let cut = plan(&input, &CutOptions::default());
+        let filler = cut.removed.iter().find(|r| r.reason == Reason::Filler).expect("the filler is cut");
+        assert!(filler.start <= 1_300 && filler.end >= 2_000, "{cut:?}");
     }
 
     #[test]
     fn a_word_past_the_analysed_audio_is_kept() {
         let analysis = analysis(1_000, &[]);
-        assert_eq!(texts(&heard(&analysis, &[word("late", 1_600, 1_900)])), ["late"]);
+        assert_eq!(texts(&heard(&analysis, &[word("late", 1_600, 1_900)], true)), ["late"]);
     }
 }

@@ -10,7 +10,7 @@ pub fn tone_then_silence_wav(rate: u32, tone_ms: u32, silence_ms: u32) -> Vec<u8
 /// 16-bit mono WAV at `rate` Hz, `total_ms` long: the 1 kHz half-scale sine inside each
 /// `(start_ms, end_ms)` burst, zeros elsewhere — voice where the bursts are, as far as an energy
 /// detector can tell. Every other 10 ms is 1.1 dB louder: a voice flutters, and a level held flat
-/// is a steady tone, which the analysis does not call voice.
+/// is a steady tone, over which the planner hears no words.
 pub fn speech_like_wav(rate: u32, bursts: &[(u32, u32)], total_ms: u32) -> Vec<u8> {
     let total = (u64::from(rate) * u64::from(total_ms) / 1000) as usize;
     let inside = |index: usize| {

@@ -39,14 +39,15 @@ fn deps<'a>(platform: &'a TestPlatform, config: &'a ProcessingConfig) -> Process
     platform.processing(&NoMedia, None, config)
 }
 
-/// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s.
+/// A 10-second asset in `state`: speech in 1–4 s and 6–9 s, a transcript with "um" at 2 s and
+/// "thanks" at 9.6 s, in the silence after the speech (a recogniser's invention).
 fn asset(platform: &TestPlatform, state: AssetState, cuttable: bool) -> (Principal, String) {
     let ports = platform.ports();
     let account = block_on(create_account(&ports, "acme")).expect("account").account;
     let id = "ast_talk".to_owned();
     let (record, upload) = uploaded_asset(&account.id, &id, AssetState::Processing, platform.clock.now());
     block_on(platform.store.insert_asset(&record, &upload)).expect("asset");
-    // speech flutters from hop to hop (a level held flat is a steady tone, no voice)
+    // speech flutters from hop to hop (words over a level held flat, a steady tone, are not heard)
     let levels: Vec<i16> = (0..1000)
         .map(|hop| if (100..400).contains(&hop) || (600..900).contains(&hop) { -1500 - hop % 2 * 150 } else { -7000 })
         .collect();
@@ -67,6 +68,7 @@ fn asset(platform: &TestPlatform, state: AssetState, cuttable: bool) -> (Princip
         word("um", 2_000, 2_400),
         word("world", 2_900, 3_800),
         word("goodbye", 6_200, 8_800),
+        word("thanks", 9_600, 9_800),
     ];
     block_on(platform.objects.put("words", json::write(&words).into_bytes(), "x")).expect("words");
     block_on(platform.store.record_transcript(&id, "words", TranscriptSource::User, platform.clock.now())).expect("t");
@@ -172,9 +174,12 @@ fn the_job_plans_the_cut_and_its_exports_follow_it() {
     assert_eq!(otio.filename, "talk (rough cut).otio");
     let srt = block_on(exports::captions(&ports, &principal, &cut.id, CaptionFormat::Srt)).expect("srt");
     assert!(srt.body.contains("hello") && srt.body.contains("goodbye") && !srt.body.contains("um"), "{}", srt.body);
-    // the words it was planned from, the filler among them, on the source's timeline
+    // the words it was planned from, the filler among them, on the source's timeline; not the
+    // word written into silence
     let words = block_on(exports::transcript(&ports, &principal, &cut.id)).expect("transcript");
     assert_eq!(words.cut_id, cut.id);
+    let texts: Vec<&str> = words.words.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(texts, ["hello", "um", "world", "goodbye"]);
     let filler = words.words.iter().find(|w| w.text == "um").expect("the filler is a word of the transcript");
     assert!(!kept((filler.start + filler.end) / 2.0), "the cut removed it: {filler:?}");
     assert!(words.words.windows(2).all(|w| w[0].end <= w[1].start), "in order");

@@ -5,7 +5,7 @@
 
 use roughcut_engine::analyze::Analysis;
 use roughcut_engine::export::subtitles::cut_cues;
-use roughcut_engine::plan::{PlanInput, Script, plan};
+use roughcut_engine::plan::{PlanInput, Script, heard_words, plan};
 use roughcut_engine::transcript::{Transcript, json, srt};
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
@@ -20,6 +20,7 @@ use crate::domain::ports::Failed;
 use crate::domain::ports::ProcessingDeps;
 use crate::domain::ports::cuts::{CompletedCut, CutRecord};
 use crate::domain::ports::jobs::JobRecord;
+use crate::domain::ports::processing::TranscriptSource;
 use crate::domain::processing::media_job::wrong_job;
 
 /// Plans whose JSON is larger than this go to R2 (a D1 row holds at most 1 MB, and rows this
@@ -125,8 +126,23 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         transcript: transcript.as_ref(),
         script: script.as_ref(),
         language: asset.language.as_deref(),
+        recognised: facts.transcript_source.as_deref() != Some(TranscriptSource::User.as_str()),
     };
     let plan = plan(&input, &options);
+    // the words the plan heard are the cut's words: those a recogniser invented over silence or
+    // a tone are neither captioned nor given out as the cut's transcript
+    let heard = heard_words(&input).into_owned();
+    let (transcript, transcript_key) = match transcript {
+        Some(written) if heard.len() < written.words().len() => {
+            let key = object_keys::derived(&asset.id, &cut.id, "transcript.json");
+            deps.objects.put(&key, json::write(&heard).into_bytes(), "application/json").await?;
+            match Transcript::new(heard, Some(duration)) {
+                Ok(heard) => (Some(heard), Some(key)),
+                Err(error) => return Ok(Err(Unplannable("planning_failed", format!("heard words: {error}")))),
+            }
+        }
+        written => (written, facts.transcript_key),
+    };
     let at = deps.clock.now();
     let srt_asset = match transcript.as_ref().filter(|t| !t.words().is_empty()) {
         Some(transcript) => {
@@ -143,14 +159,7 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
     } else {
         None
     };
-    Ok(Ok(CompletedCut {
-        plan,
-        plan_key,
-        transcript_key: facts.transcript_key,
-        srt_asset,
-        event_id: new_id(IdKind::Event, at),
-        at,
-    }))
+    Ok(Ok(CompletedCut { plan, plan_key, transcript_key, srt_asset, event_id: new_id(IdKind::Event, at), at }))
 }
 
 /// The cut's captions stored as a `CUT_FILE` asset of the asset's project (seed 001). The asset
