@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1PreparedStatement, D1Result, Delay};
 
 use super::platform::WorkerClock;
 use crate::domain::StoreError;
@@ -15,6 +15,7 @@ use crate::domain::ports::pipelines::PipelineStreams;
 use crate::domain::ports::webhooks::DeliveryQueue;
 use crate::domain::ports::{Log, Ports};
 use crate::sql_store::SqlStore;
+use crate::sql_store::retry;
 use crate::sql_store::sql::{Answer, Sql, SqlValue, Statement};
 
 /// The stores over the Worker's D1 binding.
@@ -87,15 +88,37 @@ fn answer(result: &D1Result) -> Result<Answer, StoreError> {
     Ok(Answer { rows, changes })
 }
 
+/// `attempt` of `statements`, tried again after each of `retry::BACKOFF`'s waits while D1's
+/// failure is one worth retrying.
+async fn with_retries<T, F>(statements: &[Statement], attempt: impl Fn() -> F) -> Result<T, StoreError>
+where
+    F: Future<Output = Result<T, StoreError>>,
+{
+    let mut waits = retry::BACKOFF.iter();
+    loop {
+        match attempt().await {
+            Err(error) if retry::worth_retrying(&error.0, statements) => match waits.next() {
+                Some(wait) => Delay::from(*wait).await,
+                None => return Err(error),
+            },
+            outcome => return outcome,
+        }
+    }
+}
+
 #[async_trait(?Send)]
 impl Sql for D1Database {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Answer>, StoreError> {
-        let prepared = statements.iter().map(|s| prepared(self, s)).collect::<Result<Vec<_>, _>>()?;
-        let results = D1Database::batch(self, prepared).await.map_err(d1_error)?;
-        results.iter().map(answer).collect()
+        with_retries(&statements, || async {
+            let prepared = statements.iter().map(|s| prepared(self, s)).collect::<Result<Vec<_>, _>>()?;
+            let results = D1Database::batch(self, prepared).await.map_err(d1_error)?;
+            results.iter().map(answer).collect()
+        })
+        .await
     }
 
     async fn run(&self, statement: Statement) -> Result<Answer, StoreError> {
-        answer(&prepared(self, &statement)?.all().await.map_err(d1_error)?)
+        let statements = std::slice::from_ref(&statement);
+        with_retries(statements, || async { answer(&prepared(self, &statement)?.all().await.map_err(d1_error)?) }).await
     }
 }

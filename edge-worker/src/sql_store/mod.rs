@@ -8,6 +8,7 @@ mod idempotency;
 mod pipelines;
 mod processing;
 mod renders;
+pub mod retry;
 pub mod sql;
 #[cfg(test)]
 pub mod sqlite;
