@@ -223,6 +223,44 @@ fn a_recording_coded_on_its_side_renders_upright_in_every_path() {
     }
 }
 
+/// A screen recording or a test picture has no sound: every path renders it, with a silent AAC
+/// soundtrack as long as the picture (an MP4 is H.264 + AAC, and editors expect both).
+#[test]
+fn a_video_without_sound_renders_with_a_silent_soundtrack_in_every_path() {
+    let dir = TestDir::new("silent");
+    let with_sound = source(&dir);
+    let silent = dir.path().join("silent.mp4");
+    let (from, to) = (with_sound.to_str().expect("path"), silent.to_str().expect("path"));
+    ffmpeg(&["-i", from, "-an", "-c", "copy", to]);
+    let cut = vec![(1_500, 6_200), (7_000, 11_800)];
+    // more spans than one ffmpeg takes: rendered in groups, then joined
+    let many: Vec<(u64, u64)> = (0..30).map(|i| (i * 400, i * 400 + 200)).collect();
+    for (name, segments, copy_video) in
+        [("smart", cut.clone(), true), ("encoded", cut, false), ("whole", vec![], false), ("groups", many, false)]
+    {
+        let worker = FakeWorker::start(std::fs::read(&silent).expect("media"));
+        let container = Container::start(dir.path(), &[("MEDIA_SMART_RENDER", "always")]);
+        let spec = spec(RenderFormat::Mp4, segments.clone(), copy_video);
+        let kept_ms = if segments.is_empty() { 12_000 } else { spec.duration_ms };
+        assert_eq!(container.post(&worker.render_job(&format!("job_{name}"), spec)).0, 202);
+        let output = dir.path().join(format!("render-{name}.mp4"));
+        rendered(&worker, &container, &output);
+        assert_eq!(container.logs().contains("smart render:"), copy_video, "{name}: {}", container.logs());
+        let probe = ffprobe(&output);
+        let seconds =
+            |kind: &str| ffprobe_stream(&probe, kind)["duration"].as_str().and_then(|d| d.parse::<f64>().ok());
+        assert_eq!(ffprobe_stream(&probe, "video")["codec_name"].as_str(), Some("h264"), "{name}");
+        assert_eq!(ffprobe_stream(&probe, "audio")["codec_name"].as_str(), Some("aac"), "{name}");
+        let (video, audio) = (seconds("video").expect("video"), seconds("audio").expect("audio"));
+        let kept = kept_ms as f64 / 1000.0;
+        assert!((video - kept).abs() <= 0.034, "{name}: video {video} s for {kept} s");
+        assert!((audio - video).abs() <= 0.05, "{name}: audio {audio} s beside video {video} s");
+        let samples = decoded(&output, &["-vn", "-ac", "1", "-ar", "8000", "-f", "s16le"]);
+        let peak = samples.chunks_exact(2).map(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs()).max();
+        assert!(peak.is_some_and(|peak| peak <= 1), "{name}: the soundtrack peaks at {peak:?}, not silent");
+    }
+}
+
 #[test]
 fn aac_is_copied_by_the_engine_and_mp3_encoded_by_ffmpeg() {
     let dir = TestDir::new("audio");

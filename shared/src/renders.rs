@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The output's format. A video without sound renders to `mp4` or `mov` with a silent AAC
+/// soundtrack as long as its picture; `m4a` and `mp3` need an audio track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RenderFormat {

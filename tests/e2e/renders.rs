@@ -14,6 +14,7 @@ use roughcut_tests::stack::Stack;
 
 use crate::Test;
 use crate::cuts::{completed, ready, scratch, talk, transcript_json, wait_for};
+use crate::processing::ffmpeg;
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -21,6 +22,7 @@ pub fn tests() -> Vec<Test> {
         ("renders::audio_of_a_video_still_uploading", audio_of_a_video_still_uploading),
         ("renders::an_mp3_renders_to_its_end_then_its_project_goes", an_mp3_renders_to_its_end_then_its_project_goes),
         ("renders::a_browser_recording_renders_to_mp4", a_browser_recording_renders_to_mp4),
+        ("renders::a_video_without_sound_renders_with_a_silent_soundtrack", a_video_without_sound),
     ]
 }
 
@@ -295,6 +297,34 @@ fn a_browser_recording_renders_to_mp4(stack: &Stack) {
     assert!((duration - 3.0).abs() <= 0.05, "{duration} s");
 }
 
+/// A screen capture or a test picture with no audio track: it is processed, cut (whole: no sound
+/// to judge) and rendered to MP4 with a silent AAC soundtrack; an audio format of it is refused.
+fn a_video_without_sound(stack: &Stack) {
+    let (account, project) = stack.funded_account("render-silent", 10);
+    let path = ffmpeg("picture-only.mp4", &["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4"]);
+    let asset_id = account.upload_file(&project, &path);
+    let asset = ready(&account, &asset_id);
+    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
+    assert!(asset["media"]["audio"].is_null(), "{asset}");
+    let cut = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+    let cut = completed(&account, cut["id"].as_str().expect("id"));
+    assert_eq!(cut["state"], "completed", "{cut}");
+    let body = json!({ "asset_id": asset_id, "cut_id": cut["id"], "output": { "format": "mp4" } });
+    let render = account.api.post("/v1/renders", &body).expect(201).json();
+    let done = rendered(&account, render["id"].as_str().expect("id"));
+    assert_eq!(done["state"], "completed", "{done}");
+    let probed = probe(stack, &done, "picture-only.mp4");
+    let (video, audio) = (stream(&probed, "video").expect("video"), stream(&probed, "audio").expect("audio"));
+    assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+    assert!((seconds(&video["duration"]) - 4.0).abs() <= 0.05, "{video}");
+    assert!((seconds(&audio["duration"]) - 4.0).abs() <= 0.1, "{audio}");
+    for format in ["m4a", "mp3"] {
+        let body = json!({ "asset_id": asset_id, "output": { "format": format } });
+        let refused = account.api.post("/v1/renders", &body).expect_error(422, "validation_error");
+        assert_eq!(refused["error"]["fields"][0]["field"], "body.output.format", "{refused}");
+    }
+}
+
 /// A minute of 1080p: long enough to encode that a DELETE or a cancel lands mid-encode.
 pub fn long_1080p() -> std::path::PathBuf {
     let source = scratch("long-1080p.mp4");
@@ -355,14 +385,6 @@ fn a_delete_stops_an_encode_and_leaves_nothing(stack: &Stack) {
     assert!(stopped.as_secs_f64() <= 5.0, "the encode stopped {stopped:?} after the DELETE");
     assert!(stack.log_text("media-container").contains("cancelled"), "the container says why it stopped");
     assert_eq!(account.api.get(&format!("/v1/renders?asset_id={asset_id}")).expect(200).json()["total"], 0);
-}
-
-fn ffmpeg(name: &str, args: &[&str]) -> std::path::PathBuf {
-    let path = scratch(name);
-    let status =
-        Command::new("ffmpeg").args(["-nostdin", "-v", "error", "-y"]).args(args).arg(&path).status().expect("ffmpeg");
-    assert!(status.success(), "ffmpeg {args:?}");
-    path
 }
 
 /// The browser's path: the audio track goes up first as a proxy and makes the asset cuttable; an

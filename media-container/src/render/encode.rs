@@ -6,14 +6,13 @@
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use roughcut_shared::jobs::RenderSpec;
 use roughcut_shared::renders::RenderFormat;
 
+use super::RenderJob;
 use super::frames::seconds;
-use crate::untrusted::UntrustedInput;
 
 /// What a render keeps of its input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,17 +53,36 @@ pub fn audio_args(format: RenderFormat, kbps: u32) -> Vec<String> {
     vec!["-c:a".into(), codec.into(), "-b:a".into(), format!("{kbps}k")]
 }
 
-/// The filter graph keeping `keep`: `[v]` (when `video`) and `[a]` for the encoders, the picture
+/// Which of the source's streams a render takes: its picture (video formats) and its sound (none
+/// when the source has no audio stream: its soundtrack is then `silence_input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streams {
+    pub video: bool,
+    pub sound: bool,
+}
+
+/// ffmpeg's input of silence, the soundtrack of a video without sound (an MP4 or MOV render is
+/// H.264 + AAC, and editors and players expect both): mono at 48 kHz, endless unless `seconds`
+/// bounds it.
+pub fn silence_input(seconds: Option<&str>) -> Vec<String> {
+    let length = seconds.map(|s| ["-t".to_owned(), s.to_owned()]);
+    ["-f", "lavfi"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(length.into_iter().flatten())
+        .chain(["-i".to_owned(), "anullsrc=r=48000:cl=mono".to_owned()])
+        .collect()
+}
+
+/// The filter graph keeping `keep` of `streams`: `[v]` and `[a]` for the encoders, the picture
 /// scaled by `scale` (an ffmpeg filter, `null` for none).
-pub fn filter_graph(keep: &Keep, video: bool, scale: &str) -> String {
+pub fn filter_graph(keep: &Keep, streams: Streams, scale: &str) -> String {
+    let Streams { video, sound } = streams;
     let spans: Vec<(String, String, String)> = match keep {
         Keep::Whole => {
-            let mut graph = String::new();
-            if video {
-                let _ = write!(graph, "[0:v:0]{scale}[v];");
-            }
-            graph.push_str("[0:a:0]anull[a]");
-            return graph;
+            let video = video.then(|| format!("[0:v:0]{scale}[v]"));
+            let sound = sound.then(|| "[0:a:0]anull[a]".to_owned());
+            return video.into_iter().chain(sound).collect::<Vec<_>>().join(";");
         }
         Keep::Frames { spans, timescale } => spans
             .iter()
@@ -87,14 +105,15 @@ pub fn filter_graph(keep: &Keep, video: bool, scale: &str) -> String {
             let _ = write!(graph, "[0:v:0]trim={video_range},setpts=PTS-STARTPTS[v{index}];");
             let _ = write!(inputs, "[v{index}]");
         }
-        let _ = write!(graph, "[0:a:0]atrim=start={start}:end={end},asetpts=PTS-STARTPTS[a{index}];");
-        let _ = write!(inputs, "[a{index}]");
+        if sound {
+            let _ = write!(graph, "[0:a:0]atrim=start={start}:end={end},asetpts=PTS-STARTPTS[a{index}];");
+            let _ = write!(inputs, "[a{index}]");
+        }
     }
-    let count = spans.len();
+    let outputs = format!("{}{}", if video { "[vc]" } else { "" }, if sound { "[a]" } else { "" });
+    let _ = write!(graph, "{inputs}concat=n={}:v={}:a={}{outputs}", spans.len(), u8::from(video), u8::from(sound));
     if video {
-        let _ = write!(graph, "{inputs}concat=n={count}:v=1:a=1[vc][a];[vc]{scale}[v]");
-    } else {
-        let _ = write!(graph, "{inputs}concat=n={count}:v=0:a=1[a]");
+        let _ = write!(graph, ";[vc]{scale}[v]");
     }
     graph
 }
@@ -111,28 +130,25 @@ pub fn scale_filter(spec: &RenderSpec) -> String {
     }
 }
 
-/// The ffmpeg invocation that renders what `keep` says of `input` into `output` by `spec`, its
-/// graph in `graph_file`, reporting its progress on stdout (`-progress pipe:1`).
-pub fn command(
-    ffmpeg: &Path,
-    input: &UntrustedInput,
-    keep: &Keep,
-    graph_file: &Path,
-    output: &Path,
-    spec: &RenderSpec,
-    log: File,
-) -> Result<Command, String> {
+/// The ffmpeg invocation that renders what `keep` says of `job`'s input into its output, the
+/// graph in a file of its work directory, reporting its progress on stdout (`-progress pipe:1`).
+pub fn command(job: &RenderJob<'_>, keep: &Keep, log: File) -> Result<Command, String> {
+    let RenderJob { spec, input, sound, work, output, config, .. } = *job;
     let video = spec.format.is_video();
-    fs::write(graph_file, filter_graph(keep, video, &scale_filter(spec)))
+    let graph_file = work.join("graph.txt");
+    fs::write(&graph_file, filter_graph(keep, Streams { video, sound }, &scale_filter(spec)))
         .map_err(|e| format!("writing the filter graph: {e}"))?;
-    let mut command = Command::new(ffmpeg);
+    let mut command = Command::new(&config.ffmpeg);
     command.args(["-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y"]).args(input.decode_args());
+    if !sound {
+        // the picture decides the length: the silence is endless
+        command.args(silence_input(None)).arg("-shortest");
+    }
     command.arg("-filter_complex_script").arg(graph_file);
     if video {
-        command.args(["-map", "[v]", "-map", "[a]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));
-    } else {
-        command.args(["-map", "[a]"]);
+        command.args(["-map", "[v]"]).args(h264_args(spec.video_bitrate_kbps.unwrap_or(5_000)));
     }
+    command.args(["-map", if sound { "[a]" } else { "1:a:0" }]);
     command.args(audio_args(spec.format, spec.audio_bitrate_kbps)).args(super::muxer_args(spec.format));
     command.arg(output).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(log);
     Ok(command)
@@ -145,19 +161,27 @@ mod tests {
     #[test]
     fn spans_are_trimmed_at_frames_and_joined_audio_with_video() {
         let keep = Keep::Frames { spans: vec![(15_360, 38_400), (61_440, 76_800)], timescale: 15_360 };
-        let graph = filter_graph(&keep, true, "scale=1280:720");
+        let both = Streams { video: true, sound: true };
+        let graph = filter_graph(&keep, both, "scale=1280:720");
         assert!(graph.contains("[0:v:0]trim=start_pts=15360:end_pts=38400,setpts=PTS-STARTPTS[v0]"), "{graph}");
         assert!(graph.contains("[0:a:0]atrim=start=4.000000:end=5.000000,asetpts=PTS-STARTPTS[a1]"), "{graph}");
         assert!(graph.contains("[v0][a0][v1][a1]concat=n=2:v=1:a=1[vc][a];[vc]scale=1280:720[v]"), "{graph}");
-        let audio = filter_graph(&Keep::Millis(vec![(0, 500), (1_250, 2_000)]), false, "null");
+        let sound = Streams { video: false, sound: true };
+        let audio = filter_graph(&Keep::Millis(vec![(0, 500), (1_250, 2_000)]), sound, "null");
         assert_eq!(audio, "[0:a:0]aselect='between(t,0.000,0.500)+between(t,1.250,2.000)',asetpts=N/SR/TB[a]");
+        let picture = filter_graph(&keep, Streams { video: true, sound: false }, "null");
+        assert!(
+            !picture.contains("0:a") && picture.contains("[v0][v1]concat=n=2:v=1:a=0[vc];[vc]null[v]"),
+            "{picture}"
+        );
     }
 
     #[test]
     fn the_whole_source_is_only_scaled() {
         assert_eq!(
-            filter_graph(&Keep::Whole, true, "scale=1280:720:flags=bicubic,setsar=1"),
+            filter_graph(&Keep::Whole, Streams { video: true, sound: true }, "scale=1280:720:flags=bicubic,setsar=1"),
             "[0:v:0]scale=1280:720:flags=bicubic,setsar=1[v];[0:a:0]anull[a]"
         );
+        assert_eq!(filter_graph(&Keep::Whole, Streams { video: true, sound: false }, "null"), "[0:v:0]null[v]");
     }
 }

@@ -58,16 +58,26 @@ fn typical_step(times: &[i64]) -> i64 {
     times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(1)
 }
 
-/// Lists the first video stream of `input` with `ffprobe`; `None` when it has none.
 /// What ffprobe lists: the stream (with its display matrix's rotation) and every packet.
 const SHOWN: &str =
     "stream=codec_name,pix_fmt,width,height,time_base:stream_side_data=rotation:packet=pts,dts,duration,flags";
 
+/// Lists the first video stream of `input` with `ffprobe`; `None` when it has none.
 pub fn list(ffprobe: &Path, input: &UntrustedInput) -> Result<Option<VideoStream>, String> {
+    parse(&probe(ffprobe, input, &["-select_streams", "v:0", "-show_entries", SHOWN, "-of", "compact=p=1:nk=0"])?)
+}
+
+/// Whether `input` has an audio stream.
+pub fn has_audio(ffprobe: &Path, input: &UntrustedInput) -> Result<bool, String> {
+    let listed = probe(ffprobe, input, &["-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0"])?;
+    Ok(!listed.trim().is_empty())
+}
+
+/// What ffprobe prints of `input` when asked `args`.
+fn probe(ffprobe: &Path, input: &UntrustedInput, args: &[&str]) -> Result<String, String> {
     let output = Command::new(ffprobe)
-        .args(["-v", "error", "-select_streams", "v:0"])
-        .args(["-show_entries", SHOWN])
-        .args(["-of", "compact=p=1:nk=0"])
+        .args(["-v", "error"])
+        .args(args)
         .args(input.input_args())
         .stdin(Stdio::null())
         .output()
@@ -75,7 +85,7 @@ pub fn list(ffprobe: &Path, input: &UntrustedInput) -> Result<Option<VideoStream
     if !output.status.success() {
         return Err(format!("ffprobe failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr)));
     }
-    parse(&String::from_utf8_lossy(&output.stdout))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Parses ffprobe's `compact` listing (`packet|pts=…|dts=…|duration=…|flags=K_`, `stream|…`).

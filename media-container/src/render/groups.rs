@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::encode::{Keep, filter_graph};
+use super::encode::{Keep, Streams, filter_graph};
 use super::frames::seconds;
 use crate::untrusted::UntrustedInput;
 
@@ -26,21 +26,22 @@ const SEEK_MARGIN_SECONDS: i64 = 1;
 pub struct Group<'a> {
     pub spans: &'a [(i64, i64)],
     pub timescale: u64,
-    pub audio: PathBuf,
+    /// The group's PCM (`None`: the source has no sound).
+    pub audio: Option<PathBuf>,
     /// The group's H.264, for full encodes (`None`: audio only, for smart renders).
     pub video: Option<PathBuf>,
 }
 
-/// The groups of `spans`, their pieces named in `dir`.
-pub fn groups<'a>(spans: &'a [(i64, i64)], timescale: u64, dir: &Path, video: bool) -> Vec<Group<'a>> {
+/// The groups of `spans` of `streams`, their pieces named in `dir`.
+pub fn groups<'a>(spans: &'a [(i64, i64)], timescale: u64, dir: &Path, streams: Streams) -> Vec<Group<'a>> {
     spans
         .chunks(SPANS_PER_GROUP)
         .enumerate()
         .map(|(index, spans)| Group {
             spans,
             timescale,
-            audio: dir.join(format!("group-{index:04}.wav")),
-            video: video.then(|| dir.join(format!("group-{index:04}.mp4"))),
+            audio: streams.sound.then(|| dir.join(format!("group-{index:04}.wav"))),
+            video: streams.video.then(|| dir.join(format!("group-{index:04}.mp4"))),
         })
         .collect()
 }
@@ -59,7 +60,8 @@ impl Group<'_> {
         let first = self.spans.first().map_or(0, |span| span.0);
         let seek = seconds((first - SEEK_MARGIN_SECONDS * self.timescale as i64).max(0), self.timescale);
         let keep = Keep::Frames { spans: self.spans.to_vec(), timescale: self.timescale };
-        std::fs::write(graph_file, filter_graph(&keep, self.video.is_some(), scale))?;
+        let streams = Streams { video: self.video.is_some(), sound: self.audio.is_some() };
+        std::fs::write(graph_file, filter_graph(&keep, streams, scale))?;
         let mut command = Command::new(ffmpeg);
         // `-copyts`: the seek leaves timestamps as they are, so the graph's times stay the source's
         command.args(["-nostdin", "-v", "error", "-y", "-ss", &seek, "-copyts"]).args(input.decode_args());
@@ -67,7 +69,9 @@ impl Group<'_> {
         if let Some(video) = &self.video {
             command.args(["-map", "[v]", "-an"]).args(video_args).args(["-f", "mp4"]).arg(video);
         }
-        command.args(["-map", "[a]", "-vn", "-c:a", "pcm_s16le", "-f", "wav"]).arg(&self.audio);
+        if let Some(audio) = &self.audio {
+            command.args(["-map", "[a]", "-vn", "-c:a", "pcm_s16le", "-f", "wav"]).arg(audio);
+        }
         command.stdin(Stdio::null()).stdout(Stdio::null());
         Ok(command)
     }
@@ -96,7 +100,7 @@ mod tests {
         let spans: Vec<(i64, i64)> = (0..60).map(|i| (i * 6_000 + 30_000, i * 6_000 + 34_000)).collect();
         let dir = std::env::temp_dir().join(format!("groups-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let groups = groups(&spans, 1_000, &dir, true);
+        let groups = groups(&spans, 1_000, &dir, Streams { video: true, sound: true });
         assert_eq!(groups.iter().map(|g| g.spans.len()).collect::<Vec<_>>(), vec![25, 25, 10]);
         let input = UntrustedInput::new(Path::new("in.mp4"), roughcut_engine::Container::Mp4);
         let command = groups[1].command(Path::new("ffmpeg"), &input, &dir.join("g.txt"), "null", &[]);
@@ -109,7 +113,7 @@ mod tests {
         );
         let graph = std::fs::read_to_string(dir.join("g.txt")).expect("graph");
         assert!(graph.starts_with("[0:v:0]trim=start_pts=180000:end_pts=184000"), "{graph}");
-        let list = concat_list(groups.iter().map(|g| (&g.audio, g.seconds())));
+        let list = concat_list(groups.iter().filter_map(|g| Some((g.audio.as_ref()?, g.seconds()))));
         assert!(list.contains("group-0002.wav'\nduration 40.000000\n"), "{list}");
         let _ = std::fs::remove_dir_all(&dir);
     }

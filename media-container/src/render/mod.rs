@@ -22,7 +22,7 @@ use crate::config::{Config, SmartRender};
 use crate::control::Control;
 use crate::halt::Halt;
 use crate::untrusted::UntrustedInput;
-use encode::Keep;
+use encode::{Keep, Streams};
 use frames::VideoStream;
 use smart::SmartError;
 
@@ -30,7 +30,6 @@ use smart::SmartError;
 const ENCODE_FROM: f64 = 0.3;
 const ENCODE_TO: f64 = 0.9;
 
-/// Whether `format` carries video.
 /// The muxer of `format`: MP4-family files carry their index up front (`+faststart`).
 fn muxer_args(format: RenderFormat) -> Vec<String> {
     let args: &[&str] = match format {
@@ -46,6 +45,9 @@ fn muxer_args(format: RenderFormat) -> Vec<String> {
 struct RenderJob<'a> {
     spec: &'a RenderSpec,
     input: &'a UntrustedInput,
+    /// Whether the input has an audio stream: a video without one renders with a silent
+    /// soundtrack (`encode::silence_input`).
+    sound: bool,
     /// The attempt's directory, for intermediate files.
     work: &'a Path,
     output: &'a Path,
@@ -62,7 +64,11 @@ pub fn render(
     control: &Arc<Control>,
 ) -> Result<PathBuf, Halt> {
     let output = work.join("render");
-    let job = RenderJob { spec, input, work, output: &output, config, control };
+    // an audio format of a source without sound fails in its decode, as the API never asks one
+    let sound = !spec.format.is_video()
+        || frames::has_audio(&config.ffprobe, input)
+            .map_err(|err| Halt::internal(control, "probing the sound", err))?;
+    let job = RenderJob { spec, input, sound, work, output: &output, config, control };
     control.set_progress(ENCODE_FROM, "encoding");
     if spec.format.is_video() {
         render_video(&job)?;
@@ -164,11 +170,11 @@ fn encode_fully(keep: &Keep, job: &RenderJob<'_>) -> Result<(), Halt> {
     {
         return encode_in_groups(spans, *timescale, job);
     }
-    let RenderJob { spec, input, work, output, config, control } = *job;
+    let RenderJob { spec, work, config, control, .. } = *job;
     let log_path = work.join("ffmpeg.log");
     let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
-    let mut command = encode::command(&config.ffmpeg, input, keep, &work.join("graph.txt"), output, spec, log)
-        .map_err(|err| Halt::internal(control, "cannot prepare the render", err))?;
+    let mut command =
+        encode::command(job, keep, log).map_err(|err| Halt::internal(control, "cannot prepare the render", err))?;
     let (reporter, total_us) = (Arc::clone(control), spec.duration_ms.max(1) as f64 * 1000.0);
     let status = control
         .run_child_reporting(&mut command, move |line| {
@@ -194,10 +200,10 @@ fn ffmpeg_outcome(control: &Control, status: ExitStatus, log_path: &Path) -> Res
 
 /// A full encode of a cut of many spans, group by group (`groups`), then joined.
 fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -> Result<(), Halt> {
-    let RenderJob { spec, input, work, output, config, control } = *job;
+    let RenderJob { spec, input, sound, work, output, config, control } = *job;
     let dir = work.join("groups");
     fs::create_dir_all(&dir).map_err(|err| Halt::internal(control, "cannot create the groups' directory", err))?;
-    let groups = groups::groups(spans, timescale, &dir, true);
+    let groups = groups::groups(spans, timescale, &dir, Streams { video: true, sound });
     let video_args = encode::h264_args(spec.video_bitrate_kbps.unwrap_or(5_000));
     let scale = encode::scale_filter(spec);
     let run = |command: &mut Command, log_path: &Path| -> Result<(), Halt> {
@@ -222,11 +228,16 @@ fn encode_in_groups(spans: &[(i64, i64)], timescale: u64, job: &RenderJob<'_>) -
     };
     let videos = groups.iter().filter_map(|g| g.video.as_ref().map(|video| (video, g.seconds())));
     let video_list = write("video.ffconcat", groups::concat_list(videos))?;
-    let audio_list = write("audio.ffconcat", groups::concat_list(groups.iter().map(|g| (&g.audio, g.seconds()))))?;
     let log_path = dir.join("join.log");
     let mut command = Command::new(&config.ffmpeg);
     command.args(["-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i"]).arg(&video_list);
-    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
+    if sound {
+        let audios = groups.iter().filter_map(|g| Some((g.audio.as_ref()?, g.seconds())));
+        let audio_list = write("audio.ffconcat", groups::concat_list(audios))?;
+        command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&audio_list);
+    } else {
+        command.args(encode::silence_input(None)).arg("-shortest");
+    }
     command
         .args(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"])
         .args(encode::audio_args(spec.format, spec.audio_bitrate_kbps));

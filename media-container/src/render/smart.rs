@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use roughcut_engine::Container;
 
-use super::encode::{audio_args, h264_args};
+use super::encode::{Streams, audio_args, h264_args, silence_input};
 use super::frames::{self, VideoStream, seconds};
 use super::groups;
 use super::{ENCODE_FROM, ENCODE_TO, RenderJob, muxer_args};
@@ -232,14 +232,31 @@ pub fn run(plan: &SmartPlan, stream: &VideoStream, times: &[i64], job: &RenderJo
 }
 
 /// The audio of exactly the kept frames: extracted as PCM group by group (`groups`), then
-/// encoded in one piece (one encoder priming, at the start); its path.
+/// encoded in one piece (one encoder priming, at the start), or as long a silence for a source
+/// without sound; its path.
 fn encode_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
     let job = pieces.job;
     let spans: Vec<(i64, i64)> =
         plan_spans(pieces.plan).iter().map(|r| (pieces.times[r.start], pieces.times[r.end])).collect();
     let dir = job.work.join("audio");
     fs::create_dir_all(&dir).map_err(|e| SmartError::Fallback(format!("creating {e}")))?;
-    let groups = groups::groups(&spans, pieces.stream.timescale, &dir, false);
+    let mut command = ffmpeg(job, &dir.join("encode.log"))?;
+    if job.sound {
+        let list = extract_audio(job, &spans, pieces.stream.timescale, &dir)?;
+        command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
+    } else {
+        let kept = spans.iter().map(|(start, end)| end - start).sum();
+        command.args(silence_input(Some(&seconds(kept, pieces.stream.timescale))));
+    }
+    let audio = dir.join("audio.m4a");
+    command.args(audio_args(job.spec.format, job.spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
+    run_ffmpeg(job, &mut command, "the audio encode")?;
+    Ok(audio)
+}
+
+/// The source's PCM of `spans`, group by group into `dir`; the concat list of the pieces.
+fn extract_audio(job: &RenderJob<'_>, spans: &[(i64, i64)], timescale: u64, dir: &Path) -> Result<PathBuf, SmartError> {
+    let groups = groups::groups(spans, timescale, dir, Streams { video: false, sound: true });
     for (index, group) in groups.iter().enumerate() {
         let graph = dir.join(format!("group-{index:04}.txt"));
         let command = group.command(&job.config.ffmpeg, job.input, &graph, "null", &[]);
@@ -249,14 +266,9 @@ fn encode_audio(pieces: &Pieces<'_>) -> Result<PathBuf, SmartError> {
         run_ffmpeg(job, &mut command, "the audio")?;
     }
     let list = dir.join("audio.ffconcat");
-    fs::write(&list, groups::concat_list(groups.iter().map(|g| (&g.audio, g.seconds()))))
-        .map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
-    let audio = dir.join("audio.m4a");
-    let mut command = ffmpeg(job, &dir.join("encode.log"))?;
-    command.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
-    command.args(audio_args(job.spec.format, job.spec.audio_bitrate_kbps)).args(["-f", "mp4"]).arg(&audio);
-    run_ffmpeg(job, &mut command, "the audio encode")?;
-    Ok(audio)
+    let pieces = groups.iter().filter_map(|g| Some((g.audio.as_ref()?, g.seconds())));
+    fs::write(&list, groups::concat_list(pieces)).map_err(|e| SmartError::Fallback(format!("list: {e}")))?;
+    Ok(list)
 }
 
 impl Pieces<'_> {

@@ -57,9 +57,14 @@ pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Res
         errors.push(field("format", "this asset has no video: render m4a or mp3"));
     }
     // no media yet is a video still uploading whose audio proxy made it cuttable: the proxy is
-    // its audio (the state gate is the caller's)
-    if media.is_some() && audio.is_none() {
-        errors.push(field("format", "this asset has no audio track to render"));
+    // its audio (the state gate is the caller's). A video without sound renders with a silent
+    // soundtrack, as an MP4 or MOV is H.264 + AAC; an audio format of it would be all silence.
+    let silent = media.is_some() && audio.is_none();
+    if silent && !format.is_video() {
+        errors.push(field("format", "this asset has no audio track to render: render mp4 or mov"));
+    }
+    if silent && request.audio_bitrate.is_some() {
+        errors.push(field("audio_bitrate", "this asset has no audio track: its soundtrack is silence"));
     }
     let mut resolved = RenderOutput {
         format,
@@ -101,6 +106,10 @@ pub fn resolve(request: &RenderOutputRequest, media: Option<&AssetMedia>) -> Res
     let asked_audio = request.audio_bitrate.unwrap_or(AUTO_AUDIO_KBPS);
     // an audio bitrate above the source is capped, not refused (API.md)
     resolved.audio_bitrate_kbps = source_audio_kbps.map_or(asked_audio, |source| asked_audio.min(source.max(32)));
+    if silent {
+        // silence takes no more than the ladder's lowest step
+        resolved.audio_bitrate_kbps = AUDIO_BITRATES_KBPS[0];
+    }
     if format == RenderFormat::Mp3
         && let Some(audio) = audio
         && let Some(&(_, most)) = LOW_RATE_MP3_MAX_KBPS.iter().find(|(below, _)| audio.sample_rate < *below)
@@ -182,6 +191,20 @@ mod tests {
         let odd = media(1366, 769, 8_000, 128);
         let out = resolve(&request(RenderFormat::Mp4), Some(&odd)).expect("source size");
         assert_eq!((out.width, out.height), (Some(1366), Some(768)), "even, never padded");
+    }
+
+    #[test]
+    fn a_video_without_sound_renders_as_video_with_a_silent_soundtrack() {
+        let mut silent = media(1280, 720, 4_000, 128);
+        silent.audio = None;
+        let out = resolve(&request(RenderFormat::Mp4), Some(&silent)).expect("mp4");
+        assert_eq!((out.width, out.height, out.audio_bitrate_kbps), (Some(1280), Some(720), 128));
+        assert!(resolve(&request(RenderFormat::Mov), Some(&silent)).is_ok());
+        for format in [RenderFormat::M4a, RenderFormat::Mp3] {
+            assert_eq!(fields(resolve(&request(format), Some(&silent))), ["body.output.format"], "{format:?}");
+        }
+        let loud = RenderOutputRequest { audio_bitrate: Some(192), ..request(RenderFormat::Mp4) };
+        assert_eq!(fields(resolve(&loud, Some(&silent))), ["body.output.audio_bitrate"]);
     }
 
     #[test]
