@@ -219,7 +219,11 @@ pub async fn list(
 
 pub async fn delete(ports: &Ports<'_>, principal: &Principal, asset_id: &str) -> Result<(), DomainError> {
     let now = ports.clock.now();
-    if ports.assets.delete_asset(&principal.account_id, asset_id, now).await? { Ok(()) } else { Err(NOT_FOUND) }
+    if !ports.assets.delete_asset(&principal.account_id, asset_id, now).await? {
+        return Err(NOT_FOUND);
+    }
+    super::renders::stop_for_deleted_asset(ports, asset_id).await?;
+    Ok(())
 }
 
 pub async fn restore(

@@ -20,7 +20,7 @@ use super::cuts;
 use super::ids::{IdKind, new_id};
 use super::object_keys;
 use super::page::{Listed, Page};
-use super::ports::{AssetRecord, Ports};
+use super::ports::{AssetRecord, Failed, Ports};
 use super::time::Timestamp;
 use super::{DomainError, StoreError};
 use crate::domain::downloads::Grant;
@@ -192,9 +192,7 @@ pub async fn delete(ports: &Ports<'_>, principal: &Principal, render_id: &str) -
 /// its row and every byte it wrote.
 pub async fn remove(ports: &Ports<'_>, render: &RenderRecord) -> Result<(), DomainError> {
     let now = ports.clock.now();
-    for job in ports.jobs.jobs_of(&render.id).await? {
-        ports.jobs.cancel_job(&job.id, now).await?;
-    }
+    cancel_encode(ports, &render.id, now).await?;
     if render.state.is_open() {
         ports.renders.record_cancelled(render, &new_id(IdKind::Event, now), now).await?;
     }
@@ -206,6 +204,30 @@ pub async fn remove(ports: &Ports<'_>, render: &RenderRecord) -> Result<(), Doma
     let prefix = object_keys::subject_prefix(&render.id);
     if !ports.assets.presents_a_file_under(&prefix).await? {
         ports.objects.delete_prefix(&prefix).await?;
+    }
+    Ok(())
+}
+
+/// The asset `asset_id` was deleted: its open renders stop, each encode cancelled and the render
+/// failed as `asset_deleted` (`render.failed`). A restore does not bring an encode back: asking
+/// again is one request, and an encode of a file its owner deleted should not run for minutes.
+pub async fn stop_for_deleted_asset(ports: &Ports<'_>, asset_id: &str) -> Result<(), StoreError> {
+    for render in ports.renders.asset_renders(asset_id).await?.into_iter().filter(|r| r.state.is_open()) {
+        let now = ports.clock.now();
+        cancel_encode(ports, &render.id, now).await?;
+        let event_id = new_id(IdKind::Event, now);
+        let error_message = "The render's asset was deleted.";
+        let failed = Failed { error_code: "asset_deleted", error_message, event_id: &event_id, at: now };
+        ports.renders.fail_render(&render.id, &failed).await?;
+        super::pipelines::steps::subject_ended(ports, &render.id).await?;
+    }
+    Ok(())
+}
+
+/// Cancels the jobs of render `render_id`: the container stops its encode at its next heartbeat.
+async fn cancel_encode(ports: &Ports<'_>, render_id: &str, now: Timestamp) -> Result<(), StoreError> {
+    for job in ports.jobs.jobs_of(render_id).await? {
+        ports.jobs.cancel_job(&job.id, now).await?;
     }
     Ok(())
 }

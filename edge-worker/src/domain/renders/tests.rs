@@ -158,6 +158,32 @@ fn a_delete_cancels_the_encode_and_removes_every_byte() {
     assert!(created && replaced.id != fresh.id);
 }
 
+#[test]
+fn an_asset_delete_stops_its_renders_in_flight() {
+    let platform = TestPlatform::default();
+    let (media, config) = (Media::default(), processing_config(None));
+    let ports = platform.ports();
+    let (principal, asset_id) = video_asset(&platform, AssetState::Ready);
+    let (encoding, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::Mp4))).expect("mp4");
+    let (job_id, _) = platform.messages.sent_jobs()[0].clone();
+    block_on(work::runner(deps(&platform, &media, &config)).start_attempt(&job_id)).expect("dispatch");
+    let (waiting, _) = block_on(create(&ports, &principal, &request(&asset_id, RenderFormat::M4a))).expect("m4a");
+    block_on(crate::domain::assets::delete(&ports, &principal, &asset_id)).expect("delete");
+    let stopped = block_on(platform.store.asset_renders(&asset_id)).expect("renders");
+    assert_eq!(stopped.len(), 2);
+    for render in &stopped {
+        assert_eq!((render.state, render.error_code.as_deref()), (RenderState::Failed, Some("asset_deleted")));
+        assert!(block_on(platform.store.jobs_of(&render.id)).expect("jobs").iter().all(|j| !j.state.is_open()));
+    }
+    assert!([&encoding.id, &waiting.id].iter().all(|id| stopped.iter().any(|r| &&r.id == id)));
+    let beat = roughcut_shared::jobs::Heartbeat { progress: 0.5, stage: "encoding".into() };
+    let reply = block_on(work::runner(deps(&platform, &media, &config)).heartbeat(&job_id, 1, &beat)).expect("beat");
+    assert!(reply.cancel, "the container is told to stop at its next heartbeat");
+    let events = block_on(platform.store.events(&principal.account_id)).expect("events");
+    let failed = events.iter().filter(|e| e.event_type == "render.failed").count();
+    assert_eq!(failed, 2, "{events:?}");
+}
+
 /// Puts bytes where an asset's upload, its analysis and a render's output live; their keys.
 fn stored_bytes(platform: &TestPlatform, asset_id: &str, render_id: &str) -> [String; 3] {
     let keys = [
