@@ -1532,7 +1532,11 @@ export interface components {
          * @enum {string}
          */
         RenderCut: "previous" | "none";
-        /** @enum {string} */
+        /**
+         * @description The output's format. A video without sound renders to `mp4` or `mov` with a silent AAC
+         *     soundtrack as long as its picture; `m4a` and `mp3` need an audio track.
+         * @enum {string}
+         */
         RenderFormat: "mp4" | "mov" | "m4a" | "mp3";
         /** @description The output as requested, and as resolved against the source. */
         RenderOutput: {
