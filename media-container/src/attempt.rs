@@ -260,7 +260,7 @@ fn analyse_and_extract(
 ) -> Result<(Analysis, Option<Speech>), Halt> {
     thread::scope(|scope| {
         let extraction = format.map(|format| scope.spawn(move || extract(untrusted, work, format, control, config)));
-        let analysis = analyse_input(input, control);
+        let analysis = analyse_input(input, untrusted, work, control, config);
         if analysis.is_err() {
             control.kill_child();
         }

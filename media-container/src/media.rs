@@ -2,15 +2,20 @@
 //! API: `AssetMedia` in ffprobe's terms, and a user-safe `unsupported_media` failure when the
 //! bytes are not media the engine reads.
 
+use std::fs::{self, File};
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 use roughcut_engine::analyze::{Analysis, EnergyVad, analyse};
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{EngineError, ErrorCode, Limits, MediaInfo, RangeSource, probe};
 use roughcut_shared::assets::{AssetMedia, AudioMedia, VideoMedia};
 
+use crate::attempt::log_tail;
+use crate::config::Config;
 use crate::control::Control;
 use crate::halt::Halt;
+use crate::untrusted::UntrustedInput;
 
 /// What the probe found, as the job result reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,9 +83,60 @@ pub fn probe_input(input: &Input<'_>, control: &Control) -> Result<Probed, Halt>
     })
 }
 
-pub fn analyse_input(input: &Input<'_>, control: &Control) -> Result<Analysis, Halt> {
-    analyse(input, &Limits::default(), &EnergyVad::default())
-        .map_err(|err| engine_halt(control, "analysis", "The file's audio is in a format we cannot decode.", &err))
+/// What a failed decode of the audio tells the owner.
+const UNDECODABLE: &str = "The file's audio is in a format we cannot decode.";
+
+/// Sample rate of the audio ffmpeg decodes for the engine: speech's energy lies below its 8 kHz
+/// Nyquist limit, and an hour of it mono is 115 MB on disk.
+const FFMPEG_DECODE_RATE: u32 = 16_000;
+
+/// The analysis of `input`. The engine decodes what it reads, as the browser does; audio it does
+/// not (PCM, ALAC or AC-3 in a MOV or MP4, AAC of more than two channels) ffmpeg decodes to mono
+/// WAV in `work`, and the engine analyses that.
+pub fn analyse_input(
+    input: &Input<'_>,
+    untrusted: &UntrustedInput,
+    work: &Path,
+    control: &Control,
+    config: &Config,
+) -> Result<Analysis, Halt> {
+    match analyse(input, &Limits::default(), &EnergyVad::default()) {
+        Err(err) if err.code == ErrorCode::Unsupported => {
+            control.log(format_args!("analysis: {err}; decoding the audio with ffmpeg"));
+            analyse_through_ffmpeg(untrusted, work, control, config)
+        }
+        analysed => analysed.map_err(|err| engine_halt(control, "analysis", UNDECODABLE, &err)),
+    }
+}
+
+fn analyse_through_ffmpeg(
+    untrusted: &UntrustedInput,
+    work: &Path,
+    control: &Control,
+    config: &Config,
+) -> Result<Analysis, Halt> {
+    let wav = work.join("analysis.wav");
+    let log_path = work.join("analysis-ffmpeg.log");
+    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    let mut command = Command::new(&config.ffmpeg);
+    command
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(untrusted.input_args())
+        .args(["-map", "0:a:0", "-vn", "-ac", "1", "-ar", &FFMPEG_DECODE_RATE.to_string(), "-c:a", "pcm_s16le"])
+        .args(["-f", "wav"])
+        .arg(&wav)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
+    if !status.success() {
+        control.log(format_args!("ffmpeg cannot decode the audio ({status}): {}", log_tail(&log_path)));
+        return Err(Halt::failed("unsupported_media", UNDECODABLE, false));
+    }
+    let analysis = analyse(&Input::open(&wav, control)?, &Limits::default(), &EnergyVad::default())
+        .map_err(|err| engine_halt(control, "analysis of ffmpeg's decode", UNDECODABLE, &err));
+    let _ = fs::remove_file(&wav);
+    analysis
 }
 
 /// The API's view of a probe: the first video and audio tracks, the frame rate as ffprobe's

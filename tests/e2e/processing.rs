@@ -168,6 +168,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
         // a voice note, and what a browser's MediaRecorder writes for audio
         ffmpeg("voice.opus", &["-f", "lavfi", "-i", &sine(5), "-ac", "1", "-c:a", "libopus"]),
         ffmpeg("voice.webm", &["-f", "lavfi", "-i", &sine(5), "-ac", "2", "-c:a", "libopus"]),
+        // a camera's PCM in a MOV, and 5.1 sound: decoded by ffmpeg for the analysis
+        ffmpeg("camera.mov", &[&video[..], &[&sine(3), "-t", "3", "-c:v", "libx264", "-c:a", "pcm_s24le"]].concat()),
+        ffmpeg("surround.m4a", &["-f", "lavfi", "-i", &sine(4), "-ac", "6", "-c:a", "aac"]),
     ];
     let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), account.upload_file(&project, f))).collect();
     for (file, asset_id) in &assets {

@@ -162,6 +162,18 @@ fn wav_pcm_variants() {
     }
 }
 
+/// QuickTime's PCM as cameras and editors write it, each layout named as ffprobe names it.
+#[test]
+fn mov_pcm_variants() {
+    let scratch = Scratch::new("mov-pcm");
+    for codec in ["pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_f32le", "pcm_f32be"] {
+        let lavfi = "sine=frequency=500:sample_rate=48000";
+        let name = format!("{codec}.mov");
+        let path = generate(&scratch, &name, &["-f", "lavfi", "-i", lavfi, "-t", "1.5", "-ac", "2", "-c:a", codec]);
+        assert_matches_ffprobe(&path);
+    }
+}
+
 /// Cut-off and corrupted files end in coded errors, never panics.
 #[test]
 fn truncated_and_corrupt_inputs_give_coded_errors() {

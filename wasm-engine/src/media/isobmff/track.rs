@@ -22,6 +22,8 @@ pub enum SampleEntry {
         config: Option<AudioSpecificConfig>,
         /// The `esds` body verbatim, for remuxing without re-deriving it.
         esds: Option<Vec<u8>>,
+        /// How the samples of uncompressed audio are laid out; `None` for a codec.
+        pcm: Option<PcmLayout>,
     },
     Other {
         format: FourCc,
@@ -33,6 +35,34 @@ impl SampleEntry {
         match self {
             Self::Video { format, .. } | Self::Audio { format, .. } | Self::Other { format } => *format,
         }
+    }
+}
+
+/// The layout of PCM samples, as QuickTime's sound description and its `enda` atom state it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcmLayout {
+    pub bits: u16,
+    pub float: bool,
+    pub signed: bool,
+    pub little_endian: bool,
+}
+
+impl PcmLayout {
+    /// ffmpeg's name of the layout ("pcm_s16le", "pcm_f32be", "pcm_u8").
+    pub fn codec_name(self) -> String {
+        let kind = if self.float {
+            'f'
+        } else if self.signed {
+            's'
+        } else {
+            'u'
+        };
+        let order = match (self.bits, self.little_endian) {
+            (8, _) => "",
+            (_, true) => "le",
+            (_, false) => "be",
+        };
+        format!("pcm_{kind}{}{order}", self.bits)
     }
 }
 
@@ -216,8 +246,11 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
     let version = r.u16()?;
     r.skip(2 + 4)?; // revision, vendor
     let mut channels = r.u16()?;
-    r.skip(2 + 2 + 2)?; // sample size, compression id, packet size
+    let mut bits = r.u16()?;
+    r.skip(2 + 2)?; // compression id, packet size
     let mut sample_rate = r.u32()? >> 16;
+    // version 2's format flags (kAudioFormatFlagIsFloat 1, IsBigEndian 2, IsSignedInteger 4)
+    let mut flags = None;
     match version {
         0 => {}
         1 => r.skip(16)?,
@@ -226,7 +259,10 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
             let rate = f64::from_bits(r.u64()?);
             channels = u16::try_from(r.u32()?)
                 .map_err(|_| EngineError::malformed("audio entry declares over 65535 channels"))?;
-            r.skip(20)?;
+            r.skip(4)?; // always 0x7F000000
+            bits = u16::try_from(r.u32()?).unwrap_or(0);
+            flags = Some(r.u32()?);
+            r.skip(8)?; // bytes per packet, frames per packet
             if rate.is_finite() && rate > 0.0 && rate < 10_000_000.0 {
                 sample_rate = rate as u32;
             }
@@ -234,10 +270,15 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
         other => return Err(EngineError::unsupported(format!("audio sample entry version {other}"))),
     }
     let extensions = &entry[r.position()..];
+    let wave = child(extensions, b"wave", limits)?;
+    // `enda` (in `wave`): 1 when samples of more than a byte are little-endian
+    let enda = wave.map(|wave| child(wave, b"enda", limits)).transpose()?.flatten();
+    let little = enda.is_some_and(|body| body.len() >= 2 && u16::from_be_bytes([body[0], body[1]]) == 1);
+    let pcm = pcm_layout(&format, bits, flags, little);
     let esds = match child(extensions, b"esds", limits)? {
         Some(esds) => Some(esds),
         // QuickTime nests it in a `wave` atom.
-        None => child(extensions, b"wave", limits)?.map(|wave| child(wave, b"esds", limits)).transpose()?.flatten(),
+        None => wave.map(|wave| child(wave, b"esds", limits)).transpose()?.flatten(),
     };
     let decoder = esds.map(esds::parse).transpose()?;
     let (object_type, config) = match decoder {
@@ -250,7 +291,27 @@ fn parse_audio_entry(format: FourCc, entry: &[u8], limits: &Limits) -> Result<Sa
             channels = config.channels;
         }
     }
-    Ok(SampleEntry::Audio { format, channels, sample_rate, object_type, config, esds: esds.map(<[u8]>::to_vec) })
+    Ok(SampleEntry::Audio { format, channels, sample_rate, object_type, config, esds: esds.map(<[u8]>::to_vec), pcm })
+}
+
+/// The layout of QuickTime's PCM formats: `bits` from the sound description, `flags` those of a
+/// version 2 one (`lpcm`), `little` its `enda` atom's word.
+fn pcm_layout(format: &FourCc, bits: u16, flags: Option<u32>, little: bool) -> Option<PcmLayout> {
+    let (float, signed, little_endian, bits) = match format {
+        b"sowt" => (false, true, true, bits),
+        b"twos" => (false, true, false, bits),
+        b"raw " => (false, false, false, 8),
+        b"in24" => (false, true, little, 24),
+        b"in32" => (false, true, little, 32),
+        b"fl32" => (true, true, little, 32),
+        b"fl64" => (true, true, little, 64),
+        b"lpcm" => {
+            let flags = flags.unwrap_or(0);
+            (flags & 1 != 0, flags & 4 != 0, flags & 2 == 0, bits)
+        }
+        _ => return None,
+    };
+    (bits > 0).then_some(PcmLayout { bits, float, signed, little_endian })
 }
 
 fn parse_pairs(body: &[u8], limits: &Limits, what: &str) -> Result<Vec<(u32, u32)>> {
@@ -313,7 +374,7 @@ pub fn codec_name(entry: &SampleEntry) -> String {
         (b"alac", _) => "alac",
         (b"ac-3", _) => "ac3",
         (b"ec-3", _) => "eac3",
-        (b"sowt" | b"twos" | b"lpcm" | b"in24" | b"in32" | b"fl32" | b"fl64", _) => "pcm",
+        (_, SampleEntry::Audio { pcm: Some(pcm), .. }) => return pcm.codec_name(),
         (format, _) => return fourcc_text(*format).trim().to_lowercase(),
     };
     named.to_owned()
