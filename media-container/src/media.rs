@@ -153,6 +153,7 @@ pub fn describe(info: &MediaInfo) -> Option<Probed> {
             height: video.height,
             frame_rate: video.frame_rate.to_string(),
             bitrate: track.bitrate,
+            rotation: video.rotation,
         })
     });
     let audio = audio_track.and_then(|track| {

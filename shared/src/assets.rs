@@ -101,6 +101,10 @@ pub struct VideoMedia {
     /// A rational, e.g. "30000/1001".
     pub frame_rate: String,
     pub bitrate: Option<u64>,
+    /// Degrees the picture turns clockwise to stand upright (0, 90, 180 or 270): a phone's
+    /// portrait recording is coded landscape, `width` × `height` as coded, with 90 or 270.
+    #[serde(default)]
+    pub rotation: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -133,7 +133,7 @@ fn the_type_is_known_from_the_first_chunk(stack: &Stack) {
 fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
     let (account, project) = stack.funded_account("formats", 100);
     let video = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-f", "lavfi", "-i"];
-    let files = [
+    let mut files = vec![
         ffmpeg(
             "clip.mp4",
             &[&video[..], &[&sine(4), "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"]].concat(),
@@ -172,6 +172,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
         ffmpeg("camera.mov", &[&video[..], &[&sine(3), "-t", "3", "-c:v", "libx264", "-c:a", "pcm_s24le"]].concat()),
         ffmpeg("surround.m4a", &["-f", "lavfi", "-i", &sine(4), "-ac", "6", "-c:a", "aac"]),
     ];
+    // a phone's portrait recording: coded on its side, with a display matrix
+    let coded = files[0].to_str().expect("path").to_owned();
+    files.push(ffmpeg("portrait.mp4", &["-i", &coded, "-c", "copy", "-metadata:s:v:0", "rotate=90"]));
     let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), account.upload_file(&project, f))).collect();
     for (file, asset_id) in &assets {
         let asset = settled(stack, &account, asset_id, Duration::from_secs(90), false);
@@ -198,6 +201,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
                     "{name}"
                 );
                 assert_eq!(ours["frame_rate"], v["r_frame_rate"], "{name}");
+                // ffprobe gives the display matrix's counter-clockwise angle; the API clockwise
+                let turned = v["side_data_list"].as_array().and_then(|l| l.iter().find_map(|d| d["rotation"].as_i64()));
+                assert_eq!(ours["rotation"].as_i64(), Some((-turned.unwrap_or(0)).rem_euclid(360)), "{name}");
                 if let Some(bitrate) = number(&v["bit_rate"]) {
                     assert_eq!(ours["bitrate"].as_u64(), Some(bitrate), "{name}: video bitrate");
                 }

@@ -1670,6 +1670,12 @@ export interface components {
             frame_rate: string;
             /** Format: int64 */
             bitrate?: number | null;
+            /**
+             * Format: int32
+             * @description Degrees the picture turns clockwise to stand upright (0, 90, 180 or 270): a phone's
+             *     portrait recording is coded landscape, `width` × `height` as coded, with 90 or 270.
+             */
+            rotation?: number;
         };
         /** @description One attempt to deliver an event to an endpoint. */
         WebhookDelivery: {

@@ -154,6 +154,7 @@ mod tests {
                 height,
                 frame_rate: "30000/1001".into(),
                 bitrate: Some(video_kbps * 1000),
+                rotation: 0,
             }),
             audio: Some(AudioMedia {
                 codec: "aac".into(),

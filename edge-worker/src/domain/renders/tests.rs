@@ -54,6 +54,7 @@ fn video_asset(platform: &TestPlatform, state: AssetState) -> (Principal, String
             height: 1080,
             frame_rate: "30/1".into(),
             bitrate: Some(12_000_000),
+            rotation: 0,
         }),
         audio: Some(AudioMedia { codec: "aac".into(), sample_rate: 48_000, channels: 2, bitrate: Some(192_000) }),
     });
