@@ -7,7 +7,6 @@
 //! there are no words around it to say it is a hesitation.
 
 use super::runs;
-use crate::analyze::steady::steady;
 use crate::analyze::{Analysis, HOPS_PER_SECOND, Level};
 use crate::transcript::{Millis, Word};
 
@@ -81,9 +80,7 @@ pub fn stretches<'w>(
     let hops = levels.len() as Millis;
     let sound_level = i32::from(analysis.noise_floor) + SOUND_ABOVE_FLOOR;
     let sounding = |hop: usize| i32::from(levels[hop]) >= sound_level;
-    // a steady sound (a beep, a bleep over a word) is no hesitation to cut
-    let steady = steady(levels);
-    let voiced = |hop: usize| analysis.voice.get(hop).copied().unwrap_or(false) && !steady[hop];
+    let voiced = |hop: usize| analysis.voice.get(hop).copied().unwrap_or(false);
     let active = |hop: usize| voiced(hop) || sounding(hop);
     let timed: Vec<(Millis, Millis)> = kept.into_iter().filter(|w| w.end > w.start).map(|w| (w.start, w.end)).collect();
     let mut found = Vec::new();
@@ -251,18 +248,6 @@ mod tests {
         let words = [word(500, 800), word(2_500, 2_800)];
         assert_eq!(found(3_500, &words, &[(1_000, 1_400, BREATH)]), []);
         assert_eq!(found(3_500, &words, &[(1_000, 1_400, BREATH), (1_700, 2_000, FILLER)]), [(1_700, 2_000)]);
-    }
-
-    #[test]
-    fn a_beep_between_words_is_not_a_filler() {
-        let words = [word(500, 800), word(2_500, 2_800)];
-        let mut analysis = analysis(3_500, &words, &[]);
-        // a bleep 1.0–1.8 s: as loud as the speech, and flat
-        analysis.envelope.levels[100..180].fill(SPEECH);
-        analysis.voice = EnergyVad::default().detect(&analysis.envelope);
-        assert!(analysis.voice[100..180].iter().all(|&v| v), "the bleep sounds");
-        assert_eq!(stretches(&analysis, &words, &Unworded::default()), []);
-        assert_eq!(found(3_500, &words, &[(1_000, 1_800, FILLER)]), [(1_000, 1_800)], "a hesitation as long");
     }
 
     #[test]

@@ -9,8 +9,7 @@ pub fn tone_then_silence_wav(rate: u32, tone_ms: u32, silence_ms: u32) -> Vec<u8
 
 /// 16-bit mono WAV at `rate` Hz, `total_ms` long: the 1 kHz half-scale sine inside each
 /// `(start_ms, end_ms)` burst, zeros elsewhere — voice where the bursts are, as far as an energy
-/// detector can tell. Every other 10 ms is 1.1 dB louder: a voice flutters, and a level held flat
-/// is a steady tone, over which the planner hears no words.
+/// detector can tell.
 pub fn speech_like_wav(rate: u32, bursts: &[(u32, u32)], total_ms: u32) -> Vec<u8> {
     let total = (u64::from(rate) * u64::from(total_ms) / 1000) as usize;
     let inside = |index: usize| {
@@ -19,10 +18,8 @@ pub fn speech_like_wav(rate: u32, bursts: &[(u32, u32)], total_ms: u32) -> Vec<u
     };
     let mut samples = Vec::with_capacity(total * 2);
     for index in 0..total {
-        let ms = index as u64 * 1000 / u64::from(rate);
-        let amplitude = if ms / 10 % 2 == 1 { 0.57 } else { 0.5 };
         let value = if inside(index) {
-            (amplitude * (index as f64 * 2.0 * std::f64::consts::PI * 1000.0 / f64::from(rate)).sin() * 32767.0) as i16
+            (0.5 * (index as f64 * 2.0 * std::f64::consts::PI * 1000.0 / f64::from(rate)).sin() * 32767.0) as i16
         } else {
             0
         };
