@@ -389,6 +389,13 @@ fn tones_standing_in_for_a_voice(stack: &Stack) {
     assert!(fillers.iter().any(|(start, end)| *start <= 1.3 && *end >= 2.0), "the filler stays: {cut}");
     let kept = spans(&cut["segments"]);
     assert!(kept_share(&kept, 500, 1_200) > 0.9 && kept_share(&kept, 4_500, 6_500) > 0.9, "words are lost: {cut}");
+    // a tone from end to end has no silence in it at all: nothing is cut
+    let steady = crate::processing::ffmpeg("tone.wav", &["-f", "lavfi", "-i", "sine=frequency=440:duration=3"]);
+    let asset_id = account.upload_file(&project, &steady);
+    assert_eq!(ready(&account, &asset_id)["state"], "ready");
+    let created = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+    let cut = completed(&account, created["id"].as_str().expect("id"));
+    assert_eq!(spans(&cut["segments"]), [(0.0, 3.0)], "{cut}");
 }
 
 /// The talk, with the fake transcriber told what it says: it hears the whole talk as one chunk
