@@ -301,27 +301,35 @@ fn a_browser_recording_renders_to_mp4(stack: &Stack) {
 /// to judge) and rendered to MP4 with a silent AAC soundtrack; an audio format of it is refused.
 fn a_video_without_sound(stack: &Stack) {
     let (account, project) = stack.funded_account("render-silent", 10);
-    let path = ffmpeg("picture-only.mp4", &["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4"]);
-    let asset_id = account.upload_file(&project, &path);
-    let asset = ready(&account, &asset_id);
-    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
-    assert!(asset["media"]["audio"].is_null(), "{asset}");
-    let cut = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
-    let cut = completed(&account, cut["id"].as_str().expect("id"));
-    assert_eq!(cut["state"], "completed", "{cut}");
-    let body = json!({ "asset_id": asset_id, "cut_id": cut["id"], "output": { "format": "mp4" } });
-    let render = account.api.post("/v1/renders", &body).expect(201).json();
-    let done = rendered(&account, render["id"].as_str().expect("id"));
-    assert_eq!(done["state"], "completed", "{done}");
-    let probed = probe(stack, &done, "picture-only.mp4");
-    let (video, audio) = (stream(&probed, "video").expect("video"), stream(&probed, "audio").expect("audio"));
-    assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
-    assert!((seconds(&video["duration"]) - 4.0).abs() <= 0.05, "{video}");
-    assert!((seconds(&audio["duration"]) - 4.0).abs() <= 0.1, "{audio}");
-    for format in ["m4a", "mp3"] {
-        let body = json!({ "asset_id": asset_id, "output": { "format": format } });
-        let refused = account.api.post("/v1/renders", &body).expect_error(422, "validation_error");
-        assert_eq!(refused["error"]["fields"][0]["field"], "body.output.format", "{refused}");
+    let picture = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4"];
+    // an MP4 and a browser's screen recording (VP8 in WebM)
+    let files = [
+        ffmpeg("picture-only.mp4", &picture),
+        ffmpeg("screen.webm", &[&picture[..], &["-c:v", "libvpx", "-deadline", "realtime"]].concat()),
+    ];
+    for path in &files {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let asset_id = account.upload_file(&project, path);
+        let asset = ready(&account, &asset_id);
+        assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
+        assert!(asset["media"]["audio"].is_null(), "{asset}");
+        let cut = account.api.post("/v1/cuts", &json!({ "asset_id": asset_id })).expect(201).json();
+        let cut = completed(&account, cut["id"].as_str().expect("id"));
+        assert_eq!(cut["state"], "completed", "{cut}");
+        let body = json!({ "asset_id": asset_id, "cut_id": cut["id"], "output": { "format": "mp4" } });
+        let render = account.api.post("/v1/renders", &body).expect(201).json();
+        let done = rendered(&account, render["id"].as_str().expect("id"));
+        assert_eq!(done["state"], "completed", "{name}: {done}");
+        let probed = probe(stack, &done, &format!("{name}.mp4"));
+        let (video, audio) = (stream(&probed, "video").expect("video"), stream(&probed, "audio").expect("audio"));
+        assert_eq!((video["codec_name"].as_str(), audio["codec_name"].as_str()), (Some("h264"), Some("aac")));
+        assert!((seconds(&video["duration"]) - 4.0).abs() <= 0.05, "{name}: {video}");
+        assert!((seconds(&audio["duration"]) - 4.0).abs() <= 0.1, "{name}: {audio}");
+        for format in ["m4a", "mp3"] {
+            let body = json!({ "asset_id": asset_id, "output": { "format": format } });
+            let refused = account.api.post("/v1/renders", &body).expect_error(422, "validation_error");
+            assert_eq!(refused["error"]["fields"][0]["field"], "body.output.format", "{refused}");
+        }
     }
 }
 

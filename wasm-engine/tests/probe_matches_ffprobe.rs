@@ -227,6 +227,10 @@ fn matroska_and_webm_video_read_through_symphonia() {
         assert_eq!(ours(&path).video().map(|v| v.codec.as_str()), Some(codec), "{name}");
         assert_matches_ffprobe(&path);
     }
+    // a screen recording: the picture alone
+    let silent = generate(&scratch, "screen.webm", &["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "3"]);
+    assert!(ours(&silent).audio().is_none());
+    assert_matches_ffprobe(&silent);
 }
 
 #[test]

@@ -359,8 +359,9 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
             audio: Some(audio),
         });
     }
-    if !infos.iter().any(|info| info.kind == TrackKind::Audio) {
-        return Err(EngineError::unsupported("no audio track the engine reads"));
+    // a picture without sound (a screen recording) is media too; subtitles alone are not
+    if infos.is_empty() {
+        return Err(EngineError::unsupported("no audio or video track the engine reads"));
     }
     let duration = infos.iter().filter_map(|t| t.duration).max_by(|a, b| a.cmp_time(b));
     Ok((duration, infos))
