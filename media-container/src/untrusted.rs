@@ -14,6 +14,7 @@ use roughcut_engine::media::sniff::SNIFF_BYTES;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UntrustedInput {
     path: PathBuf,
+    container: Container,
     demuxer: &'static str,
 }
 
@@ -28,11 +29,15 @@ impl UntrustedInput {
 
     /// The file at `path`, read as `container`.
     pub fn new(path: &Path, container: Container) -> Self {
-        Self { path: path.to_owned(), demuxer: demuxer(container) }
+        Self { path: path.to_owned(), container, demuxer: demuxer(container) }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn container(&self) -> Container {
+        self.container
     }
 
     /// What opens it, for ffmpeg and ffprobe alike: the input options, then `-i` and its path.

@@ -194,6 +194,45 @@ fn audio_the_engine_does_not_decode_is_analysed_through_ffmpeg() {
     }
 }
 
+/// A fragmented MP4, as Safari's MediaRecorder and OBS write it: remuxed for the engine, then
+/// probed and analysed like any MP4.
+#[test]
+fn a_fragmented_mp4_is_remuxed_and_processed() {
+    let dir = TestDir::new("fragmented");
+    let media = dir.path().join("recorded.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=30:duration=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=3:sample_rate=48000",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        "-movflags",
+        "frag_keyframe+empty_moov+default_base_moof",
+        media.to_str().expect("path"),
+    ]);
+    let probe = ffprobe(&media);
+    let worker = FakeWorker::start(std::fs::read(&media).expect("media"));
+    let container = Container::start(dir.path(), &[]);
+    assert_eq!(container.post(&worker.job("job_fragmented", 1, None)).0, 202);
+    let asset = succeeded(worker.wait_for_result(&container), &container);
+    assert!(container.logs().contains("a fragmented MP4: remuxed"), "{}", container.logs());
+    assert!(within(asset.duration_ms, ffprobe_duration_ms(&probe), 50), "{} ms", asset.duration_ms);
+    let video = asset.media.video.as_ref().expect("video media");
+    assert_eq!((video.codec.as_str(), video.width, video.frame_rate.as_str()), ("h264", 320, "30/1"));
+    assert_eq!(asset.media.audio.as_ref().map(|a| a.codec.as_str()), Some("aac"));
+    let analysis = Analysis::decode(&worker.seen().outputs["analysis.bin"].bytes).expect("analysis decodes");
+    // 3 s, and the AAC encoder's priming, which fragments may carry without the edit list that
+    // would hide it (about 21 ms at 48 kHz)
+    assert!((299..=304).contains(&analysis.envelope.levels.len()), "{} hops", analysis.envelope.levels.len());
+}
+
 #[test]
 fn garbage_that_looks_like_an_mp4_is_unsupported_media() {
     let dir = TestDir::new("garbage");

@@ -175,6 +175,9 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
     // a phone's portrait recording: coded on its side, with a display matrix
     let coded = files[0].to_str().expect("path").to_owned();
     files.push(ffmpeg("portrait.mp4", &["-i", &coded, "-c", "copy", "-metadata:s:v:0", "rotate=90"]));
+    // what Safari's MediaRecorder and OBS write: a fragmented MP4
+    let fragments = ["-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
+    files.push(ffmpeg("fragmented.mp4", &[&["-i", coded.as_str()][..], &fragments[..]].concat()));
     let assets: Vec<(PathBuf, String)> = files.iter().map(|f| (f.clone(), account.upload_file(&project, f))).collect();
     for (file, asset_id) in &assets {
         let asset = settled(stack, &account, asset_id, Duration::from_secs(90), false);
@@ -190,6 +193,13 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
             theirs["format"]["duration"].as_str().and_then(|d| d.parse().ok()).expect("ffprobe duration");
         assert!((duration - expected).abs() <= 0.05, "{name}: {duration} s against ffprobe's {expected} s");
         let media = &asset["media"];
+        // a fragmented MP4 is measured on its remux, where AAC's priming may count: within 1 %
+        let fragmented = name.to_string().ends_with("fragmented.mp4");
+        let same_bitrate = |ours: &Value, theirs: u64, what: &str| {
+            let ours = ours.as_u64().expect("a bitrate");
+            let slack = if fragmented { theirs / 100 } else { 0 };
+            assert!(ours.abs_diff(theirs) <= slack, "{name}: {what} bitrate {ours} against ffprobe's {theirs}");
+        };
         match stream(&theirs, "video") {
             Some(v) => {
                 assert_eq!(asset["type"], "video", "{name}");
@@ -205,7 +215,7 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
                 let turned = v["side_data_list"].as_array().and_then(|l| l.iter().find_map(|d| d["rotation"].as_i64()));
                 assert_eq!(ours["rotation"].as_i64(), Some((-turned.unwrap_or(0)).rem_euclid(360)), "{name}");
                 if let Some(bitrate) = number(&v["bit_rate"]) {
-                    assert_eq!(ours["bitrate"].as_u64(), Some(bitrate), "{name}: video bitrate");
+                    same_bitrate(&ours["bitrate"], bitrate, "video");
                 }
             }
             None => assert_eq!((asset["type"].as_str(), media["video"].is_null()), (Some("audio"), true), "{name}"),
@@ -216,7 +226,7 @@ fn formats_reach_ready_with_ffprobes_figures(stack: &Stack) {
         assert_eq!(ours["sample_rate"].as_u64(), number(&a["sample_rate"]), "{name}");
         assert_eq!(ours["channels"].as_u64(), number(&a["channels"]), "{name}");
         if let Some(bitrate) = number(&a["bit_rate"]) {
-            assert_eq!(ours["bitrate"].as_u64(), Some(bitrate), "{name}: audio bitrate");
+            same_bitrate(&ours["bitrate"], bitrate, "audio");
         }
     }
     // each file is under a minute: one credit each, one entry each
