@@ -266,15 +266,11 @@ fn defragmented(
         return Ok(input);
     }
     let plain = work.join("defragmented.mp4");
-    let log_path = work.join("remux.log");
-    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
     let mut command = Command::new(&config.ffmpeg);
     command.args(["-nostdin", "-v", "error", "-y"]).args(input.input_args());
     command.args(["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mp4"]).arg(&plain);
-    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
-    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-    if !status.success() {
-        control.log(format_args!("ffmpeg cannot remux the fragmented MP4 ({status}): {}", log_tail(&log_path)));
+    if let Err(failure) = run_ffmpeg_logged(&mut command, &work.join("remux.log"), control, config)? {
+        control.log(format_args!("ffmpeg cannot remux the fragmented MP4 {failure}"));
         return Err(Halt::failed("unsupported_media", "The file is damaged or not valid media.", false));
     }
     control.log("a fragmented MP4: remuxed for the engine");
@@ -313,15 +309,26 @@ fn extract(
     config: &Config,
 ) -> Result<Speech, Halt> {
     let pcm = work.join("speech.pcm");
-    let log_path = work.join("ffmpeg.log");
-    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
-    let mut command = speech::extract_command(&config.ffmpeg, input, &pcm, format.sample_rate, log);
-    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-    if !status.success() {
-        return Err(Halt::internal(control, &format!("ffmpeg failed ({status})"), log_tail(&log_path)));
+    let mut command = speech::extract_command(&config.ffmpeg, input, &pcm, format.sample_rate);
+    if let Err(failure) = run_ffmpeg_logged(&mut command, &work.join("ffmpeg.log"), control, config)? {
+        return Err(Halt::internal(control, "ffmpeg failed", failure));
     }
     let bytes = fs::metadata(&pcm).map_err(|err| Halt::internal(control, "ffmpeg wrote no speech", err))?.len();
     Ok(Speech { pcm, format, samples: speech::samples_in(bytes) })
+}
+
+/// Runs ffmpeg's `command` for the attempt, its error output going to `log_path`: `Ok(Err(tail))`
+/// with the end of that output when ffmpeg failed, for the caller to say what it means.
+pub fn run_ffmpeg_logged(
+    command: &mut Command,
+    log_path: &Path,
+    control: &Control,
+    config: &Config,
+) -> Result<Result<(), String>, Halt> {
+    let log = File::create(log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
+    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    let status = control.run_child(command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
+    Ok(if status.success() { Ok(()) } else { Err(format!("({status}) {}", log_tail(log_path))) })
 }
 
 /// The end of ffmpeg's error output, for the log.

@@ -2,9 +2,9 @@
 //! API: `AssetMedia` in ffprobe's terms, and a user-safe `unsupported_media` failure when the
 //! bytes are not media the engine reads.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use roughcut_engine::analyze::{Analysis, EnergyVad, analyse};
 use roughcut_engine::media::isobmff::boxes::top_level;
@@ -12,7 +12,7 @@ use roughcut_engine::source::FileSource;
 use roughcut_engine::{EngineError, ErrorCode, Limits, MediaInfo, RangeSource, probe};
 use roughcut_shared::assets::{AssetMedia, AudioMedia, VideoMedia};
 
-use crate::attempt::log_tail;
+use crate::attempt::run_ffmpeg_logged;
 use crate::config::Config;
 use crate::control::Control;
 use crate::halt::Halt;
@@ -122,21 +122,15 @@ fn analyse_through_ffmpeg(
     config: &Config,
 ) -> Result<Analysis, Halt> {
     let wav = work.join("analysis.wav");
-    let log_path = work.join("analysis-ffmpeg.log");
-    let log = File::create(&log_path).map_err(|err| Halt::internal(control, "cannot create the ffmpeg log", err))?;
     let mut command = Command::new(&config.ffmpeg);
     command
         .args(["-nostdin", "-v", "error", "-y"])
         .args(untrusted.input_args())
         .args(["-map", "0:a:0", "-vn", "-ac", "1", "-ar", &FFMPEG_DECODE_RATE.to_string(), "-c:a", "pcm_s16le"])
         .args(["-f", "wav"])
-        .arg(&wav)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
-    let status = control.run_child(&mut command).map_err(|err| Halt::child(control, &config.ffmpeg, err))?;
-    if !status.success() {
-        control.log(format_args!("ffmpeg cannot decode the audio ({status}): {}", log_tail(&log_path)));
+        .arg(&wav);
+    if let Err(failure) = run_ffmpeg_logged(&mut command, &work.join("analysis-ffmpeg.log"), control, config)? {
+        control.log(format_args!("ffmpeg cannot decode the audio {failure}"));
         return Err(Halt::failed("unsupported_media", UNDECODABLE, false));
     }
     let analysis = analyse(&Input::open(&wav, control)?, &Limits::default(), &EnergyVad::default())

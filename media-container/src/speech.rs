@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use roughcut_engine::analyze::{HOPS_PER_SECOND, Level};
 use roughcut_shared::jobs::SpeechFormat;
@@ -37,7 +37,7 @@ pub fn validate(format: &SpeechFormat) -> Result<(), &'static str> {
 /// ffmpeg writing the first audio track of `input` to `output` as raw mono s16le at `sample_rate`.
 /// Raw rather than WAV: ffmpeg's WAV header varies in length (it may add a LIST chunk), while raw
 /// samples make every cut plain arithmetic; the chunks get their own canonical headers.
-pub fn extract_command(ffmpeg: &Path, input: &UntrustedInput, output: &Path, sample_rate: u32, log: File) -> Command {
+pub fn extract_command(ffmpeg: &Path, input: &UntrustedInput, output: &Path, sample_rate: u32) -> Command {
     let mut command = Command::new(ffmpeg);
     command
         .args(["-nostdin", "-v", "error"])
@@ -45,10 +45,7 @@ pub fn extract_command(ffmpeg: &Path, input: &UntrustedInput, output: &Path, sam
         .args(["-map", "0:a:0", "-ac", "1", "-ar"])
         .arg(sample_rate.to_string())
         .args(["-c:a", "pcm_s16le", "-f", "s16le"])
-        .arg(output)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
+        .arg(output);
     command
 }
 

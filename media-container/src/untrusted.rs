@@ -15,7 +15,6 @@ use roughcut_engine::media::sniff::SNIFF_BYTES;
 pub struct UntrustedInput {
     path: PathBuf,
     container: Container,
-    demuxer: &'static str,
 }
 
 impl UntrustedInput {
@@ -29,7 +28,7 @@ impl UntrustedInput {
 
     /// The file at `path`, read as `container`.
     pub fn new(path: &Path, container: Container) -> Self {
-        Self { path: path.to_owned(), container, demuxer: demuxer(container) }
+        Self { path: path.to_owned(), container }
     }
 
     pub fn path(&self) -> &Path {
@@ -42,7 +41,7 @@ impl UntrustedInput {
 
     /// What opens it, for ffmpeg and ffprobe alike: the input options, then `-i` and its path.
     pub fn input_args(&self) -> Vec<OsString> {
-        let options = ["-protocol_whitelist", "file", "-f", self.demuxer, "-i"];
+        let options = ["-protocol_whitelist", "file", "-f", demuxer(self.container), "-i"];
         options.iter().map(OsString::from).chain([self.path.clone().into_os_string()]).collect()
     }
 

@@ -93,7 +93,7 @@ pub struct PlanInput<'a> {
 
 /// The transcript's words that were said: those written into silence, or by a recogniser over a
 /// steady tone, are no speech to keep, judge or caption. All of them without an analysis.
-pub fn heard_words<'a>(input: &PlanInput<'a>) -> Cow<'a, [Word]> {
+fn heard_words<'a>(input: &PlanInput<'a>) -> Cow<'a, [Word]> {
     let written = input.transcript.map_or(&[][..], Transcript::words);
     match input.analysis {
         Some(analysis) => Cow::Owned(soundless::heard(analysis, written, input.recognised)),
@@ -102,6 +102,12 @@ pub fn heard_words<'a>(input: &PlanInput<'a>) -> Cow<'a, [Word]> {
 }
 
 pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
+    plan_with_heard_words(input, options).0
+}
+
+/// The plan, and the words it was made from (`heard_words`): the cut's words, for its captions
+/// and its transcript.
+pub fn plan_with_heard_words<'a>(input: &PlanInput<'a>, options: &CutOptions) -> (CutPlan, Cow<'a, [Word]>) {
     let levels: &[Level] = input.analysis.map_or(&[], |a| a.envelope.levels.as_slice());
     let heard = heard_words(input);
     let words = heard.as_ref();
@@ -138,7 +144,7 @@ pub fn plan(input: &PlanInput, options: &CutOptions) -> CutPlan {
         });
         removals.extend(dead_air);
     }
-    assemble(removals, input.duration, CutOptions::millis(options.min_clip_seconds))
+    (assemble(removals, input.duration, CutOptions::millis(options.min_clip_seconds)), heard)
 }
 
 /// Stage 1: per word, the reason to remove it, or `None`.

@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn words_written_over_a_steady_tone_are_not_heard_and_the_tone_is_kept_as_sound() {
         use crate::export::subtitles::cut_cues;
-        use crate::plan::{CutOptions, PlanInput, Reason, heard_words, plan};
+        use crate::plan::{CutOptions, PlanInput, Reason, plan_with_heard_words};
         use crate::transcript::Transcript;
         // a test tone 0.5–2.5 s, then speech 3.5–5.0 s; the recogniser wrote words into both
         let analysis = analysis(6_000, &[(500, 2_500, TONE), (3_500, 5_000, SPEECH)]);
@@ -137,13 +137,13 @@ mod tests {
                 language: None,
                 recognised: true,
             };
-            let cut = plan(&input, &CutOptions::default());
+            let (cut, heard) = plan_with_heard_words(&input, &CutOptions::default());
             // the tone is sound, not silence: kept whole, and cut only where it is silent
             assert_eq!(cut.segments.len(), 2, "{cut:?}");
             assert!(cut.segments[0].start <= 500 && cut.segments[0].end >= 2_500, "{cut:?}");
             assert!(cut.removed.iter().all(|r| matches!(r.reason, Reason::Silence)), "{cut:?}");
             if transcript.is_some() {
-                let heard = Transcript::new(heard_words(&input).into_owned(), Some(6_000)).expect("heard");
+                let heard = Transcript::new(heard.into_owned(), Some(6_000)).expect("heard");
                 let captions: Vec<String> = cut_cues(&cut, &heard).into_iter().map(|cue| cue.lines.join(" ")).collect();
                 assert_eq!(captions, ["hello all"], "no captions of the tone");
             }

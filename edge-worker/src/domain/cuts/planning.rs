@@ -5,7 +5,7 @@
 
 use roughcut_engine::analyze::Analysis;
 use roughcut_engine::export::subtitles::cut_cues;
-use roughcut_engine::plan::{PlanInput, Script, heard_words, plan};
+use roughcut_engine::plan::{PlanInput, Script, plan_with_heard_words};
 use roughcut_engine::transcript::{Transcript, json, srt};
 use roughcut_shared::assets::{AssetState, AssetType};
 use roughcut_shared::cuts::CutState;
@@ -128,10 +128,10 @@ async fn planned(deps: ProcessingDeps<'_>, cut: &CutRecord) -> Result<Result<Com
         language: asset.language.as_deref(),
         recognised: facts.transcript_source.as_deref() != Some(TranscriptSource::User.as_str()),
     };
-    let plan = plan(&input, &options);
+    let (plan, heard) = plan_with_heard_words(&input, &options);
     // the words the plan heard are the cut's words: those a recogniser invented over silence or
     // a tone are neither captioned nor given out as the cut's transcript
-    let heard = heard_words(&input).into_owned();
+    let heard = heard.into_owned();
     let (transcript, transcript_key) = match transcript {
         Some(written) if heard.len() < written.words().len() => {
             let key = object_keys::derived(&asset.id, &cut.id, "transcript.json");
