@@ -53,7 +53,7 @@ bench: build
 	@cargo run --quiet --release -p roughcut-bench --bin processing
 	@cargo run --quiet --release -p roughcut-bench --bin renders
 	@cargo run --quiet --release -p roughcut-bench --bin transcription
-	@REAL_SPEECH_DIR="$$(scripts/bench-corpora.sh conversation)" cargo run --quiet --release -p roughcut-bench --bin real-speech
+	@REAL_SPEECH_DIR="$$(scripts/bench-corpora.sh speech)" cargo run --quiet --release -p roughcut-bench --bin real-speech
 	@cargo run --quiet --release -p roughcut-bench --bin auth-reads
 	@cargo run --quiet --release -p roughcut-bench --bin pipeline-events
 	@cargo run --quiet --release -p roughcut-bench --bin webhook-latency

@@ -3,16 +3,22 @@
 # Prints the directory of the one asked for:
 #   switchboard   Switchboard's gold disfluency annotation with word times (the two evaluation
 #                 sets that the pinned `deep-disfluency` sdist ships): DISFLUENCY_SWITCHBOARD_DIR
-#   conversation  a real recorded conversation, 30 s of two speakers at 16 kHz (the sample that the
-#                 pinned `pyannote.audio` wheel ships, with its speaker turns): REAL_SPEECH_DIR
+#   speech        real recorded speech at 16 kHz, one WAV each: REAL_SPEECH_DIR
+#                 - conversation.wav: 30 s of two speakers talking (the sample that the pinned
+#                   `pyannote.audio` wheel ships);
+#                 - lecture.wav: 60 s of a lecturer speaking freely, with his "uh"s and "I- I"s, and
+#                   news.wav: 169 s of a news report with campaign speeches (the test and example
+#                   recordings that the pinned `silero-vad` sdist ships).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 download=$(mktemp -d)
 trap 'rm -rf "$download"' EXIT
-fetch() { # fetch PACKAGE==VERSION: the one file pip downloads for it, without its dependencies
-  python3 -m pip download --quiet --disable-pip-version-check --no-deps -d "$download" "$1" >&2
-  find "$download" -maxdepth 1 -type f | head -n 1
+fetch() { # fetch PACKAGE==VERSION [PIP-OPTION...]: the one file pip downloads, without dependencies
+  local into
+  into=$(mktemp -d -p "$download")
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps -d "$into" "$@" >&2
+  find "$into" -maxdepth 1 -type f | head -n 1
 }
 
 case "${1:-switchboard}" in
@@ -29,25 +35,28 @@ case "${1:-switchboard}" in
       touch "$dir/.complete"
     fi
     ;;
-  conversation)
-    version=4.0.7
-    dir="$TOOLS_DIR/corpora/pyannote-audio-$version"
+  speech)
+    dir="$TOOLS_DIR/corpora/real-speech-pyannote-4.0.7-silero-6.2.3"
     if [ ! -e "$dir/.complete" ]; then
-      wheel=$(fetch "pyannote.audio==$version")
+      wheel=$(fetch "pyannote.audio==4.0.7")
+      sdist=$(fetch "silero-vad==6.2.3" --no-binary :all:)
       mkdir -p "$dir"
-      python3 - "$wheel" "$dir" <<'PY'
-import sys, zipfile
-wheel, target = sys.argv[1:]
+      python3 - "$wheel" "$sdist" "$dir" <<'PY'
+import sys, tarfile, zipfile
+wheel, sdist, target = sys.argv[1:]
 with zipfile.ZipFile(wheel) as archive:
-    for name in ("sample.wav", "sample.rttm"):
+    with open(f"{target}/conversation.wav", "wb") as out:
+        out.write(archive.read("pyannote/audio/sample/sample.wav"))
+with tarfile.open(sdist) as archive:
+    for name, inside in (("lecture.wav", "tests/data/test.wav"), ("news.wav", "examples/c++/aepyx.wav")):
         with open(f"{target}/{name}", "wb") as out:
-            out.write(archive.read(f"pyannote/audio/sample/{name}"))
+            out.write(archive.extractfile(f"silero_vad-6.2.3/{inside}").read())
 PY
       touch "$dir/.complete"
     fi
     ;;
   *)
-    echo "bench-corpora: unknown corpus '$1' (switchboard or conversation)" >&2
+    echo "bench-corpora: unknown corpus '$1' (switchboard or speech)" >&2
     exit 2
     ;;
 esac

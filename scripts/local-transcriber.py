@@ -114,7 +114,11 @@ class Transcriber:
                 beam_size=self.beam_size,
                 temperature=temperatures,
                 word_timestamps="word" in granularities,
-                condition_on_previous_text=False,
+                # Each window is prompted with the text of the one before, so a window that wrote
+                # its "uh"s keeps the next one verbatim. Without it the prompt's style held for
+                # the first 30 s only: a real 60-s lecture had 2 of its 5 fillers and neither of
+                # its 2 stutters written. The fallback temperatures break the loops it may start.
+                condition_on_previous_text=True,
                 vad_filter=False,
                 # The prompt leads the first 30-s window only. Repeated before every window (as
                 # `hotwords`) it made Whisper end windows early and skip the rest: 79 s of a

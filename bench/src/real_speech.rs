@@ -1,14 +1,15 @@
-//! `make bench`: real human speech through the default path of `make dev`. A recorded conversation
-//! (two speakers, 30 s, the sample the pinned `pyannote.audio` wheel ships: see
-//! scripts/bench-corpora.sh) is transcribed by the local Whisper transcriber with the verbatim
-//! prompt, analysed by the engine and planned with the default options, as the worker does it.
-//! Every removal is listed with what is said there, then the transcript with the removed words
-//! struck through, so a reader can check each one against the recording. The peer, in the same
-//! run: the same plan without the words (the audio alone decides, as with `TRANSCRIBER=none`).
-//! `REAL_SPEECH_DIR` names the corpus's directory; without it the bench says so and stops.
+//! `make bench`: real human speech through the default path of `make dev`. Each recording of
+//! the corpus (`scripts/bench-corpora.sh speech`: a conversation of two speakers, a lecture spoken
+//! freely and a news report with campaign speeches, all from PyPI packages) is transcribed by the
+//! local Whisper transcriber with the verbatim prompt, analysed by the engine and planned with the
+//! default options, as the worker does it. Every removal is listed with what is said there, then
+//! the transcript with the removed words struck through, so a reader can check each one against
+//! the recording. The peer, in the same run: the same plan without the words (the audio alone
+//! decides, as with `TRANSCRIBER=none`). `REAL_SPEECH_DIR` names the corpus's directory; without
+//! it the bench says so and stops.
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use roughcut_engine::Limits;
 use roughcut_engine::analyze::{EnergyVad, HOPS_PER_SECOND, analyse};
@@ -20,13 +21,67 @@ mod inputs;
 mod whisper;
 
 fn main() {
-    let recording = std::env::var_os("REAL_SPEECH_DIR").map(|dir| PathBuf::from(dir).join("sample.wav"));
-    let Some(recording) = recording.filter(|path| path.exists()) else {
-        println!("real speech: no recording in REAL_SPEECH_DIR (scripts/bench-corpora.sh conversation); skipped");
+    let recordings = std::env::var_os("REAL_SPEECH_DIR").map(PathBuf::from).map(wavs_in).unwrap_or_default();
+    if recordings.is_empty() {
+        println!("real speech: no recording in REAL_SPEECH_DIR (scripts/bench-corpora.sh speech); skipped");
         return;
-    };
+    }
+    let transcriber = whisper::LocalWhisper::start();
+    let mut transcribed = (0.0, Duration::ZERO);
+    let mut reports = Vec::new();
+    for recording in &recordings {
+        let (report, spoken, took) = cut(recording, &transcriber);
+        transcribed.0 += spoken;
+        transcribed.1 += took;
+        reports.push(report);
+    }
+    drop(transcriber);
+
+    println!(
+        "\nReal speech, local Whisper with the verbatim prompt: {:.1} s of recordings transcribed in {:.1} s ({:.2}x real time)\n",
+        transcribed.0,
+        transcribed.1.as_secs_f64(),
+        transcribed.1.as_secs_f64() / transcribed.0
+    );
+    println!("| recording | plan | kept | silence | filler | restart | other |");
+    println!("|---|---|---|---|---|---|---|");
+    for report in &reports {
+        println!("{}", row(&report.name, "roughcut, default options, with the words", &report.ours));
+        println!("{}", row(&report.name, "peer: the audio alone (TRANSCRIBER=none)", &report.peer));
+    }
+    for report in &reports {
+        println!("\n### {}\n\nRemovals of the default plan, with what is said there:", report.name);
+        for removal in report.ours.removed.iter().filter(|r| r.reason != Reason::Silence) {
+            println!("- {}", described(removal, &report.words));
+        }
+        println!("\nThe transcript, removed words ~~struck~~:\n\n{}", struck(&report.words, &report.ours));
+    }
+}
+
+/// The corpus's recordings, by name.
+fn wavs_in(dir: PathBuf) -> Vec<PathBuf> {
+    let mut wavs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    wavs.retain(|path| path.extension().is_some_and(|e| e == "wav"));
+    wavs.sort();
+    wavs
+}
+
+/// One recording's words and its two plans.
+struct Report {
+    name: String,
+    words: Vec<Word>,
+    ours: CutPlan,
+    peer: CutPlan,
+}
+
+/// A recording transcribed, analysed and planned with and without its words; with its length in
+/// seconds and the time its transcription took.
+fn cut(recording: &Path, transcriber: &whisper::LocalWhisper) -> (Report, f64, Duration) {
+    let name = recording.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     // 16-kHz mono PCM, as the media container sends speech to the transcriber
-    let wav = inputs::root().join("target/bench-media/real-conversation-16k.wav");
+    let wav = inputs::root().join(format!("target/bench-media/real-{name}-16k.wav"));
     std::fs::create_dir_all(wav.parent().expect("a directory")).expect("bench dir");
     let (from, to) = (recording.to_string_lossy().into_owned(), wav.to_string_lossy().into_owned());
     inputs::ffmpeg(&["-i", &from, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", &to]);
@@ -34,14 +89,11 @@ fn main() {
     let analysis =
         analyse(&FileSource::open(&wav).expect("open"), &Limits::default(), &EnergyVad::default()).expect("analyse");
     let duration = analysis.envelope.levels.len() as Millis * 1000 / Millis::from(HOPS_PER_SECOND);
-    let transcriber = whisper::LocalWhisper::start();
     let started = Instant::now();
     let words = transcriber.transcribe(&std::fs::read(&wav).expect("the WAV"));
-    let transcription = started.elapsed();
-    drop(transcriber);
+    let took = started.elapsed();
     // as the worker takes a recogniser's words: overlaps and words past the end mended
     let transcript = Transcript::repaired(words, Some(duration)).expect("a valid transcript");
-    let words = transcript.words();
 
     let planned = |transcript: Option<&Transcript>| {
         let input = PlanInput {
@@ -54,34 +106,17 @@ fn main() {
         };
         plan(&input, &CutOptions::default())
     };
-    let ours = planned(Some(&transcript));
-    let peer = planned(None);
-
-    let seconds = |ms: Millis| ms as f64 / 1000.0;
-    println!(
-        "\nA real conversation ({:.1} s, 2 speakers), local Whisper with the verbatim prompt: {} words in {:.1} s ({:.2}x real time)\n",
-        seconds(duration),
-        words.len(),
-        transcription.as_secs_f64(),
-        transcription.as_secs_f64() / seconds(duration)
-    );
-    println!("| plan | kept | silence | filler | restart | other |");
-    println!("|---|---|---|---|---|---|");
-    println!("{}", row("roughcut, default options, with the words", &ours));
-    println!("{}", row("peer: the audio alone (TRANSCRIBER=none)", &peer));
-    println!("\nRemovals of the default plan, with what is said there:");
-    for removal in ours.removed.iter().filter(|r| r.reason != Reason::Silence) {
-        println!("- {}", described(removal, words));
-    }
-    println!("\nThe transcript, removed words ~~struck~~:\n\n{}", struck(words, &ours));
+    let (ours, peer) = (planned(Some(&transcript)), planned(None));
+    let report = Report { name, words: transcript.words().to_vec(), ours, peer };
+    (report, duration as f64 / 1000.0, took)
 }
 
 /// Removals of each kind, and the share of the recording kept.
-fn row(name: &str, plan: &CutPlan) -> String {
+fn row(recording: &str, name: &str, plan: &CutPlan) -> String {
     let count = |reason: Reason| plan.removed.iter().filter(|r| r.reason == reason).count();
     let other = plan.removed.iter().filter(|r| !matches!(r.reason, Reason::Silence | Reason::Filler | Reason::Restart));
     format!(
-        "| {name} | {:.1}% | {} | {} | {} | {} |",
+        "| {recording} | {name} | {:.1}% | {} | {} | {} | {} |",
         100.0 * plan.kept_duration as f64 / plan.source_duration.max(1) as f64,
         count(Reason::Silence),
         count(Reason::Filler),

@@ -17,8 +17,8 @@
 //! the take ("I think I know") is as often fluent as not, so it is taken only with one of the
 //! marks above. Legitimate doubling ("yeah yeah", "very very", "no no no", "I don't know, I don't
 //! know") and words that grammar puts twice ("had had", "I think that that's", "what it is is") are
-//! kept through per-language lists, a whole sentence said again word for word is a
-//! restatement, and a "repair" that comes after a long silence is another sentence, not a
+//! kept through per-language lists, a whole sentence said again word for word (or a take that the
+//! recogniser ends with a full stop) is a restatement, and a "repair" that comes after a long silence is another sentence, not a
 //! repair: in conversation a repeated answer comes seconds later, a restart within a second.
 
 use super::text::{Token, similar};
@@ -457,10 +457,12 @@ fn abandoned(
             || lexicon.doubled_phrases.iter().any(said_twice)
             || lexicon.grammatical_doubles.iter().any(grammatical)
             || joined);
-    // unless the speaker stumbled in between: then it is a restart, however long
-    let restated = !stumbled && same_prefix == length && length > MAX_REPEATED_TOKENS;
-    let repeated = same_prefix == length && !doubled && !restated;
     let open = !ends_sentence(&words[last_word]);
+    // a long take said again, or one the recogniser heard finished (its full stop: "yes, we're
+    // angry. We are angry."), is said again for emphasis; unless the speaker stumbled in between:
+    // then it is a restart, however long
+    let restated = !stumbled && same_prefix == length && (length > MAX_REPEATED_TOKENS || !open);
+    let repeated = same_prefix == length && !doubled && !restated;
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
     // two words as said ("it's really" is three tokens)
     let words_in_take = 1 + take.windows(2).filter(|pair| pair[0].word != pair[1].word).count();
@@ -634,6 +636,10 @@ mod tests {
         assert!(restarts("that's right that's right").is_empty());
         let restated = "I need to lose fifty pounds | I need to lose fifty pounds";
         assert!(restarts(restated).is_empty(), "a sentence said again word for word is a restatement");
+        let emphatic = "and yes, we're angry. | We are angry. Rallying";
+        assert!(restarts(emphatic).is_empty(), "a finished sentence said again is emphasis");
+        assert!(restarts("We're not red enough. We're not conservative enough.").is_empty());
+        assert_eq!(restarts("we're angry. um we're angry"), ["we're", "angry.", "um"], "unless the speaker stumbled");
         let stumbled = "So today we're going to- um so today we're going to talk";
         assert_eq!(restarts(stumbled), ["So", "today", "we're", "going", "to-", "um"], "broken off, then said again");
         let later = "the answer is yes | | | the answer is yes";
