@@ -13,7 +13,6 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-use roughcut_engine::Container;
 use roughcut_engine::analyze::Analysis;
 use roughcut_shared::jobs::{
     JobFailure, JobOutcome, JobResult, MediaJob, MediaTask, ProcessedAsset, RENDER_OUTPUT, RenderSpec, RenderedFile,
@@ -26,7 +25,7 @@ use crate::disk;
 use crate::download::download;
 use crate::halt::{Halt, internal_failure};
 use crate::heartbeat;
-use crate::media::{Input, analyse_input, fragmented, probe_input};
+use crate::media::{Input, analyse_input, probe_input};
 use crate::output::{self, PutError};
 use crate::render;
 use crate::speech;
@@ -215,7 +214,6 @@ fn process(
     let (work, untrusted) = fetch_input(job, input_size, control, config, http)?;
 
     control.set_progress(0.3, "probing");
-    let untrusted = defragmented(untrusted, &work.path, control, config)?;
     let input = Input::open(untrusted.path(), control)?;
     let probed = probe_input(&input, control)?;
 
@@ -249,32 +247,6 @@ fn process(
         analysis: analysis_name,
         speech: chunks,
     })
-}
-
-/// `input`, or for a fragmented MP4 (Safari's MediaRecorder and OBS write them: the samples in
-/// `moof` boxes, which the engine's demuxer does not read) a plain MP4 of the same streams that
-/// ffmpeg remuxes into `work` (seconds of I/O, no decode).
-fn defragmented(
-    input: UntrustedInput,
-    work: &Path,
-    control: &Control,
-    config: &Config,
-) -> Result<UntrustedInput, Halt> {
-    if !matches!(input.container(), Container::Mp4 | Container::Mov | Container::M4a)
-        || !fragmented(&Input::open(input.path(), control)?)
-    {
-        return Ok(input);
-    }
-    let plain = work.join("defragmented.mp4");
-    let mut command = Command::new(&config.ffmpeg);
-    command.args(["-nostdin", "-v", "error", "-y"]).args(input.input_args());
-    command.args(["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mp4"]).arg(&plain);
-    if let Err(failure) = run_ffmpeg_logged(&mut command, &work.join("remux.log"), control, config)? {
-        control.log(format_args!("ffmpeg cannot remux the fragmented MP4 {failure}"));
-        return Err(Halt::failed("unsupported_media", "The file is damaged or not valid media.", false));
-    }
-    control.log("a fragmented MP4: remuxed for the engine");
-    Ok(UntrustedInput::new(&plain, Container::Mp4))
 }
 
 /// The engine's analysis, and at the same time (on another core) ffmpeg's speech extraction when

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::process::Command;
 
 use roughcut_engine::analyze::{Analysis, EnergyVad, analyse};
-use roughcut_engine::media::isobmff::boxes::top_level;
 use roughcut_engine::source::FileSource;
 use roughcut_engine::{EngineError, ErrorCode, Limits, MediaInfo, RangeSource, probe};
 use roughcut_shared::assets::{AssetMedia, AudioMedia, VideoMedia};
@@ -56,11 +55,6 @@ impl RangeSource for Input<'_> {
         }
         self.file.read_exact_at(offset, buf)
     }
-}
-
-/// Whether `input` keeps its samples in movie fragments (`moof` boxes at the top level).
-pub fn fragmented(input: &Input<'_>) -> bool {
-    top_level(input, &Limits::default()).is_ok_and(|boxes| boxes.iter().any(|b| &b.kind == b"moof"))
 }
 
 /// An engine error as the attempt's end: bad input is the owner's problem and final; anything

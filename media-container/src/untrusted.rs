@@ -35,10 +35,6 @@ impl UntrustedInput {
         &self.path
     }
 
-    pub fn container(&self) -> Container {
-        self.container
-    }
-
     /// What opens it, for ffmpeg and ffprobe alike: the input options, then `-i` and its path.
     pub fn input_args(&self) -> Vec<OsString> {
         let options = ["-protocol_whitelist", "file", "-f", demuxer(self.container), "-i"];

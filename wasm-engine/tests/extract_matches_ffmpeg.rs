@@ -85,6 +85,35 @@ fn from_a_finely_interleaved_file() {
     assert_extracts_like_ffmpeg(&scratch, &input);
 }
 
+/// A fragmented MP4's AAC: ffmpeg's payload, and each sample as long as in the same file
+/// unfragmented (ffmpeg's own copy of a fragmented file rounds its last, shorter frame up to a
+/// whole one, so its length is no reference here).
+#[test]
+fn from_a_fragmented_mp4() {
+    let scratch = Scratch::new("extract-fragmented");
+    let plain = av(&scratch, "plain.mp4", "320x240", "30", "48000", "2", "4");
+    let plain_text = plain.to_string_lossy().into_owned();
+    let flags = "frag_keyframe+empty_moov+default_base_moof";
+    let fragmented = generate(&scratch, "fragmented.mp4", &["-i", &plain_text, "-c", "copy", "-movflags", flags]);
+    let fragmented_text = fragmented.to_string_lossy().into_owned();
+    let reference = generate(&scratch, "reference.m4a", &["-i", &fragmented_text, "-vn", "-c:a", "copy"]);
+
+    let source = FileSource::open(&fragmented).expect("open");
+    assert!(aac_payload(&source) == aac_payload(&std::fs::read(&reference).expect("reference")), "ffmpeg's payload");
+    let durations = |path: &Path| {
+        let movie = read_movie(&FileSource::open(path).expect("open"), &Limits::default()).expect("movie");
+        movie.tracks.iter().find(|t| &t.handler == b"soun").expect("audio").time_to_sample.clone()
+    };
+    assert_eq!(durations(&fragmented), durations(&plain), "the samples' durations");
+
+    let mut ours = Vec::new();
+    let extracted = extract_aac(&source, &mut ours, &Limits::default()).expect("extract");
+    assert_eq!(extracted.samples, aac_payload(&source).len() as u64);
+    let ours_path = scratch.0.join("ours.m4a");
+    std::fs::write(&ours_path, &ours).expect("write");
+    assert_decodes_cleanly(&ours_path);
+}
+
 #[test]
 fn without_aac_is_unsupported() {
     let scratch = Scratch::new("extract-none");
@@ -111,4 +140,14 @@ fn hostile_sample_tables_give_errors_not_panics() {
     for cut in [whole.len() / 2, whole.len() - 10] {
         assert!(extract_aac(&whole[..cut].to_vec(), &mut Vec::new(), &Limits::default()).is_err(), "cut at {cut}");
     }
+    // the same, fragmented: its moof boxes' runs mutated
+    let input = input.to_string_lossy().into_owned();
+    let flags = ["-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "200000"];
+    let fragmented = generate(&scratch, "fragmented.mp4", &[&["-i", &input, "-c", "copy"][..], &flags[..]].concat());
+    let whole = std::fs::read(&fragmented).expect("read");
+    let moof_at = whole.windows(4).position(|w| w == b"moof").expect("moof");
+    let refused = mutations(&whole, moof_at, 3, 2000, 0x1F2E_3D4C_5B6A_7988)
+        .filter(|mutated| extract_aac(mutated, &mut Vec::new(), &Limits::default()).is_err())
+        .count();
+    assert!(refused > 0, "some mutations of the fragments must be refused");
 }

@@ -174,6 +174,30 @@ fn mov_pcm_variants() {
     }
 }
 
+/// Fragmented MP4 as Safari's MediaRecorder and OBS write it: an empty `moov`, the samples in
+/// `moof` runs; with and without `default-base-is-moof`, and with the first fragment's samples in
+/// the `moov` itself.
+#[test]
+fn fragmented_mp4_variants() {
+    let scratch = Scratch::new("fragmented");
+    let plain = av(&scratch, "plain.mp4", "320x240", "30000/1001", "48000", "2", "3");
+    let plain = plain.to_string_lossy().into_owned();
+    for (name, flags) in [
+        ("moof-based.mp4", "frag_keyframe+empty_moov+default_base_moof"),
+        ("offset-based.mp4", "frag_keyframe+empty_moov"),
+        ("first-in-moov.mp4", "frag_keyframe"),
+    ] {
+        // a fragment a second, as MediaRecorder writes one per time slice
+        let args = ["-i", &plain, "-c", "copy", "-movflags", flags, "-frag_duration", "1000000"];
+        let path = generate(&scratch, name, &args);
+        let movie =
+            roughcut_engine::media::isobmff::read_movie(&FileSource::open(&path).expect("open"), &Limits::default())
+                .expect("movie");
+        assert!(movie.top_level.iter().any(|b| &b.kind == b"moof"), "{name}: fragmented");
+        assert_matches_ffprobe(&path);
+    }
+}
+
 /// Cut-off and corrupted files end in coded errors, never panics.
 #[test]
 fn truncated_and_corrupt_inputs_give_coded_errors() {

@@ -133,14 +133,15 @@ fn movie_track(track: &Track, movie_timescale: u32) -> TrackInfo {
     TrackInfo { id: track.id, kind, codec: isobmff::track::codec_name(&track.entry), duration, bitrate, video, audio }
 }
 
-/// The rate of a constant-delta track, else the average; the last sample's delta is ignored when
-/// judging constancy, since muxers often shorten it.
+/// The rate of a constant-delta track, else the average. The first and the last sample's deltas
+/// are ignored when judging constancy: muxers often shorten the last, and a fragmented MP4, which
+/// has no edit list to shift a track's start, lengthens the first by the shift.
 fn frame_rate(track: &Track) -> (Rational, bool) {
     let runs = &track.time_to_sample;
     let total_samples: u64 = runs.iter().map(|&(count, _)| u64::from(count)).sum();
     let mut deltas = runs.iter().enumerate().filter_map(|(index, &(count, delta))| {
-        let is_last_single = index == runs.len() - 1 && count == 1 && runs.len() > 1;
-        (count > 0 && !is_last_single).then_some(delta)
+        let single_at_an_end = (index == 0 || index == runs.len() - 1) && count == 1 && runs.len() > 1;
+        (count > 0 && !single_at_an_end).then_some(delta)
     });
     let first = deltas.next();
     let variable = first.is_some_and(|first| deltas.any(|d| d != first));

@@ -4,6 +4,7 @@
 
 pub mod boxes;
 pub mod esds;
+pub mod fragments;
 pub mod samples;
 pub mod track;
 pub mod writer;
@@ -19,6 +20,7 @@ pub struct Movie {
     /// `ftyp`'s major brand (absent in old QuickTime files).
     pub major_brand: Option<FourCc>,
     pub timescale: u32,
+    /// In `timescale`; 0 when the movie does not say (a fragmented one).
     pub duration: u64,
     pub tracks: Vec<Track>,
     pub top_level: Vec<BoxHeader>,
@@ -62,6 +64,9 @@ pub fn read_movie(source: &dyn RangeSource, limits: &Limits) -> Result<Movie> {
     if traks.len() > limits.max_tracks {
         return Err(EngineError::limit(format!("{} tracks (limit {})", traks.len(), limits.max_tracks)));
     }
-    let tracks = traks.into_iter().map(|trak| track::parse(trak, limits)).collect::<Result<Vec<_>>>()?;
+    let mut tracks = traks.into_iter().map(|trak| track::parse(trak, limits)).collect::<Result<Vec<_>>>()?;
+    let fragmented = fragments::append(source, &top_level, &moov_body, &mut tracks, limits)?;
+    // a fragmented movie's mvhd counts the moov's own samples only: its tracks tell its length
+    let duration = if fragmented { 0 } else { duration };
     Ok(Movie { major_brand, timescale, duration, tracks, top_level })
 }

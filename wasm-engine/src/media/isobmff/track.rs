@@ -117,10 +117,15 @@ pub struct Track {
 }
 
 fn full_box(body: &[u8]) -> Result<(u8, Reader<'_>)> {
+    full_box_with_flags(body).map(|(version, _, reader)| (version, reader))
+}
+
+/// A full box's version and flags, and a reader after them.
+pub(super) fn full_box_with_flags(body: &[u8]) -> Result<(u8, u32, Reader<'_>)> {
     let mut reader = Reader::new(body);
     let version = reader.u8()?;
-    reader.skip(3)?;
-    Ok((version, reader))
+    let flags = reader.u24()?;
+    Ok((version, flags, reader))
 }
 
 pub fn parse(trak: &[u8], limits: &Limits) -> Result<Track> {
