@@ -190,7 +190,7 @@ function prepare(file) {
     const listener = ({ data }) => {
       if (data.id !== id) return;
       worker.removeEventListener('message', listener);
-      if (data.error) reject(Object.assign(new Error(`Reading the recording: ${data.error.message}`), data.error));
+      if (data.error) reject(Object.assign(new Error(`Reading the recording: ${data.error.message}`), { code: data.error.code }));
       else resolve(data);
     };
     worker.addEventListener('message', listener);
@@ -266,7 +266,8 @@ async function start(file, handle = null) {
 /** The video's bytes over TUS, resumable; pausing aborts it and resuming goes on from HEAD. */
 function startVideo() {
   const controller = new AbortController();
-  state.video = { controller, paused: false };
+  const video = { controller, paused: false, done: false };
+  state.video = video;
   $('pause').disabled = false;
   $('cancel').disabled = false;
   $('pause').textContent = 'Pause';
@@ -274,6 +275,7 @@ function startVideo() {
     () => {
       forgetUpload();
       mark('video-uploaded');
+      video.done = true;
       $('pause').disabled = true;
       $('cancel').disabled = true;
       if (state.cut) setStatus('Video uploaded.');
@@ -283,7 +285,7 @@ function startVideo() {
       showError(error);
     },
   );
-  state.video.upload = upload;
+  video.upload = upload;
 }
 
 async function uploadWhole(bar, signal) {
@@ -343,7 +345,7 @@ async function makeCut(options) {
   const script = $('script').value.trim();
   const created = await state.rc.cuts.create({ asset_id: state.asset.id, options, ...(script ? { script } : {}) });
   await showCut(await state.rc.cuts.wait(created.id), script);
-  setStatus(state.video && !state.video.paused ? 'Cut ready; the video is still uploading.' : 'Cut ready.');
+  setStatus(state.video && !state.video.paused && !state.video.done ? 'Cut ready; the video is still uploading.' : 'Cut ready.');
 }
 
 /**

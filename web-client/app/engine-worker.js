@@ -20,7 +20,12 @@ self.onmessage = async ({ data: { id, file } }) => {
     const aac = info?.tracks.some((t) => t.kind === 'audio' && t.codec === 'aac') ?? false;
     // an MP4/MOV video's AAC track is copied out as the audio proxy (the engine remuxes only
     // those); any other file (Matroska, WebM) is its own audio
-    const proxy = movie && video && aac ? extractAudio(file) : null;
+    let proxy = null;
+    try {
+      if (movie && video && aac) proxy = extractAudio(file);
+    } catch {
+      // samples the engine cannot copy out: the file goes up whole, as for any other container
+    }
     let analysis = null;
     try {
       analysis = analyse(proxy ?? file);
