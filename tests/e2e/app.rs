@@ -3,30 +3,35 @@
 //! from a refused key to a render downloaded while the video still uploads, and an upload resumed
 //! after a reload.
 
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::Test;
 use crate::cuts::{assert_timeline_reads_back, scratch, transcribed_talk};
+use roughcut_tests::client::Account;
 use roughcut_tests::stack::{Stack, repo_root};
 
 pub fn tests() -> Vec<Test> {
-    vec![("app::a_recording_is_cut_exported_and_rendered_while_its_video_uploads", cut_while_the_video_uploads)]
+    vec![
+        ("app::a_recording_is_cut_exported_and_rendered_while_its_video_uploads", cut_while_the_video_uploads),
+        ("app::a_fragmented_recording_is_cut_before_its_video_uploads", fragmented_recording_goes_audio_first),
+    ]
 }
 
-fn cut_while_the_video_uploads(stack: &Stack) {
-    let page = stack.anonymous().get("/").expect(200);
-    assert!(page.body.contains("Choose a recording"), "the worker serves the page at /");
-    let (account, project) = stack.funded_account("app", 5);
-    let talk = transcribed_talk(stack);
-    let out = scratch("app");
+/// What tests/clients/app-browser.mjs saw of the page, driven with `video` (and `extra`
+/// arguments), once it ran without an error.
+fn drive(stack: &Stack, name: &str, video: &Path, extra: &[&str]) -> (Account, String, Value) {
+    let (account, project) = stack.funded_account(name, 5);
+    let out = scratch(name);
     std::fs::create_dir_all(&out).expect("a directory");
     let output = Command::new("node")
         .arg(repo_root().join("tests/clients/app-browser.mjs"))
         .args([&stack.base_url, &account.key, &project])
-        .arg(&talk.video)
+        .arg(video)
         .arg(&out)
+        .args(extra)
         .current_dir(repo_root())
         .output()
         .expect("node");
@@ -34,6 +39,37 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     let seen: Value = serde_json::from_slice(&output.stdout).expect("the page's JSON");
     assert!(seen["error"].is_null(), "{seen:#}");
     assert_eq!(seen["page_errors"], serde_json::json!([]), "{seen:#}");
+    (account, project, seen)
+}
+
+/// What Safari's MediaRecorder and OBS write, a fragmented MP4 (a fragment a second), takes the
+/// same way as any MP4: its audio copied out in the browser and uploaded first, the cut shown
+/// while the video's bytes are held back.
+fn fragmented_recording_goes_audio_first(stack: &Stack) {
+    let talk = transcribed_talk(stack);
+    let fragmented = scratch("talk-fragmented.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(&talk.video)
+        .args(["-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "1000000"])
+        .arg(&fragmented)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let (_, _, seen) = drive(stack, "app-fragmented", &fragmented, &["first-cut"]);
+    assert_eq!(seen["at_cut"]["audio"], 100, "{seen}");
+    assert!(seen["at_cut"]["video"].as_u64() < Some(100), "the cut before the video: {seen}");
+    let removed: Vec<&str> = seen["removed"].as_array().expect("removed").iter().filter_map(Value::as_str).collect();
+    assert!(removed.iter().any(|r| r.starts_with("filler ")), "{removed:?}");
+    assert!(seen["waveform"].as_f64() > Some(0.05), "the waveform is drawn: {seen}");
+    assert_eq!(seen["video_after_release"], 100, "{seen}");
+}
+
+fn cut_while_the_video_uploads(stack: &Stack) {
+    let page = stack.anonymous().get("/").expect(200);
+    assert!(page.body.contains("Choose a recording"), "the worker serves the page at /");
+    let talk = transcribed_talk(stack);
+    let (account, project, seen) = drive(stack, "app", &talk.video, &[]);
     println!("app: screenshot {}, milestones (ms) {}", seen["screenshot"], seen["marks"]);
 
     // a refused key is said in words, with the request id
@@ -66,12 +102,7 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     let cuts = account.api.get(&format!("/v1/cuts?project_id={project}")).expect(200).json();
     let cut = &cuts["items"][0];
     assert_eq!(seen["export"]["name"], "talk.rough-cut.otio");
-    assert_timeline_reads_back(
-        std::path::Path::new(seen["export"]["path"].as_str().expect("path")),
-        cut,
-        "otio",
-        "otio_json",
-    );
+    assert_timeline_reads_back(Path::new(seen["export"]["path"].as_str().expect("path")), cut, "otio", "otio_json");
     // and the render a file ffprobe takes for AAC audio
     assert_eq!(seen["render"]["status"], 200);
     let probe = Command::new("ffprobe")
@@ -84,7 +115,7 @@ fn cut_while_the_video_uploads(stack: &Stack) {
     assert_eq!(streams["streams"][0]["codec_name"], "aac", "{streams}");
 
     assert_eq!(seen["axe_violations"], serde_json::json!([]), "axe-core wcag2a/aa: {seen:#}");
-    assert!(std::path::Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
+    assert!(Path::new(seen["screenshot"].as_str().expect("screenshot")).exists());
 
     // nothing is lost on a reload: the server's cut is on the page again, as it was
     assert_eq!(seen["restored"]["removed"], seen["removed"], "{seen:#}");

@@ -317,7 +317,8 @@ fn ninety_seconds_cost_two_credits_once(stack: &Stack) {
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!((requests[0].model.as_str(), requests[0].response_format.as_str()), ("whisper-test", "verbose_json"));
     assert_eq!(requests[0].sample_rate, 16_000);
-    assert!(requests[0].prompt.as_deref().is_some_and(|p| p.starts_with("Umm,")), "{requests:?}");
+    let disfluent = |p: &str| p.starts_with("Um, uh, I- I mean");
+    assert!(requests[0].prompt.as_deref().is_some_and(disfluent), "{requests:?}");
 }
 
 fn unpaid_assets_wait_for_a_top_up_oldest_first(stack: &Stack) {
