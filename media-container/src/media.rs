@@ -91,7 +91,7 @@ const UNDECODABLE: &str = "The file's audio is in a format we cannot decode.";
 const FFMPEG_DECODE_RATE: u32 = 16_000;
 
 /// The analysis of `input`. The engine decodes what it reads, as the browser does; audio it does
-/// not (PCM, ALAC or AC-3 in a MOV or MP4, AAC of more than two channels) ffmpeg decodes to mono
+/// not (ALAC or AC-3 in a MOV or MP4, AAC of more than two channels) ffmpeg decodes to mono
 /// WAV in `work`, and the engine analyses that.
 pub fn analyse_input(
     input: &Input<'_>,

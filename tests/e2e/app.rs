@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("app::a_recording_is_cut_exported_and_rendered_while_its_video_uploads", cut_while_the_video_uploads),
         ("app::a_fragmented_recording_is_cut_before_its_video_uploads", fragmented_recording_goes_audio_first),
+        ("app::a_webm_recording_is_cut_before_its_video_uploads", webm_recording_goes_audio_first),
     ]
 }
 
@@ -42,21 +43,36 @@ fn drive(stack: &Stack, name: &str, video: &Path, extra: &[&str]) -> (Account, S
     (account, project, seen)
 }
 
-/// What Safari's MediaRecorder and OBS write, a fragmented MP4 (a fragment a second), takes the
-/// same way as any MP4: its audio copied out in the browser and uploaded first, the cut shown
-/// while the video's bytes are held back.
+/// What Safari's MediaRecorder and OBS write, a fragmented MP4 (a fragment a second): its AAC
+/// copied out in the browser as for any MP4.
 fn fragmented_recording_goes_audio_first(stack: &Stack) {
+    let fragments =
+        ["-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "1000000"];
+    goes_audio_first(stack, "app-fragmented", "talk-fragmented.mp4", &fragments);
+}
+
+/// What Chrome's and Firefox's MediaRecorder write, a WebM of VP8 and Opus: its sound decoded in
+/// the browser into a 16-kHz WAV, the audio proxy.
+fn webm_recording_goes_audio_first(stack: &Stack) {
+    let codecs = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"];
+    goes_audio_first(stack, "app-webm", "talk.webm", &codecs);
+}
+
+/// The talk made into `file` by ffmpeg with `args`, chosen on the page: its audio goes up first
+/// and the cut (a filler struck) is shown while the video's bytes are held back, its waveform
+/// drawn; then the video goes up.
+fn goes_audio_first(stack: &Stack, name: &str, file: &str, args: &[&str]) {
     let talk = transcribed_talk(stack);
-    let fragmented = scratch("talk-fragmented.mp4");
+    let recording = scratch(file);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-i"])
         .arg(&talk.video)
-        .args(["-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "1000000"])
-        .arg(&fragmented)
+        .args(args)
+        .arg(&recording)
         .status()
         .expect("ffmpeg");
-    assert!(status.success());
-    let (_, _, seen) = drive(stack, "app-fragmented", &fragmented, &["first-cut"]);
+    assert!(status.success(), "ffmpeg {args:?}");
+    let (_, _, seen) = drive(stack, name, &recording, &["first-cut"]);
     assert_eq!(seen["at_cut"]["audio"], 100, "{seen}");
     assert!(seen["at_cut"]["video"].as_u64() < Some(100), "the cut before the video: {seen}");
     let removed: Vec<&str> = seen["removed"].as_array().expect("removed").iter().filter_map(Value::as_str).collect();

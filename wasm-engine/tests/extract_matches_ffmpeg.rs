@@ -1,5 +1,6 @@
 //! AAC extraction against `ffmpeg -vn -c:a copy`: the same payload bit for bit, the same
-//! duration, a fast-start file that decodes cleanly.
+//! duration, a fast-start file that decodes cleanly. And speech (the 16-kHz mono WAV the browser
+//! sends for a video it cannot copy the sound of) against ffmpeg's `-ac 1 -ar 16000`.
 
 mod support;
 
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use roughcut_engine::media::extract::extract_aac;
 use roughcut_engine::media::isobmff::{read_movie, samples::sample_table};
+use roughcut_engine::media::speech::speech_wav;
 use roughcut_engine::source::{FileSource, RangeSource};
 use roughcut_engine::{ErrorCode, Limits, probe};
 use support::{Scratch, assert_decodes_cleanly, av, ffprobe, generate, mutations, video_only};
@@ -112,6 +114,75 @@ fn from_a_fragmented_mp4() {
     let ours_path = scratch.0.join("ours.m4a");
     std::fs::write(&ours_path, &ours).expect("write");
     assert_decodes_cleanly(&ours_path);
+}
+
+/// 16-bit samples of a 16-kHz mono WAV (after its 44-byte header).
+fn speech_samples(wav: &[u8]) -> Vec<f64> {
+    wav[44..].chunks_exact(2).map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0).collect()
+}
+
+#[test]
+fn speech_of_a_webm_and_a_camera_mov_matches_ffmpegs() {
+    let scratch = Scratch::new("speech");
+    // a voice-like sweep of tones, and a 13-kHz whistle that must not fold into the speech band
+    let sound = "aevalsrc=0.4*sin(2*PI*(200+300*t)*t)+0.2*sin(2*PI*13000*t):s=48000:d=3";
+    // the sweep's level (0.283) without the whistle's: folded back, the whistle would add to it
+    for (name, codecs, sweep) in [
+        ("screen.webm", &["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"][..], 0.283),
+        ("camera.mov", &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s24le"][..], 0.283),
+        // ffmpeg puts a mono source into both channels 3 dB down
+        ("stereo.wav", &["-ac", "2", "-c:a", "pcm_s16le"][..], 0.2),
+    ] {
+        let video = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3"];
+        let with_video = !name.ends_with(".wav");
+        let inputs: Vec<&str> = if with_video { video.to_vec() } else { Vec::new() };
+        let args = [&inputs[..], &["-f", "lavfi", "-i", sound, "-t", "3"][..], codecs].concat();
+        let input = generate(&scratch, name, &args);
+        let text = input.to_string_lossy().into_owned();
+        let reference = generate(
+            &scratch,
+            &format!("{name}.16k.wav"),
+            &[
+                "-i",
+                &text,
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                "16000",
+                "-c:a",
+                "pcm_s16le",
+                "-map_metadata",
+                "-1",
+                "-fflags",
+                "+bitexact",
+            ],
+        );
+        let mut ours = Vec::new();
+        let speech =
+            speech_wav(&FileSource::open(&input).expect("open"), &mut ours, &Limits::default()).expect("speech");
+        let theirs = std::fs::read(&reference).expect("reference");
+        assert_eq!(&ours[..4], b"RIFF");
+        let (ours, theirs) = (speech_samples(&ours), speech_samples(&theirs));
+        assert_eq!(speech.frames, ours.len() as u64);
+        // the engine leaves a WebM's end padding (under one 20-ms Opus packet; see foreign.rs)
+        assert!(
+            ours.len().abs_diff(theirs.len()) <= 320,
+            "{name}: {} samples against ffmpeg's {}",
+            ours.len(),
+            theirs.len()
+        );
+        let rms = |s: &[f64]| (s.iter().map(|v| v * v).sum::<f64>() / s.len() as f64).sqrt();
+        let (level, expected) = (rms(&ours[800..40_000]), rms(&theirs[800..40_000]));
+        assert!(
+            (level - expected).abs() < 0.01 && (level - sweep).abs() < 0.02,
+            "{name}: level {level} against {expected}"
+        );
+        let aligned: f64 =
+            ours[800..40_000].iter().zip(&theirs[800..40_000]).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        let error = (aligned / 39_200.0).sqrt();
+        assert!(error < 0.02, "{name}: differs from ffmpeg's by {error} RMS");
+    }
 }
 
 #[test]

@@ -65,6 +65,19 @@ fn renders_mp3_of_kept_spans() {
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_argument"));
 }
 
+#[wasm_bindgen_test]
+fn speech_is_a_16_khz_mono_wav_of_the_same_length() {
+    let wav = synth::tone_then_silence_wav(44_100, 1000, 500);
+    let speech = js::speech_audio(bytes(&wav)).expect("speech");
+    let info = js::probe(speech.clone().into()).expect("probe the speech");
+    assert_eq!(get(&info, "durationSeconds").as_f64(), Some(1.5));
+    let track = Reflect::get_u32(&get(&info, "tracks"), 0).expect("track");
+    assert_eq!(get(&get(&track, "audio"), "sampleRate").as_f64(), Some(16_000.0));
+    assert_eq!(get(&get(&track, "audio"), "channels").as_f64(), Some(1.0));
+    let error = js::speech_audio(bytes(b"not media")).expect_err("refused");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("unsupported_media"));
+}
+
 fn json(text: &str) -> JsValue {
     js_sys::JSON::parse(text).expect("JSON")
 }

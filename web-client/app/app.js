@@ -250,7 +250,7 @@ async function start(file, handle = null) {
     rememberUpload(true);
     startVideo();
   } else {
-    // audio alone (or a container the engine does not read): the file is its own audio
+    // audio alone (or a video the engine cannot decode): the file is its own audio
     videoBar.notNeeded();
     await uploadWhole(audioBar);
     forgetUpload();

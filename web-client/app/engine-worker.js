@@ -1,8 +1,9 @@
 // The engine in a Web Worker, on the user's File (read in ranges, never copied whole): probe it,
-// take its audio track out without re-encoding (MP4/MOV with AAC), and analyse that audio (the
-// loudness envelope and voice activity the waveform and the browser's planner use). The page asks
-// with `{id, file}` and is answered `{id, info, proxy, analysis}` or `{id, error}`.
-import init, { analyse, extractAudio, probe } from '/engine/roughcut_engine.js';
+// take a video's audio out (an MP4/MOV's AAC without re-encoding, anything else it decodes as
+// 16-kHz speech), and analyse that audio (the loudness envelope and voice activity the waveform
+// and the browser's planner use). The page asks with `{id, file}` and is answered
+// `{id, info, proxy, analysis}` or `{id, error}`.
+import init, { analyse, extractAudio, probe, speechAudio } from '/engine/roughcut_engine.js';
 
 const ready = init();
 
@@ -18,13 +19,17 @@ self.onmessage = async ({ data: { id, file } }) => {
     const movie = ['mp4', 'mov'].includes(info?.container);
     const video = info?.tracks.some((t) => t.kind === 'video') ?? false;
     const aac = info?.tracks.some((t) => t.kind === 'audio' && t.codec === 'aac') ?? false;
-    // an MP4/MOV video's AAC track is copied out as the audio proxy (the engine remuxes only
-    // those); any other file (Matroska, WebM) is its own audio
+    // A video's audio proxy, so that the cut is made while the picture uploads: an MP4/MOV's AAC
+    // track copied out as it is, else (WebM, Matroska, PCM in a MOV) its sound decoded into a
+    // 16-kHz mono WAV, 32 kB a second. A recording the engine cannot decode goes up whole.
     let proxy = null;
-    try {
-      if (movie && video && aac) proxy = extractAudio(file);
-    } catch {
-      // samples the engine cannot copy out: the file goes up whole, as for any other container
+    for (const make of video ? (movie && aac ? [extractAudio, speechAudio] : [speechAudio]) : []) {
+      try {
+        proxy = make(file);
+        break;
+      } catch {
+        // the next way, or none
+      }
     }
     let analysis = null;
     try {

@@ -8,7 +8,7 @@ const engine = await import(new URL('../engine/roughcut_engine.js', import.meta.
 await engine.default({ module_or_path: await readFile(new URL('../engine/roughcut_engine_bg.wasm', import.meta.url)) });
 
 test('exports the facade', () => {
-  for (const name of ['sniff', 'probe', 'extractAudio', 'analyse', 'renderAudio']) {
+  for (const name of ['sniff', 'probe', 'extractAudio', 'speechAudio', 'analyse', 'renderAudio']) {
     assert.equal(typeof engine[name], 'function', name);
   }
 });

@@ -21,6 +21,7 @@ use crate::media::extract::extract_aac;
 use crate::media::probe::{MediaInfo, TrackKind, probe as probe_source};
 use crate::media::render::{KeptSpan, render_aac_copy, render_mp3, render_wav};
 use crate::media::sniff::sniff as sniff_head;
+use crate::media::speech::speech_wav;
 use crate::source::{RangeSource, check_pieces};
 
 /// A `Blob` (a `File` is one) read range by range: the file is never copied whole into wasm
@@ -213,6 +214,16 @@ pub fn extract_audio(input_value: JsValue) -> std::result::Result<Uint8Array, Js
     let source = input(&input_value)?;
     let mut out = Vec::new();
     extract_aac(source.as_ref(), &mut out, &Limits::default()).map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(out.as_slice()))
+}
+
+/// The sound of any recording the engine decodes as a 16-kHz mono 16-bit WAV: the audio proxy of
+/// a video whose sound cannot be copied out (WebM, Matroska, PCM in a MOV).
+#[wasm_bindgen(js_name = speechAudio)]
+pub fn speech_audio(input_value: JsValue) -> std::result::Result<Uint8Array, JsValue> {
+    let source = input(&input_value)?;
+    let mut out = Vec::new();
+    speech_wav(source.as_ref(), &mut out, &Limits::default()).map_err(|e| js_error(&e))?;
     Ok(Uint8Array::from(out.as_slice()))
 }
 

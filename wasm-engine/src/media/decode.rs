@@ -1,5 +1,5 @@
 //! Decoding to PCM, streamed: the first AAC track of an MP4/MOV/M4A (our demuxer, symphonia's
-//! AAC decoder) or a WAV's PCM, delivered as interleaved `f32` blocks in presentation time (the
+//! AAC decoder), else its first PCM track (QuickTime's uncompressed audio), or a WAV's PCM, delivered as interleaved `f32` blocks in presentation time (the
 //! edit list applied: encoder priming dropped, an initial empty edit rendered as silence).
 
 use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
@@ -9,9 +9,9 @@ use symphonia::core::units::{Duration, Timestamp};
 use symphonia::default::codecs::AacDecoder;
 
 use super::foreign;
-use super::isobmff::samples::{for_each_sample, sample_table};
-use super::isobmff::track::SampleEntry;
-use super::isobmff::{self};
+use super::isobmff::samples::{chunk_table, for_each_sample, sample_table};
+use super::isobmff::track::{PcmLayout, SampleEntry, Track};
+use super::isobmff::{self, Movie};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav::{self, WavFormat};
 use crate::error::{EngineError, Result};
@@ -41,7 +41,7 @@ const AAC_MAX_FRAME: usize = 2048;
 pub fn decode(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
     let head = source.read_vec(0, source.len().min(SNIFF_BYTES as u64))?;
     match sniff(&head) {
-        Some(Container::Mp4 | Container::Mov | Container::M4a) => decode_aac_track(source, limits, sink),
+        Some(Container::Mp4 | Container::Mov | Container::M4a) => decode_movie(source, limits, sink),
         Some(Container::Wav) => decode_wav(source, limits, sink),
         Some(_) => foreign::decode(source, sink),
         None => Err(EngineError::unsupported("not a media format the engine reads")),
@@ -57,9 +57,77 @@ pub(super) fn emit_silence(sink: &mut dyn PcmSink, spec: PcmSpec, mut frames: u6
     }
 }
 
-fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
+/// The first AAC track of a movie, else its first PCM track.
+fn decode_movie(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink) -> Result<PcmSpec> {
     let movie = isobmff::read_movie(source, limits)?;
-    let track = movie.aac_track()?;
+    if let Ok(track) = movie.aac_track() {
+        return decode_aac_track(source, &movie, track, limits, sink);
+    }
+    let pcm = movie.tracks.iter().find_map(|track| match &track.entry {
+        SampleEntry::Audio { pcm: Some(layout), channels, sample_rate, .. } => {
+            Some((track, *layout, PcmSpec { sample_rate: *sample_rate, channels: usize::from(*channels) }))
+        }
+        _ => None,
+    });
+    match pcm {
+        Some((track, layout, spec)) => decode_pcm_track(source, &movie, track, layout, spec, limits, sink),
+        None => Err(EngineError::unsupported("the file has no AAC or PCM audio track")),
+    }
+}
+
+/// A track's edit list applied to its decoded frames: the empty lead-in as silence, the media
+/// start as a skip (encoder priming dropped), the segment's duration as the end (padding dropped).
+struct Presentation {
+    skip: u64,
+    remaining: u64,
+    channels: usize,
+}
+
+impl Presentation {
+    /// Starts `sink` at `spec`, with the lead-in's silence.
+    fn start(movie: &Movie, track: &Track, spec: PcmSpec, limits: &Limits, sink: &mut dyn PcmSink) -> Result<Self> {
+        let to_frames = |value: u64, timescale: u32| {
+            if timescale == 0 {
+                value
+            } else {
+                (u128::from(value) * u128::from(spec.sample_rate) / u128::from(timescale)) as u64
+            }
+        };
+        let (skip, lead_in, remaining) = match track.edit {
+            Some(edit) => (
+                to_frames(u64::try_from(edit.media_time).unwrap_or(0), track.timescale),
+                to_frames(edit.empty_duration, movie.timescale),
+                to_frames(edit.segment_duration, movie.timescale),
+            ),
+            None => (0, 0, u64::MAX),
+        };
+        let max_frames = limits.max_duration_seconds * u64::from(spec.sample_rate);
+        if lead_in > max_frames {
+            return Err(EngineError::limit(format!("the edit list delays the audio by {lead_in} samples")));
+        }
+        sink.start(spec)?;
+        emit_silence(sink, spec, lead_in);
+        Ok(Self { skip, remaining, channels: spec.channels })
+    }
+
+    /// What of `interleaved`, the next decoded frames, is presented.
+    fn presented<'a>(&mut self, interleaved: &'a [f32]) -> &'a [f32] {
+        let frames = interleaved.len() / self.channels;
+        let dropped = self.skip.min(frames as u64) as usize;
+        self.skip -= dropped as u64;
+        let kept = self.remaining.min((frames - dropped) as u64) as usize;
+        self.remaining -= kept as u64;
+        &interleaved[dropped * self.channels..(dropped + kept) * self.channels]
+    }
+}
+
+fn decode_aac_track(
+    source: &dyn RangeSource,
+    movie: &Movie,
+    track: &Track,
+    limits: &Limits,
+    sink: &mut dyn PcmSink,
+) -> Result<PcmSpec> {
     let Some(config) = (match &track.entry {
         SampleEntry::Audio { config, .. } => config.clone(),
         _ => None,
@@ -76,39 +144,15 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
     let samples = sample_table(track, source.len())?;
 
     let spec = PcmSpec { sample_rate: config.sample_rate, channels: usize::from(config.channels.max(1)) };
-    sink.start(spec)?;
-    // Presentation time: the edit list's empty lead-in as silence, its media start as a skip,
-    // its duration as the end (encoder padding dropped).
-    let to_frames = |value: u64, timescale: u32| {
-        if timescale == 0 {
-            value
-        } else {
-            (u128::from(value) * u128::from(spec.sample_rate) / u128::from(timescale)) as u64
-        }
-    };
-    let (mut skip, lead_in, mut remaining) = match track.edit {
-        Some(edit) => (
-            to_frames(u64::try_from(edit.media_time).unwrap_or(0), track.timescale),
-            to_frames(edit.empty_duration, movie.timescale),
-            to_frames(edit.segment_duration, movie.timescale),
-        ),
-        None => (0, 0, u64::MAX),
-    };
-    let max_frames = limits.max_duration_seconds * u64::from(spec.sample_rate);
-    if lead_in > max_frames {
-        return Err(EngineError::limit(format!("the edit list delays the audio by {lead_in} samples")));
-    }
-    emit_silence(sink, spec, lead_in);
-
+    let mut presentation = Presentation::start(movie, track, spec, limits, sink)?;
     let mut interleaved: Vec<f32> = Vec::new();
     let mut decoded_any = false;
     for_each_sample(source, &samples, |sample, data| {
         let packet = PacketRef::new(track.id, Timestamp::new(0), Duration::new(u64::from(sample.duration)), data);
-        let frames = match decoder.decode_ref(&packet) {
+        match decoder.decode_ref(&packet) {
             Ok(buffer) => {
                 buffer.copy_to_vec_interleaved(&mut interleaved);
                 decoded_any = true;
-                interleaved.len() / spec.channels
             }
             // A damaged frame becomes silence of its length, so that later audio keeps its time;
             // no longer than an AAC frame can be, whatever the sample table claims.
@@ -116,19 +160,41 @@ fn decode_aac_track(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn Pc
                 let frames = (sample.duration as usize).min(AAC_MAX_FRAME);
                 interleaved.clear();
                 interleaved.resize(frames * spec.channels, 0.0);
-                frames
             }
-        };
-        let dropped = skip.min(frames as u64) as usize;
-        skip -= dropped as u64;
-        let kept = (remaining.min((frames - dropped) as u64)) as usize;
-        remaining -= kept as u64;
-        sink.samples(&interleaved[dropped * spec.channels..(dropped + kept) * spec.channels]);
+        }
+        sink.samples(presentation.presented(&interleaved));
         Ok(())
     })?;
     if !decoded_any {
         return Err(EngineError::malformed("no AAC frame of the track could be decoded"));
     }
+    Ok(spec)
+}
+
+/// QuickTime's uncompressed audio (a camera's or an editor's MOV), read chunk by chunk.
+fn decode_pcm_track(
+    source: &dyn RangeSource,
+    movie: &Movie,
+    track: &Track,
+    layout: PcmLayout,
+    spec: PcmSpec,
+    limits: &Limits,
+    sink: &mut dyn PcmSink,
+) -> Result<PcmSpec> {
+    if spec.sample_rate == 0 || spec.channels == 0 {
+        return Err(EngineError::malformed("PCM audio of no sample rate or no channels"));
+    }
+    let convert = pcm_converter(layout)?;
+    let bytes_per_sample = usize::from(layout.bits / 8);
+    let chunks = chunk_table(track, (bytes_per_sample * spec.channels) as u32, source.len())?;
+    let mut presentation = Presentation::start(movie, track, spec, limits, sink)?;
+    let mut samples = Vec::new();
+    for_each_sample(source, &chunks, |_, bytes| {
+        samples.clear();
+        samples.extend(bytes.chunks_exact(bytes_per_sample).map(convert));
+        sink.samples(presentation.presented(&samples));
+        Ok(())
+    })?;
     Ok(spec)
 }
 
@@ -170,5 +236,25 @@ fn converter(format: &WavFormat) -> Result<fn(&[u8]) -> f32> {
         (3, 32) => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
         (3, 64) => |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32,
         (tag, bits) => return Err(EngineError::unsupported(format!("WAV format 0x{tag:04x} with {bits} bits"))),
+    })
+}
+
+/// One sample of QuickTime PCM in `layout` to `f32` in [-1, 1].
+fn pcm_converter(layout: PcmLayout) -> Result<fn(&[u8]) -> f32> {
+    let PcmLayout { bits, float, signed, little_endian } = layout;
+    Ok(match (float, bits, little_endian) {
+        (false, 8, _) if signed => |b| f32::from(b[0] as i8) / 128.0,
+        (false, 8, _) => |b| (f32::from(b[0]) - 128.0) / 128.0,
+        (false, 16, true) => |b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0,
+        (false, 16, false) => |b| f32::from(i16::from_be_bytes([b[0], b[1]])) / 32_768.0,
+        (false, 24, true) => |b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0,
+        (false, 24, false) => |b| (i32::from_be_bytes([b[0], b[1], b[2], 0]) >> 8) as f32 / 8_388_608.0,
+        (false, 32, true) => |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+        (false, 32, false) => |b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+        (true, 32, true) => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        (true, 32, false) => |b| f32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        (true, 64, true) => |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32,
+        (true, 64, false) => |b| f64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32,
+        _ => return Err(EngineError::unsupported(format!("{} audio", layout.codec_name()))),
     })
 }

@@ -10,4 +10,5 @@ pub mod opus;
 pub mod probe;
 pub mod render;
 pub mod sniff;
+pub mod speech;
 pub mod wav;

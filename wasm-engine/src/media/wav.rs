@@ -2,6 +2,7 @@
 //! without touching the samples.
 
 use super::bytes::Reader;
+use super::decode::PcmSpec;
 use super::probe::{AudioInfo, TrackInfo, TrackKind, bits_per_second};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
@@ -113,4 +114,23 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
         audio: Some(AudioInfo { sample_rate: format.sample_rate, channels: format.channels }),
     };
     Ok((Some(duration), vec![track]))
+}
+
+/// The 44-byte header of a 16-bit PCM WAV of `spec` whose samples are `data_len` bytes.
+pub fn pcm16_header(spec: PcmSpec, data_len: u32) -> Vec<u8> {
+    let channels = spec.channels as u16;
+    let mut header = Vec::with_capacity(44);
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&(36 + data_len).to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&16u32.to_le_bytes());
+    header.extend_from_slice(&PCM.to_le_bytes());
+    header.extend_from_slice(&channels.to_le_bytes());
+    header.extend_from_slice(&spec.sample_rate.to_le_bytes());
+    header.extend_from_slice(&(spec.sample_rate * u32::from(channels) * 2).to_le_bytes());
+    header.extend_from_slice(&(channels * 2).to_le_bytes());
+    header.extend_from_slice(&16u16.to_le_bytes());
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&data_len.to_le_bytes());
+    header
 }

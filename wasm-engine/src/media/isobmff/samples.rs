@@ -35,19 +35,8 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
         SampleSizes::Table(sizes) => sizes[index],
     };
 
-    let runs = &track.sample_to_chunk;
-    let mut run = 0usize;
-    for (chunk_index, &chunk_offset) in track.chunk_offsets.iter().enumerate() {
-        let chunk_number = chunk_index as u64 + 1;
-        while run + 1 < runs.len() && u64::from(runs[run + 1].0) <= chunk_number {
-            run += 1;
-        }
-        let Some(&(first_chunk, per_chunk)) = runs.get(run) else {
-            return Err(EngineError::malformed(format!("track {}: empty stsc", track.id)));
-        };
-        if u64::from(first_chunk) > chunk_number || first_chunk == 0 {
-            return Err(EngineError::malformed(format!("track {}: stsc does not start at chunk 1", track.id)));
-        }
+    for chunk in chunks(track) {
+        let (chunk_offset, per_chunk) = chunk?;
         let mut offset = chunk_offset;
         for _ in 0..per_chunk {
             let index = samples.len();
@@ -78,6 +67,45 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
         )));
     }
     Ok(samples)
+}
+
+/// A track of uncompressed audio as one "sample" per chunk: its frames' bytes together
+/// (`frame_bytes` each), its duration in frames. QuickTime counts each frame as a sample, so a
+/// per-sample table of an hour of 48-kHz audio would hold 172 million entries.
+pub fn chunk_table(track: &Track, frame_bytes: u32, file_len: u64) -> Result<Vec<Sample>> {
+    let mut table = Vec::with_capacity(track.chunk_offsets.len());
+    for (index, chunk) in chunks(track).enumerate() {
+        let (offset, frames) = chunk?;
+        let size = frames.checked_mul(frame_bytes).filter(|&size| offset.saturating_add(u64::from(size)) <= file_len);
+        let Some(size) = size else {
+            return Err(EngineError::truncated(format!(
+                "track {}: chunk {} lies beyond the file",
+                track.id,
+                index + 1
+            )));
+        };
+        table.push(Sample { offset, size, duration: frames });
+    }
+    Ok(table)
+}
+
+/// Each chunk's offset and number of samples (`stco`/`co64` × `stsc`), in order.
+fn chunks(track: &Track) -> impl Iterator<Item = Result<(u64, u32)>> + '_ {
+    let runs = &track.sample_to_chunk;
+    let mut run = 0usize;
+    track.chunk_offsets.iter().enumerate().map(move |(chunk_index, &offset)| {
+        let chunk_number = chunk_index as u64 + 1;
+        while run + 1 < runs.len() && u64::from(runs[run + 1].0) <= chunk_number {
+            run += 1;
+        }
+        let Some(&(first_chunk, per_chunk)) = runs.get(run) else {
+            return Err(EngineError::malformed(format!("track {}: empty stsc", track.id)));
+        };
+        if u64::from(first_chunk) > chunk_number || first_chunk == 0 {
+            return Err(EngineError::malformed(format!("track {}: stsc does not start at chunk 1", track.id)));
+        }
+        Ok((offset, per_chunk))
+    })
 }
 
 /// Visits each sample with its bytes, in order, with as few bytes and reads as the source's

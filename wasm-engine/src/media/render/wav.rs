@@ -5,6 +5,7 @@ use super::{KeptConsumer, KeptSpan, decode_kept};
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
 use crate::media::decode::PcmSpec;
+use crate::media::wav::pcm16_header;
 use crate::source::{ByteSink, RangeSource};
 
 /// What a WAV render produced.
@@ -25,21 +26,7 @@ pub fn render_wav(
     let (spec, frames) = decode_kept(source, spans, limits, &mut pcm)?;
     let data_len =
         u32::try_from(pcm.0.len()).map_err(|_| EngineError::limit("the kept audio exceeds a WAV file's 4 GiB"))?;
-    let channels = spec.channels as u16;
-    let mut header = Vec::with_capacity(44);
-    header.extend_from_slice(b"RIFF");
-    header.extend_from_slice(&(36 + data_len).to_le_bytes());
-    header.extend_from_slice(b"WAVEfmt ");
-    header.extend_from_slice(&16u32.to_le_bytes());
-    header.extend_from_slice(&1u16.to_le_bytes());
-    header.extend_from_slice(&channels.to_le_bytes());
-    header.extend_from_slice(&spec.sample_rate.to_le_bytes());
-    header.extend_from_slice(&(spec.sample_rate * u32::from(channels) * 2).to_le_bytes());
-    header.extend_from_slice(&(channels * 2).to_le_bytes());
-    header.extend_from_slice(&16u16.to_le_bytes());
-    header.extend_from_slice(b"data");
-    header.extend_from_slice(&data_len.to_le_bytes());
-    sink.write_all(&header)?;
+    sink.write_all(&pcm16_header(spec, data_len))?;
     sink.write_all(&pcm.0)?;
     Ok(RenderedPcm { frames, spec })
 }
