@@ -26,15 +26,13 @@ const CUTOFF: f64 = 0.94;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Speech {
     pub frames: u64,
-    /// The source's own layout.
-    pub source: PcmSpec,
 }
 
 /// Decodes the sound of `source` and writes it to `sink` as a 16-kHz mono 16-bit WAV.
 pub fn speech_wav(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &Limits) -> Result<Speech> {
     let limit = limits.max_duration_seconds.saturating_mul(u64::from(SPEECH_RATE));
     let mut mono = Mono { resampler: None, samples: Vec::new(), limit, error: None };
-    let spec = decode(source, limits, &mut mono)?;
+    decode(source, limits, &mut mono)?;
     if let Some(error) = mono.error {
         return Err(error);
     }
@@ -44,9 +42,14 @@ pub fn speech_wav(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &Li
     }
     let data_len = u32::try_from(samples.len() * 2).map_err(|_| EngineError::limit("speech of over 4 GiB"))?;
     sink.write_all(&pcm16_header(PcmSpec { sample_rate: SPEECH_RATE, channels: 1 }, data_len))?;
-    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    sink.write_all(&bytes)?;
-    Ok(Speech { frames: samples.len() as u64, source: spec })
+    // in blocks, so an hour (115 MB) is never held twice
+    let mut bytes = Vec::with_capacity(1 << 16);
+    for block in samples.chunks(1 << 15) {
+        bytes.clear();
+        bytes.extend(block.iter().flat_map(|s| s.to_le_bytes()));
+        sink.write_all(&bytes)?;
+    }
+    Ok(Speech { frames: samples.len() as u64 })
 }
 
 /// The decoder's sink: each frame's channels averaged, resampled, kept as 16-bit samples.

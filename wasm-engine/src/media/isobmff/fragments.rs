@@ -156,7 +156,7 @@ fn append_traf(
         }
         let bytes: u64 = run.iter().map(|&(_, size)| u64::from(size)).sum();
         append_run(track, cursor, &run, limits)?;
-        cursor += bytes;
+        cursor = cursor.saturating_add(bytes);
         added += u64::from(count);
     }
     Ok(added)
@@ -184,7 +184,6 @@ fn append_run(track: &mut Track, offset: u64, run: &[(u32, u32)], limits: &Limit
             _ => track.time_to_sample.push((1, duration)),
         }
     }
-
     track.chunk_offsets.push(offset);
     let chunk = u32::try_from(track.chunk_offsets.len()).map_err(|_| EngineError::limit("chunk count"))?;
     let per_chunk = run.len() as u32;
