@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::Test;
-use crate::cuts::{assert_timeline_reads_back, scratch, transcribed_talk};
+use crate::cuts::{assert_timeline_reads_back, ready, scratch, transcribed_talk};
 use roughcut_tests::client::Account;
 use roughcut_tests::stack::{Stack, repo_root};
 
@@ -72,13 +72,20 @@ fn goes_audio_first(stack: &Stack, name: &str, file: &str, args: &[&str]) {
         .status()
         .expect("ffmpeg");
     assert!(status.success(), "ffmpeg {args:?}");
-    let (_, _, seen) = drive(stack, name, &recording, &["first-cut"]);
+    let (account, project, seen) = drive(stack, name, &recording, &["first-cut"]);
     assert_eq!(seen["at_cut"]["audio"], 100, "{seen}");
     assert!(seen["at_cut"]["video"].as_u64() < Some(100), "the cut before the video: {seen}");
     let removed: Vec<&str> = seen["removed"].as_array().expect("removed").iter().filter_map(Value::as_str).collect();
     assert!(removed.iter().any(|r| r.starts_with("filler ")), "{removed:?}");
     assert!(seen["waveform"].as_f64() > Some(0.05), "the waveform is drawn: {seen}");
     assert_eq!(seen["video_after_release"], 100, "{seen}");
+    // the video, once in, agrees with its proxy: one asset, ready, as long as the recording
+    let assets = account.api.get(&format!("/v1/assets?project_id={project}")).expect(200).json();
+    assert_eq!(assets["total"], 1, "{assets}");
+    let asset = ready(&account, assets["items"][0]["id"].as_str().expect("id"));
+    assert_eq!((asset["state"].as_str(), asset["type"].as_str()), (Some("ready"), Some("video")), "{asset}");
+    let seconds: f64 = asset["duration_seconds"].as_str().and_then(|d| d.parse().ok()).expect("a duration");
+    assert!((seconds * 1000.0 - talk.duration_ms as f64).abs() < 100.0, "{seconds} s against {} ms", talk.duration_ms);
 }
 
 fn cut_while_the_video_uploads(stack: &Stack) {
