@@ -18,6 +18,7 @@ pub fn tests() -> Vec<Test> {
         ("app::a_recording_is_cut_exported_and_rendered_while_its_video_uploads", cut_while_the_video_uploads),
         ("app::a_fragmented_recording_is_cut_before_its_video_uploads", fragmented_recording_goes_audio_first),
         ("app::a_webm_recording_is_cut_before_its_video_uploads", webm_recording_goes_audio_first),
+        ("app::a_camera_recording_is_cut_before_its_video_uploads", camera_recording_goes_audio_first),
     ]
 }
 
@@ -56,6 +57,11 @@ fn fragmented_recording_goes_audio_first(stack: &Stack) {
 fn webm_recording_goes_audio_first(stack: &Stack) {
     let codecs = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"];
     goes_audio_first(stack, "app-webm", "talk.webm", &codecs);
+}
+
+/// What cameras write, a MOV with uncompressed sound: decoded in the browser, as a WebM's is.
+fn camera_recording_goes_audio_first(stack: &Stack) {
+    goes_audio_first(stack, "app-camera", "talk.mov", &["-c:v", "copy", "-c:a", "pcm_s24le"]);
 }
 
 /// The talk made into `file` by ffmpeg with `args`, chosen on the page: its audio goes up first
