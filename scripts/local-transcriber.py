@@ -114,15 +114,16 @@ class Transcriber:
                 beam_size=self.beam_size,
                 temperature=temperatures,
                 word_timestamps="word" in granularities,
-                # Each window is prompted with the text of the one before, so a window that wrote
-                # its "uh"s keeps the next one verbatim. Without it the prompt's style held for
-                # the first 30 s only: a real 60-s lecture had 2 of its 5 fillers and neither of
-                # its 2 stutters written. The fallback temperatures break the loops it may start.
+                # Each window is prompted with the text before it (the initial prompt stays at
+                # its head while it fits), so a window that wrote its "uh"s keeps the next one
+                # verbatim. Without it the prompt's style held for the first 30 s only: a real
+                # 60-s lecture had 2 of its 5 fillers and neither of its 2 stutters written. A
+                # window that loops is decoded again at a higher temperature (the fallbacks above,
+                # when the caller asks for 0, as the worker does).
                 condition_on_previous_text=True,
                 vad_filter=False,
-                # The prompt leads the first 30-s window only. Repeated before every window (as
-                # `hotwords`) it made Whisper end windows early and skip the rest: 79 s of a
-                # 10-min talk went unwritten, against 16 s this way and 10 s without a prompt.
+                # As the initial prompt, not as `hotwords` repeated before every window: that made
+                # Whisper end windows early and skip the rest (79 s of a 10-min talk unwritten).
                 initial_prompt=prompt,
             )
             segments = list(segments)

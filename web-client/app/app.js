@@ -20,7 +20,8 @@ const PENDING_ITEM = 'roughcut.pendingUpload';
 const LAST_CUT_ITEM = 'roughcut.lastCut';
 const $ = (id) => document.getElementById(id);
 const engine = init();
-const worker = new Worker('/app/engine-worker.js', { type: 'module' });
+const startWorker = () => new Worker('/app/engine-worker.js', { type: 'module' });
+let worker = startWorker();
 const audioBar = new UploadBar($('audio-progress'), $('audio-status'));
 const videoBar = new UploadBar($('video-progress'), $('video-status'));
 
@@ -190,6 +191,8 @@ function prepare(file) {
     const listener = ({ data }) => {
       if (data.id !== id) return;
       worker.removeEventListener('message', listener);
+      // a failure that is no refusal of the engine's (a trap) ended that worker: a new one reads next
+      if (data.error && !data.error.code) worker = startWorker();
       if (data.error) reject(Object.assign(new Error(`Reading the recording: ${data.error.message}`), { code: data.error.code }));
       else resolve(data);
     };

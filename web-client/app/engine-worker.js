@@ -7,15 +7,22 @@ import init, { analyse, extractAudio, probe, speechAudio } from '/engine/roughcu
 
 const ready = init();
 
+/** `make(file)`, or null when the engine refuses the file (its errors carry a `code`). Anything
+ * else, such as a trap that leaves the wasm instance unusable, ends this reading. */
+function attempt(make, file) {
+  try {
+    return make(file);
+  } catch (error) {
+    if (error?.code) return null;
+    throw error;
+  }
+}
+
 self.onmessage = async ({ data: { id, file } }) => {
   try {
     await ready;
-    let info = null;
-    try {
-      info = probe(file);
-    } catch {
-      // a container the engine does not read: the file goes up whole, the server probes it
-    }
+    // a container the engine does not read goes up whole, and the server probes it
+    const info = attempt(probe, file);
     const movie = ['mp4', 'mov'].includes(info?.container);
     const video = info?.tracks.some((t) => t.kind === 'video') ?? false;
     const aac = info?.tracks.some((t) => t.kind === 'audio' && t.codec === 'aac') ?? false;
@@ -24,22 +31,16 @@ self.onmessage = async ({ data: { id, file } }) => {
     // 16-kHz mono WAV, 32 kB a second. A recording the engine cannot decode goes up whole.
     let proxy = null;
     for (const make of video ? (movie && aac ? [extractAudio, speechAudio] : [speechAudio]) : []) {
-      try {
-        proxy = make(file);
-        break;
-      } catch {
-        // the next way, or none
-      }
+      proxy = attempt(make, file);
+      if (proxy) break;
     }
-    let analysis = null;
-    try {
-      analysis = analyse(proxy ?? file);
-    } catch {
-      // audio the engine does not decode: the server analyses it after the upload
-    }
+    // audio the engine does not decode is analysed by the server after the upload
+    const analysis = attempt(analyse, proxy ?? file);
     const transfer = [proxy?.buffer, analysis?.levels.buffer, analysis?.voice.buffer].filter(Boolean);
     self.postMessage({ id, info, proxy, analysis }, transfer);
   } catch (error) {
     self.postMessage({ id, error: { message: error.message ?? String(error), code: error.code ?? null } });
+    // not the engine's refusal: the page starts another worker for the next recording
+    if (!error?.code) self.close();
   }
 };

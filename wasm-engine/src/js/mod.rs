@@ -222,9 +222,8 @@ pub fn extract_audio(input_value: JsValue) -> std::result::Result<Uint8Array, Js
 #[wasm_bindgen(js_name = speechAudio)]
 pub fn speech_audio(input_value: JsValue) -> std::result::Result<Uint8Array, JsValue> {
     let source = input(&input_value)?;
-    let mut out = Vec::new();
-    speech_wav(source.as_ref(), &mut out, &Limits::default()).map_err(|e| js_error(&e))?;
-    Ok(Uint8Array::from(out.as_slice()))
+    let wav = speech_wav(source.as_ref(), &Limits::default()).map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(wav.as_slice()))
 }
 
 /// A JS argument as `T`, or an `invalid_argument` error naming it.

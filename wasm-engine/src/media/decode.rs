@@ -1,6 +1,7 @@
 //! Decoding to PCM, streamed: the first AAC track of an MP4/MOV/M4A (our demuxer, symphonia's
-//! AAC decoder), else its first PCM track (QuickTime's uncompressed audio), or a WAV's PCM, delivered as interleaved `f32` blocks in presentation time (the
-//! edit list applied: encoder priming dropped, an initial empty edit rendered as silence).
+//! AAC decoder), else its first PCM track (QuickTime's uncompressed audio), or a WAV's PCM,
+//! delivered as interleaved `f32` blocks in presentation time (the edit list applied: encoder
+//! priming dropped, an initial empty edit rendered as silence).
 
 use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
@@ -10,7 +11,7 @@ use symphonia::default::codecs::AacDecoder;
 
 use super::foreign;
 use super::isobmff::samples::{chunk_table, for_each_sample, sample_table};
-use super::isobmff::track::{PcmLayout, SampleEntry, Track};
+use super::isobmff::track::{PcmLayout, SampleEntry, SampleSizes, Track};
 use super::isobmff::{self, Movie};
 use super::sniff::{Container, SNIFF_BYTES, sniff};
 use super::wav::{self, WavFormat};
@@ -186,7 +187,15 @@ fn decode_pcm_track(
     }
     let convert = pcm_converter(layout)?;
     let bytes_per_sample = usize::from(layout.bits / 8);
-    let chunks = chunk_table(track, (bytes_per_sample * spec.channels) as u32, source.len())?;
+    let frame_bytes = u32::try_from(bytes_per_sample * spec.channels).map_err(|_| EngineError::limit("PCM frames"))?;
+    // A MOV's table counts frames, its one size that of a frame (or 1, in old QuickTime files); a
+    // fragmented file's counts packets of many frames, each of its own size.
+    let chunks = match track.sizes {
+        SampleSizes::Constant { size, .. } => {
+            chunk_table(track, if size > 1 { size } else { frame_bytes }, source.len())?
+        }
+        SampleSizes::Table(_) => sample_table(track, source.len())?,
+    };
     let mut presentation = Presentation::start(movie, track, spec, limits, sink)?;
     let mut samples = Vec::new();
     for_each_sample(source, &chunks, |_, bytes| {

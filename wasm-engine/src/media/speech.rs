@@ -13,7 +13,7 @@ use super::decode::{PcmSink, PcmSpec, decode};
 use super::wav::pcm16_header;
 use crate::error::{EngineError, Result};
 use crate::limits::Limits;
-use crate::source::{ByteSink, RangeSource};
+use crate::source::RangeSource;
 
 /// Whisper's rate.
 pub const SPEECH_RATE: u32 = 16_000;
@@ -21,50 +21,48 @@ pub const SPEECH_RATE: u32 = 16_000;
 const ZERO_CROSSINGS: f64 = 8.0;
 /// The pass band's edge, as a share of the lower rate's Nyquist frequency.
 const CUTOFF: f64 = 0.94;
+/// The longest speech made: 4 hours are 460 MB, which a browser tab holds a few times over
+/// (the page copies it to send it); a longer recording goes up whole.
+pub const MAX_SPEECH_SECONDS: u64 = 4 * 3600;
+/// Source rates resampled: a WAV may state any rate, and the kernel's length follows it.
+const SOURCE_RATES: std::ops::RangeInclusive<u32> = 1_000..=768_000;
+const HEADER_BYTES: usize = 44;
 
-/// What was written: its frames at `SPEECH_RATE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Speech {
-    pub frames: u64,
-}
-
-/// Decodes the sound of `source` and writes it to `sink` as a 16-kHz mono 16-bit WAV.
-pub fn speech_wav(source: &dyn RangeSource, sink: &mut dyn ByteSink, limits: &Limits) -> Result<Speech> {
-    let limit = limits.max_duration_seconds.saturating_mul(u64::from(SPEECH_RATE));
-    let mut mono = Mono { resampler: None, samples: Vec::new(), limit, error: None };
+/// The sound of `source` as a 16-kHz mono 16-bit WAV, whole.
+pub fn speech_wav(source: &dyn RangeSource, limits: &Limits) -> Result<Vec<u8>> {
+    let limit = (limits.max_duration_seconds.min(MAX_SPEECH_SECONDS) * u64::from(SPEECH_RATE)) as usize * 2;
+    // the header's place kept, its lengths written once the samples are counted
+    let mut mono = Mono { resampler: None, wav: vec![0; HEADER_BYTES], limit: HEADER_BYTES + limit, error: None };
     decode(source, limits, &mut mono)?;
     if let Some(error) = mono.error {
         return Err(error);
     }
-    let mut samples = mono.samples;
+    let mut wav = mono.wav;
     if let Some(resampler) = mono.resampler.as_mut() {
-        resampler.finish(&mut samples);
+        resampler.finish(&mut wav);
     }
-    let data_len = u32::try_from(samples.len() * 2).map_err(|_| EngineError::limit("speech of over 4 GiB"))?;
-    sink.write_all(&pcm16_header(PcmSpec { sample_rate: SPEECH_RATE, channels: 1 }, data_len))?;
-    // in blocks, so an hour (115 MB) is never held twice
-    let mut bytes = Vec::with_capacity(1 << 16);
-    for block in samples.chunks(1 << 15) {
-        bytes.clear();
-        bytes.extend(block.iter().flat_map(|s| s.to_le_bytes()));
-        sink.write_all(&bytes)?;
-    }
-    Ok(Speech { frames: samples.len() as u64 })
+    let data_len = u32::try_from(wav.len() - HEADER_BYTES).map_err(|_| EngineError::limit("speech of over 4 GiB"))?;
+    wav[..HEADER_BYTES].copy_from_slice(&pcm16_header(PcmSpec { sample_rate: SPEECH_RATE, channels: 1 }, data_len)?);
+    Ok(wav)
 }
 
 /// The decoder's sink: each frame's channels averaged, resampled, kept as 16-bit samples.
 struct Mono {
     resampler: Option<Resampler>,
-    samples: Vec<i16>,
-    /// The most samples the limits allow.
-    limit: u64,
+    /// The WAV: its header's place, then the samples, little-endian.
+    wav: Vec<u8>,
+    /// The most bytes the limits allow.
+    limit: usize,
     error: Option<EngineError>,
 }
 
 impl PcmSink for Mono {
     fn start(&mut self, spec: PcmSpec) -> Result<()> {
-        if spec.sample_rate == 0 || spec.channels == 0 {
-            return Err(EngineError::malformed("audio of no sample rate or no channels"));
+        if !SOURCE_RATES.contains(&spec.sample_rate) || spec.channels == 0 {
+            return Err(EngineError::unsupported(format!(
+                "audio of {} Hz in {} channels",
+                spec.sample_rate, spec.channels
+            )));
         }
         self.resampler = Some(Resampler::new(spec));
         Ok(())
@@ -72,11 +70,13 @@ impl PcmSink for Mono {
 
     fn samples(&mut self, interleaved: &[f32]) {
         let Some(resampler) = self.resampler.as_mut() else { return };
-        if self.samples.len() as u64 > self.limit {
-            self.error.get_or_insert_with(|| EngineError::limit("speech longer than the limits allow"));
+        if self.wav.len() > self.limit {
+            self.error.get_or_insert_with(|| {
+                EngineError::limit(format!("speech longer than {} hours", MAX_SPEECH_SECONDS / 3600))
+            });
             return;
         }
-        resampler.push(interleaved, &mut self.samples);
+        resampler.push(interleaved, &mut self.wav);
     }
 }
 
@@ -121,7 +121,7 @@ impl Resampler {
         Self { channels: spec.channels, step, reach, table, pending: Vec::new(), offset: 0, next: 0 }
     }
 
-    fn push(&mut self, interleaved: &[f32], out: &mut Vec<i16>) {
+    fn push(&mut self, interleaved: &[f32], out: &mut Vec<u8>) {
         let scale = 1.0 / self.channels as f32;
         self.pending.extend(interleaved.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale));
         self.emit(out, false);
@@ -129,7 +129,7 @@ impl Resampler {
 
     /// Every output sample whose taps the pending input covers; at the end, every one left (the
     /// input beyond the last sample taken as silence).
-    fn emit(&mut self, out: &mut Vec<i16>, at_end: bool) {
+    fn emit(&mut self, out: &mut Vec<u8>, at_end: bool) {
         let available = self.offset + self.pending.len() as u64;
         loop {
             let position = self.next as f64 * self.step;
@@ -137,7 +137,7 @@ impl Resampler {
             if whole >= available || (!at_end && whole + self.reach as u64 >= available) {
                 break;
             }
-            out.push(to_i16(self.sample_at(position)));
+            out.extend_from_slice(&to_i16(self.sample_at(position)).to_le_bytes());
             self.next += 1;
         }
         // what no later output sample reaches back to
@@ -149,7 +149,7 @@ impl Resampler {
         }
     }
 
-    fn finish(&mut self, out: &mut Vec<i16>) {
+    fn finish(&mut self, out: &mut Vec<u8>) {
         self.emit(out, true);
     }
 
@@ -206,7 +206,11 @@ mod tests {
             resampler.push(block, &mut out);
         }
         resampler.finish(&mut out);
-        out
+        samples(&out)
+    }
+
+    fn samples(bytes: &[u8]) -> Vec<i16> {
+        bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
     }
 
     fn rms(samples: &[i16]) -> f64 {
@@ -237,12 +241,26 @@ mod tests {
     }
 
     #[test]
+    fn rates_no_recording_has_are_refused_before_anything_is_allocated() {
+        for rate in [1u32, 999, 768_001, u32::MAX] {
+            let mut wav = b"RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00".to_vec();
+            wav.extend_from_slice(&rate.to_le_bytes());
+            wav.extend_from_slice(&rate.wrapping_mul(2).to_le_bytes());
+            wav.extend_from_slice(b"\x02\x00\x10\x00data\x08\x00\x00\x00");
+            wav.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, 0x30, 0x00, 0x40, 0x00]);
+            let error = speech_wav(&wav, &Limits::default()).expect_err("refused");
+            assert_eq!(error.code, crate::error::ErrorCode::Unsupported, "{rate} Hz: {error:?}");
+        }
+    }
+
+    #[test]
     fn channels_are_averaged() {
         let mut resampler = Resampler::new(PcmSpec { sample_rate: 16_000, channels: 2 });
         let mut out = Vec::new();
         let frames: Vec<f32> = (0..1_600).flat_map(|_| [0.5f32, -0.5]).collect();
         resampler.push(&frames, &mut out);
         resampler.finish(&mut out);
+        let out = samples(&out);
         assert_eq!(out.len(), 1_600);
         assert!(out.iter().all(|&s| s.abs() <= 1), "opposite channels cancel");
     }

@@ -116,21 +116,25 @@ pub fn probe(source: &dyn RangeSource, limits: &Limits) -> Result<(Option<TimeVa
     Ok((Some(duration), vec![track]))
 }
 
-/// The 44-byte header of a 16-bit PCM WAV of `spec` whose samples are `data_len` bytes.
-pub fn pcm16_header(spec: PcmSpec, data_len: u32) -> Vec<u8> {
-    let channels = spec.channels as u16;
+/// The 44-byte header of a 16-bit PCM WAV of `spec` whose samples are `data_len` bytes; an error
+/// for what a WAV header cannot state.
+pub fn pcm16_header(spec: PcmSpec, data_len: u32) -> Result<Vec<u8>> {
+    let too_large = || EngineError::limit(format!("a WAV of {} channels at {} Hz", spec.channels, spec.sample_rate));
+    let channels = u16::try_from(spec.channels).ok().filter(|&c| c <= u16::MAX / 2).ok_or_else(too_large)?;
+    let byte_rate = spec.sample_rate.checked_mul(u32::from(channels) * 2).ok_or_else(too_large)?;
+    let riff_len = data_len.checked_add(36).ok_or_else(|| EngineError::limit("a WAV of over 4 GiB"))?;
     let mut header = Vec::with_capacity(44);
     header.extend_from_slice(b"RIFF");
-    header.extend_from_slice(&(36 + data_len).to_le_bytes());
+    header.extend_from_slice(&riff_len.to_le_bytes());
     header.extend_from_slice(b"WAVEfmt ");
     header.extend_from_slice(&16u32.to_le_bytes());
     header.extend_from_slice(&PCM.to_le_bytes());
     header.extend_from_slice(&channels.to_le_bytes());
     header.extend_from_slice(&spec.sample_rate.to_le_bytes());
-    header.extend_from_slice(&(spec.sample_rate * u32::from(channels) * 2).to_le_bytes());
+    header.extend_from_slice(&byte_rate.to_le_bytes());
     header.extend_from_slice(&(channels * 2).to_le_bytes());
     header.extend_from_slice(&16u16.to_le_bytes());
     header.extend_from_slice(b"data");
     header.extend_from_slice(&data_len.to_le_bytes());
-    header
+    Ok(header)
 }

@@ -17,9 +17,10 @@
 //! the take ("I think I know") is as often fluent as not, so it is taken only with one of the
 //! marks above. Legitimate doubling ("yeah yeah", "very very", "no no no", "I don't know, I don't
 //! know") and words that grammar puts twice ("had had", "I think that that's", "what it is is") are
-//! kept through per-language lists, a whole sentence said again word for word (or a take that the
-//! recogniser ends with a full stop) is a restatement, and a "repair" that comes after a long silence is another sentence, not a
-//! repair: in conversation a repeated answer comes seconds later, a restart within a second.
+//! kept through per-language lists, a whole sentence said again word for word (or one that the
+//! recogniser writes as finished twice) is a restatement, and a "repair" that comes after a long
+//! silence is another sentence, not a repair: in conversation a repeated answer comes seconds
+//! later, a restart within a second.
 
 use super::text::{Token, similar};
 use crate::transcript::{Millis, Word};
@@ -458,10 +459,12 @@ fn abandoned(
             || lexicon.grammatical_doubles.iter().any(grammatical)
             || joined);
     let open = !ends_sentence(&words[last_word]);
-    // a long take said again, or one the recogniser heard finished (its full stop: "yes, we're
-    // angry. We are angry."), is said again for emphasis; unless the speaker stumbled in between:
-    // then it is a restart, however long
-    let restated = !stumbled && same_prefix == length && (length > MAX_REPEATED_TOKENS || !open);
+    // a long take said again, or a sentence the recogniser heard finished twice ("yes, we're
+    // angry. We are angry."), is said for emphasis; unless the speaker stumbled in between: then it
+    // is a restart, however long. A full stop on the take alone is no proof: Whisper writes one at
+    // a hesitation ("I went. I went to the store").
+    let finished_twice = !open && again.len() == length && ends_sentence(&words[again[length - 1].word]);
+    let restated = !stumbled && same_prefix == length && (length > MAX_REPEATED_TOKENS || finished_twice);
     let repeated = same_prefix == length && !doubled && !restated;
     let revised = (marked || edited) && open && length <= MAX_REVISED_TOKENS;
     // two words as said ("it's really" is three tokens)
@@ -639,7 +642,8 @@ mod tests {
         let emphatic = "and yes, we're angry. | We are angry. Rallying";
         assert!(restarts(emphatic).is_empty(), "a finished sentence said again is emphasis");
         assert!(restarts("We're not red enough. We're not conservative enough.").is_empty());
-        assert_eq!(restarts("we're angry. um we're angry"), ["we're", "angry.", "um"], "unless the speaker stumbled");
+        assert_eq!(restarts("we're angry. um we're angry."), ["we're", "angry.", "um"], "unless the speaker stumbled");
+        assert_eq!(restarts("I went. I went to the store."), ["I", "went."], "a hesitation written as a stop");
         let stumbled = "So today we're going to- um so today we're going to talk";
         assert_eq!(restarts(stumbled), ["So", "today", "we're", "going", "to-", "um"], "broken off, then said again");
         let later = "the answer is yes | | | the answer is yes";

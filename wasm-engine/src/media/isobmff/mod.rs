@@ -66,7 +66,22 @@ pub fn read_movie(source: &dyn RangeSource, limits: &Limits) -> Result<Movie> {
     }
     let mut tracks = traks.into_iter().map(|trak| track::parse(trak, limits)).collect::<Result<Vec<_>>>()?;
     let fragmented = fragments::append(source, &top_level, &moov_body, &mut tracks, limits)?;
-    // a fragmented movie's mvhd counts the moov's own samples only: its tracks tell its length
+    // a fragmented movie's mvhd counts the moov's own samples only, and its edits say 0 ("as long
+    // as the fragments") or the moov's share: its tracks tell its length, to their ends
     let duration = if fragmented { 0 } else { duration };
+    if fragmented {
+        for track in &mut tracks {
+            let media_duration = track.media_duration;
+            if let Some(edit) = track.edit.as_mut() {
+                let shown = media_duration.saturating_sub(u64::try_from(edit.media_time).unwrap_or(0));
+                edit.segment_duration = rescale(shown, track.timescale, timescale);
+            }
+        }
+    }
     Ok(Movie { major_brand, timescale, duration, tracks, top_level })
+}
+
+/// `value` in `from` ticks a second, in `to` ticks a second (rounded down).
+fn rescale(value: u64, from: u32, to: u32) -> u64 {
+    (u128::from(value) * u128::from(to) / u128::from(from.max(1))).try_into().unwrap_or(u64::MAX)
 }

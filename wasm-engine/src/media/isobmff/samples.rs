@@ -69,22 +69,30 @@ pub fn sample_table(track: &Track, file_len: u64) -> Result<Vec<Sample>> {
     Ok(samples)
 }
 
-/// A track of uncompressed audio as one "sample" per chunk: its frames' bytes together
-/// (`frame_bytes` each), its duration in frames. QuickTime counts each frame as a sample, so a
-/// per-sample table of an hour of 48-kHz audio would hold 172 million entries.
-pub fn chunk_table(track: &Track, frame_bytes: u32, file_len: u64) -> Result<Vec<Sample>> {
+/// A track of uncompressed audio read chunk by chunk, each chunk's samples (`sample_bytes` each)
+/// together in pieces of at most `MIN_MAX_READ` bytes, a piece's duration its count of samples.
+/// QuickTime counts each frame as a sample, so a per-sample table of an hour of 48-kHz audio
+/// would hold 172 million entries.
+pub fn chunk_table(track: &Track, sample_bytes: u32, file_len: u64) -> Result<Vec<Sample>> {
+    let per_piece = u32::try_from(MIN_MAX_READ / u64::from(sample_bytes.max(1))).unwrap_or(u32::MAX).max(1);
     let mut table = Vec::with_capacity(track.chunk_offsets.len());
     for (index, chunk) in chunks(track).enumerate() {
-        let (offset, frames) = chunk?;
-        let size = frames.checked_mul(frame_bytes).filter(|&size| offset.saturating_add(u64::from(size)) <= file_len);
-        let Some(size) = size else {
+        let (offset, samples) = chunk?;
+        let end = u64::from(samples).checked_mul(u64::from(sample_bytes)).and_then(|bytes| offset.checked_add(bytes));
+        if end.is_none_or(|end| end > file_len) {
             return Err(EngineError::truncated(format!(
                 "track {}: chunk {} lies beyond the file",
                 track.id,
                 index + 1
             )));
-        };
-        table.push(Sample { offset, size, duration: frames });
+        }
+        let mut done = 0u32;
+        while done < samples {
+            let count = per_piece.min(samples - done);
+            let piece_offset = offset + u64::from(done) * u64::from(sample_bytes);
+            table.push(Sample { offset: piece_offset, size: count * sample_bytes, duration: count });
+            done += count;
+        }
     }
     Ok(table)
 }

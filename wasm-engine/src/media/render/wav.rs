@@ -26,7 +26,7 @@ pub fn render_wav(
     let (spec, frames) = decode_kept(source, spans, limits, &mut pcm)?;
     let data_len =
         u32::try_from(pcm.0.len()).map_err(|_| EngineError::limit("the kept audio exceeds a WAV file's 4 GiB"))?;
-    sink.write_all(&pcm16_header(spec, data_len))?;
+    sink.write_all(&pcm16_header(spec, data_len)?)?;
     sink.write_all(&pcm.0)?;
     Ok(RenderedPcm { frames, spec })
 }
