@@ -235,17 +235,16 @@ fn decode_wav(source: &dyn RangeSource, limits: &Limits, sink: &mut dyn PcmSink)
     Ok(spec)
 }
 
-/// One little-endian PCM sample to `f32` in [-1, 1].
+/// One sample of a WAV's PCM to `f32` in [-1, 1]: little-endian, unsigned at 8 bits.
 fn converter(format: &WavFormat) -> Result<fn(&[u8]) -> f32> {
-    Ok(match (format.format_tag, format.bits_per_sample) {
-        (1, 8) => |b| (f32::from(b[0]) - 128.0) / 128.0,
-        (1, 16) => |b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0,
-        (1, 24) => |b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0,
-        (1, 32) => |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
-        (3, 32) => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        (3, 64) => |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32,
-        (tag, bits) => return Err(EngineError::unsupported(format!("WAV format 0x{tag:04x} with {bits} bits"))),
-    })
+    let (tag, bits) = (format.format_tag, format.bits_per_sample);
+    let unsupported = || EngineError::unsupported(format!("WAV format 0x{tag:04x} with {bits} bits"));
+    let float = match tag {
+        1 => false,
+        3 => true,
+        _ => return Err(unsupported()),
+    };
+    pcm_converter(PcmLayout { bits, float, signed: bits > 8, little_endian: true }).map_err(|_| unsupported())
 }
 
 /// One sample of QuickTime PCM in `layout` to `f32` in [-1, 1].
